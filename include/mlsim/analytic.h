@@ -1,0 +1,32 @@
+/*
+ * The analytic model: a whole training run from its FLOP count and an assumed utilization, the
+ * way the deck's cost table is computed. FLOPs = 6 N D (forward 2 N D, backward 4 N D per token;
+ * Kaplan et al. 2020, Sec. 2.1); time = FLOPs / (devices * peak * MFU); everything else follows
+ * from device-hours. The discrete-event step simulation will fill the same result struct.
+ */
+#ifndef MLSIM_ANALYTIC_H
+#define MLSIM_ANALYTIC_H
+
+#include "mlsim/scenario.h"
+#include "mlsim/status.h"
+
+/* What a run costs. SI units throughout. */
+struct mlsim_result {
+    const struct mlsim_run *run;
+    double flops;           /* model FLOPs of the whole run */
+    double peak_flops;      /* per device, at the run's precision */
+    double mfu;             /* model FLOPs utilization used */
+    double time_s;          /* wall-clock time */
+    double device_hours;    /* devices x hours */
+    double cost_usd;        /* device-hours x rental price */
+    double avg_power_w;     /* per device, device + host share, before PUE */
+    double energy_j;        /* facility energy: devices x power x time x PUE */
+    double energy_cost_usd; /* energy x electricity price (0 if not priced) */
+    double co2_kg;          /* energy x grid intensity */
+};
+
+/* Estimate RUN (resolved: its device is set) into *OUT. Returns MLSIM_ERR_INPUT if the run cannot
+ * be estimated (no device, zero peak or MFU). */
+enum mlsim_status mlsim_analytic_estimate(const struct mlsim_run *run, struct mlsim_result *out);
+
+#endif

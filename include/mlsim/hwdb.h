@@ -1,0 +1,146 @@
+/*
+ * The hardware database: one YAML file per device under hwdb/<kind>/<id>.yaml, loaded into a plain
+ * struct of SI doubles. Every number in a device file must be covered by an entry of its
+ * `sources:` list; the loader enforces it. Throughput is dense (no 2:4 sparsity), per device, per
+ * precision; a precision the device lacks holds 0. Link bandwidth is stored per direction.
+ */
+#ifndef MLSIM_HWDB_H
+#define MLSIM_HWDB_H
+
+#include <stddef.h>
+
+#include "mlsim/diag.h"
+#include "mlsim/schema.h"
+#include "mlsim/status.h"
+
+#define MLSIM_PRECISION_TABLE(X)                                                                   \
+    X(FP64, "fp64")                                                                                \
+    X(FP32, "fp32")                                                                                \
+    X(TF32, "tf32")                                                                                \
+    X(FP16, "fp16")                                                                                \
+    X(BF16, "bf16")                                                                                \
+    X(FP8, "fp8")                                                                                  \
+    X(INT8, "int8")
+
+enum mlsim_precision {
+#define MLSIM_PRECISION_ENUM(name, str) MLSIM_PRECISION_##name,
+    MLSIM_PRECISION_TABLE(MLSIM_PRECISION_ENUM)
+#undef MLSIM_PRECISION_ENUM
+        MLSIM_PRECISION_N
+};
+
+/* NULL-terminated names of the precisions, indexed by enum mlsim_precision. */
+extern const char *const mlsim_precision_names[];
+
+enum mlsim_device_kind {
+    MLSIM_KIND_CPU,
+    MLSIM_KIND_GPU,
+    MLSIM_KIND_TPU,
+    MLSIM_KIND_ASIC,
+    MLSIM_KIND_N
+};
+
+/* NULL-terminated names of the kinds ("cpu", "gpu", "tpu", "asic"); also the hwdb folder names. */
+extern const char *const mlsim_kind_names[];
+
+enum mlsim_link_type {
+    MLSIM_LINK_NVLINK,
+    MLSIM_LINK_PCIE,
+    MLSIM_LINK_ICI,
+    MLSIM_LINK_INFINIBAND,
+    MLSIM_LINK_ETHERNET,
+    MLSIM_LINK_OTHER,
+};
+
+#define MLSIM_HWDB_MAX_LINKS   8
+#define MLSIM_HWDB_MAX_SOURCES 16
+#define MLSIM_HWDB_MAX_COVERS  24
+
+struct mlsim_link {
+    char name[32];
+    int type;           /* enum mlsim_link_type */
+    double bw_each_Bps; /* bandwidth per direction, bytes/s */
+    double latency_s;   /* 0 if unknown */
+    int both_ways;      /* the file's figure was the two-way total (stored halved) */
+};
+
+struct mlsim_source {
+    char cite[256];
+    char url[256];
+    char note[640];
+    char covers[MLSIM_HWDB_MAX_COVERS][32]; /* field paths or prefixes this source backs */
+    int n_covers;
+};
+
+/* Efficiencies measured or published for a device (all optional; 0 = unknown). The discrete-
+ * event step simulation and the calibration fit use these. */
+struct mlsim_calibration {
+    double gemm_efficiency;   /* sustained / peak for large GEMMs */
+    double memory_efficiency; /* sustained / peak memory bandwidth */
+    double launch_s;          /* per-kernel launch overhead */
+};
+
+struct mlsim_device {
+    char id[64];
+    char name[128];
+    int kind; /* enum mlsim_device_kind */
+    char vendor[64];
+    int year;
+    double peak_flops[MLSIM_PRECISION_N]; /* dense FLOP/s (OP/s for int8); 0 = not supported */
+    double mem_bytes;
+    double mem_bw_Bps;
+    double onchip_bytes;
+    struct mlsim_link links[MLSIM_HWDB_MAX_LINKS];
+    int n_links;
+    double tdp_w;
+    double idle_w;
+    double price_usd;        /* purchase price of one device, 0 if unknown */
+    double rental_usd_per_s; /* on-demand rental price per device-second, 0 if unknown */
+    char rental_date[32];
+    int cores;
+    double clock_hz;
+    struct mlsim_calibration calibration;
+    struct mlsim_source sources[MLSIM_HWDB_MAX_SOURCES];
+    int n_sources;
+    char path[512]; /* the file it was loaded from */
+    struct mlsim_provenance prov;
+};
+
+/* The schema of a device file (for `--set`-style access and documentation). */
+extern const struct mlsim_schema mlsim_device_schema;
+
+/* Load the device file PATH into *DEV (zeroed first). Every fault is reported into D, including a
+ * number not covered by any source and an id or kind that disagrees with the file's place.
+ * Returns MLSIM_OK, MLSIM_ERR_IO or MLSIM_ERR_INPUT. */
+enum mlsim_status mlsim_device_load(const char *path, struct mlsim_device *dev,
+                                    struct mlsim_diags *d);
+
+struct mlsim_hwdb;
+
+/* Open the database rooted at DIR (which holds cpu/, gpu/, tpu/, asic/). Nothing is read until a
+ * device is asked for. Returns NULL if malloc fails. */
+struct mlsim_hwdb *mlsim_hwdb_alloc(const char *dir);
+
+/* Free DB and every device it loaded. NULL is a no-op. */
+void mlsim_hwdb_free(struct mlsim_hwdb *db);
+
+/* The root folder of DB. */
+const char *mlsim_hwdb_dir(const struct mlsim_hwdb *db);
+
+/* Find device ID: load hwdb/<kind>/<ID>.yaml on first use and cache it. *OUT stays owned by DB.
+ * Returns MLSIM_ERR_NOT_FOUND if no file has that id (nothing reported), MLSIM_ERR_INPUT if the
+ * file is broken (reported into D). */
+enum mlsim_status mlsim_hwdb_find(struct mlsim_hwdb *db, const char *id, struct mlsim_diags *d,
+                                  const struct mlsim_device **out);
+
+/* List every device id in DB, sorted. *IDS is a malloc'd array of malloc'd strings; free it with
+ * mlsim_hwdb_free_ids. */
+enum mlsim_status mlsim_hwdb_list(const struct mlsim_hwdb *db, char ***ids, size_t *n);
+
+/* Free a list returned by mlsim_hwdb_list. */
+void mlsim_hwdb_free_ids(char **ids, size_t n);
+
+/* The precision named NAME, or -1. */
+int mlsim_precision_from_name(const char *name);
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * Scenarios: what to train, on what, and at what prices. A file holds one run (its top level is a
+ * run) or a table of runs (`defaults:` and `runs:`, each run overriding any field of the
+ * defaults). Loading is in three steps so that command-line overrides land between them:
+ * mlsim_scenario_load (parse and check each field), mlsim_scenario_set (override a field of every
+ * run), mlsim_scenario_resolve (fill defaults, derive what follows, find devices, check what
+ * depends on more than one field).
+ */
+#ifndef MLSIM_SCENARIO_H
+#define MLSIM_SCENARIO_H
+
+#include <stddef.h>
+
+#include "mlsim/diag.h"
+#include "mlsim/hwdb.h"
+#include "mlsim/schema.h"
+
+enum mlsim_mode { MLSIM_MODE_ANALYTIC };
+
+/* NULL-terminated names of the modes. */
+extern const char *const mlsim_mode_names[];
+
+/* The model: a parameter count, or a transformer shape it follows from. */
+struct mlsim_model_spec {
+    char name[128];
+    double params; /* trainable parameters */
+    double tokens; /* training tokens */
+    int layers, hidden, heads, ffn, seq_len, vocab;
+};
+
+/* Prices and the grid. All SI: USD/s, USD/J, kg CO2 per J, W. */
+struct mlsim_economics {
+    double price_usd_per_s;       /* rental price per device-second */
+    double electricity_usd_per_j; /* 0 = not priced */
+    double pue;                   /* facility power / IT power */
+    double carbon_kg_per_j;       /* grid carbon intensity */
+    double device_power_w;        /* average draw per device while training */
+    double host_power_w;          /* host share per device (CPUs, memory, NICs, fans) */
+};
+
+struct mlsim_run {
+    char name[128];
+    char description[256];
+    int mode; /* enum mlsim_mode */
+    struct mlsim_model_spec model;
+    char device_id[64];
+    int count;     /* devices */
+    int precision; /* enum mlsim_precision */
+    double mfu;    /* assumed model FLOPs utilization (analytic mode) */
+    struct mlsim_economics econ;
+    struct mlsim_provenance prov;
+    struct mlsim_loc loc;              /* the run's mapping */
+    const struct mlsim_device *device; /* set by resolve; owned by the hwdb */
+    int params_from_shape;             /* params were derived from the shape */
+};
+
+/* Default PUE and grid intensity, with their sources (printed as assumptions). */
+#define MLSIM_DEFAULT_PUE              1.58
+#define MLSIM_DEFAULT_PUE_SOURCE       "Uptime Institute Global Data Center Survey 2023, industry average"
+#define MLSIM_DEFAULT_CARBON_G_PER_KWH 480.0
+#define MLSIM_DEFAULT_CARBON_SOURCE    "Ember Global Electricity Review 2024, world average for 2023"
+
+/* The schema of one run (shared by single runs, table defaults and table rows). */
+extern const struct mlsim_schema mlsim_run_schema;
+
+struct mlsim_scenario {
+    char title[128];
+    char description[256];
+    int is_table;
+    struct mlsim_run *runs;
+    size_t n_runs;
+    struct mlsim_ydoc *doc; /* the parsed file; runs' places point into it */
+    char *set_text;         /* the --set overrides, one per line, for messages */
+};
+
+/* Load the scenario file PATH. Every fault is reported into D. On MLSIM_OK or MLSIM_ERR_INPUT *OUT
+ * is a scenario (possibly partial) to free with mlsim_scenario_free; on other errors it is NULL. */
+enum mlsim_status mlsim_scenario_load(const char *path, struct mlsim_diags *d,
+                                      struct mlsim_scenario **out);
+
+/* Apply N overrides of the form "path=value" (e.g. "economics.pue=1.1") to every run of SC.
+ * Faults are reported into D with the place "--set:I:COL". */
+enum mlsim_status mlsim_scenario_set(struct mlsim_scenario *sc, const char *const *sets, size_t n,
+                                     struct mlsim_diags *d);
+
+/* Fill defaults, derive the parameter count from a shape, find each run's device in DB, and check
+ * what spans fields (required fields, a precision the device lacks, a price to use). */
+enum mlsim_status mlsim_scenario_resolve(struct mlsim_scenario *sc, struct mlsim_hwdb *db,
+                                         struct mlsim_diags *d);
+
+/* Free SC. NULL is a no-op. */
+void mlsim_scenario_free(struct mlsim_scenario *sc);
+
+/* Trainable parameters of a GPT-style decoder: per layer 4h^2 + 4h (attention with biases),
+ * 2hf + f + h (MLP with biases), 4h (two layer norms); plus (V + s)h for token and position
+ * embeddings. With f = 4h this is the count of Narayanan et al. 2021 (SC21), Section 5.1:
+ * 12 l h^2 (1 + 13/(12h) + (V + s)/(12 l h)). */
+double mlsim_transformer_params(int layers, int hidden, int ffn, int seq_len, int vocab);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * Units at the edge. Every quantity in a YAML file may carry a unit ("312 TFLOPS", "40 GiB",
+ * "$1.5/h", "175B"); the loader parses it once into an SI double (FLOP/s, bytes, W, J, USD, s,
+ * USD/s, USD/J, kg/J) and the report formats it once on the way out. Nothing between the two sees
+ * a unit string.
+ */
+#ifndef MLSIM_UNITS_H
+#define MLSIM_UNITS_H
+
+#include <stddef.h>
+
+#include "mlsim/status.h"
+
+/* What a quantity measures, and so which units it accepts. The SI unit each is held in follows. */
+#define MLSIM_DIM_TABLE(X)                                                                         \
+    X(NUMBER, "a plain number", "")                                                                \
+    X(COUNT, "a count", "")                                                                        \
+    X(RATIO, "a fraction", "")                                                                     \
+    X(FLOP, "an amount of work in FLOP", "FLOP")                                                   \
+    X(FLOPS, "a throughput in FLOP/s", "FLOP/s")                                                   \
+    X(BYTES, "a size in bytes", "B")                                                               \
+    X(BANDWIDTH, "a bandwidth in bytes per second", "B/s")                                         \
+    X(POWER, "a power in watts", "W")                                                              \
+    X(ENERGY, "an energy", "J")                                                                    \
+    X(MONEY, "an amount of money", "USD")                                                          \
+    X(MONEY_RATE, "a price per hour", "USD/s")                                                     \
+    X(ENERGY_PRICE, "a price of electricity", "USD/J")                                             \
+    X(TIME, "a time", "s")                                                                         \
+    X(CARBON_INTENSITY, "a carbon intensity", "kg/J")                                              \
+    X(FREQUENCY, "a frequency", "Hz")                                                              \
+    X(HASHRATE, "a hash rate", "H/s")
+
+enum mlsim_dim {
+#define MLSIM_DIM_ENUM(name, what, si) MLSIM_DIM_##name,
+    MLSIM_DIM_TABLE(MLSIM_DIM_ENUM)
+#undef MLSIM_DIM_ENUM
+        MLSIM_DIM_N
+};
+
+/* Parse TEXT as a quantity of dimension DIM into *OUT, in SI units. A bare number is taken as SI.
+ * On failure return MLSIM_ERR_INPUT and write a one-line reason into ERR (ERRLEN bytes, always
+ * NUL-terminated when ERRLEN > 0) that names the units DIM accepts. */
+enum mlsim_status mlsim_units_parse(const char *text, enum mlsim_dim dim, double *out, char *err,
+                                    size_t errlen);
+
+/* A phrase naming DIM, e.g. "a throughput in FLOP/s". */
+const char *mlsim_units_dim_name(enum mlsim_dim dim);
+
+/* Write the comma-separated list of units DIM accepts into BUF; return BUF. */
+char *mlsim_units_accepted(enum mlsim_dim dim, char *buf, size_t len);
+
+/* Format VALUE (SI) of dimension DIM for people, with a readable prefix and 3-4 significant
+ * digits, e.g. 3.12e14 FLOPS -> "312 TFLOP/s". Returns BUF. */
+char *mlsim_units_format(double value, enum mlsim_dim dim, char *buf, size_t len);
+
+/* VALUE rounded to a whole number with thousands separators: 560897.4 -> "560,897". */
+char *mlsim_units_grouped(double value, char *buf, size_t len);
+
+/* Conversion constants used at the edges (report columns named in these units). */
+#define MLSIM_UNITS_J_PER_KWH  3.6e6
+#define MLSIM_UNITS_S_PER_HOUR 3600.0
+#define MLSIM_UNITS_S_PER_DAY  86400.0
+
+#endif

@@ -1,0 +1,220 @@
+/*
+ * mlsim, the command line: parse arguments, call the library, print. All the work is in
+ * libmlsim; this file only decides where the hardware database is and which format to write.
+ * Exit status: 0 success, 1 bad input (reported as file:line:col: error: ...), 2 bad usage.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mlsim/analytic.h"
+#include "mlsim/diag.h"
+#include "mlsim/hwdb.h"
+#include "mlsim/report.h"
+#include "mlsim/scenario.h"
+#include "mlsim/version.h"
+
+enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2 };
+
+#define MAX_SETS 64
+
+static const char usage_text[] =
+    "NAME\n"
+    "    mlsim - what training a model on given hardware costs, in time, energy, dollars and CO2\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    mlsim [--format table|csv|json] [--set PATH=VALUE]... [--hwdb DIR] SCENARIO.yaml\n"
+    "    mlsim --help | --version\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Reads a scenario (a model, its training tokens, a device from the hardware database and\n"
+    "    how many of them, a precision, an assumed MFU, and prices) and prints what the run "
+    "takes:\n"
+    "    FLOPs, wall-clock time, device-hours, cost, energy and CO2, with every assumption and\n"
+    "    where it came from. A scenario file holds one run, or a table of runs under 'runs:' with\n"
+    "    shared 'defaults:'.\n"
+    "\n"
+    "OPTIONS\n"
+    "    -f, --format FORMAT  table (default: a report for people), csv, or json. CSV and JSON\n"
+    "                         give numbers in SI units; energy in kWh, CO2 in kg.\n"
+    "    -s, --set PATH=VALUE Override a field of every run, after the file is read, e.g.\n"
+    "                         --set mfu=0.4 --set hardware.device=h100-sxm5-80gb\n"
+    "                         --set economics.price_per_device_hour='$2/h'. May be repeated.\n"
+    "        --hwdb DIR       Read devices from DIR (holding cpu/, gpu/, tpu/, asic/).\n"
+    "    -h, --help           Print this text and exit.\n"
+    "    -V, --version        Print the version and exit.\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0  the report was written\n"
+    "    1  bad input: every fault is printed to stderr as FILE:LINE:COL: error: MESSAGE, with "
+    "the\n"
+    "       line and a caret under the fault; nothing is written to stdout\n"
+    "    2  bad usage (unknown option, no scenario file)\n"
+    "\n"
+    "ENVIRONMENT\n"
+    "    MLSIM_HWDB  the hardware database folder, when --hwdb is not given\n"
+    "\n"
+    "FILES\n"
+    "    Without --hwdb or MLSIM_HWDB, mlsim looks for ../share/mlsim/hwdb beside its own binary\n"
+    "    (an installed mlsim), then the hwdb/ of the source tree it was built from.\n"
+    "\n"
+    "EXAMPLES\n"
+    "    mlsim scenarios/gpt3_a100.yaml\n"
+    "    mlsim scenarios/llm_cost_table.yaml --format csv\n"
+    "    mlsim scenarios/gpt3_a100.yaml --set hardware.device=h100-sxm5-80gb --set mfu=0.4\n";
+
+struct options {
+    const char *format;
+    const char *hwdb;
+    const char *file;
+    const char *sets[MAX_SETS];
+    size_t n_sets;
+};
+
+static int usage_error(const char *msg, const char *arg)
+{
+    fprintf(stderr, "mlsim: %s%s%s\n", msg, arg ? " " : "", arg ? arg : "");
+    fprintf(
+        stderr,
+        "usage: mlsim [--format table|csv|json] [--set PATH=VALUE]... [--hwdb DIR] SCENARIO.yaml\n"
+        "       mlsim --help for more\n");
+    return EXIT_USAGE;
+}
+
+/* Parse ARGV into *OPT. Returns -1 to go on, or an exit status. */
+static int parse_args(int argc, char **argv, struct options *opt)
+{
+    enum { OPT_HWDB = 256 };
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, 'f'},    {"set", required_argument, NULL, 's'},
+        {"hwdb", required_argument, NULL, OPT_HWDB}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0}};
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "f:s:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            opt->format = optarg;
+            break;
+        case 's':
+            if (opt->n_sets == MAX_SETS)
+                return usage_error("too many --set options", NULL);
+            opt->sets[opt->n_sets++] = optarg;
+            break;
+        case OPT_HWDB:
+            opt->hwdb = optarg;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return EXIT_OK;
+        case 'V':
+            printf("mlsim %s\n", MLSIM_VERSION);
+            return EXIT_OK;
+        default:
+            return usage_error("unknown option or missing argument:", argv[optind - 1]);
+        }
+    }
+    if (optind == argc)
+        return usage_error("no scenario file given", NULL);
+    if (optind + 1 < argc)
+        return usage_error("one scenario file at a time; extra argument:", argv[optind + 1]);
+    opt->file = argv[optind];
+    if (!mlsim_report_format_find(opt->format))
+        return usage_error("unknown --format (use table, csv or json):", opt->format);
+    return -1;
+}
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Find the hardware database: --hwdb, $MLSIM_HWDB, beside the installed binary, the source tree. */
+static const char *locate_hwdb(const char *given, char *buf, size_t len)
+{
+    if (given)
+        return given;
+    const char *env = getenv("MLSIM_HWDB");
+    if (env && env[0])
+        return env;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(buf, len, "%s/../share/mlsim/hwdb", exe);
+            if (is_dir(buf))
+                return buf;
+        }
+    }
+    return MLSIM_SOURCE_HWDB;
+}
+
+/* Load, override, resolve and estimate; on success *RES holds one result per run. */
+static int run(const struct options *opt, struct mlsim_diags *d, struct mlsim_hwdb *db,
+               struct mlsim_scenario **sc, struct mlsim_result **res)
+{
+    /* Go on past input errors as far as the file allows, to report every error at once. */
+    enum mlsim_status st = mlsim_scenario_load(opt->file, d, sc);
+    if (!*sc || st == MLSIM_ERR_NOMEM)
+        return EXIT_INPUT;
+    if (mlsim_scenario_set(*sc, opt->sets, opt->n_sets, d) == MLSIM_ERR_NOMEM)
+        return EXIT_INPUT;
+    if (mlsim_scenario_resolve(*sc, db, d) != MLSIM_OK || st != MLSIM_OK)
+        return EXIT_INPUT;
+    *res = calloc((*sc)->n_runs, sizeof **res);
+    if (!*res) {
+        fputs("mlsim: out of memory\n", stderr);
+        return EXIT_INPUT;
+    }
+    for (size_t i = 0; i < (*sc)->n_runs; i++) {
+        if (mlsim_analytic_estimate(&(*sc)->runs[i], &(*res)[i]) != MLSIM_OK) {
+            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, (*sc)->runs[i].loc,
+                               "run '%s' cannot be estimated", (*sc)->runs[i].name);
+            return EXIT_INPUT;
+        }
+    }
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    struct options opt = {.format = "table"};
+    int status = parse_args(argc, argv, &opt);
+    if (status >= 0)
+        return status;
+    char hwdb_buf[PATH_MAX + 32];
+    struct mlsim_diags *d = mlsim_diags_alloc();
+    struct mlsim_hwdb *db = mlsim_hwdb_alloc(locate_hwdb(opt.hwdb, hwdb_buf, sizeof hwdb_buf));
+    struct mlsim_scenario *sc = NULL;
+    struct mlsim_result *res = NULL;
+    if (!d || !db) {
+        fputs("mlsim: out of memory\n", stderr);
+        status = EXIT_INPUT;
+    } else {
+        status = run(&opt, d, db, &sc, &res);
+        if (mlsim_diags_errors(d) > 0)
+            status = EXIT_INPUT;
+        mlsim_diags_print(d, stderr);
+    }
+    if (status == EXIT_OK) {
+        mlsim_report_write(stdout, mlsim_report_format_find(opt.format), sc, res, sc->n_runs);
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            fputs("mlsim: error: cannot write the report to standard output\n", stderr);
+            status = EXIT_INPUT;
+        }
+    }
+    free(res);
+    mlsim_scenario_free(sc);
+    mlsim_hwdb_free(db);
+    mlsim_diags_free(d);
+    return status;
+}

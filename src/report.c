@@ -1,0 +1,331 @@
+/*
+ * Report writers. Numbers for programs are printed with 12 significant digits in SI units (with
+ * energy in kWh and mass in kg, as the column names say); numbers for people are rounded with
+ * their unit. The assumptions list is built once and shared by every format.
+ */
+#include "mlsim/report.h"
+
+#include <string.h>
+
+#include "mlsim/units.h"
+#include "mlsim/version.h"
+
+#define NUM "%.12g"
+
+static const char *basename_of(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    return b ? b + 1 : path;
+}
+
+/* "given in FILE:LINE" (or "given in FILE" without WITH_LINES), "set with --set", or NULL if the
+ * field was not given. */
+static const char *origin_of(const struct mlsim_run *r, const char *path, int with_lines, char *buf,
+                             size_t len)
+{
+    const struct mlsim_loc *loc = mlsim_schema_given(&mlsim_run_schema, r, path);
+    if (!loc)
+        return NULL;
+    if (strcmp(loc->file, "--set") == 0)
+        snprintf(buf, len, "set with --set");
+    else if (with_lines)
+        snprintf(buf, len, "given in %s:%d", basename_of(loc->file), loc->line);
+    else
+        snprintf(buf, len, "given in %s", basename_of(loc->file));
+    return buf;
+}
+
+size_t mlsim_report_assumptions(const struct mlsim_result *res, int with_lines,
+                                char lines[][MLSIM_REPORT_ASSUMPTION_LEN], size_t max)
+{
+    const struct mlsim_run *r = res->run;
+    const struct mlsim_device *dev = r->device;
+    const struct mlsim_economics *e = &r->econ;
+    char a[64], b[64], o[160];
+    size_t n = 0;
+#define origin(r, path, buf, len) origin_of(r, path, with_lines, buf, len)
+#define LINE(...)                                                                                  \
+    do {                                                                                           \
+        if (n < max)                                                                               \
+            snprintf(lines[n++], MLSIM_REPORT_ASSUMPTION_LEN, __VA_ARGS__);                        \
+    } while (0)
+
+    LINE("Training FLOPs = 6 x params x tokens (forward 2ND + backward 4ND; attention and "
+         "recomputation not counted; Kaplan et al. 2020)");
+    if (r->params_from_shape)
+        LINE("Parameters %s derived from the transformer shape (Narayanan et al. 2021, Sec. 5.1)",
+             mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a));
+    LINE("MFU %s assumed (%s); peak %s per device is the dense %s figure of %s",
+         mlsim_units_format(r->mfu, MLSIM_DIM_RATIO, a, sizeof a), origin(r, "mfu", o, sizeof o),
+         mlsim_units_format(res->peak_flops, MLSIM_DIM_FLOPS, b, sizeof b),
+         mlsim_precision_names[r->precision], dev->id);
+    if (origin(r, "economics.price_per_device_hour", o, sizeof o))
+        LINE("Price %s per device-hour (%s)",
+             mlsim_units_format(e->price_usd_per_s, MLSIM_DIM_MONEY_RATE, a, sizeof a), o);
+    else
+        LINE("Price %s per device-hour: the on-demand rental price of %s in hwdb (seen %s)",
+             mlsim_units_format(e->price_usd_per_s, MLSIM_DIM_MONEY_RATE, a, sizeof a), dev->id,
+             dev->rental_date);
+    if (origin(r, "economics.device_power", o, sizeof o))
+        LINE("Device power %s on average (%s)",
+             mlsim_units_format(e->device_power_w, MLSIM_DIM_POWER, a, sizeof a), o);
+    else
+        LINE("Device power %s: the TDP of %s, an upper bound for a device kept busy the whole run",
+             mlsim_units_format(e->device_power_w, MLSIM_DIM_POWER, a, sizeof a), dev->id);
+    if (origin(r, "economics.host_power_per_device", o, sizeof o))
+        LINE("Host power %s per device (%s)",
+             mlsim_units_format(e->host_power_w, MLSIM_DIM_POWER, a, sizeof a), o);
+    else
+        LINE("Host power not counted (set economics.host_power_per_device to add CPUs, memory, "
+             "network)");
+    if (origin(r, "economics.pue", o, sizeof o))
+        LINE("PUE %.3g (%s)", e->pue, o);
+    else
+        LINE("PUE %.3g: default, %s", e->pue, MLSIM_DEFAULT_PUE_SOURCE);
+    if (origin(r, "economics.carbon_intensity", o, sizeof o))
+        LINE("Grid %s (%s)",
+             mlsim_units_format(e->carbon_kg_per_j, MLSIM_DIM_CARBON_INTENSITY, a, sizeof a), o);
+    else
+        LINE("Grid %s: default, %s",
+             mlsim_units_format(e->carbon_kg_per_j, MLSIM_DIM_CARBON_INTENSITY, a, sizeof a),
+             MLSIM_DEFAULT_CARBON_SOURCE);
+    if (e->electricity_usd_per_j > 0)
+        LINE("Electricity %s, billed on top of the rental price",
+             mlsim_units_format(e->electricity_usd_per_j, MLSIM_DIM_ENERGY_PRICE, a, sizeof a));
+    else
+        LINE("Electricity not billed separately: the rental price is taken to include it");
+#undef LINE
+#undef origin
+    return n;
+}
+
+/* ---- table ---- */
+
+static void write_full(FILE *out, const struct mlsim_scenario *sc, const struct mlsim_result *res)
+{
+    const struct mlsim_run *r = res->run;
+    const struct mlsim_device *dev = r->device;
+    char a[64], b[64], c[64];
+    char lines[MLSIM_REPORT_MAX_ASSUMPTIONS][MLSIM_REPORT_ASSUMPTION_LEN];
+
+    fprintf(out, "%s\n", sc->title[0] ? sc->title : r->name);
+    if (r->description[0])
+        fprintf(out, "%s\n", r->description);
+    fprintf(out, "mlsim %s, %s mode, scenario %s\n\n", MLSIM_VERSION, mlsim_mode_names[r->mode],
+            sc->doc->file);
+    fprintf(out, "  %-14s %s: %s parameters, %s tokens\n", "Model",
+            r->model.name[0] ? r->model.name : r->name,
+            mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a),
+            mlsim_units_format(r->model.tokens, MLSIM_DIM_COUNT, b, sizeof b));
+    fprintf(out, "  %-14s %d x %s (%s)\n", "Hardware", r->count, dev->name, dev->id);
+    fprintf(out, "  %-14s %s, dense peak %s per device\n", "Precision",
+            mlsim_precision_names[r->precision],
+            mlsim_units_format(res->peak_flops, MLSIM_DIM_FLOPS, a, sizeof a));
+    fprintf(out, "  %-14s %.3g FLOP (%s)\n", "Compute", res->flops,
+            mlsim_units_format(res->flops, MLSIM_DIM_FLOP, a, sizeof a));
+    fprintf(out, "  %-14s MFU %s (assumed)\n", "Utilization",
+            mlsim_units_format(res->mfu, MLSIM_DIM_RATIO, a, sizeof a));
+    fprintf(out, "  %-14s %s on %d devices\n", "Time",
+            mlsim_units_format(res->time_s, MLSIM_DIM_TIME, a, sizeof a), r->count);
+    fprintf(out, "  %-14s %s\n", "Device-hours",
+            mlsim_units_grouped(res->device_hours, a, sizeof a));
+    fprintf(out, "  %-14s %s (at %s per device-hour)\n", "Cost",
+            mlsim_units_format(res->cost_usd, MLSIM_DIM_MONEY, a, sizeof a),
+            mlsim_units_format(r->econ.price_usd_per_s, MLSIM_DIM_MONEY_RATE, b, sizeof b));
+    fprintf(out, "  %-14s %s (%s per device, PUE %.3g)\n", "Energy",
+            mlsim_units_format(res->energy_j, MLSIM_DIM_ENERGY, a, sizeof a),
+            mlsim_units_format(res->avg_power_w, MLSIM_DIM_POWER, b, sizeof b), r->econ.pue);
+    if (res->energy_cost_usd > 0)
+        fprintf(out, "  %-14s %s\n", "Electricity",
+                mlsim_units_format(res->energy_cost_usd, MLSIM_DIM_MONEY, a, sizeof a));
+    fprintf(out, "  %-14s %.4g t CO2 (at %s)\n", "Emissions", res->co2_kg / 1000.0,
+            mlsim_units_format(r->econ.carbon_kg_per_j, MLSIM_DIM_CARBON_INTENSITY, c, sizeof c));
+    size_t n = mlsim_report_assumptions(res, 1, lines, MLSIM_REPORT_MAX_ASSUMPTIONS);
+    fprintf(out, "\nAssumptions\n");
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "  - %s\n", lines[i]);
+}
+
+static void write_rows(FILE *out, const struct mlsim_scenario *sc, const struct mlsim_result *res,
+                       size_t n)
+{
+    char a[64], b[64], c[64], e[64], en[64];
+    if (sc->title[0])
+        fprintf(out, "%s\n", sc->title);
+    fprintf(out, "mlsim %s, scenario %s\n\n", MLSIM_VERSION, sc->doc->file);
+    fprintf(out, "%-30s %8s %8s  %-24s %5s %5s %9s %14s %10s %9s\n", "Model", "Size", "Tokens",
+            "Device", "Count", "MFU", "Days", "Cost", "Energy", "CO2 (t)");
+    for (size_t i = 0; i < n; i++) {
+        const struct mlsim_run *r = res[i].run;
+        fprintf(out, "%-30.30s %8s %8s  %-24.24s %5d %5s %9.1f %14s %10s %9.1f\n", r->name,
+                mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a),
+                mlsim_units_format(r->model.tokens, MLSIM_DIM_COUNT, b, sizeof b), r->device->name,
+                r->count, mlsim_units_format(res[i].mfu, MLSIM_DIM_RATIO, c, sizeof c),
+                res[i].time_s / MLSIM_UNITS_S_PER_DAY,
+                mlsim_units_format(res[i].cost_usd, MLSIM_DIM_MONEY, e, sizeof e),
+                mlsim_units_format(res[i].energy_j, MLSIM_DIM_ENERGY, en, sizeof en),
+                res[i].co2_kg / 1000.0);
+    }
+}
+
+/* Print each distinct assumption of the runs once. */
+static void write_shared_assumptions(FILE *out, const struct mlsim_result *res, size_t n)
+{
+    enum { MAX_LINES = 64 };
+    char seen[MAX_LINES][MLSIM_REPORT_ASSUMPTION_LEN];
+    char lines[MLSIM_REPORT_MAX_ASSUMPTIONS][MLSIM_REPORT_ASSUMPTION_LEN];
+    size_t n_seen = 0;
+    fprintf(out, "\nAssumptions\n");
+    for (size_t i = 0; i < n; i++) {
+        size_t k = mlsim_report_assumptions(&res[i], 0, lines, MLSIM_REPORT_MAX_ASSUMPTIONS);
+        for (size_t j = 0; j < k; j++) {
+            size_t s = 0;
+            while (s < n_seen && strcmp(seen[s], lines[j]) != 0)
+                s++;
+            if (s < n_seen || n_seen == MAX_LINES)
+                continue;
+            memcpy(seen[n_seen++], lines[j], MLSIM_REPORT_ASSUMPTION_LEN);
+            fprintf(out, "  - %s\n", lines[j]);
+        }
+    }
+}
+
+static void write_table(FILE *out, const struct mlsim_scenario *sc, const struct mlsim_result *res,
+                        size_t n)
+{
+    if (n == 1 && !sc->is_table) {
+        write_full(out, sc, res);
+        return;
+    }
+    write_rows(out, sc, res, n);
+    write_shared_assumptions(out, res, n);
+}
+
+/* ---- CSV ---- */
+
+static void csv_text(FILE *out, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+static void write_csv(FILE *out, const struct mlsim_scenario *sc, const struct mlsim_result *res,
+                      size_t n)
+{
+    (void)sc;
+    fputs("name,params,tokens,flops,device,count,precision,peak_flops,mfu,time_s,device_hours,"
+          "cost_usd,avg_power_w,pue,energy_kwh,energy_cost_usd,co2_kg\n",
+          out);
+    for (size_t i = 0; i < n; i++) {
+        const struct mlsim_result *x = &res[i];
+        const struct mlsim_run *r = x->run;
+        csv_text(out, r->name);
+        fprintf(out, "," NUM "," NUM "," NUM ",", r->model.params, r->model.tokens, x->flops);
+        csv_text(out, r->device->id);
+        fprintf(out,
+                ",%d,%s," NUM "," NUM "," NUM "," NUM "," NUM "," NUM "," NUM "," NUM "," NUM
+                "," NUM "\n",
+                r->count, mlsim_precision_names[r->precision], x->peak_flops, x->mfu, x->time_s,
+                x->device_hours, x->cost_usd, x->avg_power_w, r->econ.pue,
+                x->energy_j / MLSIM_UNITS_J_PER_KWH, x->energy_cost_usd, x->co2_kg);
+    }
+}
+
+/* ---- JSON ---- */
+
+static void json_text(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+static void json_num(FILE *out, const char *key, double v, int last)
+{
+    fprintf(out, "      \"%s\": " NUM "%s\n", key, v, last ? "" : ",");
+}
+
+static void json_run(FILE *out, const struct mlsim_result *x)
+{
+    const struct mlsim_run *r = x->run;
+    char lines[MLSIM_REPORT_MAX_ASSUMPTIONS][MLSIM_REPORT_ASSUMPTION_LEN];
+    fputs("    {\n      \"name\": ", out);
+    json_text(out, r->name);
+    fputs(",\n      \"device\": ", out);
+    json_text(out, r->device->id);
+    fprintf(out, ",\n      \"mode\": \"%s\",\n      \"precision\": \"%s\",\n      \"count\": %d,\n",
+            mlsim_mode_names[r->mode], mlsim_precision_names[r->precision], r->count);
+    fputs("      \"assumptions\": [", out);
+    size_t n = mlsim_report_assumptions(x, 1, lines, MLSIM_REPORT_MAX_ASSUMPTIONS);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? ",\n        " : "\n        ", out);
+        json_text(out, lines[i]);
+    }
+    fputs("\n      ],\n", out);
+    json_num(out, "params", r->model.params, 0);
+    json_num(out, "tokens", r->model.tokens, 0);
+    json_num(out, "flops", x->flops, 0);
+    json_num(out, "peak_flops", x->peak_flops, 0);
+    json_num(out, "mfu", x->mfu, 0);
+    json_num(out, "time_s", x->time_s, 0);
+    json_num(out, "device_hours", x->device_hours, 0);
+    json_num(out, "cost_usd", x->cost_usd, 0);
+    json_num(out, "avg_power_w", x->avg_power_w, 0);
+    json_num(out, "pue", r->econ.pue, 0);
+    json_num(out, "energy_kwh", x->energy_j / MLSIM_UNITS_J_PER_KWH, 0);
+    json_num(out, "energy_cost_usd", x->energy_cost_usd, 0);
+    json_num(out, "co2_kg", x->co2_kg, 1);
+    fputs("    }", out);
+}
+
+static void write_json(FILE *out, const struct mlsim_scenario *sc, const struct mlsim_result *res,
+                       size_t n)
+{
+    fprintf(out, "{\n  \"mlsim_version\": \"%s\",\n  \"scenario\": ", MLSIM_VERSION);
+    json_text(out, sc->doc->file);
+    fputs(",\n  \"title\": ", out);
+    json_text(out, sc->title);
+    fputs(",\n  \"runs\": [\n", out);
+    for (size_t i = 0; i < n; i++) {
+        json_run(out, &res[i]);
+        fputs(i + 1 < n ? ",\n" : "\n", out);
+    }
+    fputs("  ]\n}\n", out);
+}
+
+static const struct mlsim_report_format formats[] = {
+    {"table", write_table},
+    {"csv", write_csv},
+    {"json", write_json},
+};
+
+const struct mlsim_report_format *mlsim_report_format_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+        if (strcmp(formats[i].name, name) == 0)
+            return &formats[i];
+    }
+    return NULL;
+}
+
+void mlsim_report_write(FILE *out, const struct mlsim_report_format *format,
+                        const struct mlsim_scenario *sc, const struct mlsim_result *res, size_t n)
+{
+    format->write(out, sc, res, n);
+}

@@ -1,0 +1,423 @@
+/*
+ * Scenario files. One field table describes a run; a table file loads its `defaults:` into a
+ * template run once, then each row is the template with the row's own fields loaded on top.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "mlsim/scenario.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlsim/units.h"
+
+const char *const mlsim_mode_names[] = {"analytic", NULL};
+
+#define RF(path, kind, dim, member, lo, hi, flags, names)                                          \
+    {                                                                                              \
+        path, kind, dim, offsetof(struct mlsim_run, member),                                       \
+            sizeof(((struct mlsim_run *)0)->member), lo, hi, flags, names, NULL                    \
+    }
+#define RSEC(path)                                                                                 \
+    {                                                                                              \
+        path, MLSIM_FIELD_SECTION, MLSIM_DIM_NUMBER, 0, 0, 0, 0, 0, NULL, NULL                     \
+    }
+#define RSTR(path, member)    RF(path, MLSIM_FIELD_STRING, MLSIM_DIM_NUMBER, member, 0, 0, 0, NULL)
+#define RINT(path, member)    RF(path, MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, member, 0, 1e9, 0, NULL)
+#define RQ(path, dim, member) RF(path, MLSIM_FIELD_QUANTITY, dim, member, 0, INFINITY, 0, NULL)
+
+static const struct mlsim_field run_fields[] = {
+    RSTR("name", name),
+    RSTR("description", description),
+    RF("mode", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, mode, 0, 0, 0, mlsim_mode_names),
+    RSEC("model"),
+    RSTR("model.name", model.name),
+    RQ("model.params", MLSIM_DIM_COUNT, model.params),
+    RQ("model.tokens", MLSIM_DIM_COUNT, model.tokens),
+    RINT("model.layers", model.layers),
+    RINT("model.hidden", model.hidden),
+    RINT("model.heads", model.heads),
+    RINT("model.ffn", model.ffn),
+    RINT("model.seq_len", model.seq_len),
+    RINT("model.vocab", model.vocab),
+    RSEC("hardware"),
+    RSTR("hardware.device", device_id),
+    RINT("hardware.count", count),
+    RF("precision", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, precision, 0, 0, 0, mlsim_precision_names),
+    RF("mfu", MLSIM_FIELD_QUANTITY, MLSIM_DIM_RATIO, mfu, 0, 1, 0, NULL),
+    RSEC("economics"),
+    RQ("economics.price_per_device_hour", MLSIM_DIM_MONEY_RATE, econ.price_usd_per_s),
+    RF("economics.electricity_price", MLSIM_FIELD_QUANTITY, MLSIM_DIM_ENERGY_PRICE,
+       econ.electricity_usd_per_j, 0, INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RF("economics.pue", MLSIM_FIELD_QUANTITY, MLSIM_DIM_NUMBER, econ.pue, 1, 5,
+       MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RF("economics.carbon_intensity", MLSIM_FIELD_QUANTITY, MLSIM_DIM_CARBON_INTENSITY,
+       econ.carbon_kg_per_j, 0, INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RQ("economics.device_power", MLSIM_DIM_POWER, econ.device_power_w),
+    RF("economics.host_power_per_device", MLSIM_FIELD_QUANTITY, MLSIM_DIM_POWER, econ.host_power_w,
+       0, INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
+};
+
+const struct mlsim_schema mlsim_run_schema = {
+    "run", run_fields, sizeof run_fields / sizeof run_fields[0], offsetof(struct mlsim_run, prov)};
+
+double mlsim_transformer_params(int layers, int hidden, int ffn, int seq_len, int vocab)
+{
+    double l = layers, h = hidden, f = ffn > 0 ? ffn : 4.0 * hidden;
+    double per_layer = 4.0 * h * h + 4.0 * h + 2.0 * h * f + f + h + 4.0 * h;
+    return l * per_layer + ((double)vocab + seq_len) * h;
+}
+
+void mlsim_scenario_free(struct mlsim_scenario *sc)
+{
+    if (!sc)
+        return;
+    free(sc->runs);
+    free(sc->set_text);
+    mlsim_ydoc_free(sc->doc);
+    free(sc);
+}
+
+static int given(const struct mlsim_run *r, const char *path)
+{
+    return mlsim_schema_given(&mlsim_run_schema, r, path) != NULL;
+}
+
+/* Present in the input, valid or not: a rejected value was reported already. */
+static int seen(const struct mlsim_run *r, const char *path)
+{
+    return mlsim_schema_seen(&mlsim_run_schema, r, path);
+}
+
+static const char *const table_keys[] = {"title", "description", "defaults", "runs"};
+
+/* Copy scalar NODE into BUF (LEN bytes) or report why not. */
+static int copy_text(const struct mlsim_ynode *node, const char *key, char *buf, size_t len,
+                     struct mlsim_diags *d)
+{
+    if (node->type != MLSIM_YNODE_SCALAR || strlen(node->value) >= len) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, node->loc,
+                           "'%s' expects a line of text (under %zu characters)", key, len);
+        return 0;
+    }
+    memcpy(buf, node->value, strlen(node->value) + 1);
+    return 1;
+}
+
+static enum mlsim_status load_table(struct mlsim_scenario *sc, struct mlsim_diags *d)
+{
+    const struct mlsim_ynode *root = sc->doc->root;
+    const struct mlsim_ynode *defaults = NULL, *runs = NULL;
+    int ok = 1;
+    for (size_t i = 0; i < root->n; i++) {
+        const char *key = root->keys[i]->value;
+        const struct mlsim_ynode *val = root->items[i];
+        if (strcmp(key, "title") == 0) {
+            ok &= copy_text(val, key, sc->title, sizeof sc->title, d);
+        } else if (strcmp(key, "description") == 0) {
+            ok &= copy_text(val, key, sc->description, sizeof sc->description, d);
+        } else if (strcmp(key, "defaults") == 0) {
+            defaults = val;
+        } else if (strcmp(key, "runs") == 0) {
+            runs = val;
+        } else {
+            const char *hint = mlsim_diag_suggest(key, table_keys, 4);
+            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, root->keys[i]->loc,
+                               "unknown key '%s' in a table of runs (%s%s%s)", key,
+                               hint ? "did you mean '"
+                                    : "valid keys: title, description, defaults, runs",
+                               hint ? hint : "", hint ? "'?" : "");
+            ok = 0;
+        }
+    }
+    if (runs->type != MLSIM_YNODE_SEQ || runs->n == 0) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, runs->loc,
+                           "'runs' expects a non-empty list of runs");
+        return MLSIM_ERR_INPUT;
+    }
+    struct mlsim_run tmpl;
+    memset(&tmpl, 0, sizeof tmpl);
+    if (defaults && mlsim_schema_load(&mlsim_run_schema, defaults, &tmpl, d) != MLSIM_OK)
+        ok = 0;
+    sc->runs = calloc(runs->n, sizeof *sc->runs);
+    if (!sc->runs)
+        return MLSIM_ERR_NOMEM;
+    for (size_t i = 0; i < runs->n; i++) {
+        struct mlsim_run *r = &sc->runs[sc->n_runs++];
+        *r = tmpl;
+        r->loc = runs->items[i]->loc;
+        if (mlsim_schema_load(&mlsim_run_schema, runs->items[i], r, d) != MLSIM_OK)
+            ok = 0;
+    }
+    return ok ? MLSIM_OK : MLSIM_ERR_INPUT;
+}
+
+static enum mlsim_status load_single(struct mlsim_scenario *sc, struct mlsim_diags *d)
+{
+    sc->runs = calloc(1, sizeof *sc->runs);
+    if (!sc->runs)
+        return MLSIM_ERR_NOMEM;
+    sc->n_runs = 1;
+    sc->runs[0].loc = sc->doc->root->loc;
+    return mlsim_schema_load(&mlsim_run_schema, sc->doc->root, &sc->runs[0], d);
+}
+
+enum mlsim_status mlsim_scenario_load(const char *path, struct mlsim_diags *d,
+                                      struct mlsim_scenario **out)
+{
+    *out = NULL;
+    struct mlsim_scenario *sc = calloc(1, sizeof *sc);
+    if (!sc)
+        return MLSIM_ERR_NOMEM;
+    enum mlsim_status st = mlsim_ydoc_load_file(path, d, &sc->doc);
+    if (st != MLSIM_OK) {
+        mlsim_scenario_free(sc);
+        return st;
+    }
+    const struct mlsim_ynode *root = sc->doc->root;
+    struct mlsim_loc whole = {sc->doc->file, 0, 0};
+    if (!root) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, whole,
+                           "the file is empty: a scenario needs at least 'model', 'hardware', "
+                           "'precision' and 'mfu'");
+        st = MLSIM_ERR_INPUT;
+    } else if (root->type != MLSIM_YNODE_MAP) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, root->loc,
+                           "a scenario must be a mapping of keys (like 'model:'), not %s",
+                           mlsim_ynode_type_name(root->type));
+        st = MLSIM_ERR_INPUT;
+    } else if (mlsim_ynode_get(root, "runs")) {
+        sc->is_table = 1;
+        st = load_table(sc, d);
+    } else {
+        st = load_single(sc, d);
+    }
+    if (st == MLSIM_ERR_NOMEM) {
+        mlsim_scenario_free(sc);
+        return st;
+    }
+    *out = sc;
+    return st;
+}
+
+/* Parse one "path=value" of line LINE of the --set text into a scalar node. */
+static int parse_set(const char *text, int line, struct mlsim_ynode *node, char *path, size_t plen,
+                     struct mlsim_diags *d)
+{
+    const char *eq = strchr(text, '=');
+    struct mlsim_loc loc = {"--set", line, 1};
+    if (!eq || eq == text || (size_t)(eq - text) >= plen) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, loc,
+                           "expected path=value, like economics.pue=1.1");
+        return 0;
+    }
+    memcpy(path, text, (size_t)(eq - text));
+    path[eq - text] = '\0';
+    memset(node, 0, sizeof *node);
+    node->type = MLSIM_YNODE_SCALAR;
+    node->loc = (struct mlsim_loc){"--set", line, (int)(eq - text) + 2};
+    node->value = (char *)(eq + 1); /* borrowed for the call; never freed through this node */
+    return 1;
+}
+
+enum mlsim_status mlsim_scenario_set(struct mlsim_scenario *sc, const char *const *sets, size_t n,
+                                     struct mlsim_diags *d)
+{
+    size_t total = 1;
+    for (size_t i = 0; i < n; i++)
+        total += strlen(sets[i]) + 1;
+    free(sc->set_text);
+    sc->set_text = malloc(total);
+    if (!sc->set_text)
+        return MLSIM_ERR_NOMEM;
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(sets[i]);
+        memcpy(sc->set_text + used, sets[i], l);
+        sc->set_text[used + l] = '\n';
+        used += l + 1;
+    }
+    sc->set_text[used] = '\0';
+    if (n > 0 && mlsim_diags_add_source(d, "--set", sc->set_text, used) != MLSIM_OK)
+        return MLSIM_ERR_NOMEM;
+    enum mlsim_status st = MLSIM_OK;
+    for (size_t i = 0; i < n; i++) {
+        struct mlsim_ynode node;
+        char path[128];
+        if (!parse_set(sets[i], (int)i + 1, &node, path, sizeof path, d)) {
+            st = MLSIM_ERR_INPUT;
+            continue;
+        }
+        /* Report a bad value once, not once per run. */
+        for (size_t r = 0; r < sc->n_runs; r++) {
+            if (mlsim_schema_set(&mlsim_run_schema, path, &node, &sc->runs[r], d) != MLSIM_OK) {
+                st = MLSIM_ERR_INPUT;
+                break;
+            }
+        }
+    }
+    return st;
+}
+
+/* ---- resolve ---- */
+
+static void report_missing(const struct mlsim_run *r, const char *what, struct mlsim_diags *d)
+{
+    mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc, "run '%s' is missing required key '%s'",
+                       r->name, what);
+}
+
+static int resolve_model(struct mlsim_run *r, struct mlsim_diags *d)
+{
+    int ok = 1;
+    if (!seen(r, "model.tokens")) {
+        report_missing(r, "model.tokens", d);
+        ok = 0;
+    }
+    if (seen(r, "model.params"))
+        return ok;
+    static const char *const shape[] = {"model.layers", "model.hidden", "model.seq_len",
+                                        "model.vocab"};
+    int have = 0, present = 0;
+    for (int i = 0; i < 4; i++) {
+        have += given(r, shape[i]);
+        present += seen(r, shape[i]);
+    }
+    if (present > have)
+        return 0; /* a bad shape value, reported already */
+    if (have == 4) {
+        r->model.params = mlsim_transformer_params(r->model.layers, r->model.hidden, r->model.ffn,
+                                                   r->model.seq_len, r->model.vocab);
+        r->params_from_shape = 1;
+        return ok;
+    }
+    mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc,
+                       "run '%s' needs 'model.params', or a transformer shape "
+                       "(model.layers, model.hidden, model.seq_len, model.vocab)",
+                       r->name);
+    return 0;
+}
+
+static void report_unknown_device(const struct mlsim_run *r, struct mlsim_hwdb *db,
+                                  struct mlsim_diags *d)
+{
+    const struct mlsim_loc *loc = mlsim_schema_given(&mlsim_run_schema, r, "hardware.device");
+    char **ids = NULL;
+    size_t n = 0;
+    const char *hint = NULL;
+    if (mlsim_hwdb_list(db, &ids, &n) == MLSIM_OK)
+        hint = mlsim_diag_suggest(r->device_id, (const char *const *)ids, n);
+    if (hint)
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc,
+                           "unknown device '%s' (did you mean '%s'?)", r->device_id, hint);
+    else
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc,
+                           "unknown device '%s': no file %s/<kind>/%s.yaml", r->device_id,
+                           mlsim_hwdb_dir(db), r->device_id);
+    mlsim_hwdb_free_ids(ids, n);
+}
+
+static int resolve_device(struct mlsim_run *r, struct mlsim_hwdb *db, struct mlsim_diags *d)
+{
+    if (!given(r, "hardware.device")) {
+        if (!seen(r, "hardware.device"))
+            report_missing(r, "hardware.device", d);
+        return 0;
+    }
+    enum mlsim_status st = mlsim_hwdb_find(db, r->device_id, d, &r->device);
+    if (st == MLSIM_ERR_NOT_FOUND)
+        report_unknown_device(r, db, d);
+    return st == MLSIM_OK;
+}
+
+static int resolve_precision(struct mlsim_run *r, struct mlsim_diags *d)
+{
+    const struct mlsim_loc *loc = mlsim_schema_given(&mlsim_run_schema, r, "precision");
+    if (!loc) {
+        if (!seen(r, "precision"))
+            report_missing(r, "precision", d);
+        return 0;
+    }
+    if (r->device->peak_flops[r->precision] > 0)
+        return 1;
+    char have[128] = "";
+    size_t used = 0;
+    for (int p = 0; p < MLSIM_PRECISION_N; p++) {
+        if (r->device->peak_flops[p] <= 0)
+            continue;
+        int w = snprintf(have + used, sizeof have - used, "%s%s", used ? ", " : "",
+                         mlsim_precision_names[p]);
+        if (w > 0 && (size_t)w < sizeof have - used)
+            used += (size_t)w;
+    }
+    mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc, "%s has no %s throughput (it has %s)",
+                       r->device->id, mlsim_precision_names[r->precision], have);
+    return 0;
+}
+
+static int resolve_economics(struct mlsim_run *r, struct mlsim_diags *d)
+{
+    struct mlsim_economics *e = &r->econ;
+    int ok = 1;
+    if (!given(r, "economics.pue"))
+        e->pue = MLSIM_DEFAULT_PUE;
+    if (!given(r, "economics.carbon_intensity"))
+        e->carbon_kg_per_j = MLSIM_DEFAULT_CARBON_G_PER_KWH * 1e-3 / MLSIM_UNITS_J_PER_KWH;
+    if (!given(r, "economics.price_per_device_hour")) {
+        e->price_usd_per_s = r->device->rental_usd_per_s;
+        if (e->price_usd_per_s <= 0) {
+            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc,
+                               "%s has no rental price in the hardware database: set "
+                               "'economics.price_per_device_hour'",
+                               r->device->id);
+            ok = 0;
+        }
+    }
+    if (!given(r, "economics.device_power")) {
+        e->device_power_w = r->device->tdp_w;
+        if (e->device_power_w <= 0) {
+            mlsim_diags_report(
+                d, MLSIM_SEVERITY_ERROR, r->loc,
+                "%s has no TDP in the hardware database: set 'economics.device_power'",
+                r->device->id);
+            ok = 0;
+        }
+    }
+    return ok;
+}
+
+static int resolve_run(struct mlsim_run *r, size_t index, struct mlsim_hwdb *db,
+                       struct mlsim_diags *d)
+{
+    if (!r->name[0]) {
+        if (r->model.name[0])
+            snprintf(r->name, sizeof r->name, "%s", r->model.name);
+        else
+            snprintf(r->name, sizeof r->name, "run %zu", index + 1);
+    }
+    int ok = resolve_model(r, d);
+    if (!given(r, "hardware.count")) {
+        if (!seen(r, "hardware.count"))
+            report_missing(r, "hardware.count", d);
+        ok = 0;
+    }
+    if (r->mode == MLSIM_MODE_ANALYTIC && !seen(r, "mfu")) {
+        report_missing(r, "mfu", d);
+        ok = 0;
+    }
+    if (!resolve_device(r, db, d))
+        return 0;
+    ok &= resolve_precision(r, d);
+    ok &= resolve_economics(r, d);
+    return ok;
+}
+
+enum mlsim_status mlsim_scenario_resolve(struct mlsim_scenario *sc, struct mlsim_hwdb *db,
+                                         struct mlsim_diags *d)
+{
+    int ok = 1;
+    for (size_t i = 0; i < sc->n_runs; i++)
+        ok &= resolve_run(&sc->runs[i], i, db, d);
+    return ok ? MLSIM_OK : MLSIM_ERR_INPUT;
+}
