@@ -90,8 +90,10 @@ static enum mlsim_status load_links(const struct mlsim_ynode *seq, void *obj, st
                                "too many links (at most %d)", MLSIM_HWDB_MAX_LINKS);
             return MLSIM_ERR_INPUT;
         }
-        if (mlsim_schema_load(&link_schema, seq->items[i], &e, d) != MLSIM_OK ||
-            !require(&link_schema, &e, required, seq->items[i]->loc, d)) {
+        /* Check both, so a bad value and a missing key are reported together. */
+        int loaded = mlsim_schema_load(&link_schema, seq->items[i], &e, d) == MLSIM_OK;
+        int complete = require(&link_schema, &e, required, seq->items[i]->loc, d);
+        if (!loaded || !complete) {
             st = MLSIM_ERR_INPUT;
             continue;
         }
@@ -178,14 +180,14 @@ static enum mlsim_status load_sources(const struct mlsim_ynode *seq, void *obj,
                                "too many sources (at most %d)", MLSIM_HWDB_MAX_SOURCES);
             return MLSIM_ERR_INPUT;
         }
-        if (mlsim_schema_load(&source_schema, seq->items[i], &e, d) != MLSIM_OK ||
-            !require(&source_schema, &e, required, seq->items[i]->loc, d)) {
+        int loaded = mlsim_schema_load(&source_schema, seq->items[i], &e, d) == MLSIM_OK;
+        int complete = require(&source_schema, &e, required, seq->items[i]->loc, d);
+        int paths_ok = 1;
+        for (int c = 0; c < e.src.n_covers; c++)
+            paths_ok &= check_cover_path(e.src.covers[c], e.cover_locs[c], d);
+        if (!loaded || !complete || !paths_ok) {
             st = MLSIM_ERR_INPUT;
             continue;
-        }
-        for (int c = 0; c < e.src.n_covers; c++) {
-            if (!check_cover_path(e.src.covers[c], e.cover_locs[c], d))
-                st = MLSIM_ERR_INPUT;
         }
         dev->sources[dev->n_sources++] = e.src;
     }

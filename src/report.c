@@ -1,5 +1,5 @@
 /*
- * Report writers. Numbers for programs are printed with 12 significant digits in SI units (with
+ * Report writers. Numbers for programs are printed with 15 significant digits in SI units (with
  * energy in kWh and mass in kg, as the column names say); numbers for people are rounded with
  * their unit. The assumptions list is built once and shared by every format.
  */
@@ -10,7 +10,7 @@
 #include "mlsim/units.h"
 #include "mlsim/version.h"
 
-#define NUM "%.12g"
+#define NUM "%.15g"
 
 static const char *basename_of(const char *path)
 {

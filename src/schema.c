@@ -61,7 +61,7 @@ static const char *child_name(const char *path, const char *prefix)
 }
 
 static void report_unknown_key(const struct mlsim_schema *s, const char *prefix,
-                               const struct mlsim_ynode *key, struct mlsim_diags *d)
+                               const struct mlsim_ynode *key, void *obj, struct mlsim_diags *d)
 {
     const char *cands[MLSIM_SCHEMA_MAX_FIELDS];
     size_t n = 0;
@@ -78,6 +78,14 @@ static void report_unknown_key(const struct mlsim_schema *s, const char *prefix,
     }
     const char *hint = mlsim_diag_suggest(key->value, cands, n);
     const char *where = prefix[0] ? prefix : s->what;
+    if (hint) {
+        /* The user meant HINT: count it as present, so it is not reported again as missing. */
+        char meant[PATH_MAX_LEN];
+        snprintf(meant, sizeof meant, "%s%s%s", prefix, prefix[0] ? "." : "", hint);
+        const struct mlsim_field *f = mlsim_schema_find(s, meant);
+        if (f)
+            prov_of(s, obj)->seen[f - s->fields] = 1;
+    }
     if (hint)
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, key->loc,
                            "unknown key '%s' in %s (did you mean '%s'?)", key->value, where, hint);
@@ -256,7 +264,7 @@ static int load_section(const struct mlsim_schema *s, const char *prefix,
         const struct mlsim_field *f =
             (w > 0 && (size_t)w < sizeof path) ? mlsim_schema_find(s, path) : NULL;
         if (!f) {
-            report_unknown_key(s, prefix, key, d);
+            report_unknown_key(s, prefix, key, obj, d);
             ok = 0;
             continue;
         }
@@ -283,6 +291,8 @@ enum mlsim_status mlsim_schema_set(const struct mlsim_schema *s, const char *pat
                                    struct mlsim_diags *d)
 {
     const struct mlsim_field *f = mlsim_schema_find(s, path);
+    struct mlsim_loc at_path = value->loc; /* faults of the path point at its start */
+    at_path.col = 1;
     if (!f) {
         const char *cands[MLSIM_SCHEMA_MAX_FIELDS];
         size_t n = 0;
@@ -291,13 +301,13 @@ enum mlsim_status mlsim_schema_set(const struct mlsim_schema *s, const char *pat
                 cands[n++] = s->fields[i].path;
         }
         const char *hint = mlsim_diag_suggest(path, cands, n);
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, value->loc, "unknown %s field '%s'%s%s%s",
-                           s->what, path, hint ? " (did you mean '" : "", hint ? hint : "",
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, at_path, "unknown %s field '%s'%s%s%s", s->what,
+                           path, hint ? " (did you mean '" : "", hint ? hint : "",
                            hint ? "'?)" : "");
         return MLSIM_ERR_INPUT;
     }
     if (f->kind == MLSIM_FIELD_SECTION || f->kind == MLSIM_FIELD_LIST) {
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, value->loc,
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, at_path,
                            "'%s' is not a single value; set one of its fields, like '%s.<key>'",
                            path, path);
         return MLSIM_ERR_INPUT;

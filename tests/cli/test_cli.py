@@ -1,0 +1,553 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the mlsim command line.
+
+Run as:  python3 tests/cli/test_cli.py <path-to-mlsim-binary> <source-root>
+
+Python 3 standard library only. Every mlsim call runs with MLSIM_HWDB removed from the
+environment (except where that variable is what is tested) and with a timeout. The golden
+numbers come from the lecture deck's "State-Of-The-Art Training Costs" table (slide 44, after
+SemiAnalysis) and from hand calculations written out in the comments, never from mlsim's own
+output. The last line printed is "N passed, N failed"; the exit status is non-zero when
+anything failed.
+"""
+import csv
+import io
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+if len(sys.argv) < 3:
+    sys.stderr.write("usage: test_cli.py <path-to-mlsim-binary> <source-root>\n")
+    sys.exit(2)
+MLSIM = os.path.abspath(sys.argv[1])
+SRC = os.path.abspath(sys.argv[2])
+del sys.argv[1:3]
+
+TIMEOUT_S = 10
+
+GPT3 = "scenarios/gpt3_a100.yaml"
+TABLE = "scenarios/llm_cost_table.yaml"
+
+# The deck's table: (model, params N, tokens D, cost in USD rounded to the dollar, MFU).
+# The deck's formula:  cost = 6 N D / (312e12 * MFU) / 3600 * 1.5
+# (6ND training FLOPs at MFU of the A100's 312 TFLOP/s dense BF16 peak, in GPU-hours, at
+# $1.5 per A100-hour), with MFU 0.45 for the 30B and both 70B rows and 0.50 otherwise.
+DECK = [
+    ("MosaicML GPT-30B", 30e9, 610e9, 325855, 0.45),
+    ("Google LaMDA", 137e9, 168e9, 368846, 0.50),
+    ("Yandex YaLM", 100e9, 300e9, 480769, 0.50),
+    ("Tsinghua Zhipu.AI GLM", 130e9, 400e9, 833333, 0.50),
+    ("OpenAI GPT-3", 175e9, 300e9, 841346, 0.50),
+    ("AI21 Jurassic", 178e9, 300e9, 855769, 0.50),
+    ("BLOOM", 176.247e9, 366e9, 1033756, 0.50),
+    ("DeepMind Gopher", 280e9, 300e9, 1346154, 0.50),
+    ("DeepMind Chinchilla", 70e9, 1400e9, 1745014, 0.45),
+    ("MosaicML GPT-70B", 70e9, 1400e9, 1745014, 0.45),
+    ("Nvidia Microsoft MT-NLG", 530e9, 270e9, 2293269, 0.50),
+    ("Google PaLM", 540e9, 780e9, 6750000, 0.50),
+]
+
+# GPT-3 on 1024 A100s at MFU 0.5, by hand:
+#   time         = 6 * 175e9 * 300e9 / (1024 * 312e12 * 0.5) s = 1,971,905.05 s = 22.82 days
+#   device_hours = time * 1024 / 3600                            = 560,897.4359 h
+#   cost         = device_hours * $1.5                           = $841,346 (the deck's figure)
+#   energy       = device_hours * (400 W GPU TDP + 412.5 W host share) * PUE 1.1
+#                = 560,897.4359 * 812.5 * 1.1 / 1000 kWh         = 501,302.08 kWh
+#   co2          = energy_kwh * 0.429 kg/kWh (429 gCO2/kWh)      = 215,058.59 kg
+GPT3_FLOPS = 6 * 175e9 * 300e9
+GPT3_TIME_S = GPT3_FLOPS / (1024 * 312e12 * 0.5)
+GPT3_DEVICE_HOURS = GPT3_TIME_S * 1024 / 3600
+GPT3_WATTS = 400 + 412.5
+
+CSV_COLUMNS = ["name", "params", "tokens", "flops", "device", "count", "mfu", "time_s",
+               "device_hours", "cost_usd", "energy_kwh", "co2_kg"]
+NUMERIC_COLUMNS = ["params", "tokens", "flops", "count", "mfu", "time_s", "device_hours",
+                   "cost_usd", "energy_kwh", "co2_kg"]
+JSON_TOP_KEYS = ["mlsim_version", "scenario", "title", "runs"]
+
+
+def base_env():
+    env = dict(os.environ)
+    env.pop("MLSIM_HWDB", None)
+    return env
+
+
+def mlsim(*args, env=None, cwd=SRC, binary=MLSIM):
+    """Run mlsim; returns (exit status, stdout as bytes, stderr as text)."""
+    p = subprocess.run([binary, *args], cwd=cwd, env=env if env is not None else base_env(),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT_S)
+    return p.returncode, p.stdout, p.stderr.decode("utf-8", errors="replace")
+
+
+def dollars(x):
+    """'$841,346' for 841346."""
+    return "${:,}".format(int(x))
+
+
+def round_half_up(x):
+    return int(math.floor(x + 0.5))
+
+
+def read_csv(text):
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+class MlsimTestCase(unittest.TestCase):
+    def run_ok(self, *args, **kw):
+        rc, out, err = mlsim(*args, **kw)
+        self.assertEqual(rc, 0, "mlsim %s exited %d; stderr:\n%s" % (" ".join(args), rc, err))
+        return out.decode("utf-8")
+
+    def run_csv(self, *args, **kw):
+        return read_csv(self.run_ok(*args, "--format", "csv", **kw))
+
+    def assertRel(self, got, want, rel, msg=None):
+        self.assertTrue(math.isclose(float(got), want, rel_tol=rel, abs_tol=0.0),
+                        "%s: got %r, want %r (relative %g)" % (msg or "value", got, want, rel))
+
+
+class TestDeckCostTable(MlsimTestCase):
+    """1 and 2: the deck's 12-row cost table."""
+
+    def test_csv_matches_deck(self):
+        rows = self.run_csv(TABLE)
+        self.assertEqual([r["name"] for r in rows], [d[0] for d in DECK])
+        for row, (name, n, d, cost, mfu) in zip(rows, DECK):
+            with self.subTest(model=name):
+                self.assertEqual(round_half_up(float(row["cost_usd"])), cost,
+                                 "%s: cost_usd %s, deck says %s" % (name, row["cost_usd"],
+                                                                    dollars(cost)))
+                self.assertEqual(float(row["params"]), n)
+                self.assertEqual(float(row["tokens"]), d)
+                self.assertRel(row["flops"], 6 * n * d, 1e-12, name + " flops")
+                self.assertRel(row["mfu"], mfu, 1e-12, name + " mfu")
+                # the deck's formula, unrounded
+                self.assertRel(row["cost_usd"], 6 * n * d / (312e12 * mfu) / 3600 * 1.5, 1e-9,
+                               name + " cost_usd")
+                self.assertEqual(row["device"], "a100-sxm4-40gb")
+                self.assertEqual(int(float(row["count"])), 1024)
+
+    def test_table_format_prints_deck_dollars(self):
+        out = self.run_ok(TABLE)
+        lines = out.splitlines()
+        for name, _n, _d, cost, _mfu in DECK:
+            with self.subTest(model=name):
+                self.assertIn(dollars(cost), out)
+                # and on that model's own row
+                row = [ln for ln in lines if ln.startswith(name + " ")]
+                self.assertEqual(len(row), 1, "no single row for %r in:\n%s" % (name, out))
+                self.assertIn(dollars(cost), row[0])
+
+
+class TestGpt3(MlsimTestCase):
+    """3: scenarios/gpt3_a100.yaml, checked against the hand calculation above."""
+
+    def test_table_report(self):
+        out = self.run_ok(GPT3)
+        for s in ["$841,346", "Assumptions", "6 x params x tokens", "PUE 1.1", "429 gCO2/kWh",
+                  "%.2f days" % (GPT3_TIME_S / 86400)]:
+            self.assertIn(s, out)
+        self.assertEqual("%.2f" % (GPT3_TIME_S / 86400), "22.82")
+
+    def test_csv_numbers(self):
+        rows = self.run_csv(GPT3)
+        self.assertEqual(len(rows), 1)
+        r = rows[0]
+        self.assertEqual(r["name"], "OpenAI GPT-3")
+        self.assertEqual(round_half_up(float(r["cost_usd"])), 841346)
+        self.assertRel(r["flops"], GPT3_FLOPS, 1e-12, "flops")
+        self.assertRel(r["time_s"], GPT3_TIME_S, 1e-9, "time_s")
+        self.assertRel(r["device_hours"], GPT3_DEVICE_HOURS, 1e-9, "device_hours")
+        energy_kwh = GPT3_DEVICE_HOURS * GPT3_WATTS * 1.1 / 1000
+        self.assertRel(r["energy_kwh"], energy_kwh, 1e-9, "energy_kwh")
+        self.assertRel(r["co2_kg"], energy_kwh * 0.429, 1e-9, "co2_kg")
+
+
+class TestFormats(MlsimTestCase):
+    """4: CSV and JSON parse, with the right number of rows and the required fields."""
+
+    def check_csv(self, scenario, n_rows):
+        text = self.run_ok(scenario, "--format", "csv")
+        reader = csv.DictReader(io.StringIO(text))
+        for col in CSV_COLUMNS:
+            self.assertIn(col, reader.fieldnames)
+        rows = list(reader)
+        self.assertEqual(len(rows), n_rows)
+        for r in rows:
+            self.assertEqual(len(r), len(reader.fieldnames), "ragged CSV row %r" % r)
+            self.assertNotIn(None, r, "CSV row with more fields than the header: %r" % r)
+            for col in NUMERIC_COLUMNS:
+                v = float(r[col])
+                self.assertTrue(math.isfinite(v) and v > 0, "%s=%r" % (col, r[col]))
+        return rows
+
+    def check_json(self, scenario, n_runs):
+        doc = json.loads(self.run_ok(scenario, "--format", "json"))
+        for k in JSON_TOP_KEYS:
+            self.assertIn(k, doc)
+        self.assertEqual(doc["scenario"], scenario)
+        version = self.run_ok("--version").split()[1]
+        self.assertEqual(doc["mlsim_version"], version)
+        self.assertEqual(len(doc["runs"]), n_runs)
+        for run in doc["runs"]:
+            for k in CSV_COLUMNS + ["assumptions"]:
+                self.assertIn(k, run)
+            for k in NUMERIC_COLUMNS:
+                self.assertIsInstance(run[k], (int, float), k)
+                self.assertNotIsInstance(run[k], bool, k)
+                self.assertTrue(math.isfinite(float(run[k])) and run[k] > 0, k)
+            self.assertIsInstance(run["assumptions"], list)
+            self.assertTrue(run["assumptions"])
+            for a in run["assumptions"]:
+                self.assertIsInstance(a, str)
+        return doc
+
+    def test_gpt3(self):
+        rows = self.check_csv(GPT3, 1)
+        doc = self.check_json(GPT3, 1)
+        self.assertEqual(doc["runs"][0]["name"], "OpenAI GPT-3")
+        self.assertTrue(any("6 x params x tokens" in a for a in doc["runs"][0]["assumptions"]))
+        for k in NUMERIC_COLUMNS:
+            self.assertRel(doc["runs"][0][k], float(rows[0][k]), 1e-9, "json vs csv " + k)
+
+    def test_table(self):
+        rows = self.check_csv(TABLE, 12)
+        doc = self.check_json(TABLE, 12)
+        self.assertEqual(doc["title"], "State-of-the-art LLM training costs on A100s "
+                                       "(lecture table, after SemiAnalysis)")
+        self.assertEqual([r["name"] for r in doc["runs"]], [d[0] for d in DECK])
+        for run, row in zip(doc["runs"], rows):
+            for k in NUMERIC_COLUMNS:
+                self.assertRel(run[k], float(row[k]), 1e-9, "%s json vs csv %s" % (row["name"], k))
+
+
+class TestDeterminism(MlsimTestCase):
+    """5: the same input gives byte-identical output."""
+
+    def test_repeatable(self):
+        for scenario in (GPT3, TABLE):
+            for fmt in ("table", "csv", "json"):
+                with self.subTest(scenario=scenario, format=fmt):
+                    a = mlsim(scenario, "--format", fmt)
+                    b = mlsim(scenario, "--format", fmt)
+                    self.assertEqual(a[0], 0)
+                    self.assertTrue(a[1])
+                    self.assertEqual(a[1], b[1])
+
+
+class TestSet(MlsimTestCase):
+    """6: --set overrides."""
+
+    def test_mfu_halved_doubles_cost(self):
+        r = self.run_csv(GPT3, "--set", "mfu=0.25")[0]
+        # the deck's $841,346.15 at MFU 0.5, doubled: $1,682,692.31
+        self.assertEqual(round_half_up(float(r["cost_usd"])), 1682692)
+        self.assertRel(r["mfu"], 0.25, 1e-12, "mfu")
+        self.assertRel(r["time_s"], 2 * GPT3_TIME_S, 1e-9, "time_s")
+
+    def test_device(self):
+        r = self.run_csv(GPT3, "--set", "hardware.device=h100-sxm5-80gb")[0]
+        self.assertEqual(r["device"], "h100-sxm5-80gb")
+        self.assertNotEqual(round_half_up(float(r["cost_usd"])), 841346)
+        self.assertIn("h100-sxm5-80gb", self.run_ok(GPT3, "--set", "hardware.device=h100-sxm5-80gb"))
+
+    def test_pue(self):
+        r = self.run_csv(GPT3, "--set", "economics.pue=2")[0]
+        self.assertRel(r["pue"], 2.0, 1e-12, "pue")
+        self.assertRel(r["energy_kwh"], GPT3_DEVICE_HOURS * GPT3_WATTS * 2 / 1000, 1e-9,
+                       "energy_kwh")
+        self.assertEqual(round_half_up(float(r["cost_usd"])), 841346)  # the price is unchanged
+
+    def test_repeated_sets(self):
+        r = self.run_csv(GPT3, "--set", "mfu=0.25", "--set", "economics.pue=2")[0]
+        self.assertEqual(round_half_up(float(r["cost_usd"])), 1682692)
+        self.assertRel(r["energy_kwh"], 2 * GPT3_DEVICE_HOURS * GPT3_WATTS * 2 / 1000, 1e-9,
+                       "energy_kwh")
+
+    def test_set_applies_to_every_run_of_a_table(self):
+        rows = self.run_csv(TABLE, "--set", "mfu=0.25")
+        self.assertEqual(len(rows), 12)
+        for row, (name, n, d, _cost, _mfu) in zip(rows, DECK):
+            self.assertRel(row["cost_usd"], 6 * n * d / (312e12 * 0.25) / 3600 * 1.5, 1e-9, name)
+
+    def test_bad_set_path(self):
+        rc, out, err = mlsim(GPT3, "--set", "economics.pu=1")
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(out, b"")
+        self.assertRegex(err, r"(?m)^--set:1:\d+: error: ")
+        self.assertIn("did you mean 'economics.pue'", err)
+
+    def test_set_without_equals(self):
+        rc, out, err = mlsim(GPT3, "--set", "mfu")
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(out, b"")
+        self.assertRegex(err, r"(?m)^--set:1:\d+: error: ")
+
+    def test_set_errors_are_numbered_by_option(self):
+        rc, out, err = mlsim(GPT3, "--set", "mfu=0.4", "--set", "economics.pu=1")
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(out, b"")
+        self.assertRegex(err, r"(?m)^--set:2:\d+: error: .*did you mean 'economics.pue'")
+
+
+# ---- bad input ---------------------------------------------------------------------------
+
+def parse_diags(test, err, path):
+    """Check that stderr holds only diagnostics for PATH, each located one followed by its
+    source line and a caret; returns a list of (line, col, message)."""
+    lines = err.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    located = re.compile(r"^" + re.escape(path) + r":(\d+):(\d+): error: (.+)$")
+    whole = re.compile(r"^" + re.escape(path) + r": error: (.+)$")
+    diags = []
+    i = 0
+    while i < len(lines):
+        m = located.match(lines[i])
+        if m:
+            line, col = int(m.group(1)), int(m.group(2))
+            test.assertGreaterEqual(line, 1)
+            test.assertGreaterEqual(col, 1)
+            test.assertTrue(i + 2 < len(lines), "no source line and caret after %r" % lines[i])
+            src, caret = lines[i + 1], lines[i + 2]
+            test.assertTrue(src.startswith("  "), "source line %r" % src)
+            test.assertRegex(caret, r"^ +\^$")
+            # the caret sits under column COL of the source line, indented by two spaces
+            test.assertEqual(caret.index("^"), 2 + col - 1,
+                             "caret column for %r:\n%s\n%s" % (lines[i], src, caret))
+            diags.append((line, col, m.group(3), src))
+            i += 3
+            continue
+        m = whole.match(lines[i])
+        test.assertTrue(m, "stderr line %r is not a diagnostic for %s; stderr:\n%s"
+                        % (lines[i], path, err))
+        diags.append((None, None, m.group(1), None))
+        i += 1
+    return diags
+
+
+class TestBadInput(MlsimTestCase):
+    """7: every bad-input class: exit 1, nothing on stdout, FILE:LINE:COL: error: on stderr."""
+
+    def check_bad(self, name, phrases, count=None, lines=None, whole_file=False, path=None):
+        path = path or "tests/data/" + name
+        rc, out, err = mlsim(path)
+        self.assertEqual(rc, 1, "exit status for %s; stderr:\n%s" % (path, err))
+        self.assertEqual(out, b"", "stdout for %s" % path)
+        diags = parse_diags(self, err, path)
+        self.assertTrue(diags, "no diagnostic for %s" % path)
+        if whole_file:
+            self.assertEqual([d[0] for d in diags], [None], err)
+        else:
+            self.assertNotIn(None, [d[0] for d in diags], err)
+        messages = [d[2] for d in diags]
+        for p in phrases:
+            self.assertTrue(any(p in m for m in messages), "%r not in %s errors:\n%s"
+                            % (p, path, err))
+        if count is not None:
+            self.assertEqual(len(diags), count, "number of errors for %s:\n%s" % (path, err))
+        if lines is not None:
+            self.assertEqual(sorted(set(d[0] for d in diags)), sorted(lines),
+                             "lines of the errors for %s:\n%s" % (path, err))
+        # the echoed source line is the file's line (text files only)
+        if not whole_file and name != "bad_binary.yaml":
+            with open(os.path.join(SRC, path), encoding="utf-8") as f:
+                text = f.read().split("\n")
+            for line, _col, msg, src in diags:
+                self.assertEqual(src, "  " + text[line - 1], "source line for %r" % msg)
+        return diags
+
+    def test_unknown_key(self):
+        diags = self.check_bad("bad_unknown_key.yaml",
+                               ["did you mean 'precision'", "did you mean 'carbon_intensity'"])
+        by_phrase = {p: [d[0] for d in diags if p in d[2]]
+                     for p in ["'precison'", "'carbon_intensty'"]}
+        self.assertEqual(by_phrase, {"'precison'": [7], "'carbon_intensty'": [11]})
+
+    def test_unknown_key_reports_no_cascade(self):
+        # Both misspelt keys are reported, and nothing else: a misspelt 'precison' must not
+        # also be reported as a missing 'precision'.
+        self.check_bad("bad_unknown_key.yaml",
+                       ["did you mean 'precision'", "did you mean 'carbon_intensity'"], count=2)
+
+    def test_missing(self):
+        self.check_bad("bad_missing.yaml",
+                       ["missing required key 'model.tokens'",
+                        "missing required key 'hardware.count'",
+                        "missing required key 'mfu'"], count=3)
+
+    def test_types(self):
+        self.check_bad("bad_types.yaml", ["expects"])
+
+    def test_units(self):
+        diags = self.check_bad("bad_units.yaml", ["accepted units", "is a size in bytes"])
+        self.assertIn(3, [d[0] for d in diags if "is a size in bytes" in d[2]])
+
+    def test_device(self):
+        self.check_bad("bad_device.yaml", ["did you mean 'a100-sxm4-40gb'"], lines=[5])
+
+    def test_range(self):
+        self.check_bad("bad_range.yaml", ["must be > 0"], count=5, lines=[2, 3, 6, 8, 10])
+
+    def test_duplicate(self):
+        self.check_bad("bad_duplicate.yaml", ["duplicate key 'params'"], lines=[4])
+
+    def test_empty(self):
+        self.check_bad("bad_empty.yaml", ["empty"], whole_file=True, count=1)
+
+    def test_not_yaml(self):
+        self.check_bad("bad_not_yaml.yaml", ["YAML syntax"])
+
+    def test_scalar(self):
+        self.check_bad("bad_scalar.yaml", ["must be a mapping"], lines=[1])
+
+    def test_binary(self):
+        self.check_bad("bad_binary.yaml", ["not a YAML text file"])
+
+    def test_precision(self):
+        self.check_bad("bad_precision.yaml", ["has no bf16"], lines=[7])
+
+    def test_table(self):
+        diags = self.check_bad("bad_table.yaml", ["did you mean 'title'",
+                                                  "missing required key 'model.tokens'"], count=2)
+        self.assertEqual([d[0] for d in diags if "'titel'" in d[2]], [1])
+
+    def test_missing_file(self):
+        path = "tests/data/no_such_scenario.yaml"
+        self.assertFalse(os.path.exists(os.path.join(SRC, path)))
+        self.check_bad(None, ["cannot open"], whole_file=True, count=1, path=path)
+
+
+class TestUsage(MlsimTestCase):
+    """8: usage errors exit 2; --help and --version exit 0."""
+
+    def test_usage_errors(self):
+        cases = {
+            "no arguments": [],
+            "unknown option": ["--no-such-option", GPT3],
+            "unknown format": ["--format", "xml", GPT3],
+            "two files": [GPT3, TABLE],
+        }
+        for what, args in cases.items():
+            with self.subTest(case=what):
+                rc, out, err = mlsim(*args)
+                self.assertEqual(rc, 2, "%s: stderr:\n%s" % (what, err))
+                self.assertEqual(out, b"")
+                self.assertIn("usage", err.lower())
+
+    def test_help(self):
+        out = self.run_ok("--help")
+        self.assertIn("SYNOPSIS", out)
+        self.assertIn("EXIT STATUS", out)
+        self.assertEqual(out, self.run_ok("-h"))
+
+    def test_version(self):
+        out = self.run_ok("--version")
+        self.assertRegex(out, r"^mlsim \d+\.\d+\.\d+\n$")
+        self.assertEqual(out, self.run_ok("-V"))
+
+
+def halve_a100_bf16(hwdb_dir):
+    """Edit a copied hwdb so that the A100's bf16 peak is 156 instead of 312 TFLOP/s: a run
+    that reads it then costs twice the deck's figure, $1,682,692."""
+    path = os.path.join(hwdb_dir, "gpu", "a100-sxm4-40gb.yaml")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    new = re.sub(r"(?m)^(\s*bf16:\s*)312 TFLOPS", r"\g<1>156 TFLOPS", text)
+    assert new != text, "no 'bf16: 312 TFLOPS' line in " + path
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(new)
+
+
+class TestHwdbLocation(MlsimTestCase):
+    """10: --hwdb DIR and MLSIM_HWDB."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="mlsim-hwdb-")
+        self.hwdb = os.path.join(self.tmp, "hwdb")
+        shutil.copytree(os.path.join(SRC, "hwdb"), self.hwdb)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def env_with(self, value):
+        env = base_env()
+        env["MLSIM_HWDB"] = value
+        return env
+
+    def test_option_and_env(self):
+        self.assertIn("$841,346", self.run_ok(GPT3, "--hwdb", self.hwdb))
+        self.assertIn("$841,346", self.run_ok(GPT3, env=self.env_with(self.hwdb)))
+        # prove the copy is what is read: halve its A100 peak and the cost doubles
+        halve_a100_bf16(self.hwdb)
+        self.assertIn("$1,682,692", self.run_ok(GPT3, "--hwdb", self.hwdb))
+        self.assertIn("$1,682,692", self.run_ok(GPT3, env=self.env_with(self.hwdb)))
+        # the source tree's hwdb is untouched
+        self.assertIn("$841,346", self.run_ok(GPT3))
+
+    def test_option_wins_over_env(self):
+        self.assertIn("$841,346",
+                      self.run_ok(GPT3, "--hwdb", self.hwdb, env=self.env_with("/nonexistent")))
+
+    def test_nonexistent(self):
+        for how, args, env in [("--hwdb", ["--hwdb", "/nonexistent"], None),
+                               ("MLSIM_HWDB", [], self.env_with("/nonexistent"))]:
+            with self.subTest(via=how):
+                rc, out, err = mlsim(GPT3, *args, env=env)
+                self.assertEqual(rc, 1, err)
+                self.assertEqual(out, b"")
+                self.assertIn("unknown device", err)
+                self.assertRegex(err, r"(?m)^" + re.escape(GPT3) + r":\d+:\d+: error: ")
+
+
+class TestInstall(MlsimTestCase):
+    """11: an installed mlsim finds its own share/mlsim/hwdb."""
+
+    def test_install(self):
+        build_dir = os.path.dirname(MLSIM)
+        if not os.path.isfile(os.path.join(build_dir, "CMakeCache.txt")):
+            self.skipTest("%s has no CMakeCache.txt: not a CMake build directory" % build_dir)
+        cmake = shutil.which("cmake")
+        if not cmake:
+            self.skipTest("cmake is not on PATH")
+        with tempfile.TemporaryDirectory(prefix="mlsim-install-") as prefix:
+            p = subprocess.run([cmake, "--install", build_dir, "--prefix", prefix],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stdout.decode("utf-8", "replace"))
+            binary = os.path.join(prefix, "bin", "mlsim")
+            self.assertTrue(os.access(binary, os.X_OK), binary)
+            installed_device = os.path.join(prefix, "share", "mlsim", "hwdb", "gpu",
+                                            "a100-sxm4-40gb.yaml")
+            self.assertTrue(os.path.isfile(installed_device), installed_device)
+            scenario = os.path.join(SRC, GPT3)
+            self.assertIn("$841,346", self.run_ok(scenario, cwd=prefix, binary=binary))
+            # prove it reads the installed hwdb, not the source tree's: edit the installed copy
+            halve_a100_bf16(os.path.join(prefix, "share", "mlsim", "hwdb"))
+            self.assertIn("$1,682,692", self.run_ok(scenario, cwd=prefix, binary=binary))
+
+
+def main():
+    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
+    result = unittest.main(argv=[sys.argv[0]], testRunner=runner, exit=False).result
+
+    def test_id(t):
+        return getattr(t, "test_case", t).id()  # a failed subTest counts as its test
+
+    failed = {test_id(t) for t, _ in result.failures + result.errors}
+    failed |= {test_id(t) for t in result.unexpectedSuccesses}
+    skipped = {test_id(t) for t, _ in result.skipped} - failed
+    passed = result.testsRun - len(failed) - len(skipped)
+    if skipped:
+        print("%d skipped" % len(skipped))
+    print("%d passed, %d failed" % (passed, len(failed)))
+    return 1 if failed or result.testsRun == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
