@@ -131,6 +131,8 @@ static enum mlsim_status load_table(struct mlsim_scenario *sc, struct mlsim_diag
             ok = 0;
         }
     }
+    if (!runs)
+        return MLSIM_ERR_INPUT; /* not a table: the caller checks for 'runs' first */
     if (runs->type != MLSIM_YNODE_SEQ || runs->n == 0) {
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, runs->loc,
                            "'runs' expects a non-empty list of runs");

@@ -310,7 +310,7 @@ static char *format_money(double v, char *buf, size_t len)
     return buf;
 }
 
-#define SCALED(arr) format_scaled(value, arr, sizeof arr / sizeof arr[0], buf, len)
+#define SCALED(arr) format_scaled(value, (arr), sizeof(arr) / sizeof((arr)[0]), buf, len)
 
 char *mlsim_units_format(double value, enum mlsim_dim dim, char *buf, size_t len)
 {

@@ -194,9 +194,11 @@ static enum parse_result parse_children(struct builder *b, struct mlsim_ynode *n
                 return r;
             }
             r = parse_node(b, &ev, &val);
-            if (r == PARSE_OK && key)
+            if (r != PARSE_OK)
+                node_free(key);
+            else if (key)
                 r = map_add(b, n, key, val);
-            else if (!key)
+            else
                 node_free(val);
         } else if (r == PARSE_OK && val && !node_append(n, NULL, val)) {
             node_free(val);
