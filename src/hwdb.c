@@ -229,6 +229,8 @@ static const struct mlsim_field device_fields[] = {
     DPEAK("bf16", MLSIM_PRECISION_BF16),
     DPEAK("fp8", MLSIM_PRECISION_FP8),
     DPEAK("int8", MLSIM_PRECISION_INT8),
+    DSEC("hashrate"),
+    DQ("hashrate.sha256", MLSIM_DIM_HASHRATE, hashrate_sha256),
     DSEC("memory"),
     DQ("memory.capacity", MLSIM_DIM_BYTES, mem_bytes),
     DQ("memory.bandwidth", MLSIM_DIM_BANDWIDTH, mem_bw_Bps),
@@ -329,8 +331,9 @@ static int check_device(const struct mlsim_device *dev, const char *path, struct
     int any_peak = 0;
     for (int p = 0; p < MLSIM_PRECISION_N; p++)
         any_peak |= dev->peak_flops[p] > 0;
-    if (!any_peak) {
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, where, "device has no 'peak' throughput");
+    if (!any_peak && dev->hashrate_sha256 <= 0) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, where,
+                           "device has no 'peak' throughput (nor a 'hashrate')");
         ok = 0;
     }
     const struct mlsim_loc *rent = mlsim_schema_given(&mlsim_device_schema, dev, "price.rental");

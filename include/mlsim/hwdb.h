@@ -87,6 +87,7 @@ struct mlsim_device {
     char vendor[64];
     int year;
     double peak_flops[MLSIM_PRECISION_N]; /* dense FLOP/s (OP/s for int8); 0 = not supported */
+    double hashrate_sha256; /* SHA-256 hashes/s, for mining ASICs: not FLOPs, and kept apart */
     double mem_bytes;
     double mem_bw_Bps;
     double onchip_bytes;
