@@ -1,0 +1,80 @@
+/*
+ * The discrete-event engine. It knows nothing of ML: it runs a DAG of tasks on resources.
+ * A resource is a stream: it serves its tasks one at a time, in the order they were added to it
+ * (as a CUDA stream runs kernels in issue order), each as soon as it is at the head of the
+ * stream and all the tasks it depends on are done. A task with no resource is a pure delay that
+ * starts when its dependencies are done. Time advances by popping completion events from a
+ * min-heap ordered by (time, sequence), so equal inputs give identical schedules.
+ *
+ * Use: alloc, add resources and tasks and dependencies, run once, then read start and end times.
+ */
+#ifndef MLSIM_SIM_H
+#define MLSIM_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mlsim/status.h"
+
+/* No resource: the task is a delay, not served by any stream. */
+#define MLSIM_SIM_NO_RESOURCE (-1)
+
+/* What a task was, for traces and breakdowns. NAME is borrowed (a string literal or one that
+ * outlives the simulation); the numbers are carried, not used, by the engine. */
+struct mlsim_sim_task {
+    const char *name;
+    int resource;
+    int category;   /* the caller's classification (compute, communication, ...) */
+    int layer;      /* -1 if none */
+    int microbatch; /* -1 if none */
+    double duration_s;
+    double flops;
+    double bytes;
+    double start_s; /* set by run; -1 if it never ran */
+    double end_s;
+};
+
+struct mlsim_sim;
+
+/* Return a new, empty simulation, or NULL if malloc fails. */
+struct mlsim_sim *mlsim_sim_alloc(void);
+
+/* Free SIM. NULL is a no-op. */
+void mlsim_sim_free(struct mlsim_sim *sim);
+
+/* Add a resource named NAME (borrowed). Returns its id (0, 1, ...) or -1 if malloc fails. */
+int mlsim_sim_resource(struct mlsim_sim *sim, const char *name);
+
+/* Add task T (its start and end are ignored). Returns its id (0, 1, ...) or -1 if malloc fails
+ * or T's resource does not exist. */
+int64_t mlsim_sim_task(struct mlsim_sim *sim, const struct mlsim_sim_task *t);
+
+/* Task TASK may not start before task ON is done. */
+enum mlsim_status mlsim_sim_depend(struct mlsim_sim *sim, int64_t task, int64_t on);
+
+/* Called at each completion, in completion order. */
+typedef void (*mlsim_sim_done_fn)(void *ctx, int64_t task, double now_s);
+
+/* Set the completion callback (NULL for none). */
+void mlsim_sim_on_done(struct mlsim_sim *sim, mlsim_sim_done_fn fn, void *ctx);
+
+/* Run every task. Returns MLSIM_ERR_INPUT if some tasks could never start (a dependency cycle,
+ * or a task waiting on one queued behind it on the same stream), MLSIM_ERR_NOMEM on malloc
+ * failure. Call once. */
+enum mlsim_status mlsim_sim_run(struct mlsim_sim *sim);
+
+/* The time the last task ended. */
+double mlsim_sim_makespan(const struct mlsim_sim *sim);
+
+/* Events processed by run. */
+uint64_t mlsim_sim_events(const struct mlsim_sim *sim);
+
+size_t mlsim_sim_task_count(const struct mlsim_sim *sim);
+const struct mlsim_sim_task *mlsim_sim_task_get(const struct mlsim_sim *sim, int64_t task);
+size_t mlsim_sim_resource_count(const struct mlsim_sim *sim);
+const char *mlsim_sim_resource_name(const struct mlsim_sim *sim, int resource);
+
+/* Time resource R spent serving tasks. */
+double mlsim_sim_resource_busy(const struct mlsim_sim *sim, int resource);
+
+#endif

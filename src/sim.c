@@ -1,0 +1,265 @@
+/*
+ * The engine. Dependencies are collected as edges while the DAG is built and turned into
+ * compressed arrays (dependents of each task, tasks of each stream in order) once, when run
+ * starts; the event loop then allocates nothing.
+ */
+#include "mlsim/sim.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlsim/evq.h"
+
+struct edge {
+    int64_t from, to;
+};
+
+struct resource {
+    const char *name;
+    size_t first, count; /* its tasks in stream_tasks[first .. first+count) */
+    size_t head;         /* next to serve, relative to first */
+    int busy;
+    double busy_s;
+};
+
+struct mlsim_sim {
+    struct mlsim_sim_task *tasks;
+    size_t n_tasks, cap_tasks;
+    struct resource *res;
+    size_t n_res, cap_res;
+    struct edge *edges;
+    size_t n_edges, cap_edges;
+    /* built by run */
+    int64_t
+        *dependents; /* CSR: dependents of task t in dependents[dep_first[t] .. dep_first[t+1]) */
+    size_t *dep_first;
+    int64_t *stream_tasks;
+    uint32_t *waiting; /* unfinished dependencies of each task */
+    struct mlsim_evq *q;
+    double now;
+    uint64_t events;
+    mlsim_sim_done_fn on_done;
+    void *ctx;
+};
+
+struct mlsim_sim *mlsim_sim_alloc(void)
+{
+    return calloc(1, sizeof(struct mlsim_sim));
+}
+
+void mlsim_sim_free(struct mlsim_sim *sim)
+{
+    if (!sim)
+        return;
+    free(sim->tasks);
+    free(sim->res);
+    free(sim->edges);
+    free(sim->dependents);
+    free(sim->dep_first);
+    free(sim->stream_tasks);
+    free(sim->waiting);
+    mlsim_evq_free(sim->q);
+    free(sim);
+}
+
+/* Make room for one more element of SIZE bytes in *ARR holding *N of *CAP. */
+static int grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return 1;
+    size_t c = *cap ? 2 * *cap : 64;
+    void *p = realloc(*arr, c * size);
+    if (!p)
+        return 0;
+    *arr = p;
+    *cap = c;
+    return 1;
+}
+
+int mlsim_sim_resource(struct mlsim_sim *sim, const char *name)
+{
+    if (!grow((void **)&sim->res, &sim->cap_res, sim->n_res, sizeof *sim->res))
+        return -1;
+    struct resource *r = &sim->res[sim->n_res];
+    memset(r, 0, sizeof *r);
+    r->name = name;
+    return (int)sim->n_res++;
+}
+
+int64_t mlsim_sim_task(struct mlsim_sim *sim, const struct mlsim_sim_task *t)
+{
+    if (t->resource < MLSIM_SIM_NO_RESOURCE ||
+        (t->resource >= 0 && (size_t)t->resource >= sim->n_res))
+        return -1;
+    if (!grow((void **)&sim->tasks, &sim->cap_tasks, sim->n_tasks, sizeof *sim->tasks))
+        return -1;
+    struct mlsim_sim_task *dst = &sim->tasks[sim->n_tasks];
+    *dst = *t;
+    dst->start_s = -1;
+    dst->end_s = -1;
+    if (t->resource >= 0)
+        sim->res[t->resource].count++;
+    return (int64_t)sim->n_tasks++;
+}
+
+enum mlsim_status mlsim_sim_depend(struct mlsim_sim *sim, int64_t task, int64_t on)
+{
+    if (task < 0 || on < 0 || (size_t)task >= sim->n_tasks || (size_t)on >= sim->n_tasks)
+        return MLSIM_ERR_RANGE;
+    if (!grow((void **)&sim->edges, &sim->cap_edges, sim->n_edges, sizeof *sim->edges))
+        return MLSIM_ERR_NOMEM;
+    sim->edges[sim->n_edges++] = (struct edge){on, task};
+    return MLSIM_OK;
+}
+
+void mlsim_sim_on_done(struct mlsim_sim *sim, mlsim_sim_done_fn fn, void *ctx)
+{
+    sim->on_done = fn;
+    sim->ctx = ctx;
+}
+
+/* Build the dependents lists and the stream queues. */
+static enum mlsim_status build(struct mlsim_sim *sim)
+{
+    size_t n = sim->n_tasks;
+    sim->dep_first = calloc(n + 1, sizeof *sim->dep_first);
+    sim->dependents = malloc((sim->n_edges + 1) * sizeof *sim->dependents);
+    sim->waiting = calloc(n + 1, sizeof *sim->waiting);
+    sim->stream_tasks = malloc((n + 1) * sizeof *sim->stream_tasks);
+    sim->q = mlsim_evq_alloc(sim->n_res + 64);
+    if (!sim->dep_first || !sim->dependents || !sim->waiting || !sim->stream_tasks || !sim->q)
+        return MLSIM_ERR_NOMEM;
+    for (size_t e = 0; e < sim->n_edges; e++) {
+        sim->dep_first[sim->edges[e].from + 1]++;
+        sim->waiting[sim->edges[e].to]++;
+    }
+    for (size_t t = 0; t < n; t++)
+        sim->dep_first[t + 1] += sim->dep_first[t];
+    size_t *fill = calloc(n + 1, sizeof *fill);
+    if (!fill)
+        return MLSIM_ERR_NOMEM;
+    for (size_t e = 0; e < sim->n_edges; e++) {
+        int64_t from = sim->edges[e].from;
+        sim->dependents[sim->dep_first[from] + fill[from]++] = sim->edges[e].to;
+    }
+    free(fill);
+    size_t first = 0;
+    for (size_t r = 0; r < sim->n_res; r++) {
+        sim->res[r].first = first;
+        first += sim->res[r].count;
+        sim->res[r].count = 0;
+    }
+    for (size_t t = 0; t < n; t++) {
+        int r = sim->tasks[t].resource;
+        if (r >= 0)
+            sim->stream_tasks[sim->res[r].first + sim->res[r].count++] = (int64_t)t;
+    }
+    return MLSIM_OK;
+}
+
+static enum mlsim_status start(struct mlsim_sim *sim, int64_t t)
+{
+    sim->tasks[t].start_s = sim->now;
+    return mlsim_evq_push(sim->q, sim->now + sim->tasks[t].duration_s, t);
+}
+
+/* Start the head of stream R if the stream is free and the head's dependencies are done. */
+static enum mlsim_status serve(struct mlsim_sim *sim, int r)
+{
+    struct resource *res = &sim->res[r];
+    if (res->busy || res->head == res->count)
+        return MLSIM_OK;
+    int64_t t = sim->stream_tasks[res->first + res->head];
+    if (sim->waiting[t] > 0)
+        return MLSIM_OK;
+    res->busy = 1;
+    return start(sim, t);
+}
+
+/* Task T has no unfinished dependency left. */
+static enum mlsim_status ready(struct mlsim_sim *sim, int64_t t)
+{
+    int r = sim->tasks[t].resource;
+    return r == MLSIM_SIM_NO_RESOURCE ? start(sim, t) : serve(sim, r);
+}
+
+static enum mlsim_status complete(struct mlsim_sim *sim, int64_t t)
+{
+    struct mlsim_sim_task *task = &sim->tasks[t];
+    enum mlsim_status st = MLSIM_OK;
+    task->end_s = sim->now;
+    if (task->resource >= 0) {
+        struct resource *res = &sim->res[task->resource];
+        res->busy = 0;
+        res->head++;
+        res->busy_s += task->end_s - task->start_s;
+    }
+    if (sim->on_done)
+        sim->on_done(sim->ctx, t, sim->now);
+    for (size_t i = sim->dep_first[t]; i < sim->dep_first[t + 1] && st == MLSIM_OK; i++) {
+        int64_t d = sim->dependents[i];
+        if (--sim->waiting[d] == 0)
+            st = ready(sim, d);
+    }
+    if (st == MLSIM_OK && task->resource >= 0)
+        st = serve(sim, task->resource);
+    return st;
+}
+
+enum mlsim_status mlsim_sim_run(struct mlsim_sim *sim)
+{
+    enum mlsim_status st = build(sim);
+    for (size_t t = 0; t < sim->n_tasks && st == MLSIM_OK; t++) {
+        if (sim->tasks[t].resource == MLSIM_SIM_NO_RESOURCE && sim->waiting[t] == 0)
+            st = start(sim, (int64_t)t);
+    }
+    for (size_t r = 0; r < sim->n_res && st == MLSIM_OK; r++)
+        st = serve(sim, (int)r);
+    double time;
+    int64_t t;
+    size_t done = 0;
+    while (st == MLSIM_OK && mlsim_evq_pop(sim->q, &time, &t)) {
+        sim->now = time;
+        sim->events++;
+        done++;
+        st = complete(sim, t);
+    }
+    if (st == MLSIM_OK && done < sim->n_tasks)
+        st = MLSIM_ERR_INPUT;
+    return st;
+}
+
+double mlsim_sim_makespan(const struct mlsim_sim *sim)
+{
+    return sim->now;
+}
+
+uint64_t mlsim_sim_events(const struct mlsim_sim *sim)
+{
+    return sim->events;
+}
+
+size_t mlsim_sim_task_count(const struct mlsim_sim *sim)
+{
+    return sim->n_tasks;
+}
+
+const struct mlsim_sim_task *mlsim_sim_task_get(const struct mlsim_sim *sim, int64_t task)
+{
+    return task >= 0 && (size_t)task < sim->n_tasks ? &sim->tasks[task] : NULL;
+}
+
+size_t mlsim_sim_resource_count(const struct mlsim_sim *sim)
+{
+    return sim->n_res;
+}
+
+const char *mlsim_sim_resource_name(const struct mlsim_sim *sim, int resource)
+{
+    return resource >= 0 && (size_t)resource < sim->n_res ? sim->res[resource].name : "";
+}
+
+double mlsim_sim_resource_busy(const struct mlsim_sim *sim, int resource)
+{
+    return resource >= 0 && (size_t)resource < sim->n_res ? sim->res[resource].busy_s : 0.0;
+}

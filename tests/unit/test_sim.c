@@ -1,0 +1,181 @@
+/* The engine against schedules computed by hand: chains, fork/join, a shared stream, in-order
+ * streams, delays, deadlock detection, determinism. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mlsim/sim.h"
+
+#include "check.h"
+
+static int64_t task(struct mlsim_sim *sim, int res, double dur)
+{
+    struct mlsim_sim_task t;
+    memset(&t, 0, sizeof t);
+    t.name = "t";
+    t.resource = res;
+    t.duration_s = dur;
+    int64_t id = mlsim_sim_task(sim, &t);
+    assert_true(id >= 0);
+    return id;
+}
+
+static double start_of(const struct mlsim_sim *sim, int64_t t)
+{
+    return mlsim_sim_task_get(sim, t)->start_s;
+}
+
+static double end_of(const struct mlsim_sim *sim, int64_t t)
+{
+    return mlsim_sim_task_get(sim, t)->end_s;
+}
+
+static void test_chain_across_streams(void **state)
+{
+    (void)state;
+    struct mlsim_sim *sim = mlsim_sim_alloc();
+    int a = mlsim_sim_resource(sim, "A"), b = mlsim_sim_resource(sim, "B");
+    int64_t t1 = task(sim, a, 1.0), t2 = task(sim, b, 2.0), t3 = task(sim, a, 3.0);
+    mlsim_sim_depend(sim, t2, t1);
+    mlsim_sim_depend(sim, t3, t2);
+    assert_int_equal(mlsim_sim_run(sim), MLSIM_OK);
+    /* t1 [0,1], t2 [1,3], t3 [3,6] */
+    assert_near(end_of(sim, t1), 1.0, 0);
+    assert_near(start_of(sim, t2), 1.0, 0);
+    assert_near(start_of(sim, t3), 3.0, 0);
+    assert_near(mlsim_sim_makespan(sim), 6.0, 0);
+    assert_int_equal(mlsim_sim_events(sim), 3);
+    assert_near(mlsim_sim_resource_busy(sim, a), 4.0, 0);
+    mlsim_sim_free(sim);
+}
+
+static void test_fork_join(void **state)
+{
+    (void)state;
+    struct mlsim_sim *sim = mlsim_sim_alloc();
+    int r[4];
+    for (int i = 0; i < 4; i++)
+        r[i] = mlsim_sim_resource(sim, "r");
+    int64_t src = task(sim, r[0], 1.0);
+    int64_t x = task(sim, r[1], 5.0), y = task(sim, r[2], 2.0);
+    int64_t join = task(sim, r[3], 1.0);
+    mlsim_sim_depend(sim, x, src);
+    mlsim_sim_depend(sim, y, src);
+    mlsim_sim_depend(sim, join, x);
+    mlsim_sim_depend(sim, join, y);
+    assert_int_equal(mlsim_sim_run(sim), MLSIM_OK);
+    /* x and y run in parallel after 1; join waits for the longer, x, ending at 6 */
+    assert_near(start_of(sim, y), 1.0, 0);
+    assert_near(start_of(sim, join), 6.0, 0);
+    assert_near(mlsim_sim_makespan(sim), 7.0, 0);
+    mlsim_sim_free(sim);
+}
+
+static void test_shared_stream_serializes(void **state)
+{
+    (void)state;
+    struct mlsim_sim *sim = mlsim_sim_alloc();
+    int s = mlsim_sim_resource(sim, "stream");
+    int64_t a = task(sim, s, 2.0), b = task(sim, s, 3.0), c = task(sim, s, 1.0);
+    assert_int_equal(mlsim_sim_run(sim), MLSIM_OK);
+    /* independent, but one stream: back to back in issue order */
+    assert_near(start_of(sim, a), 0.0, 0);
+    assert_near(start_of(sim, b), 2.0, 0);
+    assert_near(start_of(sim, c), 5.0, 0);
+    assert_near(mlsim_sim_makespan(sim), 6.0, 0);
+    mlsim_sim_free(sim);
+}
+
+static void test_stream_keeps_issue_order(void **state)
+{
+    (void)state;
+    /* On stream S, task b (issued first) waits for slow work elsewhere; c (issued second) is
+     * ready at once but must not overtake b, as on a CUDA stream. */
+    struct mlsim_sim *sim = mlsim_sim_alloc();
+    int s = mlsim_sim_resource(sim, "S"), o = mlsim_sim_resource(sim, "other");
+    int64_t slow = task(sim, o, 4.0);
+    int64_t b = task(sim, s, 1.0), c = task(sim, s, 1.0);
+    mlsim_sim_depend(sim, b, slow);
+    assert_int_equal(mlsim_sim_run(sim), MLSIM_OK);
+    assert_near(start_of(sim, b), 4.0, 0);
+    assert_near(start_of(sim, c), 5.0, 0);
+    mlsim_sim_free(sim);
+}
+
+static void test_delay_tasks(void **state)
+{
+    (void)state;
+    struct mlsim_sim *sim = mlsim_sim_alloc();
+    int s = mlsim_sim_resource(sim, "S");
+    int64_t d1 = task(sim, MLSIM_SIM_NO_RESOURCE, 2.5), d2 = task(sim, MLSIM_SIM_NO_RESOURCE, 1.0);
+    int64_t k = task(sim, s, 1.0);
+    mlsim_sim_depend(sim, k, d1);
+    mlsim_sim_depend(sim, k, d2);
+    assert_int_equal(mlsim_sim_run(sim), MLSIM_OK);
+    /* delays overlap: k starts at max(2.5, 1.0) */
+    assert_near(start_of(sim, k), 2.5, 0);
+    assert_near(mlsim_sim_makespan(sim), 3.5, 0);
+    mlsim_sim_free(sim);
+}
+
+static void test_deadlock_and_bad_ids(void **state)
+{
+    (void)state;
+    struct mlsim_sim *sim = mlsim_sim_alloc();
+    int s = mlsim_sim_resource(sim, "S");
+    int64_t a = task(sim, s, 1.0), b = task(sim, s, 1.0);
+    mlsim_sim_depend(sim, a, b); /* a is ahead of b on S but waits for b: never runs */
+    assert_int_equal(mlsim_sim_depend(sim, a, 99), MLSIM_ERR_RANGE);
+    struct mlsim_sim_task bad = {"x", 7, 0, -1, -1, 1.0, 0, 0, 0, 0};
+    assert_int_equal(mlsim_sim_task(sim, &bad), -1);
+    assert_int_equal(mlsim_sim_run(sim), MLSIM_ERR_INPUT);
+    assert_true(start_of(sim, a) < 0);
+    mlsim_sim_free(sim);
+}
+
+struct log {
+    int64_t order[8];
+    int n;
+};
+
+static void on_done(void *ctx, int64_t t, double now)
+{
+    struct log *l = ctx;
+    (void)now;
+    l->order[l->n++] = t;
+}
+
+static void test_callbacks_in_completion_order(void **state)
+{
+    (void)state;
+    struct mlsim_sim *sim = mlsim_sim_alloc();
+    int a = mlsim_sim_resource(sim, "A"), b = mlsim_sim_resource(sim, "B");
+    int64_t t0 = task(sim, a, 3.0), t1 = task(sim, b, 1.0), t2 = task(sim, b, 2.0);
+    struct log l = {{0}, 0};
+    mlsim_sim_on_done(sim, on_done, &l);
+    assert_int_equal(mlsim_sim_run(sim), MLSIM_OK);
+    /* t1 ends at 1, t0 and t2 both at 3: the tie goes to the one scheduled first, t0 (at time 0) */
+    assert_int_equal(l.n, 3);
+    assert_int_equal(l.order[0], t1);
+    assert_int_equal(l.order[1], t0);
+    assert_int_equal(l.order[2], t2);
+    mlsim_sim_free(sim);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_chain_across_streams),
+        cmocka_unit_test(test_fork_join),
+        cmocka_unit_test(test_shared_stream_serializes),
+        cmocka_unit_test(test_stream_keeps_issue_order),
+        cmocka_unit_test(test_delay_tasks),
+        cmocka_unit_test(test_deadlock_and_bad_ids),
+        cmocka_unit_test(test_callbacks_in_completion_order),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
