@@ -224,9 +224,8 @@ const char *mlsim_diag_suggest(const char *word, const char *const *cands, size_
 {
     const char *best = NULL;
     size_t best_d = (size_t)-1;
-    size_t limit = strlen(word) / 3 + 1;
-    if (limit < 2)
-        limit = 2;
+    /* Short words allow one edit, longer ones about one in three ("lable" -> "label"). */
+    size_t limit = strlen(word) <= 4 ? 1 : strlen(word) / 3 + 1;
     for (size_t i = 0; i < n; i++) {
         size_t dist = mlsim_diag_distance(word, cands[i]);
         if (dist < best_d) {

@@ -12,7 +12,14 @@
 
 #include "mlsim/units.h"
 
-const char *const mlsim_mode_names[] = {"analytic", NULL};
+const char *const mlsim_mode_names[] = {"analytic", "simulate", NULL};
+const char *const mlsim_model_type_names[] = {"transformer", "mlp", NULL};
+const char *const mlsim_recompute_names[] = {"none", "selective", "full", NULL};
+const char *const mlsim_attention_names[] = {"plain", "flash", NULL};
+const char *const mlsim_optimizer_names[] = {"adam", "rmsprop", "sgd", NULL};
+const char *const mlsim_bool_names[] = {"false", "true", NULL};
+
+static enum mlsim_status load_widths(const struct mlsim_ynode *seq, void *obj, struct mlsim_diags *d);
 
 #define RF(path, kind, dim, member, lo, hi, flags, names)                                          \
     {                                                                                              \
@@ -33,17 +40,38 @@ static const struct mlsim_field run_fields[] = {
     RF("mode", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, mode, 0, 0, 0, mlsim_mode_names),
     RSEC("model"),
     RSTR("model.name", model.name),
+    RF("model.type", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, model.type, 0, 0, 0, mlsim_model_type_names),
+    {"model.widths", MLSIM_FIELD_LIST, MLSIM_DIM_NUMBER, offsetof(struct mlsim_run, model.widths),
+     sizeof(((struct mlsim_run *)0)->model.widths), 0, 0, 0, NULL, load_widths},
     RQ("model.params", MLSIM_DIM_COUNT, model.params),
     RQ("model.tokens", MLSIM_DIM_COUNT, model.tokens),
     RINT("model.layers", model.layers),
     RINT("model.hidden", model.hidden),
     RINT("model.heads", model.heads),
+    RINT("model.kv_heads", model.kv_heads),
+    RF("model.gated_mlp", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, model.gated_mlp, 0, 0, 0, mlsim_bool_names),
     RINT("model.ffn", model.ffn),
     RINT("model.seq_len", model.seq_len),
     RINT("model.vocab", model.vocab),
     RSEC("hardware"),
     RSTR("hardware.device", device_id),
     RINT("hardware.count", count),
+    RINT("hardware.node_size", node_size),
+    RSTR("hardware.link", link),
+    RSEC("training"),
+    RINT("training.micro_batch", training.micro_batch),
+    RINT("training.global_batch", training.global_batch),
+    RF("training.recompute", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.recompute, 0, 0, 0,
+       mlsim_recompute_names),
+    RF("training.attention", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.attention, 0, 0, 0,
+       mlsim_attention_names),
+    RF("training.optimizer", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.optimizer, 0, 0, 0,
+       mlsim_optimizer_names),
+    RQ("training.bucket_size", MLSIM_DIM_BYTES, training.bucket_bytes),
+    RF("training.overlap_comm", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.overlap_comm, 0, 0, 0,
+       mlsim_bool_names),
+    RF("training.memory_reserve", MLSIM_FIELD_QUANTITY, MLSIM_DIM_BYTES, training.memory_reserve_bytes, 0,
+       INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
     RF("precision", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, precision, 0, 0, 0, mlsim_precision_names),
     RF("mfu", MLSIM_FIELD_QUANTITY, MLSIM_DIM_RATIO, mfu, 0, 1, 0, NULL),
     RSEC("economics"),
@@ -61,6 +89,29 @@ static const struct mlsim_field run_fields[] = {
 
 const struct mlsim_schema mlsim_run_schema = {
     "run", run_fields, sizeof run_fields / sizeof run_fields[0], offsetof(struct mlsim_run, prov)};
+
+static enum mlsim_status load_widths(const struct mlsim_ynode *seq, void *obj, struct mlsim_diags *d)
+{
+    struct mlsim_run *r = obj;
+    int max = (int)(sizeof r->model.widths / sizeof r->model.widths[0]);
+    r->model.n_widths = 0;
+    if (seq->n < 2 || seq->n > (size_t)max) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, seq->loc,
+                           "'model.widths' lists 2 to %d layer widths (inputs, hidden..., outputs)", max);
+        return MLSIM_ERR_INPUT;
+    }
+    for (size_t i = 0; i < seq->n; i++) {
+        const struct mlsim_ynode *it = seq->items[i];
+        char *end = NULL;
+        long v = it->type == MLSIM_YNODE_SCALAR ? strtol(it->value, &end, 10) : 0;
+        if (it->type != MLSIM_YNODE_SCALAR || end == it->value || *end != '\0' || v <= 0 || v > 100000000L) {
+            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, it->loc, "a layer width is a whole number > 0");
+            return MLSIM_ERR_INPUT;
+        }
+        r->model.widths[r->model.n_widths++] = (int)v;
+    }
+    return MLSIM_OK;
+}
 
 double mlsim_transformer_params(int layers, int hidden, int ffn, int seq_len, int vocab)
 {
@@ -277,7 +328,7 @@ static int resolve_model(struct mlsim_run *r, struct mlsim_diags *d)
         report_missing(r, "model.tokens", d);
         ok = 0;
     }
-    if (seen(r, "model.params"))
+    if (seen(r, "model.params") || seen(r, "model.widths"))
         return ok;
     static const char *const shape[] = {"model.layers", "model.hidden", "model.seq_len",
                                         "model.vocab"};
@@ -310,9 +361,22 @@ static void report_unknown_device(const struct mlsim_run *r, struct mlsim_hwdb *
     const char *hint = NULL;
     if (mlsim_hwdb_list(db, &ids, &n) == MLSIM_OK)
         hint = mlsim_diag_suggest(r->device_id, (const char *const *)ids, n);
+    char several[256] = "";
+    size_t used = 0, n_prefixed = 0, len = strlen(r->device_id);
+    for (size_t i = 0; i < n && !hint; i++) {
+        if (strncmp(ids[i], r->device_id, len) != 0)
+            continue;
+        int w = snprintf(several + used, sizeof several - used, "%s%s", used ? ", " : "", ids[i]);
+        if (w > 0 && (size_t)w < sizeof several - used)
+            used += (size_t)w;
+        n_prefixed++;
+    }
     if (hint)
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc,
                            "unknown device '%s' (did you mean '%s'?)", r->device_id, hint);
+    else if (n_prefixed > 1)
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc,
+                           "unknown device '%s' (did you mean one of %s?)", r->device_id, several);
     else
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc,
                            "unknown device '%s': no file %s/<kind>/%s.yaml", r->device_id,
@@ -389,6 +453,97 @@ static int resolve_economics(struct mlsim_run *r, struct mlsim_diags *d)
     return ok;
 }
 
+/* MLP parameters: weights and biases of each dense layer. */
+static double mlp_params(const struct mlsim_model_spec *m)
+{
+    double p = 0;
+    for (int i = 0; i + 1 < m->n_widths; i++)
+        p += (double)m->widths[i] * m->widths[i + 1] + m->widths[i + 1];
+    return p;
+}
+
+/* The link collectives use: the one named, else the first NVLink or ICI link, else the first. */
+static int resolve_link(struct mlsim_run *r, struct mlsim_diags *d)
+{
+    const struct mlsim_device *dev = r->device;
+    const struct mlsim_loc *loc = mlsim_schema_given(&mlsim_run_schema, r, "hardware.link");
+    if (loc) {
+        for (int i = 0; i < dev->n_links; i++) {
+            if (strcmp(dev->links[i].name, r->link) == 0)
+                return 1;
+        }
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc, "%s has no link named '%s'%s%s", dev->id, r->link,
+                           dev->n_links ? "; it has " : "", dev->n_links ? dev->links[0].name : "");
+        return 0;
+    }
+    for (int i = 0; i < dev->n_links && !r->link[0]; i++) {
+        if (dev->links[i].type == MLSIM_LINK_NVLINK || dev->links[i].type == MLSIM_LINK_ICI)
+            snprintf(r->link, sizeof r->link, "%s", dev->links[i].name);
+    }
+    if (!r->link[0] && dev->n_links > 0)
+        snprintf(r->link, sizeof r->link, "%s", dev->links[0].name);
+    if (!r->link[0] && r->count > 1) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc,
+                           "%s has no links in the hardware database, so %d of them cannot exchange gradients",
+                           dev->id, r->count);
+        return 0;
+    }
+    return 1;
+}
+
+/* What simulate mode needs beyond the analytic fields. */
+static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
+{
+    struct mlsim_training *t = &r->training;
+    int ok = 1;
+    if (r->model.type == 1) {
+        if (!seen(r, "model.widths")) {
+            report_missing(r, "model.widths", d);
+            ok = 0;
+        } else if (!seen(r, "model.params")) {
+            r->model.params = mlp_params(&r->model);
+        }
+    } else {
+        static const char *const shape[] = {"model.layers", "model.hidden", "model.heads", "model.seq_len",
+                                            "model.vocab", NULL};
+        for (int i = 0; shape[i]; i++) {
+            if (!seen(r, shape[i])) {
+                mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc,
+                                   "run '%s': simulate mode needs the transformer's shape: missing '%s'",
+                                   r->name, shape[i]);
+                ok = 0;
+            }
+        }
+    }
+    static const char *const needed[] = {"training.micro_batch", "training.global_batch", NULL};
+    for (int i = 0; needed[i]; i++) {
+        if (!seen(r, needed[i])) {
+            report_missing(r, needed[i], d);
+            ok = 0;
+        }
+    }
+    if (!given(r, "training.bucket_size"))
+        t->bucket_bytes = MLSIM_DEFAULT_BUCKET_BYTES;
+    if (!given(r, "training.overlap_comm"))
+        t->overlap_comm = 1;
+    if (!given(r, "hardware.node_size"))
+        r->node_size = r->count < 8 ? r->count : 8;
+    if (ok && r->count > r->node_size) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc,
+                           "run '%s': simulate mode covers one node for now (%d devices per node, %d asked)",
+                           r->name, r->node_size, r->count);
+        ok = 0;
+    }
+    if (ok && t->global_batch % (t->micro_batch * r->count) != 0) {
+        const struct mlsim_loc *loc = mlsim_schema_given(&mlsim_run_schema, r, "training.global_batch");
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, loc ? *loc : r->loc,
+                           "training.global_batch (%d) must be a multiple of micro_batch x devices (%d x %d)",
+                           t->global_batch, t->micro_batch, r->count);
+        ok = 0;
+    }
+    return ok && resolve_link(r, d);
+}
+
 static int resolve_run(struct mlsim_run *r, size_t index, struct mlsim_hwdb *db,
                        struct mlsim_diags *d)
 {
@@ -404,6 +559,8 @@ static int resolve_run(struct mlsim_run *r, size_t index, struct mlsim_hwdb *db,
             report_missing(r, "hardware.count", d);
         ok = 0;
     }
+    if (r->model.n_widths > 0 && !seen(r, "model.params"))
+        r->model.params = mlp_params(&r->model);
     if (r->mode == MLSIM_MODE_ANALYTIC && !seen(r, "mfu")) {
         report_missing(r, "mfu", d);
         ok = 0;
@@ -412,6 +569,8 @@ static int resolve_run(struct mlsim_run *r, size_t index, struct mlsim_hwdb *db,
         return 0;
     ok &= resolve_precision(r, d);
     ok &= resolve_economics(r, d);
+    if (ok && r->mode == MLSIM_MODE_SIMULATE)
+        ok = resolve_simulate(r, d);
     return ok;
 }
 
