@@ -273,7 +273,7 @@ static int check_sourced(const struct mlsim_device *dev, struct mlsim_diags *d)
         int numeric = f->kind == MLSIM_FIELD_QUANTITY || f->kind == MLSIM_FIELD_INT ||
                       (f->kind == MLSIM_FIELD_LIST && strcmp(f->path, "links") == 0);
         const struct mlsim_loc *loc = &dev->prov.loc[i];
-        if (!numeric || !loc->file || strncmp(f->path, "calibration", 11) == 0)
+        if (!numeric || !loc->file)
             continue;
         int found = 0;
         for (int s = 0; s < dev->n_sources && !found; s++) {

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "mlsim/kernel.h"
 #include "mlsim/units.h"
 #include "mlsim/version.h"
 
@@ -35,6 +36,11 @@ static const char *origin_of(const struct mlsim_run *r, const char *path, int wi
     return buf;
 }
 
+static int given_mfu(const struct mlsim_run *r)
+{
+    return mlsim_schema_given(&mlsim_run_schema, r, "mfu") != NULL;
+}
+
 size_t mlsim_report_assumptions(const struct mlsim_result *res, int with_lines,
                                 char lines[][MLSIM_REPORT_ASSUMPTION_LEN], size_t max)
 {
@@ -50,15 +56,55 @@ size_t mlsim_report_assumptions(const struct mlsim_result *res, int with_lines,
             snprintf(lines[n++], MLSIM_REPORT_ASSUMPTION_LEN, __VA_ARGS__);                        \
     } while (0)
 
-    LINE("Training FLOPs = 6 x params x tokens (forward 2ND + backward 4ND; attention and "
-         "recomputation not counted; Kaplan et al. 2020)");
-    if (r->params_from_shape)
-        LINE("Parameters %s derived from the transformer shape (Narayanan et al. 2021, Sec. 5.1)",
-             mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a));
-    LINE("MFU %s assumed (%s); peak %s per device is the dense %s figure of %s",
-         mlsim_units_format(r->mfu, MLSIM_DIM_RATIO, a, sizeof a), origin(r, "mfu", o, sizeof o),
-         mlsim_units_format(res->peak_flops, MLSIM_DIM_FLOPS, b, sizeof b),
-         mlsim_precision_names[r->precision], dev->id);
+    if (res->simulated) {
+        struct mlsim_kernel_model km;
+        mlsim_kernel_model_init(dev, r->precision, &km);
+        LINE("Step simulated kernel by kernel on the discrete-event engine; MFU = model FLOPs "
+             "(forward and "
+             "backward, attention included, recomputation not) / (step time x peak)");
+        if (r->params_from_shape)
+            LINE("Parameters %s derived from the transformer shape (Narayanan et al. 2021, Sec. "
+                 "5.1)",
+                 mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a));
+        LINE("Kernel time = %.3g us + max(FLOPs / (%s x %.3g), bytes / (%s x %.3g)); efficiencies "
+             "%s",
+             km.overhead_s * 1e6, mlsim_units_format(km.peak_flops, MLSIM_DIM_FLOPS, a, sizeof a),
+             km.gemm_eff, mlsim_units_format(km.mem_bw_Bps, MLSIM_DIM_BANDWIDTH, b, sizeof b),
+             km.mem_eff,
+             km.calibrated_gemm
+                 ? "from the device's calibration in hwdb"
+                 : "are mlsim's defaults (median measured GEMM efficiency; A100 streaming "
+                   "bandwidth; XLA's smallest GEMM time)");
+        if (r->count > 1)
+            LINE("Gradients all-reduced in %s buckets by a ring over %s at its full per-direction "
+                 "bandwidth; latencies from NCCL's tuning model (8.4 us + 3.4 us per step)",
+                 mlsim_units_format(r->training.bucket_bytes, MLSIM_DIM_BYTES, a, sizeof a),
+                 r->link);
+        LINE("Memory per device: weights, gradients and optimizer states at %s (ZeRO paper, Sec. "
+             "3.1) plus "
+             "activations (Korthikanti et al. 2022, Eq. 1)%s",
+             r->precision == MLSIM_PRECISION_FP32 ? "16 bytes per parameter with Adam"
+                                                  : "16 bytes per parameter",
+             r->training.memory_reserve_bytes > 0
+                 ? " plus the reserve given"
+                 : "; no allowance for the CUDA context or fragmentation");
+        if (given_mfu(r))
+            LINE("The scenario's assumed MFU %s is shown beside the simulated %s for comparison",
+                 mlsim_units_format(r->mfu, MLSIM_DIM_RATIO, a, sizeof a),
+                 mlsim_units_format(res->mfu, MLSIM_DIM_RATIO, b, sizeof b));
+    } else {
+        LINE("Training FLOPs = 6 x params x tokens (forward 2ND + backward 4ND; attention and "
+             "recomputation not counted; Kaplan et al. 2020)");
+        if (r->params_from_shape)
+            LINE("Parameters %s derived from the transformer shape (Narayanan et al. 2021, Sec. "
+                 "5.1)",
+                 mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a));
+        LINE("MFU %s assumed (%s); peak %s per device is the dense %s figure of %s",
+             mlsim_units_format(r->mfu, MLSIM_DIM_RATIO, a, sizeof a),
+             origin(r, "mfu", o, sizeof o),
+             mlsim_units_format(res->peak_flops, MLSIM_DIM_FLOPS, b, sizeof b),
+             mlsim_precision_names[r->precision], dev->id);
+    }
     if (origin(r, "economics.price_per_device_hour", o, sizeof o))
         LINE("Price %s per device-hour (%s)",
              mlsim_units_format(e->price_usd_per_s, MLSIM_DIM_MONEY_RATE, a, sizeof a), o);
@@ -66,7 +112,12 @@ size_t mlsim_report_assumptions(const struct mlsim_result *res, int with_lines,
         LINE("Price %s per device-hour: the on-demand rental price of %s in hwdb (seen %s)",
              mlsim_units_format(e->price_usd_per_s, MLSIM_DIM_MONEY_RATE, a, sizeof a), dev->id,
              dev->rental_date);
-    if (origin(r, "economics.device_power", o, sizeof o))
+    if (res->simulated && dev->idle_w > 0)
+        LINE("Device power follows utilization: %s idle to %s busy (busy %.0f%% of the step)",
+             mlsim_units_format(dev->idle_w, MLSIM_DIM_POWER, a, sizeof a),
+             mlsim_units_format(e->device_power_w, MLSIM_DIM_POWER, b, sizeof b),
+             100.0 * res->busy_fraction);
+    else if (origin(r, "economics.device_power", o, sizeof o))
         LINE("Device power %s on average (%s)",
              mlsim_units_format(e->device_power_w, MLSIM_DIM_POWER, a, sizeof a), o);
     else
@@ -101,6 +152,33 @@ size_t mlsim_report_assumptions(const struct mlsim_result *res, int with_lines,
 
 /* ---- table ---- */
 
+/* The simulated step: its time and where it goes, utilization, memory, the closed form. */
+static void write_step(FILE *out, const struct mlsim_result *res)
+{
+    const struct mlsim_run *r = res->run;
+    char a[64], b[64], c[64], e[64];
+    const double gib = 1073741824.0;
+    fprintf(out, "  %-14s %s: compute %s, exposed communication %s, idle %s\n", "Step",
+            mlsim_units_format(res->step_s, MLSIM_DIM_TIME, a, sizeof a),
+            mlsim_units_format(res->compute_s, MLSIM_DIM_TIME, b, sizeof b),
+            mlsim_units_format(res->exposed_comm_s, MLSIM_DIM_TIME, c, sizeof c),
+            mlsim_units_format(res->idle_s > 0 ? res->idle_s : 0.0, MLSIM_DIM_TIME, e, sizeof e));
+    fprintf(out, "  %-14s MFU %.1f%% (simulated), HFU %.1f%%; %.1f TFLOP/s per device",
+            "Utilization", 100.0 * res->mfu, 100.0 * res->hfu, res->tflops_per_device);
+    if (mlsim_schema_given(&mlsim_run_schema, r, "mfu"))
+        fprintf(out, " (assumed: %s)", mlsim_units_format(r->mfu, MLSIM_DIM_RATIO, a, sizeof a));
+    fprintf(out, "\n  %-14s %s %s/s; %.4g steps\n", "Throughput",
+            mlsim_units_grouped(res->tokens_per_s, a, sizeof a),
+            r->model.type == 1 ? "samples" : "tokens", res->steps);
+    fprintf(out, "  %-14s %.1f GiB per device of %.1f GiB (states %.1f, activations %.1f)\n",
+            "Memory", res->mem_bytes / gib, r->device->mem_bytes / gib, res->mem_states_bytes / gib,
+            res->mem_act_bytes / gib);
+    fprintf(out, "  %-14s %s per step (%+.2f%% against the simulation%s)\n", "Closed form",
+            mlsim_units_format(res->closed_form_step_s, MLSIM_DIM_TIME, a, sizeof a),
+            100.0 * (res->closed_form_step_s - res->step_s) / res->step_s,
+            r->count > 1 && r->training.overlap_comm ? ": it does not overlap communication" : "");
+}
+
 static void write_full(FILE *out, const struct mlsim_scenario *sc, const struct mlsim_result *res)
 {
     const struct mlsim_run *r = res->run;
@@ -121,10 +199,14 @@ static void write_full(FILE *out, const struct mlsim_scenario *sc, const struct 
     fprintf(out, "  %-14s %s, dense peak %s per device\n", "Precision",
             mlsim_precision_names[r->precision],
             mlsim_units_format(res->peak_flops, MLSIM_DIM_FLOPS, a, sizeof a));
-    fprintf(out, "  %-14s %.3g FLOP (%s)\n", "Compute", res->flops,
-            mlsim_units_format(res->flops, MLSIM_DIM_FLOP, a, sizeof a));
-    fprintf(out, "  %-14s MFU %s (assumed)\n", "Utilization",
-            mlsim_units_format(res->mfu, MLSIM_DIM_RATIO, a, sizeof a));
+    fprintf(out, "  %-14s %.3g FLOP (%s)%s\n", "Compute", res->flops,
+            mlsim_units_format(res->flops, MLSIM_DIM_FLOP, a, sizeof a),
+            res->simulated ? ", the model's FLOPs counted kernel by kernel" : "");
+    if (res->simulated)
+        write_step(out, res);
+    else
+        fprintf(out, "  %-14s MFU %s (assumed)\n", "Utilization",
+                mlsim_units_format(res->mfu, MLSIM_DIM_RATIO, a, sizeof a));
     fprintf(out, "  %-14s %s on %d devices\n", "Time",
             mlsim_units_format(res->time_s, MLSIM_DIM_TIME, a, sizeof a), r->count);
     fprintf(out, "  %-14s %s\n", "Device-hours",
@@ -132,7 +214,7 @@ static void write_full(FILE *out, const struct mlsim_scenario *sc, const struct 
     fprintf(out, "  %-14s %s (at %s per device-hour)\n", "Cost",
             mlsim_units_format(res->cost_usd, MLSIM_DIM_MONEY, a, sizeof a),
             mlsim_units_format(r->econ.price_usd_per_s, MLSIM_DIM_MONEY_RATE, b, sizeof b));
-    fprintf(out, "  %-14s %s (%s per device, PUE %.3g)\n", "Energy",
+    fprintf(out, "  %-14s %s (%s per device on average, PUE %.3g)\n", "Energy",
             mlsim_units_format(res->energy_j, MLSIM_DIM_ENERGY, a, sizeof a),
             mlsim_units_format(res->avg_power_w, MLSIM_DIM_POWER, b, sizeof b), r->econ.pue);
     if (res->energy_cost_usd > 0)

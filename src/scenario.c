@@ -19,7 +19,8 @@ const char *const mlsim_attention_names[] = {"plain", "flash", NULL};
 const char *const mlsim_optimizer_names[] = {"adam", "rmsprop", "sgd", NULL};
 const char *const mlsim_bool_names[] = {"false", "true", NULL};
 
-static enum mlsim_status load_widths(const struct mlsim_ynode *seq, void *obj, struct mlsim_diags *d);
+static enum mlsim_status load_widths(const struct mlsim_ynode *seq, void *obj,
+                                     struct mlsim_diags *d);
 
 #define RF(path, kind, dim, member, lo, hi, flags, names)                                          \
     {                                                                                              \
@@ -40,7 +41,8 @@ static const struct mlsim_field run_fields[] = {
     RF("mode", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, mode, 0, 0, 0, mlsim_mode_names),
     RSEC("model"),
     RSTR("model.name", model.name),
-    RF("model.type", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, model.type, 0, 0, 0, mlsim_model_type_names),
+    RF("model.type", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, model.type, 0, 0, 0,
+       mlsim_model_type_names),
     {"model.widths", MLSIM_FIELD_LIST, MLSIM_DIM_NUMBER, offsetof(struct mlsim_run, model.widths),
      sizeof(((struct mlsim_run *)0)->model.widths), 0, 0, 0, NULL, load_widths},
     RQ("model.params", MLSIM_DIM_COUNT, model.params),
@@ -49,7 +51,8 @@ static const struct mlsim_field run_fields[] = {
     RINT("model.hidden", model.hidden),
     RINT("model.heads", model.heads),
     RINT("model.kv_heads", model.kv_heads),
-    RF("model.gated_mlp", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, model.gated_mlp, 0, 0, 0, mlsim_bool_names),
+    RF("model.gated_mlp", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, model.gated_mlp, 0, 0, 0,
+       mlsim_bool_names),
     RINT("model.ffn", model.ffn),
     RINT("model.seq_len", model.seq_len),
     RINT("model.vocab", model.vocab),
@@ -70,8 +73,8 @@ static const struct mlsim_field run_fields[] = {
     RQ("training.bucket_size", MLSIM_DIM_BYTES, training.bucket_bytes),
     RF("training.overlap_comm", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.overlap_comm, 0, 0, 0,
        mlsim_bool_names),
-    RF("training.memory_reserve", MLSIM_FIELD_QUANTITY, MLSIM_DIM_BYTES, training.memory_reserve_bytes, 0,
-       INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RF("training.memory_reserve", MLSIM_FIELD_QUANTITY, MLSIM_DIM_BYTES,
+       training.memory_reserve_bytes, 0, INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
     RF("precision", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, precision, 0, 0, 0, mlsim_precision_names),
     RF("mfu", MLSIM_FIELD_QUANTITY, MLSIM_DIM_RATIO, mfu, 0, 1, 0, NULL),
     RSEC("economics"),
@@ -90,22 +93,26 @@ static const struct mlsim_field run_fields[] = {
 const struct mlsim_schema mlsim_run_schema = {
     "run", run_fields, sizeof run_fields / sizeof run_fields[0], offsetof(struct mlsim_run, prov)};
 
-static enum mlsim_status load_widths(const struct mlsim_ynode *seq, void *obj, struct mlsim_diags *d)
+static enum mlsim_status load_widths(const struct mlsim_ynode *seq, void *obj,
+                                     struct mlsim_diags *d)
 {
     struct mlsim_run *r = obj;
     int max = (int)(sizeof r->model.widths / sizeof r->model.widths[0]);
     r->model.n_widths = 0;
     if (seq->n < 2 || seq->n > (size_t)max) {
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, seq->loc,
-                           "'model.widths' lists 2 to %d layer widths (inputs, hidden..., outputs)", max);
+                           "'model.widths' lists 2 to %d layer widths (inputs, hidden..., outputs)",
+                           max);
         return MLSIM_ERR_INPUT;
     }
     for (size_t i = 0; i < seq->n; i++) {
         const struct mlsim_ynode *it = seq->items[i];
         char *end = NULL;
         long v = it->type == MLSIM_YNODE_SCALAR ? strtol(it->value, &end, 10) : 0;
-        if (it->type != MLSIM_YNODE_SCALAR || end == it->value || *end != '\0' || v <= 0 || v > 100000000L) {
-            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, it->loc, "a layer width is a whole number > 0");
+        if (it->type != MLSIM_YNODE_SCALAR || end == it->value || *end != '\0' || v <= 0 ||
+            v > 100000000L) {
+            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, it->loc,
+                               "a layer width is a whole number > 0");
             return MLSIM_ERR_INPUT;
         }
         r->model.widths[r->model.n_widths++] = (int)v;
@@ -472,8 +479,9 @@ static int resolve_link(struct mlsim_run *r, struct mlsim_diags *d)
             if (strcmp(dev->links[i].name, r->link) == 0)
                 return 1;
         }
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc, "%s has no link named '%s'%s%s", dev->id, r->link,
-                           dev->n_links ? "; it has " : "", dev->n_links ? dev->links[0].name : "");
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc, "%s has no link named '%s'%s%s", dev->id,
+                           r->link, dev->n_links ? "; it has " : "",
+                           dev->n_links ? dev->links[0].name : "");
         return 0;
     }
     for (int i = 0; i < dev->n_links && !r->link[0]; i++) {
@@ -483,9 +491,10 @@ static int resolve_link(struct mlsim_run *r, struct mlsim_diags *d)
     if (!r->link[0] && dev->n_links > 0)
         snprintf(r->link, sizeof r->link, "%s", dev->links[0].name);
     if (!r->link[0] && r->count > 1) {
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc,
-                           "%s has no links in the hardware database, so %d of them cannot exchange gradients",
-                           dev->id, r->count);
+        mlsim_diags_report(
+            d, MLSIM_SEVERITY_ERROR, r->loc,
+            "%s has no links in the hardware database, so %d of them cannot exchange gradients",
+            dev->id, r->count);
         return 0;
     }
     return 1;
@@ -504,13 +513,14 @@ static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
             r->model.params = mlp_params(&r->model);
         }
     } else {
-        static const char *const shape[] = {"model.layers", "model.hidden", "model.heads", "model.seq_len",
-                                            "model.vocab", NULL};
+        static const char *const shape[] = {"model.layers",  "model.hidden", "model.heads",
+                                            "model.seq_len", "model.vocab",  NULL};
         for (int i = 0; shape[i]; i++) {
             if (!seen(r, shape[i])) {
-                mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc,
-                                   "run '%s': simulate mode needs the transformer's shape: missing '%s'",
-                                   r->name, shape[i]);
+                mlsim_diags_report(
+                    d, MLSIM_SEVERITY_ERROR, r->loc,
+                    "run '%s': simulate mode needs the transformer's shape: missing '%s'", r->name,
+                    shape[i]);
                 ok = 0;
             }
         }
@@ -529,16 +539,19 @@ static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
     if (!given(r, "hardware.node_size"))
         r->node_size = r->count < 8 ? r->count : 8;
     if (ok && r->count > r->node_size) {
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc,
-                           "run '%s': simulate mode covers one node for now (%d devices per node, %d asked)",
-                           r->name, r->node_size, r->count);
+        mlsim_diags_report(
+            d, MLSIM_SEVERITY_ERROR, r->loc,
+            "run '%s': simulate mode covers one node for now (%d devices per node, %d asked)",
+            r->name, r->node_size, r->count);
         ok = 0;
     }
     if (ok && t->global_batch % (t->micro_batch * r->count) != 0) {
-        const struct mlsim_loc *loc = mlsim_schema_given(&mlsim_run_schema, r, "training.global_batch");
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, loc ? *loc : r->loc,
-                           "training.global_batch (%d) must be a multiple of micro_batch x devices (%d x %d)",
-                           t->global_batch, t->micro_batch, r->count);
+        const struct mlsim_loc *loc =
+            mlsim_schema_given(&mlsim_run_schema, r, "training.global_batch");
+        mlsim_diags_report(
+            d, MLSIM_SEVERITY_ERROR, loc ? *loc : r->loc,
+            "training.global_batch (%d) must be a multiple of micro_batch x devices (%d x %d)",
+            t->global_batch, t->micro_batch, r->count);
         ok = 0;
     }
     return ok && resolve_link(r, d);

@@ -7,6 +7,8 @@
 #ifndef MLSIM_ANALYTIC_H
 #define MLSIM_ANALYTIC_H
 
+#include <stdint.h>
+
 #include "mlsim/scenario.h"
 #include "mlsim/status.h"
 
@@ -23,6 +25,22 @@ struct mlsim_result {
     double energy_j;        /* facility energy: devices x power x time x PUE */
     double energy_cost_usd; /* energy x electricity price (0 if not priced) */
     double co2_kg;          /* energy x grid intensity */
+    /* simulate mode only (0 otherwise) */
+    int simulated;
+    double step_s;             /* one training step */
+    double compute_s;          /* compute stream busy per step */
+    double exposed_comm_s;     /* waiting on gradient all-reduce per step */
+    double idle_s;             /* the rest of the step */
+    double closed_form_step_s; /* the step in closed form */
+    double hfu;                /* hardware FLOPs utilization (recomputation counted) */
+    double tflops_per_device;  /* model FLOP/s per device, in units of 1e12 */
+    double tokens_per_s;       /* tokens (samples for an MLP) per second, all devices */
+    double steps;              /* steps in the run */
+    double mem_bytes;          /* per device: states + activations + reserve */
+    double mem_states_bytes;   /* weights, gradients, optimizer states */
+    double mem_act_bytes;      /* activations kept for the backward pass */
+    double busy_fraction;      /* compute stream busy / step */
+    uint64_t events;           /* simulation events per step */
 };
 
 /* Estimate RUN (resolved: its device is set) into *OUT. Returns MLSIM_ERR_INPUT if the run cannot

@@ -15,17 +15,41 @@
 #include "mlsim/hwdb.h"
 #include "mlsim/schema.h"
 
-enum mlsim_mode { MLSIM_MODE_ANALYTIC };
+enum mlsim_mode { MLSIM_MODE_ANALYTIC, MLSIM_MODE_SIMULATE };
 
-/* NULL-terminated names of the modes. */
+/* NULL-terminated names of the modes, model types and training options. */
 extern const char *const mlsim_mode_names[];
+extern const char *const mlsim_model_type_names[];
+extern const char *const mlsim_recompute_names[];
+extern const char *const mlsim_attention_names[];
+extern const char *const mlsim_optimizer_names[];
+extern const char *const mlsim_bool_names[];
+
+/* PyTorch DistributedDataParallel's default bucket_cap_mb (25 MiB). */
+#define MLSIM_DEFAULT_BUCKET_BYTES (25.0 * 1048576.0)
 
 /* The model: a parameter count, or a transformer shape it follows from. */
 struct mlsim_model_spec {
     char name[128];
+    int type;      /* 0 transformer, 1 mlp */
     double params; /* trainable parameters */
-    double tokens; /* training tokens */
-    int layers, hidden, heads, ffn, seq_len, vocab;
+    double tokens; /* training tokens (samples for an MLP) */
+    int layers, hidden, heads, kv_heads, ffn, seq_len, vocab;
+    int gated_mlp;  /* 0 no, 1 yes */
+    int widths[16]; /* MLP: inputs, hidden widths..., outputs */
+    int n_widths;
+};
+
+/* How a simulated run trains. */
+struct mlsim_training {
+    int micro_batch;     /* sequences (samples for an MLP) per device per micro-batch */
+    int global_batch;    /* sequences (samples) per step, all devices */
+    int recompute;       /* enum mlsim_recompute */
+    int attention;       /* enum mlsim_attention */
+    int optimizer;       /* enum mlsim_optimizer */
+    double bucket_bytes; /* gradient all-reduce bucket */
+    int overlap_comm;    /* 1: all-reduce during the backward pass */
+    double memory_reserve_bytes;
 };
 
 /* Prices and the grid. All SI: USD/s, USD/J, kg CO2 per J, W. */
@@ -46,7 +70,10 @@ struct mlsim_run {
     char device_id[64];
     int count;     /* devices */
     int precision; /* enum mlsim_precision */
-    double mfu;    /* assumed model FLOPs utilization (analytic mode) */
+    double mfu;    /* assumed model FLOPs utilization (analytic mode; a reference in simulate) */
+    char link[32]; /* the device link collectives use ("" = the device's first fast link) */
+    int node_size; /* devices per node */
+    struct mlsim_training training;
     struct mlsim_economics econ;
     struct mlsim_provenance prov;
     struct mlsim_loc loc;              /* the run's mapping */

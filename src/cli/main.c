@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mlsim/analytic.h"
@@ -17,6 +18,8 @@
 #include "mlsim/hwdb.h"
 #include "mlsim/report.h"
 #include "mlsim/scenario.h"
+#include "mlsim/simulate.h"
+#include "mlsim/trace.h"
 #include "mlsim/version.h"
 
 enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2 };
@@ -28,7 +31,9 @@ static const char usage_text[] =
     "    mlsim - what training a model on given hardware costs, in time, energy, dollars and CO2\n"
     "\n"
     "SYNOPSIS\n"
-    "    mlsim [--format table|csv|json] [--set PATH=VALUE]... [--hwdb DIR] SCENARIO.yaml\n"
+    "    mlsim [--format table|csv|json] [--set PATH=VALUE]... [--hwdb DIR] [--trace FILE] "
+    "[--stats]\n"
+    "          SCENARIO.yaml\n"
     "    mlsim --help | --version\n"
     "\n"
     "DESCRIPTION\n"
@@ -46,6 +51,9 @@ static const char usage_text[] =
     "                         --set mfu=0.4 --set hardware.device=h100-sxm5-80gb\n"
     "                         --set economics.price_per_device_hour='$2/h'. May be repeated.\n"
     "        --hwdb DIR       Read devices from DIR (holding cpu/, gpu/, tpu/, asic/).\n"
+    "        --trace FILE     Write the simulated step of each 'mode: simulate' run to FILE as\n"
+    "                         Chrome trace-event JSON (open it in ui.perfetto.dev).\n"
+    "        --stats          Print simulation statistics to stderr: events, wall time, events/s.\n"
     "    -h, --help           Print this text and exit.\n"
     "    -V, --version        Print the version and exit.\n"
     "\n"
@@ -71,6 +79,8 @@ static const char usage_text[] =
 struct options {
     const char *format;
     const char *hwdb;
+    const char *trace;
+    int stats;
     const char *file;
     const char *sets[MAX_SETS];
     size_t n_sets;
@@ -89,11 +99,12 @@ static int usage_error(const char *msg, const char *arg)
 /* Parse ARGV into *OPT. Returns -1 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, struct options *opt)
 {
-    enum { OPT_HWDB = 256 };
+    enum { OPT_HWDB = 256, OPT_TRACE, OPT_STATS };
     static const struct option longopts[] = {
-        {"format", required_argument, NULL, 'f'},    {"set", required_argument, NULL, 's'},
-        {"hwdb", required_argument, NULL, OPT_HWDB}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0}};
+        {"format", required_argument, NULL, 'f'},      {"set", required_argument, NULL, 's'},
+        {"hwdb", required_argument, NULL, OPT_HWDB},   {"help", no_argument, NULL, 'h'},
+        {"trace", required_argument, NULL, OPT_TRACE}, {"stats", no_argument, NULL, OPT_STATS},
+        {"version", no_argument, NULL, 'V'},           {NULL, 0, NULL, 0}};
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "f:s:hV", longopts, NULL)) != -1) {
@@ -108,6 +119,12 @@ static int parse_args(int argc, char **argv, struct options *opt)
             break;
         case OPT_HWDB:
             opt->hwdb = optarg;
+            break;
+        case OPT_TRACE:
+            opt->trace = optarg;
+            break;
+        case OPT_STATS:
+            opt->stats = 1;
             break;
         case 'h':
             fputs(usage_text, stdout);
@@ -158,9 +175,45 @@ static const char *locate_hwdb(const char *given, char *buf, size_t len)
     return MLSIM_SOURCE_HWDB;
 }
 
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Estimate every run of SC into RES; simulated steps are kept in SIMS when a trace is asked. */
+static int estimate_all(const struct options *opt, struct mlsim_scenario *sc,
+                        struct mlsim_result *res, struct mlsim_sim **sims, struct mlsim_diags *d)
+{
+    uint64_t events = 0;
+    double t0 = wall_now();
+    int status = EXIT_OK;
+    for (size_t i = 0; i < sc->n_runs; i++) {
+        const struct mlsim_run *r = &sc->runs[i];
+        enum mlsim_status st;
+        if (r->mode == MLSIM_MODE_SIMULATE) {
+            st = mlsim_simulate_estimate(r, &res[i], opt->trace ? &sims[i] : NULL, d);
+            events += res[i].events;
+        } else {
+            st = mlsim_analytic_estimate(r, &res[i]);
+            if (st != MLSIM_OK)
+                mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc, "run '%s' cannot be estimated",
+                                   r->name);
+        }
+        if (st != MLSIM_OK)
+            status = EXIT_INPUT; /* go on: report every run's faults */
+    }
+    double dt = wall_now() - t0;
+    if (opt->stats)
+        fprintf(stderr, "mlsim: %llu events simulated in %.6f s (%.3g events/s)\n",
+                (unsigned long long)events, dt, dt > 0 ? (double)events / dt : 0.0);
+    return status;
+}
+
 /* Load, override, resolve and estimate; on success *RES holds one result per run. */
 static int run(const struct options *opt, struct mlsim_diags *d, struct mlsim_hwdb *db,
-               struct mlsim_scenario **sc, struct mlsim_result **res)
+               struct mlsim_scenario **sc, struct mlsim_result **res, struct mlsim_sim ***sims)
 {
     /* Go on past input errors as far as the file allows, to report every error at once. */
     enum mlsim_status st = mlsim_scenario_load(opt->file, d, sc);
@@ -171,16 +224,38 @@ static int run(const struct options *opt, struct mlsim_diags *d, struct mlsim_hw
     if (mlsim_scenario_resolve(*sc, db, d) != MLSIM_OK || st != MLSIM_OK)
         return EXIT_INPUT;
     *res = calloc((*sc)->n_runs, sizeof **res);
-    if (!*res) {
+    *sims = calloc((*sc)->n_runs, sizeof **sims);
+    if (!*res || !*sims) {
         fputs("mlsim: out of memory\n", stderr);
         return EXIT_INPUT;
     }
-    for (size_t i = 0; i < (*sc)->n_runs; i++) {
-        if (mlsim_analytic_estimate(&(*sc)->runs[i], &(*res)[i]) != MLSIM_OK) {
-            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, (*sc)->runs[i].loc,
-                               "run '%s' cannot be estimated", (*sc)->runs[i].name);
-            return EXIT_INPUT;
-        }
+    return estimate_all(opt, *sc, *res, *sims, d);
+}
+
+/* Write the trace to a temporary file beside PATH, then rename it: never a half-written trace. */
+static int write_trace(const char *path, const struct mlsim_scenario *sc,
+                       struct mlsim_sim *const *sims)
+{
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "mlsim: error: cannot write trace '%s'\n", path);
+        return EXIT_INPUT;
+    }
+    mlsim_trace_begin(f);
+    int first = 1;
+    for (size_t i = 0; i < sc->n_runs; i++) {
+        if (!sims[i])
+            continue;
+        mlsim_trace_process(f, sims[i], (int)i, sc->runs[i].name, first);
+        first = 0;
+    }
+    mlsim_trace_end(f);
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        remove(tmp);
+        fprintf(stderr, "mlsim: error: cannot write trace '%s'\n", path);
+        return EXIT_INPUT;
     }
     return EXIT_OK;
 }
@@ -196,15 +271,18 @@ int main(int argc, char **argv)
     struct mlsim_hwdb *db = mlsim_hwdb_alloc(locate_hwdb(opt.hwdb, hwdb_buf, sizeof hwdb_buf));
     struct mlsim_scenario *sc = NULL;
     struct mlsim_result *res = NULL;
+    struct mlsim_sim **sims = NULL;
     if (!d || !db) {
         fputs("mlsim: out of memory\n", stderr);
         status = EXIT_INPUT;
     } else {
-        status = run(&opt, d, db, &sc, &res);
+        status = run(&opt, d, db, &sc, &res, &sims);
         if (mlsim_diags_errors(d) > 0)
             status = EXIT_INPUT;
         mlsim_diags_print(d, stderr);
     }
+    if (status == EXIT_OK && opt.trace)
+        status = write_trace(opt.trace, sc, sims);
     if (status == EXIT_OK) {
         mlsim_report_write(stdout, mlsim_report_format_find(opt.format), sc, res, sc->n_runs);
         if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -212,6 +290,9 @@ int main(int argc, char **argv)
             status = EXIT_INPUT;
         }
     }
+    for (size_t i = 0; sims && i < sc->n_runs; i++)
+        mlsim_sim_free(sims[i]);
+    free(sims);
     free(res);
     mlsim_scenario_free(sc);
     mlsim_hwdb_free(db);

@@ -1,0 +1,38 @@
+/*
+ * Collective communication costs, alpha-beta style: a collective over P ranks of N bytes takes a
+ * base latency, a per-step latency for each of its steps, and its bytes on the wire over the
+ * link bandwidth (per direction). Algorithms are entries of one const table.
+ */
+#ifndef MLSIM_COLLECTIVE_H
+#define MLSIM_COLLECTIVE_H
+
+#include <stddef.h>
+
+/* NCCL's own tuning model (src/graph/tuning.cc): base latency of the Ring algorithm with the
+ * Simple protocol, 8.4 us, and its NVLink per-step latency, 3.4 us. */
+#define MLSIM_COLLECTIVE_BASE_LATENCY_S        8.4e-6
+#define MLSIM_COLLECTIVE_NVLINK_STEP_LATENCY_S 3.4e-6
+
+enum mlsim_collective_op {
+    MLSIM_COLL_ALL_REDUCE,
+    MLSIM_COLL_REDUCE_SCATTER,
+    MLSIM_COLL_ALL_GATHER,
+};
+
+/* A link as collectives see it. */
+struct mlsim_link_cost {
+    double bw_Bps; /* per direction, per rank */
+    double step_s; /* latency of one step */
+    double base_s; /* fixed cost of one collective */
+};
+
+struct mlsim_collective_algo {
+    const char *name;
+    /* Seconds for OP over RANKS ranks of BYTES bytes (the full buffer, per rank). */
+    double (*time)(int op, int ranks, double bytes, const struct mlsim_link_cost *link);
+};
+
+/* The algorithm named NAME ("ring"), or NULL. */
+const struct mlsim_collective_algo *mlsim_collective_find(const char *name);
+
+#endif

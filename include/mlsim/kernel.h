@@ -1,0 +1,41 @@
+/*
+ * What a kernel costs on a device: a roofline with efficiencies. A kernel takes a fixed time
+ * (launch and ramp) plus the longer of its compute time, FLOPs / (peak x GEMM efficiency), and
+ * its memory time, bytes / (bandwidth x memory efficiency). The efficiencies come from the
+ * device's `calibration:` block in hwdb, or else from the defaults below, each with its source.
+ */
+#ifndef MLSIM_KERNEL_H
+#define MLSIM_KERNEL_H
+
+#include "mlsim/hwdb.h"
+#include "mlsim/workload.h"
+
+/* Median of the 12 bf16 "maximum achievable matmul FLOPS" measurements (A100 to MI355X) in
+ * S. Bekman, Machine Learning Engineering, compute/accelerator (78.1%). */
+#define MLSIM_DEFAULT_GEMM_EFFICIENCY 0.781
+/* A streaming read kernel on an A100 80GB SXM reached 1.80 of 2.04 TB/s (NVIDIA developer forum,
+ * "Trouble to reach peak bandwidth of A100", citing a GTC talk where no kernel passed ~90%). */
+#define MLSIM_DEFAULT_MEMORY_EFFICIENCY 0.88
+/* Smallest GEMM time in the XLA GPU cost model's profiled table (sm_90, bf16, 256^3 at 6.72
+ * TFLOP/s: 5.0 us), taken as the fixed time of any kernel. */
+#define MLSIM_DEFAULT_KERNEL_OVERHEAD_S 5.0e-6
+
+/* The device as the kernel model sees it, at one precision. */
+struct mlsim_kernel_model {
+    double peak_flops;   /* at the run's precision */
+    double vector_flops; /* fp32, for the arithmetic of memory-bound kernels */
+    double mem_bw_Bps;
+    double gemm_eff;
+    double mem_eff;
+    double overhead_s;
+    int calibrated_gemm, calibrated_mem, calibrated_overhead; /* from hwdb, not defaults */
+};
+
+/* Fill *M for DEV at PRECISION (enum mlsim_precision). */
+void mlsim_kernel_model_init(const struct mlsim_device *dev, int precision,
+                             struct mlsim_kernel_model *m);
+
+/* Seconds kernel K takes under M. */
+double mlsim_kernel_time(const struct mlsim_kernel_model *m, const struct mlsim_kernel *k);
+
+#endif

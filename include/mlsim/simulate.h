@@ -1,0 +1,24 @@
+/*
+ * Simulate mode: a run's MFU derived, not assumed. The run's model becomes a workload, its
+ * device a kernel model; one training step is simulated on the discrete-event engine and the
+ * whole run follows from it (steps = tokens / tokens per step). Memory per device is checked
+ * against the device's capacity first.
+ */
+#ifndef MLSIM_SIMULATE_H
+#define MLSIM_SIMULATE_H
+
+#include "mlsim/analytic.h"
+#include "mlsim/diag.h"
+#include "mlsim/sim.h"
+
+/* Simulate RUN (resolved, mode simulate) into *OUT. A run that does not fit in memory, or whose
+ * shape is impossible, is reported into D with the run's place (MLSIM_ERR_INPUT). If KEEP is not
+ * NULL it receives the simulated step (caller frees) for a timeline. */
+enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct mlsim_result *out,
+                                          struct mlsim_sim **keep, struct mlsim_diags *d);
+
+/* Bytes per element of activations and weights at PRECISION: 4 for fp32/tf32 (stored in fp32),
+ * 2 for 16-bit and fp8 (activations stay 16-bit), 1 for int8. */
+double mlsim_precision_elem_bytes(int precision);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * Workloads: a model's training step as the kernels a device runs. A transformer decoder or a
+ * multilayer perceptron becomes, per micro-batch, its forward kernels in order, its backward
+ * kernels in order (with recomputation where asked), and the optimizer step: each kernel with its
+ * GEMM shape, FLOPs and the bytes it moves. Counting follows Narayanan et al. 2021 (SC21) Sec. 5.1
+ * and Korthikanti et al. 2022 (activation memory and recomputation).
+ */
+#ifndef MLSIM_WORKLOAD_H
+#define MLSIM_WORKLOAD_H
+
+#include <stddef.h>
+
+#include "mlsim/status.h"
+
+enum mlsim_kernel_kind {
+    MLSIM_KERNEL_GEMM,      /* matrix multiply, compute-bound when large */
+    MLSIM_KERNEL_ATTENTION, /* fused (flash) attention */
+    MLSIM_KERNEL_MEMORY,    /* elementwise, norms, softmax: memory-bound */
+    MLSIM_KERNEL_OPTIMIZER, /* the parameter update, memory-bound */
+};
+
+enum mlsim_phase { MLSIM_PHASE_FWD, MLSIM_PHASE_BWD, MLSIM_PHASE_RECOMPUTE, MLSIM_PHASE_OPT };
+
+enum mlsim_recompute { MLSIM_RECOMPUTE_NONE, MLSIM_RECOMPUTE_SELECTIVE, MLSIM_RECOMPUTE_FULL };
+enum mlsim_attention { MLSIM_ATTENTION_PLAIN, MLSIM_ATTENTION_FLASH };
+enum mlsim_optimizer { MLSIM_OPTIMIZER_ADAM, MLSIM_OPTIMIZER_RMSPROP, MLSIM_OPTIMIZER_SGD };
+
+struct mlsim_kernel {
+    const char *name; /* static */
+    int kind;         /* enum mlsim_kernel_kind */
+    int phase;        /* enum mlsim_phase */
+    int layer;        /* -1: embedding / head / loss / optimizer */
+    double m, n, k;   /* GEMM shape (M x K times K x N); 0 for other kinds */
+    double batch;     /* GEMMs in a batched GEMM (1 otherwise) */
+    double flops;
+    double bytes;
+};
+
+/* The shape of a model and how it is trained, for one device's share of a step. */
+struct mlsim_workload_spec {
+    int is_mlp;
+    /* transformer */
+    int layers, hidden, heads, kv_heads, ffn, seq_len, vocab;
+    int gated_mlp;
+    /* multilayer perceptron: widths[0] inputs, widths[n_widths - 1] outputs */
+    int widths[16];
+    int n_widths;
+    /* training */
+    int micro_batch;   /* sequences (transformer) or samples (MLP) */
+    int recompute;     /* enum mlsim_recompute */
+    int attention;     /* enum mlsim_attention */
+    int optimizer;     /* enum mlsim_optimizer */
+    double elem_bytes; /* bytes per activation/weight element: 2 for 16-bit, 4 for fp32 */
+};
+
+/* One micro-batch's kernels plus the optimizer step. */
+struct mlsim_workload {
+    struct mlsim_kernel *fwd, *bwd, *opt;
+    size_t n_fwd, n_bwd, n_opt;
+    double params;        /* trainable parameters */
+    double *layer_params; /* per layer (embedding and head folded into the first and last) */
+    int n_layers;
+    double model_flops_per_micro; /* forward + backward, without recomputation */
+    double hw_flops_per_micro;    /* everything the kernels do, recomputation included */
+    double input_bytes_per_micro; /* host-to-device input copy */
+    double act_bytes_per_micro;   /* activation memory kept for backward (Korthikanti Eq. 1-2) */
+    double state_bytes_per_param; /* weights + gradients + optimizer states (ZeRO paper Sec. 3.1) */
+};
+
+/* Build the workload of SPEC into *W. Returns MLSIM_ERR_INPUT for an impossible shape (heads not
+ * dividing hidden, fewer than two widths), MLSIM_ERR_NOMEM on malloc failure. */
+enum mlsim_status mlsim_workload_build(const struct mlsim_workload_spec *spec,
+                                       struct mlsim_workload *w);
+
+/* Free the arrays of W (not W itself). */
+void mlsim_workload_release(struct mlsim_workload *w);
+
+#endif

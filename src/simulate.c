@@ -1,0 +1,198 @@
+/*
+ * From a resolved run to a simulated result: workload, kernel model, memory check, one step on
+ * the engine, then the whole run. Power follows utilization: the device draws its TDP while its
+ * compute stream is busy and its idle power otherwise (the TDP throughout when hwdb gives no idle
+ * figure, as in analytic mode).
+ */
+#include "mlsim/simulate.h"
+
+#include <string.h>
+
+#include "mlsim/kernel.h"
+#include "mlsim/step.h"
+#include "mlsim/units.h"
+#include "mlsim/workload.h"
+
+double mlsim_precision_elem_bytes(int precision)
+{
+    switch (precision) {
+    case MLSIM_PRECISION_FP64:
+        return 8.0;
+    case MLSIM_PRECISION_FP32:
+    case MLSIM_PRECISION_TF32:
+        return 4.0;
+    case MLSIM_PRECISION_INT8:
+        return 1.0;
+    default:
+        return 2.0;
+    }
+}
+
+static void spec_of(const struct mlsim_run *r, int micro_batch, int recompute,
+                    struct mlsim_workload_spec *s)
+{
+    memset(s, 0, sizeof *s);
+    s->is_mlp = r->model.type == 1;
+    s->layers = r->model.layers;
+    s->hidden = r->model.hidden;
+    s->heads = r->model.heads;
+    s->kv_heads = r->model.kv_heads;
+    s->ffn = r->model.ffn;
+    s->seq_len = r->model.seq_len;
+    s->vocab = r->model.vocab;
+    s->gated_mlp = r->model.gated_mlp;
+    memcpy(s->widths, r->model.widths, sizeof s->widths);
+    s->n_widths = r->model.n_widths;
+    s->micro_batch = micro_batch;
+    s->recompute = recompute;
+    s->attention = r->training.attention;
+    s->optimizer = r->training.optimizer;
+    s->elem_bytes = mlsim_precision_elem_bytes(r->precision);
+}
+
+/* Memory per device for the run's shape at MICRO_BATCH and RECOMPUTE; 0 if the shape is bad. */
+static double memory_need(const struct mlsim_run *r, int micro_batch, int recompute)
+{
+    struct mlsim_workload_spec s;
+    struct mlsim_workload w;
+    spec_of(r, micro_batch, recompute, &s);
+    if (mlsim_workload_build(&s, &w) != MLSIM_OK)
+        return 0;
+    double need = w.params * w.state_bytes_per_param + w.act_bytes_per_micro +
+                  r->training.memory_reserve_bytes;
+    mlsim_workload_release(&w);
+    return need;
+}
+
+static void report_no_fit(const struct mlsim_run *r, double need, struct mlsim_diags *d)
+{
+    char have[64], want[64], alt[256] = "";
+    const double gib = 1073741824.0;
+    size_t used = 0;
+    snprintf(want, sizeof want, "%.1f GiB", need / gib);
+    snprintf(have, sizeof have, "%.0f GiB", r->device->mem_bytes / gib);
+    if (r->training.recompute != MLSIM_RECOMPUTE_FULL) {
+        double full = memory_need(r, r->training.micro_batch, MLSIM_RECOMPUTE_FULL);
+        int w = snprintf(alt + used, sizeof alt - used, "training.recompute: full needs %.1f GiB",
+                         full / gib);
+        used += w > 0 ? (size_t)w : 0;
+    }
+    if (r->training.micro_batch > 1 && used < sizeof alt) {
+        double one = memory_need(r, 1, r->training.recompute);
+        int w = snprintf(alt + used, sizeof alt - used, "%straining.micro_batch: 1 needs %.1f GiB",
+                         used ? "; " : "", one / gib);
+        used += w > 0 ? (size_t)w : 0;
+    }
+    if (used < sizeof alt)
+        snprintf(alt + used, sizeof alt - used,
+                 "%sa device with more memory, or sharding the model "
+                 "(tensor, pipeline or ZeRO parallelism)",
+                 used ? "; or " : "");
+    mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc,
+                       "run '%s' needs %s per device, %s has %s (try: %s)", r->name, want,
+                       r->device->id, have, alt);
+}
+
+static void step_config(const struct mlsim_run *r, const struct mlsim_workload *w,
+                        const struct mlsim_kernel_model *km, struct mlsim_step_config *c)
+{
+    const struct mlsim_device *dev = r->device;
+    memset(c, 0, sizeof *c);
+    c->w = w;
+    c->km = km;
+    c->dp = r->count;
+    c->grad_accum = r->training.global_batch / (r->training.micro_batch * r->count);
+    c->bucket_bytes = r->training.bucket_bytes;
+    c->grad_elem_bytes = mlsim_precision_elem_bytes(r->precision);
+    c->algo = mlsim_collective_find("ring");
+    c->overlap_comm = r->training.overlap_comm;
+    for (int i = 0; i < dev->n_links; i++) {
+        const struct mlsim_link *l = &dev->links[i];
+        if (strcmp(l->name, r->link) == 0) {
+            c->link.bw_Bps = l->bw_each_Bps;
+            c->link.step_s =
+                l->latency_s > 0 ? l->latency_s : MLSIM_COLLECTIVE_NVLINK_STEP_LATENCY_S;
+            c->link.base_s = MLSIM_COLLECTIVE_BASE_LATENCY_S;
+        }
+        if (l->type == MLSIM_LINK_PCIE && c->h2d_Bps <= 0)
+            c->h2d_Bps = l->bw_each_Bps;
+    }
+}
+
+static void fill_result(const struct mlsim_run *r, const struct mlsim_workload *w,
+                        const struct mlsim_step_config *c, const struct mlsim_step_result *sr,
+                        struct mlsim_result *out)
+{
+    const struct mlsim_economics *e = &r->econ;
+    double peak = r->device->peak_flops[r->precision];
+    double per_step_tokens =
+        (double)r->training.global_batch * (r->model.type == 0 ? r->model.seq_len : 1);
+    double model_flops_step = w->model_flops_per_micro * c->grad_accum; /* per device */
+    double hw_flops_step = w->hw_flops_per_micro * c->grad_accum;
+    out->run = r;
+    out->simulated = 1;
+    out->peak_flops = peak;
+    out->step_s = sr->step_s;
+    out->compute_s = sr->compute_s;
+    out->exposed_comm_s = sr->exposed_comm_s;
+    out->idle_s = sr->step_s - sr->compute_s - sr->exposed_comm_s;
+    out->closed_form_step_s = sr->closed_form_s;
+    out->mfu = model_flops_step / (sr->step_s * peak);
+    out->hfu = hw_flops_step / (sr->step_s * peak);
+    out->tflops_per_device = model_flops_step / sr->step_s / 1e12;
+    out->tokens_per_s = per_step_tokens / sr->step_s;
+    out->steps = r->model.tokens / per_step_tokens;
+    out->events = sr->events;
+    out->busy_fraction = sr->compute_s / sr->step_s;
+    /* The run's FLOPs as the model counts them (per token: forward and backward of every weight and
+     * of attention), so time = FLOPs / (devices x peak x MFU) holds as in analytic mode. */
+    out->flops = model_flops_step * r->count * out->steps;
+    out->time_s = out->steps * sr->step_s;
+    double device_seconds = out->time_s * r->count;
+    out->device_hours = device_seconds / MLSIM_UNITS_S_PER_HOUR;
+    out->cost_usd = device_seconds * e->price_usd_per_s;
+    double idle_w = r->device->idle_w > 0 ? r->device->idle_w : e->device_power_w;
+    double device_w = idle_w + (e->device_power_w - idle_w) * out->busy_fraction;
+    out->avg_power_w = device_w + e->host_power_w;
+    out->energy_j = device_seconds * out->avg_power_w * e->pue;
+    out->energy_cost_usd = out->energy_j * e->electricity_usd_per_j;
+    out->co2_kg = out->energy_j * e->carbon_kg_per_j;
+}
+
+enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct mlsim_result *out,
+                                          struct mlsim_sim **keep, struct mlsim_diags *d)
+{
+    struct mlsim_workload_spec spec;
+    struct mlsim_workload w;
+    struct mlsim_kernel_model km;
+    struct mlsim_step_config c;
+    struct mlsim_step_result sr;
+    memset(out, 0, sizeof *out);
+    if (keep)
+        *keep = NULL;
+    spec_of(run, run->training.micro_batch, run->training.recompute, &spec);
+    enum mlsim_status st = mlsim_workload_build(&spec, &w);
+    if (st == MLSIM_ERR_INPUT)
+        mlsim_diags_report(
+            d, MLSIM_SEVERITY_ERROR, run->loc,
+            "run '%s': impossible model shape (heads must divide hidden, kv_heads divide heads)",
+            run->name);
+    if (st != MLSIM_OK)
+        return st;
+    out->mem_states_bytes = w.params * w.state_bytes_per_param;
+    out->mem_act_bytes = w.act_bytes_per_micro;
+    out->mem_bytes =
+        out->mem_states_bytes + out->mem_act_bytes + run->training.memory_reserve_bytes;
+    if (out->mem_bytes > run->device->mem_bytes && run->device->mem_bytes > 0) {
+        report_no_fit(run, out->mem_bytes, d);
+        mlsim_workload_release(&w);
+        return MLSIM_ERR_INPUT;
+    }
+    mlsim_kernel_model_init(run->device, run->precision, &km);
+    step_config(run, &w, &km, &c);
+    st = mlsim_step_simulate(&c, &sr, keep);
+    if (st == MLSIM_OK)
+        fill_result(run, &w, &c, &sr, out);
+    mlsim_workload_release(&w);
+    return st;
+}

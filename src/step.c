@@ -1,0 +1,176 @@
+/*
+ * Build and run the step DAG. Kernels on one stream need no edges between them: the stream
+ * serves them in issue order. Edges join the streams: a micro-batch's first kernel waits for its
+ * input copy; each gradient bucket waits for the backward kernel that completes it; the optimizer
+ * waits for every bucket.
+ */
+#include "mlsim/step.h"
+
+#include <stdlib.h>
+
+struct builder {
+    struct mlsim_sim *sim;
+    const struct mlsim_step_config *c;
+    int compute, comm, copy;
+    enum mlsim_status st;
+    int64_t last_bwd, opt; /* the wait between them is exposed communication */
+};
+
+static int64_t add(struct builder *b, const char *name, int res, int cat, int layer, int micro,
+                   double dur, double flops, double bytes)
+{
+    struct mlsim_sim_task t = {name, res, cat, layer, micro, dur, flops, bytes, 0, 0};
+    int64_t id = mlsim_sim_task(b->sim, &t);
+    if (id < 0)
+        b->st = MLSIM_ERR_NOMEM;
+    return id;
+}
+
+static void depend(struct builder *b, int64_t task, int64_t on)
+{
+    if (b->st == MLSIM_OK && task >= 0 && on >= 0)
+        b->st = mlsim_sim_depend(b->sim, task, on);
+}
+
+static int64_t add_kernel(struct builder *b, const struct mlsim_kernel *k, int micro)
+{
+    return add(b, k->name, b->compute, MLSIM_CAT_COMPUTE, k->layer, micro,
+               mlsim_kernel_time(b->c->km, k), k->flops, k->bytes);
+}
+
+static double bucket_time(const struct mlsim_step_config *c, double params)
+{
+    return c->algo->time(MLSIM_COLL_ALL_REDUCE, c->dp, params * c->grad_elem_bytes, &c->link);
+}
+
+/* The all-reduce of PARAMS gradients, after task AFTER; appended to BUCKETS. */
+static void add_bucket(struct builder *b, double params, int64_t after, int64_t *buckets, size_t *n)
+{
+    double bytes = params * b->c->grad_elem_bytes;
+    int64_t id =
+        add(b, "allreduce", b->comm, MLSIM_CAT_COMM, -1, -1, bucket_time(b->c, params), 0, bytes);
+    depend(b, id, after);
+    buckets[(*n)++] = id;
+}
+
+/* Backward kernels of the last micro-batch, starting buckets as layers finish. */
+static int64_t last_backward(struct builder *b, int micro, int64_t *buckets, size_t *n_buckets)
+{
+    const struct mlsim_workload *w = b->c->w;
+    double pending = 0, per_bucket = b->c->bucket_bytes / b->c->grad_elem_bytes;
+    int64_t id = -1;
+    for (size_t i = 0; i < w->n_bwd; i++) {
+        const struct mlsim_kernel *k = &w->bwd[i];
+        id = add_kernel(b, k, micro);
+        int layer_done = k->layer >= 0 && (i + 1 == w->n_bwd || w->bwd[i + 1].layer != k->layer);
+        if (layer_done)
+            pending += w->layer_params[k->layer];
+        if (b->c->overlap_comm && b->comm >= 0 && pending >= per_bucket) {
+            add_bucket(b, pending, id, buckets, n_buckets);
+            pending = 0;
+        }
+    }
+    /* What remains, and with overlap off every bucket, goes after the last backward kernel. */
+    if (b->comm >= 0 && !b->c->overlap_comm) {
+        double all = w->params;
+        while (all > 0) {
+            double chunk = all < per_bucket ? all : per_bucket;
+            add_bucket(b, chunk, id, buckets, n_buckets);
+            all -= chunk;
+        }
+    } else if (b->comm >= 0 && pending > 0) {
+        add_bucket(b, pending, id, buckets, n_buckets);
+    }
+    return id;
+}
+
+static enum mlsim_status build(struct builder *b, int64_t *buckets, size_t *n_buckets)
+{
+    const struct mlsim_step_config *c = b->c;
+    const struct mlsim_workload *w = c->w;
+    b->compute = mlsim_sim_resource(b->sim, "compute");
+    b->comm = c->dp > 1 ? mlsim_sim_resource(b->sim, "comm") : -1;
+    b->copy = c->h2d_Bps > 0 ? mlsim_sim_resource(b->sim, "h2d copy") : -1;
+    for (int m = 0; m < c->grad_accum && b->st == MLSIM_OK; m++) {
+        int64_t copy = -1;
+        if (b->copy >= 0)
+            copy = add(b, "input.h2d", b->copy, MLSIM_CAT_COPY, -1, m,
+                       w->input_bytes_per_micro / c->h2d_Bps, 0, w->input_bytes_per_micro);
+        for (size_t i = 0; i < w->n_fwd; i++) {
+            int64_t id = add_kernel(b, &w->fwd[i], m);
+            if (i == 0)
+                depend(b, id, copy);
+        }
+        if (m + 1 < c->grad_accum) {
+            for (size_t i = 0; i < w->n_bwd; i++)
+                add_kernel(b, &w->bwd[i], m);
+        } else {
+            b->last_bwd = last_backward(b, m, buckets, n_buckets);
+        }
+    }
+    for (size_t i = 0; i < w->n_opt; i++) {
+        b->opt = add_kernel(b, &w->opt[i], -1);
+        for (size_t j = 0; j < *n_buckets; j++)
+            depend(b, b->opt, buckets[j]);
+    }
+    return b->st;
+}
+
+double mlsim_step_closed_form(const struct mlsim_step_config *c)
+{
+    const struct mlsim_workload *w = c->w;
+    double micro = 0, t = 0;
+    for (size_t i = 0; i < w->n_fwd; i++)
+        micro += mlsim_kernel_time(c->km, &w->fwd[i]);
+    for (size_t i = 0; i < w->n_bwd; i++)
+        micro += mlsim_kernel_time(c->km, &w->bwd[i]);
+    t = micro * c->grad_accum;
+    for (size_t i = 0; i < w->n_opt; i++)
+        t += mlsim_kernel_time(c->km, &w->opt[i]);
+    if (c->h2d_Bps > 0)
+        t += w->input_bytes_per_micro / c->h2d_Bps;
+    if (c->dp > 1) {
+        double per_bucket = c->bucket_bytes / c->grad_elem_bytes;
+        for (double all = w->params; all > 0; all -= per_bucket)
+            t += bucket_time(c, all < per_bucket ? all : per_bucket);
+    }
+    return t;
+}
+
+enum mlsim_status mlsim_step_simulate(const struct mlsim_step_config *c,
+                                      struct mlsim_step_result *r, struct mlsim_sim **keep)
+{
+    struct builder b = {mlsim_sim_alloc(), c, -1, -1, -1, MLSIM_OK, -1, -1};
+    double per_bucket = c->bucket_bytes / c->grad_elem_bytes;
+    size_t max_buckets = (size_t)(c->w->params / per_bucket) + (size_t)c->w->n_layers + 2;
+    int64_t *buckets = malloc(max_buckets * sizeof *buckets);
+    size_t n_buckets = 0;
+    if (keep)
+        *keep = NULL;
+    if (!b.sim || !buckets) {
+        mlsim_sim_free(b.sim);
+        free(buckets);
+        return MLSIM_ERR_NOMEM;
+    }
+    enum mlsim_status st = build(&b, buckets, &n_buckets);
+    free(buckets);
+    if (st == MLSIM_OK)
+        st = mlsim_sim_run(b.sim);
+    if (st == MLSIM_OK) {
+        r->step_s = mlsim_sim_makespan(b.sim);
+        r->compute_s = mlsim_sim_resource_busy(b.sim, b.compute);
+        r->comm_s = b.comm >= 0 ? mlsim_sim_resource_busy(b.sim, b.comm) : 0.0;
+        r->copy_s = b.copy >= 0 ? mlsim_sim_resource_busy(b.sim, b.copy) : 0.0;
+        const struct mlsim_sim_task *lb = mlsim_sim_task_get(b.sim, b.last_bwd);
+        const struct mlsim_sim_task *op = mlsim_sim_task_get(b.sim, b.opt);
+        r->exposed_comm_s = lb && op ? op->start_s - lb->end_s : 0.0;
+        r->closed_form_s = mlsim_step_closed_form(c);
+        r->events = mlsim_sim_events(b.sim);
+        r->tasks = mlsim_sim_task_count(b.sim);
+    }
+    if (keep && st == MLSIM_OK)
+        *keep = b.sim;
+    else
+        mlsim_sim_free(b.sim);
+    return st;
+}

@@ -1,0 +1,57 @@
+/* Chrome trace-event JSON ("X" complete events, microseconds). */
+#include "mlsim/trace.h"
+
+static void json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+void mlsim_trace_begin(FILE *out)
+{
+    fputs("{\"displayTimeUnit\": \"ms\", \"traceEvents\": [\n", out);
+}
+
+void mlsim_trace_process(FILE *out, const struct mlsim_sim *sim, int pid, const char *name,
+                         int first)
+{
+    fprintf(out, "%s{\"ph\": \"M\", \"pid\": %d, \"name\": \"process_name\", \"args\": {\"name\": ",
+            first ? "" : ",\n", pid);
+    json_string(out, name);
+    fputs("}}", out);
+    for (size_t r = 0; r < mlsim_sim_resource_count(sim); r++) {
+        fprintf(out,
+                ",\n{\"ph\": \"M\", \"pid\": %d, \"tid\": %zu, \"name\": \"thread_name\", "
+                "\"args\": {\"name\": ",
+                pid, r);
+        json_string(out, mlsim_sim_resource_name(sim, (int)r));
+        fputs("}}", out);
+    }
+    for (size_t i = 0; i < mlsim_sim_task_count(sim); i++) {
+        const struct mlsim_sim_task *t = mlsim_sim_task_get(sim, (int64_t)i);
+        if (t->resource < 0 || t->start_s < 0)
+            continue;
+        fprintf(
+            out,
+            ",\n{\"ph\": \"X\", \"pid\": %d, \"tid\": %d, \"ts\": %.3f, \"dur\": %.3f, \"name\": ",
+            pid, t->resource, t->start_s * 1e6, (t->end_s - t->start_s) * 1e6);
+        json_string(out, t->name);
+        fprintf(
+            out,
+            ", \"args\": {\"flops\": %.6g, \"bytes\": %.6g, \"layer\": %d, \"microbatch\": %d}}",
+            t->flops, t->bytes, t->layer, t->microbatch);
+    }
+}
+
+void mlsim_trace_end(FILE *out)
+{
+    fputs("\n]}\n", out);
+}

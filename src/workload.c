@@ -1,0 +1,345 @@
+/*
+ * Kernel lists for a training step. The transformer follows the GPT layer of Megatron-LM:
+ * layernorm, QKV projection, attention (two batched GEMMs around a fused softmax-dropout, or one
+ * fused flash kernel), output projection, dropout + residual, layernorm, two MLP GEMMs around the
+ * activation, dropout + residual. Each GEMM of the forward pass becomes two in the backward pass
+ * (input gradient and weight gradient) of the same FLOPs. Memory-bound kernels carry bytes only.
+ */
+#include "mlsim/workload.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct list {
+    struct mlsim_kernel *k;
+    size_t n, cap;
+    int failed;
+};
+
+static void push(struct list *l, struct mlsim_kernel k)
+{
+    if (l->failed)
+        return;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        struct mlsim_kernel *p = realloc(l->k, cap * sizeof *p);
+        if (!p) {
+            l->failed = 1;
+            return;
+        }
+        l->k = p;
+        l->cap = cap;
+    }
+    l->k[l->n++] = k;
+}
+
+/* Names of a GEMM in its three roles. */
+struct gemm_names {
+    const char *fwd, *dgrad, *wgrad;
+};
+
+static const struct gemm_names n_qkv = {"qkv", "qkv.dgrad", "qkv.wgrad"};
+static const struct gemm_names n_proj = {"proj", "proj.dgrad", "proj.wgrad"};
+static const struct gemm_names n_fc1 = {"fc1", "fc1.dgrad", "fc1.wgrad"};
+static const struct gemm_names n_fc2 = {"fc2", "fc2.dgrad", "fc2.wgrad"};
+static const struct gemm_names n_logits = {"logits", "logits.dgrad", "logits.wgrad"};
+static const struct gemm_names n_dense = {"dense", "dense.dgrad", "dense.wgrad"};
+static const struct gemm_names n_score = {"attn.score", "attn.score.dq", "attn.score.dk"};
+static const struct gemm_names n_attnv = {"attn.v", "attn.v.dp", "attn.v.dv"};
+
+static struct mlsim_kernel gemm(const char *name, int phase, int layer, double m, double n,
+                                double k, double batch, double e)
+{
+    struct mlsim_kernel g = {name, MLSIM_KERNEL_GEMM, phase, layer, m, n, k, batch, 0, 0};
+    g.flops = 2.0 * m * n * k * batch;
+    g.bytes = (m * k + k * n + m * n) * e * batch;
+    return g;
+}
+
+static struct mlsim_kernel memk(const char *name, int phase, int layer, double bytes)
+{
+    struct mlsim_kernel g = {name, MLSIM_KERNEL_MEMORY, phase, layer, 0, 0, 0, 1, 0, bytes};
+    return g;
+}
+
+/* Forward GEMM (M x K) x (K x N) and, in the backward list, its two gradients. */
+static void gemm_fwd(struct list *l, const struct gemm_names *nm, int phase, int layer, double m,
+                     double n, double k, double batch, double e)
+{
+    push(l, gemm(nm->fwd, phase, layer, m, n, k, batch, e));
+}
+
+static void gemm_bwd(struct list *l, const struct gemm_names *nm, int layer, double m, double n,
+                     double k, double batch, double e, int need_dgrad)
+{
+    if (need_dgrad)
+        push(l, gemm(nm->dgrad, MLSIM_PHASE_BWD, layer, m, k, n, batch, e)); /* dX = dY W^T */
+    push(l, gemm(nm->wgrad, MLSIM_PHASE_BWD, layer, k, n, m, batch, e));     /* dW = X^T dY */
+}
+
+struct tshape {
+    double b, s, h, a, d, kvd, f, fn, v, e, t;
+};
+
+static struct tshape shape_of(const struct mlsim_workload_spec *sp)
+{
+    struct tshape x;
+    x.b = sp->micro_batch;
+    x.s = sp->seq_len;
+    x.h = sp->hidden;
+    x.a = sp->heads;
+    x.d = x.h / x.a;
+    x.kvd = (sp->kv_heads > 0 ? sp->kv_heads : sp->heads) * x.d;
+    x.f = sp->ffn > 0 ? sp->ffn : 4.0 * sp->hidden;
+    x.fn = sp->gated_mlp ? 2.0 * x.f : x.f;
+    x.v = sp->vocab;
+    x.e = sp->elem_bytes;
+    x.t = x.b * x.s;
+    return x;
+}
+
+/* The attention core's forward kernels (what selective recomputation repeats). */
+static void attention_core(struct list *l, const struct tshape *x, int flash, int phase, int layer)
+{
+    if (flash) {
+        struct mlsim_kernel k = {
+            "attn.flash", MLSIM_KERNEL_ATTENTION, phase, layer, 0, 0, 0, 1, 0, 0};
+        k.flops = 4.0 * x->b * x->s * x->s * x->h;
+        k.bytes = (2.0 * x->t * x->h + 2.0 * x->t * x->kvd) * x->e;
+        push(l, k);
+        return;
+    }
+    double ba = x->b * x->a;
+    gemm_fwd(l, &n_score, phase, layer, x->s, x->s, x->d, ba, x->e);
+    push(l, memk("attn.softmax", phase, layer, ba * x->s * x->s * (2.0 * x->e + 1.0)));
+    gemm_fwd(l, &n_attnv, phase, layer, x->s, x->d, x->s, ba, x->e);
+}
+
+static void layer_fwd(struct list *l, const struct tshape *x, int flash, int phase, int layer)
+{
+    double th = x->t * x->h;
+    push(l, memk("ln1", phase, layer, 2.0 * th * x->e));
+    gemm_fwd(l, &n_qkv, phase, layer, x->t, x->h + 2.0 * x->kvd, x->h, 1, x->e);
+    attention_core(l, x, flash, phase, layer);
+    gemm_fwd(l, &n_proj, phase, layer, x->t, x->h, x->h, 1, x->e);
+    push(l, memk("dropout.residual", phase, layer, th * (3.0 * x->e + 1.0)));
+    push(l, memk("ln2", phase, layer, 2.0 * th * x->e));
+    gemm_fwd(l, &n_fc1, phase, layer, x->t, x->fn, x->h, 1, x->e);
+    push(l, memk("mlp.act", phase, layer, x->t * (x->fn + x->f) * x->e));
+    gemm_fwd(l, &n_fc2, phase, layer, x->t, x->h, x->f, 1, x->e);
+    push(l, memk("dropout.residual", phase, layer, th * (3.0 * x->e + 1.0)));
+}
+
+static void layer_bwd(struct list *l, const struct tshape *x, int flash, int layer)
+{
+    double th = x->t * x->h;
+    int B = MLSIM_PHASE_BWD;
+    push(l, memk("dropout.residual.bwd", B, layer, th * (2.0 * x->e + 1.0)));
+    gemm_bwd(l, &n_fc2, layer, x->t, x->h, x->f, 1, x->e, 1);
+    push(l, memk("mlp.act.bwd", B, layer, x->t * (2.0 * x->fn + x->f) * x->e));
+    gemm_bwd(l, &n_fc1, layer, x->t, x->fn, x->h, 1, x->e, 1);
+    push(l, memk("ln2.bwd", B, layer, 3.0 * th * x->e));
+    push(l, memk("dropout.residual.bwd", B, layer, th * (2.0 * x->e + 1.0)));
+    gemm_bwd(l, &n_proj, layer, x->t, x->h, x->h, 1, x->e, 1);
+    if (flash) {
+        /* FlashAttention's backward recomputes the scores: 5 matmuls to the forward's 2 (Dao et al.
+         * 2022); 4 of them are the model's backward FLOPs, 1 is recomputation. */
+        struct mlsim_kernel k = {
+            "attn.flash.bwd", MLSIM_KERNEL_ATTENTION, B, layer, 0, 0, 0, 1, 0, 0};
+        k.flops = 10.0 * x->b * x->s * x->s * x->h;
+        k.bytes = (4.0 * th + 4.0 * x->t * x->kvd) * x->e;
+        push(l, k);
+    } else {
+        double ba = x->b * x->a;
+        /* attn.v: O = P V with P (s x s), V (s x d): dP = dO V^T, dV = P^T dO */
+        push(l, gemm(n_attnv.dgrad, B, layer, x->s, x->s, x->d, ba, x->e));
+        push(l, gemm(n_attnv.wgrad, B, layer, x->s, x->d, x->s, ba, x->e));
+        push(l, memk("attn.softmax.bwd", B, layer, ba * x->s * x->s * (3.0 * x->e + 1.0)));
+        /* score: S = Q K^T: dQ = dS K, dK = dS^T Q */
+        push(l, gemm(n_score.dgrad, B, layer, x->s, x->d, x->s, ba, x->e));
+        push(l, gemm(n_score.wgrad, B, layer, x->s, x->d, x->s, ba, x->e));
+    }
+    gemm_bwd(l, &n_qkv, layer, x->t, x->h + 2.0 * x->kvd, x->h, 1, x->e, 1);
+    push(l, memk("ln1.bwd", B, layer, 3.0 * th * x->e));
+}
+
+/* Flash attention's built-in recomputation: the 1 of its 5 backward matmuls that is not model
+ * work (see layer_bwd). */
+static double flash_recompute_flops(const struct tshape *x)
+{
+    return 2.0 * x->b * x->s * x->s * x->h;
+}
+
+static double sum_flops(const struct mlsim_kernel *k, size_t n, int phase)
+{
+    double f = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (phase < 0 || k[i].phase == phase)
+            f += k[i].flops;
+    }
+    return f;
+}
+
+/* Bytes of weights, gradients and optimizer states per parameter (Rajbhandari et al. 2020, ZeRO,
+ * Sec. 3.1: mixed-precision Adam keeps 2 + 2 + 12). */
+static double state_bytes(int optimizer, double e)
+{
+    double master = e < 4 ? 4.0 : 0.0; /* fp32 master copy when training in 16-bit */
+    double states = optimizer == MLSIM_OPTIMIZER_ADAM      ? 8.0
+                    : optimizer == MLSIM_OPTIMIZER_RMSPROP ? 4.0
+                                                           : 0.0;
+    return e + e + master + states;
+}
+
+/* Bytes the update reads and writes per parameter: weights, gradient, states, and the 16-bit copy.
+ */
+static double update_bytes(int optimizer, double e)
+{
+    double states = optimizer == MLSIM_OPTIMIZER_ADAM      ? 8.0
+                    : optimizer == MLSIM_OPTIMIZER_RMSPROP ? 4.0
+                                                           : 0.0;
+    double master = e < 4 ? 4.0 : e;
+    /* read master, grad, states; write master, states; write the 16-bit weights if mixed */
+    return master + e + states + master + states + (e < 4 ? e : 0.0);
+}
+
+static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
+                                           struct mlsim_workload *w, struct list *fwd,
+                                           struct list *bwd)
+{
+    if (sp->layers <= 0 || sp->hidden <= 0 || sp->heads <= 0 || sp->hidden % sp->heads != 0 ||
+        sp->seq_len <= 0 || sp->vocab <= 0 || sp->micro_batch <= 0 ||
+        (sp->kv_heads > 0 && sp->heads % sp->kv_heads != 0))
+        return MLSIM_ERR_INPUT;
+    struct tshape x = shape_of(sp);
+    int flash = sp->attention == MLSIM_ATTENTION_FLASH;
+    double th = x.t * x.h;
+    w->n_layers = sp->layers;
+    w->layer_params = calloc((size_t)sp->layers, sizeof *w->layer_params);
+    if (!w->layer_params)
+        return MLSIM_ERR_NOMEM;
+    double qkv_n = x.h + 2.0 * x.kvd;
+    double per_layer = (x.h * qkv_n + qkv_n) + (x.h * x.h + x.h) + (x.h * x.fn + x.fn) +
+                       (x.f * x.h + x.h) + 4.0 * x.h;
+    for (int i = 0; i < sp->layers; i++)
+        w->layer_params[i] = per_layer;
+    w->layer_params[0] +=
+        (x.v + x.s) * x.h; /* token and position embeddings (tied with the head) */
+    w->params = per_layer * sp->layers + (x.v + x.s) * x.h;
+
+    push(fwd, memk("embedding", MLSIM_PHASE_FWD, -1, 3.0 * th * x.e));
+    for (int i = 0; i < sp->layers; i++)
+        layer_fwd(fwd, &x, flash, MLSIM_PHASE_FWD, i);
+    push(fwd, memk("ln_f", MLSIM_PHASE_FWD, -1, 2.0 * th * x.e));
+    gemm_fwd(fwd, &n_logits, MLSIM_PHASE_FWD, -1, x.t, x.v, x.h, 1, x.e);
+    push(fwd, memk("softmax.cross_entropy", MLSIM_PHASE_FWD, -1, x.t * x.v * (x.e + 4.0)));
+
+    push(bwd, memk("softmax.cross_entropy.bwd", MLSIM_PHASE_BWD, -1, x.t * x.v * (x.e + 4.0)));
+    gemm_bwd(bwd, &n_logits, -1, x.t, x.v, x.h, 1, x.e, 1);
+    push(bwd, memk("ln_f.bwd", MLSIM_PHASE_BWD, -1, 3.0 * th * x.e));
+    for (int i = sp->layers - 1; i >= 0; i--) {
+        if (sp->recompute == MLSIM_RECOMPUTE_FULL)
+            layer_fwd(bwd, &x, flash, MLSIM_PHASE_RECOMPUTE, i);
+        else if (sp->recompute == MLSIM_RECOMPUTE_SELECTIVE && !flash)
+            attention_core(bwd, &x, 0, MLSIM_PHASE_RECOMPUTE, i);
+        layer_bwd(bwd, &x, flash, i);
+    }
+    push(bwd, memk("embedding.bwd", MLSIM_PHASE_BWD, -1, 2.0 * th * x.e));
+
+    /* Korthikanti et al. 2022, Eq. 1 (no tensor parallelism): s b h (34 + 5 a s / h) bytes per
+     * layer; selective recomputation, or flash attention, keeps 34 s b h; full keeps the layer
+     * input, 2 s b h. Plus the fp32 logits of the loss. */
+    double sbh = x.s * x.b * x.h;
+    double per_layer_act = sp->recompute == MLSIM_RECOMPUTE_FULL ? 2.0 * sbh
+                           : (sp->recompute == MLSIM_RECOMPUTE_SELECTIVE || flash)
+                               ? 34.0 * sbh
+                               : sbh * (34.0 + 5.0 * x.a * x.s / x.h);
+    w->act_bytes_per_micro = per_layer_act * sp->layers + 4.0 * x.t * x.v;
+    w->input_bytes_per_micro = x.t * 4.0; /* int32 token ids */
+    double model =
+        sum_flops(fwd->k, fwd->n, MLSIM_PHASE_FWD) + sum_flops(bwd->k, bwd->n, MLSIM_PHASE_BWD);
+    w->model_flops_per_micro = flash ? model - sp->layers * flash_recompute_flops(&x) : model;
+    return MLSIM_OK;
+}
+
+static enum mlsim_status build_mlp(const struct mlsim_workload_spec *sp, struct mlsim_workload *w,
+                                   struct list *fwd, struct list *bwd)
+{
+    int nl = sp->n_widths - 1;
+    if (nl < 1 || sp->micro_batch <= 0)
+        return MLSIM_ERR_INPUT;
+    for (int i = 0; i < sp->n_widths; i++) {
+        if (sp->widths[i] <= 0)
+            return MLSIM_ERR_INPUT;
+    }
+    double b = sp->micro_batch, e = sp->elem_bytes;
+    w->n_layers = nl;
+    w->layer_params = calloc((size_t)nl, sizeof *w->layer_params);
+    if (!w->layer_params)
+        return MLSIM_ERR_NOMEM;
+    w->params = 0;
+    double act = 0;
+    for (int i = 0; i < nl; i++) {
+        double in = sp->widths[i], out = sp->widths[i + 1];
+        w->layer_params[i] = in * out + out;
+        w->params += w->layer_params[i];
+        gemm_fwd(fwd, &n_dense, MLSIM_PHASE_FWD, i, b, out, in, 1, e);
+        int last = i == nl - 1;
+        push(fwd, memk(last ? "bias.softmax.loss" : "bias.relu.dropout", MLSIM_PHASE_FWD, i,
+                       b * out * (last ? 4.0 * e : 2.0 * e + 1.0)));
+        act += b * in * e + (last ? b * out * 4.0 : b * out * (e + 1.0));
+    }
+    for (int i = nl - 1; i >= 0; i--) {
+        double in = sp->widths[i], out = sp->widths[i + 1];
+        int last = i == nl - 1;
+        push(bwd, memk(last ? "softmax.loss.bwd" : "relu.dropout.bwd", MLSIM_PHASE_BWD, i,
+                       b * out * (last ? 2.0 * e : 3.0 * e + 1.0)));
+        gemm_bwd(bwd, &n_dense, i, b, out, in, 1, e, i > 0);
+        push(bwd, memk("bias.grad", MLSIM_PHASE_BWD, i, b * out * e));
+    }
+    w->act_bytes_per_micro = act;
+    w->input_bytes_per_micro = b * (sp->widths[0] * 4.0 + 4.0); /* fp32 features and a label */
+    w->model_flops_per_micro = sum_flops(fwd->k, fwd->n, -1) + sum_flops(bwd->k, bwd->n, -1);
+    return MLSIM_OK;
+}
+
+enum mlsim_status mlsim_workload_build(const struct mlsim_workload_spec *sp,
+                                       struct mlsim_workload *w)
+{
+    struct list fwd = {0}, bwd = {0}, opt = {0};
+    memset(w, 0, sizeof *w);
+    if (sp->elem_bytes <= 0)
+        return MLSIM_ERR_INPUT;
+    enum mlsim_status st =
+        sp->is_mlp ? build_mlp(sp, w, &fwd, &bwd) : build_transformer(sp, w, &fwd, &bwd);
+    if (st == MLSIM_OK) {
+        struct mlsim_kernel k = memk("optimizer", MLSIM_PHASE_OPT, -1,
+                                     w->params * update_bytes(sp->optimizer, sp->elem_bytes));
+        k.kind = MLSIM_KERNEL_OPTIMIZER;
+        push(&opt, k);
+        if (fwd.failed || bwd.failed || opt.failed)
+            st = MLSIM_ERR_NOMEM;
+    }
+    w->fwd = fwd.k;
+    w->n_fwd = fwd.n;
+    w->bwd = bwd.k;
+    w->n_bwd = bwd.n;
+    w->opt = opt.k;
+    w->n_opt = opt.n;
+    if (st != MLSIM_OK) {
+        mlsim_workload_release(w);
+        return st;
+    }
+    w->hw_flops_per_micro = sum_flops(w->fwd, w->n_fwd, -1) + sum_flops(w->bwd, w->n_bwd, -1);
+    w->state_bytes_per_param = state_bytes(sp->optimizer, sp->elem_bytes);
+    return MLSIM_OK;
+}
+
+void mlsim_workload_release(struct mlsim_workload *w)
+{
+    free(w->fwd);
+    free(w->bwd);
+    free(w->opt);
+    free(w->layer_params);
+    memset(w, 0, sizeof *w);
+}
