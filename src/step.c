@@ -53,34 +53,53 @@ static void add_bucket(struct builder *b, double params, int64_t after, int64_t 
     buckets[(*n)++] = id;
 }
 
-/* Backward kernels of the last micro-batch, starting buckets as layers finish. */
+/* Whether backward kernel I of W completes a bucket: buckets close at layer boundaries once they
+ * hold BUCKET_BYTES of gradients, and the last kernel closes the rest. *PENDING carries the
+ * parameters gathered so far and receives 0 when a bucket closes; the closed bucket's size goes
+ * to *CLOSED. Shared by the simulation and the closed form so both cut the same buckets. */
+static int closes_bucket(const struct mlsim_step_config *c, size_t i, double *pending,
+                         double *closed)
+{
+    const struct mlsim_workload *w = c->w;
+    const struct mlsim_kernel *k = &w->bwd[i];
+    int layer_done = k->layer >= 0 && (i + 1 == w->n_bwd || w->bwd[i + 1].layer != k->layer);
+    if (layer_done)
+        *pending += w->layer_params[k->layer];
+    int last = i + 1 == w->n_bwd;
+    if ((*pending * c->grad_elem_bytes >= c->bucket_bytes && *pending > 0) ||
+        (last && *pending > 0)) {
+        *closed = *pending;
+        *pending = 0;
+        return 1;
+    }
+    return 0;
+}
+
+/* Backward kernels of the last micro-batch; with overlap each bucket starts as soon as it is
+ * complete, without it every bucket waits for the end of the backward pass. */
 static int64_t last_backward(struct builder *b, int micro, int64_t *buckets, size_t *n_buckets)
 {
     const struct mlsim_workload *w = b->c->w;
-    double pending = 0, per_bucket = b->c->bucket_bytes / b->c->grad_elem_bytes;
+    double pending = 0, closed = 0;
+    double *deferred = malloc((w->n_bwd + 1) * sizeof *deferred);
+    size_t n_deferred = 0;
     int64_t id = -1;
+    if (!deferred) {
+        b->st = MLSIM_ERR_NOMEM;
+        return -1;
+    }
     for (size_t i = 0; i < w->n_bwd; i++) {
-        const struct mlsim_kernel *k = &w->bwd[i];
-        id = add_kernel(b, k, micro);
-        int layer_done = k->layer >= 0 && (i + 1 == w->n_bwd || w->bwd[i + 1].layer != k->layer);
-        if (layer_done)
-            pending += w->layer_params[k->layer];
-        if (b->c->overlap_comm && b->comm >= 0 && pending >= per_bucket) {
-            add_bucket(b, pending, id, buckets, n_buckets);
-            pending = 0;
-        }
+        id = add_kernel(b, &w->bwd[i], micro);
+        if (b->comm < 0 || !closes_bucket(b->c, i, &pending, &closed))
+            continue;
+        if (b->c->overlap_comm)
+            add_bucket(b, closed, id, buckets, n_buckets);
+        else
+            deferred[n_deferred++] = closed;
     }
-    /* What remains, and with overlap off every bucket, goes after the last backward kernel. */
-    if (b->comm >= 0 && !b->c->overlap_comm) {
-        double all = w->params;
-        while (all > 0) {
-            double chunk = all < per_bucket ? all : per_bucket;
-            add_bucket(b, chunk, id, buckets, n_buckets);
-            all -= chunk;
-        }
-    } else if (b->comm >= 0 && pending > 0) {
-        add_bucket(b, pending, id, buckets, n_buckets);
-    }
+    for (size_t j = 0; j < n_deferred; j++)
+        add_bucket(b, deferred[j], id, buckets, n_buckets);
+    free(deferred);
     return id;
 }
 
@@ -130,9 +149,11 @@ double mlsim_step_closed_form(const struct mlsim_step_config *c)
     if (c->h2d_Bps > 0)
         t += w->input_bytes_per_micro / c->h2d_Bps;
     if (c->dp > 1) {
-        double per_bucket = c->bucket_bytes / c->grad_elem_bytes;
-        for (double all = w->params; all > 0; all -= per_bucket)
-            t += bucket_time(c, all < per_bucket ? all : per_bucket);
+        double pending = 0, closed = 0;
+        for (size_t i = 0; i < w->n_bwd; i++) {
+            if (closes_bucket(c, i, &pending, &closed))
+                t += bucket_time(c, closed);
+        }
     }
     return t;
 }
@@ -141,8 +162,7 @@ enum mlsim_status mlsim_step_simulate(const struct mlsim_step_config *c,
                                       struct mlsim_step_result *r, struct mlsim_sim **keep)
 {
     struct builder b = {mlsim_sim_alloc(), c, -1, -1, -1, MLSIM_OK, -1, -1};
-    double per_bucket = c->bucket_bytes / c->grad_elem_bytes;
-    size_t max_buckets = (size_t)(c->w->params / per_bucket) + (size_t)c->w->n_layers + 2;
+    size_t max_buckets = c->w->n_bwd + 1; /* at most one per backward kernel */
     int64_t *buckets = malloc(max_buckets * sizeof *buckets);
     size_t n_buckets = 0;
     if (keep)

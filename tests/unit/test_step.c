@@ -1,0 +1,194 @@
+/* The training step: a hand-computed schedule, the simulation against its closed form where no
+ * communication overlaps (they must agree within 1%), ring all-reduce against its alpha-beta
+ * formula, and simulate mode's memory check. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mlsim/simulate.h"
+#include "mlsim/step.h"
+
+#include "check.h"
+
+static void test_ring_allreduce_formula(void **state)
+{
+    (void)state;
+    const struct mlsim_collective_algo *ring = mlsim_collective_find("ring");
+    assert_non_null(ring);
+    assert_null(mlsim_collective_find("butterfly"));
+    struct mlsim_link_cost link = {300e9, 3.4e-6, 8.4e-6};
+    /* 8 ranks, 1 GB: 2 (p - 1) = 14 steps of 1 GB / 8 each over 300 GB/s, plus latencies:
+     * 8.4 us + 14 x 3.4 us + 14 x 125 MB / 300 GB/s = 56 us + 5.8333 ms */
+    assert_rel(ring->time(MLSIM_COLL_ALL_REDUCE, 8, 1e9, &link), 56e-6 + 14.0 * 0.125 / 300.0,
+               1e-12);
+    /* reduce-scatter is half the steps */
+    assert_rel(ring->time(MLSIM_COLL_REDUCE_SCATTER, 8, 1e9, &link),
+               8.4e-6 + 7 * 3.4e-6 + 7.0 * 0.125 / 300.0, 1e-12);
+    assert_near(ring->time(MLSIM_COLL_ALL_REDUCE, 1, 1e9, &link), 0.0, 0);
+}
+
+/* A tiny MLP on an ideal device: 1 TFLOP/s, no memory time, no overhead. */
+static struct mlsim_kernel_model ideal = {1e12, 1e12, 1e30, 1.0, 1.0, 0.0, 1, 1, 1};
+
+static void mlp_widths(struct mlsim_workload *w, int batch, const int *widths, int n)
+{
+    struct mlsim_workload_spec s;
+    memset(&s, 0, sizeof s);
+    s.is_mlp = 1;
+    memcpy(s.widths, widths, (size_t)n * sizeof *widths);
+    s.n_widths = n;
+    s.micro_batch = batch;
+    s.optimizer = MLSIM_OPTIMIZER_SGD;
+    s.elem_bytes = 4;
+    assert_int_equal(mlsim_workload_build(&s, w), MLSIM_OK);
+}
+
+static void mlp(struct mlsim_workload *w, int batch)
+{
+    static const int widths[] = {784, 1024, 10};
+    mlp_widths(w, batch, widths, 3);
+}
+
+static struct mlsim_step_config config(const struct mlsim_workload *w,
+                                       const struct mlsim_kernel_model *km, int dp, int accum,
+                                       int overlap)
+{
+    struct mlsim_step_config c;
+    memset(&c, 0, sizeof c);
+    c.w = w;
+    c.km = km;
+    c.dp = dp;
+    c.grad_accum = accum;
+    c.bucket_bytes = 1e6;
+    c.grad_elem_bytes = 4;
+    c.link = (struct mlsim_link_cost){100e9, 3.4e-6, 8.4e-6};
+    c.algo = mlsim_collective_find("ring");
+    c.overlap_comm = overlap;
+    return c;
+}
+
+static void test_hand_computed_step(void **state)
+{
+    (void)state;
+    struct mlsim_workload w;
+    mlp(&w, 100);
+    struct mlsim_step_config c = config(&w, &ideal, 1, 3, 1);
+    struct mlsim_step_result r;
+    assert_int_equal(mlsim_step_simulate(&c, &r, NULL), MLSIM_OK);
+    /* Weights W = 784*1024 + 1024*10 = 813,056. Per micro-batch of 100: forward 2*100*W =
+     * 162,611,200, weight gradients the same, input gradient of the second layer only
+     * 2*100*10240 = 2,048,000: 327,270,400 FLOP = 327.2704 us at 1 TFLOP/s; three micro-batches;
+     * memory kernels and the optimizer take no time on this device. */
+    assert_rel(r.step_s, 3 * 327.2704e-6, 1e-12);
+    assert_rel(r.compute_s, r.step_s, 1e-12);
+    assert_near(r.comm_s, 0.0, 0);
+    mlsim_workload_release(&w);
+}
+
+static void test_closed_form_agrees_without_overlap(void **state)
+{
+    (void)state;
+    struct mlsim_workload w;
+    mlp(&w, 128);
+    struct mlsim_kernel_model real = {19.5e12, 19.5e12, 1555e9, 0.8, 0.88, 5e-6, 1, 1, 1};
+    struct mlsim_step_result r;
+    /* one device: nothing to overlap */
+    struct mlsim_step_config c = config(&w, &real, 1, 4, 1);
+    c.h2d_Bps = 32e9;
+    assert_int_equal(mlsim_step_simulate(&c, &r, NULL), MLSIM_OK);
+    assert_rel(r.step_s, r.closed_form_s, 0.01);
+    assert_rel(r.step_s, r.closed_form_s, 1e-9); /* in fact exact */
+    /* eight devices, all-reduce after the backward pass */
+    c = config(&w, &real, 8, 4, 0);
+    assert_int_equal(mlsim_step_simulate(&c, &r, NULL), MLSIM_OK);
+    assert_rel(r.step_s, r.closed_form_s, 1e-9);
+    assert_true(r.comm_s > 0);
+    /* with overlap the simulation is faster, by at most the communication it hides; a deeper
+     * network closes buckets before the end of the backward pass */
+    mlsim_workload_release(&w);
+    static const int deep[] = {784, 2048, 2048, 2048, 10};
+    mlp_widths(&w, 128, deep, 5);
+    c = config(&w, &real, 8, 4, 1);
+    assert_int_equal(mlsim_step_simulate(&c, &r, NULL), MLSIM_OK);
+    assert_true(r.step_s < r.closed_form_s);
+    assert_true(r.closed_form_s - r.step_s <= r.comm_s * (1 + 1e-12));
+    assert_true(r.exposed_comm_s < r.comm_s);
+    mlsim_workload_release(&w);
+}
+
+static void test_step_trace_kept(void **state)
+{
+    (void)state;
+    struct mlsim_workload w;
+    mlp(&w, 16);
+    struct mlsim_step_config c = config(&w, &ideal, 2, 2, 1);
+    struct mlsim_step_result r;
+    struct mlsim_sim *sim = NULL;
+    assert_int_equal(mlsim_step_simulate(&c, &r, &sim), MLSIM_OK);
+    assert_non_null(sim);
+    assert_int_equal(mlsim_sim_task_count(sim), r.tasks);
+    assert_string_equal(mlsim_sim_resource_name(sim, 0), "compute");
+    assert_string_equal(mlsim_sim_resource_name(sim, 1), "comm");
+    mlsim_sim_free(sim);
+    mlsim_workload_release(&w);
+}
+
+static void test_memory_check(void **state)
+{
+    (void)state;
+    /* GPT-3 XL shape, micro-batch 8, plain attention, on a 40 GB device. By hand:
+     * parameters 24 (12 h^2 + 13 h) + (V + s) h = 1,317,650,432, at 16 bytes: 21,082,406,912 B;
+     * activations (Korthikanti Eq. 1) 114 s b h x 24 layers = 91,804,925,952 B; fp32 logits
+     * 4 s b V = 3,355,443,200 B; in all 116,242,776,064 B = 108.26 GiB. */
+    struct mlsim_device dev;
+    memset(&dev, 0, sizeof dev);
+    snprintf(dev.id, sizeof dev.id, "small-gpu");
+    dev.peak_flops[MLSIM_PRECISION_BF16] = 312e12;
+    dev.mem_bytes = 40e9;
+    dev.mem_bw_Bps = 1.5e12;
+    struct mlsim_run r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.name, sizeof r.name, "big");
+    r.mode = MLSIM_MODE_SIMULATE;
+    r.model.layers = 24;
+    r.model.hidden = 2048;
+    r.model.heads = 16;
+    r.model.seq_len = 2048;
+    r.model.vocab = 51200;
+    r.model.tokens = 1e9;
+    r.count = 1;
+    r.precision = MLSIM_PRECISION_BF16;
+    r.training.micro_batch = 8;
+    r.training.global_batch = 8;
+    r.training.bucket_bytes = 25e6;
+    r.device = &dev;
+    struct mlsim_diags *d = mlsim_diags_alloc();
+    struct mlsim_result res;
+    assert_int_equal(mlsim_simulate_estimate(&r, &res, NULL, d), MLSIM_ERR_INPUT);
+    const char *msg = mlsim_diags_message(d, 0);
+    assert_non_null(strstr(msg, "run 'big' needs 108.3 GiB per device, small-gpu has 37 GiB"));
+    assert_non_null(strstr(msg, "training.recompute: full needs"));
+    assert_non_null(strstr(msg, "training.micro_batch: 1 needs"));
+    /* with full recomputation it fits, and the step runs */
+    r.training.recompute = MLSIM_RECOMPUTE_FULL;
+    assert_int_equal(mlsim_simulate_estimate(&r, &res, NULL, d), MLSIM_OK);
+    assert_true(res.mfu > 0 && res.mfu < 1);
+    assert_true(res.hfu > res.mfu); /* recomputed forward passes count as hardware FLOPs only */
+    mlsim_diags_free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ring_allreduce_formula),
+        cmocka_unit_test(test_hand_computed_step),
+        cmocka_unit_test(test_closed_form_agrees_without_overlap),
+        cmocka_unit_test(test_step_trace_kept),
+        cmocka_unit_test(test_memory_check),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,174 @@
+/* Workloads against the published formulas: Narayanan et al. 2021 (SC21) Eq. 3 for the FLOPs of a
+ * GPT iteration, Korthikanti et al. 2022 Eq. 1 for activation memory, and the lecture's MNIST
+ * network's parameter count P(n) = n^2 + 796 n + 10. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mlsim/scenario.h"
+#include "mlsim/workload.h"
+
+#include "check.h"
+
+enum { L = 24, H = 2048, A = 16, S = 2048, V = 51200, B = 4 };
+
+static struct mlsim_workload_spec gpt(int recompute, int attention)
+{
+    struct mlsim_workload_spec s;
+    memset(&s, 0, sizeof s);
+    s.layers = L;
+    s.hidden = H;
+    s.heads = A;
+    s.seq_len = S;
+    s.vocab = V;
+    s.micro_batch = B;
+    s.recompute = recompute;
+    s.attention = attention;
+    s.optimizer = MLSIM_OPTIMIZER_ADAM;
+    s.elem_bytes = 2;
+    return s;
+}
+
+static void test_narayanan_eq3_full_recompute(void **state)
+{
+    (void)state;
+    struct mlsim_workload w;
+    struct mlsim_workload_spec s = gpt(MLSIM_RECOMPUTE_FULL, MLSIM_ATTENTION_PLAIN);
+    assert_int_equal(mlsim_workload_build(&s, &w), MLSIM_OK);
+    /* Eq. 3: F = 96 B s l h^2 (1 + s / (6h) + V / (16 l h)), with recomputation */
+    double b = B, sl = S, l = L, h = H, v = V;
+    double eq3 = 96.0 * b * sl * l * h * h * (1.0 + sl / (6.0 * h) + v / (16.0 * l * h));
+    assert_rel(w.hw_flops_per_micro, eq3, 1e-12);
+    /* without the recomputed forward: 72 B s l h^2 (1 + s / (6h) + V / (12 l h)) */
+    double model = 72.0 * b * sl * l * h * h * (1.0 + sl / (6.0 * h) + v / (12.0 * l * h));
+    assert_rel(w.model_flops_per_micro, model, 1e-12);
+    /* the parameter count is Narayanan's (Sec. 5.1) */
+    assert_rel(w.params, mlsim_transformer_params(L, H, 0, S, V), 1e-15);
+    mlsim_workload_release(&w);
+}
+
+static void test_recompute_and_flash_flops(void **state)
+{
+    (void)state;
+    struct mlsim_workload none, sel, flash;
+    struct mlsim_workload_spec s = gpt(MLSIM_RECOMPUTE_NONE, MLSIM_ATTENTION_PLAIN);
+    assert_int_equal(mlsim_workload_build(&s, &none), MLSIM_OK);
+    s.recompute = MLSIM_RECOMPUTE_SELECTIVE;
+    assert_int_equal(mlsim_workload_build(&s, &sel), MLSIM_OK);
+    s = gpt(MLSIM_RECOMPUTE_NONE, MLSIM_ATTENTION_FLASH);
+    assert_int_equal(mlsim_workload_build(&s, &flash), MLSIM_OK);
+    double attn_fwd = 4.0 * B * (double)S * S * H; /* QK^T and AV, per layer (Korthikanti Sec. 5) */
+    assert_rel(none.hw_flops_per_micro, none.model_flops_per_micro, 1e-15);
+    assert_rel(sel.hw_flops_per_micro - none.hw_flops_per_micro, L * attn_fwd, 1e-12);
+    assert_rel(sel.model_flops_per_micro, none.model_flops_per_micro, 1e-15);
+    /* flash: the same model FLOPs; its backward recomputes QK^T (one more 2 b s^2 h per layer) */
+    assert_rel(flash.model_flops_per_micro, none.model_flops_per_micro, 1e-12);
+    assert_rel(flash.hw_flops_per_micro - none.hw_flops_per_micro, L * attn_fwd / 2.0, 1e-9);
+    mlsim_workload_release(&none);
+    mlsim_workload_release(&sel);
+    mlsim_workload_release(&flash);
+}
+
+static void test_korthikanti_activation_memory(void **state)
+{
+    (void)state;
+    struct mlsim_workload w;
+    double sbh = (double)S * B * H, logits = 4.0 * S * B * V;
+    struct mlsim_workload_spec s = gpt(MLSIM_RECOMPUTE_NONE, MLSIM_ATTENTION_PLAIN);
+    mlsim_workload_build(&s, &w);
+    /* Eq. 1: s b h (34 + 5 a s / h) per layer: here 34 + 5*16*2048/2048 = 114 */
+    assert_rel(w.act_bytes_per_micro, L * sbh * 114.0 + logits, 1e-15);
+    mlsim_workload_release(&w);
+    s.recompute = MLSIM_RECOMPUTE_SELECTIVE;
+    mlsim_workload_build(&s, &w);
+    assert_rel(w.act_bytes_per_micro, L * sbh * 34.0 + logits, 1e-15);
+    mlsim_workload_release(&w);
+    s.recompute = MLSIM_RECOMPUTE_FULL;
+    mlsim_workload_build(&s, &w);
+    assert_rel(w.act_bytes_per_micro, L * sbh * 2.0 + logits, 1e-15);
+    /* mixed-precision Adam: 2 + 2 + 12 bytes per parameter (ZeRO, Sec. 3.1) */
+    assert_near(w.state_bytes_per_param, 16.0, 0);
+    mlsim_workload_release(&w);
+}
+
+static void test_mnist_mlp(void **state)
+{
+    (void)state;
+    for (int n = 16; n <= 4096; n *= 4) {
+        struct mlsim_workload_spec s;
+        memset(&s, 0, sizeof s);
+        s.is_mlp = 1;
+        s.widths[0] = 784;
+        s.widths[1] = n;
+        s.widths[2] = n;
+        s.widths[3] = 10;
+        s.n_widths = 4;
+        s.micro_batch = 128;
+        s.optimizer = MLSIM_OPTIMIZER_RMSPROP;
+        s.elem_bytes = 4;
+        struct mlsim_workload w;
+        assert_int_equal(mlsim_workload_build(&s, &w), MLSIM_OK);
+        double nn = n;
+        /* the deck: P(n) = n^2 + 796 n + 10; n = 4096 gives 20,037,642 */
+        assert_near(w.params, nn * nn + 796.0 * nn + 10.0, 0);
+        if (n == 4096)
+            assert_near(w.params, 20037642.0, 0);
+        /* GEMM FLOPs: 2 b W forward, 2 b W weight gradients, 2 b (W - 784 n) input gradients
+         * (none for the first layer's input), W = 784 n + n^2 + 10 n weights */
+        double weights = 784.0 * nn + nn * nn + 10.0 * nn;
+        assert_rel(w.model_flops_per_micro, 2.0 * 128 * (3.0 * weights - 784.0 * nn), 1e-12);
+        mlsim_workload_release(&w);
+    }
+}
+
+static void test_bad_shapes(void **state)
+{
+    (void)state;
+    struct mlsim_workload w;
+    struct mlsim_workload_spec s = gpt(0, 0);
+    s.heads = 3; /* does not divide 2048 */
+    assert_int_equal(mlsim_workload_build(&s, &w), MLSIM_ERR_INPUT);
+    s = gpt(0, 0);
+    s.kv_heads = 5;
+    assert_int_equal(mlsim_workload_build(&s, &w), MLSIM_ERR_INPUT);
+    memset(&s, 0, sizeof s);
+    s.is_mlp = 1;
+    s.n_widths = 1;
+    s.widths[0] = 10;
+    s.micro_batch = 1;
+    s.elem_bytes = 4;
+    assert_int_equal(mlsim_workload_build(&s, &w), MLSIM_ERR_INPUT);
+}
+
+static void test_grouped_query_and_gated(void **state)
+{
+    (void)state;
+    struct mlsim_workload w;
+    struct mlsim_workload_spec s = gpt(0, 0);
+    s.kv_heads = 4;  /* 4 KV heads of 128: K and V are 512 wide */
+    s.gated_mlp = 1; /* SwiGLU-style: fc1 is two h x f projections */
+    s.ffn = 5632;
+    assert_int_equal(mlsim_workload_build(&s, &w), MLSIM_OK);
+    double h = H, kvd = 512, f = 5632;
+    double per_layer =
+        (h * (h + 2 * kvd) + h + 2 * kvd) + (h * h + h) + (h * 2 * f + 2 * f) + (f * h + h) + 4 * h;
+    assert_rel(w.params, L * per_layer + (double)(V + S) * H, 1e-15);
+    mlsim_workload_release(&w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_narayanan_eq3_full_recompute),
+        cmocka_unit_test(test_recompute_and_flash_flops),
+        cmocka_unit_test(test_korthikanti_activation_memory),
+        cmocka_unit_test(test_mnist_mlp),
+        cmocka_unit_test(test_bad_shapes),
+        cmocka_unit_test(test_grouped_query_and_gated),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
