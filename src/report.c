@@ -157,7 +157,6 @@ static void write_step(FILE *out, const struct mlsim_result *res)
 {
     const struct mlsim_run *r = res->run;
     char a[64], b[64], c[64], e[64];
-    const double gib = 1073741824.0;
     fprintf(out, "  %-14s %s: compute %s, exposed communication %s, idle %s\n", "Step",
             mlsim_units_format(res->step_s, MLSIM_DIM_TIME, a, sizeof a),
             mlsim_units_format(res->compute_s, MLSIM_DIM_TIME, b, sizeof b),
@@ -170,9 +169,12 @@ static void write_step(FILE *out, const struct mlsim_result *res)
     fprintf(out, "\n  %-14s %s %s/s; %.4g steps\n", "Throughput",
             mlsim_units_grouped(res->tokens_per_s, a, sizeof a),
             r->model.type == 1 ? "samples" : "tokens", res->steps);
-    fprintf(out, "  %-14s %.1f GiB per device of %.1f GiB (states %.1f, activations %.1f)\n",
-            "Memory", res->mem_bytes / gib, r->device->mem_bytes / gib, res->mem_states_bytes / gib,
-            res->mem_act_bytes / gib);
+    char m1[64], m2[64], m3[64], m4[64];
+    fprintf(out, "  %-14s %s per device of %s (weights, gradients, optimizer %s; activations %s)\n",
+            "Memory", mlsim_units_format(res->mem_bytes, MLSIM_DIM_BYTES, m1, sizeof m1),
+            mlsim_units_format(r->device->mem_bytes, MLSIM_DIM_BYTES, m2, sizeof m2),
+            mlsim_units_format(res->mem_states_bytes, MLSIM_DIM_BYTES, m3, sizeof m3),
+            mlsim_units_format(res->mem_act_bytes, MLSIM_DIM_BYTES, m4, sizeof m4));
     fprintf(out, "  %-14s %s per step (%+.2f%% against the simulation%s)\n", "Closed form",
             mlsim_units_format(res->closed_form_step_s, MLSIM_DIM_TIME, a, sizeof a),
             100.0 * (res->closed_form_step_s - res->step_s) / res->step_s,
@@ -191,10 +193,11 @@ static void write_full(FILE *out, const struct mlsim_scenario *sc, const struct 
         fprintf(out, "%s\n", r->description);
     fprintf(out, "mlsim %s, %s mode, scenario %s\n\n", MLSIM_VERSION, mlsim_mode_names[r->mode],
             sc->doc->file);
-    fprintf(out, "  %-14s %s: %s parameters, %s tokens\n", "Model",
+    fprintf(out, "  %-14s %s: %s parameters, %s %s\n", "Model",
             r->model.name[0] ? r->model.name : r->name,
             mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a),
-            mlsim_units_format(r->model.tokens, MLSIM_DIM_COUNT, b, sizeof b));
+            mlsim_units_format(r->model.tokens, MLSIM_DIM_COUNT, b, sizeof b),
+            r->model.type == 1 ? "samples" : "tokens");
     fprintf(out, "  %-14s %d x %s (%s)\n", "Hardware", r->count, dev->name, dev->id);
     fprintf(out, "  %-14s %s, dense peak %s per device\n", "Precision",
             mlsim_precision_names[r->precision],
@@ -300,25 +303,43 @@ static void csv_text(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* A number, or nothing when the run was not simulated. */
+static void csv_sim_num(FILE *out, const struct mlsim_result *x, double v)
+{
+    if (x->simulated)
+        fprintf(out, "," NUM, v);
+    else
+        fputc(',', out);
+}
+
 static void write_csv(FILE *out, const struct mlsim_scenario *sc, const struct mlsim_result *res,
                       size_t n)
 {
     (void)sc;
-    fputs("name,params,tokens,flops,device,count,precision,peak_flops,mfu,time_s,device_hours,"
-          "cost_usd,avg_power_w,pue,energy_kwh,energy_cost_usd,co2_kg\n",
+    fputs("name,mode,params,tokens,flops,device,count,precision,peak_flops,mfu,time_s,device_hours,"
+          "cost_usd,avg_power_w,pue,energy_kwh,energy_cost_usd,co2_kg,step_time_s,hfu,"
+          "tflops_per_device,tokens_per_s,mem_per_device_bytes,closed_form_step_s\n",
           out);
     for (size_t i = 0; i < n; i++) {
         const struct mlsim_result *x = &res[i];
         const struct mlsim_run *r = x->run;
         csv_text(out, r->name);
-        fprintf(out, "," NUM "," NUM "," NUM ",", r->model.params, r->model.tokens, x->flops);
+        fprintf(out, ",%s," NUM "," NUM "," NUM ",", mlsim_mode_names[r->mode], r->model.params,
+                r->model.tokens, x->flops);
         csv_text(out, r->device->id);
         fprintf(out,
                 ",%d,%s," NUM "," NUM "," NUM "," NUM "," NUM "," NUM "," NUM "," NUM "," NUM
-                "," NUM "\n",
+                "," NUM,
                 r->count, mlsim_precision_names[r->precision], x->peak_flops, x->mfu, x->time_s,
                 x->device_hours, x->cost_usd, x->avg_power_w, r->econ.pue,
                 x->energy_j / MLSIM_UNITS_J_PER_KWH, x->energy_cost_usd, x->co2_kg);
+        csv_sim_num(out, x, x->step_s);
+        csv_sim_num(out, x, x->hfu);
+        csv_sim_num(out, x, x->tflops_per_device);
+        csv_sim_num(out, x, x->tokens_per_s);
+        csv_sim_num(out, x, x->mem_bytes);
+        csv_sim_num(out, x, x->closed_form_step_s);
+        fputc('\n', out);
     }
 }
 
@@ -372,7 +393,18 @@ static void json_run(FILE *out, const struct mlsim_result *x)
     json_num(out, "pue", r->econ.pue, 0);
     json_num(out, "energy_kwh", x->energy_j / MLSIM_UNITS_J_PER_KWH, 0);
     json_num(out, "energy_cost_usd", x->energy_cost_usd, 0);
-    json_num(out, "co2_kg", x->co2_kg, 1);
+    json_num(out, "co2_kg", x->co2_kg, !x->simulated);
+    if (x->simulated) {
+        json_num(out, "step_time_s", x->step_s, 0);
+        json_num(out, "compute_s", x->compute_s, 0);
+        json_num(out, "exposed_comm_s", x->exposed_comm_s, 0);
+        json_num(out, "idle_s", x->idle_s, 0);
+        json_num(out, "hfu", x->hfu, 0);
+        json_num(out, "tflops_per_device", x->tflops_per_device, 0);
+        json_num(out, "tokens_per_s", x->tokens_per_s, 0);
+        json_num(out, "mem_per_device_bytes", x->mem_bytes, 0);
+        json_num(out, "closed_form_step_s", x->closed_form_step_s, 1);
+    }
     fputs("    }", out);
 }
 

@@ -549,5 +549,83 @@ def main():
     return 1 if failed or result.testsRun == 0 else 0
 
 
+
+SIM = "scenarios/gpt_1.3b_dgx_a100.yaml"
+
+
+class TestSimulate(MlsimTestCase):
+    """Simulate mode: MFU derived from a simulated step, its breakdown, timeline and stats."""
+
+    def test_report_has_step_breakdown(self):
+        out = self.run_ok(SIM)
+        for phrase in ("simulate mode", "Step ", "compute", "exposed communication", "idle",
+                       "MFU", "(simulated)", "HFU", "Memory", "Closed form", "Assumptions"):
+            self.assertIn(phrase, out)
+
+    def test_csv_simulated_columns(self):
+        r = self.run_csv(SIM)[0]
+        self.assertEqual(r["mode"], "simulate")
+        step, mfu, hfu = float(r["step_time_s"]), float(r["mfu"]), float(r["hfu"])
+        self.assertTrue(0 < mfu <= hfu < 1, (mfu, hfu))
+        # tokens per second = 512 sequences x 2048 tokens per step / step time
+        self.assertRel(r["tokens_per_s"], 512 * 2048 / step, 1e-9, "tokens_per_s")
+        # the whole run is steps x step time: 26e9 tokens / (512 x 2048) steps
+        self.assertRel(r["time_s"], 26e9 / (512 * 2048) * step, 1e-9, "time_s")
+        # MFU = per-device model FLOP/s / peak
+        self.assertRel(float(r["tflops_per_device"]) * 1e12 / 312e12, mfu, 1e-9, "mfu")
+        self.assertTrue(0 < float(r["mem_per_device_bytes"]) < 40e9)
+        # analytic runs leave the simulated columns empty
+        a = self.run_csv(GPT3)[0]
+        self.assertEqual(a["step_time_s"], "")
+
+    def test_trace_opens_as_chrome_trace(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "step.json")
+            self.run_ok(SIM, "--trace", path)
+            with open(path) as f:
+                trace = json.load(f)
+            events = trace["traceEvents"]
+            names = {e["args"]["name"] for e in events if e.get("name") == "thread_name"}
+            self.assertTrue({"compute", "comm", "h2d copy"} <= names, names)
+            kernels = [e for e in events if e.get("ph") == "X"]
+            self.assertTrue(any(e["name"] == "fc1" for e in kernels))
+            self.assertTrue(any(e["name"] == "allreduce" for e in kernels))
+            self.assertTrue(all(e["dur"] >= 0 and "flops" in e["args"] for e in kernels))
+            self.assertEqual(os.listdir(tmp), ["step.json"])  # no temporary left behind
+
+    def test_stats_on_stderr(self):
+        rc, out, err = mlsim(SIM, "--stats")
+        self.assertEqual(rc, 0)
+        self.assertRegex(err, r"\d+ events simulated in [0-9.]+ s")
+
+    def test_mlp_on_one_device(self):
+        r = self.run_csv("tests/data/sim_mnist_mlp.yaml")[0]
+        # P(512) = 512^2 + 796 x 512 + 10 = 669,706 (the deck's formula)
+        self.assertEqual(float(r["params"]), 669706)
+        # 1.2M samples at 128 per step
+        self.assertRel(r["time_s"], 1.2e6 / 128 * float(r["step_time_s"]), 1e-9, "time_s")
+        # one device: the closed form is the simulation
+        self.assertRel(r["closed_form_step_s"], float(r["step_time_s"]), 1e-9, "closed form")
+
+    def test_memory_error(self):
+        rc, out, err = mlsim("tests/data/sim_too_big.yaml")
+        self.assertEqual(rc, 1)
+        self.assertEqual(out, b"")
+        self.assertRegex(err, r"needs 108\.3 GiB per device, a100-sxm4-40gb has 37 GiB")
+        self.assertIn("training.recompute: full needs", err)
+
+    def test_bad_simulate_fields(self):
+        rc, out, err = mlsim("tests/data/bad_sim_batch.yaml")
+        self.assertEqual(rc, 1)
+        self.assertEqual(out, b"")
+        self.assertIn("unknown value 'partial' for 'training.recompute'", err)
+
+    def test_no_trace_file_on_error(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "t.json")
+            rc, out, err = mlsim("tests/data/sim_too_big.yaml", "--trace", path)
+            self.assertEqual(rc, 1)
+            self.assertEqual(os.listdir(tmp), [])
+
 if __name__ == "__main__":
     sys.exit(main())

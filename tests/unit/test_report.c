@@ -97,15 +97,16 @@ static void test_csv_columns_and_rows(void **state)
     struct fixture *f = *state;
     char *s = render(f, "csv");
     const char *header =
-        "name,params,tokens,flops,device,count,precision,peak_flops,mfu,time_s,"
-        "device_hours,cost_usd,avg_power_w,pue,energy_kwh,energy_cost_usd,co2_kg\n";
+        "name,mode,params,tokens,flops,device,count,precision,peak_flops,mfu,time_s,"
+        "device_hours,cost_usd,avg_power_w,pue,energy_kwh,energy_cost_usd,co2_kg,step_time_s,hfu,"
+        "tflops_per_device,tokens_per_s,mem_per_device_bytes,closed_form_step_s\n";
     assert_memory_equal(s, header, strlen(header));
     size_t lines = 0;
     for (const char *p = s; *p; p++)
         lines += *p == '\n';
     assert_int_equal(lines, 13);
-    assert_non_null(
-        strstr(s, "\nOpenAI GPT-3,175000000000,300000000000,3.15e+23,a100-sxm4-40gb,1024,bf16,"));
+    assert_non_null(strstr(
+        s, "\nOpenAI GPT-3,analytic,175000000000,300000000000,3.15e+23,a100-sxm4-40gb,1024,bf16,"));
     free(s);
 }
 

@@ -188,7 +188,8 @@ static void test_cross_field_errors(void **state)
     assert_true(has_message(f->d, "missing required key 'mfu'"));
     assert_true(has_message(f->d, "tpu-v4 has no rental price"));
     /* two ids start with 'h100': both are offered */
-    assert_true(has_message(f->d, "unknown device 'h100' (did you mean one of h100-pcie-80gb, h100-sxm5-80gb?)"));
+    assert_true(has_message(
+        f->d, "unknown device 'h100' (did you mean one of h100-pcie-80gb, h100-sxm5-80gb?)"));
 }
 
 static void test_bad_table_shapes(void **state)

@@ -178,6 +178,14 @@ static void test_memory_check(void **state)
     assert_int_equal(mlsim_simulate_estimate(&r, &res, NULL, d), MLSIM_OK);
     assert_true(res.mfu > 0 && res.mfu < 1);
     assert_true(res.hfu > res.mfu); /* recomputed forward passes count as hardware FLOPs only */
+    /* power follows utilization: idle 50 W, 400 W busy */
+    dev.idle_w = 50;
+    r.econ.device_power_w = 400;
+    r.econ.pue = 1;
+    assert_int_equal(mlsim_simulate_estimate(&r, &res, NULL, d), MLSIM_OK);
+    assert_true(res.busy_fraction > 0 && res.busy_fraction <= 1);
+    assert_rel(res.avg_power_w, 50 + 350 * res.busy_fraction, 1e-12);
+    assert_rel(res.energy_j, res.avg_power_w * res.time_s, 1e-12);
     mlsim_diags_free(d);
 }
 
