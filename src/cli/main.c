@@ -22,7 +22,19 @@
 #include "mlsim/trace.h"
 #include "mlsim/version.h"
 
-enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2 };
+#include "cli.h"
+
+enum { EXIT_OK = MLSIM_EXIT_OK, EXIT_INPUT = MLSIM_EXIT_INPUT, EXIT_USAGE = MLSIM_EXIT_USAGE };
+
+/* Subcommands: `mlsim NAME ARGS...` runs FN(argc - 1, argv + 1). One line each. */
+struct subcommand {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+};
+
+static const struct subcommand subcommands[] = {
+    {NULL, NULL},
+};
 
 #define MAX_SETS 64
 
@@ -153,7 +165,7 @@ static int is_dir(const char *path)
 }
 
 /* Find the hardware database: --hwdb, $MLSIM_HWDB, beside the installed binary, the source tree. */
-static const char *locate_hwdb(const char *given, char *buf, size_t len)
+const char *mlsim_cli_locate_hwdb(const char *given, char *buf, size_t len)
 {
     if (given)
         return given;
@@ -262,13 +274,18 @@ static int write_trace(const char *path, const struct mlsim_scenario *sc,
 
 int main(int argc, char **argv)
 {
+    for (size_t i = 0; argc > 1 && subcommands[i].name; i++) {
+        if (strcmp(argv[1], subcommands[i].name) == 0)
+            return subcommands[i].fn(argc - 1, argv + 1);
+    }
     struct options opt = {.format = "table"};
     int status = parse_args(argc, argv, &opt);
     if (status >= 0)
         return status;
     char hwdb_buf[PATH_MAX + 32];
     struct mlsim_diags *d = mlsim_diags_alloc();
-    struct mlsim_hwdb *db = mlsim_hwdb_alloc(locate_hwdb(opt.hwdb, hwdb_buf, sizeof hwdb_buf));
+    struct mlsim_hwdb *db =
+        mlsim_hwdb_alloc(mlsim_cli_locate_hwdb(opt.hwdb, hwdb_buf, sizeof hwdb_buf));
     struct mlsim_scenario *sc = NULL;
     struct mlsim_result *res = NULL;
     struct mlsim_sim **sims = NULL;

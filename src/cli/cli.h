@@ -1,0 +1,17 @@
+/*
+ * What the command line's files share. `mlsim SCENARIO` is main.c; each subcommand
+ * (`mlsim hw ...`, `mlsim calibrate ...`) is a file of its own with one entry point, listed in
+ * main.c's subcommand table. Exit status everywhere: 0 ok, 1 bad input, 2 bad usage.
+ */
+#ifndef MLSIM_CLI_H
+#define MLSIM_CLI_H
+
+#include <stddef.h>
+
+enum { MLSIM_EXIT_OK = 0, MLSIM_EXIT_INPUT = 1, MLSIM_EXIT_USAGE = 2 };
+
+/* The hardware database folder: GIVEN (--hwdb) if not NULL, else $MLSIM_HWDB, else
+ * ../share/mlsim/hwdb beside the binary, else the source tree's hwdb/. BUF holds the result. */
+const char *mlsim_cli_locate_hwdb(const char *given, char *buf, size_t len);
+
+#endif
