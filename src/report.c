@@ -150,6 +150,56 @@ size_t mlsim_report_assumptions(const struct mlsim_result *res, int with_lines,
     return n;
 }
 
+/* ---- predicted against measured ---- */
+
+/* Whether RES has a reference; then its metric name, predicted and measured values. */
+static int reference_of(const struct mlsim_result *res, const char **metric, double *predicted,
+                        double *measured)
+{
+    const struct mlsim_run *r = res->run;
+    if (!res->simulated)
+        return 0;
+    if (r->ref_flops_per_device > 0) {
+        *metric = r->ref_counting == 1 ? "hw_tflops_per_device" : "tflops_per_device";
+        *predicted =
+            (r->ref_counting == 1 ? res->hfu * res->peak_flops : res->tflops_per_device * 1e12) /
+            1e12;
+        *measured = r->ref_flops_per_device / 1e12;
+        return 1;
+    }
+    if (r->ref_step_s > 0) {
+        *metric = "step_time_s";
+        *predicted = res->step_s;
+        *measured = r->ref_step_s;
+        return 1;
+    }
+    return 0;
+}
+
+static void write_references(FILE *out, const struct mlsim_result *res, size_t n)
+{
+    double sum = 0, worst = 0;
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *metric;
+        double pred, meas;
+        if (!reference_of(&res[i], &metric, &pred, &meas))
+            continue;
+        if (count == 0)
+            fprintf(out, "\nPredicted against measured\n%-30s %-22s %12s %12s %9s\n", "Run",
+                    "Metric", "Predicted", "Measured", "Error");
+        double err = 100.0 * (pred - meas) / meas;
+        fprintf(out, "%-30.30s %-22s %12.4g %12.4g %+8.1f%%\n", res[i].run->name, metric, pred,
+                meas, err);
+        sum += err < 0 ? -err : err;
+        worst = (err < 0 ? -err : err) > worst ? (err < 0 ? -err : err) : worst;
+        count++;
+    }
+    if (count > 0)
+        fprintf(out, "Mean absolute percentage error %.1f%% over %zu runs; largest %.1f%%\n",
+                sum / (double)count, count, worst);
+}
+
 /* ---- table ---- */
 
 /* The simulated step: its time and where it goes, utilization, memory, the closed form. */
@@ -283,6 +333,7 @@ static void write_table(FILE *out, const struct mlsim_scenario *sc, const struct
         return;
     }
     write_rows(out, sc, res, n);
+    write_references(out, res, n);
     write_shared_assumptions(out, res, n);
 }
 
@@ -318,7 +369,8 @@ static void write_csv(FILE *out, const struct mlsim_scenario *sc, const struct m
     (void)sc;
     fputs("name,mode,params,tokens,flops,device,count,precision,peak_flops,mfu,time_s,device_hours,"
           "cost_usd,avg_power_w,pue,energy_kwh,energy_cost_usd,co2_kg,step_time_s,hfu,"
-          "tflops_per_device,tokens_per_s,mem_per_device_bytes,closed_form_step_s\n",
+          "tflops_per_device,tokens_per_s,mem_per_device_bytes,closed_form_step_s,"
+          "ref_metric,ref_predicted,ref_measured,ref_error_pct\n",
           out);
     for (size_t i = 0; i < n; i++) {
         const struct mlsim_result *x = &res[i];
@@ -339,6 +391,13 @@ static void write_csv(FILE *out, const struct mlsim_scenario *sc, const struct m
         csv_sim_num(out, x, x->tokens_per_s);
         csv_sim_num(out, x, x->mem_bytes);
         csv_sim_num(out, x, x->closed_form_step_s);
+        const char *metric;
+        double pred, meas;
+        if (reference_of(x, &metric, &pred, &meas))
+            fprintf(out, ",%s," NUM "," NUM "," NUM, metric, pred, meas,
+                    100.0 * (pred - meas) / meas);
+        else
+            fputs(",,,,", out);
         fputc('\n', out);
     }
 }

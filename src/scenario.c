@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mlsim/cluster.h"
+#include "mlsim/pipeline.h"
 #include "mlsim/units.h"
 
 const char *const mlsim_mode_names[] = {"analytic", "simulate", NULL};
@@ -18,6 +20,7 @@ const char *const mlsim_recompute_names[] = {"none", "selective", "full", NULL};
 const char *const mlsim_attention_names[] = {"plain", "flash", NULL};
 const char *const mlsim_optimizer_names[] = {"adam", "rmsprop", "sgd", NULL};
 const char *const mlsim_bool_names[] = {"false", "true", NULL};
+const char *const mlsim_counting_names[] = {"model", "hardware", NULL};
 
 static enum mlsim_status load_widths(const struct mlsim_ynode *seq, void *obj,
                                      struct mlsim_diags *d);
@@ -61,6 +64,8 @@ static const struct mlsim_field run_fields[] = {
     RINT("hardware.count", count),
     RINT("hardware.node_size", node_size),
     RSTR("hardware.link", link),
+    RQ("hardware.nic_bandwidth", MLSIM_DIM_BANDWIDTH, nic_bw_Bps),
+    RQ("hardware.nic_latency", MLSIM_DIM_TIME, nic_latency_s),
     RSEC("training"),
     RINT("training.micro_batch", training.micro_batch),
     RINT("training.global_batch", training.global_batch),
@@ -73,10 +78,26 @@ static const struct mlsim_field run_fields[] = {
     RQ("training.bucket_size", MLSIM_DIM_BYTES, training.bucket_bytes),
     RF("training.overlap_comm", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.overlap_comm, 0, 0, 0,
        mlsim_bool_names),
+    RINT("training.tp", training.tp),
+    RINT("training.pp", training.pp),
+    RINT("training.interleave", training.interleave),
+    RF("training.schedule", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.schedule, 0, 0, 0,
+       mlsim_schedule_names),
+    RF("training.sharding", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.sharding, 0, 0, 0,
+       mlsim_sharding_names),
+    RF("training.sequence_parallel", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.sequence_parallel,
+       0, 0, 0, mlsim_bool_names),
     RF("training.memory_reserve", MLSIM_FIELD_QUANTITY, MLSIM_DIM_BYTES,
        training.memory_reserve_bytes, 0, INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
     RF("precision", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, precision, 0, 0, 0, mlsim_precision_names),
     RF("mfu", MLSIM_FIELD_QUANTITY, MLSIM_DIM_RATIO, mfu, 0, 1, 0, NULL),
+    RSEC("reference"),
+    RF("reference.tflops_per_device", MLSIM_FIELD_QUANTITY, MLSIM_DIM_FLOPS, ref_flops_per_device,
+       0, INFINITY, 0, NULL),
+    RF("reference.counting", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, ref_counting, 0, 0, 0,
+       mlsim_counting_names),
+    RQ("reference.iteration_time", MLSIM_DIM_TIME, ref_step_s),
+    RSTR("reference.source", ref_source),
     RSEC("economics"),
     RQ("economics.price_per_device_hour", MLSIM_DIM_MONEY_RATE, econ.price_usd_per_s),
     RF("economics.electricity_price", MLSIM_FIELD_QUANTITY, MLSIM_DIM_ENERGY_PRICE,
@@ -500,6 +521,8 @@ static int resolve_link(struct mlsim_run *r, struct mlsim_diags *d)
     return 1;
 }
 
+static int check_layout(struct mlsim_run *r, struct mlsim_diags *d);
+
 /* What simulate mode needs beyond the analytic fields. */
 static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
 {
@@ -538,23 +561,83 @@ static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
         t->overlap_comm = 1;
     if (!given(r, "hardware.node_size"))
         r->node_size = r->count < 8 ? r->count : 8;
-    if (ok && r->count > r->node_size) {
+    if (!given(r, "training.tp"))
+        t->tp = 1;
+    if (!given(r, "training.pp"))
+        t->pp = 1;
+    if (!given(r, "training.interleave"))
+        t->interleave = 1;
+    if (!given(r, "training.schedule"))
+        t->schedule = MLSIM_SCHEDULE_1F1B;
+    if (ok)
+        ok = check_layout(r, d);
+    return ok && resolve_link(r, d);
+}
+
+/* The parallel layout must tile the devices, the heads, the layers and the batch. */
+static int check_layout(struct mlsim_run *r, struct mlsim_diags *d)
+{
+    struct mlsim_training *t = &r->training;
+    const struct mlsim_loc *at = mlsim_schema_given(&mlsim_run_schema, r, "training");
+    struct mlsim_loc loc = at ? *at : r->loc;
+    int chunks = t->pp * (t->schedule == MLSIM_SCHEDULE_INTERLEAVED ? t->interleave : 1);
+    int kv = r->model.kv_heads > 0 ? r->model.kv_heads : r->model.heads;
+    int dp = r->count / (t->tp * t->pp);
+    if (r->count % (t->tp * t->pp) != 0) {
+        mlsim_diags_report(
+            d, MLSIM_SEVERITY_ERROR, loc,
+            "tp x pp (%d x %d) must divide the %d devices (data parallelism takes the rest)", t->tp,
+            t->pp, r->count);
+        return 0;
+    }
+    if (r->model.type == 1 && (t->tp > 1 || t->pp > 1)) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, loc,
+                           "tensor and pipeline parallelism are for transformers");
+        return 0;
+    }
+    if (r->model.type == 0 && (r->model.heads % t->tp != 0 || kv % t->tp != 0)) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, loc,
+                           "tp %d must divide the %d attention heads (and KV heads)", t->tp,
+                           r->model.heads);
+        return 0;
+    }
+    if (r->model.type == 0 && r->model.layers % chunks != 0) {
+        mlsim_diags_report(
+            d, MLSIM_SEVERITY_ERROR, loc,
+            "the %d layers must split evenly into pp x interleave = %d pipeline chunks",
+            r->model.layers, chunks);
+        return 0;
+    }
+    if (t->tp > r->node_size) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, loc,
+                           "tp %d spans more than a node of %d devices", t->tp, r->node_size);
+        return 0;
+    }
+    if (t->global_batch % (t->micro_batch * dp) != 0) {
+        const struct mlsim_loc *gb =
+            mlsim_schema_given(&mlsim_run_schema, r, "training.global_batch");
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, gb ? *gb : loc,
+                           "training.global_batch (%d) must be a multiple of micro_batch x "
+                           "data-parallel size (%d x %d)",
+                           t->global_batch, t->micro_batch, dp);
+        return 0;
+    }
+    int m = t->global_batch / (t->micro_batch * dp);
+    if (t->schedule == MLSIM_SCHEDULE_INTERLEAVED && m % t->pp != 0) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, loc,
+                           "the interleaved schedule needs the %d micro-batches per pipeline to be "
+                           "a multiple of pp %d",
+                           m, t->pp);
+        return 0;
+    }
+    if (r->count > r->node_size && !given(r, "hardware.nic_bandwidth")) {
         mlsim_diags_report(
             d, MLSIM_SEVERITY_ERROR, r->loc,
-            "run '%s': simulate mode covers one node for now (%d devices per node, %d asked)",
-            r->name, r->node_size, r->count);
-        ok = 0;
+            "%d devices span %d-device nodes: give the network's 'hardware.nic_bandwidth' per node",
+            r->count, r->node_size);
+        return 0;
     }
-    if (ok && t->global_batch % (t->micro_batch * r->count) != 0) {
-        const struct mlsim_loc *loc =
-            mlsim_schema_given(&mlsim_run_schema, r, "training.global_batch");
-        mlsim_diags_report(
-            d, MLSIM_SEVERITY_ERROR, loc ? *loc : r->loc,
-            "training.global_batch (%d) must be a multiple of micro_batch x devices (%d x %d)",
-            t->global_batch, t->micro_batch, r->count);
-        ok = 0;
-    }
-    return ok && resolve_link(r, d);
+    return 1;
 }
 
 static int resolve_run(struct mlsim_run *r, size_t index, struct mlsim_hwdb *db,

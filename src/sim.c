@@ -16,6 +16,7 @@ struct edge {
 
 struct resource {
     const char *name;
+    int group;
     size_t first, count; /* its tasks in stream_tasks[first .. first+count) */
     size_t head;         /* next to serve, relative to first */
     int busy;
@@ -78,11 +79,22 @@ static int grow(void **arr, size_t *cap, size_t n, size_t size)
 
 int mlsim_sim_resource(struct mlsim_sim *sim, const char *name)
 {
+    return mlsim_sim_resource_group(sim, name, -1);
+}
+
+int mlsim_sim_resource_group_of(const struct mlsim_sim *sim, int resource)
+{
+    return resource >= 0 && (size_t)resource < sim->n_res ? sim->res[resource].group : -1;
+}
+
+int mlsim_sim_resource_group(struct mlsim_sim *sim, const char *name, int group)
+{
     if (!grow((void **)&sim->res, &sim->cap_res, sim->n_res, sizeof *sim->res))
         return -1;
     struct resource *r = &sim->res[sim->n_res];
     memset(r, 0, sizeof *r);
     r->name = name;
+    r->group = group;
     return (int)sim->n_res++;
 }
 

@@ -8,7 +8,9 @@
 
 #include <string.h>
 
+#include "mlsim/cluster.h"
 #include "mlsim/kernel.h"
+#include "mlsim/pipeline.h"
 #include "mlsim/step.h"
 #include "mlsim/units.h"
 #include "mlsim/workload.h"
@@ -32,6 +34,8 @@ static void spec_of(const struct mlsim_run *r, int micro_batch, int recompute,
                     struct mlsim_workload_spec *s)
 {
     memset(s, 0, sizeof *s);
+    s->tp = r->training.tp > 0 ? r->training.tp : 1;
+    s->sequence_parallel = r->training.sequence_parallel;
     s->is_mlp = r->model.type == 1;
     s->layers = r->model.layers;
     s->hidden = r->model.hidden;
@@ -159,6 +163,107 @@ static void fill_result(const struct mlsim_run *r, const struct mlsim_workload *
     out->co2_kg = out->energy_j * e->carbon_kg_per_j;
 }
 
+/* The links of the layout: tensor parallelism stays in a node (NVLink); pipeline neighbours and
+ * data-parallel peers use the network when their group spans nodes (Megatron-LM's rank order:
+ * tensor ranks innermost, then data, then pipeline), with one NIC's share per device. */
+static void cluster_links(const struct mlsim_run *r, struct mlsim_cluster_config *c)
+{
+    const struct mlsim_device *dev = r->device;
+    struct mlsim_link_cost fast = {0, MLSIM_COLLECTIVE_NVLINK_STEP_LATENCY_S,
+                                   MLSIM_COLLECTIVE_BASE_LATENCY_S};
+    for (int i = 0; i < dev->n_links; i++) {
+        if (strcmp(dev->links[i].name, r->link) == 0) {
+            fast.bw_Bps = dev->links[i].bw_each_Bps;
+            if (dev->links[i].latency_s > 0)
+                fast.step_s = dev->links[i].latency_s;
+        }
+    }
+    struct mlsim_link_cost net = {r->nic_bw_Bps / r->node_size,
+                                  r->nic_latency_s > 0 ? r->nic_latency_s
+                                                       : MLSIM_COLLECTIVE_NVLINK_STEP_LATENCY_S,
+                                  MLSIM_COLLECTIVE_BASE_LATENCY_S};
+    int group = c->tp * c->dp; /* devices of one pipeline stage */
+    c->tp_link = fast;
+    c->pp_link = group >= r->node_size && net.bw_Bps > 0 ? net : fast;
+    c->dp_link = group > r->node_size && net.bw_Bps > 0 ? net : fast;
+}
+
+static enum mlsim_status simulate_cluster(const struct mlsim_run *run,
+                                          const struct mlsim_kernel_model *km,
+                                          struct mlsim_result *out, struct mlsim_sim **keep,
+                                          struct mlsim_diags *d)
+{
+    const struct mlsim_training *t = &run->training;
+    struct mlsim_cluster_config c;
+    struct mlsim_cluster_result cr;
+    memset(&c, 0, sizeof c);
+    spec_of(run, t->micro_batch, t->recompute, &c.spec);
+    c.km = km;
+    c.tp = t->tp;
+    c.pp = t->pp;
+    c.dp = run->count / (t->tp * t->pp);
+    c.interleave = t->interleave;
+    c.microbatches = t->global_batch / (t->micro_batch * c.dp);
+    c.schedule = t->schedule;
+    c.sharding = t->sharding;
+    c.overlap_comm = t->overlap_comm;
+    c.grad_elem_bytes = mlsim_precision_elem_bytes(run->precision);
+    c.algo = mlsim_collective_find("ring");
+    cluster_links(run, &c);
+    enum mlsim_status st = mlsim_cluster_simulate(&c, &cr, keep);
+    if (st == MLSIM_ERR_INPUT)
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, run->loc,
+                           "run '%s': this parallel layout cannot be built", run->name);
+    if (st != MLSIM_OK)
+        return st;
+    out->mem_bytes = cr.mem_bytes + t->memory_reserve_bytes;
+    out->mem_states_bytes = cr.mem_states_bytes;
+    out->mem_act_bytes = cr.mem_act_bytes;
+    if (out->mem_bytes > run->device->mem_bytes && run->device->mem_bytes > 0) {
+        report_no_fit(run, out->mem_bytes, d);
+        if (keep) {
+            mlsim_sim_free(*keep);
+            *keep = NULL;
+        }
+        return MLSIM_ERR_INPUT;
+    }
+    const struct mlsim_economics *e = &run->econ;
+    double peak = run->device->peak_flops[run->precision];
+    double tokens_step = (double)t->global_batch * run->model.seq_len;
+    out->run = run;
+    out->simulated = 1;
+    out->cluster = 1;
+    out->peak_flops = peak;
+    out->step_s = cr.step_s;
+    out->compute_s = cr.compute_s;
+    out->exposed_comm_s = cr.step_s - cr.compute_s; /* bubble and communication left exposed */
+    out->tp_comm_s = cr.tp_comm_s;
+    out->dp_comm_s = cr.dp_comm_s;
+    out->mfu = cr.model_flops / (cr.step_s * peak * run->count);
+    out->hfu = cr.hw_flops / (cr.step_s * peak * run->count);
+    out->tflops_per_device = cr.model_flops / run->count / cr.step_s / 1e12;
+    out->tokens_per_s = tokens_step / cr.step_s;
+    out->steps = run->model.tokens / tokens_step;
+    out->events = cr.events;
+    out->busy_fraction = cr.compute_s / cr.step_s;
+    /* The closed form of a pipeline (Narayanan et al. 2021, Sec. 2.2): m micro-batches plus a
+     * bubble of (p - 1) / v of them, then the data-parallel reduction and the update, unhidden. */
+    double per_micro = cr.compute_s / (c.microbatches + 0.0);
+    double v = t->schedule == MLSIM_SCHEDULE_INTERLEAVED ? t->interleave : 1.0;
+    out->closed_form_step_s = per_micro * (c.microbatches + (t->pp - 1) / v) + cr.dp_comm_s;
+    out->flops = cr.model_flops * out->steps;
+    out->time_s = out->steps * cr.step_s;
+    double device_seconds = out->time_s * run->count;
+    out->device_hours = device_seconds / MLSIM_UNITS_S_PER_HOUR;
+    out->cost_usd = device_seconds * e->price_usd_per_s;
+    double idle_w = run->device->idle_w > 0 ? run->device->idle_w : e->device_power_w;
+    out->avg_power_w = idle_w + (e->device_power_w - idle_w) * out->busy_fraction + e->host_power_w;
+    out->energy_j = device_seconds * out->avg_power_w * e->pue;
+    out->energy_cost_usd = out->energy_j * e->electricity_usd_per_j;
+    out->co2_kg = out->energy_j * e->carbon_kg_per_j;
+    return MLSIM_OK;
+}
+
 enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct mlsim_result *out,
                                           struct mlsim_sim **keep, struct mlsim_diags *d)
 {
@@ -170,6 +275,12 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
     memset(out, 0, sizeof *out);
     if (keep)
         *keep = NULL;
+    const struct mlsim_training *t = &run->training;
+    int node = run->node_size > 0 ? run->node_size : run->count;
+    if (t->tp > 1 || t->pp > 1 || run->count > node) {
+        mlsim_kernel_model_init(run->device, run->precision, &km);
+        return simulate_cluster(run, &km, out, keep, d);
+    }
     spec_of(run, run->training.micro_batch, run->training.recompute, &spec);
     enum mlsim_status st = mlsim_workload_build(&spec, &w);
     if (st == MLSIM_ERR_INPUT)

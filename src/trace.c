@@ -32,7 +32,14 @@ void mlsim_trace_process(FILE *out, const struct mlsim_sim *sim, int pid, const 
                 ",\n{\"ph\": \"M\", \"pid\": %d, \"tid\": %zu, \"name\": \"thread_name\", "
                 "\"args\": {\"name\": ",
                 pid, r);
-        json_string(out, mlsim_sim_resource_name(sim, (int)r));
+        char track[96];
+        int group = mlsim_sim_resource_group_of(sim, (int)r);
+        if (group >= 0)
+            snprintf(track, sizeof track, "rank %d %s", group,
+                     mlsim_sim_resource_name(sim, (int)r));
+        else
+            snprintf(track, sizeof track, "%s", mlsim_sim_resource_name(sim, (int)r));
+        json_string(out, track);
         fputs("}}", out);
     }
     for (size_t i = 0; i < mlsim_sim_task_count(sim); i++) {

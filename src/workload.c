@@ -7,6 +7,8 @@
  */
 #include "mlsim/workload.h"
 
+#include "mlsim/collective.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,7 +52,7 @@ static const struct gemm_names n_attnv = {"attn.v", "attn.v.dp", "attn.v.dv"};
 static struct mlsim_kernel gemm(const char *name, int phase, int layer, double m, double n,
                                 double k, double batch, double e)
 {
-    struct mlsim_kernel g = {name, MLSIM_KERNEL_GEMM, phase, layer, m, n, k, batch, 0, 0};
+    struct mlsim_kernel g = {name, MLSIM_KERNEL_GEMM, phase, layer, m, n, k, batch, 0, 0, 0};
     g.flops = 2.0 * m * n * k * batch;
     g.bytes = (m * k + k * n + m * n) * e * batch;
     return g;
@@ -58,7 +60,7 @@ static struct mlsim_kernel gemm(const char *name, int phase, int layer, double m
 
 static struct mlsim_kernel memk(const char *name, int phase, int layer, double bytes)
 {
-    struct mlsim_kernel g = {name, MLSIM_KERNEL_MEMORY, phase, layer, 0, 0, 0, 1, 0, bytes};
+    struct mlsim_kernel g = {name, MLSIM_KERNEL_MEMORY, phase, layer, 0, 0, 0, 1, 0, bytes, 0};
     return g;
 }
 
@@ -77,35 +79,73 @@ static void gemm_bwd(struct list *l, const struct gemm_names *nm, int layer, dou
     push(l, gemm(nm->wgrad, MLSIM_PHASE_BWD, layer, k, n, m, batch, e));     /* dW = X^T dY */
 }
 
+/* The shape as one tensor-parallel rank sees it: heads, KV width, FFN width and vocabulary are
+ * split TP ways (Megatron-LM, Shoeybi et al. 2019); with sequence parallelism the norms and
+ * dropouts work on 1/TP of the tokens (Korthikanti et al. 2022). */
 struct tshape {
     double b, s, h, a, d, kvd, f, fn, v, e, t;
+    double tp;
+    double t_seq; /* tokens the elementwise kernels see: t, or t / tp with sequence parallelism */
+    int sp;
 };
 
 static struct tshape shape_of(const struct mlsim_workload_spec *sp)
 {
     struct tshape x;
+    x.tp = sp->tp > 0 ? sp->tp : 1;
     x.b = sp->micro_batch;
     x.s = sp->seq_len;
     x.h = sp->hidden;
-    x.a = sp->heads;
-    x.d = x.h / x.a;
-    x.kvd = (sp->kv_heads > 0 ? sp->kv_heads : sp->heads) * x.d;
-    x.f = sp->ffn > 0 ? sp->ffn : 4.0 * sp->hidden;
+    x.d = x.h / sp->heads;
+    x.a = sp->heads / x.tp;
+    x.kvd = (sp->kv_heads > 0 ? sp->kv_heads : sp->heads) * x.d / x.tp;
+    x.f = (sp->ffn > 0 ? sp->ffn : 4.0 * sp->hidden) / x.tp;
     x.fn = sp->gated_mlp ? 2.0 * x.f : x.f;
-    x.v = sp->vocab;
+    x.v = sp->vocab / x.tp;
     x.e = sp->elem_bytes;
     x.t = x.b * x.s;
+    x.sp = sp->sequence_parallel && x.tp > 1;
+    x.t_seq = x.sp ? x.t / x.tp : x.t;
     return x;
+}
+
+/* A tensor-parallel collective of the activations (t x h), or nothing without TP. */
+static void tp_comm(struct list *l, const struct tshape *x, const char *name, int op, int phase,
+                    int layer)
+{
+    if (x->tp <= 1)
+        return;
+    struct mlsim_kernel k = {name, MLSIM_KERNEL_COMM, phase, layer, 0, 0, 0, 1, 0, 0, op};
+    k.bytes = x->t * x->h * x->e; /* the full activation; the collective model splits it */
+    push(l, k);
+}
+
+/* Entering a TP region (before a column-parallel GEMM): an all-gather with sequence parallelism. */
+static void tp_enter(struct list *l, const struct tshape *x, int phase, int layer)
+{
+    if (x->sp)
+        tp_comm(l, x, "tp.all_gather", MLSIM_COLL_ALL_GATHER, phase, layer);
+}
+
+/* Leaving a TP region (after a row-parallel GEMM): an all-reduce, or a reduce-scatter with
+ * sequence parallelism (Korthikanti et al. 2022, Sec. 4.2.2: the same bytes either way). */
+static void tp_leave(struct list *l, const struct tshape *x, int phase, int layer)
+{
+    if (x->sp)
+        tp_comm(l, x, "tp.reduce_scatter", MLSIM_COLL_REDUCE_SCATTER, phase, layer);
+    else
+        tp_comm(l, x, "tp.all_reduce", MLSIM_COLL_ALL_REDUCE, phase, layer);
 }
 
 /* The attention core's forward kernels (what selective recomputation repeats). */
 static void attention_core(struct list *l, const struct tshape *x, int flash, int phase, int layer)
 {
+    double hr = x->a * x->d; /* this rank's share of the hidden width */
     if (flash) {
         struct mlsim_kernel k = {
-            "attn.flash", MLSIM_KERNEL_ATTENTION, phase, layer, 0, 0, 0, 1, 0, 0};
-        k.flops = 4.0 * x->b * x->s * x->s * x->h;
-        k.bytes = (2.0 * x->t * x->h + 2.0 * x->t * x->kvd) * x->e;
+            "attn.flash", MLSIM_KERNEL_ATTENTION, phase, layer, 0, 0, 0, 1, 0, 0, 0};
+        k.flops = 4.0 * x->b * x->s * x->s * hr;
+        k.bytes = (2.0 * x->t * hr + 2.0 * x->t * x->kvd) * x->e;
         push(l, k);
         return;
     }
@@ -117,37 +157,46 @@ static void attention_core(struct list *l, const struct tshape *x, int flash, in
 
 static void layer_fwd(struct list *l, const struct tshape *x, int flash, int phase, int layer)
 {
-    double th = x->t * x->h;
+    double th = x->t_seq * x->h, hr = x->a * x->d;
     push(l, memk("ln1", phase, layer, 2.0 * th * x->e));
-    gemm_fwd(l, &n_qkv, phase, layer, x->t, x->h + 2.0 * x->kvd, x->h, 1, x->e);
+    tp_enter(l, x, phase, layer);
+    gemm_fwd(l, &n_qkv, phase, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, x->e);
     attention_core(l, x, flash, phase, layer);
-    gemm_fwd(l, &n_proj, phase, layer, x->t, x->h, x->h, 1, x->e);
+    gemm_fwd(l, &n_proj, phase, layer, x->t, x->h, hr, 1, x->e);
+    tp_leave(l, x, phase, layer);
     push(l, memk("dropout.residual", phase, layer, th * (3.0 * x->e + 1.0)));
     push(l, memk("ln2", phase, layer, 2.0 * th * x->e));
+    tp_enter(l, x, phase, layer);
     gemm_fwd(l, &n_fc1, phase, layer, x->t, x->fn, x->h, 1, x->e);
     push(l, memk("mlp.act", phase, layer, x->t * (x->fn + x->f) * x->e));
     gemm_fwd(l, &n_fc2, phase, layer, x->t, x->h, x->f, 1, x->e);
+    tp_leave(l, x, phase, layer);
     push(l, memk("dropout.residual", phase, layer, th * (3.0 * x->e + 1.0)));
 }
 
+/* In the backward pass the roles swap: the gradient entering a row-parallel GEMM is gathered
+ * (sequence parallel), and the input gradient of a column-parallel GEMM is all-reduced. */
 static void layer_bwd(struct list *l, const struct tshape *x, int flash, int layer)
 {
-    double th = x->t * x->h;
+    double th = x->t_seq * x->h, hr = x->a * x->d;
     int B = MLSIM_PHASE_BWD;
     push(l, memk("dropout.residual.bwd", B, layer, th * (2.0 * x->e + 1.0)));
+    tp_enter(l, x, B, layer);
     gemm_bwd(l, &n_fc2, layer, x->t, x->h, x->f, 1, x->e, 1);
     push(l, memk("mlp.act.bwd", B, layer, x->t * (2.0 * x->fn + x->f) * x->e));
     gemm_bwd(l, &n_fc1, layer, x->t, x->fn, x->h, 1, x->e, 1);
+    tp_leave(l, x, B, layer);
     push(l, memk("ln2.bwd", B, layer, 3.0 * th * x->e));
     push(l, memk("dropout.residual.bwd", B, layer, th * (2.0 * x->e + 1.0)));
-    gemm_bwd(l, &n_proj, layer, x->t, x->h, x->h, 1, x->e, 1);
+    tp_enter(l, x, B, layer);
+    gemm_bwd(l, &n_proj, layer, x->t, x->h, hr, 1, x->e, 1);
     if (flash) {
         /* FlashAttention's backward recomputes the scores: 5 matmuls to the forward's 2 (Dao et al.
          * 2022); 4 of them are the model's backward FLOPs, 1 is recomputation. */
         struct mlsim_kernel k = {
-            "attn.flash.bwd", MLSIM_KERNEL_ATTENTION, B, layer, 0, 0, 0, 1, 0, 0};
-        k.flops = 10.0 * x->b * x->s * x->s * x->h;
-        k.bytes = (4.0 * th + 4.0 * x->t * x->kvd) * x->e;
+            "attn.flash.bwd", MLSIM_KERNEL_ATTENTION, B, layer, 0, 0, 0, 1, 0, 0, 0};
+        k.flops = 10.0 * x->b * x->s * x->s * hr;
+        k.bytes = (4.0 * x->t * hr + 4.0 * x->t * x->kvd) * x->e;
         push(l, k);
     } else {
         double ba = x->b * x->a;
@@ -159,7 +208,8 @@ static void layer_bwd(struct list *l, const struct tshape *x, int flash, int lay
         push(l, gemm(n_score.dgrad, B, layer, x->s, x->d, x->s, ba, x->e));
         push(l, gemm(n_score.wgrad, B, layer, x->s, x->d, x->s, ba, x->e));
     }
-    gemm_bwd(l, &n_qkv, layer, x->t, x->h + 2.0 * x->kvd, x->h, 1, x->e, 1);
+    gemm_bwd(l, &n_qkv, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, x->e, 1);
+    tp_leave(l, x, B, layer);
     push(l, memk("ln1.bwd", B, layer, 3.0 * th * x->e));
 }
 
@@ -167,7 +217,7 @@ static void layer_bwd(struct list *l, const struct tshape *x, int flash, int lay
  * work (see layer_bwd). */
 static double flash_recompute_flops(const struct tshape *x)
 {
-    return 2.0 * x->b * x->s * x->s * x->h;
+    return 2.0 * x->b * x->s * x->s * x->a * x->d;
 }
 
 static double sum_flops(const struct mlsim_kernel *k, size_t n, int phase)
@@ -207,58 +257,79 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
                                            struct mlsim_workload *w, struct list *fwd,
                                            struct list *bwd)
 {
+    int tp = sp->tp > 0 ? sp->tp : 1;
+    int first = sp->n_layers > 0 ? sp->first_layer : 0;
+    int count = sp->n_layers > 0 ? sp->n_layers : sp->layers;
+    int embed = sp->n_layers > 0 ? sp->with_embedding : 1;
+    int head = sp->n_layers > 0 ? sp->with_head : 1;
+    int kv = sp->kv_heads > 0 ? sp->kv_heads : sp->heads;
+    double ffn = sp->ffn > 0 ? sp->ffn : 4.0 * sp->hidden;
     if (sp->layers <= 0 || sp->hidden <= 0 || sp->heads <= 0 || sp->hidden % sp->heads != 0 ||
-        sp->seq_len <= 0 || sp->vocab <= 0 || sp->micro_batch <= 0 ||
-        (sp->kv_heads > 0 && sp->heads % sp->kv_heads != 0))
+        sp->seq_len <= 0 || sp->vocab <= 0 || sp->micro_batch <= 0 || sp->heads % kv != 0 ||
+        sp->heads % tp != 0 || kv % tp != 0 || (int)ffn % tp != 0 || first < 0 || count <= 0 ||
+        first + count > sp->layers)
         return MLSIM_ERR_INPUT;
     struct tshape x = shape_of(sp);
     int flash = sp->attention == MLSIM_ATTENTION_FLASH;
-    double th = x.t * x.h;
-    w->n_layers = sp->layers;
-    w->layer_params = calloc((size_t)sp->layers, sizeof *w->layer_params);
+    double th = x.t_seq * x.h, hr = x.a * x.d;
+    w->n_layers = count;
+    w->layer_params = calloc((size_t)count, sizeof *w->layer_params);
     if (!w->layer_params)
         return MLSIM_ERR_NOMEM;
-    double qkv_n = x.h + 2.0 * x.kvd;
-    double per_layer = (x.h * qkv_n + qkv_n) + (x.h * x.h + x.h) + (x.h * x.fn + x.fn) +
+    /* This rank's parameters: the split weights and biases, and the (replicated) norms. */
+    double qkv_n = hr + 2.0 * x.kvd;
+    double per_layer = (x.h * qkv_n + qkv_n) + (hr * x.h + x.h) + (x.h * x.fn + x.fn) +
                        (x.f * x.h + x.h) + 4.0 * x.h;
-    for (int i = 0; i < sp->layers; i++)
+    double embedding =
+        (x.v + x.s / x.tp) * x.h; /* vocabulary-parallel table; positions split too */
+    for (int i = 0; i < count; i++)
         w->layer_params[i] = per_layer;
-    w->layer_params[0] +=
-        (x.v + x.s) * x.h; /* token and position embeddings (tied with the head) */
-    w->params = per_layer * sp->layers + (x.v + x.s) * x.h;
+    if (embed)
+        w->layer_params[0] += embedding; /* tied with the head's logits */
+    w->params = per_layer * count + (embed ? embedding : 0.0);
 
-    push(fwd, memk("embedding", MLSIM_PHASE_FWD, -1, 3.0 * th * x.e));
-    for (int i = 0; i < sp->layers; i++)
-        layer_fwd(fwd, &x, flash, MLSIM_PHASE_FWD, i);
-    push(fwd, memk("ln_f", MLSIM_PHASE_FWD, -1, 2.0 * th * x.e));
-    gemm_fwd(fwd, &n_logits, MLSIM_PHASE_FWD, -1, x.t, x.v, x.h, 1, x.e);
-    push(fwd, memk("softmax.cross_entropy", MLSIM_PHASE_FWD, -1, x.t * x.v * (x.e + 4.0)));
-
-    push(bwd, memk("softmax.cross_entropy.bwd", MLSIM_PHASE_BWD, -1, x.t * x.v * (x.e + 4.0)));
-    gemm_bwd(bwd, &n_logits, -1, x.t, x.v, x.h, 1, x.e, 1);
-    push(bwd, memk("ln_f.bwd", MLSIM_PHASE_BWD, -1, 3.0 * th * x.e));
-    for (int i = sp->layers - 1; i >= 0; i--) {
-        if (sp->recompute == MLSIM_RECOMPUTE_FULL)
-            layer_fwd(bwd, &x, flash, MLSIM_PHASE_RECOMPUTE, i);
-        else if (sp->recompute == MLSIM_RECOMPUTE_SELECTIVE && !flash)
-            attention_core(bwd, &x, 0, MLSIM_PHASE_RECOMPUTE, i);
-        layer_bwd(bwd, &x, flash, i);
+    if (embed)
+        push(fwd, memk("embedding", MLSIM_PHASE_FWD, -1, 3.0 * th * x.e));
+    for (int i = 0; i < count; i++)
+        layer_fwd(fwd, &x, flash, MLSIM_PHASE_FWD, first + i);
+    if (head) {
+        push(fwd, memk("ln_f", MLSIM_PHASE_FWD, -1, 2.0 * th * x.e));
+        tp_enter(fwd, &x, MLSIM_PHASE_FWD, -1);
+        gemm_fwd(fwd, &n_logits, MLSIM_PHASE_FWD, -1, x.t, x.v, x.h, 1, x.e);
+        push(fwd, memk("softmax.cross_entropy", MLSIM_PHASE_FWD, -1, x.t * x.v * (x.e + 4.0)));
+        push(bwd, memk("softmax.cross_entropy.bwd", MLSIM_PHASE_BWD, -1, x.t * x.v * (x.e + 4.0)));
+        gemm_bwd(bwd, &n_logits, -1, x.t, x.v, x.h, 1, x.e, 1);
+        tp_leave(bwd, &x, MLSIM_PHASE_BWD, -1);
+        push(bwd, memk("ln_f.bwd", MLSIM_PHASE_BWD, -1, 3.0 * th * x.e));
     }
-    push(bwd, memk("embedding.bwd", MLSIM_PHASE_BWD, -1, 2.0 * th * x.e));
+    for (int i = count - 1; i >= 0; i--) {
+        if (sp->recompute == MLSIM_RECOMPUTE_FULL)
+            layer_fwd(bwd, &x, flash, MLSIM_PHASE_RECOMPUTE, first + i);
+        else if (sp->recompute == MLSIM_RECOMPUTE_SELECTIVE && !flash)
+            attention_core(bwd, &x, 0, MLSIM_PHASE_RECOMPUTE, first + i);
+        layer_bwd(bwd, &x, flash, first + i);
+    }
+    if (embed)
+        push(bwd, memk("embedding.bwd", MLSIM_PHASE_BWD, -1, 2.0 * th * x.e));
 
-    /* Korthikanti et al. 2022, Eq. 1 (no tensor parallelism): s b h (34 + 5 a s / h) bytes per
-     * layer; selective recomputation, or flash attention, keeps 34 s b h; full keeps the layer
-     * input, 2 s b h. Plus the fp32 logits of the loss. */
-    double sbh = x.s * x.b * x.h;
-    double per_layer_act = sp->recompute == MLSIM_RECOMPUTE_FULL ? 2.0 * sbh
-                           : (sp->recompute == MLSIM_RECOMPUTE_SELECTIVE || flash)
-                               ? 34.0 * sbh
-                               : sbh * (34.0 + 5.0 * x.a * x.s / x.h);
-    w->act_bytes_per_micro = per_layer_act * sp->layers + 4.0 * x.t * x.v;
-    w->input_bytes_per_micro = x.t * 4.0; /* int32 token ids */
+    /* Korthikanti et al. 2022, Eqs. 1-2 and Table 2, per layer and rank: without recomputation
+     * s b h (10 + 24/t + 5 a s / (h t)), with sequence parallelism s b h (34 + 5 a s / h) / t;
+     * selective recomputation (or flash attention) drops the 5 a s / h term; full recomputation
+     * keeps the layer input, 2 s b h (/ t with sequence parallelism). Plus the fp32 logits. */
+    double sbh = x.s * x.b * x.h, t = x.tp, as_h = 5.0 * sp->heads * x.s / x.h;
+    int no_scores = sp->recompute == MLSIM_RECOMPUTE_SELECTIVE || flash;
+    double per_layer_act;
+    if (sp->recompute == MLSIM_RECOMPUTE_FULL)
+        per_layer_act = x.sp ? 2.0 * sbh / t : 2.0 * sbh;
+    else if (x.sp)
+        per_layer_act = sbh * (34.0 + (no_scores ? 0.0 : as_h)) / t;
+    else
+        per_layer_act = sbh * (10.0 + 24.0 / t + (no_scores ? 0.0 : as_h / t));
+    w->act_bytes_per_micro = per_layer_act * count + (head ? 4.0 * x.t * x.v : 0.0);
+    w->input_bytes_per_micro = embed ? x.t * 4.0 : 0.0; /* int32 token ids */
     double model =
         sum_flops(fwd->k, fwd->n, MLSIM_PHASE_FWD) + sum_flops(bwd->k, bwd->n, MLSIM_PHASE_BWD);
-    w->model_flops_per_micro = flash ? model - sp->layers * flash_recompute_flops(&x) : model;
+    w->model_flops_per_micro = flash ? model - count * flash_recompute_flops(&x) : model;
     return MLSIM_OK;
 }
 

@@ -41,6 +41,9 @@ struct mlsim_result {
     double mem_act_bytes;      /* activations kept for the backward pass */
     double busy_fraction;      /* compute stream busy / step */
     uint64_t events;           /* simulation events per step */
+    int cluster;               /* simulated with tensor, pipeline or multi-node parallelism */
+    double tp_comm_s;          /* tensor-parallel collectives inside the compute, per step */
+    double dp_comm_s;          /* data-parallel communication per step, overlapped or not */
 };
 
 /* Estimate RUN (resolved: its device is set) into *OUT. Returns MLSIM_ERR_INPUT if the run cannot

@@ -24,6 +24,7 @@ extern const char *const mlsim_recompute_names[];
 extern const char *const mlsim_attention_names[];
 extern const char *const mlsim_optimizer_names[];
 extern const char *const mlsim_bool_names[];
+extern const char *const mlsim_counting_names[];
 
 /* PyTorch DistributedDataParallel's default bucket_cap_mb (25 MiB). */
 #define MLSIM_DEFAULT_BUCKET_BYTES (25.0 * 1048576.0)
@@ -50,6 +51,11 @@ struct mlsim_training {
     double bucket_bytes; /* gradient all-reduce bucket */
     int overlap_comm;    /* 1: all-reduce during the backward pass */
     double memory_reserve_bytes;
+    int tp, pp;            /* tensor- and pipeline-parallel sizes (data parallel is what remains) */
+    int interleave;        /* model chunks per pipeline rank, for the interleaved schedule */
+    int schedule;          /* enum mlsim_schedule */
+    int sharding;          /* enum mlsim_sharding */
+    int sequence_parallel; /* 0/1 */
 };
 
 /* Prices and the grid. All SI: USD/s, USD/J, kg CO2 per J, W. */
@@ -73,7 +79,14 @@ struct mlsim_run {
     double mfu;    /* assumed model FLOPs utilization (analytic mode; a reference in simulate) */
     char link[32]; /* the device link collectives use ("" = the device's first fast link) */
     int node_size; /* devices per node */
+    double nic_bw_Bps; /* network bandwidth per node, each way (all its NICs) */
+    double nic_latency_s;
     struct mlsim_training training;
+    /* a published measurement of this run, to print the prediction against */
+    double ref_flops_per_device; /* measured FLOP/s per device */
+    int ref_counting;            /* 0: counted as model FLOPs (MFU), 1: as hardware FLOPs (HFU) */
+    double ref_step_s;           /* measured iteration time */
+    char ref_source[256];
     struct mlsim_economics econ;
     struct mlsim_provenance prov;
     struct mlsim_loc loc;              /* the run's mapping */

@@ -14,7 +14,7 @@
 #include "mlsim/units.h"
 #include "mlsim/ydoc.h"
 
-#define MLSIM_SCHEMA_MAX_FIELDS 64
+#define MLSIM_SCHEMA_MAX_FIELDS 96
 
 enum mlsim_field_kind {
     MLSIM_FIELD_SECTION,  /* a mapping whose keys are further fields */

@@ -45,6 +45,12 @@ void mlsim_sim_free(struct mlsim_sim *sim);
 /* Add a resource named NAME (borrowed). Returns its id (0, 1, ...) or -1 if malloc fails. */
 int mlsim_sim_resource(struct mlsim_sim *sim, const char *name);
 
+/* The same, for a resource of device GROUP (a pipeline rank, say), for traces. */
+int mlsim_sim_resource_group(struct mlsim_sim *sim, const char *name, int group);
+
+/* The group of resource R (-1 if none was given). */
+int mlsim_sim_resource_group_of(const struct mlsim_sim *sim, int resource);
+
 /* Add task T (its start and end are ignored). Returns its id (0, 1, ...) or -1 if malloc fails
  * or T's resource does not exist. */
 int64_t mlsim_sim_task(struct mlsim_sim *sim, const struct mlsim_sim_task *t);

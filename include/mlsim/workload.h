@@ -17,6 +17,7 @@ enum mlsim_kernel_kind {
     MLSIM_KERNEL_ATTENTION, /* fused (flash) attention */
     MLSIM_KERNEL_MEMORY,    /* elementwise, norms, softmax: memory-bound */
     MLSIM_KERNEL_OPTIMIZER, /* the parameter update, memory-bound */
+    MLSIM_KERNEL_COMM, /* a tensor-parallel collective: COLL_OP over the TP group, BYTES per rank */
 };
 
 enum mlsim_phase { MLSIM_PHASE_FWD, MLSIM_PHASE_BWD, MLSIM_PHASE_RECOMPUTE, MLSIM_PHASE_OPT };
@@ -34,6 +35,7 @@ struct mlsim_kernel {
     double batch;     /* GEMMs in a batched GEMM (1 otherwise) */
     double flops;
     double bytes;
+    int coll_op; /* MLSIM_KERNEL_COMM: enum mlsim_collective_op */
 };
 
 /* The shape of a model and how it is trained, for one device's share of a step. */
@@ -51,6 +53,14 @@ struct mlsim_workload_spec {
     int attention;     /* enum mlsim_attention */
     int optimizer;     /* enum mlsim_optimizer */
     double elem_bytes; /* bytes per activation/weight element: 2 for 16-bit, 4 for fp32 */
+    /* parallelism (transformer): this rank's share */
+    int tp;                /* tensor-parallel ranks (Megatron: heads, FFN and vocabulary split) */
+    int sequence_parallel; /* norms and dropout split along the sequence (Korthikanti et al. 2022)
+                            */
+    int first_layer;       /* this pipeline stage's layers: [first_layer, first_layer + n_layers) */
+    int n_layers;          /* 0: all */
+    int with_embedding;    /* the stage holds the embedding (first stage) */
+    int with_head;         /* the stage holds the final norm, logits and loss (last stage) */
 };
 
 /* One micro-batch's kernels plus the optimizer step. */

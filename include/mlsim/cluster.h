@@ -1,0 +1,62 @@
+/*
+ * A training step at cluster scale: tensor (TP), pipeline (PP) and data (DP) parallelism, with
+ * optional ZeRO sharding. One device per pipeline rank is simulated: the TP ranks of a stage and
+ * the DP replicas do identical work, so they are folded into the one simulated device and their
+ * collectives are costed on the links they would use. Each pipeline rank has a compute stream
+ * (each forward or backward of a model chunk for one micro-batch is one task, its duration the sum
+ * of its kernels, tensor-parallel collectives included), a stream for activations sent to the next
+ * rank and one for gradients sent to the previous rank, and a data-parallel stream.
+ */
+#ifndef MLSIM_CLUSTER_H
+#define MLSIM_CLUSTER_H
+
+#include <stdint.h>
+
+#include "mlsim/collective.h"
+#include "mlsim/kernel.h"
+#include "mlsim/sim.h"
+#include "mlsim/workload.h"
+
+enum mlsim_sharding { MLSIM_SHARD_NONE, MLSIM_SHARD_ZERO1, MLSIM_SHARD_ZERO2, MLSIM_SHARD_ZERO3 };
+
+/* NULL-terminated names: "none", "zero1", "zero2", "zero3". */
+extern const char *const mlsim_sharding_names[];
+
+struct mlsim_cluster_config {
+    struct mlsim_workload_spec spec; /* the whole model; tp and sequence_parallel set */
+    const struct mlsim_kernel_model *km;
+    int tp, pp, dp;
+    int interleave;   /* model chunks per pipeline rank (interleaved schedule) */
+    int microbatches; /* per pipeline per step */
+    int schedule;     /* enum mlsim_schedule */
+    int sharding;     /* enum mlsim_sharding */
+    int overlap_comm; /* data-parallel reduction of a chunk's gradients as soon as they are ready */
+    double grad_elem_bytes;
+    struct mlsim_link_cost tp_link, pp_link, dp_link;
+    const struct mlsim_collective_algo *algo;
+};
+
+struct mlsim_cluster_result {
+    double step_s;
+    double compute_s;   /* busiest rank's compute stream */
+    double dp_comm_s;   /* a rank's data-parallel communication per step */
+    double tp_comm_s;   /* tensor-parallel collectives inside a rank's compute per step */
+    double bubble_s;    /* step - compute of the busiest rank */
+    double model_flops; /* per step, all devices */
+    double hw_flops;    /* per step, all devices, recomputation included */
+    double params;      /* the whole model */
+    double mem_bytes;   /* the fullest device: states + activations */
+    double mem_states_bytes;
+    double mem_act_bytes;
+    int in_flight; /* micro-batch chunks whose activations rank 0 holds at once */
+    uint64_t events;
+    size_t tasks;
+};
+
+/* Simulate one step of C into *R (KEEP as in mlsim_step_simulate). MLSIM_ERR_INPUT for a layout
+ * that cannot be built (layers not divisible among the chunks, interleaving without M a multiple
+ * of P). */
+enum mlsim_status mlsim_cluster_simulate(const struct mlsim_cluster_config *c,
+                                         struct mlsim_cluster_result *r, struct mlsim_sim **keep);
+
+#endif
