@@ -288,8 +288,11 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
         w->layer_params[0] += embedding; /* tied with the head's logits */
     w->params = per_layer * count + (embed ? embedding : 0.0);
 
-    if (embed)
+    if (embed) {
+        /* a vocabulary-parallel embedding sums its ranks' partial lookups (Megatron-LM) */
         push(fwd, memk("embedding", MLSIM_PHASE_FWD, -1, 3.0 * th * x.e));
+        tp_leave(fwd, &x, MLSIM_PHASE_FWD, -1);
+    }
     for (int i = 0; i < count; i++)
         layer_fwd(fwd, &x, flash, MLSIM_PHASE_FWD, first + i);
     if (head) {

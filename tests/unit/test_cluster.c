@@ -1,0 +1,133 @@
+/* The cluster step: tensor-parallel collectives, pipeline bubbles, ZeRO memory against the ZeRO
+ * paper's formulas, layouts that cannot be built. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mlsim/cluster.h"
+#include "mlsim/pipeline.h"
+
+#include "check.h"
+
+static struct mlsim_kernel_model km = {.peak_flops = 312e12,
+                                       .vector_flops = 19.5e12,
+                                       .mem_bw_Bps = 2.0e12,
+                                       .gemm_eff = 0.8,
+                                       .mem_eff = 0.88,
+                                       .overhead_s = 5e-6};
+
+static struct mlsim_cluster_config config(int tp, int pp, int dp, int m)
+{
+    struct mlsim_cluster_config c;
+    memset(&c, 0, sizeof c);
+    c.spec.layers = 16;
+    c.spec.hidden = 4096;
+    c.spec.heads = 32;
+    c.spec.seq_len = 2048;
+    c.spec.vocab = 64; /* a tiny head, so stages are near uniform */
+    c.spec.micro_batch = 1;
+    c.spec.recompute = MLSIM_RECOMPUTE_NONE;
+    c.spec.optimizer = MLSIM_OPTIMIZER_ADAM;
+    c.spec.elem_bytes = 2;
+    c.spec.tp = tp;
+    c.km = &km;
+    c.tp = tp;
+    c.pp = pp;
+    c.dp = dp;
+    c.interleave = 1;
+    c.microbatches = m;
+    c.schedule = MLSIM_SCHEDULE_1F1B;
+    c.grad_elem_bytes = 2;
+    c.tp_link = (struct mlsim_link_cost){300e9, 3.4e-6, 8.4e-6};
+    c.pp_link = (struct mlsim_link_cost){25e9, 3.4e-6, 8.4e-6};
+    c.dp_link = c.pp_link;
+    c.algo = mlsim_collective_find("ring");
+    return c;
+}
+
+static void test_tensor_parallel_collectives(void **state)
+{
+    (void)state;
+    struct mlsim_cluster_result r1, r8;
+    struct mlsim_cluster_config c = config(1, 1, 1, 2);
+    assert_int_equal(mlsim_cluster_simulate(&c, &r1, NULL), MLSIM_OK);
+    assert_near(r1.tp_comm_s, 0.0, 0);
+    c = config(8, 1, 1, 2);
+    assert_int_equal(mlsim_cluster_simulate(&c, &r8, NULL), MLSIM_OK);
+    /* Per micro-batch: 4 all-reduces per layer (2 forward, 2 backward) x 16 layers, plus the
+     * vocabulary-parallel embedding's (forward) and the logits' input gradient (backward): 66 of
+     * the b s h activations, each a ring over 8 ranks of 2048 x 4096 x 2 bytes = 16.8 MB:
+     * 8.4 us + 14 x 3.4 us + 14 x 2.097 MB / 300 GB/s = 153.9 us; two micro-batches. */
+    double one = 8.4e-6 + 14 * 3.4e-6 + 14 * (2048.0 * 4096 * 2 / 8) / 300e9;
+    assert_rel(r8.tp_comm_s, 66 * 2 * one, 1e-9);
+    /* the model is the same: equal FLOPs in all */
+    assert_rel(r8.model_flops, r1.model_flops, 1e-12);
+    assert_true(r8.step_s < r1.step_s);
+}
+
+static void test_pipeline_bubble(void **state)
+{
+    (void)state;
+    struct mlsim_cluster_result one, pipe, inter;
+    struct mlsim_cluster_config c = config(1, 1, 1, 16);
+    assert_int_equal(mlsim_cluster_simulate(&c, &one, NULL), MLSIM_OK);
+    c = config(1, 4, 1, 16);
+    assert_int_equal(mlsim_cluster_simulate(&c, &pipe, NULL), MLSIM_OK);
+    /* four stages of a quarter of the work each: (m + p - 1) / m of a quarter of the one-stage
+     * step, up to the head and embedding on the end stages and the transfers (within 3%) */
+    assert_rel(pipe.step_s, one.step_s / 4 * (16 + 3) / 16.0, 0.03);
+    assert_true(pipe.bubble_s > 0);
+    c.schedule = MLSIM_SCHEDULE_INTERLEAVED;
+    c.interleave = 2;
+    assert_int_equal(mlsim_cluster_simulate(&c, &inter, NULL), MLSIM_OK);
+    assert_true(inter.step_s < pipe.step_s);
+    assert_rel(inter.step_s, one.step_s / 4 * (16 + 1.5) / 16.0, 0.03);
+}
+
+static void test_zero_memory(void **state)
+{
+    (void)state;
+    /* Rajbhandari et al. 2020, Fig. 1, per parameter with N_d data-parallel ranks:
+     * baseline 16; P_os 4 + 12 / N_d; P_os+g 2 + 14 / N_d; P_os+g+p 16 / N_d. */
+    struct mlsim_cluster_result r;
+    double want[] = {16.0, 4.0 + 12.0 / 8, 2.0 + 14.0 / 8, 16.0 / 8};
+    double params = 0;
+    for (int z = MLSIM_SHARD_NONE; z <= MLSIM_SHARD_ZERO3; z++) {
+        struct mlsim_cluster_config c = config(1, 1, 8, 2);
+        c.sharding = z;
+        assert_int_equal(mlsim_cluster_simulate(&c, &r, NULL), MLSIM_OK);
+        if (z == MLSIM_SHARD_NONE)
+            params = r.mem_states_bytes / 16.0;
+        assert_rel(r.mem_states_bytes, params * want[z], 1e-12);
+        assert_true(r.dp_comm_s > 0);
+    }
+}
+
+static void test_layouts_that_cannot_be_built(void **state)
+{
+    (void)state;
+    struct mlsim_cluster_result r;
+    struct mlsim_cluster_config c = config(1, 3, 1, 3); /* 16 layers do not split into 3 */
+    assert_int_equal(mlsim_cluster_simulate(&c, &r, NULL), MLSIM_ERR_INPUT);
+    c = config(1, 4, 1, 6);
+    c.schedule = MLSIM_SCHEDULE_INTERLEAVED; /* 6 micro-batches, not a multiple of 4 */
+    c.interleave = 2;
+    assert_int_equal(mlsim_cluster_simulate(&c, &r, NULL), MLSIM_ERR_INPUT);
+    c = config(3, 1, 1, 2); /* 3 does not divide 32 heads */
+    assert_int_equal(mlsim_cluster_simulate(&c, &r, NULL), MLSIM_ERR_INPUT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tensor_parallel_collectives),
+        cmocka_unit_test(test_pipeline_bubble),
+        cmocka_unit_test(test_zero_memory),
+        cmocka_unit_test(test_layouts_that_cannot_be_built),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
