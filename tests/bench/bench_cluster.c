@@ -1,0 +1,72 @@
+/*
+ * Cluster-scale benchmark: one training step of GPT-3 175B (tensor 8 x pipeline 16) on 1,024
+ * and on 16,384 A100s, timed on one core, with 1F1B and interleaved schedules. Prints figures;
+ * asserts nothing (a benchmark, not a test).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "mlsim/cluster.h"
+#include "mlsim/pipeline.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int one(int devices, int global_batch, int schedule, int interleave)
+{
+    static const struct mlsim_kernel_model km = {.peak_flops = 312e12,
+                                                 .vector_flops = 19.5e12,
+                                                 .mem_bw_Bps = 2.039e12,
+                                                 .gemm_eff = 0.781,
+                                                 .mem_eff = 0.88,
+                                                 .overhead_s = 5e-6};
+    struct mlsim_cluster_config c;
+    struct mlsim_cluster_result r;
+    memset(&c, 0, sizeof c);
+    c.spec.layers = 96;
+    c.spec.hidden = 12288;
+    c.spec.heads = 96;
+    c.spec.seq_len = 2048;
+    c.spec.vocab = 51200;
+    c.spec.micro_batch = 1;
+    c.spec.recompute = MLSIM_RECOMPUTE_FULL;
+    c.spec.optimizer = MLSIM_OPTIMIZER_ADAM;
+    c.spec.elem_bytes = 2;
+    c.spec.tp = 8;
+    c.km = &km;
+    c.tp = 8;
+    c.pp = 16;
+    c.dp = devices / (c.tp * c.pp);
+    c.microbatches = global_batch / c.dp;
+    c.schedule = schedule;
+    c.interleave = interleave;
+    c.grad_elem_bytes = 2;
+    c.tp_link = (struct mlsim_link_cost){300e9, 3.4e-6, 8.4e-6};
+    c.pp_link = (struct mlsim_link_cost){25e9, 3.4e-6, 8.4e-6};
+    c.dp_link = c.pp_link;
+    c.algo = mlsim_collective_find("ring");
+    double t0 = now_s();
+    enum mlsim_status st = mlsim_cluster_simulate(&c, &r, NULL);
+    double dt = now_s() - t0;
+    printf(
+        "GPT-3 175B, %5d A100s (tp 8, pp 16, dp %4d, %4d micro-batches, %s): %8.3f ms to simulate, "
+        "%7llu events, simulated step %.2f s%s\n",
+        devices, c.dp, c.microbatches, mlsim_schedule_names[schedule], 1e3 * dt,
+        (unsigned long long)r.events, r.step_s, st == MLSIM_OK ? "" : " FAILED");
+    return st != MLSIM_OK;
+}
+
+int main(void)
+{
+    int bad = one(1024, 1536, MLSIM_SCHEDULE_1F1B, 1);
+    bad |= one(1024, 1536, MLSIM_SCHEDULE_INTERLEAVED, 2);
+    bad |= one(16384, 16384, MLSIM_SCHEDULE_1F1B, 1);
+    bad |= one(16384, 16384, MLSIM_SCHEDULE_INTERLEAVED, 3);
+    return bad;
+}
