@@ -17,6 +17,8 @@ enum mlsim_collective_op {
     MLSIM_COLL_ALL_REDUCE,
     MLSIM_COLL_REDUCE_SCATTER,
     MLSIM_COLL_ALL_GATHER,
+    MLSIM_COLL_ALL_TO_ALL,
+    MLSIM_COLL_SEND_RECV,
 };
 
 /* A link as collectives see it. */
@@ -32,7 +34,16 @@ struct mlsim_collective_algo {
     double (*time)(int op, int ranks, double bytes, const struct mlsim_link_cost *link);
 };
 
-/* The algorithm named NAME ("ring"), or NULL. */
+/* The algorithm named NAME ("ring", "tree"), or NULL. */
 const struct mlsim_collective_algo *mlsim_collective_find(const char *name);
+
+/* A hierarchical collective over NODES nodes of PER_NODE ranks: inside each node a ring
+ * reduce-scatter on INTRA, across nodes the algorithm ALGO on INTER over 1/PER_NODE of the bytes
+ * (each rank of a node talks to its peers in the other nodes at once), then a ring all-gather
+ * inside the node. Falls back to a plain ring when one of the levels has one rank. */
+double mlsim_collective_hierarchical(const struct mlsim_collective_algo *algo, int op, int nodes,
+                                     int per_node, double bytes,
+                                     const struct mlsim_link_cost *intra,
+                                     const struct mlsim_link_cost *inter);
 
 #endif
