@@ -99,12 +99,22 @@ static double p2p_time(const struct mlsim_link_cost *l, double bytes)
     return l->base_s + l->step_s + bytes / l->bw_Bps;
 }
 
+/* A data-parallel collective of BYTES per rank: hierarchical when the group has several ranks in
+ * each of several nodes, else flat on its link. */
+static double dp_collective(const struct mlsim_cluster_config *c, int op, double bytes)
+{
+    int per = c->dp_per_node;
+    if (per > 1 && per < c->dp && c->dp % per == 0)
+        return mlsim_collective_hierarchical(c->algo, op, c->dp / per, per, bytes, &c->dp_intra, &c->dp_link);
+    return c->algo->time(op, c->dp, bytes, &c->dp_link);
+}
+
 /* Data-parallel collectives of a rank's gradients (GRAD_PARAMS of them) and, for ZeRO, the
  * parameters gathered back after the update. */
 static double dp_reduce_time(const struct mlsim_cluster_config *c, double grad_params)
 {
     int op = c->sharding == MLSIM_SHARD_NONE ? MLSIM_COLL_ALL_REDUCE : MLSIM_COLL_REDUCE_SCATTER;
-    return c->algo->time(op, c->dp, grad_params * c->grad_elem_bytes, &c->dp_link);
+    return dp_collective(c, op, grad_params * c->grad_elem_bytes);
 }
 
 /* Tasks of rank R, in its schedule's order, and its point-to-point sends. */

@@ -186,6 +186,10 @@ static void cluster_links(const struct mlsim_run *r, struct mlsim_cluster_config
     c->tp_link = fast;
     c->pp_link = group >= r->node_size && net.bw_Bps > 0 ? net : fast;
     c->dp_link = group > r->node_size && net.bw_Bps > 0 ? net : fast;
+    /* A node holds node_size / tp ranks of each data-parallel group: those reduce on the fast link
+     * and each reaches the other nodes through its own NIC (NCCL runs one ring per NIC). */
+    c->dp_intra = fast;
+    c->dp_per_node = group > r->node_size && c->tp < r->node_size ? r->node_size / c->tp : 1;
 }
 
 static enum mlsim_status simulate_cluster(const struct mlsim_run *run,

@@ -33,6 +33,10 @@ struct mlsim_cluster_config {
     int overlap_comm; /* data-parallel reduction of a chunk's gradients as soon as they are ready */
     double grad_elem_bytes;
     struct mlsim_link_cost tp_link, pp_link, dp_link;
+    /* A data-parallel group with DP_PER_NODE ranks in each node reduces hierarchically: a ring in
+     * the node on DP_INTRA around the collective across nodes on DP_LINK (0: flat on DP_LINK). */
+    int dp_per_node;
+    struct mlsim_link_cost dp_intra;
     const struct mlsim_collective_algo *algo;
 };
 

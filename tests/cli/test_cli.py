@@ -532,6 +532,51 @@ class TestInstall(MlsimTestCase):
             self.assertIn("$1,682,692", self.run_ok(scenario, cwd=prefix, binary=binary))
 
 
+
+class TestPublishedRuns(MlsimTestCase):
+    """The published-run scenarios run end to end and report predicted against measured."""
+
+    def test_megatron_table1(self):
+        rows = self.run_csv("validate/published/megatron2021_table1.yaml")
+        self.assertEqual(len(rows), 10)
+        # measured TFLOP/s per GPU, Narayanan et al. 2021 Table 1, typed in
+        measured = [137, 138, 142, 135, 138, 140, 148, 155, 163, 163]
+        self.assertEqual([float(r["ref_measured"]) for r in rows], measured)
+        for r in rows:
+            self.assertEqual(r["ref_metric"], "hw_tflops_per_device")
+            err = 100 * (float(r["ref_predicted"]) - float(r["ref_measured"])) / float(r["ref_measured"])
+            self.assertAlmostEqual(float(r["ref_error_pct"]), err, places=6)
+        out = self.run_ok("validate/published/megatron2021_table1.yaml")
+        self.assertRegex(out, r"Mean absolute percentage error [0-9.]+% over 10 runs")
+
+    def test_korthikanti_table5(self):
+        rows = self.run_csv("validate/published/korthikanti2022_table5.yaml")
+        self.assertEqual([float(r["ref_measured"]) for r in rows], [1.10, 13.75, 37.83, 71.49])
+        self.assertTrue(all(r["ref_metric"] == "step_time_s" for r in rows))
+
+    def test_gpt3_simulated_beside_assumption(self):
+        out = self.run_ok("scenarios/gpt3_a100_simulated.yaml")
+        self.assertRegex(out, r"MFU [0-9.]+% \(simulated\).*\(assumed: 50%\)")
+        r = self.run_csv("scenarios/gpt3_a100_simulated.yaml")[0]
+        self.assertEqual(int(r["count"]), 1024)
+        # 300B tokens / (1536 x 2048 tokens per step) steps of step_time_s
+        self.assertRel(r["time_s"], 300e9 / (1536 * 2048) * float(r["step_time_s"]), 1e-9, "time_s")
+
+    def test_bad_layouts(self):
+        base = ["scenarios/gpt3_a100_simulated.yaml"]
+        for sets, phrase in [
+            (["--set", "training.tp=7"], "tp x pp (7 x 16) must divide the 1024 devices"),
+            (["--set", "training.pp=5", "--set", "hardware.count=1040"], "must split evenly into pp x interleave"),
+            (["--set", "training.tp=16"], "tp 16 spans more than a node of 8 devices"),
+            (["--set", "training.global_batch=1540"], "must be a multiple of micro_batch x data-parallel size"),
+            (["--set", "training.schedule=interleaved", "--set", "training.interleave=2",
+              "--set", "training.global_batch=1544"], "needs the 193 micro-batches per pipeline to be a multiple of pp 16"),
+        ]:
+            rc, out, err = mlsim(*base, *sets)
+            self.assertEqual(rc, 1, sets)
+            self.assertEqual(out, b"")
+            self.assertIn(phrase, err)
+
 def main():
     runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
     result = unittest.main(argv=[sys.argv[0]], testRunner=runner, exit=False).result
