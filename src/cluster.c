@@ -105,7 +105,8 @@ static double dp_collective(const struct mlsim_cluster_config *c, int op, double
 {
     int per = c->dp_per_node;
     if (per > 1 && per < c->dp && c->dp % per == 0)
-        return mlsim_collective_hierarchical(c->algo, op, c->dp / per, per, bytes, &c->dp_intra, &c->dp_link);
+        return mlsim_collective_hierarchical(c->algo, op, c->dp / per, per, bytes, &c->dp_intra,
+                                             &c->dp_link);
     return c->algo->time(op, c->dp, bytes, &c->dp_link);
 }
 
@@ -123,8 +124,8 @@ static void build_rank(struct builder *b, int r)
     const struct mlsim_cluster_config *c = b->c;
     int n_vs = b->p * b->v, ops_n = 2 * b->m * b->v;
     const struct mlsim_pipe_op *ops = &b->ops[(size_t)r * (size_t)ops_n];
-    int compute = b->res[r * 4], sf = b->res[r * 4 + 1], sb = b->res[r * 4 + 2],
-        dp = b->res[r * 4 + 3];
+    int compute = b->res[(size_t)r * 4], sf = b->res[(size_t)r * 4 + 1],
+        sb = b->res[(size_t)r * 4 + 2], dp = b->res[(size_t)r * 4 + 3];
     for (int i = 0; i < ops_n && b->st == MLSIM_OK; i++) {
         int vs = ops[i].chunk * b->p + r, mb = ops[i].microbatch;
         const struct stage *s = &b->stages[vs];
@@ -161,7 +162,7 @@ static void build_rank(struct builder *b, int r)
 static void build_update(struct builder *b, int r, const struct mlsim_workload *opt_w)
 {
     const struct mlsim_cluster_config *c = b->c;
-    int compute = b->res[r * 4], dp = b->res[r * 4 + 3];
+    int compute = b->res[(size_t)r * 4], dp = b->res[(size_t)r * 4 + 3];
     int64_t reduces[64];
     int n_red = 0;
     double params = 0;
@@ -266,8 +267,8 @@ static void summarize(const struct builder *b, const struct stage *stages,
     r->events = mlsim_sim_events(b->sim);
     r->tasks = mlsim_sim_task_count(b->sim);
     for (int rank = 0; rank < b->p; rank++) {
-        double busy = mlsim_sim_resource_busy(b->sim, b->res[rank * 4]);
-        double dp = mlsim_sim_resource_busy(b->sim, b->res[rank * 4 + 3]);
+        double busy = mlsim_sim_resource_busy(b->sim, b->res[(size_t)rank * 4]);
+        double dp = mlsim_sim_resource_busy(b->sim, b->res[(size_t)rank * 4 + 3]);
         double params = 0, act = 0, tp = 0;
         for (int ch = 0; ch < b->v; ch++) {
             const struct stage *s = &stages[ch * b->p + rank];
@@ -347,8 +348,8 @@ enum mlsim_status mlsim_cluster_simulate(const struct mlsim_cluster_config *c,
         static const char *const names[] = {"compute", "send forward", "send backward",
                                             "data parallel"};
         for (int k = 0; k < 4 && st == MLSIM_OK; k++) {
-            b.res[rank * 4 + k] = mlsim_sim_resource_group(b.sim, names[k], rank);
-            if (b.res[rank * 4 + k] < 0)
+            b.res[(size_t)rank * 4 + (size_t)k] = mlsim_sim_resource_group(b.sim, names[k], rank);
+            if (b.res[(size_t)rank * 4 + (size_t)k] < 0)
                 st = MLSIM_ERR_NOMEM;
         }
     }

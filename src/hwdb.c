@@ -20,7 +20,7 @@ const char *const mlsim_precision_names[] = {
 #undef MLSIM_PRECISION_NAME
         NULL};
 
-const char *const mlsim_kind_names[] = {"cpu", "gpu", "tpu", "asic", NULL};
+const char *const mlsim_kind_names[] = {"cpu", "gpu", "tpu", "asic", "system", NULL};
 
 static const char *const link_type_names[] = {"nvlink",   "pcie",  "ici", "infiniband",
                                               "ethernet", "other", NULL};
@@ -214,6 +214,14 @@ static enum mlsim_status load_sources(const struct mlsim_ynode *seq, void *obj,
             INFINITY, 0, NULL, NULL                                                                \
     }
 
+/* A 2:4-sparse or "AI" headline figure: shown, never used as a dense peak. */
+#define DSPARSE(prec, idx)                                                                         \
+    {                                                                                              \
+        "peak_sparse." prec, MLSIM_FIELD_QUANTITY, MLSIM_DIM_FLOPS,                                \
+            offsetof(struct mlsim_device, peak_sparse_flops) + (idx) * sizeof(double),             \
+            sizeof(double), 0, INFINITY, 0, NULL, NULL                                             \
+    }
+
 static const struct mlsim_field device_fields[] = {
     DF("id", MLSIM_FIELD_STRING, MLSIM_DIM_NUMBER, id, 0, 0, 0, NULL, NULL),
     DF("name", MLSIM_FIELD_STRING, MLSIM_DIM_NUMBER, name, 0, 0, 0, NULL, NULL),
@@ -229,6 +237,15 @@ static const struct mlsim_field device_fields[] = {
     DPEAK("bf16", MLSIM_PRECISION_BF16),
     DPEAK("fp8", MLSIM_PRECISION_FP8),
     DPEAK("int8", MLSIM_PRECISION_INT8),
+    DSEC("peak_sparse"),
+    DSPARSE("fp64", MLSIM_PRECISION_FP64),
+    DSPARSE("fp32", MLSIM_PRECISION_FP32),
+    DSPARSE("tf32", MLSIM_PRECISION_TF32),
+    DSPARSE("fp16", MLSIM_PRECISION_FP16),
+    DSPARSE("bf16", MLSIM_PRECISION_BF16),
+    DSPARSE("fp8", MLSIM_PRECISION_FP8),
+    DSPARSE("int8", MLSIM_PRECISION_INT8),
+    DQ("rmax", MLSIM_DIM_FLOPS, rmax_flops),
     DSEC("hashrate"),
     DQ("hashrate.sha256", MLSIM_DIM_HASHRATE, hashrate_sha256),
     DSEC("memory"),
@@ -251,6 +268,11 @@ static const struct mlsim_field device_fields[] = {
     DF("calibration.memory_efficiency", MLSIM_FIELD_QUANTITY, MLSIM_DIM_RATIO,
        calibration.memory_efficiency, 0, 1, 0, NULL, NULL),
     DQ("calibration.launch_overhead", MLSIM_DIM_TIME, calibration.launch_s),
+    DQ("calibration.gemm_half_m", MLSIM_DIM_NUMBER, calibration.gemm_half_m),
+    DQ("calibration.gemm_half_n", MLSIM_DIM_NUMBER, calibration.gemm_half_n),
+    DQ("calibration.gemm_half_k", MLSIM_DIM_NUMBER, calibration.gemm_half_k),
+    DF("calibration.threads", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, calibration.threads, 0, 1e6, 0,
+       NULL, NULL),
     DF("sources", MLSIM_FIELD_LIST, MLSIM_DIM_NUMBER, sources, 0, 0, 0, NULL, load_sources),
 };
 
@@ -330,10 +352,10 @@ static int check_device(const struct mlsim_device *dev, const char *path, struct
     int ok = require(&mlsim_device_schema, dev, required, where, d);
     int any_peak = 0;
     for (int p = 0; p < MLSIM_PRECISION_N; p++)
-        any_peak |= dev->peak_flops[p] > 0;
+        any_peak |= dev->peak_flops[p] > 0 || dev->peak_sparse_flops[p] > 0;
     if (!any_peak && dev->hashrate_sha256 <= 0) {
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, where,
-                           "device has no 'peak' throughput (nor a 'hashrate')");
+                           "device has no 'peak' throughput (nor a 'peak_sparse' or a 'hashrate')");
         ok = 0;
     }
     const struct mlsim_loc *rent = mlsim_schema_given(&mlsim_device_schema, dev, "price.rental");

@@ -37,10 +37,12 @@ enum mlsim_device_kind {
     MLSIM_KIND_GPU,
     MLSIM_KIND_TPU,
     MLSIM_KIND_ASIC,
+    MLSIM_KIND_SYSTEM, /* a whole machine (a Top500 entry): its peak is the machine's Rpeak */
     MLSIM_KIND_N
 };
 
-/* NULL-terminated names of the kinds ("cpu", "gpu", "tpu", "asic"); also the hwdb folder names. */
+/* NULL-terminated names of the kinds ("cpu", "gpu", "tpu", "asic", "system"); also the hwdb
+ * folder names. */
 extern const char *const mlsim_kind_names[];
 
 enum mlsim_link_type {
@@ -78,6 +80,10 @@ struct mlsim_calibration {
     double gemm_efficiency;   /* sustained / peak for large GEMMs */
     double memory_efficiency; /* sustained / peak memory bandwidth */
     double launch_s;          /* per-kernel launch overhead */
+    /* GEMM shape dependence (see kernel.h): the M, N and K at which each alone halves the GEMM
+     * efficiency; 0 = none. */
+    double gemm_half_m, gemm_half_n, gemm_half_k;
+    int threads; /* CPU threads the calibration was measured with (0 = not said) */
 };
 
 struct mlsim_device {
@@ -101,6 +107,10 @@ struct mlsim_device {
     int cores;
     double clock_hz;
     struct mlsim_calibration calibration;
+    /* 2:4-sparse or "AI" headline FLOP/s, for devices that publish only such a figure (Cerebras
+     * WSE-3's "125 PFLOPS"): shown, never used as a dense peak; 0 = not given. */
+    double peak_sparse_flops[MLSIM_PRECISION_N];
+    double rmax_flops; /* systems: measured LINPACK Rmax in FLOP/s (peak.fp64 is Rpeak); 0 = none */
     struct mlsim_source sources[MLSIM_HWDB_MAX_SOURCES];
     int n_sources;
     char path[512]; /* the file it was loaded from */
@@ -118,8 +128,8 @@ enum mlsim_status mlsim_device_load(const char *path, struct mlsim_device *dev,
 
 struct mlsim_hwdb;
 
-/* Open the database rooted at DIR (which holds cpu/, gpu/, tpu/, asic/). Nothing is read until a
- * device is asked for. Returns NULL if malloc fails. */
+/* Open the database rooted at DIR (which holds cpu/, gpu/, tpu/, asic/, system/). Nothing is read
+ * until a device is asked for. Returns NULL if malloc fails. */
 struct mlsim_hwdb *mlsim_hwdb_alloc(const char *dir);
 
 /* Free DB and every device it loaded. NULL is a no-op. */

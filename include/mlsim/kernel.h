@@ -1,8 +1,12 @@
 /*
  * What a kernel costs on a device: a roofline with efficiencies. A kernel takes a fixed time
  * (launch and ramp) plus the longer of its compute time, FLOPs / (peak x GEMM efficiency), and
- * its memory time, bytes / (bandwidth x memory efficiency). The efficiencies come from the
- * device's `calibration:` block in hwdb, or else from the defaults below, each with its source.
+ * its memory time, bytes / (bandwidth x memory efficiency). A GEMM's efficiency falls for small
+ * shapes: it is the large-GEMM efficiency times s(M) s(N) s(K), s(x) = x / (x + h), where h is the
+ * dimension at which that dimension alone halves it (tiles and vector lanes left idle). The
+ * efficiencies come from the device's `calibration:` block in hwdb (fitted to measurements by
+ * `mlsim calibrate`), or else from the defaults below, each with its source; without fitted half
+ * sizes a GEMM's efficiency does not depend on its shape.
  */
 #ifndef MLSIM_KERNEL_H
 #define MLSIM_KERNEL_H
@@ -29,11 +33,17 @@ struct mlsim_kernel_model {
     double mem_eff;
     double overhead_s;
     int calibrated_gemm, calibrated_mem, calibrated_overhead; /* from hwdb, not defaults */
+    double gemm_half_m, gemm_half_n, gemm_half_k;             /* 0: no shape dependence */
 };
 
 /* Fill *M for DEV at PRECISION (enum mlsim_precision). */
 void mlsim_kernel_model_init(const struct mlsim_device *dev, int precision,
                              struct mlsim_kernel_model *m);
+
+/* GEMM efficiency of an M x N x K GEMM under MODEL (large-GEMM efficiency times the shape factor).
+ */
+double mlsim_kernel_gemm_efficiency(const struct mlsim_kernel_model *model, double m, double n,
+                                    double k);
 
 /* Seconds kernel K takes under M. */
 double mlsim_kernel_time(const struct mlsim_kernel_model *m, const struct mlsim_kernel *k);

@@ -14,4 +14,10 @@ enum { MLSIM_EXIT_OK = 0, MLSIM_EXIT_INPUT = 1, MLSIM_EXIT_USAGE = 2 };
  * ../share/mlsim/hwdb beside the binary, else the source tree's hwdb/. BUF holds the result. */
 const char *mlsim_cli_locate_hwdb(const char *given, char *buf, size_t len);
 
+/* `mlsim hw list|show|compare ...` (hw.c): ARGV[0] is "hw". Returns an exit status. */
+int mlsim_cli_hw(int argc, char **argv);
+
+/* `mlsim calibrate FILE.csv --device ID ...` (calibrate.c): ARGV[0] is "calibrate". */
+int mlsim_cli_calibrate(int argc, char **argv);
+
 #endif

@@ -33,6 +33,8 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
+    {"calibrate", mlsim_cli_calibrate},
+    {"hw", mlsim_cli_hw},
     {NULL, NULL},
 };
 

@@ -32,7 +32,15 @@ static void test_ring_allreduce_formula(void **state)
 }
 
 /* A tiny MLP on an ideal device: 1 TFLOP/s, no memory time, no overhead. */
-static struct mlsim_kernel_model ideal = {1e12, 1e12, 1e30, 1.0, 1.0, 0.0, 1, 1, 1};
+static struct mlsim_kernel_model ideal = {.peak_flops = 1e12,
+                                          .vector_flops = 1e12,
+                                          .mem_bw_Bps = 1e30,
+                                          .gemm_eff = 1.0,
+                                          .mem_eff = 1.0,
+                                          .overhead_s = 0.0,
+                                          .calibrated_gemm = 1,
+                                          .calibrated_mem = 1,
+                                          .calibrated_overhead = 1};
 
 static void mlp_widths(struct mlsim_workload *w, int batch, const int *widths, int n)
 {
@@ -94,7 +102,15 @@ static void test_closed_form_agrees_without_overlap(void **state)
     (void)state;
     struct mlsim_workload w;
     mlp(&w, 128);
-    struct mlsim_kernel_model real = {19.5e12, 19.5e12, 1555e9, 0.8, 0.88, 5e-6, 1, 1, 1};
+    struct mlsim_kernel_model real = {.peak_flops = 19.5e12,
+                                      .vector_flops = 19.5e12,
+                                      .mem_bw_Bps = 1555e9,
+                                      .gemm_eff = 0.8,
+                                      .mem_eff = 0.88,
+                                      .overhead_s = 5e-6,
+                                      .calibrated_gemm = 1,
+                                      .calibrated_mem = 1,
+                                      .calibrated_overhead = 1};
     struct mlsim_step_result r;
     /* one device: nothing to overlap */
     struct mlsim_step_config c = config(&w, &real, 1, 4, 1);

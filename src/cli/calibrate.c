@@ -1,0 +1,225 @@
+/*
+ * `mlsim calibrate FILE.csv --device ID`: fit the kernel-cost model to a benchmark's measured
+ * kernel times (validate/bench_cpu, validate/bench_cuda) against the device's peak FLOP/s and
+ * bandwidth from hwdb; print the fitted parameters with their standard errors, every point's
+ * error, and the `calibration:` block (and its `sources:` entry) for the device's file.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlsim/calibrate.h"
+#include "mlsim/diag.h"
+#include "mlsim/hwdb.h"
+#include "mlsim/version.h"
+
+#include "cli.h"
+
+static const char usage_text[] =
+    "usage: mlsim calibrate FILE.csv --device ID [--precision P] [--threads N] [--hwdb DIR]\n"
+    "                       [-o BLOCK.yaml] [--quiet]\n"
+    "  Fit gemm_efficiency, gemm_half_m/n/k, memory_efficiency and launch_overhead to the\n"
+    "  measured kernel times in FILE.csv against device ID's peak (at precision P, default fp32)\n"
+    "  and memory bandwidth, using the rows measured with N threads (default: the most).\n"
+    "  -o writes the calibration block and its source entry to BLOCK.yaml.\n";
+
+struct cal_opts {
+    const char *csv, *device, *prec, *hwdb, *out;
+    int threads, quiet;
+};
+
+static int parse_int(const char *s, int *v)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(s, &end, 10);
+    if (errno || end == s || *end || x < 1 || x > 1000000)
+        return 0;
+    *v = (int)x;
+    return 1;
+}
+
+static int parse(int argc, char **argv, struct cal_opts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int takes = strcmp(a, "--device") == 0 || strcmp(a, "--precision") == 0 ||
+                    strcmp(a, "--threads") == 0 || strcmp(a, "--hwdb") == 0 || strcmp(a, "-o") == 0;
+        if (strcmp(a, "--quiet") == 0) {
+            o->quiet = 1;
+        } else if (takes && !v) {
+            return 0;
+        } else if (strcmp(a, "--device") == 0) {
+            o->device = v;
+        } else if (strcmp(a, "--precision") == 0) {
+            o->prec = v;
+        } else if (strcmp(a, "--threads") == 0) {
+            if (!parse_int(v, &o->threads))
+                return 0;
+        } else if (strcmp(a, "--hwdb") == 0) {
+            o->hwdb = v;
+        } else if (strcmp(a, "-o") == 0) {
+            o->out = v;
+        } else if (a[0] == '-' || o->csv) {
+            return 0;
+        } else {
+            o->csv = a;
+            continue;
+        }
+        i += takes;
+    }
+    return o->csv && o->device;
+}
+
+static int most_threads(const struct mlsim_calib_data *data, const char *prec)
+{
+    int t = 0;
+    for (size_t i = 0; i < data->n; i++) {
+        const struct mlsim_calib_point *p = &data->points[i];
+        if (p->kind == MLSIM_CALIB_GEMM && strcmp(p->prec, prec) == 0 && p->threads > t)
+            t = p->threads;
+    }
+    return t;
+}
+
+static const char *const param_names[MLSIM_CALIB_NPARAM] = {"gemm_efficiency",   "gemm_half_m",
+                                                            "gemm_half_n",       "gemm_half_k",
+                                                            "memory_efficiency", "launch_overhead"};
+
+static void print_points(const struct mlsim_calib_data *data, const struct mlsim_calib_fit *fit,
+                         const double *rel, double peak, double bw)
+{
+    printf("\n  %-6s %6s %6s %6s %12s %12s %12s %8s\n", "kind", "m", "n", "k", "measured",
+           "predicted", "rate", "error");
+    double worst = 0;
+    for (size_t i = 0; i < data->n; i++) {
+        const struct mlsim_calib_point *p = &data->points[i];
+        if (isnan(rel[i]))
+            continue;
+        double t = mlsim_calibrate_predict(p, fit->value, peak, bw);
+        int gemm = p->kind == MLSIM_CALIB_GEMM;
+        printf("  %-6s %6.0f %6.0f %6.0f %9.4g us %9.4g us %7.4g %s %+7.1f%%\n",
+               gemm ? "gemm" : "stream", p->m, p->n, p->k, p->seconds * 1e6, t * 1e6,
+               (gemm ? p->flops : p->bytes) / p->seconds / 1e9, gemm ? "GF/s" : "GB/s",
+               100 * rel[i]);
+        worst = fabs(rel[i]) > worst ? fabs(rel[i]) : worst;
+    }
+    printf("\n  %zu points; rms error of log time %.1f%%, largest error %.1f%%\n", fit->n_used,
+           100 * fit->rms_rel, 100 * worst);
+}
+
+static void write_block(FILE *f, const struct cal_opts *o, const struct mlsim_calib_fit *fit,
+                        int threads)
+{
+    const double *v = fit->value, *s = fit->sigma;
+    fprintf(f, "# Fitted by `mlsim calibrate %s --device %s --precision %s --threads %d`\n", o->csv,
+            o->device, o->prec, threads);
+    fprintf(f, "# (mlsim %s): %zu points, rms error of log time %.1f%%; +/- one standard error.\n",
+            MLSIM_VERSION, fit->n_used, 100 * fit->rms_rel);
+    fprintf(f, "calibration:\n");
+    fprintf(f, "  gemm_efficiency: %.4f      # +/- %.4f\n", v[0], s[0]);
+    for (int i = MLSIM_CALIB_HALF_M; i <= MLSIM_CALIB_HALF_K; i++)
+        fprintf(f, "  %s: %-10.3g  # +/- %.2g\n", param_names[i], v[i], s[i]);
+    fprintf(f, "  memory_efficiency: %.4f    # +/- %.4f\n", v[4], s[4]);
+    fprintf(f, "  launch_overhead: %.4g us   # +/- %.2g us\n", v[5] * 1e6, s[5] * 1e6);
+    fprintf(f, "  threads: %d\n", threads);
+    fprintf(f, "# and under sources:\n");
+    fprintf(f, "#  - for: [calibration]\n");
+    fprintf(f, "#    cite: \"Measured: %s, fitted by mlsim calibrate --device %s --threads %d\"\n",
+            o->csv, o->device, threads);
+}
+
+static int report(const struct cal_opts *o, const struct mlsim_device *dev,
+                  const struct mlsim_calib_data *data, int threads, int prec)
+{
+    double *rel = malloc((data->n ? data->n : 1) * sizeof *rel);
+    struct mlsim_calib_fit fit;
+    double peak = dev->peak_flops[prec], bw = dev->mem_bw_Bps;
+    enum mlsim_status st =
+        rel ? mlsim_calibrate_fit(data, o->prec, threads, peak, bw, &fit, rel) : MLSIM_ERR_NOMEM;
+    if (st != MLSIM_OK) {
+        fprintf(stderr,
+                "mlsim calibrate: %s: %s (%s at %d threads; needs GEMM and stream rows, "
+                "and the device's %s peak and memory bandwidth)\n",
+                o->csv, mlsim_status_message(st), o->prec, threads, o->prec);
+        free(rel);
+        return MLSIM_EXIT_INPUT;
+    }
+    printf("Calibration of %s (%s) from %s: %s, %d thread%s\n", dev->name, dev->id, o->csv, o->prec,
+           threads, threads == 1 ? "" : "s");
+    for (int i = 0; i < data->n_header; i++)
+        printf("  #%s\n", data->header[i]);
+    printf("  peak %.4g GFLOP/s, memory bandwidth %.4g GB/s (hwdb)\n\n", peak / 1e9, bw / 1e9);
+    for (int i = 0; i < MLSIM_CALIB_NPARAM; i++) {
+        double scale = i == MLSIM_CALIB_OVERHEAD ? 1e6 : 1.0;
+        printf("  %-18s %10.4g +/- %-9.2g%s\n", param_names[i], fit.value[i] * scale,
+               fit.sigma[i] * scale, i == MLSIM_CALIB_OVERHEAD ? " us" : "");
+    }
+    printf("  large-GEMM rate %.4g GFLOP/s, stream %.4g GB/s; %zu iterations\n",
+           fit.value[0] * peak / 1e9, fit.value[4] * bw / 1e9, fit.iterations);
+    if (!o->quiet)
+        print_points(data, &fit, rel, peak, bw);
+    printf("\n");
+    write_block(stdout, o, &fit, threads);
+    int rc = MLSIM_EXIT_OK;
+    if (o->out) {
+        FILE *f = fopen(o->out, "w");
+        if (f)
+            write_block(f, o, &fit, threads);
+        if (!f || fclose(f) != 0) {
+            fprintf(stderr, "mlsim calibrate: cannot write %s\n", o->out);
+            rc = MLSIM_EXIT_INPUT;
+        }
+    }
+    if (fit.value[0] > 1 || fit.value[4] > 1) {
+        fprintf(stderr, "mlsim calibrate: an efficiency above 1: is the device's peak right?\n");
+        rc = MLSIM_EXIT_INPUT;
+    }
+    free(rel);
+    return rc;
+}
+
+int mlsim_cli_calibrate(int argc, char **argv)
+{
+    struct cal_opts o = {NULL, NULL, "fp32", NULL, NULL, 0, 0};
+    if (!parse(argc, argv, &o)) {
+        fputs(usage_text, stderr);
+        return MLSIM_EXIT_USAGE;
+    }
+    int prec = -1;
+    for (int i = 0; i < MLSIM_PRECISION_N; i++) {
+        if (strcmp(mlsim_precision_names[i], o.prec) == 0)
+            prec = i;
+    }
+    if (prec < 0) {
+        fprintf(stderr, "mlsim calibrate: unknown precision '%s'\n", o.prec);
+        return MLSIM_EXIT_USAGE;
+    }
+    char buf[PATH_MAX + 32];
+    struct mlsim_diags *d = mlsim_diags_alloc();
+    struct mlsim_hwdb *db = mlsim_hwdb_alloc(mlsim_cli_locate_hwdb(o.hwdb, buf, sizeof buf));
+    struct mlsim_calib_data data = {0};
+    const struct mlsim_device *dev = NULL;
+    int rc = MLSIM_EXIT_INPUT;
+    if (!d || !db) {
+        fprintf(stderr, "mlsim calibrate: out of memory\n");
+    } else if (mlsim_calibrate_read(o.csv, &data, d) != MLSIM_OK) {
+        mlsim_diags_print(d, stderr);
+    } else if (mlsim_hwdb_find(db, o.device, d, &dev) != MLSIM_OK) {
+        mlsim_diags_print(d, stderr);
+        if (mlsim_diags_errors(d) == 0)
+            fprintf(stderr, "mlsim calibrate: no device '%s' in %s\n", o.device,
+                    mlsim_hwdb_dir(db));
+    } else {
+        int threads = o.threads ? o.threads : most_threads(&data, o.prec);
+        rc = report(&o, dev, &data, threads, prec);
+    }
+    mlsim_calibrate_release(&data);
+    mlsim_hwdb_free(db);
+    mlsim_diags_free(d);
+    return rc;
+}
