@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Predicted vs measured: the MNIST MLP trained for real (validate/train_mlp) on this machine
+against mlsim's simulation of scenarios/mnist_mlp_cpu_vs_gpu.yaml on the calibrated CPU.
+
+    validate/compare_mlp.py BUILD_DIR [--steps S] [--measured FILE.csv]
+
+Prints per n the measured and predicted seconds per step and 20-epoch training time, the error,
+and the mean absolute error over n = 2^6 ... 2^12; exit 1 if any of those is off by more than 20%
+or the mean by more than 10% (the bar of issue 5). The trainer's timings never enter the fit.
+"""
+import csv, io, os, subprocess, sys
+
+def main():
+    args = sys.argv[1:]
+    if not args:
+        sys.exit(__doc__)
+    build, steps, measured = args[0], "100", None
+    if "--steps" in args:
+        steps = args[args.index("--steps") + 1]
+    if "--measured" in args:
+        measured = args[args.index("--measured") + 1]
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if measured:
+        text = open(measured).read()
+    else:
+        text = subprocess.run([os.path.join(build, "validate", "train_mlp"), "--threads", "1",
+                               "--steps", steps], check=True, capture_output=True, text=True).stdout
+    meas = {int(r["n"]): float(r["seconds_per_step"])
+            for r in csv.DictReader(l for l in io.StringIO(text) if not l.startswith("#"))}
+    out = subprocess.run([os.path.join(build, "mlsim"), "--format", "csv",
+                          os.path.join(root, "scenarios", "mnist_mlp_cpu_vs_gpu.yaml")],
+                         check=True, capture_output=True, text=True).stdout
+    pred, gpu = {}, {}
+    for r in csv.DictReader(io.StringIO(out)):
+        kind, n = r["name"].split(" n=")
+        (pred if kind == "cpu" else gpu)[int(n)] = float(r["step_time_s"])
+    steps_20 = 20 * 60000 / 128
+    print(f"{'n':>5} {'params':>10} {'measured/step':>14} {'predicted/step':>15} {'error':>8}"
+          f" {'CPU 20 epochs':>14} {'GPU 20 ep. (pred.)':>19}")
+    errs, ok = [], True
+    for n in sorted(meas):
+        if n not in pred:
+            continue
+        e = pred[n] / meas[n] - 1
+        if n >= 64:
+            errs.append(abs(e))
+            ok &= abs(e) <= 0.20
+        print(f"{n:5d} {n*n + 796*n + 10:10d} {meas[n]*1e3:11.3f} ms {pred[n]*1e3:12.3f} ms"
+              f" {100*e:+7.1f}% {meas[n]*steps_20:12.1f} s {gpu.get(n, 0)*steps_20:17.1f} s")
+    mae = sum(errs) / len(errs) if errs else 1.0
+    ok &= mae <= 0.10
+    print(f"mean absolute error over n = 64 ... 4096: {100*mae:.1f}%; bar (each <= 20%, mean <= 10%):"
+          f" {'met' if ok else 'NOT met'}")
+    return 0 if ok else 1
+
+if __name__ == "__main__":
+    sys.exit(main())
