@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "mlsim/diag.h"
 #include "mlsim/units.h"
 
 enum mlsim_status mlsim_analytic_estimate(const struct mlsim_run *run, struct mlsim_result *out)
@@ -30,4 +31,27 @@ enum mlsim_status mlsim_analytic_estimate(const struct mlsim_run *run, struct ml
     out->energy_cost_usd = out->energy_j * e->electricity_usd_per_j;
     out->co2_kg = out->energy_j * e->carbon_kg_per_j;
     return MLSIM_OK;
+}
+
+void mlsim_analytic_memory_note(const struct mlsim_run *run, struct mlsim_diags *d)
+{
+    char need[64], have[64];
+    double states = 16.0 * run->model.params;
+    double total = run->device->mem_bytes * run->count;
+    mlsim_units_format(states, MLSIM_DIM_BYTES, need, sizeof need);
+    if (run->device->mem_bytes <= 0) {
+        mlsim_diags_report(
+            d, MLSIM_SEVERITY_NOTE, run->loc,
+            "run '%s': memory not checked: %s has no memory capacity in hwdb (the model's states "
+            "alone need %s)",
+            run->name, run->device->id, need);
+        return;
+    }
+    if (states > total)
+        mlsim_diags_report(
+            d, MLSIM_SEVERITY_NOTE, run->loc,
+            "run '%s' would not fit: weights, gradients and Adam states alone need %s, and %d x %s "
+            "hold %s in all",
+            run->name, need, run->count, run->device->id,
+            mlsim_units_format(total, MLSIM_DIM_BYTES, have, sizeof have));
 }

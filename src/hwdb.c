@@ -24,6 +24,8 @@ const char *const mlsim_kind_names[] = {"cpu", "gpu", "tpu", "asic", "system", N
 
 static const char *const link_type_names[] = {"nvlink",   "pcie",  "ici", "infiniband",
                                               "ethernet", "other", NULL};
+/* `peak_published: false` stores 1 (the vendor gives no throughput figure at all). */
+static const char *const unpublished_names[] = {"true", "false", NULL};
 static const char *const direction_names[] = {"each_way", "both_ways", NULL};
 
 int mlsim_precision_from_name(const char *name)
@@ -246,6 +248,8 @@ static const struct mlsim_field device_fields[] = {
     DSPARSE("fp8", MLSIM_PRECISION_FP8),
     DSPARSE("int8", MLSIM_PRECISION_INT8),
     DQ("rmax", MLSIM_DIM_FLOPS, rmax_flops),
+    DF("peak_published", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, peak_unpublished, 0, 0, 0,
+       unpublished_names, NULL),
     DSEC("hashrate"),
     DQ("hashrate.sha256", MLSIM_DIM_HASHRATE, hashrate_sha256),
     DSEC("memory"),
@@ -353,9 +357,11 @@ static int check_device(const struct mlsim_device *dev, const char *path, struct
     int any_peak = 0;
     for (int p = 0; p < MLSIM_PRECISION_N; p++)
         any_peak |= dev->peak_flops[p] > 0 || dev->peak_sparse_flops[p] > 0;
-    if (!any_peak && dev->hashrate_sha256 <= 0) {
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, where,
-                           "device has no 'peak' throughput (nor a 'peak_sparse' or a 'hashrate')");
+    if (!any_peak && dev->hashrate_sha256 <= 0 && !dev->peak_unpublished) {
+        mlsim_diags_report(
+            d, MLSIM_SEVERITY_ERROR, where,
+            "device has no 'peak' throughput (nor a 'peak_sparse' or a 'hashrate'; if the vendor "
+            "publishes none, say 'peak_published: false')");
         ok = 0;
     }
     const struct mlsim_loc *rent = mlsim_schema_given(&mlsim_device_schema, dev, "price.rental");

@@ -56,6 +56,27 @@ size_t mlsim_report_assumptions(const struct mlsim_result *res, int with_lines,
             snprintf(lines[n++], MLSIM_REPORT_ASSUMPTION_LEN, __VA_ARGS__);                        \
     } while (0)
 
+    if (r->mode == MLSIM_MODE_INFERENCE) {
+        struct mlsim_kernel_model km;
+        mlsim_kernel_model_init(dev, r->precision, &km);
+        LINE("Inference latency = inputs copied to the device over its PCIe link + the forward "
+             "kernels + "
+             "outputs copied back; no host, driver or framework time, no queueing of requests");
+        LINE("Kernel time = %.3g us + max(FLOPs / (%s x %.3g), bytes / (%s x %.3g)): weights are "
+             "read from "
+             "device memory by every batch",
+             km.overhead_s * 1e6, mlsim_units_format(km.peak_flops, MLSIM_DIM_FLOPS, a, sizeof a),
+             km.gemm_eff, mlsim_units_format(km.mem_bw_Bps, MLSIM_DIM_BANDWIDTH, b, sizeof b),
+             km.mem_eff);
+        LINE("Activations pass through device memory between kernels: a chip that keeps them on "
+             "chip (the "
+             "TPU v1's 24 MiB unified buffer) does better than this, one with host and launch "
+             "costs per step "
+             "(the K80's 2017 software) worse");
+        LINE("The largest batch whose latency stays under %s, found by doubling and bisection",
+             mlsim_units_format(r->latency_bound_s, MLSIM_DIM_TIME, a, sizeof a));
+        return n;
+    }
     if (res->simulated) {
         struct mlsim_kernel_model km;
         mlsim_kernel_model_init(dev, r->precision, &km);
@@ -325,9 +346,37 @@ static void write_shared_assumptions(FILE *out, const struct mlsim_result *res, 
     }
 }
 
+/* Inference runs side by side, each against the first. */
+static void write_inference_rows(FILE *out, const struct mlsim_scenario *sc,
+                                 const struct mlsim_result *res, size_t n)
+{
+    char a[64], b[64];
+    if (sc->title[0])
+        fprintf(out, "%s\n", sc->title);
+    fprintf(out, "mlsim %s, inference mode, scenario %s\n\n", MLSIM_VERSION, sc->doc->file);
+    fprintf(out, "%-30s %-24s %-9s %8s %11s %15s %10s %9s\n", "Run", "Device", "Precision", "Batch",
+            "Latency", "Inferences/s", "Relative", "Util.");
+    for (size_t i = 0; i < n; i++) {
+        const struct mlsim_run *r = res[i].run;
+        fprintf(out, "%-30.30s %-24.24s %-9s %8d %11s %15s %9.3gx %8.1f%%\n", r->name,
+                r->device->name, mlsim_precision_names[r->precision], res[i].batch,
+                mlsim_units_format(res[i].step_s, MLSIM_DIM_TIME, a, sizeof a),
+                mlsim_units_grouped(res[i].tokens_per_s, b, sizeof b),
+                res[i].tokens_per_s / res[0].tokens_per_s, 100.0 * res[i].mfu);
+    }
+}
+
 static void write_table(FILE *out, const struct mlsim_scenario *sc, const struct mlsim_result *res,
                         size_t n)
 {
+    int all_inference = 1;
+    for (size_t i = 0; i < n; i++)
+        all_inference &= res[i].run->mode == MLSIM_MODE_INFERENCE;
+    if (all_inference) {
+        write_inference_rows(out, sc, res, n);
+        write_shared_assumptions(out, res, n);
+        return;
+    }
     if (n == 1 && !sc->is_table) {
         write_full(out, sc, res);
         return;
@@ -370,7 +419,7 @@ static void write_csv(FILE *out, const struct mlsim_scenario *sc, const struct m
     fputs("name,mode,params,tokens,flops,device,count,precision,peak_flops,mfu,time_s,device_hours,"
           "cost_usd,avg_power_w,pue,energy_kwh,energy_cost_usd,co2_kg,step_time_s,hfu,"
           "tflops_per_device,tokens_per_s,mem_per_device_bytes,closed_form_step_s,"
-          "ref_metric,ref_predicted,ref_measured,ref_error_pct\n",
+          "ref_metric,ref_predicted,ref_measured,ref_error_pct,batch\n",
           out);
     for (size_t i = 0; i < n; i++) {
         const struct mlsim_result *x = &res[i];
@@ -398,6 +447,10 @@ static void write_csv(FILE *out, const struct mlsim_scenario *sc, const struct m
                     100.0 * (pred - meas) / meas);
         else
             fputs(",,,,", out);
+        if (x->batch > 0)
+            fprintf(out, ",%d", x->batch);
+        else
+            fputc(',', out);
         fputc('\n', out);
     }
 }

@@ -14,7 +14,7 @@
 #include "mlsim/pipeline.h"
 #include "mlsim/units.h"
 
-const char *const mlsim_mode_names[] = {"analytic", "simulate", NULL};
+const char *const mlsim_mode_names[] = {"analytic", "simulate", "inference", NULL};
 const char *const mlsim_model_type_names[] = {"transformer", "mlp", NULL};
 const char *const mlsim_recompute_names[] = {"none", "selective", "full", NULL};
 const char *const mlsim_attention_names[] = {"plain", "flash", NULL};
@@ -91,6 +91,9 @@ static const struct mlsim_field run_fields[] = {
        training.memory_reserve_bytes, 0, INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
     RF("precision", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, precision, 0, 0, 0, mlsim_precision_names),
     RF("mfu", MLSIM_FIELD_QUANTITY, MLSIM_DIM_RATIO, mfu, 0, 1, 0, NULL),
+    RSEC("inference"),
+    RQ("inference.latency_bound", MLSIM_DIM_TIME, latency_bound_s),
+    RINT("inference.max_batch", max_batch),
     RSEC("reference"),
     RF("reference.tflops_per_device", MLSIM_FIELD_QUANTITY, MLSIM_DIM_FLOPS, ref_flops_per_device,
        0, INFINITY, 0, NULL),
@@ -99,7 +102,8 @@ static const struct mlsim_field run_fields[] = {
     RQ("reference.iteration_time", MLSIM_DIM_TIME, ref_step_s),
     RSTR("reference.source", ref_source),
     RSEC("economics"),
-    RQ("economics.price_per_device_hour", MLSIM_DIM_MONEY_RATE, econ.price_usd_per_s),
+    RF("economics.price_per_device_hour", MLSIM_FIELD_QUANTITY, MLSIM_DIM_MONEY_RATE,
+       econ.price_usd_per_s, 0, INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
     RF("economics.electricity_price", MLSIM_FIELD_QUANTITY, MLSIM_DIM_ENERGY_PRICE,
        econ.electricity_usd_per_j, 0, INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
     RF("economics.pue", MLSIM_FIELD_QUANTITY, MLSIM_DIM_NUMBER, econ.pue, 1, 5,
@@ -352,7 +356,7 @@ static void report_missing(const struct mlsim_run *r, const char *what, struct m
 static int resolve_model(struct mlsim_run *r, struct mlsim_diags *d)
 {
     int ok = 1;
-    if (!seen(r, "model.tokens")) {
+    if (!seen(r, "model.tokens") && r->mode != MLSIM_MODE_INFERENCE) {
         report_missing(r, "model.tokens", d);
         ok = 0;
     }
@@ -445,6 +449,11 @@ static int resolve_precision(struct mlsim_run *r, struct mlsim_diags *d)
         if (w > 0 && (size_t)w < sizeof have - used)
             used += (size_t)w;
     }
+    if (!have[0])
+        snprintf(have, sizeof have, "none: %s",
+                 r->device->peak_unpublished      ? "no figure is published"
+                 : r->device->hashrate_sha256 > 0 ? "it computes SHA-256 hashes"
+                                                  : "only a sparse headline");
     mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc, "%s has no %s throughput (it has %s)",
                        r->device->id, mlsim_precision_names[r->precision], have);
     return 0;
@@ -640,6 +649,34 @@ static int check_layout(struct mlsim_run *r, struct mlsim_diags *d)
     return 1;
 }
 
+/* Inference: a shape to run forward and a latency bound. */
+static int resolve_inference(struct mlsim_run *r, struct mlsim_diags *d)
+{
+    int ok = 1;
+    if (!seen(r, "inference.latency_bound")) {
+        report_missing(r, "inference.latency_bound", d);
+        ok = 0;
+    }
+    if (r->model.type == 1 && !seen(r, "model.widths")) {
+        report_missing(r, "model.widths", d);
+        ok = 0;
+    }
+    static const char *const shape[] = {"model.layers",  "model.hidden", "model.heads",
+                                        "model.seq_len", "model.vocab",  NULL};
+    for (int i = 0; r->model.type == 0 && shape[i]; i++) {
+        if (!seen(r, shape[i])) {
+            report_missing(r, shape[i], d);
+            ok = 0;
+        }
+    }
+    if (!given(r, "inference.max_batch"))
+        r->max_batch = 1 << 20;
+    if (!given(r, "hardware.node_size"))
+        r->node_size = r->count;
+    r->training.tp = r->training.pp = 1;
+    return ok;
+}
+
 static int resolve_run(struct mlsim_run *r, size_t index, struct mlsim_hwdb *db,
                        struct mlsim_diags *d)
 {
@@ -667,6 +704,8 @@ static int resolve_run(struct mlsim_run *r, size_t index, struct mlsim_hwdb *db,
     ok &= resolve_economics(r, d);
     if (ok && r->mode == MLSIM_MODE_SIMULATE)
         ok = resolve_simulate(r, d);
+    if (ok && r->mode == MLSIM_MODE_INFERENCE)
+        ok = resolve_inference(r, d);
     return ok;
 }
 

@@ -311,3 +311,98 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
     mlsim_workload_release(&w);
     return st;
 }
+
+/* Latency of one forward pass of BATCH inputs of RUN on its device. */
+static enum mlsim_status forward_latency(const struct mlsim_run *run,
+                                         const struct mlsim_kernel_model *km, double h2d_Bps,
+                                         int batch, double *latency)
+{
+    struct mlsim_workload_spec spec;
+    struct mlsim_workload w;
+    spec_of(run, batch, MLSIM_RECOMPUTE_NONE, &spec);
+    enum mlsim_status st = mlsim_workload_build(&spec, &w);
+    if (st != MLSIM_OK)
+        return st;
+    double t = 0;
+    for (size_t i = 0; i < w.n_fwd; i++)
+        t += mlsim_kernel_time(km, &w.fwd[i]);
+    if (h2d_Bps > 0) {
+        double out_elems =
+            run->model.type == 1 ? run->model.widths[run->model.n_widths - 1] : run->model.vocab;
+        double in_bytes = run->model.type == 1
+                              ? (double)batch * run->model.widths[0] * spec.elem_bytes
+                              : w.input_bytes_per_micro;
+        t += (in_bytes + (double)batch * out_elems * spec.elem_bytes) / h2d_Bps;
+    }
+    *latency = t;
+    mlsim_workload_release(&w);
+    return MLSIM_OK;
+}
+
+enum mlsim_status mlsim_inference_estimate(const struct mlsim_run *run, struct mlsim_result *out,
+                                           struct mlsim_diags *d)
+{
+    struct mlsim_kernel_model km;
+    double h2d = 0, lat = 0;
+    memset(out, 0, sizeof *out);
+    mlsim_kernel_model_init(run->device, run->precision, &km);
+    for (int i = 0; i < run->device->n_links; i++) {
+        if (run->device->links[i].type == MLSIM_LINK_PCIE && h2d <= 0)
+            h2d = run->device->links[i].bw_each_Bps;
+    }
+    /* Latency grows with the batch: double until the bound is passed, then bisect. */
+    int lo = 0, hi = 1;
+    enum mlsim_status st = MLSIM_OK;
+    while (st == MLSIM_OK && hi <= run->max_batch &&
+           (st = forward_latency(run, &km, h2d, hi, &lat)) == MLSIM_OK &&
+           lat <= run->latency_bound_s) {
+        lo = hi;
+        hi *= 2;
+    }
+    if (hi > run->max_batch)
+        hi = run->max_batch + 1;
+    while (st == MLSIM_OK && hi - lo > 1) {
+        int mid = lo + (hi - lo) / 2;
+        st = forward_latency(run, &km, h2d, mid, &lat);
+        if (st == MLSIM_OK && lat <= run->latency_bound_s)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    if (st == MLSIM_ERR_INPUT)
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, run->loc, "run '%s': impossible model shape",
+                           run->name);
+    if (st != MLSIM_OK)
+        return st;
+    if (lo == 0) {
+        forward_latency(run, &km, h2d, 1, &lat);
+        mlsim_diags_report(
+            d, MLSIM_SEVERITY_ERROR, run->loc,
+            "run '%s': one input already takes %.3g ms on %s, over the %.3g ms bound", run->name,
+            lat * 1e3, run->device->id, run->latency_bound_s * 1e3);
+        return MLSIM_ERR_INPUT;
+    }
+    forward_latency(run, &km, h2d, lo, &lat);
+    out->run = run;
+    out->simulated = 1;
+    out->batch = lo;
+    out->peak_flops = run->device->peak_flops[run->precision];
+    out->step_s = lat;
+    out->tokens_per_s = lo / lat * run->count;
+    struct mlsim_workload_spec spec;
+    struct mlsim_workload w;
+    spec_of(run, lo, MLSIM_RECOMPUTE_NONE, &spec);
+    if (mlsim_workload_build(&spec, &w) == MLSIM_OK) {
+        double f = 0;
+        for (size_t i = 0; i < w.n_fwd; i++)
+            f += w.fwd[i].flops;
+        out->mfu = f / (lat * out->peak_flops);
+        out->tflops_per_device = f / lat / 1e12;
+        out->mem_bytes = w.params * spec.elem_bytes + w.act_bytes_per_micro;
+        mlsim_workload_release(&w);
+    }
+    out->hfu = out->mfu;
+    out->compute_s = lat;
+    out->closed_form_step_s = lat;
+    return MLSIM_OK;
+}

@@ -256,7 +256,7 @@ static const struct scale flop_scales[] = {{1e21, " ZFLOP"}, {1e18, " EFLOP"}, {
 static const struct scale byte_scales[] = {{1e15, " PB"}, {1e12, " TB"}, {1e9, " GB"},
                                            {1e6, " MB"},  {1e3, " kB"},  {1, " B"}};
 static const struct scale bw_scales[] = {
-    {1e12, " TB/s"}, {1e9, " GB/s"}, {1e6, " MB/s"}, {1, " B/s"}};
+    {1e15, " PB/s"}, {1e12, " TB/s"}, {1e9, " GB/s"}, {1e6, " MB/s"}, {1, " B/s"}};
 static const struct scale power_scales[] = {{1e6, " MW"}, {1e3, " kW"}, {1, " W"}};
 static const struct scale energy_scales[] = {
     {3.6e12, " GWh"}, {3.6e9, " MWh"}, {3.6e6, " kWh"}, {3600, " Wh"}};

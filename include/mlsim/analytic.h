@@ -41,6 +41,7 @@ struct mlsim_result {
     double mem_act_bytes;      /* activations kept for the backward pass */
     double busy_fraction;      /* compute stream busy / step */
     uint64_t events;           /* simulation events per step */
+    int batch;                 /* inference: the largest batch under the latency bound */
     int cluster;               /* simulated with tensor, pipeline or multi-node parallelism */
     double tp_comm_s;          /* tensor-parallel collectives inside the compute, per step */
     double dp_comm_s;          /* data-parallel communication per step, overlapped or not */
@@ -49,5 +50,10 @@ struct mlsim_result {
 /* Estimate RUN (resolved: its device is set) into *OUT. Returns MLSIM_ERR_INPUT if the run cannot
  * be estimated (no device, zero peak or MFU). */
 enum mlsim_status mlsim_analytic_estimate(const struct mlsim_run *run, struct mlsim_result *out);
+
+/* Add a note to D when RUN's weights, gradients and Adam states (16 bytes per parameter, ZeRO
+ * paper Sec. 3.1) cannot fit in its devices' memory even spread over all of them, or when the
+ * device's memory is not known: the analytic model does not check memory otherwise. */
+void mlsim_analytic_memory_note(const struct mlsim_run *run, struct mlsim_diags *d);
 
 #endif

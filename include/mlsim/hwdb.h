@@ -93,6 +93,7 @@ struct mlsim_device {
     char vendor[64];
     int year;
     double peak_flops[MLSIM_PRECISION_N]; /* dense FLOP/s (OP/s for int8); 0 = not supported */
+    int peak_unpublished;   /* the vendor publishes no throughput figure (peak_published: false) */
     double hashrate_sha256; /* SHA-256 hashes/s, for mining ASICs: not FLOPs, and kept apart */
     double mem_bytes;
     double mem_bw_Bps;

@@ -15,7 +15,7 @@
 #include "mlsim/hwdb.h"
 #include "mlsim/schema.h"
 
-enum mlsim_mode { MLSIM_MODE_ANALYTIC, MLSIM_MODE_SIMULATE };
+enum mlsim_mode { MLSIM_MODE_ANALYTIC, MLSIM_MODE_SIMULATE, MLSIM_MODE_INFERENCE };
 
 /* NULL-terminated names of the modes, model types and training options. */
 extern const char *const mlsim_mode_names[];
@@ -87,6 +87,9 @@ struct mlsim_run {
     int ref_counting;            /* 0: counted as model FLOPs (MFU), 1: as hardware FLOPs (HFU) */
     double ref_step_s;           /* measured iteration time */
     char ref_source[256];
+    /* inference mode */
+    double latency_bound_s; /* the largest batch whose latency stays under this */
+    int max_batch;          /* search no further (default 2^20) */
     struct mlsim_economics econ;
     struct mlsim_provenance prov;
     struct mlsim_loc loc;              /* the run's mapping */

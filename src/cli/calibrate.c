@@ -43,34 +43,41 @@ static int parse_int(const char *s, int *v)
     return 1;
 }
 
+/* Set option A (one that takes a value) to V; 0 if V is not valid for it. */
+static int set_option(struct cal_opts *o, const char *a, const char *v)
+{
+    if (strcmp(a, "--device") == 0)
+        o->device = v;
+    else if (strcmp(a, "--precision") == 0)
+        o->prec = v;
+    else if (strcmp(a, "--threads") == 0)
+        return parse_int(v, &o->threads);
+    else if (strcmp(a, "--hwdb") == 0)
+        o->hwdb = v;
+    else
+        o->out = v; /* -o */
+    return 1;
+}
+
 static int parse(int argc, char **argv, struct cal_opts *o)
 {
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        const char *a = argv[i];
         int takes = strcmp(a, "--device") == 0 || strcmp(a, "--precision") == 0 ||
                     strcmp(a, "--threads") == 0 || strcmp(a, "--hwdb") == 0 || strcmp(a, "-o") == 0;
         if (strcmp(a, "--quiet") == 0) {
             o->quiet = 1;
-        } else if (takes && !v) {
-            return 0;
-        } else if (strcmp(a, "--device") == 0) {
-            o->device = v;
-        } else if (strcmp(a, "--precision") == 0) {
-            o->prec = v;
-        } else if (strcmp(a, "--threads") == 0) {
-            if (!parse_int(v, &o->threads))
-                return 0;
-        } else if (strcmp(a, "--hwdb") == 0) {
-            o->hwdb = v;
-        } else if (strcmp(a, "-o") == 0) {
-            o->out = v;
-        } else if (a[0] == '-' || o->csv) {
-            return 0;
-        } else {
-            o->csv = a;
             continue;
         }
-        i += takes;
+        if (takes) {
+            if (i + 1 >= argc || !set_option(o, a, argv[i + 1]))
+                return 0;
+            i++;
+            continue;
+        }
+        if (a[0] == '-' || o->csv)
+            return 0;
+        o->csv = a;
     }
     return o->csv && o->device;
 }

@@ -577,6 +577,54 @@ class TestPublishedRuns(MlsimTestCase):
             self.assertEqual(out, b"")
             self.assertIn(phrase, err)
 
+
+class TestWhatIfs(MlsimTestCase):
+    """The deck's what-ifs: TPU vs GPU, BlueGene/L, 78 RTX 3080s, and inference under 10 ms."""
+
+    def test_tpu_vs_gpu_simulated(self):
+        rows = self.run_csv("scenarios/tpu_vs_gpu.yaml")
+        self.assertEqual([r["device"] for r in rows], ["tpu-v4", "a100-sxm4-80gb", "h100-sxm5-80gb"])
+        for r in rows:
+            self.assertEqual(r["mode"], "simulate")
+            self.assertTrue(0 < float(r["mfu"]) < 1)
+            # the same model and tokens everywhere: the same FLOPs
+            self.assertRel(r["flops"], float(rows[0]["flops"]), 1e-12, "flops")
+
+    def test_bluegene_l(self):
+        rc, out, err = mlsim("scenarios/gpt3_bluegene_l.yaml", "--format", "csv")
+        self.assertEqual(rc, 0)
+        r = read_csv(out.decode())[0]
+        # by hand: 3.15e23 FLOP / (367e12 x 0.765) = 1.1220e9 s = 35.55 years
+        self.assertRel(r["time_s"], 6 * 175e9 * 300e9 / (367e12 * 0.765), 1e-9, "time_s")
+        self.assertIn("memory not checked", err)
+
+    def test_rtx3080_rig_does_not_fit(self):
+        rc, out, err = mlsim("scenarios/gpt3_rtx3080_rig.yaml")
+        self.assertEqual(rc, 0)
+        # 175e9 x 16 bytes = 2.8 TB of states against 78 x 10 GB = 780 GB
+        self.assertIn("would not fit", err)
+        self.assertIn("2.8 TB", err)
+        self.assertIn("780 GB", err)
+
+    def test_inference_under_latency_bound(self):
+        rows = self.run_csv("scenarios/inference_k80_tpu_p40.yaml")
+        self.assertEqual([r["device"] for r in rows], ["k80", "tpu-v1", "p40"])
+        for r in rows:
+            self.assertLessEqual(float(r["step_time_s"]), 0.010)
+            batch = int(r["batch"])
+            self.assertGreater(batch, 0)
+            # throughput is the batch over its latency
+            self.assertRel(r["tokens_per_s"], batch / float(r["step_time_s"]), 1e-9, "inferences/s")
+        out = self.run_ok("scenarios/inference_k80_tpu_p40.yaml")
+        self.assertIn("Inferences/s", out)
+        self.assertIn("unified buffer", out)
+
+    def test_inference_bound_too_tight(self):
+        rc, out, err = mlsim("scenarios/inference_k80_tpu_p40.yaml", "--set", "inference.latency_bound=1 us")
+        self.assertEqual(rc, 1)
+        self.assertEqual(out, b"")
+        self.assertIn("over the 0.001 ms bound", err)
+
 def main():
     runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
     result = unittest.main(argv=[sys.argv[0]], testRunner=runner, exit=False).result
