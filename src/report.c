@@ -87,6 +87,22 @@ size_t mlsim_report_assumptions(const struct mlsim_result *res, int with_lines,
             LINE("Parameters %s derived from the transformer shape (Narayanan et al. 2021, Sec. "
                  "5.1)",
                  mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a));
+        if (r->shape_derived)
+            LINE("%s: shape derived from %s parameters by the GPT-3 family's rule (d_model ~ 128 x "
+                 "layers, "
+                 "heads of 128; Brown et al. 2020): %d layers of %d, %d heads, sequences of %d",
+                 r->name, mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, b, sizeof b),
+                 r->model.layers, r->model.hidden, r->model.heads, r->model.seq_len);
+        if (res->layout_chosen)
+            LINE("%s: layout chosen by mlsim, the least model parallelism that fits memory: tensor "
+                 "%d x pipeline "
+                 "%d x data %d%s, 1F1B, micro-batch %d, batch %d",
+                 r->name, res->tp, res->pp, res->dp,
+                 res->sharding == 0   ? ""
+                 : res->sharding == 1 ? " with ZeRO-1"
+                 : res->sharding == 2 ? " with ZeRO-2"
+                                      : " with ZeRO-3",
+                 r->training.micro_batch, r->training.global_batch);
         LINE("Kernel time = %.3g us + max(FLOPs / (%s x %.3g), bytes / (%s x %.3g)); efficiencies "
              "%s",
              km.overhead_s * 1e6, mlsim_units_format(km.peak_flops, MLSIM_DIM_FLOPS, a, sizeof a),
@@ -233,6 +249,11 @@ static void write_step(FILE *out, const struct mlsim_result *res)
             mlsim_units_format(res->compute_s, MLSIM_DIM_TIME, b, sizeof b),
             mlsim_units_format(res->exposed_comm_s, MLSIM_DIM_TIME, c, sizeof c),
             mlsim_units_format(res->idle_s > 0 ? res->idle_s : 0.0, MLSIM_DIM_TIME, e, sizeof e));
+    if (res->tp > 0)
+        fprintf(out, "  %-14s tensor %d x pipeline %d x data %d%s\n", "Layout", res->tp, res->pp,
+                res->dp,
+                res->layout_chosen ? " (chosen by mlsim: the least model parallelism that fits)"
+                                   : "");
     fprintf(out, "  %-14s MFU %.1f%% (simulated), HFU %.1f%%; %.1f TFLOP/s per device",
             "Utilization", 100.0 * res->mfu, 100.0 * res->hfu, res->tflops_per_device);
     if (mlsim_schema_given(&mlsim_run_schema, r, "mfu"))

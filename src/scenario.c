@@ -145,6 +145,33 @@ static enum mlsim_status load_widths(const struct mlsim_ynode *seq, void *obj,
     return MLSIM_OK;
 }
 
+void mlsim_derive_shape(double params, struct mlsim_model_spec *m)
+{
+    /* Layers near (N / (12 x 128^2))^(1/3) in steps of 8, widths in steps of 1024 (8 heads of 128,
+     * so tensor parallelism of 8 divides them): the pair whose 12 l h^2 is nearest N. */
+    double l0 = cbrt(params / (12.0 * 128.0 * 128.0));
+    double best_err = INFINITY, best_l = 8, best_h = 1024;
+    for (int k = -2; k <= 2; k++) {
+        double l = 8.0 * (floor(l0 / 8.0 + 0.5) + k);
+        if (l < 8)
+            continue;
+        double h = 1024.0 * floor(sqrt(params / (12.0 * l)) / 1024.0 + 0.5);
+        if (h < 1024)
+            h = 1024;
+        double err = fabs(12.0 * l * h * h - params);
+        if (err < best_err) {
+            best_err = err;
+            best_l = l;
+            best_h = h;
+        }
+    }
+    m->layers = (int)best_l;
+    m->hidden = (int)best_h;
+    m->heads = (int)(best_h / 128.0);
+    m->seq_len = 2048;
+    m->vocab = 51200;
+}
+
 double mlsim_transformer_params(int layers, int hidden, int ffn, int seq_len, int vocab)
 {
     double l = layers, h = hidden, f = ffn > 0 ? ffn : 4.0 * hidden;
@@ -547,7 +574,14 @@ static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
     } else {
         static const char *const shape[] = {"model.layers",  "model.hidden", "model.heads",
                                             "model.seq_len", "model.vocab",  NULL};
-        for (int i = 0; shape[i]; i++) {
+        int any = 0;
+        for (int i = 0; shape[i]; i++)
+            any |= seen(r, shape[i]);
+        if (!any && given(r, "model.params")) {
+            mlsim_derive_shape(r->model.params, &r->model);
+            r->shape_derived = 1;
+        }
+        for (int i = 0; shape[i] && !r->shape_derived; i++) {
             if (!seen(r, shape[i])) {
                 mlsim_diags_report(
                     d, MLSIM_SEVERITY_ERROR, r->loc,
@@ -557,8 +591,14 @@ static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
             }
         }
     }
+    /* A derived run trains as GPT-3 did: micro-batches of 1 sequence, batches of 3.2M tokens above
+     * 100B parameters and of 2M below (Brown et al. 2020, Table 2.1), in sequences of 2048. */
+    if (r->shape_derived && !seen(r, "training.micro_batch"))
+        t->micro_batch = 1;
+    if (r->shape_derived && !seen(r, "training.global_batch"))
+        t->global_batch = r->model.params >= 100e9 ? 1536 : 1024;
     static const char *const needed[] = {"training.micro_batch", "training.global_batch", NULL};
-    for (int i = 0; needed[i]; i++) {
+    for (int i = 0; needed[i] && !r->shape_derived; i++) {
         if (!seen(r, needed[i])) {
             report_missing(r, needed[i], d);
             ok = 0;
@@ -578,8 +618,17 @@ static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
         t->interleave = 1;
     if (!given(r, "training.schedule"))
         t->schedule = MLSIM_SCHEDULE_1F1B;
-    if (ok)
+    r->layout_derived = r->model.type == 0 && !given(r, "training.tp") &&
+                        !given(r, "training.pp") && (r->shape_derived || r->count > r->node_size);
+    if (ok && !r->layout_derived)
         ok = check_layout(r, d);
+    if (ok && r->layout_derived && r->count > r->node_size && !given(r, "hardware.nic_bandwidth")) {
+        mlsim_diags_report(
+            d, MLSIM_SEVERITY_ERROR, r->loc,
+            "%d devices span %d-device nodes: give the network's 'hardware.nic_bandwidth' per node",
+            r->count, r->node_size);
+        ok = 0;
+    }
     return ok && resolve_link(r, d);
 }
 

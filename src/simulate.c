@@ -268,6 +268,78 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run,
     return MLSIM_OK;
 }
 
+/* Whether layout TP x PP tiles RUN (heads, layers, devices, batch). */
+static int layout_tiles(const struct mlsim_run *run, int tp, int pp)
+{
+    const struct mlsim_training *t = &run->training;
+    int kv = run->model.kv_heads > 0 ? run->model.kv_heads : run->model.heads;
+    if (tp > run->node_size || run->model.heads % tp || kv % tp || run->model.layers % pp ||
+        run->count % (tp * pp))
+        return 0;
+    int dp = run->count / (tp * pp);
+    return t->global_batch % (t->micro_batch * dp) == 0;
+}
+
+/* The simplest layout that fits: the least model parallelism (tp x pp), tensor parallelism inside
+ * a node before pipeline stages (Narayanan et al. 2021, Sec. 3.3's guidance), 1F1B; the run is
+ * simulated with it and the report says what was chosen. */
+static enum mlsim_status simulate_chosen_layout(const struct mlsim_run *run,
+                                                const struct mlsim_kernel_model *km,
+                                                struct mlsim_result *out, struct mlsim_sim **keep,
+                                                struct mlsim_diags *d)
+{
+    struct mlsim_run r = *run;
+    int best_tp = 0, best_pp = 0, best_shard = 0;
+    /* Without sharding first; then with the optimizer states sharded (ZeRO-1), which costs no more
+     * communication than the all-reduce it replaces (Rajbhandari et al. 2020, Sec. 7); last with
+     * everything sharded (ZeRO-3), which gathers the weights before each use. */
+    static const int shardings[] = {-1, MLSIM_SHARD_ZERO1, MLSIM_SHARD_ZERO3};
+    for (int shard = 0; shard < 3 && !best_tp; shard++) {
+        for (int mp = 1; mp <= run->count && !best_tp; mp++) {
+            for (int tp = mp < run->node_size ? mp : run->node_size; tp >= 1 && !best_tp; tp--) {
+                int pp = mp / tp;
+                if (mp % tp != 0 || !layout_tiles(run, tp, pp))
+                    continue;
+                r.training.tp = tp;
+                r.training.pp = pp;
+                r.training.schedule = MLSIM_SCHEDULE_1F1B;
+                r.training.sharding =
+                    shardings[shard] < 0 ? run->training.sharding : shardings[shard];
+                struct mlsim_result trial;
+                struct mlsim_diags *quiet = mlsim_diags_alloc();
+                if (!quiet)
+                    return MLSIM_ERR_NOMEM;
+                enum mlsim_status st = simulate_cluster(&r, km, &trial, NULL, quiet);
+                mlsim_diags_free(quiet);
+                if (st == MLSIM_OK) {
+                    best_tp = tp;
+                    best_pp = pp;
+                    best_shard = r.training.sharding;
+                }
+            }
+        }
+    }
+    if (!best_tp) {
+        mlsim_diags_report(
+            d, MLSIM_SEVERITY_ERROR, run->loc,
+            "run '%s': no tensor x pipeline layout of %d x %s fits (set training.tp, training.pp "
+            "and training.sharding to try others)",
+            run->name, run->count, run->device->id);
+        return MLSIM_ERR_INPUT;
+    }
+    r.training.tp = best_tp;
+    r.training.pp = best_pp;
+    r.training.sharding = best_shard;
+    enum mlsim_status st = simulate_cluster(&r, km, out, keep, d);
+    out->sharding = best_shard;
+    out->run = run;
+    out->tp = best_tp;
+    out->pp = best_pp;
+    out->dp = run->count / (best_tp * best_pp);
+    out->layout_chosen = 1;
+    return st;
+}
+
 enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct mlsim_result *out,
                                           struct mlsim_sim **keep, struct mlsim_diags *d)
 {
@@ -281,9 +353,17 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
         *keep = NULL;
     const struct mlsim_training *t = &run->training;
     int node = run->node_size > 0 ? run->node_size : run->count;
+    if (run->layout_derived) {
+        mlsim_kernel_model_init(run->device, run->precision, &km);
+        return simulate_chosen_layout(run, &km, out, keep, d);
+    }
     if (t->tp > 1 || t->pp > 1 || run->count > node) {
         mlsim_kernel_model_init(run->device, run->precision, &km);
-        return simulate_cluster(run, &km, out, keep, d);
+        enum mlsim_status st = simulate_cluster(run, &km, out, keep, d);
+        out->tp = t->tp;
+        out->pp = t->pp;
+        out->dp = run->count / (t->tp * t->pp);
+        return st;
     }
     spec_of(run, run->training.micro_batch, run->training.recompute, &spec);
     enum mlsim_status st = mlsim_workload_build(&spec, &w);

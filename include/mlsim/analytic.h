@@ -42,6 +42,9 @@ struct mlsim_result {
     double busy_fraction;      /* compute stream busy / step */
     uint64_t events;           /* simulation events per step */
     int batch;                 /* inference: the largest batch under the latency bound */
+    int tp, pp, dp;            /* the parallel layout simulated */
+    int layout_chosen;         /* mlsim chose it (the run gave none) */
+    int sharding;              /* enum mlsim_sharding of the layout simulated */
     int cluster;               /* simulated with tensor, pipeline or multi-node parallelism */
     double tp_comm_s;          /* tensor-parallel collectives inside the compute, per step */
     double dp_comm_s;          /* data-parallel communication per step, overlapped or not */

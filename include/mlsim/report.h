@@ -26,8 +26,8 @@ const struct mlsim_report_format *mlsim_report_format_find(const char *name);
 void mlsim_report_write(FILE *out, const struct mlsim_report_format *format,
                         const struct mlsim_scenario *sc, const struct mlsim_result *res, size_t n);
 
-#define MLSIM_REPORT_MAX_ASSUMPTIONS 12
-#define MLSIM_REPORT_ASSUMPTION_LEN  256
+#define MLSIM_REPORT_MAX_ASSUMPTIONS 16
+#define MLSIM_REPORT_ASSUMPTION_LEN  512
 
 /* Fill LINES with the assumptions behind RES, one sentence each; returns how many. With
  * WITH_LINES, a field given in a file is cited with its line number. */

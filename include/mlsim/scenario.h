@@ -95,6 +95,8 @@ struct mlsim_run {
     struct mlsim_loc loc;              /* the run's mapping */
     const struct mlsim_device *device; /* set by resolve; owned by the hwdb */
     int params_from_shape;             /* params were derived from the shape */
+    int shape_derived;                 /* the shape was derived from params (GPT-3 family rule) */
+    int layout_derived;                /* tp and pp are to be chosen by the simulator */
 };
 
 /* Default PUE and grid intensity, with their sources (printed as assumptions). */
@@ -130,6 +132,14 @@ enum mlsim_status mlsim_scenario_set(struct mlsim_scenario *sc, const char *cons
  * what spans fields (required fields, a precision the device lacks, a price to use). */
 enum mlsim_status mlsim_scenario_resolve(struct mlsim_scenario *sc, struct mlsim_hwdb *db,
                                          struct mlsim_diags *d);
+
+/* A GPT-3-family decoder shape for PARAMS parameters: the family keeps d_model = 128 x n_layers and
+ * heads of 128 (Brown et al. 2020, Table 2.1: 6.7B, 13B, 175B), so layers ~ (N / (12 x
+ * 128^2))^(1/3); layers are taken in steps of 8 and widths in steps of 1024 (8 heads, so tensor
+ * parallelism of 8 fits), the pair whose 12 l h^2 is nearest N; sequences of 2048 and the GPT-2
+ * vocabulary padded to 51,200, as GPT-3 and Megatron-LM use. GPT-3 175B comes out exact: 96 layers
+ * of 12,288. */
+void mlsim_derive_shape(double params, struct mlsim_model_spec *m);
 
 /* Free SC. NULL is a no-op. */
 void mlsim_scenario_free(struct mlsim_scenario *sc);

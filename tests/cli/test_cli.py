@@ -625,6 +625,23 @@ class TestWhatIfs(MlsimTestCase):
         self.assertEqual(out, b"")
         self.assertIn("over the 0.001 ms bound", err)
 
+
+class TestDerived(MlsimTestCase):
+    """Runs given by parameters and tokens alone: shape and layout derived, MFU simulated."""
+
+    def test_cost_table_simulated(self):
+        rows = self.run_csv("scenarios/llm_cost_table_simulated.yaml")
+        self.assertEqual([r["name"] for r in rows], [d[0] for d in DECK])
+        for r in rows:
+            self.assertEqual(r["mode"], "simulate")
+            self.assertTrue(0.05 < float(r["mfu"]) < 0.9, r)
+            # cost = device-hours x $1.5
+            self.assertRel(r["cost_usd"], float(r["device_hours"]) * 1.5, 1e-9, "cost")
+        out = self.run_ok("scenarios/llm_cost_table_simulated.yaml")
+        self.assertIn("OpenAI GPT-3: shape derived from 175B parameters", out)
+        self.assertIn("96 layers of 12288", out)
+        self.assertRegex(out, r"OpenAI GPT-3: layout chosen by mlsim, .*tensor \d+ x pipeline \d+ x data \d+")
+
 def main():
     runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
     result = unittest.main(argv=[sys.argv[0]], testRunner=runner, exit=False).result

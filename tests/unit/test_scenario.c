@@ -203,6 +203,26 @@ static void test_bad_table_shapes(void **state)
     assert_true(has_message(f->d, "must be a mapping of keys"));
 }
 
+static void test_derived_shape(void **state)
+{
+    (void)state;
+    struct mlsim_model_spec m;
+    /* GPT-3 175B: (175e9 / (12 x 128^2))^(1/3) = 96.2 -> 96 layers; sqrt(175e9 / (12 x 96)) =
+     * 12,326
+     * -> 12,288 = 96 heads of 128, GPT-3's own shape (Brown et al. 2020, Table 2.1). */
+    mlsim_derive_shape(175e9, &m);
+    assert_int_equal(m.layers, 96);
+    assert_int_equal(m.hidden, 12288);
+    assert_int_equal(m.heads, 96);
+    /* 30B: l0 = 53.4; candidates 40, 48, 56 layers give widths 8192, 7168, 7168 and 12 l h^2 =
+     * 32.2B, 29.6B, 34.5B: 48 layers of 7168 is nearest. */
+    mlsim_derive_shape(30e9, &m);
+    assert_int_equal(m.layers, 48);
+    assert_int_equal(m.hidden, 7168);
+    assert_int_equal(m.seq_len, 2048);
+    assert_int_equal(m.vocab, 51200);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -213,6 +233,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_params_from_shape, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cross_field_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_table_shapes, setup, teardown),
+        cmocka_unit_test(test_derived_shape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
