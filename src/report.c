@@ -367,24 +367,37 @@ static void write_shared_assumptions(FILE *out, const struct mlsim_result *res, 
     }
 }
 
-/* Inference runs side by side, each against the first. */
+/* Inference runs side by side, each against the baseline: the run whose published relative
+ * throughput is 1 (the deck's TPU), else the first. */
 static void write_inference_rows(FILE *out, const struct mlsim_scenario *sc,
                                  const struct mlsim_result *res, size_t n)
 {
-    char a[64], b[64];
+    char a[64], b[64], deck[32];
+    size_t base = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (res[i].run->ref_relative == 1.0)
+            base = i;
+    }
     if (sc->title[0])
         fprintf(out, "%s\n", sc->title);
     fprintf(out, "mlsim %s, inference mode, scenario %s\n\n", MLSIM_VERSION, sc->doc->file);
-    fprintf(out, "%-30s %-24s %-9s %8s %11s %15s %10s %9s\n", "Run", "Device", "Precision", "Batch",
-            "Latency", "Inferences/s", "Relative", "Util.");
+    fprintf(out, "%-30s %-24s %-9s %8s %11s %15s %10s %10s %7s\n", "Run", "Device", "Precision",
+            "Batch", "Latency", "Inferences/s", "Relative", "Published", "Util.");
     for (size_t i = 0; i < n; i++) {
         const struct mlsim_run *r = res[i].run;
-        fprintf(out, "%-30.30s %-24.24s %-9s %8d %11s %15s %9.3gx %8.1f%%\n", r->name,
+        if (r->ref_relative > 0)
+            snprintf(deck, sizeof deck, "%.3gx", r->ref_relative);
+        else
+            snprintf(deck, sizeof deck, "-");
+        fprintf(out, "%-30.30s %-24.24s %-9s %8d %11s %15s %9.3gx %10s %6.1f%%\n", r->name,
                 r->device->name, mlsim_precision_names[r->precision], res[i].batch,
                 mlsim_units_format(res[i].step_s, MLSIM_DIM_TIME, a, sizeof a),
                 mlsim_units_grouped(res[i].tokens_per_s, b, sizeof b),
-                res[i].tokens_per_s / res[0].tokens_per_s, 100.0 * res[i].mfu);
+                res[i].tokens_per_s / res[base].tokens_per_s, deck, 100.0 * res[i].mfu);
     }
+    fprintf(out,
+            "Relative: inferences/s against %s; Published: the reference given in the scenario\n",
+            res[base].run->name);
 }
 
 static void write_table(FILE *out, const struct mlsim_scenario *sc, const struct mlsim_result *res,

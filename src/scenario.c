@@ -101,6 +101,7 @@ static const struct mlsim_field run_fields[] = {
        mlsim_counting_names),
     RQ("reference.iteration_time", MLSIM_DIM_TIME, ref_step_s),
     RSTR("reference.source", ref_source),
+    RQ("reference.relative", MLSIM_DIM_NUMBER, ref_relative),
     RSEC("economics"),
     RF("economics.price_per_device_hour", MLSIM_FIELD_QUANTITY, MLSIM_DIM_MONEY_RATE,
        econ.price_usd_per_s, 0, INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),

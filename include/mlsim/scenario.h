@@ -87,6 +87,7 @@ struct mlsim_run {
     int ref_counting;            /* 0: counted as model FLOPs (MFU), 1: as hardware FLOPs (HFU) */
     double ref_step_s;           /* measured iteration time */
     char ref_source[256];
+    double ref_relative; /* a published throughput relative to the run whose ref_relative is 1 */
     /* inference mode */
     double latency_bound_s; /* the largest batch whose latency stays under this */
     int max_batch;          /* search no further (default 2^20) */
