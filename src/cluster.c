@@ -76,6 +76,10 @@ struct builder {
     struct mlsim_pipe_op *ops;            /* [rank][2 m v] */
     int *res;                             /* [rank * 4 + k]: compute, send fwd, send bwd, dp */
     enum mlsim_status st;
+    /* unfolded data parallelism: REPS replicas; the arrays above point at the one being built */
+    int reps;
+    int64_t *fwd_all, *bwd_all, *send_f_all, *send_b_all, *last_all;
+    int *res_all;
 };
 
 static int64_t task(struct builder *b, const char *name, int res, int cat, int layer, int mb,
@@ -132,8 +136,7 @@ static void build_rank(struct builder *b, int r)
         size_t at = (size_t)vs * (size_t)b->m + (size_t)mb;
         if (c->sharding == MLSIM_SHARD_ZERO3 && c->dp > 1) {
             /* ZeRO-3 gathers the stage's parameters before each use (Rajbhandari et al. 2020) */
-            double t = c->algo->time(MLSIM_COLL_ALL_GATHER, c->dp, s->params * c->grad_elem_bytes,
-                                     &c->dp_link);
+            double t = dp_collective(c, MLSIM_COLL_ALL_GATHER, s->params * c->grad_elem_bytes);
             int64_t g =
                 task(b, "zero3.all_gather", dp, 1, vs, mb, t, 0, s->params * c->grad_elem_bytes);
             int64_t id = task(b, ops[i].backward ? "backward" : "forward", compute, 0, vs, mb,
@@ -175,7 +178,8 @@ static void build_update(struct builder *b, int r, const struct mlsim_workload *
                 int64_t t =
                     task(b, "dp.reduce", dp, 1, vs, -1, dp_reduce_time(c, b->stages[vs].params), 0,
                          b->stages[vs].params * c->grad_elem_bytes);
-                depend(b, t, b->last_bwd_of_chunk[vs]);
+                for (int rep = 0; rep < b->reps; rep++) /* a collective waits for every replica */
+                    depend(b, t, b->last_all[(size_t)rep * (size_t)(b->p * b->v) + (size_t)vs]);
                 reduces[n_red++] = t;
             }
         } else {
@@ -186,8 +190,12 @@ static void build_update(struct builder *b, int r, const struct mlsim_workload *
             }
             int64_t t = task(b, "dp.reduce", dp, 1, -1, -1, dp_reduce_time(c, params), 0,
                              params * c->grad_elem_bytes);
-            for (int ch = 0; ch < b->v; ch++)
-                depend(b, t, b->last_bwd_of_chunk[ch * b->p + r]);
+            for (int rep = 0; rep < b->reps; rep++) {
+                for (int ch = 0; ch < b->v; ch++)
+                    depend(
+                        b, t,
+                        b->last_all[(size_t)rep * (size_t)(b->p * b->v) + (size_t)(ch * b->p + r)]);
+            }
             reduces[n_red++] = t;
         }
     }
@@ -199,8 +207,7 @@ static void build_update(struct builder *b, int r, const struct mlsim_workload *
     for (int i = 0; i < n_red; i++)
         depend(b, opt, reduces[i]);
     if (c->dp > 1 && c->sharding != MLSIM_SHARD_NONE && c->sharding != MLSIM_SHARD_ZERO3) {
-        double t =
-            c->algo->time(MLSIM_COLL_ALL_GATHER, c->dp, params * c->grad_elem_bytes, &c->dp_link);
+        double t = dp_collective(c, MLSIM_COLL_ALL_GATHER, params * c->grad_elem_bytes);
         int64_t g = task(b, "zero.all_gather", dp, 1, -1, -1, t, 0, params * c->grad_elem_bytes);
         depend(b, g, opt);
     }
@@ -230,31 +237,43 @@ static void link_ranks(struct builder *b)
 
 static enum mlsim_status alloc_builder(struct builder *b, size_t n_vs)
 {
-    size_t cells = n_vs * (size_t)b->m;
-    b->fwd = calloc(cells, sizeof *b->fwd);
-    b->bwd = calloc(cells, sizeof *b->bwd);
-    b->send_f = malloc(cells * sizeof *b->send_f);
-    b->send_b = malloc(cells * sizeof *b->send_b);
-    b->last_bwd_of_chunk = malloc(n_vs * sizeof *b->last_bwd_of_chunk);
+    size_t cells = n_vs * (size_t)b->m * (size_t)b->reps;
+    b->fwd_all = calloc(cells, sizeof *b->fwd_all);
+    b->bwd_all = calloc(cells, sizeof *b->bwd_all);
+    b->send_f_all = malloc(cells * sizeof *b->send_f_all);
+    b->send_b_all = malloc(cells * sizeof *b->send_b_all);
+    b->last_all = malloc(n_vs * (size_t)b->reps * sizeof *b->last_all);
     b->ops = malloc((size_t)b->p * 2 * (size_t)b->m * (size_t)b->v * sizeof *b->ops);
-    b->res = malloc((size_t)b->p * 4 * sizeof *b->res);
-    if (!b->fwd || !b->bwd || !b->send_f || !b->send_b || !b->last_bwd_of_chunk || !b->ops ||
-        !b->res)
+    b->res_all = malloc((size_t)b->p * 4 * (size_t)b->reps * sizeof *b->res_all);
+    if (!b->fwd_all || !b->bwd_all || !b->send_f_all || !b->send_b_all || !b->last_all || !b->ops ||
+        !b->res_all)
         return MLSIM_ERR_NOMEM;
     for (size_t i = 0; i < cells; i++)
-        b->send_f[i] = b->send_b[i] = -1;
+        b->send_f_all[i] = b->send_b_all[i] = -1;
     return MLSIM_OK;
+}
+
+/* Point the builder's arrays at replica REP. */
+static void select_replica(struct builder *b, int rep)
+{
+    size_t n_vs = (size_t)(b->p * b->v), cells = n_vs * (size_t)b->m;
+    b->fwd = b->fwd_all + (size_t)rep * cells;
+    b->bwd = b->bwd_all + (size_t)rep * cells;
+    b->send_f = b->send_f_all + (size_t)rep * cells;
+    b->send_b = b->send_b_all + (size_t)rep * cells;
+    b->last_bwd_of_chunk = b->last_all + (size_t)rep * n_vs;
+    b->res = b->res_all + (size_t)rep * (size_t)b->p * 4;
 }
 
 static void free_builder(struct builder *b)
 {
-    free(b->fwd);
-    free(b->bwd);
-    free(b->send_f);
-    free(b->send_b);
-    free(b->last_bwd_of_chunk);
+    free(b->fwd_all);
+    free(b->bwd_all);
+    free(b->send_f_all);
+    free(b->send_b_all);
+    free(b->last_all);
     free(b->ops);
-    free(b->res);
+    free(b->res_all);
 }
 
 static void summarize(const struct builder *b, const struct stage *stages,
@@ -322,6 +341,7 @@ enum mlsim_status mlsim_cluster_simulate(const struct mlsim_cluster_config *c,
     b.p = c->pp;
     b.m = c->microbatches;
     b.v = c->schedule == MLSIM_SCHEDULE_INTERLEAVED ? c->interleave : 1;
+    b.reps = c->unfold_dp && c->dp > 1 ? c->dp : 1;
     int n_vs = b.p * b.v;
     if (b.p < 1 || b.m < 1 || b.v < 1 || c->spec.layers % n_vs != 0)
         return MLSIM_ERR_INPUT;
@@ -342,24 +362,36 @@ enum mlsim_status mlsim_cluster_simulate(const struct mlsim_cluster_config *c,
     if (st == MLSIM_OK)
         st = alloc_builder(&b, (size_t)n_vs);
     b.stages = stages;
-    for (int rank = 0; rank < b.p && st == MLSIM_OK; rank++) {
+    static const char *const names[] = {"compute", "send forward", "send backward",
+                                        "data parallel"};
+    for (int rank = 0; rank < b.p && st == MLSIM_OK; rank++)
         st = mlsim_pipeline_order(c->schedule, b.p, b.m, b.v, rank,
                                   &b.ops[(size_t)rank * 2 * (size_t)b.m * (size_t)b.v]);
-        static const char *const names[] = {"compute", "send forward", "send backward",
-                                            "data parallel"};
-        for (int k = 0; k < 4 && st == MLSIM_OK; k++) {
-            b.res[(size_t)rank * 4 + (size_t)k] = mlsim_sim_resource_group(b.sim, names[k], rank);
-            if (b.res[(size_t)rank * 4 + (size_t)k] < 0)
-                st = MLSIM_ERR_NOMEM;
+    for (int rep = 0; rep < b.reps && st == MLSIM_OK; rep++) {
+        select_replica(&b, rep);
+        for (int rank = 0; rank < b.p && st == MLSIM_OK; rank++) {
+            for (int k = 0; k < 4 && st == MLSIM_OK; k++) {
+                b.res[(size_t)rank * 4 + (size_t)k] =
+                    mlsim_sim_resource_group(b.sim, names[k], rep * b.p + rank);
+                if (b.res[(size_t)rank * 4 + (size_t)k] < 0)
+                    st = MLSIM_ERR_NOMEM;
+            }
         }
     }
     b.st = st;
-    for (int rank = 0; rank < b.p && b.st == MLSIM_OK; rank++)
-        build_rank(&b, rank);
-    if (b.st == MLSIM_OK)
-        link_ranks(&b);
-    for (int rank = 0; rank < b.p && b.st == MLSIM_OK; rank++)
-        build_update(&b, rank, &opt_w);
+    for (int rep = 0; rep < b.reps && b.st == MLSIM_OK; rep++) {
+        select_replica(&b, rep);
+        for (int rank = 0; rank < b.p && b.st == MLSIM_OK; rank++)
+            build_rank(&b, rank);
+        if (b.st == MLSIM_OK)
+            link_ranks(&b);
+    }
+    for (int rep = 0; rep < b.reps && b.st == MLSIM_OK; rep++) {
+        select_replica(&b, rep);
+        for (int rank = 0; rank < b.p && b.st == MLSIM_OK; rank++)
+            build_update(&b, rank, &opt_w);
+    }
+    select_replica(&b, 0);
     st = b.st;
     if (st == MLSIM_OK)
         st = mlsim_sim_run(b.sim);

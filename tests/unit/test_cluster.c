@@ -107,6 +107,30 @@ static void test_zero_memory(void **state)
     }
 }
 
+static void test_folded_and_unfolded_agree(void **state)
+{
+    (void)state;
+    /* Data-parallel replicas do the same work: simulating all of them, their gradient collectives
+     * waiting for every replica, must give the step of the one folded replica. */
+    for (int dp = 2; dp <= 4; dp *= 2) {
+        struct mlsim_cluster_result folded, unfolded;
+        struct mlsim_cluster_config c = config(2, 2, dp, 4);
+        assert_int_equal(mlsim_cluster_simulate(&c, &folded, NULL), MLSIM_OK);
+        c.unfold_dp = 1;
+        assert_int_equal(mlsim_cluster_simulate(&c, &unfolded, NULL), MLSIM_OK);
+        assert_rel(unfolded.step_s, folded.step_s, 1e-12);
+        assert_rel(unfolded.model_flops, folded.model_flops, 1e-12);
+        assert_true(unfolded.tasks > folded.tasks); /* it really simulated more */
+        c.schedule = MLSIM_SCHEDULE_INTERLEAVED;
+        c.interleave = 2;
+        c.unfold_dp = 0;
+        assert_int_equal(mlsim_cluster_simulate(&c, &folded, NULL), MLSIM_OK);
+        c.unfold_dp = 1;
+        assert_int_equal(mlsim_cluster_simulate(&c, &unfolded, NULL), MLSIM_OK);
+        assert_rel(unfolded.step_s, folded.step_s, 1e-12);
+    }
+}
+
 static void test_layouts_that_cannot_be_built(void **state)
 {
     (void)state;
@@ -127,6 +151,7 @@ int main(void)
         cmocka_unit_test(test_tensor_parallel_collectives),
         cmocka_unit_test(test_pipeline_bubble),
         cmocka_unit_test(test_zero_memory),
+        cmocka_unit_test(test_folded_and_unfolded_agree),
         cmocka_unit_test(test_layouts_that_cannot_be_built),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
