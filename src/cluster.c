@@ -179,7 +179,8 @@ static void build_update(struct builder *b, int r, const struct mlsim_workload *
                     task(b, "dp.reduce", dp, 1, vs, -1, dp_reduce_time(c, b->stages[vs].params), 0,
                          b->stages[vs].params * c->grad_elem_bytes);
                 for (int rep = 0; rep < b->reps; rep++) /* a collective waits for every replica */
-                    depend(b, t, b->last_all[(size_t)rep * (size_t)(b->p * b->v) + (size_t)vs]);
+                    depend(b, t,
+                           b->last_all[(size_t)rep * ((size_t)b->p * (size_t)b->v) + (size_t)vs]);
                 reduces[n_red++] = t;
             }
         } else {
@@ -192,9 +193,9 @@ static void build_update(struct builder *b, int r, const struct mlsim_workload *
                              params * c->grad_elem_bytes);
             for (int rep = 0; rep < b->reps; rep++) {
                 for (int ch = 0; ch < b->v; ch++)
-                    depend(
-                        b, t,
-                        b->last_all[(size_t)rep * (size_t)(b->p * b->v) + (size_t)(ch * b->p + r)]);
+                    depend(b, t,
+                           b->last_all[(size_t)rep * ((size_t)b->p * (size_t)b->v) +
+                                       ((size_t)ch * (size_t)b->p + (size_t)r)]);
             }
             reduces[n_red++] = t;
         }
@@ -256,7 +257,7 @@ static enum mlsim_status alloc_builder(struct builder *b, size_t n_vs)
 /* Point the builder's arrays at replica REP. */
 static void select_replica(struct builder *b, int rep)
 {
-    size_t n_vs = (size_t)(b->p * b->v), cells = n_vs * (size_t)b->m;
+    size_t n_vs = ((size_t)b->p * (size_t)b->v), cells = n_vs * (size_t)b->m;
     b->fwd = b->fwd_all + (size_t)rep * cells;
     b->bwd = b->bwd_all + (size_t)rep * cells;
     b->send_f = b->send_f_all + (size_t)rep * cells;
