@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "mlsim/diag.h"
+#include "mlsim/textio.h"
 #include "mlsim/units.h"
 
 struct mlsim_hwtable {
@@ -521,21 +522,6 @@ static void write_table(FILE *out, const struct mlsim_hwtable *t, enum mlsim_hwt
 
 /* ---- CSV and JSON ---- */
 
-static void csv_text(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\n")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 static void write_csv(FILE *out, const struct mlsim_hwtable *t, enum mlsim_hwtable_view view)
 {
     (void)view;
@@ -548,27 +534,12 @@ static void write_csv(FILE *out, const struct mlsim_hwtable *t, enum mlsim_hwtab
             if (c)
                 fputc(',', out);
             if (col->text)
-                csv_text(out, col->text(&t->rows[i]));
+                mlsim_csv_text(out, col->text(&t->rows[i]));
             else if (col->num(&t->rows[i]) > 0)
                 fprintf(out, "%.10g", col->num(&t->rows[i]));
         }
         fputc('\n', out);
     }
-}
-
-static void json_text(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(out, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(out, "\\u%04x", ch);
-        else
-            fputc(ch, out);
-    }
-    fputc('"', out);
 }
 
 static void write_json(FILE *out, const struct mlsim_hwtable *t, enum mlsim_hwtable_view view)
@@ -581,7 +552,7 @@ static void write_json(FILE *out, const struct mlsim_hwtable *t, enum mlsim_hwta
             const struct column *col = &columns[c];
             fprintf(out, "%s\"%s\": ", c ? ", " : "", col->key);
             if (col->text)
-                json_text(out, col->text(&t->rows[i]));
+                mlsim_json_string(out, col->text(&t->rows[i]));
             else if (col->num(&t->rows[i]) > 0)
                 fprintf(out, "%.10g", col->num(&t->rows[i]));
             else

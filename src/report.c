@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mlsim/kernel.h"
+#include "mlsim/textio.h"
 #include "mlsim/units.h"
 #include "mlsim/version.h"
 
@@ -422,21 +423,6 @@ static void write_table(FILE *out, const struct mlsim_scenario *sc, const struct
 
 /* ---- CSV ---- */
 
-static void csv_text(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 /* A number, or nothing when the run was not simulated. */
 static void csv_sim_num(FILE *out, const struct mlsim_result *x, double v)
 {
@@ -458,10 +444,10 @@ static void write_csv(FILE *out, const struct mlsim_scenario *sc, const struct m
     for (size_t i = 0; i < n; i++) {
         const struct mlsim_result *x = &res[i];
         const struct mlsim_run *r = x->run;
-        csv_text(out, r->name);
+        mlsim_csv_text(out, r->name);
         fprintf(out, ",%s," NUM "," NUM "," NUM ",", mlsim_mode_names[r->mode], r->model.params,
                 r->model.tokens, x->flops);
-        csv_text(out, r->device->id);
+        mlsim_csv_text(out, r->device->id);
         fprintf(out,
                 ",%d,%s," NUM "," NUM "," NUM "," NUM "," NUM "," NUM "," NUM "," NUM "," NUM
                 "," NUM,
@@ -491,20 +477,6 @@ static void write_csv(FILE *out, const struct mlsim_scenario *sc, const struct m
 
 /* ---- JSON ---- */
 
-static void json_text(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
-}
-
 static void json_num(FILE *out, const char *key, double v, int last)
 {
     fprintf(out, "      \"%s\": " NUM "%s\n", key, v, last ? "" : ",");
@@ -515,16 +487,16 @@ static void json_run(FILE *out, const struct mlsim_result *x)
     const struct mlsim_run *r = x->run;
     char lines[MLSIM_REPORT_MAX_ASSUMPTIONS][MLSIM_REPORT_ASSUMPTION_LEN];
     fputs("    {\n      \"name\": ", out);
-    json_text(out, r->name);
+    mlsim_json_string(out, r->name);
     fputs(",\n      \"device\": ", out);
-    json_text(out, r->device->id);
+    mlsim_json_string(out, r->device->id);
     fprintf(out, ",\n      \"mode\": \"%s\",\n      \"precision\": \"%s\",\n      \"count\": %d,\n",
             mlsim_mode_names[r->mode], mlsim_precision_names[r->precision], r->count);
     fputs("      \"assumptions\": [", out);
     size_t n = mlsim_report_assumptions(x, 1, lines, MLSIM_REPORT_MAX_ASSUMPTIONS);
     for (size_t i = 0; i < n; i++) {
         fputs(i ? ",\n        " : "\n        ", out);
-        json_text(out, lines[i]);
+        mlsim_json_string(out, lines[i]);
     }
     fputs("\n      ],\n", out);
     json_num(out, "params", r->model.params, 0);
@@ -558,9 +530,9 @@ static void write_json(FILE *out, const struct mlsim_scenario *sc, const struct 
                        size_t n)
 {
     fprintf(out, "{\n  \"mlsim_version\": \"%s\",\n  \"scenario\": ", MLSIM_VERSION);
-    json_text(out, sc->doc->file);
+    mlsim_json_string(out, sc->doc->file);
     fputs(",\n  \"title\": ", out);
-    json_text(out, sc->title);
+    mlsim_json_string(out, sc->title);
     fputs(",\n  \"runs\": [\n", out);
     for (size_t i = 0; i < n; i++) {
         json_run(out, &res[i]);

@@ -1,19 +1,7 @@
 /* Chrome trace-event JSON ("X" complete events, microseconds). */
 #include "mlsim/trace.h"
 
-static void json_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
-}
+#include "mlsim/textio.h"
 
 void mlsim_trace_begin(FILE *out)
 {
@@ -25,7 +13,7 @@ void mlsim_trace_process(FILE *out, const struct mlsim_sim *sim, int pid, const 
 {
     fprintf(out, "%s{\"ph\": \"M\", \"pid\": %d, \"name\": \"process_name\", \"args\": {\"name\": ",
             first ? "" : ",\n", pid);
-    json_string(out, name);
+    mlsim_json_string(out, name);
     fputs("}}", out);
     for (size_t r = 0; r < mlsim_sim_resource_count(sim); r++) {
         fprintf(out,
@@ -39,7 +27,7 @@ void mlsim_trace_process(FILE *out, const struct mlsim_sim *sim, int pid, const 
                      mlsim_sim_resource_name(sim, (int)r));
         else
             snprintf(track, sizeof track, "%s", mlsim_sim_resource_name(sim, (int)r));
-        json_string(out, track);
+        mlsim_json_string(out, track);
         fputs("}}", out);
     }
     for (size_t i = 0; i < mlsim_sim_task_count(sim); i++) {
@@ -50,7 +38,7 @@ void mlsim_trace_process(FILE *out, const struct mlsim_sim *sim, int pid, const 
             out,
             ",\n{\"ph\": \"X\", \"pid\": %d, \"tid\": %d, \"ts\": %.3f, \"dur\": %.3f, \"name\": ",
             pid, t->resource, t->start_s * 1e6, (t->end_s - t->start_s) * 1e6);
-        json_string(out, t->name);
+        mlsim_json_string(out, t->name);
         fprintf(
             out,
             ", \"args\": {\"flops\": %.6g, \"bytes\": %.6g, \"layer\": %d, \"microbatch\": %d}}",
