@@ -560,6 +560,18 @@ static int resolve_link(struct mlsim_run *r, struct mlsim_diags *d)
 
 static int check_layout(struct mlsim_run *r, struct mlsim_diags *d);
 
+/* Devices beyond one node need the network between nodes. */
+static int check_network(const struct mlsim_run *r, struct mlsim_diags *d)
+{
+    if (r->count <= r->node_size || given(r, "hardware.nic_bandwidth"))
+        return 1;
+    mlsim_diags_report(
+        d, MLSIM_SEVERITY_ERROR, r->loc,
+        "%d devices span %d-device nodes: give the network's 'hardware.nic_bandwidth' per node",
+        r->count, r->node_size);
+    return 0;
+}
+
 /* What simulate mode needs beyond the analytic fields. */
 static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
 {
@@ -623,13 +635,8 @@ static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
                         !given(r, "training.pp") && (r->shape_derived || r->count > r->node_size);
     if (ok && !r->layout_derived)
         ok = check_layout(r, d);
-    if (ok && r->layout_derived && r->count > r->node_size && !given(r, "hardware.nic_bandwidth")) {
-        mlsim_diags_report(
-            d, MLSIM_SEVERITY_ERROR, r->loc,
-            "%d devices span %d-device nodes: give the network's 'hardware.nic_bandwidth' per node",
-            r->count, r->node_size);
-        ok = 0;
-    }
+    if (ok && r->layout_derived)
+        ok = check_network(r, d);
     return ok && resolve_link(r, d);
 }
 
@@ -689,14 +696,7 @@ static int check_layout(struct mlsim_run *r, struct mlsim_diags *d)
                            m, t->pp);
         return 0;
     }
-    if (r->count > r->node_size && !given(r, "hardware.nic_bandwidth")) {
-        mlsim_diags_report(
-            d, MLSIM_SEVERITY_ERROR, r->loc,
-            "%d devices span %d-device nodes: give the network's 'hardware.nic_bandwidth' per node",
-            r->count, r->node_size);
-        return 0;
-    }
-    return 1;
+    return check_network(r, d);
 }
 
 /* Inference: a shape to run forward and a latency bound. */
