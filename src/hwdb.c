@@ -24,6 +24,8 @@ const char *const mlsim_kind_names[] = {"cpu", "gpu", "tpu", "asic", "system", N
 
 static const char *const link_type_names[] = {"nvlink",   "pcie",  "ici", "infiniband",
                                               "ethernet", "other", NULL};
+const char *const mlsim_topology_names[] = {"switched", "fat_tree", "torus", NULL};
+
 /* `peak_published: false` stores 1 (the vendor gives no throughput figure at all). */
 static const char *const unpublished_names[] = {"true", "false", NULL};
 static const char *const direction_names[] = {"each_way", "both_ways", NULL};
@@ -248,6 +250,21 @@ static const struct mlsim_field device_fields[] = {
     DSPARSE("fp8", MLSIM_PRECISION_FP8),
     DSPARSE("int8", MLSIM_PRECISION_INT8),
     DQ("rmax", MLSIM_DIM_FLOPS, rmax_flops),
+    DSEC("node"),
+    DF("node.device", MLSIM_FIELD_STRING, MLSIM_DIM_NUMBER, node.device, 0, 0, 0, NULL, NULL),
+    DF("node.devices", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, node.devices, 0, 1e7, 0, NULL, NULL),
+    DF("node.link", MLSIM_FIELD_STRING, MLSIM_DIM_NUMBER, node.link, 0, 0, 0, NULL, NULL),
+    DQ("node.power", MLSIM_DIM_POWER, node.power_w),
+    DSEC("network"),
+    DF("network.type", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, network.type, 0, 0, 0, link_type_names,
+       NULL),
+    DQ("network.bandwidth", MLSIM_DIM_BANDWIDTH, network.bw_each_Bps),
+    DF("network.direction", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, network.both_ways, 0, 0, 0,
+       direction_names, NULL),
+    DQ("network.latency", MLSIM_DIM_TIME, network.latency_s),
+    DF("network.topology", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, network.topology, 0, 0, 0,
+       mlsim_topology_names, NULL),
+    DF("max_nodes", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, max_nodes, 0, 1e9, 0, NULL, NULL),
     DF("peak_published", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, peak_unpublished, 0, 0, 0,
        unpublished_names, NULL),
     DSEC("hashrate"),
@@ -277,6 +294,7 @@ static const struct mlsim_field device_fields[] = {
     DQ("calibration.gemm_half_k", MLSIM_DIM_NUMBER, calibration.gemm_half_k),
     DF("calibration.threads", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, calibration.threads, 0, 1e6, 0,
        NULL, NULL),
+    DQ("calibration.onchip_bandwidth", MLSIM_DIM_BANDWIDTH, calibration.onchip_bw_Bps),
     DF("sources", MLSIM_FIELD_LIST, MLSIM_DIM_NUMBER, sources, 0, 0, 0, NULL, load_sources),
 };
 
@@ -357,7 +375,7 @@ static int check_device(const struct mlsim_device *dev, const char *path, struct
     int any_peak = 0;
     for (int p = 0; p < MLSIM_PRECISION_N; p++)
         any_peak |= dev->peak_flops[p] > 0 || dev->peak_sparse_flops[p] > 0;
-    if (!any_peak && dev->hashrate_sha256 <= 0 && !dev->peak_unpublished) {
+    if (!any_peak && dev->hashrate_sha256 <= 0 && !dev->peak_unpublished && !dev->node.device[0]) {
         mlsim_diags_report(
             d, MLSIM_SEVERITY_ERROR, where,
             "device has no 'peak' throughput (nor a 'peak_sparse' or a 'hashrate'; if the vendor "
@@ -389,6 +407,10 @@ enum mlsim_status mlsim_device_load(const char *path, struct mlsim_device *dev,
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, whole, "device file is empty");
     } else if (mlsim_schema_load(&mlsim_device_schema, doc->root, dev, d) == MLSIM_OK) {
         struct mlsim_loc top = doc->root->loc;
+        if (dev->network.both_ways) { /* stored per direction, like device links */
+            dev->network.bw_each_Bps /= 2.0;
+            dev->network.both_ways = 0;
+        }
         check_device(dev, path, top, d);
     }
     snprintf(dev->path, sizeof dev->path, "%s", path);

@@ -164,6 +164,11 @@ size_t mlsim_report_assumptions(const struct mlsim_result *res, int with_lines,
     if (origin(r, "economics.host_power_per_device", o, sizeof o))
         LINE("Host power %s per device (%s)",
              mlsim_units_format(e->host_power_w, MLSIM_DIM_POWER, a, sizeof a), o);
+    else if (r->host_power_from_system)
+        LINE("Host power %s per device: %s's node maximum of %s over %d devices, less their TDP",
+             mlsim_units_format(e->host_power_w, MLSIM_DIM_POWER, a, sizeof a), r->system->id,
+             mlsim_units_format(r->system->node.power_w, MLSIM_DIM_POWER, b, sizeof b),
+             r->system->node.devices);
     else
         LINE("Host power not counted (set economics.host_power_per_device to add CPUs, memory, "
              "network)");

@@ -61,6 +61,7 @@ static const struct mlsim_field run_fields[] = {
     RINT("model.vocab", model.vocab),
     RSEC("hardware"),
     RSTR("hardware.device", device_id),
+    RSTR("hardware.system", system_id),
     RINT("hardware.count", count),
     RINT("hardware.node_size", node_size),
     RSTR("hardware.link", link),
@@ -444,6 +445,45 @@ static void report_unknown_device(const struct mlsim_run *r, struct mlsim_hwdb *
     mlsim_hwdb_free_ids(ids, n);
 }
 
+/* A system in hwdb gives the device, the node size, the node's link, the network and the host's
+ * share of the node's power, each unless the run sets it. */
+static int resolve_system(struct mlsim_run *r, struct mlsim_hwdb *db, struct mlsim_diags *d)
+{
+    const struct mlsim_loc *loc = mlsim_schema_given(&mlsim_run_schema, r, "hardware.system");
+    if (!loc)
+        return 1;
+    enum mlsim_status st = mlsim_hwdb_find(db, r->system_id, d, &r->system);
+    if (st == MLSIM_ERR_NOT_FOUND || (st == MLSIM_OK && !r->system->node.device[0])) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc,
+                           "'%s' is not a system of nodes in the hardware database (hwdb/system/)",
+                           r->system_id);
+        return 0;
+    }
+    if (st != MLSIM_OK)
+        return 0;
+    const struct mlsim_device *sys = r->system;
+    if (!given(r, "hardware.device")) {
+        snprintf(r->device_id, sizeof r->device_id, "%s", sys->node.device);
+        r->prov.loc[mlsim_schema_find(&mlsim_run_schema, "hardware.device") -
+                    mlsim_run_schema.fields] = *loc;
+    }
+    if (!given(r, "hardware.node_size") && sys->node.devices > 0) {
+        r->node_size = sys->node.devices;
+        r->prov.loc[mlsim_schema_find(&mlsim_run_schema, "hardware.node_size") -
+                    mlsim_run_schema.fields] = *loc;
+    }
+    if (!given(r, "hardware.link") && sys->node.link[0])
+        snprintf(r->link, sizeof r->link, "%s", sys->node.link);
+    if (!given(r, "hardware.nic_bandwidth") && sys->network.bw_each_Bps > 0) {
+        r->nic_bw_Bps = sys->network.bw_each_Bps;
+        r->prov.loc[mlsim_schema_find(&mlsim_run_schema, "hardware.nic_bandwidth") -
+                    mlsim_run_schema.fields] = *loc;
+    }
+    if (!given(r, "hardware.nic_latency") && sys->network.latency_s > 0)
+        r->nic_latency_s = sys->network.latency_s;
+    return 1;
+}
+
 static int resolve_device(struct mlsim_run *r, struct mlsim_hwdb *db, struct mlsim_diags *d)
 {
     if (!given(r, "hardware.device")) {
@@ -748,8 +788,16 @@ static int resolve_run(struct mlsim_run *r, size_t index, struct mlsim_hwdb *db,
         report_missing(r, "mfu", d);
         ok = 0;
     }
-    if (!resolve_device(r, db, d))
+    if (!resolve_system(r, db, d) || !resolve_device(r, db, d))
         return 0;
+    /* The host's share of a system's node power, unless given (the node's maximum less its
+     * devices'). */
+    if (r->system && r->system->node.power_w > 0 && r->device->tdp_w > 0 &&
+        !given(r, "economics.host_power_per_device")) {
+        double share = r->system->node.power_w / r->system->node.devices - r->device->tdp_w;
+        r->econ.host_power_w = share > 0 ? share : 0.0;
+        r->host_power_from_system = 1;
+    }
     ok &= resolve_precision(r, d);
     ok &= resolve_economics(r, d);
     if (ok && r->mode == MLSIM_MODE_SIMULATE)

@@ -41,6 +41,9 @@ enum mlsim_device_kind {
     MLSIM_KIND_N
 };
 
+/* NULL-terminated names of network topologies: "switched", "fat_tree", "torus". */
+extern const char *const mlsim_topology_names[];
+
 /* NULL-terminated names of the kinds ("cpu", "gpu", "tpu", "asic", "system"); also the hwdb
  * folder names. */
 extern const char *const mlsim_kind_names[];
@@ -84,6 +87,8 @@ struct mlsim_calibration {
      * efficiency; 0 = none. */
     double gemm_half_m, gemm_half_n, gemm_half_k;
     int threads; /* CPU threads the calibration was measured with (0 = not said) */
+    /* bandwidth reached by kernels that fit in memory.on_chip (bytes/s, effective); 0 = none */
+    double onchip_bw_Bps;
 };
 
 struct mlsim_device {
@@ -112,6 +117,21 @@ struct mlsim_device {
      * WSE-3's "125 PFLOPS"): shown, never used as a dense peak; 0 = not given. */
     double peak_sparse_flops[MLSIM_PRECISION_N];
     double rmax_flops; /* systems: measured LINPACK Rmax in FLOP/s (peak.fp64 is Rpeak); 0 = none */
+    /* A system built of nodes (kind system): what each node holds and how nodes connect. */
+    struct {
+        char device[64]; /* the device id of each node's accelerators */
+        int devices;     /* per node */
+        char link[32];   /* the device link used inside the node */
+        double power_w;  /* the whole node's maximum power (host share = this - devices x TDP) */
+    } node;
+    struct {
+        int type;           /* enum mlsim_link_type */
+        double bw_each_Bps; /* per node, per direction */
+        int both_ways;
+        double latency_s;
+        int topology; /* index into mlsim_topology_names */
+    } network;
+    int max_nodes;
     struct mlsim_source sources[MLSIM_HWDB_MAX_SOURCES];
     int n_sources;
     char path[512]; /* the file it was loaded from */

@@ -78,8 +78,11 @@ struct mlsim_run {
     int precision; /* enum mlsim_precision */
     double mfu;    /* assumed model FLOPs utilization (analytic mode; a reference in simulate) */
     char link[32]; /* the device link collectives use ("" = the device's first fast link) */
-    int node_size; /* devices per node */
-    double nic_bw_Bps; /* network bandwidth per node, each way (all its NICs) */
+    char system_id[64];                /* a system of nodes in hwdb (kind system), or "" */
+    const struct mlsim_device *system; /* set by resolve */
+    int host_power_from_system;        /* host share derived from the system's node power */
+    int node_size;                     /* devices per node */
+    double nic_bw_Bps;                 /* network bandwidth per node, each way (all its NICs) */
     double nic_latency_s;
     struct mlsim_training training;
     /* a published measurement of this run, to print the prediction against */

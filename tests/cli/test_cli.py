@@ -642,6 +642,21 @@ class TestDerived(MlsimTestCase):
         self.assertIn("96 layers of 12288", out)
         self.assertRegex(out, r"OpenAI GPT-3: layout chosen by mlsim, .*tensor \d+ x pipeline \d+ x data \d+")
 
+
+class TestSystems(MlsimTestCase):
+    """Systems of nodes in hwdb give the device, node size, network and host power."""
+
+    def test_system_fills_the_hardware(self):
+        r = self.run_csv("scenarios/gpt3_a100_simulated.yaml")[0]
+        self.assertEqual(r["device"], "a100-sxm4-80gb")
+        # DGX A100 datasheet: 6.5 kW for 8 GPUs of 400 W TDP: 812.5 W per device, host included
+        self.assertRel(r["avg_power_w"], 6500 / 8, 1e-12, "avg_power_w")
+
+    def test_unknown_system(self):
+        rc, out, err = mlsim("scenarios/gpt3_a100_simulated.yaml", "--set", "hardware.system=bluegene-l")
+        self.assertEqual(rc, 1)
+        self.assertIn("'bluegene-l' is not a system of nodes", err)
+
 def main():
     runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
     result = unittest.main(argv=[sys.argv[0]], testRunner=runner, exit=False).result

@@ -147,7 +147,7 @@ class TestListShow(HwTestCase):
         kinds = [x["kind"] for x in r]
         self.assertEqual(kinds, sorted(kinds, key=["cpu", "gpu", "tpu", "asic", "system"].index))
         r = self.rows("list", "--kind", "system")
-        self.assertEqual([x["id"] for x in r], ["bluegene-l"])
+        self.assertEqual([x["id"] for x in r], ["bluegene-l", "dgx-a100-80gb-hdr", "dgx-h100-ndr", "tpu-v4-pod"])
 
     def test_show(self):
         out = self.ok("show", "t4")

@@ -270,8 +270,9 @@ static int consistent(const struct mlsim_device *dev)
     if (dev->rmax_flops > 0 && (dev->kind != MLSIM_KIND_SYSTEM || pk[MLSIM_PRECISION_FP64] <= 0 ||
                                 dev->rmax_flops > pk[MLSIM_PRECISION_FP64]))
         ok = fail_at(dev, "rmax needs a system whose fp64 peak (Rpeak) is at least Rmax");
-    if (dev->kind == MLSIM_KIND_SYSTEM && dev->rmax_flops <= 0)
-        ok = fail_at(dev, "a system gives its measured LINPACK rmax");
+    /* a whole machine gives its LINPACK rmax; a system of nodes names its nodes' device instead */
+    if (dev->kind == MLSIM_KIND_SYSTEM && dev->rmax_flops <= 0 && !dev->node.device[0])
+        ok = fail_at(dev, "a system gives its measured LINPACK rmax or its nodes' device");
     if (dev->hashrate_sha256 > 0 && dev->kind != MLSIM_KIND_ASIC)
         ok = fail_at(dev, "a hash rate on a device that is not an ASIC");
     return ok;
