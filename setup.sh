@@ -17,7 +17,7 @@ run | test) ;;
 esac
 
 # Build and run needs; the checks of `test` need the linters too.
-packages=(build-essential cmake pkg-config libyaml-dev libcmocka-dev python3 libgsl-dev libopenblas-dev)
+packages=(build-essential cmake pkg-config libyaml-dev libcmocka-dev python3 libgsl-dev libopenblas-dev gnuplot-nox)
 if [ "$mode" = test ]; then
     packages+=(clang-format clang-tidy cppcheck)
 fi

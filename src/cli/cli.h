@@ -20,4 +20,7 @@ int mlsim_cli_hw(int argc, char **argv);
 /* `mlsim calibrate FILE.csv --device ID ...` (calibrate.c): ARGV[0] is "calibrate". */
 int mlsim_cli_calibrate(int argc, char **argv);
 
+/* `mlsim plot CHART [SCENARIO] ...` (plot.c): ARGV[0] is "plot". */
+int mlsim_cli_plot(int argc, char **argv);
+
 #endif

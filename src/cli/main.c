@@ -35,6 +35,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
     {"calibrate", mlsim_cli_calibrate},
     {"hw", mlsim_cli_hw},
+    {"plot", mlsim_cli_plot},
     {NULL, NULL},
 };
 
@@ -48,6 +49,8 @@ static const char usage_text[] =
     "    mlsim [--format table|csv|json] [--set PATH=VALUE]... [--hwdb DIR] [--trace FILE] "
     "[--stats]\n"
     "          SCENARIO.yaml\n"
+    "    mlsim hw list|show|compare ...      (mlsim hw --help)\n"
+    "    mlsim calibrate FILE.csv --device ID (mlsim calibrate --help)\n"
     "    mlsim --help | --version\n"
     "\n"
     "DESCRIPTION\n"
@@ -58,13 +61,18 @@ static const char usage_text[] =
     "    where it came from. A scenario file holds one run, or a table of runs under 'runs:' with\n"
     "    shared 'defaults:'.\n"
     "\n"
+    "    Modes (the scenario's 'mode:'): analytic, 6 N D FLOPs at an assumed MFU (the lecture's\n"
+    "    cost table); simulate, a training step simulated kernel by kernel on a discrete-event\n"
+    "    engine, from one device to clusters (tensor, pipeline, data parallelism, ZeRO), so the\n"
+    "    MFU is an output; inference, the largest batch whose latency stays under a bound.\n"
+    "\n"
     "OPTIONS\n"
     "    -f, --format FORMAT  table (default: a report for people), csv, or json. CSV and JSON\n"
     "                         give numbers in SI units; energy in kWh, CO2 in kg.\n"
     "    -s, --set PATH=VALUE Override a field of every run, after the file is read, e.g.\n"
     "                         --set mfu=0.4 --set hardware.device=h100-sxm5-80gb\n"
     "                         --set economics.price_per_device_hour='$2/h'. May be repeated.\n"
-    "        --hwdb DIR       Read devices from DIR (holding cpu/, gpu/, tpu/, asic/).\n"
+    "        --hwdb DIR       Read devices from DIR (holding cpu/, gpu/, tpu/, asic/, system/).\n"
     "        --trace FILE     Write the simulated step of each 'mode: simulate' run to FILE as\n"
     "                         Chrome trace-event JSON (open it in ui.perfetto.dev).\n"
     "        --stats          Print simulation statistics to stderr: events, wall time, events/s.\n"

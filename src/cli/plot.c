@@ -1,0 +1,333 @@
+/*
+ * `mlsim plot`: the lecture's charts. The library (plot.c) writes each chart's data and gnuplot
+ * script into the output folder; this file picks the charts, makes the folder and runs gnuplot
+ * once per format (fork and exec, in the output folder), showing progress on stderr. Without
+ * gnuplot on PATH it says how to render what was written, and succeeds.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mlsim/diag.h"
+#include "mlsim/hwdb.h"
+#include "mlsim/plot.h"
+
+#include "cli.h"
+
+static const char plot_usage[] =
+    "usage: mlsim plot CHART [SCENARIO | DEVICE] [-o DIR] [--format png,svg,pdf] [--hwdb DIR]\n"
+    "       mlsim plot all [-o DIR] [--format png,svg,pdf]   (every lecture chart)\n"
+    "       mlsim plot --list\n";
+
+static const char plot_help[] =
+    "\n"
+    "Writes each chart's data (CHART.csv) and a readable gnuplot script (CHART.gp) into DIR\n"
+    "(default plots/out), then renders it with gnuplot at 1920 x 1080. Without gnuplot on PATH\n"
+    "the data and scripts are still written, and mlsim says how to render them.\n"
+    "\n"
+    "    -o, --output DIR     the output folder (made if missing; default plots/out)\n"
+    "    -f, --format LIST    comma-separated: png, svg, pdf (default png,svg,pdf)\n"
+    "        --no-render      write data and scripts only\n"
+    "        --hwdb DIR       the hardware database folder\n"
+    "        --list           list the charts and what each reads by default\n";
+
+struct plot_opts {
+    const char *out_dir;
+    const char *hwdb;
+    const char *chart;
+    const char *input;
+    int formats;
+    int no_render;
+    int list;
+};
+
+static int plot_usage_error(const char *msg, const char *arg)
+{
+    fprintf(stderr, "mlsim plot: %s%s%s\n%s", msg, arg ? " " : "", arg ? arg : "", plot_usage);
+    return MLSIM_EXIT_USAGE;
+}
+
+/* Parse "png,svg" into format bits; 0 if a name is unknown. */
+static int parse_formats(const char *list)
+{
+    int bits = 0;
+    const char *p = list;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char word[16];
+        if (len == 0 || len >= sizeof word)
+            return 0;
+        memcpy(word, p, len);
+        word[len] = '\0';
+        int bit = mlsim_plot_format_from_name(word);
+        if (!bit)
+            return 0;
+        bits |= bit;
+        p += len + (comma ? 1 : 0);
+    }
+    return bits;
+}
+
+/* Parse ARGV into *O. Returns -1 to go on, or an exit status. */
+static int parse_plot_args(int argc, char **argv, struct plot_opts *o)
+{
+    enum { OPT_HWDB = 256, OPT_LIST, OPT_NO_RENDER };
+    static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
+                                             {"format", required_argument, NULL, 'f'},
+                                             {"hwdb", required_argument, NULL, OPT_HWDB},
+                                             {"list", no_argument, NULL, OPT_LIST},
+                                             {"no-render", no_argument, NULL, OPT_NO_RENDER},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:f:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            o->out_dir = optarg;
+            break;
+        case 'f':
+            o->formats = parse_formats(optarg);
+            if (!o->formats)
+                return plot_usage_error("unknown --format (use png, svg, pdf):", optarg);
+            break;
+        case OPT_HWDB:
+            o->hwdb = optarg;
+            break;
+        case OPT_LIST:
+            o->list = 1;
+            break;
+        case OPT_NO_RENDER:
+            o->no_render = 1;
+            break;
+        case 'h':
+            printf("%s%s", plot_usage, plot_help);
+            return MLSIM_EXIT_OK;
+        default:
+            return plot_usage_error("unknown option or missing argument:", argv[optind - 1]);
+        }
+    }
+    if (o->list)
+        return optind == argc ? -1 : plot_usage_error("--list takes no chart:", argv[optind]);
+    if (optind == argc)
+        return plot_usage_error("no chart given (mlsim plot --list shows them)", NULL);
+    o->chart = argv[optind++];
+    if (optind < argc)
+        o->input = argv[optind++];
+    if (optind < argc)
+        return plot_usage_error("extra argument:", argv[optind]);
+    if (strcmp(o->chart, "all") == 0 && o->input)
+        return plot_usage_error("'all' draws each chart from its own input; extra argument:",
+                                o->input);
+    if (strcmp(o->chart, "all") != 0 && !mlsim_plot_chart_find(o->chart))
+        return plot_usage_error("unknown chart (mlsim plot --list shows them):", o->chart);
+    return -1;
+}
+
+static void list_charts(void)
+{
+    for (size_t i = 0; i < mlsim_plot_chart_count(); i++) {
+        const struct mlsim_plot_chart *c = mlsim_plot_chart_at(i);
+        printf("%-11s %s\n            default: %s%s\n", c->name, c->summary,
+               c->input == MLSIM_PLOT_INPUT_DEVICE ? "device " : "", c->default_input);
+    }
+}
+
+/* Make DIR and its parents. Returns 0 on success. */
+static int make_dirs(const char *dir)
+{
+    char buf[PATH_MAX];
+    int n = snprintf(buf, sizeof buf, "%s", dir);
+    if (n < 0 || (size_t)n >= sizeof buf)
+        return -1;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return -1;
+    struct stat st;
+    return stat(buf, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+/* Is PROG an executable file in a folder of $PATH? */
+static int on_path(const char *prog)
+{
+    const char *path = getenv("PATH");
+    while (path && *path) {
+        const char *colon = strchr(path, ':');
+        size_t len = colon ? (size_t)(colon - path) : strlen(path);
+        char full[PATH_MAX];
+        int n = snprintf(full, sizeof full, "%.*s/%s", (int)len, len ? path : ".", prog);
+        if (n > 0 && (size_t)n < sizeof full && access(full, X_OK) == 0)
+            return 1;
+        path += len + (colon ? 1 : 0);
+    }
+    return 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Run `gnuplot -e "fmt='FMT'" NAME.gp` in DIR; gnuplot's output goes to stderr. Returns its
+ * exit status, or -1 if it could not be run. */
+static int run_gnuplot(const char *dir, const char *name, const char *fmt)
+{
+    char setfmt[32], script[256];
+    snprintf(setfmt, sizeof setfmt, "fmt='%s'", fmt);
+    snprintf(script, sizeof script, "%s.gp", name);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        char *const args[] = {"gnuplot", "-e", setfmt, script, NULL};
+        if (chdir(dir) != 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+            _exit(127);
+        execvp("gnuplot", args);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR)
+            return -1;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static const char *const format_names[] = {"png", "svg", "pdf"};
+
+/* Render chart NAME in every format asked; report each file on stdout. */
+static int render(const struct plot_opts *o, const char *name)
+{
+    for (int i = 0; i < 3; i++) {
+        if (!(o->formats & (1 << i)))
+            continue;
+        int rc = run_gnuplot(o->out_dir, name, format_names[i]);
+        if (rc != 0) {
+            fprintf(stderr, "mlsim plot: error: gnuplot failed on %s/%s.gp (fmt %s, status %d)\n",
+                    o->out_dir, name, format_names[i], rc);
+            return MLSIM_EXIT_INPUT;
+        }
+        printf("%s/%s.%s\n", o->out_dir, name, format_names[i]);
+    }
+    return MLSIM_EXIT_OK;
+}
+
+/* Write chart C (the Ith of N) and render it. */
+static int plot_one(const struct plot_opts *o, const struct mlsim_plot_chart *c, size_t i, size_t n,
+                    const char *root, struct mlsim_hwdb *db, int gnuplot)
+{
+    double t0 = now_s();
+    struct mlsim_diags *d = mlsim_diags_alloc();
+    if (!d) {
+        fputs("mlsim plot: out of memory\n", stderr);
+        return MLSIM_EXIT_INPUT;
+    }
+    struct mlsim_plot_request req = {.out_dir = o->out_dir, .root = root, .input = o->input};
+    enum mlsim_status st = mlsim_plot_write(c, &req, db, d);
+    int bad = st != MLSIM_OK || mlsim_diags_errors(d) > 0;
+    mlsim_diags_print(d, stderr);
+    mlsim_diags_free(d);
+    if (bad) {
+        fprintf(stderr, "mlsim plot: [%zu/%zu] %s: failed\n", i + 1, n, c->name);
+        return MLSIM_EXIT_INPUT;
+    }
+    fprintf(stderr, "mlsim plot: [%zu/%zu] %s: data and script written in %.1f s\n", i + 1, n,
+            c->name, now_s() - t0);
+    printf("%s/%s.csv\n%s/%s.gp\n", o->out_dir, c->name, o->out_dir, c->name);
+    if (!gnuplot)
+        return MLSIM_EXIT_OK;
+    t0 = now_s();
+    int rc = render(o, c->name);
+    if (rc == MLSIM_EXIT_OK)
+        fprintf(stderr, "mlsim plot: [%zu/%zu] %s: rendered in %.1f s\n", i + 1, n, c->name,
+                now_s() - t0);
+    return rc;
+}
+
+/* The folder above the hardware database: it holds plots/, scenarios/ and validate/. */
+static void root_of(const char *hwdb, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", hwdb);
+    size_t n = strlen(buf);
+    while (n > 1 && buf[n - 1] == '/')
+        buf[--n] = '\0';
+    char *slash = strrchr(buf, '/');
+    if (!slash)
+        snprintf(buf, len, ".");
+    else if (slash == buf)
+        buf[1] = '\0';
+    else
+        *slash = '\0';
+}
+
+static int plot_charts(const struct plot_opts *o, struct mlsim_hwdb *db, const char *root)
+{
+    int gnuplot = !o->no_render && on_path("gnuplot");
+    size_t n = strcmp(o->chart, "all") == 0 ? mlsim_plot_chart_count() : 1;
+    int rc = MLSIM_EXIT_OK;
+    for (size_t i = 0; i < n && rc == MLSIM_EXIT_OK; i++) {
+        const struct mlsim_plot_chart *c =
+            n == 1 ? mlsim_plot_chart_find(o->chart) : mlsim_plot_chart_at(i);
+        rc = plot_one(o, c, i, n, root, db, gnuplot);
+    }
+    if (rc == MLSIM_EXIT_OK && !gnuplot && !o->no_render)
+        fprintf(stderr,
+                "mlsim plot: gnuplot is not on PATH: data and scripts are in %s; to render, "
+                "install gnuplot (Debian: apt-get install gnuplot-nox) and run in that folder:\n"
+                "    for f in *.gp; do gnuplot -e \"fmt='png'\" \"$f\"; done\n",
+                o->out_dir);
+    return rc;
+}
+
+int mlsim_cli_plot(int argc, char **argv)
+{
+    struct plot_opts o = {.out_dir = "plots/out",
+                          .formats = MLSIM_PLOT_PNG | MLSIM_PLOT_SVG | MLSIM_PLOT_PDF};
+    int rc = parse_plot_args(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    if (o.list) {
+        list_charts();
+        return MLSIM_EXIT_OK;
+    }
+    char hwdb_buf[PATH_MAX + 32], root[PATH_MAX + 32];
+    const char *hwdb = mlsim_cli_locate_hwdb(o.hwdb, hwdb_buf, sizeof hwdb_buf);
+    root_of(hwdb, root, sizeof root);
+    if (make_dirs(o.out_dir) != 0) {
+        fprintf(stderr, "mlsim plot: error: cannot make the output folder '%s'\n", o.out_dir);
+        return MLSIM_EXIT_INPUT;
+    }
+    struct mlsim_hwdb *db = mlsim_hwdb_alloc(hwdb);
+    if (!db) {
+        fputs("mlsim plot: out of memory\n", stderr);
+        return MLSIM_EXIT_INPUT;
+    }
+    rc = plot_charts(&o, db, root);
+    mlsim_hwdb_free(db);
+    if (rc == MLSIM_EXIT_OK && (fflush(stdout) != 0 || ferror(stdout))) {
+        fputs("mlsim plot: error: cannot write to standard output\n", stderr);
+        rc = MLSIM_EXIT_INPUT;
+    }
+    return rc;
+}
