@@ -11,7 +11,7 @@ set format x '%.0s%c'
 set format y '%g'
 set xlabel 'Trainable parameters P(n) = n² + 796 n + 10'
 set ylabel 'Training time, 20 epochs (s)'
-set key bottom right
+set key top left
 set mxtics 10
 set mytics 10
 

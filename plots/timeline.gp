@@ -10,7 +10,7 @@ set ytics () scale 0
 do for [i = 1:n_streams] { set ytics add (stream_name[i] i - 1) }
 set grid xtics noytics
 set style fill solid 1.0 noborder
-set key at screen 0.97, screen 0.915 right top horizontal maxrows 1 noopaque nobox
+set key at screen 0.97, screen 0.915 right top horizontal maxrows 1 maxcols 3 width -4 noopaque nobox samplen 1.5
 colour(c) = c == 0 ? 0x0072B2 : (c == 1 ? 0xD55E00 : 0x009E73)
 box(c) = (column(2) == c) ? 1 : NaN
 
