@@ -24,6 +24,8 @@ const char *const mlsim_counting_names[] = {"model", "hardware", NULL};
 
 static enum mlsim_status load_widths(const struct mlsim_ynode *seq, void *obj,
                                      struct mlsim_diags *d);
+static enum mlsim_status load_charts(const struct mlsim_ynode *seq, void *obj,
+                                     struct mlsim_diags *d);
 
 #define RF(path, kind, dim, member, lo, hi, flags, names)                                          \
     {                                                                                              \
@@ -40,6 +42,8 @@ static enum mlsim_status load_widths(const struct mlsim_ynode *seq, void *obj,
 
 static const struct mlsim_field run_fields[] = {
     RSTR("name", name),
+    {"charts", MLSIM_FIELD_LIST, MLSIM_DIM_NUMBER, offsetof(struct mlsim_run, charts),
+     sizeof(((struct mlsim_run *)0)->charts), 0, 0, 0, NULL, load_charts},
     RSTR("description", description),
     RF("mode", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, mode, 0, 0, 0, mlsim_mode_names),
     RSEC("model"),
@@ -174,6 +178,27 @@ void mlsim_derive_shape(double params, struct mlsim_model_spec *m)
     m->vocab = 51200;
 }
 
+/* The names of the charts to draw; checked against the chart list by `mlsim plot`. */
+static enum mlsim_status load_charts(const struct mlsim_ynode *seq, void *obj,
+                                     struct mlsim_diags *d)
+{
+    struct mlsim_run *r = obj;
+    int max = (int)(sizeof r->charts / sizeof r->charts[0]);
+    r->n_charts = 0;
+    for (size_t i = 0; i < seq->n; i++) {
+        const struct mlsim_ynode *it = seq->items[i];
+        if (it->type != MLSIM_YNODE_SCALAR || strlen(it->value) >= sizeof r->charts[0] ||
+            r->n_charts == max) {
+            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, it->loc,
+                               "'charts' lists up to %d chart names", max);
+            return MLSIM_ERR_INPUT;
+        }
+        snprintf(r->charts[r->n_charts], sizeof r->charts[0], "%s", it->value);
+        r->chart_locs[r->n_charts++] = it->loc;
+    }
+    return MLSIM_OK;
+}
+
 double mlsim_transformer_params(int layers, int hidden, int ffn, int seq_len, int vocab)
 {
     double l = layers, h = hidden, f = ffn > 0 ? ffn : 4.0 * hidden;
@@ -202,7 +227,7 @@ static int seen(const struct mlsim_run *r, const char *path)
     return mlsim_schema_seen(&mlsim_run_schema, r, path);
 }
 
-static const char *const table_keys[] = {"title", "description", "defaults", "runs"};
+static const char *const table_keys[] = {"title", "description", "defaults", "runs", "charts"};
 
 /* Copy scalar NODE into BUF (LEN bytes) or report why not. */
 static int copy_text(const struct mlsim_ynode *node, const char *key, char *buf, size_t len,
@@ -220,7 +245,7 @@ static int copy_text(const struct mlsim_ynode *node, const char *key, char *buf,
 static enum mlsim_status load_table(struct mlsim_scenario *sc, struct mlsim_diags *d)
 {
     const struct mlsim_ynode *root = sc->doc->root;
-    const struct mlsim_ynode *defaults = NULL, *runs = NULL;
+    const struct mlsim_ynode *defaults = NULL, *runs = NULL, *charts = NULL;
     int ok = 1;
     for (size_t i = 0; i < root->n; i++) {
         const char *key = root->keys[i]->value;
@@ -233,8 +258,10 @@ static enum mlsim_status load_table(struct mlsim_scenario *sc, struct mlsim_diag
             defaults = val;
         } else if (strcmp(key, "runs") == 0) {
             runs = val;
+        } else if (strcmp(key, "charts") == 0) {
+            charts = val;
         } else {
-            const char *hint = mlsim_diag_suggest(key, table_keys, 4);
+            const char *hint = mlsim_diag_suggest(key, table_keys, 5);
             mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, root->keys[i]->loc,
                                "unknown key '%s' in a table of runs (%s%s%s)", key,
                                hint ? "did you mean '"
@@ -254,6 +281,12 @@ static enum mlsim_status load_table(struct mlsim_scenario *sc, struct mlsim_diag
     memset(&tmpl, 0, sizeof tmpl);
     if (defaults && mlsim_schema_load(&mlsim_run_schema, defaults, &tmpl, d) != MLSIM_OK)
         ok = 0;
+    if (charts && (charts->type != MLSIM_YNODE_SEQ || load_charts(charts, &tmpl, d) != MLSIM_OK)) {
+        if (charts->type != MLSIM_YNODE_SEQ)
+            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, charts->loc,
+                               "'charts' expects a list of chart names");
+        ok = 0;
+    }
     sc->runs = calloc(runs->n, sizeof *sc->runs);
     if (!sc->runs)
         return MLSIM_ERR_NOMEM;

@@ -93,7 +93,11 @@ struct mlsim_run {
     double ref_relative; /* a published throughput relative to the run whose ref_relative is 1 */
     /* inference mode */
     double latency_bound_s; /* the largest batch whose latency stays under this */
-    int max_batch;          /* search no further (default 2^20) */
+    /* charts to draw from this scenario (`mlsim plot SCENARIO.yaml`) */
+    char charts[8][32];
+    struct mlsim_loc chart_locs[8];
+    int n_charts;
+    int max_batch; /* search no further (default 2^20) */
     struct mlsim_economics econ;
     struct mlsim_provenance prov;
     struct mlsim_loc loc;              /* the run's mapping */

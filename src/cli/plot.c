@@ -19,6 +19,7 @@
 #include "mlsim/diag.h"
 #include "mlsim/hwdb.h"
 #include "mlsim/plot.h"
+#include "mlsim/scenario.h"
 
 #include "cli.h"
 
@@ -78,6 +79,13 @@ static int parse_formats(const char *list)
 }
 
 /* Parse ARGV into *O. Returns -1 to go on, or an exit status. */
+/* A scenario file given instead of a chart: it names its charts under 'charts:'. */
+static int is_scenario(const char *arg)
+{
+    size_t n = strlen(arg);
+    return n > 5 && (strcmp(arg + n - 5, ".yaml") == 0 || strcmp(arg + n - 4, ".yml") == 0);
+}
+
 static int parse_plot_args(int argc, char **argv, struct plot_opts *o)
 {
     enum { OPT_HWDB = 256, OPT_LIST, OPT_NO_RENDER };
@@ -129,7 +137,7 @@ static int parse_plot_args(int argc, char **argv, struct plot_opts *o)
     if (strcmp(o->chart, "all") == 0 && o->input)
         return plot_usage_error("'all' draws each chart from its own input; extra argument:",
                                 o->input);
-    if (strcmp(o->chart, "all") != 0 && !mlsim_plot_chart_find(o->chart))
+    if (strcmp(o->chart, "all") != 0 && !mlsim_plot_chart_find(o->chart) && !is_scenario(o->chart))
         return plot_usage_error("unknown chart (mlsim plot --list shows them):", o->chart);
     return -1;
 }
@@ -281,8 +289,48 @@ static void root_of(const char *hwdb, char *buf, size_t len)
         *slash = '\0';
 }
 
+/* `mlsim plot SCENARIO.yaml`: the charts the scenario names, each drawn from it. */
+static int plot_scenario_charts(const struct plot_opts *o, struct mlsim_hwdb *db, const char *root)
+{
+    struct mlsim_diags *d = mlsim_diags_alloc();
+    struct mlsim_scenario *sc = NULL;
+    if (!d)
+        return MLSIM_EXIT_INPUT;
+    int rc = MLSIM_EXIT_OK;
+    if (mlsim_scenario_load(o->chart, d, &sc) != MLSIM_OK || !sc || sc->n_runs == 0) {
+        rc = MLSIM_EXIT_INPUT;
+    } else if (sc->runs[0].n_charts == 0) {
+        struct mlsim_loc whole = {o->chart, 0, 0};
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, whole,
+                           "names no charts: add 'charts: [NAME, ...]'");
+        rc = MLSIM_EXIT_INPUT;
+    }
+    const struct mlsim_run *r = rc == MLSIM_EXIT_OK ? &sc->runs[0] : NULL;
+    for (int i = 0; r && i < r->n_charts; i++) {
+        if (!mlsim_plot_chart_find(r->charts[i])) {
+            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->chart_locs[i],
+                               "unknown chart '%s' (mlsim plot --list shows them)", r->charts[i]);
+            rc = MLSIM_EXIT_INPUT;
+        }
+    }
+    mlsim_diags_print(d, stderr);
+    int gnuplot = !o->no_render && on_path("gnuplot");
+    for (int i = 0; r && rc == MLSIM_EXIT_OK && i < r->n_charts; i++) {
+        struct plot_opts one = *o;
+        one.chart = r->charts[i];
+        one.input = o->chart;
+        rc = plot_one(&one, mlsim_plot_chart_find(one.chart), (size_t)i, (size_t)r->n_charts, root,
+                      db, gnuplot);
+    }
+    mlsim_scenario_free(sc);
+    mlsim_diags_free(d);
+    return rc;
+}
+
 static int plot_charts(const struct plot_opts *o, struct mlsim_hwdb *db, const char *root)
 {
+    if (is_scenario(o->chart) && !mlsim_plot_chart_find(o->chart))
+        return plot_scenario_charts(o, db, root);
     int gnuplot = !o->no_render && on_path("gnuplot");
     size_t n = strcmp(o->chart, "all") == 0 ? mlsim_plot_chart_count() : 1;
     int rc = MLSIM_EXIT_OK;

@@ -657,6 +657,30 @@ class TestSystems(MlsimTestCase):
         self.assertEqual(rc, 1)
         self.assertIn("'bluegene-l' is not a system of nodes", err)
 
+
+class TestScenarioCharts(MlsimTestCase):
+    """A scenario names its charts; `mlsim plot SCENARIO.yaml` draws them."""
+
+    def test_named_charts(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, out, err = mlsim("plot", "scenarios/llm_cost_table.yaml", "-o", tmp, "--no-render")
+            self.assertEqual(rc, 0, err)
+            self.assertTrue(os.path.exists(os.path.join(tmp, "cost-table.csv")))
+            with open(os.path.join(tmp, "cost-table.csv")) as f:
+                data = f.read()
+            for name, _, _, cost, _ in DECK:
+                self.assertIn(name, data)
+
+    def test_unknown_chart(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "s.yaml")
+            with open(path, "w") as f:
+                f.write("charts: [cost-tabel]\nmodel: {params: 1B, tokens: 1B}\n"
+                        "hardware: {device: a100-sxm4-40gb, count: 1}\nprecision: bf16\nmfu: 50%\n")
+            rc, out, err = mlsim("plot", path, "-o", tmp, "--no-render")
+            self.assertEqual(rc, 1)
+            self.assertRegex(err, re.escape(path) + r":1:10: error: unknown chart 'cost-tabel'")
+
 def main():
     runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
     result = unittest.main(argv=[sys.argv[0]], testRunner=runner, exit=False).result
