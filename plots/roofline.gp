@@ -10,7 +10,8 @@ set format x '%g'
 set format y '%.0s%cFLOP/s'
 set xrange [1.0 / 16 : 4096]
 set xlabel 'Arithmetic intensity (FLOP per byte moved)'
-set ylabel 'Attainable throughput (FLOP/s)'
+set ylabel 'Attainable throughput (FLOP/s)' offset -1, 0
+set lmargin 18
 set key bottom right
 set label 1 sprintf('ridge: %.3g FLOP/byte', ridge) at ridge, peak * 1.35 center font ',22' textcolor rgb ink
 

@@ -1,7 +1,7 @@
 # Scaling with device count: the step time of a simulated training step against the number of
 # devices (log-log, the ideal 1/N line beside it), and the parallel efficiency S(N) / N.
 # data: 1 devices, 2 step_s, 3 ideal_step_s, 4 speedup, 5 efficiency, 8 exposed_comm_s, 9 mfu
-set multiplot layout 1, 2 margins screen 0.08, 0.98, 0.2, 0.89 spacing screen 0.1, 0
+set multiplot layout 1, 2 margins screen 0.11, 0.98, 0.2, 0.89 spacing screen 0.15, 0
 set logscale x 2
 set xtics format '%.0f'
 set xlabel 'Devices'
@@ -20,5 +20,5 @@ set ylabel 'Parallel efficiency S(N) / N (%)'
 set key bottom left
 plot data using 1:(100 * $5) with linespoints lt 2 lw 4 title 'efficiency', \
      data using 1:(100 * $9) with linespoints lt 3 lw 4 title 'MFU (simulated)', \
-     data using 1:(100 * $5):(sprintf('%.1f%%', 100 * $5)) with labels offset 0, 1.3 font ',20' textcolor rgb ink notitle
+     data using 1:(100 * $5):(sprintf('%.1f%%', 100 * $5)) with labels offset 0, -1.4 font ',20' textcolor rgb ink notitle
 unset multiplot
