@@ -149,7 +149,7 @@ static int parse_point(struct reader *rd, const struct row *r, struct mlsim_cali
     if (strcmp(kind, "gemm") == 0) {
         p->kind = MLSIM_CALIB_GEMM;
     } else if (strcmp(kind, "triad") == 0 || strcmp(kind, "copy") == 0 ||
-               strcmp(kind, "memory") == 0) {
+               strcmp(kind, "update") == 0 || strcmp(kind, "memory") == 0) {
         p->kind = MLSIM_CALIB_MEMORY;
     } else {
         struct mlsim_loc loc = {rd->path, rd->line, r->col[rd->map[COL_KIND]]};
@@ -158,6 +158,7 @@ static int parse_point(struct reader *rd, const struct row *r, struct mlsim_cali
         ok = 0;
     }
     snprintf(p->prec, sizeof p->prec, "%s", r->field[rd->map[COL_PREC]]);
+    snprintf(p->name, sizeof p->name, "%s", kind);
     double threads = 0;
     ok &= number(rd, r, COL_THREADS, &threads);
     ok &= number(rd, r, COL_M, &p->m) & number(rd, r, COL_N, &p->n) & number(rd, r, COL_K, &p->k);
@@ -271,6 +272,8 @@ double mlsim_calibrate_predict(const struct mlsim_calib_point *p, const double *
         .gemm_half_m = value[MLSIM_CALIB_HALF_M],
         .gemm_half_n = value[MLSIM_CALIB_HALF_N],
         .gemm_half_k = value[MLSIM_CALIB_HALF_K],
+        .onchip_bytes = value[MLSIM_CALIB_ONCHIP_BYTES],
+        .onchip_bw_Bps = value[MLSIM_CALIB_ONCHIP_BW],
     };
     int gemm = p->kind == MLSIM_CALIB_GEMM;
     /* A stream's arithmetic is not what limits it: mlsim's memory kernels carry bytes only. */
@@ -289,19 +292,27 @@ double mlsim_calibrate_predict(const struct mlsim_calib_point *p, const double *
     return mlsim_kernel_time(&km, &k);
 }
 
-/* What the solver's callback needs. */
+/* What the solver's callback needs: the points, and how the solver's vector maps onto the
+ * model's parameters (the first N_FREE are fitted, as logarithms; the rest are held). */
 struct problem {
     const struct mlsim_calib_point **pts;
     size_t n;
     double peak, bw;
+    double held[MLSIM_CALIB_NPARAM];
+    size_t n_free;
 };
+
+static void unpack(const struct problem *pr, const gsl_vector *x, double *v)
+{
+    for (int i = 0; i < MLSIM_CALIB_NPARAM; i++)
+        v[i] = (size_t)i < pr->n_free ? exp(gsl_vector_get(x, (size_t)i)) : pr->held[i];
+}
 
 static int residuals(const gsl_vector *x, void *arg, gsl_vector *f)
 {
     const struct problem *pr = arg;
     double v[MLSIM_CALIB_NPARAM];
-    for (int i = 0; i < MLSIM_CALIB_NPARAM; i++)
-        v[i] = exp(gsl_vector_get(x, (size_t)i));
+    unpack(pr, x, v);
     for (size_t i = 0; i < pr->n; i++) {
         double t = mlsim_calibrate_predict(pr->pts[i], v, pr->peak, pr->bw);
         gsl_vector_set(f, i, log(t / pr->pts[i]->seconds));
@@ -309,28 +320,42 @@ static int residuals(const gsl_vector *x, void *arg, gsl_vector *f)
     return GSL_SUCCESS;
 }
 
-static size_t select_points(const struct mlsim_calib_data *data, const char *prec, int threads,
-                            const struct mlsim_calib_point **out, size_t *n_gemm)
+/* Counts of the selected points: GEMMs, and memory points on chip and beyond it. */
+struct tally {
+    size_t gemm, onchip, offchip;
+};
+
+static size_t select_points(const struct mlsim_calib_data *data,
+                            const struct mlsim_calib_spec *spec,
+                            const struct mlsim_calib_point **out, struct tally *t)
 {
     size_t n = 0;
-    *n_gemm = 0;
+    memset(t, 0, sizeof *t);
     for (size_t i = 0; i < data->n; i++) {
         const struct mlsim_calib_point *p = &data->points[i];
-        if (p->threads != threads || strcmp(p->prec, prec) != 0)
+        if (p->threads != spec->threads || strcmp(p->prec, spec->prec) != 0)
+            continue;
+        int gemm = p->kind == MLSIM_CALIB_GEMM;
+        if (!gemm && spec->stream && strcmp(p->name, spec->stream) != 0)
             continue;
         out[n++] = p;
-        *n_gemm += p->kind == MLSIM_CALIB_GEMM;
+        if (gemm)
+            t->gemm++;
+        else if (p->bytes <= spec->onchip_bytes)
+            t->onchip++;
+        else
+            t->offchip++;
     }
     return n;
 }
 
-/* Starting point: a typical BLAS (half its peak, 8-element half sizes), half the bandwidth, 1 us.
- */
-static const double start[MLSIM_CALIB_NPARAM] = {0.5, 8.0, 8.0, 8.0, 0.5, 1e-6};
+/* Starting point: a typical BLAS (half its peak, 8-element half sizes), half the bandwidth, 1 us,
+ * and on chip the DRAM peak itself (twice the starting DRAM figure). The last is not fitted. */
+static const double start[MLSIM_CALIB_NPARAM] = {0.5, 8.0, 8.0, 8.0, 0.5, 1e-6, 1.0, 0.0};
 
 static enum mlsim_status solve(struct problem *pr, struct mlsim_calib_fit *fit)
 {
-    const size_t p = MLSIM_CALIB_NPARAM;
+    const size_t p = pr->n_free;
     gsl_multifit_nlinear_parameters params = gsl_multifit_nlinear_default_parameters();
     gsl_multifit_nlinear_workspace *w =
         gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &params, pr->n, p);
@@ -339,7 +364,7 @@ static enum mlsim_status solve(struct problem *pr, struct mlsim_calib_fit *fit)
     enum mlsim_status st = MLSIM_ERR_NOMEM;
     if (w && cov && x) {
         for (size_t i = 0; i < p; i++)
-            gsl_vector_set(x, i, log(start[i]));
+            gsl_vector_set(x, i, log(i == MLSIM_CALIB_ONCHIP_BW ? pr->bw : start[i]));
         gsl_multifit_nlinear_fdf fdf = {residuals, NULL, NULL, pr->n, p, pr, 0, 0, 0};
         int info = 0;
         int s = gsl_multifit_nlinear_init(x, &fdf, w);
@@ -356,12 +381,10 @@ static enum mlsim_status solve(struct problem *pr, struct mlsim_calib_fit *fit)
         double dof = pr->n > p ? (double)(pr->n - p) : 1.0;
         fit->rms_rel = sqrt(chisq / (double)pr->n);
         fit->iterations = gsl_multifit_nlinear_niter(w);
-        for (size_t i = 0; i < p; i++) {
-            double v = exp(gsl_vector_get(w->x, i));
-            fit->value[i] = v;
-            /* d(exp u) = exp(u) du: the log-space error times the value */
-            fit->sigma[i] = v * sqrt(gsl_matrix_get(cov, i, i) * chisq / dof);
-        }
+        unpack(pr, w->x, fit->value);
+        for (size_t i = 0; i < p;
+             i++) /* d(exp u) = exp(u) du: the log-space error times the value */
+            fit->sigma[i] = fit->value[i] * sqrt(gsl_matrix_get(cov, i, i) * chisq / dof);
     }
     gsl_vector_free(x);
     gsl_matrix_free(cov);
@@ -369,31 +392,44 @@ static enum mlsim_status solve(struct problem *pr, struct mlsim_calib_fit *fit)
     return st;
 }
 
-enum mlsim_status mlsim_calibrate_fit(const struct mlsim_calib_data *data, const char *prec,
-                                      int threads, double peak_flops, double bw_Bps,
+enum mlsim_status mlsim_calibrate_fit(const struct mlsim_calib_data *data,
+                                      const struct mlsim_calib_spec *spec,
                                       struct mlsim_calib_fit *fit, double *rel_err)
 {
     memset(fit, 0, sizeof *fit);
-    if (!(peak_flops > 0) || !(bw_Bps > 0))
+    if (!(spec->peak_flops > 0) || !(spec->bw_Bps > 0) || !(spec->onchip_bytes >= 0))
         return MLSIM_ERR_INPUT;
     const struct mlsim_calib_point **pts = malloc((data->n ? data->n : 1) * sizeof *pts);
     if (!pts)
         return MLSIM_ERR_NOMEM;
-    size_t n_gemm;
-    struct problem pr = {pts, select_points(data, prec, threads, pts, &n_gemm), peak_flops, bw_Bps};
+    struct tally t;
+    struct problem pr = {pts,
+                         select_points(data, spec, pts, &t),
+                         spec->peak_flops,
+                         spec->bw_Bps,
+                         {0},
+                         MLSIM_CALIB_OVERHEAD + 1};
+    /* The on-chip tier is fitted where points lie on both sides of its size; else one tier. */
+    if (spec->onchip_bytes > 0 && t.onchip > 0)
+        pr.n_free = MLSIM_CALIB_ONCHIP_BW + 1;
+    pr.held[MLSIM_CALIB_ONCHIP_BYTES] = pr.n_free > MLSIM_CALIB_ONCHIP_BW ? spec->onchip_bytes : 0;
     enum mlsim_status st = MLSIM_ERR_INPUT;
-    /* Every parameter needs points: GEMMs for four, streams for one, and more than six in all. */
-    if (n_gemm > 0 && n_gemm < pr.n && pr.n > MLSIM_CALIB_NPARAM) {
+    /* Every parameter needs points: GEMMs for four, streams beyond the chip for one, on-chip
+     * streams for the on-chip bandwidth, and more points than parameters in all. */
+    if (t.gemm > 0 && t.offchip > 0 && pr.n > pr.n_free) {
         gsl_error_handler_t *old = gsl_set_error_handler_off();
         st = solve(&pr, fit);
         gsl_set_error_handler(old);
     }
     fit->n_used = st == MLSIM_OK ? pr.n : 0;
+    fit->value[MLSIM_CALIB_ONCHIP_BYTES] = st == MLSIM_OK ? pr.held[MLSIM_CALIB_ONCHIP_BYTES] : 0;
     for (size_t i = 0; rel_err && i < data->n; i++)
         rel_err[i] = NAN;
     for (size_t i = 0; rel_err && st == MLSIM_OK && i < pr.n; i++)
         rel_err[pts[i] - data->points] =
-            mlsim_calibrate_predict(pts[i], fit->value, peak_flops, bw_Bps) / pts[i]->seconds - 1.0;
+            mlsim_calibrate_predict(pts[i], fit->value, spec->peak_flops, spec->bw_Bps) /
+                pts[i]->seconds -
+            1.0;
     free(pts);
     return st;
 }

@@ -19,6 +19,8 @@ void mlsim_kernel_model_init(const struct mlsim_device *dev, int precision,
     m->gemm_half_m = c->gemm_half_m;
     m->gemm_half_n = c->gemm_half_n;
     m->gemm_half_k = c->gemm_half_k;
+    m->onchip_bytes = dev->onchip_bytes;
+    m->onchip_bw_Bps = c->onchip_bw_Bps;
 }
 
 /* x / (x + h): 1 for no shape dependence (h = 0) or an unknown dimension (x = 0). */
@@ -41,6 +43,9 @@ double mlsim_kernel_time(const struct mlsim_kernel_model *m, const struct mlsim_
                                               : m->gemm_eff;
     double rate = matmul ? m->peak_flops * eff : m->vector_flops;
     double compute = rate > 0 ? k->flops / rate : 0.0;
-    double memory = m->mem_bw_Bps > 0 ? k->bytes / (m->mem_bw_Bps * m->mem_eff) : 0.0;
+    double bw = m->mem_bw_Bps * m->mem_eff;
+    if (m->onchip_bw_Bps > 0 && k->bytes <= m->onchip_bytes)
+        bw = m->onchip_bw_Bps;
+    double memory = m->mem_bw_Bps > 0 ? k->bytes / bw : 0.0;
     return m->overhead_s + (compute > memory ? compute : memory);
 }

@@ -2,15 +2,20 @@
  * CPU kernel benchmark for `mlsim calibrate`: OpenBLAS SGEMM and DGEMM over square sizes and the
  * shapes a training step uses (the MNIST MLP's forward, input-gradient and weight-gradient GEMMs
  * with the transposes the trainer uses, and GPT-2-small projections), with 1 thread and with all
- * threads, plus a STREAM-like triad (one thread, as the trainer's element-wise loops run) from
- * cache-sized to DRAM-sized arrays. Each point: one warm-up, then repeated samples of enough
- * back-to-back calls to last SAMPLE_S; the median per-call time is written as CSV. The '#' lines
- * name the machine, the BLAS and the date.
+ * threads, each twice: warm (the same operands call after call, so they stay in cache) and cold
+ * (each call takes the next operands from a pool larger than any last-level cache, as a training
+ * step's GEMMs find weights the optimizer has swept out and a fresh batch). Then two streams on
+ * one thread (as the trainer's element-wise loops run) from cache-sized to DRAM-sized arrays: the
+ * STREAM triad, and an in-place update with RMSprop's arithmetic (read p, g, s; write p, s), the
+ * kind of element-wise kernel that carries most of a training step's bytes. Each point: one
+ * warm-up, then repeated samples of enough back-to-back calls to last SAMPLE_S; the median
+ * per-call time is written as CSV. The '#' lines name the machine, the BLAS and the date.
  *
  *   bench_cpu [--quick] [--threads N] [-o FILE]
  */
 #include <cblas.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +29,10 @@ void openblas_set_num_threads(int n);
 char *openblas_get_config(void);
 
 #define MAX_SAMPLES 15
+
+/* Cold GEMMs rotate through this many bytes: 16 times the 32 MB L3 of one Zen 5 core complex
+ * and 5 times the 105 MB of a Xeon 8480+, so an operand is evicted before it comes round again. */
+#define COLD_POOL_BYTES ((size_t)512 << 20)
 
 struct opts {
     int quick;
@@ -48,30 +57,41 @@ static int cmp_double(const void *a, const void *b)
 
 /* The kernel under test, run CALLS times. */
 struct kernel {
-    void (*run)(const struct kernel *k, long calls);
+    void (*run)(struct kernel *k, long calls);
     char prec; /* 's' or 'd' */
     int ta, tb;
     int m, n, k;
-    long len; /* triad elements */
+    long len; /* stream elements */
     void *a, *b, *c;
+    unsigned char *pool; /* cold GEMMs: pool_bytes of operands, NULL for warm */
+    size_t pool_bytes;
+    size_t footprint;     /* bytes of A, B and C together */
+    size_t slot, n_slots; /* the next call's operands: pool + slot * footprint */
 };
 
-static void run_gemm(const struct kernel *x, long calls)
+static void run_gemm(struct kernel *x, long calls)
 {
     enum CBLAS_TRANSPOSE ta = x->ta ? CblasTrans : CblasNoTrans;
     enum CBLAS_TRANSPOSE tb = x->tb ? CblasTrans : CblasNoTrans;
     int lda = x->ta ? x->m : x->k, ldb = x->tb ? x->k : x->n;
+    size_t e = x->prec == 's' ? 4 : 8;
     for (long i = 0; i < calls; i++) {
+        void *a = x->a, *b = x->b, *c = x->c;
+        if (x->pool) {
+            a = x->pool + x->slot * x->footprint;
+            b = (unsigned char *)a + e * (size_t)x->m * (size_t)x->k;
+            c = (unsigned char *)b + e * (size_t)x->k * (size_t)x->n;
+            x->slot = (x->slot + 1) % x->n_slots;
+        }
         if (x->prec == 's')
-            cblas_sgemm(CblasRowMajor, ta, tb, x->m, x->n, x->k, 1.0f, x->a, lda, x->b, ldb, 0.0f,
-                        x->c, x->n);
+            cblas_sgemm(CblasRowMajor, ta, tb, x->m, x->n, x->k, 1.0f, a, lda, b, ldb, 0.0f, c,
+                        x->n);
         else
-            cblas_dgemm(CblasRowMajor, ta, tb, x->m, x->n, x->k, 1.0, x->a, lda, x->b, ldb, 0.0,
-                        x->c, x->n);
+            cblas_dgemm(CblasRowMajor, ta, tb, x->m, x->n, x->k, 1.0, a, lda, b, ldb, 0.0, c, x->n);
     }
 }
 
-static void run_triad(const struct kernel *x, long calls)
+static void run_triad(struct kernel *x, long calls)
 {
     float *a = x->a;
     const float *b = x->b, *c = x->c;
@@ -83,8 +103,22 @@ static void run_triad(const struct kernel *x, long calls)
     }
 }
 
+/* RMSprop's update in place (Keras's rho 0.9, lr 0.001, epsilon 1e-7): 20 bytes an element. */
+static void run_update(struct kernel *x, long calls)
+{
+    float *restrict p = x->a, *restrict s = x->c;
+    const float *restrict g = x->b;
+    for (long i = 0; i < calls; i++) {
+        for (long j = 0; j < x->len; j++) {
+            s[j] = 0.9f * s[j] + 0.1f * g[j] * g[j];
+            p[j] -= 0.001f * g[j] / (sqrtf(s[j]) + 1e-7f);
+        }
+        __asm__ volatile("" : : "r"(p) : "memory");
+    }
+}
+
 /* Median seconds per call of K: a warm-up sized the batch, then samples within the budget. */
-static double time_kernel(const struct kernel *k, const struct opts *o, int *samples)
+static double time_kernel(struct kernel *k, const struct opts *o, int *samples)
 {
     long calls = 1;
     double t0 = now_s();
@@ -96,7 +130,7 @@ static double time_kernel(const struct kernel *k, const struct opts *o, int *sam
     double per_sample = one * (double)calls;
     int n = (int)(o->point_s / (per_sample > 1e-9 ? per_sample : 1e-9));
     n = n < 3 ? 3 : n > MAX_SAMPLES ? MAX_SAMPLES : n;
-    double t[MAX_SAMPLES];
+    double t[MAX_SAMPLES] = {0};
     for (int i = 0; i < n; i++) {
         t0 = now_s();
         k->run(k, calls);
@@ -108,12 +142,13 @@ static double time_kernel(const struct kernel *k, const struct opts *o, int *sam
 }
 
 static void emit(const struct opts *o, const char *kind, const char *prec, int threads,
-                 const struct kernel *k, double flops, double bytes)
+                 struct kernel *k, double flops, double bytes)
 {
     int samples;
     double s = time_kernel(k, o, &samples);
-    fprintf(o->out, "%s,%s,%d,%s,%s,%d,%d,%d,%.6g,%.6g,%d,%.6e\n", kind, prec, threads,
-            k->ta ? "T" : "N", k->tb ? "T" : "N", k->m, k->n, k->k, flops, bytes, samples, s);
+    fprintf(o->out, "%s,%s,%d,%s,%s,%s,%d,%d,%d,%.6g,%.6g,%d,%.6e\n", kind, prec, threads,
+            k->pool ? "cold" : "warm", k->ta ? "T" : "N", k->tb ? "T" : "N", k->m, k->n, k->k,
+            flops, bytes, samples, s);
     fflush(o->out);
 }
 
@@ -128,8 +163,17 @@ static void gemm_point(const struct opts *o, struct kernel *k, int threads, char
     k->m = m;
     k->n = n;
     k->k = kk;
-    emit(o, "gemm", prec == 's' ? "fp32" : "fp64", threads, k, 2.0 * m * (double)n * kk,
-         e * ((double)m * kk + (double)kk * n + (double)m * n));
+    double flops = 2.0 * m * (double)n * kk;
+    double bytes = e * ((double)m * kk + (double)kk * n + (double)m * n);
+    unsigned char *pool = k->pool;
+    k->pool = NULL;
+    emit(o, "gemm", prec == 's' ? "fp32" : "fp64", threads, k, flops, bytes);
+    k->pool = pool;
+    k->footprint = (size_t)bytes;
+    k->n_slots = k->pool_bytes / k->footprint;
+    k->slot = 0;
+    if (pool && k->n_slots >= 1)
+        emit(o, "gemm", prec == 's' ? "fp32" : "fp64", threads, k, flops, bytes);
 }
 
 /* The MNIST MLP 784-n-n-10 at batch 128, row-major as validate/train_mlp.c runs it:
@@ -173,20 +217,25 @@ static void sweep(const struct opts *o, struct kernel *k, int threads)
         transformer_shapes(o, k, threads);
 }
 
+/* The triad (12 bytes an element: read b and c, write a) and the update (20) on one thread, from
+ * 4 KiB to 384 MiB, doubling, so the steps from L1 to L2, L3 and DRAM show. */
 static void stream(const struct opts *o, struct kernel *k)
 {
     long max_len = o->quick ? 1L << 20 : 1L << 25;
-    k->run = run_triad;
     k->ta = k->tb = 0;
     k->m = k->n = k->k = 0;
-    for (long len = 1L << 10; len <= max_len; len *= 4) {
-        k->len = len;
-        int samples;
-        double s = time_kernel(k, o, &samples);
-        fprintf(o->out, "triad,fp32,1,N,N,0,0,0,%.6g,%.6g,%d,%.6e\n", 2.0 * (double)len,
-                12.0 * (double)len, samples, s);
-        fflush(o->out);
+    unsigned char *pool = k->pool;
+    k->pool = NULL; /* streams are warm: the same arrays pass after pass */
+    for (int u = 0; u < 2; u++) {
+        k->run = u ? run_update : run_triad;
+        for (long len = 1L << 10; len <= max_len; len *= 2) {
+            k->len = len;
+            double per = u ? 20.0 : 12.0;
+            emit(o, u ? "update" : "triad", "fp32", 1, k, (u ? 6.0 : 2.0) * (double)len,
+                 per * (double)len);
+        }
     }
+    k->pool = pool;
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -216,7 +265,7 @@ static int parse(int argc, char **argv, struct opts *o)
 
 int main(int argc, char **argv)
 {
-    struct opts o = {0, 0, 0.02, 0.4, stdout};
+    struct opts o = {0, 0, 0.02, 0.3, stdout};
     if (parse(argc, argv, &o) < 0) {
         fprintf(stderr, "usage: bench_cpu [--quick] [--threads N] [-o FILE]\n");
         return 2;
@@ -228,13 +277,23 @@ int main(int argc, char **argv)
     int all = o.threads ? o.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     size_t max_elems = o.quick ? (size_t)1 << 20 : (size_t)1 << 25; /* 4096^2 x 2 doubles */
     struct kernel k = {0};
+    size_t pool_bytes = o.quick ? COLD_POOL_BYTES / 8 : COLD_POOL_BYTES;
+    float *pool = malloc(pool_bytes);
     k.a = malloc(max_elems * 8);
     k.b = malloc(max_elems * 8);
     k.c = malloc(max_elems * 8);
-    if (!k.a || !k.b || !k.c) {
+    if (!k.a || !k.b || !k.c || !pool) {
         fprintf(stderr, "bench_cpu: out of memory\n");
+        free(k.a);
+        free(k.b);
+        free(k.c);
+        free(pool);
         return 1;
     }
+    for (size_t i = 0; i < pool_bytes / sizeof *pool; i++)
+        pool[i] = (float)(i % 3) * 0.25f;
+    k.pool = (unsigned char *)pool;
+    k.pool_bytes = pool_bytes;
     for (size_t i = 0; i < max_elems * 2; i++) {
         ((float *)k.a)[i] = (float)(i % 7) * 0.25f;
         ((float *)k.b)[i] = (float)(i % 5) * 0.5f;
@@ -242,7 +301,10 @@ int main(int argc, char **argv)
     }
     validate_machine_header(o.out, "bench_cpu", all);
     fprintf(o.out, "# blas: OpenBLAS %s\n", openblas_get_config());
-    fprintf(o.out, "kind,precision,threads,transa,transb,m,n,k,flops,bytes,samples,seconds\n");
+    fprintf(o.out, "# cold gemm: operands rotated through %zu MiB; warm: the same operands\n",
+            pool_bytes >> 20);
+    fprintf(o.out,
+            "kind,precision,threads,cache,transa,transb,m,n,k,flops,bytes,samples,seconds\n");
     stream(&o, &k);
     sweep(&o, &k, 1);
     if (all > 1)
@@ -250,6 +312,7 @@ int main(int argc, char **argv)
     free(k.a);
     free(k.b);
     free(k.c);
+    free(k.pool);
     if (o.out != stdout)
         fclose(o.out);
     return 0;

@@ -6,7 +6,10 @@
  * dimension at which that dimension alone halves it (tiles and vector lanes left idle). The
  * efficiencies come from the device's `calibration:` block in hwdb (fitted to measurements by
  * `mlsim calibrate`), or else from the defaults below, each with its source; without fitted half
- * sizes a GEMM's efficiency does not depend on its shape.
+ * sizes a GEMM's efficiency does not depend on its shape. Where the calibration gives an on-chip
+ * bandwidth, a kernel that moves no more bytes than the device's on-chip memory holds (its bytes
+ * bound its footprint from above) streams at that bandwidth instead of the DRAM one: caches on a
+ * CPU, whose bandwidth is several times DRAM's.
  */
 #ifndef MLSIM_KERNEL_H
 #define MLSIM_KERNEL_H
@@ -34,6 +37,8 @@ struct mlsim_kernel_model {
     double overhead_s;
     int calibrated_gemm, calibrated_mem, calibrated_overhead; /* from hwdb, not defaults */
     double gemm_half_m, gemm_half_n, gemm_half_k;             /* 0: no shape dependence */
+    double onchip_bytes;  /* kernels moving at most this many bytes ... */
+    double onchip_bw_Bps; /* ... stream at this bandwidth (effective); 0: one tier */
 };
 
 /* Fill *M for DEV at PRECISION (enum mlsim_precision). */

@@ -20,15 +20,17 @@
 #include "cli.h"
 
 static const char usage_text[] =
-    "usage: mlsim calibrate FILE.csv --device ID [--precision P] [--threads N] [--hwdb DIR]\n"
-    "                       [-o BLOCK.yaml] [--quiet]\n"
-    "  Fit gemm_efficiency, gemm_half_m/n/k, memory_efficiency and launch_overhead to the\n"
-    "  measured kernel times in FILE.csv against device ID's peak (at precision P, default fp32)\n"
-    "  and memory bandwidth, using the rows measured with N threads (default: the most).\n"
+    "usage: mlsim calibrate FILE.csv --device ID [--precision P] [--threads N] [--stream KIND]\n"
+    "                       [--hwdb DIR] [-o BLOCK.yaml] [--quiet]\n"
+    "  Fit gemm_efficiency, gemm_half_m/n/k, memory_efficiency and launch_overhead (and, if the\n"
+    "  device gives memory.on_chip, onchip_bandwidth) to the measured kernel times in FILE.csv\n"
+    "  against device ID's peak (at precision P, default fp32) and memory bandwidth, using the\n"
+    "  rows measured with N threads (default: the most) and, of the memory-bound rows, those of\n"
+    "  kind KIND (triad, update, ...; default: all).\n"
     "  -o writes the calibration block and its source entry to BLOCK.yaml.\n";
 
 struct cal_opts {
-    const char *csv, *device, *prec, *hwdb, *out;
+    const char *csv, *device, *prec, *hwdb, *out, *stream;
     int threads, quiet;
 };
 
@@ -54,6 +56,8 @@ static int set_option(struct cal_opts *o, const char *a, const char *v)
         return parse_int(v, &o->threads);
     else if (strcmp(a, "--hwdb") == 0)
         o->hwdb = v;
+    else if (strcmp(a, "--stream") == 0)
+        o->stream = v;
     else
         o->out = v; /* -o */
     return 1;
@@ -64,7 +68,8 @@ static int parse(int argc, char **argv, struct cal_opts *o)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int takes = strcmp(a, "--device") == 0 || strcmp(a, "--precision") == 0 ||
-                    strcmp(a, "--threads") == 0 || strcmp(a, "--hwdb") == 0 || strcmp(a, "-o") == 0;
+                    strcmp(a, "--threads") == 0 || strcmp(a, "--hwdb") == 0 ||
+                    strcmp(a, "--stream") == 0 || strcmp(a, "-o") == 0;
         if (strcmp(a, "--quiet") == 0) {
             o->quiet = 1;
             continue;
@@ -93,12 +98,12 @@ static int most_threads(const struct mlsim_calib_data *data, const char *prec)
     return t;
 }
 
-static const char *const param_names[MLSIM_CALIB_NPARAM] = {"gemm_efficiency",   "gemm_half_m",
-                                                            "gemm_half_n",       "gemm_half_k",
-                                                            "memory_efficiency", "launch_overhead"};
+static const char *const param_names[MLSIM_CALIB_NPARAM] = {
+    "gemm_efficiency",   "gemm_half_m",     "gemm_half_n",      "gemm_half_k",
+    "memory_efficiency", "launch_overhead", "onchip_bandwidth", "on-chip size"};
 
 static void print_points(const struct mlsim_calib_data *data, const struct mlsim_calib_fit *fit,
-                         const double *rel, double peak, double bw)
+                         const double *rel, const struct mlsim_calib_spec *spec)
 {
     printf("\n  %-6s %6s %6s %6s %12s %12s %12s %8s\n", "kind", "m", "n", "k", "measured",
            "predicted", "rate", "error");
@@ -107,10 +112,10 @@ static void print_points(const struct mlsim_calib_data *data, const struct mlsim
         const struct mlsim_calib_point *p = &data->points[i];
         if (isnan(rel[i]))
             continue;
-        double t = mlsim_calibrate_predict(p, fit->value, peak, bw);
+        double t = mlsim_calibrate_predict(p, fit->value, spec->peak_flops, spec->bw_Bps);
         int gemm = p->kind == MLSIM_CALIB_GEMM;
-        printf("  %-6s %6.0f %6.0f %6.0f %9.4g us %9.4g us %7.4g %s %+7.1f%%\n",
-               gemm ? "gemm" : "stream", p->m, p->n, p->k, p->seconds * 1e6, t * 1e6,
+        printf("  %-6s %6.0f %6.0f %6.0f %9.4g us %9.4g us %7.4g %s %+7.1f%%\n", p->name, p->m,
+               p->n, p->k, p->seconds * 1e6, t * 1e6,
                (gemm ? p->flops : p->bytes) / p->seconds / 1e9, gemm ? "GF/s" : "GB/s",
                100 * rel[i]);
         worst = fabs(rel[i]) > worst ? fabs(rel[i]) : worst;
@@ -119,13 +124,23 @@ static void print_points(const struct mlsim_calib_data *data, const struct mlsim
            100 * fit->rms_rel, 100 * worst);
 }
 
+/* The command that reproduces the fit, for the block's comments. */
+static void print_command(FILE *f, const struct cal_opts *o, int threads)
+{
+    fprintf(f, "mlsim calibrate %s --device %s --precision %s --threads %d", o->csv, o->device,
+            o->prec, threads);
+    if (o->stream)
+        fprintf(f, " --stream %s", o->stream);
+}
+
 static void write_block(FILE *f, const struct cal_opts *o, const struct mlsim_calib_fit *fit,
                         int threads)
 {
     const double *v = fit->value, *s = fit->sigma;
-    fprintf(f, "# Fitted by `mlsim calibrate %s --device %s --precision %s --threads %d`\n", o->csv,
-            o->device, o->prec, threads);
-    fprintf(f, "# (mlsim %s): %zu points, rms error of log time %.1f%%; +/- one standard error.\n",
+    fprintf(f, "# Fitted by `");
+    print_command(f, o, threads);
+    fprintf(f,
+            "`\n# (mlsim %s): %zu points, rms error of log time %.1f%%; +/- one standard error.\n",
             MLSIM_VERSION, fit->n_used, 100 * fit->rms_rel);
     fprintf(f, "calibration:\n");
     fprintf(f, "  gemm_efficiency: %.4f      # +/- %.4f\n", v[0], s[0]);
@@ -133,11 +148,36 @@ static void write_block(FILE *f, const struct cal_opts *o, const struct mlsim_ca
         fprintf(f, "  %s: %-10.3g  # +/- %.2g\n", param_names[i], v[i], s[i]);
     fprintf(f, "  memory_efficiency: %.4f    # +/- %.4f\n", v[4], s[4]);
     fprintf(f, "  launch_overhead: %.4g us   # +/- %.2g us\n", v[5] * 1e6, s[5] * 1e6);
+    if (v[MLSIM_CALIB_ONCHIP_BW] > 0)
+        fprintf(f, "  onchip_bandwidth: %.4g GB/s  # +/- %.2g GB/s, kernels of up to %.4g MB\n",
+                v[MLSIM_CALIB_ONCHIP_BW] / 1e9, s[MLSIM_CALIB_ONCHIP_BW] / 1e9,
+                v[MLSIM_CALIB_ONCHIP_BYTES] / 1e6);
     fprintf(f, "  threads: %d\n", threads);
     fprintf(f, "# and under sources:\n");
     fprintf(f, "#  - for: [calibration]\n");
-    fprintf(f, "#    cite: \"Measured: %s, fitted by mlsim calibrate --device %s --threads %d\"\n",
-            o->csv, o->device, threads);
+    fprintf(f, "#    cite: \"Measured: %s, fitted by `", o->csv);
+    print_command(f, o, threads);
+    fprintf(f, "`\"\n");
+}
+
+static void print_params(const struct mlsim_calib_fit *fit, const struct mlsim_calib_spec *spec)
+{
+    for (int i = 0; i <= MLSIM_CALIB_ONCHIP_BW; i++) {
+        if (i == MLSIM_CALIB_ONCHIP_BW && fit->value[i] <= 0)
+            break;
+        double scale = i == MLSIM_CALIB_OVERHEAD ? 1e6 : i == MLSIM_CALIB_ONCHIP_BW ? 1e-9 : 1.0;
+        const char *unit = i == MLSIM_CALIB_OVERHEAD    ? " us"
+                           : i == MLSIM_CALIB_ONCHIP_BW ? " GB/s"
+                                                        : "";
+        printf("  %-18s %10.4g +/- %-9.2g%s\n", param_names[i], fit->value[i] * scale,
+               fit->sigma[i] * scale, unit);
+    }
+    printf("  large-GEMM rate %.4g GFLOP/s, stream %.4g GB/s",
+           fit->value[0] * spec->peak_flops / 1e9, fit->value[4] * spec->bw_Bps / 1e9);
+    if (fit->value[MLSIM_CALIB_ONCHIP_BW] > 0)
+        printf(" (%.4g GB/s up to %.4g MB on chip)", fit->value[MLSIM_CALIB_ONCHIP_BW] / 1e9,
+               spec->onchip_bytes / 1e6);
+    printf("; %zu iterations\n", fit->iterations);
 }
 
 static int report(const struct cal_opts *o, const struct mlsim_device *dev,
@@ -145,14 +185,16 @@ static int report(const struct cal_opts *o, const struct mlsim_device *dev,
 {
     double *rel = malloc((data->n ? data->n : 1) * sizeof *rel);
     struct mlsim_calib_fit fit;
-    double peak = dev->peak_flops[prec], bw = dev->mem_bw_Bps;
-    enum mlsim_status st =
-        rel ? mlsim_calibrate_fit(data, o->prec, threads, peak, bw, &fit, rel) : MLSIM_ERR_NOMEM;
+    struct mlsim_calib_spec spec = {
+        o->prec, threads, o->stream, dev->peak_flops[prec], dev->mem_bw_Bps, dev->onchip_bytes};
+    enum mlsim_status st = rel ? mlsim_calibrate_fit(data, &spec, &fit, rel) : MLSIM_ERR_NOMEM;
     if (st != MLSIM_OK) {
         fprintf(stderr,
-                "mlsim calibrate: %s: %s (%s at %d threads; needs GEMM and stream rows, "
-                "and the device's %s peak and memory bandwidth)\n",
-                o->csv, mlsim_status_message(st), o->prec, threads, o->prec);
+                "mlsim calibrate: %s: %s (%s at %d threads; needs GEMM rows and %s rows larger "
+                "than the device's on-chip memory, and the device's %s peak and memory "
+                "bandwidth)\n",
+                o->csv, mlsim_status_message(st), o->prec, threads,
+                o->stream ? o->stream : "stream", o->prec);
         free(rel);
         return MLSIM_EXIT_INPUT;
     }
@@ -160,16 +202,11 @@ static int report(const struct cal_opts *o, const struct mlsim_device *dev,
            threads, threads == 1 ? "" : "s");
     for (int i = 0; i < data->n_header; i++)
         printf("  #%s\n", data->header[i]);
-    printf("  peak %.4g GFLOP/s, memory bandwidth %.4g GB/s (hwdb)\n\n", peak / 1e9, bw / 1e9);
-    for (int i = 0; i < MLSIM_CALIB_NPARAM; i++) {
-        double scale = i == MLSIM_CALIB_OVERHEAD ? 1e6 : 1.0;
-        printf("  %-18s %10.4g +/- %-9.2g%s\n", param_names[i], fit.value[i] * scale,
-               fit.sigma[i] * scale, i == MLSIM_CALIB_OVERHEAD ? " us" : "");
-    }
-    printf("  large-GEMM rate %.4g GFLOP/s, stream %.4g GB/s; %zu iterations\n",
-           fit.value[0] * peak / 1e9, fit.value[4] * bw / 1e9, fit.iterations);
+    printf("  peak %.4g GFLOP/s, memory bandwidth %.4g GB/s, on chip %.4g MB (hwdb)\n\n",
+           spec.peak_flops / 1e9, spec.bw_Bps / 1e9, spec.onchip_bytes / 1e6);
+    print_params(&fit, &spec);
     if (!o->quiet)
-        print_points(data, &fit, rel, peak, bw);
+        print_points(data, &fit, rel, &spec);
     printf("\n");
     write_block(stdout, o, &fit, threads);
     int rc = MLSIM_EXIT_OK;
@@ -192,7 +229,7 @@ static int report(const struct cal_opts *o, const struct mlsim_device *dev,
 
 int mlsim_cli_calibrate(int argc, char **argv)
 {
-    struct cal_opts o = {NULL, NULL, "fp32", NULL, NULL, 0, 0};
+    struct cal_opts o = {NULL, NULL, "fp32", NULL, NULL, NULL, 0, 0};
     if (!parse(argc, argv, &o)) {
         fputs(usage_text, stderr);
         return MLSIM_EXIT_USAGE;

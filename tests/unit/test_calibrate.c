@@ -1,4 +1,5 @@
 /* The calibration fit and its CSV reader. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,59 +32,134 @@ static void test_predict_by_hand(void **state)
 {
     (void)state;
     double v[MLSIM_CALIB_NPARAM] = {0.5, 8, 4, 2, 0.2, 1e-6};
-    struct mlsim_calib_point p = {MLSIM_CALIB_GEMM,  1, "fp32", 64, 64, 64, 2.0 * 64 * 64 * 64,
-                                  3 * 64 * 64 * 4.0, 1, 1};
+    struct mlsim_calib_point p = {MLSIM_CALIB_GEMM,  1, "fp32", 64,    64, 64, 2.0 * 64 * 64 * 64,
+                                  3 * 64 * 64 * 4.0, 1, 1,      "gemm"};
     assert_rel(mlsim_calibrate_predict(&p, v, 1e11, 1e11), 13.925e-6, 1e-4);
 }
 
-/* Points made from known parameters: the fit must give them back. */
-static void test_fit_recovers_known_parameters(void **state)
+/* Two tiers: DRAM at 1e11 B/s x 0.2 = 20 GB/s, on chip 80 GB/s up to 1 MB, overhead 1 us.
+ * A 0.8 MB stream fits: 0.8e6 / 80e9 = 10 us, plus 1 us = 11 us. A 2 MB stream does not:
+ * 2e6 / 20e9 = 100 us, plus 1 us = 101 us. Without the tier (on-chip bandwidth 0) the 0.8 MB
+ * stream takes 0.8e6 / 20e9 = 40 us, plus 1 us = 41 us. */
+static void test_predict_onchip_tier_by_hand(void **state)
 {
     (void)state;
-    const double truth[MLSIM_CALIB_NPARAM] = {0.42, 6.0, 9.0, 3.0, 0.15, 2e-7};
-    const double peak = 2.5e11, bw = 6e11;
-    char text[16384];
-    size_t len = (size_t)snprintf(text, sizeof text,
-                                  "# synthetic\nkind,precision,threads,m,n,k,"
-                                  "flops,bytes,seconds\n");
+    double v[MLSIM_CALIB_NPARAM] = {0.5, 8, 4, 2, 0.2, 1e-6, 80e9, 1e6};
+    struct mlsim_calib_point small = {
+        MLSIM_CALIB_MEMORY, 1, "fp32", 0, 0, 0, 0, 0.8e6, 1, 1, "triad"};
+    struct mlsim_calib_point big = {MLSIM_CALIB_MEMORY, 1, "fp32", 0, 0, 0, 0, 2e6, 1, 1, "triad"};
+    assert_rel(mlsim_calibrate_predict(&small, v, 1e11, 1e11), 11e-6, 1e-12);
+    assert_rel(mlsim_calibrate_predict(&big, v, 1e11, 1e11), 101e-6, 1e-12);
+    v[MLSIM_CALIB_ONCHIP_BW] = 0;
+    assert_rel(mlsim_calibrate_predict(&small, v, 1e11, 1e11), 41e-6, 1e-12);
+}
+
+/* CSV text of GEMMs over a grid of shapes and of streams of kind STREAM from 1 kB to 1 GB, timed
+ * by the model at TRUTH (so the fit must give TRUTH back); appended to TEXT. */
+static size_t synthetic_csv(char *text, size_t cap, size_t len, const double *truth, double peak,
+                            double bw, const char *stream, double stream_scale)
+{
     static const int dims[] = {10, 16, 64, 128, 784, 2048};
     for (int a = 0; a < 6; a++) {
         for (int b = 0; b < 6; b++) {
             for (int c = 0; c < 6; c += 2) {
                 double m = dims[a], n = dims[b], k = dims[(c + a) % 6];
-                struct mlsim_calib_point p = {MLSIM_CALIB_GEMM,
-                                              1,
-                                              "fp32",
-                                              m,
-                                              n,
-                                              k,
-                                              2 * m * n * k,
-                                              4 * (m * k + k * n + m * n),
-                                              1,
-                                              0};
+                struct mlsim_calib_point p = {.kind = MLSIM_CALIB_GEMM,
+                                              .threads = 1,
+                                              .prec = "fp32",
+                                              .m = m,
+                                              .n = n,
+                                              .k = k,
+                                              .flops = 2 * m * n * k,
+                                              .bytes = 4 * (m * k + k * n + m * n)};
                 len += (size_t)snprintf(
-                    text + len, sizeof text - len, "gemm,fp32,1,%g,%g,%g,%.17g,%.17g,%.17g\n", m, n,
-                    k, p.flops, p.bytes, mlsim_calibrate_predict(&p, truth, peak, bw));
+                    text + len, cap - len, "gemm,fp32,1,%g,%g,%g,%.17g,%.17g,%.17g\n", m, n, k,
+                    p.flops, p.bytes, mlsim_calibrate_predict(&p, truth, peak, bw));
             }
         }
     }
-    for (double bytes = 1e3; bytes < 1e9; bytes *= 4) {
-        struct mlsim_calib_point p = {MLSIM_CALIB_MEMORY, 1, "fp32", 0, 0, 0, 0, bytes, 1, 0};
-        len += (size_t)snprintf(text + len, sizeof text - len, "triad,fp32,1,0,0,0,0,%.17g,%.17g\n",
-                                bytes, mlsim_calibrate_predict(&p, truth, peak, bw));
+    for (int i = 0; i < 10; i++) {
+        double bytes = 1e3 * pow(4.0, i); /* 1 kB to 262 MB */
+        struct mlsim_calib_point p = {
+            MLSIM_CALIB_MEMORY, 1, "fp32", 0, 0, 0, 0, bytes, 1, 0, "triad"};
+        len += (size_t)snprintf(text + len, cap - len, "%s,fp32,1,0,0,0,0,%.17g,%.17g\n", stream,
+                                bytes, stream_scale * mlsim_calibrate_predict(&p, truth, peak, bw));
     }
+    return len;
+}
+
+static void fit_file(const char *name, const char *text, struct mlsim_calib_data *data)
+{
     struct mlsim_diags *d = mlsim_diags_alloc();
+    assert_int_equal(mlsim_calibrate_read(write_tmp(name, text), data, d), MLSIM_OK);
+    mlsim_diags_free(d);
+}
+
+/* Points made from known parameters: the fit must give them back, with one memory tier. */
+static void test_fit_recovers_known_parameters(void **state)
+{
+    (void)state;
+    const double truth[MLSIM_CALIB_NPARAM] = {0.42, 6.0, 9.0, 3.0, 0.15, 2e-7, 0, 0};
+    const double peak = 2.5e11, bw = 6e11;
+    static char text[32768];
+    size_t len = (size_t)snprintf(
+        text, sizeof text, "# synthetic\nkind,precision,threads,m,n,k,flops,bytes,seconds\n");
+    synthetic_csv(text, sizeof text, len, truth, peak, bw, "triad", 1.0);
     struct mlsim_calib_data data;
-    assert_int_equal(mlsim_calibrate_read(write_tmp("fit", text), &data, d), MLSIM_OK);
+    fit_file("fit", text, &data);
     struct mlsim_calib_fit fit;
-    assert_int_equal(mlsim_calibrate_fit(&data, "fp32", 1, peak, bw, &fit, NULL), MLSIM_OK);
-    for (int i = 0; i < MLSIM_CALIB_NPARAM; i++)
+    struct mlsim_calib_spec spec = {"fp32", 1, NULL, peak, bw, 0};
+    assert_int_equal(mlsim_calibrate_fit(&data, &spec, &fit, NULL), MLSIM_OK);
+    for (int i = 0; i <= MLSIM_CALIB_OVERHEAD; i++)
         assert_rel(fit.value[i], truth[i], 1e-3);
+    assert_true(fit.value[MLSIM_CALIB_ONCHIP_BW] == 0 && fit.value[MLSIM_CALIB_ONCHIP_BYTES] == 0);
     assert_true(fit.rms_rel < 1e-6);
     /* no rows at 2 threads: nothing to fit */
-    assert_int_equal(mlsim_calibrate_fit(&data, "fp32", 2, peak, bw, &fit, NULL), MLSIM_ERR_INPUT);
+    spec.threads = 2;
+    assert_int_equal(mlsim_calibrate_fit(&data, &spec, &fit, NULL), MLSIM_ERR_INPUT);
     mlsim_calibrate_release(&data);
-    mlsim_diags_free(d);
+}
+
+/* Two tiers, 250 GB/s up to 4 MB: the fit gives back both bandwidths and holds the size. The
+ * streams of another kind (the "copy" rows, twice as slow) are left out when --stream says so. */
+static void test_fit_recovers_onchip_tier(void **state)
+{
+    (void)state;
+    const double truth[MLSIM_CALIB_NPARAM] = {0.42, 6.0, 9.0, 3.0, 0.15, 2e-7, 250e9, 4e6};
+    const double peak = 2.5e11, bw = 6e11;
+    static char text[49152];
+    size_t len = (size_t)snprintf(text, sizeof text,
+                                  "kind,precision,threads,m,n,k,flops,bytes,"
+                                  "seconds\n");
+    len = synthetic_csv(text, sizeof text, len, truth, peak, bw, "update", 1.0);
+    synthetic_csv(text, sizeof text, len, truth, peak, bw, "copy", 2.0);
+    struct mlsim_calib_data data;
+    fit_file("tier", text, &data);
+    struct mlsim_calib_fit fit;
+    double *rel = malloc(data.n * sizeof *rel);
+    assert_non_null(rel);
+    struct mlsim_calib_spec spec = {"fp32", 1, "update", peak, bw, 4e6};
+    assert_int_equal(mlsim_calibrate_fit(&data, &spec, &fit, rel), MLSIM_OK);
+    for (int i = 0; i < MLSIM_CALIB_NPARAM; i++)
+        assert_rel(fit.value[i], truth[i], 1e-3);
+    assert_true(fit.sigma[MLSIM_CALIB_ONCHIP_BYTES] == 0);
+    assert_true(fit.rms_rel < 1e-6);
+    size_t used = 0;
+    for (size_t i = 0; i < data.n; i++) {
+        int copy = strcmp(data.points[i].name, "copy") == 0;
+        assert_true(copy ? isnan(rel[i]) : fabs(rel[i]) < 1e-6);
+        used += !copy;
+    }
+    assert_int_equal(fit.n_used, used);
+    /* an on-chip size above every stream leaves no DRAM points: nothing fixes memory_efficiency */
+    spec.onchip_bytes = 1e10;
+    assert_int_equal(mlsim_calibrate_fit(&data, &spec, &fit, NULL), MLSIM_ERR_INPUT);
+    /* a kind with no rows: no memory points at all */
+    spec.onchip_bytes = 4e6;
+    spec.stream = "triad";
+    assert_int_equal(mlsim_calibrate_fit(&data, &spec, &fit, NULL), MLSIM_ERR_INPUT);
+    free(rel);
+    mlsim_calibrate_release(&data);
 }
 
 static void expect_error(const char *name, const char *text, int line, int col, const char *what)
@@ -120,7 +196,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_predict_by_hand),
+        cmocka_unit_test(test_predict_onchip_tier_by_hand),
         cmocka_unit_test(test_fit_recovers_known_parameters),
+        cmocka_unit_test(test_fit_recovers_onchip_tier),
         cmocka_unit_test(test_reader_rejects_malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `mlsim calibrate`.
+
+Run as:  python3 tests/cli/test_calibrate.py <path-to-mlsim-binary> <source-root>
+
+Python 3 standard library only; MLSIM_HWDB is removed from the environment of every call. The
+points fitted are made from known parameters by the hand-written model below, so the fit must
+give those parameters back; nothing is compared with mlsim's own output. The last line printed is
+"N passed, N failed"; the exit status is non-zero on failure.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import unittest
+
+if len(sys.argv) < 3:
+    sys.stderr.write("usage: test_calibrate.py <path-to-mlsim-binary> <source-root>\n")
+    sys.exit(2)
+MLSIM = os.path.abspath(sys.argv[1])
+SRC = os.path.abspath(sys.argv[2])
+del sys.argv[1:3]
+
+TIMEOUT_S = 20
+HEADER = "kind,precision,threads,m,n,k,flops,bytes,seconds\n"
+
+# A device of 100 GFLOP/s fp32 and 50 GB/s with 1 MB on chip, and the truth the points obey:
+# GEMM efficiency 0.5 with half sizes 4, 8, 2; DRAM efficiency 0.4 (20 GB/s); 1 us per kernel;
+# 80 GB/s on chip. By hand, kernel time = 1 us + max(flops / (1e11 x 0.5 x s(m) s(n) s(k)),
+# bytes / bandwidth), s(x) = x / (x + h), bandwidth 80e9 up to 1e6 bytes and 20e9 beyond.
+DEVICE = """id: testcpu
+name: Test CPU
+kind: cpu
+vendor: Test
+year: 2024
+peak:
+  fp32: 100 GFLOPS
+memory:
+  capacity: 1 GiB
+  bandwidth: 50 GB/s
+  on_chip: 1 MB
+sources:
+  - for: [year, peak, memory]
+    cite: "Invented for this test"
+"""
+
+
+def model(m, n, k, flops, nbytes):
+    eff = 0.5
+    if flops:
+        eff *= m / (m + 4.0) * n / (n + 8.0) * k / (k + 2.0)
+    bw = 80e9 if nbytes <= 1e6 else 20e9
+    return 1e-6 + max(flops / (1e11 * eff) if flops else 0.0, nbytes / bw)
+
+
+def synthetic_csv():
+    rows = []
+    for m in (8, 32, 128, 512):
+        for n in (8, 32, 128, 512):
+            for k in (8, 128, 1024):
+                flops, nbytes = 2.0 * m * n * k, 4.0 * (m * k + k * n + m * n)
+                rows.append("gemm,fp32,1,%d,%d,%d,%.17g,%.17g,%.17g"
+                            % (m, n, k, flops, nbytes, model(m, n, k, flops, nbytes)))
+    for i in range(12):
+        nbytes = 1e4 * 2.0 ** i  # 10 kB ... 20.5 MB: on chip up to 1 MB, DRAM beyond
+        rows.append("update,fp32,1,0,0,0,0,%.17g,%.17g" % (nbytes, model(0, 0, 0, 0, nbytes)))
+    return HEADER + "\n".join(rows) + "\n"
+
+
+def calibrate(tmp, csv_text, *args):
+    hwdb = os.path.join(tmp, "hwdb")
+    os.makedirs(os.path.join(hwdb, "cpu"), exist_ok=True)
+    with open(os.path.join(hwdb, "cpu", "testcpu.yaml"), "w") as f:
+        f.write(DEVICE)
+    path = os.path.join(tmp, "points.csv")
+    with open(path, "w") as f:
+        f.write(csv_text)
+    env = dict(os.environ)
+    env.pop("MLSIM_HWDB", None)
+    p = subprocess.run([MLSIM, "calibrate", path, "--device", "testcpu", "--hwdb", hwdb, *args],
+                       cwd=tmp, env=env, capture_output=True, timeout=TIMEOUT_S)
+    return p.returncode, p.stdout.decode(), p.stderr.decode(), path
+
+
+class TestCalibrate(unittest.TestCase):
+    def test_recovers_two_tiers(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, out, err, _ = calibrate(tmp, synthetic_csv(), "--stream", "update", "-o",
+                                        "block.yaml")
+            self.assertEqual(rc, 0, err)
+            with open(os.path.join(tmp, "block.yaml")) as f:
+                block = f.read()
+        want = {"gemm_efficiency": 0.5, "gemm_half_m": 4, "gemm_half_n": 8, "gemm_half_k": 2,
+                "memory_efficiency": 0.4}
+        for key, value in want.items():
+            got = float(re.search(r"^  %s: (\S+)" % key, block, re.M).group(1))
+            self.assertAlmostEqual(got / value, 1.0, places=2, msg=key)
+        self.assertAlmostEqual(
+            float(re.search(r"launch_overhead: (\S+) us", block).group(1)), 1.0, places=2)
+        self.assertAlmostEqual(
+            float(re.search(r"onchip_bandwidth: (\S+) GB/s", block).group(1)), 80.0, places=1)
+        self.assertIn("--stream update", block)
+
+    def test_bad_row_has_location(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, out, err, path = calibrate(tmp, HEADER + "gemm,fp32,1,8,8,8,1024,768,-2\n")
+        self.assertEqual(rc, 1)
+        # "-2" starts at column 28 of line 2 (the header is line 1)
+        self.assertIn("%s:2:28: error: seconds: expected a positive number" % path, err)
+
+    def test_no_dram_points(self):
+        text = HEADER + "".join(l + "\n" for l in synthetic_csv().splitlines()[1:]
+                                if not l.startswith("update") or float(l.split(",")[7]) <= 1e6)
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, out, err, _ = calibrate(tmp, text, "--stream", "update")
+        self.assertEqual(rc, 1)
+        self.assertIn("larger than the device's on-chip memory", err)
+
+    def test_usage(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, out, err, _ = calibrate(tmp, synthetic_csv(), "--threads", "zero")
+        self.assertEqual(rc, 2)
+        self.assertIn("usage: mlsim calibrate", err)
+
+
+def main():
+    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
+    result = unittest.main(argv=[sys.argv[0]], testRunner=runner, exit=False).result
+    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+    print("%d passed, %d failed" % (result.testsRun - failed - len(result.skipped), failed))
+    return 1 if failed or result.testsRun == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
