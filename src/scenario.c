@@ -690,6 +690,9 @@ static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
             ok = 0;
         }
     }
+    /* A batch that was misspelt is reported already (with its did-you-mean) but holds no value. */
+    if (t->micro_batch <= 0 || t->global_batch <= 0)
+        ok = 0;
     if (!given(r, "training.bucket_size"))
         t->bucket_bytes = MLSIM_DEFAULT_BUCKET_BYTES;
     if (!given(r, "training.overlap_comm"))

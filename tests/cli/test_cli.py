@@ -769,6 +769,14 @@ class TestSimulate(MlsimTestCase):
         self.assertEqual(out, b"")
         self.assertIn("unknown value 'partial' for 'training.recompute'", err)
 
+    def test_misspelt_batch_is_an_error_not_a_crash(self):
+        # found by tests/fuzz/fuzz_scenario.c: a misspelt micro_batch left a zero divisor
+        rc, out, err = mlsim("tests/data/bad_sim_misspelt_batch.yaml")
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(out, b"")
+        self.assertIn("tests/data/bad_sim_misspelt_batch.yaml:5:12: error: unknown key "
+                      "'microE_batch' in training (did you mean 'micro_batch'?)", err)
+
     def test_no_trace_file_on_error(self):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "t.json")
