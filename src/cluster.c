@@ -66,6 +66,8 @@ static enum mlsim_status cost_stage(const struct mlsim_cluster_config *c, int vs
     return MLSIM_OK;
 }
 
+enum { SLOTS = 5, NIC = 4 };
+
 struct builder {
     struct mlsim_sim *sim;
     const struct mlsim_cluster_config *c;
@@ -74,7 +76,7 @@ struct builder {
     int64_t *fwd, *bwd, *send_f, *send_b; /* [vs * m + mb] */
     int64_t *last_bwd_of_chunk;           /* [vs] */
     struct mlsim_pipe_op *ops;            /* [rank][2 m v] */
-    int *res;                             /* [rank * 4 + k]: compute, send fwd, send bwd, dp */
+    int *res; /* [rank * SLOTS + k]: streams compute, send fwd, send bwd, dp; the NIC link */
     enum mlsim_status st;
     /* unfolded data parallelism: REPS replicas; the arrays above point at the one being built */
     int reps;
@@ -85,7 +87,11 @@ struct builder {
 static int64_t task(struct builder *b, const char *name, int res, int cat, int layer, int mb,
                     double dur, double flops, double bytes)
 {
-    struct mlsim_sim_task t = {name, res, cat, layer, mb, dur, flops, bytes, 0, 0};
+    struct mlsim_sim_task t = {name, res, cat, layer, mb, dur, flops, bytes, 0, 0, 0};
+    /* network traffic of a rank crosses its NIC, shared by every flow on it at the time */
+    if (cat != 0 && res >= 0)
+        t.link =
+            b->res[(size_t)mlsim_sim_resource_group_of(b->sim, res) % (size_t)b->p * SLOTS + NIC];
     int64_t id = b->st == MLSIM_OK ? mlsim_sim_task(b->sim, &t) : -1;
     if (id < 0)
         b->st = MLSIM_ERR_NOMEM;
@@ -128,8 +134,8 @@ static void build_rank(struct builder *b, int r)
     const struct mlsim_cluster_config *c = b->c;
     int n_vs = b->p * b->v, ops_n = 2 * b->m * b->v;
     const struct mlsim_pipe_op *ops = &b->ops[(size_t)r * (size_t)ops_n];
-    int compute = b->res[(size_t)r * 4], sf = b->res[(size_t)r * 4 + 1],
-        sb = b->res[(size_t)r * 4 + 2], dp = b->res[(size_t)r * 4 + 3];
+    int compute = b->res[(size_t)r * SLOTS], sf = b->res[(size_t)r * SLOTS + 1],
+        sb = b->res[(size_t)r * SLOTS + 2], dp = b->res[(size_t)r * SLOTS + 3];
     for (int i = 0; i < ops_n && b->st == MLSIM_OK; i++) {
         int vs = ops[i].chunk * b->p + r, mb = ops[i].microbatch;
         const struct stage *s = &b->stages[vs];
@@ -165,7 +171,7 @@ static void build_rank(struct builder *b, int r)
 static void build_update(struct builder *b, int r, const struct mlsim_workload *opt_w)
 {
     const struct mlsim_cluster_config *c = b->c;
-    int compute = b->res[(size_t)r * 4], dp = b->res[(size_t)r * 4 + 3];
+    int compute = b->res[(size_t)r * SLOTS], dp = b->res[(size_t)r * SLOTS + 3];
     int64_t reduces[64];
     int n_red = 0;
     double params = 0;
@@ -245,7 +251,7 @@ static enum mlsim_status alloc_builder(struct builder *b, size_t n_vs)
     b->send_b_all = malloc(cells * sizeof *b->send_b_all);
     b->last_all = malloc(n_vs * (size_t)b->reps * sizeof *b->last_all);
     b->ops = malloc((size_t)b->p * 2 * (size_t)b->m * (size_t)b->v * sizeof *b->ops);
-    b->res_all = malloc((size_t)b->p * 4 * (size_t)b->reps * sizeof *b->res_all);
+    b->res_all = malloc((size_t)b->p * SLOTS * (size_t)b->reps * sizeof *b->res_all);
     if (!b->fwd_all || !b->bwd_all || !b->send_f_all || !b->send_b_all || !b->last_all || !b->ops ||
         !b->res_all)
         return MLSIM_ERR_NOMEM;
@@ -263,7 +269,7 @@ static void select_replica(struct builder *b, int rep)
     b->send_f = b->send_f_all + (size_t)rep * cells;
     b->send_b = b->send_b_all + (size_t)rep * cells;
     b->last_bwd_of_chunk = b->last_all + (size_t)rep * n_vs;
-    b->res = b->res_all + (size_t)rep * (size_t)b->p * 4;
+    b->res = b->res_all + (size_t)rep * (size_t)b->p * SLOTS;
 }
 
 static void free_builder(struct builder *b)
@@ -287,8 +293,8 @@ static void summarize(const struct builder *b, const struct stage *stages,
     r->events = mlsim_sim_events(b->sim);
     r->tasks = mlsim_sim_task_count(b->sim);
     for (int rank = 0; rank < b->p; rank++) {
-        double busy = mlsim_sim_resource_busy(b->sim, b->res[(size_t)rank * 4]);
-        double dp = mlsim_sim_resource_busy(b->sim, b->res[(size_t)rank * 4 + 3]);
+        double busy = mlsim_sim_resource_busy(b->sim, b->res[(size_t)rank * SLOTS]);
+        double dp = mlsim_sim_resource_busy(b->sim, b->res[(size_t)rank * SLOTS + 3]);
         double params = 0, act = 0, tp = 0;
         for (int ch = 0; ch < b->v; ch++) {
             const struct stage *s = &stages[ch * b->p + rank];
@@ -372,11 +378,15 @@ enum mlsim_status mlsim_cluster_simulate(const struct mlsim_cluster_config *c,
         select_replica(&b, rep);
         for (int rank = 0; rank < b.p && st == MLSIM_OK; rank++) {
             for (int k = 0; k < 4 && st == MLSIM_OK; k++) {
-                b.res[(size_t)rank * 4 + (size_t)k] =
+                b.res[(size_t)rank * SLOTS + (size_t)k] =
                     mlsim_sim_resource_group(b.sim, names[k], rep * b.p + rank);
-                if (b.res[(size_t)rank * 4 + (size_t)k] < 0)
+                if (b.res[(size_t)rank * SLOTS + (size_t)k] < 0)
                     st = MLSIM_ERR_NOMEM;
             }
+            int nic = c->share_nic ? mlsim_sim_link(b.sim, "nic") : 0;
+            b.res[(size_t)rank * SLOTS + NIC] = nic;
+            if (nic < 0)
+                st = MLSIM_ERR_NOMEM;
         }
     }
     b.st = st;

@@ -23,11 +23,22 @@ struct resource {
     double busy_s;
 };
 
+/* A shared link: the tasks on it now, each with the work (seconds alone) it has left. */
+struct link {
+    const char *name;
+    size_t first, count; /* its slots in link_active[first .. first+count) */
+    size_t n_active;
+    double since; /* when the remaining work was last brought up to date */
+    double busy_s;
+};
+
 struct mlsim_sim {
     struct mlsim_sim_task *tasks;
     size_t n_tasks, cap_tasks;
     struct resource *res;
     size_t n_res, cap_res;
+    struct link *links; /* links[0] unused: link 0 means none */
+    size_t n_links, cap_links;
     struct edge *edges;
     size_t n_edges, cap_edges;
     /* built by run */
@@ -35,7 +46,10 @@ struct mlsim_sim {
         *dependents; /* CSR: dependents of task t in dependents[dep_first[t] .. dep_first[t+1]) */
     size_t *dep_first;
     int64_t *stream_tasks;
-    uint32_t *waiting; /* unfinished dependencies of each task */
+    uint32_t *waiting;    /* unfinished dependencies of each task */
+    int64_t *link_active; /* the tasks on each link now */
+    double *left;         /* work left to a task on a link, seconds alone */
+    double *due;          /* its completion as last scheduled; other events for it are stale */
     struct mlsim_evq *q;
     double now;
     uint64_t events;
@@ -54,6 +68,10 @@ void mlsim_sim_free(struct mlsim_sim *sim)
         return;
     free(sim->tasks);
     free(sim->res);
+    free(sim->links);
+    free(sim->link_active);
+    free(sim->left);
+    free(sim->due);
     free(sim->edges);
     free(sim->dependents);
     free(sim->dep_first);
@@ -82,6 +100,18 @@ int mlsim_sim_resource(struct mlsim_sim *sim, const char *name)
     return mlsim_sim_resource_group(sim, name, -1);
 }
 
+int mlsim_sim_link(struct mlsim_sim *sim, const char *name)
+{
+    if (sim->n_links == 0)
+        sim->n_links = 1;
+    if (!grow((void **)&sim->links, &sim->cap_links, sim->n_links, sizeof *sim->links))
+        return -1;
+    struct link *l = &sim->links[sim->n_links];
+    memset(l, 0, sizeof *l);
+    l->name = name;
+    return (int)sim->n_links++;
+}
+
 int mlsim_sim_resource_group_of(const struct mlsim_sim *sim, int resource)
 {
     return resource >= 0 && (size_t)resource < sim->n_res ? sim->res[resource].group : -1;
@@ -103,6 +133,8 @@ int64_t mlsim_sim_task(struct mlsim_sim *sim, const struct mlsim_sim_task *t)
     if (t->resource < MLSIM_SIM_NO_RESOURCE ||
         (t->resource >= 0 && (size_t)t->resource >= sim->n_res))
         return -1;
+    if (t->link < 0 || (t->link > 0 && (size_t)t->link >= sim->n_links))
+        return -1;
     if (!grow((void **)&sim->tasks, &sim->cap_tasks, sim->n_tasks, sizeof *sim->tasks))
         return -1;
     struct mlsim_sim_task *dst = &sim->tasks[sim->n_tasks];
@@ -111,6 +143,8 @@ int64_t mlsim_sim_task(struct mlsim_sim *sim, const struct mlsim_sim_task *t)
     dst->end_s = -1;
     if (t->resource >= 0)
         sim->res[t->resource].count++;
+    if (t->link > 0)
+        sim->links[t->link].count++;
     return (int64_t)sim->n_tasks++;
 }
 
@@ -139,8 +173,17 @@ static enum mlsim_status build(struct mlsim_sim *sim)
     sim->waiting = calloc(n + 1, sizeof *sim->waiting);
     sim->stream_tasks = malloc((n + 1) * sizeof *sim->stream_tasks);
     sim->q = mlsim_evq_alloc(sim->n_res + 64);
-    if (!sim->dep_first || !sim->dependents || !sim->waiting || !sim->stream_tasks || !sim->q)
+    sim->link_active = malloc((n + 1) * sizeof *sim->link_active);
+    sim->left = calloc(n + 1, sizeof *sim->left);
+    sim->due = calloc(n + 1, sizeof *sim->due);
+    if (!sim->dep_first || !sim->dependents || !sim->waiting || !sim->stream_tasks || !sim->q ||
+        !sim->link_active || !sim->left || !sim->due)
         return MLSIM_ERR_NOMEM;
+    size_t slot = 0;
+    for (size_t l = 1; l < sim->n_links; l++) {
+        sim->links[l].first = slot;
+        slot += sim->links[l].count;
+    }
     for (size_t e = 0; e < sim->n_edges; e++) {
         sim->dep_first[sim->edges[e].from + 1]++;
         sim->waiting[sim->edges[e].to]++;
@@ -169,10 +212,57 @@ static enum mlsim_status build(struct mlsim_sim *sim)
     return MLSIM_OK;
 }
 
+/* Bring the work left to the tasks on link L up to now: each progressed at 1/K while K shared it.
+ */
+static void link_advance(struct mlsim_sim *sim, struct link *l)
+{
+    if (l->n_active > 0) {
+        double done = (sim->now - l->since) / (double)l->n_active;
+        for (size_t i = 0; i < l->n_active; i++)
+            sim->left[sim->link_active[l->first + i]] -= done;
+        l->busy_s += sim->now - l->since;
+    }
+    l->since = sim->now;
+}
+
+/* Schedule the completion of every task on L at its new share of the bandwidth. */
+static enum mlsim_status link_reschedule(struct mlsim_sim *sim, const struct link *l)
+{
+    enum mlsim_status st = MLSIM_OK;
+    for (size_t i = 0; i < l->n_active && st == MLSIM_OK; i++) {
+        int64_t t = sim->link_active[l->first + i];
+        double left = sim->left[t] > 0 ? sim->left[t] : 0.0;
+        sim->due[t] = sim->now + left * (double)l->n_active;
+        st = mlsim_evq_push(sim->q, sim->due[t], t);
+    }
+    return st;
+}
+
 static enum mlsim_status start(struct mlsim_sim *sim, int64_t t)
 {
-    sim->tasks[t].start_s = sim->now;
-    return mlsim_evq_push(sim->q, sim->now + sim->tasks[t].duration_s, t);
+    struct mlsim_sim_task *task = &sim->tasks[t];
+    task->start_s = sim->now;
+    if (task->link == 0)
+        return mlsim_evq_push(sim->q, sim->now + task->duration_s, t);
+    struct link *l = &sim->links[task->link];
+    link_advance(sim, l);
+    sim->left[t] = task->duration_s;
+    sim->link_active[l->first + l->n_active++] = t;
+    return link_reschedule(sim, l);
+}
+
+/* Task T leaves its link at its completion. */
+static enum mlsim_status link_leave(struct mlsim_sim *sim, int64_t t)
+{
+    struct link *l = &sim->links[sim->tasks[t].link];
+    link_advance(sim, l);
+    for (size_t i = 0; i < l->n_active; i++) {
+        if (sim->link_active[l->first + i] == t) {
+            sim->link_active[l->first + i] = sim->link_active[l->first + --l->n_active];
+            break;
+        }
+    }
+    return link_reschedule(sim, l);
 }
 
 /* Start the head of stream R if the stream is free and the head's dependencies are done. */
@@ -231,10 +321,15 @@ enum mlsim_status mlsim_sim_run(struct mlsim_sim *sim)
     int64_t t;
     size_t done = 0;
     while (st == MLSIM_OK && mlsim_evq_pop(sim->q, &time, &t)) {
+        if (sim->tasks[t].link > 0 && (sim->tasks[t].end_s >= 0 || time != sim->due[t]))
+            continue; /* superseded when its link's sharing changed */
         sim->now = time;
         sim->events++;
         done++;
-        st = complete(sim, t);
+        if (sim->tasks[t].link > 0)
+            st = link_leave(sim, t);
+        if (st == MLSIM_OK)
+            st = complete(sim, t);
     }
     if (st == MLSIM_OK && done < sim->n_tasks)
         st = MLSIM_ERR_INPUT;
@@ -269,6 +364,11 @@ size_t mlsim_sim_resource_count(const struct mlsim_sim *sim)
 const char *mlsim_sim_resource_name(const struct mlsim_sim *sim, int resource)
 {
     return resource >= 0 && (size_t)resource < sim->n_res ? sim->res[resource].name : "";
+}
+
+double mlsim_sim_link_busy(const struct mlsim_sim *sim, int link)
+{
+    return link > 0 && (size_t)link < sim->n_links ? sim->links[link].busy_s : 0.0;
 }
 
 double mlsim_sim_resource_busy(const struct mlsim_sim *sim, int resource)

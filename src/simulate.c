@@ -190,6 +190,7 @@ static void cluster_links(const struct mlsim_run *r, struct mlsim_cluster_config
      * and each reaches the other nodes through its own NIC (NCCL runs one ring per NIC). */
     c->dp_intra = fast;
     c->dp_per_node = group > r->node_size && c->tp < r->node_size ? r->node_size / c->tp : 1;
+    c->share_nic = group > r->node_size && net.bw_Bps > 0;
 }
 
 static enum mlsim_status simulate_cluster(const struct mlsim_run *run,

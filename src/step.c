@@ -19,7 +19,7 @@ struct builder {
 static int64_t add(struct builder *b, const char *name, int res, int cat, int layer, int micro,
                    double dur, double flops, double bytes)
 {
-    struct mlsim_sim_task t = {name, res, cat, layer, micro, dur, flops, bytes, 0, 0};
+    struct mlsim_sim_task t = {name, res, cat, layer, micro, dur, flops, bytes, 0, 0, 0};
     int64_t id = mlsim_sim_task(b->sim, &t);
     if (id < 0)
         b->st = MLSIM_ERR_NOMEM;

@@ -37,6 +37,9 @@ struct mlsim_cluster_config {
      * the node on DP_INTRA around the collective across nodes on DP_LINK (0: flat on DP_LINK). */
     int dp_per_node;
     struct mlsim_link_cost dp_intra;
+    /* Pipeline sends and data-parallel collectives both cross each device's NIC: they share its
+     * bandwidth while they overlap (else each runs at its link's full bandwidth). */
+    int share_nic;
     /* Simulate every data-parallel replica instead of folding them into one (for checking the
      * folding: identical replicas must give the same step). */
     int unfold_dp;

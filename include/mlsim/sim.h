@@ -6,6 +6,11 @@
  * starts when its dependencies are done. Time advances by popping completion events from a
  * min-heap ordered by (time, sequence), so equal inputs give identical schedules.
  *
+ * A task may also cross a shared link (a NIC, say): the link carries all its tasks at once and
+ * divides its bandwidth equally among them (processor sharing). A task's duration is its time
+ * alone on the link; while K tasks are on it, each progresses at 1/K of that rate, so their
+ * completion times move whenever a task joins or leaves (the stale events are skipped).
+ *
  * Use: alloc, add resources and tasks and dependencies, run once, then read start and end times.
  */
 #ifndef MLSIM_SIM_H
@@ -32,6 +37,7 @@ struct mlsim_sim_task {
     double bytes;
     double start_s; /* set by run; -1 if it never ran */
     double end_s;
+    int link; /* 0: none; else a shared link from mlsim_sim_link the task crosses while it runs */
 };
 
 struct mlsim_sim;
@@ -47,6 +53,12 @@ int mlsim_sim_resource(struct mlsim_sim *sim, const char *name);
 
 /* The same, for a resource of device GROUP (a pipeline rank, say), for traces. */
 int mlsim_sim_resource_group(struct mlsim_sim *sim, const char *name, int group);
+
+/* Add a shared link named NAME (borrowed). Returns its id (1, 2, ...) or -1 if malloc fails. */
+int mlsim_sim_link(struct mlsim_sim *sim, const char *name);
+
+/* Time shared link L carried at least one task. */
+double mlsim_sim_link_busy(const struct mlsim_sim *sim, int link);
 
 /* The group of resource R (-1 if none was given). */
 int mlsim_sim_resource_group_of(const struct mlsim_sim *sim, int resource);

@@ -50,6 +50,7 @@ static int one(int devices, int global_batch, int schedule, int interleave)
     c.tp_link = (struct mlsim_link_cost){300e9, 3.4e-6, 8.4e-6};
     c.pp_link = (struct mlsim_link_cost){25e9, 3.4e-6, 8.4e-6};
     c.dp_link = c.pp_link;
+    c.share_nic = 1; /* sends and reductions across nodes share each device's NIC */
     c.algo = mlsim_collective_find("ring");
     double t0 = now_s();
     enum mlsim_status st = mlsim_cluster_simulate(&c, &r, NULL);

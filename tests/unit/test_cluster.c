@@ -1,5 +1,5 @@
 /* The cluster step: tensor-parallel collectives, pipeline bubbles, ZeRO memory against the ZeRO
- * paper's formulas, layouts that cannot be built. */
+ * paper's formulas, a NIC shared by concurrent flows, layouts that cannot be built. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +10,7 @@
 
 #include "mlsim/cluster.h"
 #include "mlsim/pipeline.h"
+#include "mlsim/sim.h"
 
 #include "check.h"
 
@@ -131,6 +132,50 @@ static void test_folded_and_unfolded_agree(void **state)
     }
 }
 
+/* The last stage's gradient send and its data-parallel reduction start together on its NIC.
+ * Sharing it equally, the send (S seconds alone) ends after 2 S; the reduction (R > S alone) has
+ * R - S left then and ends S + R after the start, when the NIC has carried both. The first stage
+ * receives the gradients S late, so the step is longer than with unshared links. */
+static void test_nic_shared_by_sends_and_reduction(void **state)
+{
+    (void)state;
+    struct mlsim_cluster_config c = config(1, 2, 2, 1);
+    struct mlsim_cluster_result alone, shared;
+    assert_int_equal(mlsim_cluster_simulate(&c, &alone, NULL), MLSIM_OK);
+    c.share_nic = 1;
+    struct mlsim_sim *sim = NULL;
+    assert_int_equal(mlsim_cluster_simulate(&c, &shared, &sim), MLSIM_OK);
+    const struct mlsim_sim_task *send = NULL, *reduce = NULL;
+    for (size_t i = 0; i < mlsim_sim_task_count(sim); i++) {
+        const struct mlsim_sim_task *t = mlsim_sim_task_get(sim, (int64_t)i);
+        if (mlsim_sim_resource_group_of(sim, t->resource) != 1)
+            continue;
+        if (strcmp(t->name, "send.gradients") == 0)
+            send = t;
+        else if (strcmp(t->name, "dp.reduce") == 0)
+            reduce = t;
+    }
+    assert_non_null(send);
+    assert_non_null(reduce);
+    assert_true(send->link > 0 && send->link == reduce->link);
+    double s = send->duration_s, r = reduce->duration_s;
+    assert_true(s > 0 && r > s);
+    assert_rel(send->start_s, reduce->start_s, 1e-12);
+    assert_rel(send->end_s - send->start_s, 2.0 * s, 1e-9);
+    assert_rel(reduce->end_s - reduce->start_s, s + r, 1e-9);
+    assert_true(shared.step_s > alone.step_s);
+    mlsim_sim_free(sim);
+
+    /* folding data-parallel replicas stays exact with shared NICs */
+    struct mlsim_cluster_result unfolded;
+    c = config(2, 2, 4, 4);
+    c.share_nic = 1;
+    assert_int_equal(mlsim_cluster_simulate(&c, &shared, NULL), MLSIM_OK);
+    c.unfold_dp = 1;
+    assert_int_equal(mlsim_cluster_simulate(&c, &unfolded, NULL), MLSIM_OK);
+    assert_rel(unfolded.step_s, shared.step_s, 1e-12);
+}
+
 static void test_layouts_that_cannot_be_built(void **state)
 {
     (void)state;
@@ -152,6 +197,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_bubble),
         cmocka_unit_test(test_zero_memory),
         cmocka_unit_test(test_folded_and_unfolded_agree),
+        cmocka_unit_test(test_nic_shared_by_sends_and_reduction),
         cmocka_unit_test(test_layouts_that_cannot_be_built),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

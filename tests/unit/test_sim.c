@@ -1,5 +1,5 @@
 /* The engine against schedules computed by hand: chains, fork/join, a shared stream, in-order
- * streams, delays, deadlock detection, determinism. */
+ * streams, delays, deadlock detection, determinism, links shared by several tasks at once. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +18,19 @@ static int64_t task(struct mlsim_sim *sim, int res, double dur)
     memset(&t, 0, sizeof t);
     t.name = "t";
     t.resource = res;
+    t.duration_s = dur;
+    int64_t id = mlsim_sim_task(sim, &t);
+    assert_true(id >= 0);
+    return id;
+}
+
+static int64_t link_task(struct mlsim_sim *sim, int res, int link, double dur)
+{
+    struct mlsim_sim_task t;
+    memset(&t, 0, sizeof t);
+    t.name = "flow";
+    t.resource = res;
+    t.link = link;
     t.duration_s = dur;
     int64_t id = mlsim_sim_task(sim, &t);
     assert_true(id >= 0);
@@ -130,7 +143,7 @@ static void test_deadlock_and_bad_ids(void **state)
     int64_t a = task(sim, s, 1.0), b = task(sim, s, 1.0);
     mlsim_sim_depend(sim, a, b); /* a is ahead of b on S but waits for b: never runs */
     assert_int_equal(mlsim_sim_depend(sim, a, 99), MLSIM_ERR_RANGE);
-    struct mlsim_sim_task bad = {"x", 7, 0, -1, -1, 1.0, 0, 0, 0, 0};
+    struct mlsim_sim_task bad = {"x", 7, 0, -1, -1, 1.0, 0, 0, 0, 0, 0};
     assert_int_equal(mlsim_sim_task(sim, &bad), -1);
     assert_int_equal(mlsim_sim_run(sim), MLSIM_ERR_INPUT);
     assert_true(start_of(sim, a) < 0);
@@ -166,6 +179,85 @@ static void test_callbacks_in_completion_order(void **state)
     mlsim_sim_free(sim);
 }
 
+/* Two flows that each take 1 s alone start together on one link: each gets half the bandwidth,
+ * so both end at 2 s. Flows of 1 s and 3 s: the short one ends at 2 s (half rate), the long one
+ * has 3 - 1 = 2 s of work left and ends at 2 + 2 = 4 s, the total work. */
+static void test_link_shares_bandwidth(void **state)
+{
+    (void)state;
+    struct mlsim_sim *sim = mlsim_sim_alloc();
+    int nic = mlsim_sim_link(sim, "nic"), other = mlsim_sim_link(sim, "other");
+    assert_true(nic > 0 && other > 0 && nic != other);
+    int64_t a = link_task(sim, MLSIM_SIM_NO_RESOURCE, nic, 1.0);
+    int64_t b = link_task(sim, MLSIM_SIM_NO_RESOURCE, nic, 1.0);
+    int64_t c = link_task(sim, MLSIM_SIM_NO_RESOURCE, other, 1.0); /* alone on its link */
+    assert_int_equal(mlsim_sim_run(sim), MLSIM_OK);
+    assert_near(end_of(sim, a), 2.0, 1e-12);
+    assert_near(end_of(sim, b), 2.0, 1e-12);
+    assert_near(end_of(sim, c), 1.0, 1e-12);
+    assert_near(mlsim_sim_link_busy(sim, nic), 2.0, 1e-12);
+    assert_int_equal(mlsim_sim_events(sim), 3); /* superseded events are not counted */
+    mlsim_sim_free(sim);
+
+    sim = mlsim_sim_alloc();
+    nic = mlsim_sim_link(sim, "nic");
+    int64_t s = link_task(sim, MLSIM_SIM_NO_RESOURCE, nic, 1.0);
+    int64_t l = link_task(sim, MLSIM_SIM_NO_RESOURCE, nic, 3.0);
+    assert_int_equal(mlsim_sim_run(sim), MLSIM_OK);
+    assert_near(end_of(sim, s), 2.0, 1e-12);
+    assert_near(end_of(sim, l), 4.0, 1e-12);
+    mlsim_sim_free(sim);
+}
+
+/* A flows for 2 s alone from 0; B (0.5 s alone) joins at 1 s, behind a 1 s task on its stream.
+ * At 1 s A has 1 s left; sharing, B ends at 1 + 2 x 0.5 = 2 s, when A has 0.5 s left, alone
+ * again: A ends at 2.5 s. Flows on two streams are still served in order on each. */
+static void test_link_join_and_leave(void **state)
+{
+    (void)state;
+    struct mlsim_sim *sim = mlsim_sim_alloc();
+    int s1 = mlsim_sim_resource(sim, "s1"), s2 = mlsim_sim_resource(sim, "s2");
+    int nic = mlsim_sim_link(sim, "nic");
+    int64_t a = link_task(sim, s1, nic, 2.0);
+    int64_t pre = task(sim, s2, 1.0);
+    int64_t b = link_task(sim, s2, nic, 0.5);
+    int64_t after = task(sim, s2, 1.0); /* on s2 behind B, no link */
+    assert_int_equal(mlsim_sim_run(sim), MLSIM_OK);
+    assert_near(end_of(sim, pre), 1.0, 1e-12);
+    assert_near(start_of(sim, b), 1.0, 1e-12);
+    assert_near(end_of(sim, b), 2.0, 1e-12);
+    assert_near(end_of(sim, a), 2.5, 1e-12);
+    assert_near(start_of(sim, after), 2.0, 1e-12);
+    assert_near(end_of(sim, after), 3.0, 1e-12);
+    assert_near(mlsim_sim_link_busy(sim, nic), 2.5, 1e-12);
+    assert_near(mlsim_sim_resource_busy(sim, s2), 3.0, 1e-12);
+    mlsim_sim_free(sim);
+
+    /* four 1 s flows, two per stream, all on one link: 0-2 s two at once, then 2-4 s */
+    sim = mlsim_sim_alloc();
+    s1 = mlsim_sim_resource(sim, "s1");
+    s2 = mlsim_sim_resource(sim, "s2");
+    nic = mlsim_sim_link(sim, "nic");
+    int64_t f[4];
+    for (int i = 0; i < 4; i++)
+        f[i] = link_task(sim, i % 2 ? s2 : s1, nic, 1.0);
+    assert_int_equal(mlsim_sim_run(sim), MLSIM_OK);
+    for (int i = 0; i < 4; i++)
+        assert_near(end_of(sim, f[i]), i < 2 ? 2.0 : 4.0, 1e-12);
+    mlsim_sim_free(sim);
+
+    /* a task naming a link that does not exist is refused */
+    sim = mlsim_sim_alloc();
+    struct mlsim_sim_task bad;
+    memset(&bad, 0, sizeof bad);
+    bad.resource = MLSIM_SIM_NO_RESOURCE;
+    bad.link = 3;
+    assert_true(mlsim_sim_task(sim, &bad) < 0);
+    bad.link = -1;
+    assert_true(mlsim_sim_task(sim, &bad) < 0);
+    mlsim_sim_free(sim);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +268,8 @@ int main(void)
         cmocka_unit_test(test_delay_tasks),
         cmocka_unit_test(test_deadlock_and_bad_ids),
         cmocka_unit_test(test_callbacks_in_completion_order),
+        cmocka_unit_test(test_link_shares_bandwidth),
+        cmocka_unit_test(test_link_join_and_leave),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
