@@ -67,7 +67,7 @@ static int engine(size_t streams, size_t per_stream)
     for (size_t i = 0; i < per_stream; i++) {
         for (size_t s = 0; s < streams; s++) {
             struct mlsim_sim_task t = {"k", (int)s, 0, -1, -1, 1e-6 * (0.5 + uniform(&seed)),
-                                       0,   0,      0, 0, 0};
+                                       0,   0,      0, 0,  0};
             int64_t id = mlsim_sim_task(sim, &t);
             if (prev >= 0 && uniform(&seed) < 0.25)
                 mlsim_sim_depend(sim, id, prev); /* a cross-stream dependency now and then */

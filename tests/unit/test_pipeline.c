@@ -78,7 +78,8 @@ static double run_pipeline(int schedule, int p, int m, int v, double tf, double 
         for (int i = 0; i < 2 * m * v; i++) {
             int vs = ops[i].chunk * p + r;
             struct mlsim_sim_task t = {
-                "x", res, 0, vs, ops[i].microbatch, ops[i].backward ? tb / v : tf / v, 0, 0, 0, 0, 0};
+                "x", res, 0, vs, ops[i].microbatch, ops[i].backward ? tb / v : tf / v, 0,
+                0,   0,   0, 0};
             (ops[i].backward ? b : f)[vs * m + ops[i].microbatch] = mlsim_sim_task(sim, &t);
         }
     }
