@@ -329,22 +329,37 @@ static void write_full(FILE *out, const struct mlsim_scenario *sc, const struct 
         fprintf(out, "  - %s\n", lines[i]);
 }
 
+/* A run's wall time in the unit that reads best: days for the deck's LLM runs, minutes or
+ * seconds for the MNIST network. */
+static const char *run_time(double s, char *buf, size_t n)
+{
+    if (s >= MLSIM_UNITS_S_PER_DAY)
+        snprintf(buf, n, "%.1f d", s / MLSIM_UNITS_S_PER_DAY);
+    else if (s >= 3600.0)
+        snprintf(buf, n, "%.1f h", s / 3600.0);
+    else if (s >= 60.0)
+        snprintf(buf, n, "%.1f min", s / 60.0);
+    else
+        snprintf(buf, n, "%.1f s", s);
+    return buf;
+}
+
 static void write_rows(FILE *out, const struct mlsim_scenario *sc, const struct mlsim_result *res,
                        size_t n)
 {
-    char a[64], b[64], c[64], e[64], en[64];
+    char a[64], b[64], c[64], e[64], en[64], t[64];
     if (sc->title[0])
         fprintf(out, "%s\n", sc->title);
     fprintf(out, "mlsim %s, scenario %s\n\n", MLSIM_VERSION, sc->doc->file);
     fprintf(out, "%-30s %8s %8s  %-24s %5s %5s %9s %14s %10s %9s\n", "Model", "Size", "Tokens",
-            "Device", "Count", "MFU", "Days", "Cost", "Energy", "CO2 (t)");
+            "Device", "Count", "MFU", "Time", "Cost", "Energy", "CO2 (t)");
     for (size_t i = 0; i < n; i++) {
         const struct mlsim_run *r = res[i].run;
-        fprintf(out, "%-30.30s %8s %8s  %-24.24s %5d %5s %9.1f %14s %10s %9.1f\n", r->name,
+        fprintf(out, "%-30.30s %8s %8s  %-24.24s %5d %5s %9s %14s %10s %9.1f\n", r->name,
                 mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a),
                 mlsim_units_format(r->model.tokens, MLSIM_DIM_COUNT, b, sizeof b), r->device->name,
                 r->count, mlsim_units_format(res[i].mfu, MLSIM_DIM_RATIO, c, sizeof c),
-                res[i].time_s / MLSIM_UNITS_S_PER_DAY,
+                run_time(res[i].time_s, t, sizeof t),
                 mlsim_units_format(res[i].cost_usd, MLSIM_DIM_MONEY, e, sizeof e),
                 mlsim_units_format(res[i].energy_j, MLSIM_DIM_ENERGY, en, sizeof en),
                 res[i].co2_kg / 1000.0);

@@ -144,6 +144,23 @@ class TestDeckCostTable(MlsimTestCase):
                 self.assertEqual(len(row), 1, "no single row for %r in:\n%s" % (name, out))
                 self.assertIn(dollars(cost), row[0])
 
+    def test_table_time_column_reads_in_days_or_seconds(self):
+        # GPT-3 by hand: 6 x 175e9 x 300e9 FLOP / (1024 x 312e12 x 0.5) = 1.972e6 s = 22.8 days
+        out = self.run_ok(TABLE)
+        row = [ln for ln in out.splitlines() if ln.startswith("OpenAI GPT-3 ")]
+        self.assertEqual(len(row), 1, out)
+        self.assertRegex(row[0], r"\s22\.8 d\s")
+        # the MNIST network trains in seconds or minutes: not "0.0" days
+        rows = self.run_csv("scenarios/mnist_mlp_cpu_vs_gpu.yaml")
+        text = self.run_ok("scenarios/mnist_mlp_cpu_vs_gpu.yaml").splitlines()
+        for r in rows:
+            t = float(r["time_s"])
+            self.assertLess(t, 3600, r["name"])
+            want = "%.1f min" % (t / 60) if t >= 60 else "%.1f s" % t
+            line = [ln for ln in text if ln.startswith(r["name"] + " ")]
+            self.assertEqual(len(line), 1, r["name"])
+            self.assertIn(" " + want + " ", line[0])
+
 
 class TestGpt3(MlsimTestCase):
     """3: scenarios/gpt3_a100.yaml, checked against the hand calculation above."""
