@@ -351,11 +351,11 @@ static void write_rows(FILE *out, const struct mlsim_scenario *sc, const struct 
     if (sc->title[0])
         fprintf(out, "%s\n", sc->title);
     fprintf(out, "mlsim %s, scenario %s\n\n", MLSIM_VERSION, sc->doc->file);
-    fprintf(out, "%-30s %8s %8s  %-24s %5s %5s %9s %14s %10s %9s\n", "Model", "Size", "Tokens",
+    fprintf(out, "%-30s %8s %8s  %-24s %5s %7s %9s %14s %10s %9s\n", "Model", "Size", "Tokens",
             "Device", "Count", "MFU", "Time", "Cost", "Energy", "CO2 (t)");
     for (size_t i = 0; i < n; i++) {
         const struct mlsim_run *r = res[i].run;
-        fprintf(out, "%-30.30s %8s %8s  %-24.24s %5d %5s %9s %14s %10s %9.1f\n", r->name,
+        fprintf(out, "%-30.30s %8s %8s  %-24.24s %5d %7s %9s %14s %10s %9.1f\n", r->name,
                 mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a),
                 mlsim_units_format(r->model.tokens, MLSIM_DIM_COUNT, b, sizeof b), r->device->name,
                 r->count, mlsim_units_format(res[i].mfu, MLSIM_DIM_RATIO, c, sizeof c),
