@@ -330,6 +330,14 @@ static enum mlsim_status estimate_all(struct mlsim_plot_job *job, const struct m
     return st;
 }
 
+/* The job's scenario, loaded and every run estimated. */
+static enum mlsim_status load_estimated(struct mlsim_plot_job *job, struct mlsim_scenario **sc,
+                                        struct mlsim_result **res)
+{
+    enum mlsim_status st = load_scenario(job, job->input, NULL, 0, job->d, sc);
+    return st == MLSIM_OK ? estimate_all(job, *sc, res) : st;
+}
+
 static const char *scenario_title(const struct mlsim_scenario *sc)
 {
     if (sc->title[0])
@@ -393,9 +401,7 @@ static enum mlsim_status chart_cost_table(struct mlsim_plot_job *job)
 {
     struct mlsim_scenario *sc = NULL;
     struct mlsim_result *res = NULL;
-    enum mlsim_status st = load_scenario(job, job->input, NULL, 0, job->d, &sc);
-    if (st == MLSIM_OK)
-        st = estimate_all(job, sc, &res);
+    enum mlsim_status st = load_estimated(job, &sc, &res);
     if (st == MLSIM_OK)
         st = write_cost_table_data(job, sc, res);
     if (st == MLSIM_OK) {
@@ -602,9 +608,7 @@ static enum mlsim_status chart_cpu_vs_gpu(struct mlsim_plot_job *job)
     struct mlsim_scenario *sc = NULL;
     struct mlsim_result *res = NULL;
     struct series s = {0};
-    enum mlsim_status st = load_scenario(job, job->input, NULL, 0, job->d, &sc);
-    if (st == MLSIM_OK)
-        st = estimate_all(job, sc, &res);
+    enum mlsim_status st = load_estimated(job, &sc, &res);
     if (st == MLSIM_OK)
         st = write_mnist_data(job, sc, res, &s);
     if (st == MLSIM_OK) {
@@ -904,9 +908,7 @@ static enum mlsim_status chart_tpu_vs_gpu(struct mlsim_plot_job *job)
 {
     struct mlsim_scenario *sc = NULL;
     struct mlsim_result *res = NULL;
-    enum mlsim_status st = load_scenario(job, job->input, NULL, 0, job->d, &sc);
-    if (st == MLSIM_OK)
-        st = estimate_all(job, sc, &res);
+    enum mlsim_status st = load_estimated(job, &sc, &res);
     if (st == MLSIM_OK)
         st = write_tpu_gpu_data(job, sc, res);
     if (st == MLSIM_OK) {
