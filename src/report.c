@@ -118,6 +118,9 @@ size_t mlsim_report_assumptions(const struct mlsim_result *res, int with_lines,
                  "bandwidth; latencies from NCCL's tuning model (8.4 us + 3.4 us per step)",
                  mlsim_units_format(r->training.bucket_bytes, MLSIM_DIM_BYTES, a, sizeof a),
                  r->link);
+        if (r->training.host_s > 0 && origin(r, "training.host_overhead", o, sizeof o))
+            LINE("Host work %s per step before the devices start (framework, data loading; %s)",
+                 mlsim_units_format(r->training.host_s, MLSIM_DIM_TIME, a, sizeof a), o);
         LINE("Memory per device: weights, gradients and optimizer states at %s (ZeRO paper, Sec. "
              "3.1) plus "
              "activations (Korthikanti et al. 2022, Eq. 1)%s",
@@ -250,11 +253,15 @@ static void write_step(FILE *out, const struct mlsim_result *res)
 {
     const struct mlsim_run *r = res->run;
     char a[64], b[64], c[64], e[64];
-    fprintf(out, "  %-14s %s: compute %s, exposed communication %s, idle %s\n", "Step",
+    fprintf(out, "  %-14s %s: compute %s, exposed communication %s, idle %s", "Step",
             mlsim_units_format(res->step_s, MLSIM_DIM_TIME, a, sizeof a),
             mlsim_units_format(res->compute_s, MLSIM_DIM_TIME, b, sizeof b),
             mlsim_units_format(res->exposed_comm_s, MLSIM_DIM_TIME, c, sizeof c),
             mlsim_units_format(res->idle_s > 0 ? res->idle_s : 0.0, MLSIM_DIM_TIME, e, sizeof e));
+    if (r->training.host_s > 0)
+        fprintf(out, ", host %s",
+                mlsim_units_format(r->training.host_s, MLSIM_DIM_TIME, a, sizeof a));
+    fputc('\n', out);
     if (res->tp > 0)
         fprintf(out, "  %-14s tensor %d x pipeline %d x data %d%s\n", "Layout", res->tp, res->pp,
                 res->dp,

@@ -110,6 +110,7 @@ static void step_config(const struct mlsim_run *r, const struct mlsim_workload *
     c->grad_elem_bytes = mlsim_precision_elem_bytes(r->precision);
     c->algo = mlsim_collective_find("ring");
     c->overlap_comm = r->training.overlap_comm;
+    c->host_s = r->training.host_s;
     for (int i = 0; i < dev->n_links; i++) {
         const struct mlsim_link *l = &dev->links[i];
         if (strcmp(l->name, r->link) == 0) {
@@ -139,7 +140,7 @@ static void fill_result(const struct mlsim_run *r, const struct mlsim_workload *
     out->step_s = sr->step_s;
     out->compute_s = sr->compute_s;
     out->exposed_comm_s = sr->exposed_comm_s;
-    out->idle_s = sr->step_s - sr->compute_s - sr->exposed_comm_s;
+    out->idle_s = sr->step_s - sr->compute_s - sr->exposed_comm_s - r->training.host_s;
     out->closed_form_step_s = sr->closed_form_s;
     out->mfu = model_flops_step / (sr->step_s * peak);
     out->hfu = hw_flops_step / (sr->step_s * peak);
@@ -232,6 +233,9 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run,
         }
         return MLSIM_ERR_INPUT;
     }
+    /* every rank's host does its per-step work before its pipeline starts: the step is that much
+     * longer (not in the trace's tasks) */
+    cr.step_s += t->host_s;
     const struct mlsim_economics *e = &run->econ;
     double peak = run->device->peak_flops[run->precision];
     double tokens_step = (double)t->global_batch * run->model.seq_len;
@@ -241,7 +245,7 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run,
     out->peak_flops = peak;
     out->step_s = cr.step_s;
     out->compute_s = cr.compute_s;
-    out->exposed_comm_s = cr.step_s - cr.compute_s; /* bubble and communication left exposed */
+    out->exposed_comm_s = cr.step_s - t->host_s - cr.compute_s; /* bubble, communication */
     out->tp_comm_s = cr.tp_comm_s;
     out->dp_comm_s = cr.dp_comm_s;
     out->mfu = cr.model_flops / (cr.step_s * peak * run->count);
@@ -255,7 +259,8 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run,
      * bubble of (p - 1) / v of them, then the data-parallel reduction and the update, unhidden. */
     double per_micro = cr.compute_s / (c.microbatches + 0.0);
     double v = t->schedule == MLSIM_SCHEDULE_INTERLEAVED ? t->interleave : 1.0;
-    out->closed_form_step_s = per_micro * (c.microbatches + (t->pp - 1) / v) + cr.dp_comm_s;
+    out->closed_form_step_s =
+        per_micro * (c.microbatches + (t->pp - 1) / v) + cr.dp_comm_s + t->host_s;
     out->flops = cr.model_flops * out->steps;
     out->time_s = out->steps * cr.step_s;
     double device_seconds = out->time_s * run->count;

@@ -110,15 +110,23 @@ static enum mlsim_status build(struct builder *b, int64_t *buckets, size_t *n_bu
     b->compute = mlsim_sim_resource(b->sim, "compute");
     b->comm = c->dp > 1 ? mlsim_sim_resource(b->sim, "comm") : -1;
     b->copy = c->h2d_Bps > 0 ? mlsim_sim_resource(b->sim, "h2d copy") : -1;
+    int64_t host = -1;
+    if (c->host_s > 0)
+        host = add(b, "host.step", mlsim_sim_resource(b->sim, "host"), MLSIM_CAT_HOST, -1, -1,
+                   c->host_s, 0, 0);
     for (int m = 0; m < c->grad_accum && b->st == MLSIM_OK; m++) {
         int64_t copy = -1;
-        if (b->copy >= 0)
+        if (b->copy >= 0) {
             copy = add(b, "input.h2d", b->copy, MLSIM_CAT_COPY, -1, m,
                        w->input_bytes_per_micro / c->h2d_Bps, 0, w->input_bytes_per_micro);
+            depend(b, copy, host);
+        }
         for (size_t i = 0; i < w->n_fwd; i++) {
             int64_t id = add_kernel(b, &w->fwd[i], m);
-            if (i == 0)
+            if (i == 0) {
                 depend(b, id, copy);
+                depend(b, id, host);
+            }
         }
         if (m + 1 < c->grad_accum) {
             for (size_t i = 0; i < w->n_bwd; i++)
@@ -148,6 +156,7 @@ double mlsim_step_closed_form(const struct mlsim_step_config *c)
         t += mlsim_kernel_time(c->km, &w->opt[i]);
     if (c->h2d_Bps > 0)
         t += w->input_bytes_per_micro / c->h2d_Bps;
+    t += c->host_s;
     if (c->dp > 1) {
         double pending = 0, closed = 0;
         for (size_t i = 0; i < w->n_bwd; i++) {

@@ -56,6 +56,7 @@ struct mlsim_training {
     int schedule;          /* enum mlsim_schedule */
     int sharding;          /* enum mlsim_sharding */
     int sequence_parallel; /* 0/1 */
+    double host_s;         /* the host's own work per step before the devices start, seconds */
 };
 
 /* Prices and the grid. All SI: USD/s, USD/J, kg CO2 per J, W. */

@@ -17,7 +17,7 @@
 #include "mlsim/workload.h"
 
 /* Task categories, for breakdowns and traces. */
-enum mlsim_step_category { MLSIM_CAT_COMPUTE, MLSIM_CAT_COMM, MLSIM_CAT_COPY };
+enum mlsim_step_category { MLSIM_CAT_COMPUTE, MLSIM_CAT_COMM, MLSIM_CAT_COPY, MLSIM_CAT_HOST };
 
 struct mlsim_step_config {
     const struct mlsim_workload *w;
@@ -30,6 +30,8 @@ struct mlsim_step_config {
     const struct mlsim_collective_algo *algo;
     double h2d_Bps;   /* host-to-device bandwidth; 0: inputs already on the device */
     int overlap_comm; /* all-reduce during the backward pass (else after it) */
+    double host_s;    /* the host's own work per step (framework, data loading) before the
+                         device starts; 0: none */
 };
 
 struct mlsim_step_result {

@@ -728,6 +728,27 @@ class TestSimulate(MlsimTestCase):
                        "MFU", "(simulated)", "HFU", "Memory", "Closed form", "Assumptions"):
             self.assertIn(phrase, out)
 
+    def test_host_overhead_lengthens_every_step(self):
+        # The MNIST network: 1.2M samples in batches of 128 = 9,375 steps; 4 ms of host work per
+        # step adds 37.5 s to every run, on the CPU and on the GPU alike.
+        mnist = "scenarios/mnist_mlp_cpu_vs_gpu.yaml"
+        base = self.run_csv(mnist)
+        more = self.run_csv(mnist, "--set", "training.host_overhead=4ms")
+        for a, b in zip(base, more):
+            self.assertRel(float(b["step_time_s"]), float(a["step_time_s"]) + 4e-3, 1e-9, a["name"])
+            self.assertRel(float(b["time_s"]) - float(a["time_s"]), 37.5, 1e-6, a["name"])
+        # a pipeline-parallel cluster: every rank waits for its host, the step is 100 ms longer
+        gpt3 = "scenarios/gpt3_a100_simulated.yaml"
+        a = self.run_csv(gpt3)[0]
+        b = self.run_csv(gpt3, "--set", "training.host_overhead=100ms")[0]
+        self.assertRel(float(b["step_time_s"]), float(a["step_time_s"]) + 0.1, 1e-9)
+        self.assertRel(float(b["closed_form_step_s"]), float(a["closed_form_step_s"]) + 0.1, 1e-9)
+        self.assertIn("Host work 100 ms per step", self.run_ok(gpt3, "--set",
+                                                              "training.host_overhead=100ms"))
+        rc, out, err = mlsim(gpt3, "--set", "training.host_overhead=-1ms")
+        self.assertEqual((rc, out), (1, b""))
+        self.assertIn("'training.host_overhead' must be >= 0", err)
+
     def test_csv_simulated_columns(self):
         r = self.run_csv(SIM)[0]
         self.assertEqual(r["mode"], "simulate")

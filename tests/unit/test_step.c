@@ -136,6 +136,39 @@ static void test_closed_form_agrees_without_overlap(void **state)
     mlsim_workload_release(&w);
 }
 
+/* Host work before the step (a framework's per-step cost) delays every device task by exactly its
+ * length: the step and its closed form grow by it, and the first input copy starts at it. */
+static void test_host_work_before_the_step(void **state)
+{
+    (void)state;
+    struct mlsim_workload w;
+    mlp(&w, 128);
+    struct mlsim_step_config c = config(&w, &ideal, 1, 2, 1);
+    c.h2d_Bps = 32e9;
+    struct mlsim_step_result r0, r1;
+    assert_int_equal(mlsim_step_simulate(&c, &r0, NULL), MLSIM_OK);
+    c.host_s = 4e-3;
+    struct mlsim_sim *sim = NULL;
+    assert_int_equal(mlsim_step_simulate(&c, &r1, &sim), MLSIM_OK);
+    assert_rel(r1.step_s, r0.step_s + 4e-3, 1e-12);
+    assert_rel(r1.closed_form_s, r0.closed_form_s + 4e-3, 1e-12);
+    assert_rel(r1.compute_s, r0.compute_s, 1e-12);
+    int seen_host = 0;
+    for (size_t i = 0; i < mlsim_sim_task_count(sim); i++) {
+        const struct mlsim_sim_task *t = mlsim_sim_task_get(sim, (int64_t)i);
+        if (strcmp(t->name, "host.step") == 0) {
+            seen_host = 1;
+            assert_near(t->start_s, 0.0, 0);
+            assert_rel(t->end_s, 4e-3, 1e-12);
+        } else {
+            assert_true(t->start_s >= 4e-3 * (1 - 1e-12));
+        }
+    }
+    assert_true(seen_host);
+    mlsim_sim_free(sim);
+    mlsim_workload_release(&w);
+}
+
 static void test_step_trace_kept(void **state)
 {
     (void)state;
@@ -211,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_ring_allreduce_formula),
         cmocka_unit_test(test_hand_computed_step),
         cmocka_unit_test(test_closed_form_agrees_without_overlap),
+        cmocka_unit_test(test_host_work_before_the_step),
         cmocka_unit_test(test_step_trace_kept),
         cmocka_unit_test(test_memory_check),
     };
