@@ -10,6 +10,7 @@ comments, never from mlsim's output. The last line printed is "N passed, N faile
 status is non-zero on failure. Charts without gnuplot on PATH are checked as data only.
 """
 import csv
+import math
 import io
 import os
 import shutil
@@ -213,6 +214,22 @@ class PlotAll(unittest.TestCase):
         self.assertAlmostEqual(float(a100["eta_per_w"]) / 1.248e12, 1, places=6)
         self.assertAlmostEqual(float(a100["mu_per_usd"]) / (312e12 / 8009.99), 1, places=3)
         self.assertEqual(rows["antminer-s7"]["basis"], "hash")
+        # Labels: a device's own id or nothing; none on points that are not drawn; two labels of one
+        # year never sit within 0.13 decade of each other (they would print over each other);
+        # the deck's inference trio keeps its names.
+        for value, label in (("eta_per_w", "label_eta"), ("mu_per_usd", "label_mu")):
+            named = [r for r in rows.values() if r[label]]
+            drawn = [r for r in rows.values() if r[value] and r["basis"] == "dense"]
+            for r in named:
+                self.assertEqual(r[label], r["id"])
+                self.assertIn(r, drawn)
+            for a in named:
+                for b in named:
+                    if a is not b and a["year"] == b["year"]:
+                        gap = abs(math.log10(float(a[value]) / float(b[value])))
+                        self.assertGreaterEqual(gap, 0.13, (label, a["id"], b["id"]))
+            for d in (["k80", "p40", "tpu-v1"] if label == "label_eta" else ["k80", "p40"]):
+                self.assertEqual(rows[d][label], d)
         tpu = {r["device"]: r for r in read_csv(self.path("tpu-vs-gpu.csv"))}
         # The slide: TPU 75 W, K80 300 W, P40 250 W; TPU v1 92 TOPS int8 (Jouppi et al. 2017).
         self.assertEqual([float(tpu[d]["tdp_w"]) for d in ["tpu-v1", "k80", "p40"]],
