@@ -152,17 +152,17 @@ static int time_width(FILE *out, const struct data *d, int n, long steps)
     double first = 0, last = 0, total = 0, per[BLOCKS];
     long done = 0;
     for (int b = 0; b < BLOCKS; b++) {
-        long todo = (steps - done) / (BLOCKS - b);
-        todo = todo < 1 ? 1 : todo;
+        long block_steps = (steps - done) / (BLOCKS - b);
+        block_steps = block_steps < 1 ? 1 : block_steps;
         double t0 = now_s();
-        for (long s = 0; s < todo; s++) {
+        for (long s = 0; s < block_steps; s++) {
             last = step(m, d, done + s + 3);
             first = done + s == 0 ? last : first;
         }
         double t = now_s() - t0;
         total += t;
-        per[b] = t / (double)todo;
-        done += todo;
+        per[b] = t / (double)block_steps;
+        done += block_steps;
     }
     qsort(per, BLOCKS, sizeof per[0], cmp_double);
     fprintf(out, "%d,%ld,%d,%ld,%.6e,%.6e,%.5f,%.5f\n", n, m->n_params, BATCH, done, total,
