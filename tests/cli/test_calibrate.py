@@ -15,12 +15,9 @@ import sys
 import tempfile
 import unittest
 
-if len(sys.argv) < 3:
-    sys.stderr.write("usage: test_calibrate.py <path-to-mlsim-binary> <source-root>\n")
-    sys.exit(2)
-MLSIM = os.path.abspath(sys.argv[1])
-SRC = os.path.abspath(sys.argv[2])
-del sys.argv[1:3]
+import clitest
+
+MLSIM, SRC = clitest.paths("test_calibrate.py")
 
 TIMEOUT_S = 20
 HEADER = "kind,precision,threads,m,n,k,flops,bytes,seconds\n"
@@ -76,10 +73,8 @@ def calibrate(tmp, csv_text, *args):
     path = os.path.join(tmp, "points.csv")
     with open(path, "w") as f:
         f.write(csv_text)
-    env = dict(os.environ)
-    env.pop("MLSIM_HWDB", None)
     p = subprocess.run([MLSIM, "calibrate", path, "--device", "testcpu", "--hwdb", hwdb, *args],
-                       cwd=tmp, env=env, capture_output=True, timeout=TIMEOUT_S)
+                       cwd=tmp, env=clitest.clean_env(), capture_output=True, timeout=TIMEOUT_S)
     return p.returncode, p.stdout.decode(), p.stderr.decode(), path
 
 
@@ -124,13 +119,6 @@ class TestCalibrate(unittest.TestCase):
         self.assertIn("usage: mlsim calibrate", err)
 
 
-def main():
-    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
-    result = unittest.main(argv=[sys.argv[0]], testRunner=runner, exit=False).result
-    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
-    print("%d passed, %d failed" % (result.testsRun - failed - len(result.skipped), failed))
-    return 1 if failed or result.testsRun == 0 else 0
-
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(clitest.main())

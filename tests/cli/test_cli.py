@@ -22,12 +22,9 @@ import sys
 import tempfile
 import unittest
 
-if len(sys.argv) < 3:
-    sys.stderr.write("usage: test_cli.py <path-to-mlsim-binary> <source-root>\n")
-    sys.exit(2)
-MLSIM = os.path.abspath(sys.argv[1])
-SRC = os.path.abspath(sys.argv[2])
-del sys.argv[1:3]
+import clitest
+
+MLSIM, SRC = clitest.paths("test_cli.py")
 
 TIMEOUT_S = 10
 
@@ -73,9 +70,7 @@ JSON_TOP_KEYS = ["mlsim_version", "scenario", "title", "runs"]
 
 
 def base_env():
-    env = dict(os.environ)
-    env.pop("MLSIM_HWDB", None)
-    return env
+    return clitest.clean_env()
 
 
 def mlsim(*args, env=None, cwd=SRC, binary=MLSIM):
@@ -823,4 +818,4 @@ class TestSimulate(MlsimTestCase):
             self.assertEqual(os.listdir(tmp), [])
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(clitest.main())

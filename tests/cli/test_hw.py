@@ -16,23 +16,17 @@ import sys
 import tempfile
 import unittest
 
-if len(sys.argv) < 3:
-    sys.stderr.write("usage: test_hw.py <path-to-mlsim-binary> <source-root>\n")
-    sys.exit(2)
-MLSIM = os.path.abspath(sys.argv[1])
-SRC = os.path.abspath(sys.argv[2])
-del sys.argv[1:3]
+import clitest
+
+MLSIM, SRC = clitest.paths("test_hw.py")
 
 TIMEOUT_S = 10
 DECK = ["t4", "a100-pcie-40gb", "tpu-v4", "antminer-s7"]
 
 
 def hw(*args, env=None):
-    e = dict(os.environ)
-    e.pop("MLSIM_HWDB", None)
-    if env:
-        e.update(env)
-    p = subprocess.run([MLSIM, "hw", *args], cwd=SRC, env=e, capture_output=True,
+    p = subprocess.run([MLSIM, "hw", *args], cwd=SRC, env=clitest.clean_env(env),
+                       capture_output=True,
                        timeout=TIMEOUT_S)
     return p.returncode, p.stdout.decode(), p.stderr.decode()
 
@@ -194,13 +188,6 @@ class TestUsage(HwTestCase):
             self.assertEqual(rc, 1)
 
 
-def main():
-    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
-    result = unittest.main(argv=[sys.argv[0]], testRunner=runner, exit=False).result
-    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
-    print("%d passed, %d failed" % (result.testsRun - failed - len(result.skipped), failed))
-    return 1 if failed or result.testsRun == 0 else 0
-
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(clitest.main())

@@ -21,12 +21,9 @@ import tempfile
 import unittest
 import zlib
 
-if len(sys.argv) < 3:
-    sys.stderr.write("usage: test_plot.py <path-to-mlsim-binary> <source-root>\n")
-    sys.exit(2)
-MLSIM = os.path.abspath(sys.argv[1])
-SRC = os.path.abspath(sys.argv[2])
-del sys.argv[1:3]
+import clitest
+
+MLSIM, SRC = clitest.paths("test_plot.py")
 
 TIMEOUT_S = 120
 CHARTS = ["cost-table", "cpu-vs-gpu", "amdahl", "tpu-vs-gpu", "mu-eta", "roofline", "scaling",
@@ -39,11 +36,8 @@ DECK_USD = [325855, 368846, 480769, 833333, 841346, 855769, 1033756, 1346154, 17
 
 
 def run(*args, env=None):
-    e = dict(os.environ)
-    e.pop("MLSIM_HWDB", None)
-    if env:
-        e.update(env)
-    p = subprocess.run([MLSIM, *args], cwd=SRC, env=e, capture_output=True, timeout=TIMEOUT_S)
+    p = subprocess.run([MLSIM, *args], cwd=SRC, env=clitest.clean_env(env), capture_output=True,
+                       timeout=TIMEOUT_S)
     return p.returncode, p.stdout.decode(), p.stderr.decode()
 
 
@@ -318,7 +312,4 @@ class PlotCli(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    result = unittest.main(exit=False, verbosity=1).result
-    failed = len(result.failures) + len(result.errors)
-    print("%d passed, %d failed" % (result.testsRun - failed, failed))
-    sys.exit(1 if failed else 0)
+    sys.exit(clitest.main())
