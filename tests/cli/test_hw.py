@@ -26,8 +26,7 @@ DECK = ["t4", "a100-pcie-40gb", "tpu-v4", "antminer-s7"]
 
 def hw(*args, env=None):
     p = subprocess.run([MLSIM, "hw", *args], cwd=SRC, env=clitest.clean_env(env),
-                       capture_output=True,
-                       timeout=TIMEOUT_S)
+                       capture_output=True, timeout=TIMEOUT_S)
     return p.returncode, p.stdout.decode(), p.stderr.decode()
 
 
