@@ -11,6 +11,20 @@
 #include <math.h>
 #include <string.h>
 
+#include "mlsim/hwdb.h"
+
+double mlsim_link_efficiency(int type)
+{
+    switch (type) {
+    case MLSIM_LINK_NVLINK:
+        return MLSIM_LINK_EFFICIENCY_NVLINK;
+    case MLSIM_LINK_INFINIBAND:
+        return MLSIM_LINK_EFFICIENCY_INFINIBAND;
+    default:
+        return 1.0;
+    }
+}
+
 static double ring_time(int op, int ranks, double bytes, const struct mlsim_link_cost *link)
 {
     if (ranks <= 1)

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "mlsim/collective.h"
 #include "mlsim/kernel.h"
 #include "mlsim/textio.h"
 #include "mlsim/units.h"
@@ -40,6 +41,26 @@ static const char *origin_of(const struct mlsim_run *r, const char *path, int wi
 static int given_mfu(const struct mlsim_run *r)
 {
     return mlsim_schema_given(&mlsim_run_schema, r, "mfu") != NULL;
+}
+
+/* The share of the node link's bandwidth collectives reach (collective.h). */
+static double link_efficiency(const struct mlsim_run *r)
+{
+    for (int i = 0; i < r->device->n_links; i++) {
+        if (strcmp(r->device->links[i].name, r->link) == 0)
+            return mlsim_link_efficiency(r->device->links[i].type);
+    }
+    return 1.0;
+}
+
+/* ", the network at N% of each NIC's" where the run spans nodes of a system, else "". */
+static const char *network_efficiency(const struct mlsim_run *r, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (r->node_size > 0 && r->count > r->node_size && r->nic_bw_Bps > 0)
+        snprintf(buf, len, ", the network at %.0f%% of its NICs'",
+                 100.0 * (r->system ? mlsim_link_efficiency(r->system->network.type) : 1.0));
+    return buf;
 }
 
 size_t mlsim_report_assumptions(const struct mlsim_result *res, int with_lines,
@@ -114,10 +135,11 @@ size_t mlsim_report_assumptions(const struct mlsim_result *res, int with_lines,
                  : "are mlsim's defaults (median measured GEMM efficiency; A100 streaming "
                    "bandwidth; XLA's smallest GEMM time)");
         if (r->count > 1)
-            LINE("Gradients all-reduced in %s buckets by a ring over %s at its full per-direction "
-                 "bandwidth; latencies from NCCL's tuning model (8.4 us + 3.4 us per step)",
-                 mlsim_units_format(r->training.bucket_bytes, MLSIM_DIM_BYTES, a, sizeof a),
-                 r->link);
+            LINE("Collectives and sends over %s at %.0f%% of its per-direction bandwidth%s; "
+                 "gradients all-reduced in %s buckets; latencies from NCCL's tuning model (8.4 us "
+                 "+ 3.4 us per step)",
+                 r->link, 100.0 * link_efficiency(r), network_efficiency(r, o, sizeof o),
+                 mlsim_units_format(r->training.bucket_bytes, MLSIM_DIM_BYTES, a, sizeof a));
         if (r->training.host_s > 0 && origin(r, "training.host_overhead", o, sizeof o))
             LINE("Host work %s per step before the devices start (framework, data loading; %s)",
                  mlsim_units_format(r->training.host_s, MLSIM_DIM_TIME, a, sizeof a), o);

@@ -114,7 +114,7 @@ static void step_config(const struct mlsim_run *r, const struct mlsim_workload *
     for (int i = 0; i < dev->n_links; i++) {
         const struct mlsim_link *l = &dev->links[i];
         if (strcmp(l->name, r->link) == 0) {
-            c->link.bw_Bps = l->bw_each_Bps;
+            c->link.bw_Bps = l->bw_each_Bps * mlsim_link_efficiency(l->type);
             c->link.step_s =
                 l->latency_s > 0 ? l->latency_s : MLSIM_COLLECTIVE_NVLINK_STEP_LATENCY_S;
             c->link.base_s = MLSIM_COLLECTIVE_BASE_LATENCY_S;
@@ -174,12 +174,14 @@ static void cluster_links(const struct mlsim_run *r, struct mlsim_cluster_config
                                    MLSIM_COLLECTIVE_BASE_LATENCY_S};
     for (int i = 0; i < dev->n_links; i++) {
         if (strcmp(dev->links[i].name, r->link) == 0) {
-            fast.bw_Bps = dev->links[i].bw_each_Bps;
+            fast.bw_Bps = dev->links[i].bw_each_Bps * mlsim_link_efficiency(dev->links[i].type);
             if (dev->links[i].latency_s > 0)
                 fast.step_s = dev->links[i].latency_s;
         }
     }
-    struct mlsim_link_cost net = {r->nic_bw_Bps / r->node_size,
+    /* the network's type comes with a system; a bandwidth given alone is taken at face value */
+    double net_eff = r->system ? mlsim_link_efficiency(r->system->network.type) : 1.0;
+    struct mlsim_link_cost net = {r->nic_bw_Bps * net_eff / r->node_size,
                                   r->nic_latency_s > 0 ? r->nic_latency_s
                                                        : MLSIM_COLLECTIVE_NVLINK_STEP_LATENCY_S,
                                   MLSIM_COLLECTIVE_BASE_LATENCY_S};

@@ -13,6 +13,20 @@
 #define MLSIM_COLLECTIVE_BASE_LATENCY_S        8.4e-6
 #define MLSIM_COLLECTIVE_NVLINK_STEP_LATENCY_S 3.4e-6
 
+/* What NCCL reaches of a link's per-direction bandwidth (bus bandwidth of large collectives).
+ * NVLink: "450GB/s is the line rate. With the protocol overhead (~20%) NCCL can get an effective
+ * NVLink bandwidth of 370GB/s" (S. Jeaugey, NCCL maintainer, NVIDIA/nccl-tests issue 212,
+ * 2024-05-06; likewise ~160 of 200 GB/s on A800 NVLink, NVIDIA/nccl issue 412): 0.8.
+ * InfiniBand: "We usually consider 24GB/s is the peak performance per 200G NIC" (same author,
+ * NVIDIA/nccl-tests issue 119, 2022-11-17; NVIDIA/nccl issue 812 reports 192 GB/s all-reduce bus
+ * bandwidth from a DGX A100's 8 x 200 Gb/s): 24 of 25 GB/s. */
+#define MLSIM_LINK_EFFICIENCY_NVLINK     0.80
+#define MLSIM_LINK_EFFICIENCY_INFINIBAND 0.96
+
+/* The fraction of a link's bandwidth collectives reach on a link of TYPE (enum mlsim_link_type):
+ * the figures above, or 1 (the full bandwidth) where mlsim has no measurement. */
+double mlsim_link_efficiency(int type);
+
 enum mlsim_collective_op {
     MLSIM_COLL_ALL_REDUCE,
     MLSIM_COLL_REDUCE_SCATTER,
