@@ -149,9 +149,13 @@ static void attention_core(struct list *l, const struct tshape *x, int flash, in
         push(l, k);
         return;
     }
-    double ba = x->b * x->a;
+    /* Megatron-LM: a fused scale-mask-softmax kernel, then dropout as a kernel of its own that
+     * writes its output and a one-byte mask (the 2 + 1 + 2 bytes per score that Korthikanti et
+     * al. 2022, Sec. 4.1, count as the softmax output, dropout mask and dropout output). */
+    double ba = x->b * x->a, scores = ba * x->s * x->s;
     gemm_fwd(l, &n_score, phase, layer, x->s, x->s, x->d, ba, x->e);
-    push(l, memk("attn.softmax", phase, layer, ba * x->s * x->s * (2.0 * x->e + 1.0)));
+    push(l, memk("attn.softmax", phase, layer, scores * 2.0 * x->e));
+    push(l, memk("attn.dropout", phase, layer, scores * (2.0 * x->e + 1.0)));
     gemm_fwd(l, &n_attnv, phase, layer, x->s, x->d, x->s, ba, x->e);
 }
 
@@ -203,7 +207,9 @@ static void layer_bwd(struct list *l, const struct tshape *x, int flash, int lay
         /* attn.v: O = P V with P (s x s), V (s x d): dP = dO V^T, dV = P^T dO */
         push(l, gemm(n_attnv.dgrad, B, layer, x->s, x->s, x->d, ba, x->e));
         push(l, gemm(n_attnv.wgrad, B, layer, x->s, x->d, x->s, ba, x->e));
-        push(l, memk("attn.softmax.bwd", B, layer, ba * x->s * x->s * (3.0 * x->e + 1.0)));
+        /* dropout's backward reads the gradient and the mask; softmax's reads its output too */
+        push(l, memk("attn.dropout.bwd", B, layer, ba * x->s * x->s * (2.0 * x->e + 1.0)));
+        push(l, memk("attn.softmax.bwd", B, layer, ba * x->s * x->s * 3.0 * x->e));
         /* score: S = Q K^T: dQ = dS K, dK = dS^T Q */
         push(l, gemm(n_score.dgrad, B, layer, x->s, x->d, x->s, ba, x->e));
         push(l, gemm(n_score.wgrad, B, layer, x->s, x->d, x->s, ba, x->e));
@@ -241,16 +247,20 @@ static double state_bytes(int optimizer, double e)
     return e + e + master + states;
 }
 
-/* Bytes the update reads and writes per parameter: weights, gradient, states, and the 16-bit copy.
- */
+/* Bytes the update moves per parameter, pass by pass as Megatron-LM's mixed-precision optimizer
+ * makes them (megatron/optimizer: MixedPrecisionOptimizer.step): the 16-bit gradients copied to
+ * fp32 (e + 4), unscaled and checked for infinities (4 + 4), their norm taken for clipping (4),
+ * the optimizer's own pass (read weights, gradient and states, write weights and states), the
+ * fp32 weights copied back to the 16-bit model (4 + e), and the gradient buffer zeroed for the
+ * next step (e). In fp32 the copies and the unscaling fall away. */
 static double update_bytes(int optimizer, double e)
 {
     double states = optimizer == MLSIM_OPTIMIZER_ADAM      ? 8.0
                     : optimizer == MLSIM_OPTIMIZER_RMSPROP ? 4.0
                                                            : 0.0;
-    double master = e < 4 ? 4.0 : e;
-    /* read master, grad, states; write master, states; write the 16-bit weights if mixed */
-    return master + e + states + master + states + (e < 4 ? e : 0.0);
+    double update = 4.0 + 4.0 + states + 4.0 + states; /* read w, g, states; write w, states */
+    double mixed = e < 4 ? (e + 4.0) + 8.0 + (4.0 + e) : 0.0;
+    return mixed + 4.0 + update + e;
 }
 
 static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
@@ -299,8 +309,12 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
         push(fwd, memk("ln_f", MLSIM_PHASE_FWD, -1, 2.0 * th * x.e));
         tp_enter(fwd, &x, MLSIM_PHASE_FWD, -1);
         gemm_fwd(fwd, &n_logits, MLSIM_PHASE_FWD, -1, x.t, x.v, x.h, 1, x.e);
-        push(fwd, memk("softmax.cross_entropy", MLSIM_PHASE_FWD, -1, x.t * x.v * (x.e + 4.0)));
-        push(bwd, memk("softmax.cross_entropy.bwd", MLSIM_PHASE_BWD, -1, x.t * x.v * (x.e + 4.0)));
+        /* Megatron-LM's vocabulary-parallel cross-entropy on fp32 logits, pass by pass: the cast
+         * (e + 4), the maximum (4), its subtraction (8), exp (8), the sum (4) and the division
+         * that leaves the softmax for the backward (8); the backward scales it in place (8) and
+         * casts the gradient back (4 + e). */
+        push(fwd, memk("softmax.cross_entropy", MLSIM_PHASE_FWD, -1, x.t * x.v * (x.e + 36.0)));
+        push(bwd, memk("softmax.cross_entropy.bwd", MLSIM_PHASE_BWD, -1, x.t * x.v * (x.e + 12.0)));
         gemm_bwd(bwd, &n_logits, -1, x.t, x.v, x.h, 1, x.e, 1);
         tp_leave(bwd, &x, MLSIM_PHASE_BWD, -1);
         push(bwd, memk("ln_f.bwd", MLSIM_PHASE_BWD, -1, 3.0 * th * x.e));

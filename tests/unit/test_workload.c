@@ -160,6 +160,49 @@ static void test_grouped_query_and_gated(void **state)
     mlsim_workload_release(&w);
 }
 
+/* Bytes of one kernel named NAME in the phase PHASE of W (the first found), or -1. */
+static double bytes_of(const struct mlsim_workload *w, const char *name, int phase)
+{
+    const struct mlsim_kernel *lists[] = {w->fwd, w->bwd, w->opt};
+    size_t ns[] = {w->n_fwd, w->n_bwd, w->n_opt};
+    for (int l = 0; l < 3; l++) {
+        for (size_t i = 0; i < ns[l]; i++) {
+            if (strcmp(lists[l][i].name, name) == 0 && lists[l][i].phase == phase)
+                return lists[l][i].bytes;
+        }
+    }
+    return -1;
+}
+
+/* The memory-bound kernels as Megatron-LM runs them, bytes counted by hand (fp16, e = 2):
+ * fused softmax reads and writes 2 + 2 per score, dropout reads 2 and writes 2 + a 1-byte mask;
+ * backward: dropout reads 2 + 1 and writes 2, softmax reads 2 + 2 and writes 2. The fp32 cross-
+ * entropy moves 38 bytes per logit forward (cast 2 + 4, max 4, subtract 8, exp 8, sum 4, divide 8)
+ * and 14 backward (scale 8, cast 4 + 2). The optimizer 54 bytes per parameter with Adam (grads to
+ * fp32 6, unscale 8, norm 4, Adam 28, weights back to fp16 6, zeroing 2), 36 in fp32 (norm 4,
+ * Adam 28, zeroing 4). */
+static void test_megatron_memory_passes(void **state)
+{
+    (void)state;
+    struct mlsim_workload w;
+    struct mlsim_workload_spec s = gpt(MLSIM_RECOMPUTE_NONE, MLSIM_ATTENTION_PLAIN);
+    assert_int_equal(mlsim_workload_build(&s, &w), MLSIM_OK);
+    double scores = (double)B * A * S * S, logits = (double)B * S * V;
+    int F = MLSIM_PHASE_FWD, BW = MLSIM_PHASE_BWD;
+    assert_rel(bytes_of(&w, "attn.softmax", F), 4.0 * scores, 1e-15);
+    assert_rel(bytes_of(&w, "attn.dropout", F), 5.0 * scores, 1e-15);
+    assert_rel(bytes_of(&w, "attn.dropout.bwd", BW), 5.0 * scores, 1e-15);
+    assert_rel(bytes_of(&w, "attn.softmax.bwd", BW), 6.0 * scores, 1e-15);
+    assert_rel(bytes_of(&w, "softmax.cross_entropy", F), 38.0 * logits, 1e-15);
+    assert_rel(bytes_of(&w, "softmax.cross_entropy.bwd", BW), 14.0 * logits, 1e-15);
+    assert_rel(bytes_of(&w, "optimizer", MLSIM_PHASE_OPT), 54.0 * w.params, 1e-15);
+    mlsim_workload_release(&w);
+    s.elem_bytes = 4;
+    assert_int_equal(mlsim_workload_build(&s, &w), MLSIM_OK);
+    assert_rel(bytes_of(&w, "optimizer", MLSIM_PHASE_OPT), 36.0 * w.params, 1e-15);
+    mlsim_workload_release(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +212,7 @@ int main(void)
         cmocka_unit_test(test_mnist_mlp),
         cmocka_unit_test(test_bad_shapes),
         cmocka_unit_test(test_grouped_query_and_gated),
+        cmocka_unit_test(test_megatron_memory_passes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
