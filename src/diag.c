@@ -97,6 +97,14 @@ void mlsim_diags_report(struct mlsim_diags *d, enum mlsim_severity sev, struct m
     va_end(ap);
     if (sev == MLSIM_SEVERITY_ERROR)
         d->errors++;
+    /* the same fault found again (a device file every run of a table loads) is said once */
+    for (size_t i = 0; i < d->n; i++) {
+        const struct entry *e = &d->entries[i];
+        if (e->sev == sev && e->loc.line == loc.line && e->loc.col == loc.col &&
+            (e->file && loc.file ? strcmp(e->file, loc.file) == 0 : e->file == loc.file) &&
+            strcmp(e->msg, buf) == 0)
+            return;
+    }
     if (d->n == d->cap) {
         size_t cap = d->cap ? 2 * d->cap : 8;
         struct entry *e = realloc(d->entries, cap * sizeof *e);
