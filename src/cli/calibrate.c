@@ -27,7 +27,10 @@ static const char usage_text[] =
     "  against device ID's peak (at precision P, default fp32) and memory bandwidth, using the\n"
     "  rows measured with N threads (default: the most) and, of the memory-bound rows, those of\n"
     "  kind KIND (triad, update, ...; default: all).\n"
-    "  -o writes the calibration block and its source entry to BLOCK.yaml.\n";
+    "  -o writes the calibration block and its source entry to BLOCK.yaml.\n"
+    "usage: mlsim calibrate LAYERS.yaml [--device ID] [--hwdb DIR] [-o BLOCK.yaml] [--quiet]\n"
+    "  Fit gemm_efficiency to measured forward and backward times of transformer layers\n"
+    "  (validate/published/korthikanti2022_table4.yaml), on the device the file names or ID.\n";
 
 struct cal_opts {
     const char *csv, *device, *prec, *hwdb, *out, *stream;
@@ -63,6 +66,14 @@ static int set_option(struct cal_opts *o, const char *a, const char *v)
     return 1;
 }
 
+/* A file of layer timings (YAML) rather than a benchmark's CSV. */
+static int is_yaml(const char *path)
+{
+    size_t n = strlen(path);
+    return (n > 5 && strcmp(path + n - 5, ".yaml") == 0) ||
+           (n > 4 && strcmp(path + n - 4, ".yml") == 0);
+}
+
 static int parse(int argc, char **argv, struct cal_opts *o)
 {
     for (int i = 1; i < argc; i++) {
@@ -84,7 +95,7 @@ static int parse(int argc, char **argv, struct cal_opts *o)
             return 0;
         o->csv = a;
     }
-    return o->csv && o->device;
+    return o->csv && (o->device || is_yaml(o->csv));
 }
 
 static int most_threads(const struct mlsim_calib_data *data, const char *prec)
@@ -234,6 +245,8 @@ int mlsim_cli_calibrate(int argc, char **argv)
         fputs(usage_text, stderr);
         return MLSIM_EXIT_USAGE;
     }
+    if (is_yaml(o.csv))
+        return mlsim_cli_calibrate_layers(o.csv, o.device, o.hwdb, o.out, o.quiet);
     int prec = -1;
     for (int i = 0; i < MLSIM_PRECISION_N; i++) {
         if (strcmp(mlsim_precision_names[i], o.prec) == 0)

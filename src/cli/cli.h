@@ -20,6 +20,11 @@ int mlsim_cli_hw(int argc, char **argv);
 /* `mlsim calibrate FILE.csv --device ID ...` (calibrate.c): ARGV[0] is "calibrate". */
 int mlsim_cli_calibrate(int argc, char **argv);
 
+/* `mlsim calibrate LAYERS.yaml [--device ID] ...` (calibrate_layers.c): the GEMM efficiency of
+ * DEVICE (default: the file's) fitted to the measured layer times in PATH. */
+int mlsim_cli_calibrate_layers(const char *path, const char *device, const char *hwdb,
+                               const char *out, int quiet);
+
 /* `mlsim plot CHART [SCENARIO] ...` (plot.c): ARGV[0] is "plot". */
 int mlsim_cli_plot(int argc, char **argv);
 

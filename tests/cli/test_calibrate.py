@@ -119,6 +119,54 @@ class TestCalibrate(unittest.TestCase):
         self.assertIn("usage: mlsim calibrate", err)
 
 
+TABLE4 = "validate/published/korthikanti2022_table4.yaml"
+
+LAYERS = """device: a100-sxm4-80gb
+precision: fp16
+link: nvlink3
+model: {hidden: 6144, heads: 64, seq_len: 2048}
+training: {tp: 8, micro_batch: 4}
+layers:
+  - {name: a, recompute: none, forward: 7.7 ms, backward: 11.9 ms}
+  - {name: b, recompute: full, forward: 7.7 ms}
+  - {name: c, recompute: none, forwrd: 7.7 ms, backward: 11.9 ms}
+"""
+
+
+class TestCalibrateLayers(unittest.TestCase):
+    """`mlsim calibrate LAYERS.yaml`: the A100's GEMM efficiency fitted to Korthikanti et al.'s
+    Table 4 layer times."""
+
+    def run_mlsim(self, *args):
+        p = subprocess.run([MLSIM, "calibrate", *args], cwd=SRC, env=clitest.clean_env(),
+                           capture_output=True, timeout=TIMEOUT_S)
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    def test_hwdb_holds_the_fit(self):
+        """The calibration committed in hwdb is what the current model fits: change the model and
+        this fails until the device file is refitted."""
+        rc, out, err = self.run_mlsim(TABLE4)
+        self.assertEqual(rc, 0, err)
+        fitted = float(re.search(r"^  gemm_efficiency: (\S+)", out, re.M).group(1))
+        with open(os.path.join(SRC, "hwdb", "gpu", "a100-sxm4-80gb.yaml")) as f:
+            held = float(re.search(r"^  gemm_efficiency: (\S+)", f.read(), re.M).group(1))
+        self.assertAlmostEqual(fitted, held, delta=5e-4)
+        # every layer time is printed, measured beside fitted (the paper's 19.5 ms full-recompute
+        # backward among them), and the fit is close: rms of log time under 5%
+        self.assertIn("19.5", out)
+        self.assertLess(float(re.search(r"rms error of log time ([0-9.]+)%", out).group(1)), 5.0)
+
+    def test_bad_layers_have_places(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "layers.yaml")
+            with open(path, "w") as f:
+                f.write(LAYERS)
+            rc, out, err = self.run_mlsim(path)
+        self.assertEqual(rc, 1)
+        self.assertEqual(out, "")
+        self.assertIn("%s:8:5: error: a measured layer needs 'backward'" % path, err)
+        self.assertRegex(err, r"%s:9:\d+: error: .*forwrd" % re.escape(path))
+
 
 if __name__ == "__main__":
     sys.exit(clitest.main())
