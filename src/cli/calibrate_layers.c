@@ -19,9 +19,9 @@
 static void write_block(FILE *f, const char *path, const struct mlsim_layer_data *data,
                         const struct mlsim_layerfit *fit)
 {
-    fprintf(f, "# Fitted by `mlsim calibrate %s` (mlsim %s): %d layer times, rms error of log\n",
-            path, MLSIM_VERSION, fit->n_points);
-    fprintf(f, "# time %.1f%%; +/- one standard error.\n", 100 * fit->rms_rel);
+    fprintf(f, "# Fitted by `mlsim calibrate %s` (mlsim %s):\n", path, MLSIM_VERSION);
+    fprintf(f, "# %d layer times, rms error of log time %.1f%%; +/- one standard error.\n",
+            fit->n_points, 100 * fit->rms_rel);
     fprintf(f, "calibration:\n");
     fprintf(f, "  gemm_efficiency: %.4f      # +/- %.4f\n", fit->gemm_eff, fit->sigma);
     fprintf(f, "# and under sources:\n");
@@ -73,8 +73,9 @@ static int report(const char *path, const char *out, int quiet, const struct mls
     printf("  peak %.4g TFLOP/s, memory %.4g GB/s at efficiency %.3g (held), %.3g us per kernel "
            "(held)\n\n",
            km.peak_flops / 1e12, km.mem_bw_Bps / 1e9, km.mem_eff, km.overhead_s * 1e6);
-    printf("  gemm_efficiency    %10.4f +/- %.4f  (large-GEMM rate %.4g TFLOP/s; was %.4g)\n\n",
-           fit.gemm_eff, fit.sigma, fit.gemm_eff * km.peak_flops / 1e12, km.gemm_eff);
+    printf(
+        "  gemm_efficiency    %10.4f +/- %.4f  (large-GEMM rate %.4g TFLOP/s; hwdb has %.4g)\n\n",
+        fit.gemm_eff, fit.sigma, fit.gemm_eff * km.peak_flops / 1e12, km.gemm_eff);
     if (!quiet)
         print_rows(data, &fit);
     printf("\n");
