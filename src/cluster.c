@@ -75,12 +75,13 @@ struct builder {
     int p, m, v;
     int64_t *fwd, *bwd, *send_f, *send_b; /* [vs * m + mb] */
     int64_t *last_bwd_of_chunk;           /* [vs] */
+    int64_t *opt, *gather;                /* [rank]: the optimizer step, ZeRO's gather or -1 */
     struct mlsim_pipe_op *ops;            /* [rank][2 m v] */
     int *res; /* [rank * SLOTS + k]: streams compute, send fwd, send bwd, dp; the NIC link */
     enum mlsim_status st;
     /* unfolded data parallelism: REPS replicas; the arrays above point at the one being built */
     int reps;
-    int64_t *fwd_all, *bwd_all, *send_f_all, *send_b_all, *last_all;
+    int64_t *fwd_all, *bwd_all, *send_f_all, *send_b_all, *last_all, *opt_all, *gather_all;
     int *res_all;
 };
 
@@ -211,12 +212,15 @@ static void build_update(struct builder *b, int r, const struct mlsim_workload *
     k.bytes = k.bytes / opt_w->params * params / shard;
     int64_t opt =
         task(b, "optimizer", compute, 0, -1, -1, mlsim_kernel_time(c->km, &k), 0, k.bytes);
+    b->opt[r] = opt;
+    b->gather[r] = -1;
     for (int i = 0; i < n_red; i++)
         depend(b, opt, reduces[i]);
     if (c->dp > 1 && c->sharding != MLSIM_SHARD_NONE && c->sharding != MLSIM_SHARD_ZERO3) {
         double t = dp_collective(c, MLSIM_COLL_ALL_GATHER, params * c->grad_elem_bytes);
         int64_t g = task(b, "zero.all_gather", dp, 1, -1, -1, t, 0, params * c->grad_elem_bytes);
         depend(b, g, opt);
+        b->gather[r] = g;
     }
 }
 
@@ -252,8 +256,10 @@ static enum mlsim_status alloc_builder(struct builder *b, size_t n_vs)
     b->last_all = malloc(n_vs * (size_t)b->reps * sizeof *b->last_all);
     b->ops = malloc((size_t)b->p * 2 * (size_t)b->m * (size_t)b->v * sizeof *b->ops);
     b->res_all = malloc((size_t)b->p * SLOTS * (size_t)b->reps * sizeof *b->res_all);
+    b->opt_all = malloc((size_t)b->p * (size_t)b->reps * sizeof *b->opt_all);
+    b->gather_all = malloc((size_t)b->p * (size_t)b->reps * sizeof *b->gather_all);
     if (!b->fwd_all || !b->bwd_all || !b->send_f_all || !b->send_b_all || !b->last_all || !b->ops ||
-        !b->res_all)
+        !b->res_all || !b->opt_all || !b->gather_all)
         return MLSIM_ERR_NOMEM;
     for (size_t i = 0; i < cells; i++)
         b->send_f_all[i] = b->send_b_all[i] = -1;
@@ -270,6 +276,8 @@ static void select_replica(struct builder *b, int rep)
     b->send_b = b->send_b_all + (size_t)rep * cells;
     b->last_bwd_of_chunk = b->last_all + (size_t)rep * n_vs;
     b->res = b->res_all + (size_t)rep * (size_t)b->p * SLOTS;
+    b->opt = b->opt_all + (size_t)rep * (size_t)b->p;
+    b->gather = b->gather_all + (size_t)rep * (size_t)b->p;
 }
 
 static void free_builder(struct builder *b)
@@ -281,6 +289,27 @@ static void free_builder(struct builder *b)
     free(b->last_all);
     free(b->ops);
     free(b->res_all);
+    free(b->opt_all);
+    free(b->gather_all);
+}
+
+/* Communication RANK waits for around its update: from its last backward pass to its optimizer
+ * step (the data-parallel reduction not hidden), and after it, ZeRO's parameter gather. */
+static double exposed_update(const struct builder *b, int rank)
+{
+    const struct mlsim_sim_task *opt = mlsim_sim_task_get(b->sim, b->opt[rank]);
+    const struct mlsim_sim_task *g =
+        b->gather[rank] >= 0 ? mlsim_sim_task_get(b->sim, b->gather[rank]) : NULL;
+    double last = 0;
+    for (int ch = 0; ch < b->v; ch++) {
+        const struct mlsim_sim_task *t =
+            mlsim_sim_task_get(b->sim, b->last_bwd_of_chunk[ch * b->p + rank]);
+        last = t && t->end_s > last ? t->end_s : last;
+    }
+    if (!opt || opt->start_s < 0)
+        return 0;
+    double before = opt->start_s - last, after = g ? g->end_s - opt->end_s : 0;
+    return (before > 0 ? before : 0) + (after > 0 ? after : 0);
 }
 
 static void summarize(const struct builder *b, const struct stage *stages,
@@ -288,7 +317,6 @@ static void summarize(const struct builder *b, const struct stage *stages,
 {
     const struct mlsim_cluster_config *c = b->c;
     int n_vs = b->p * b->v;
-    double shard_states = 1.0;
     r->step_s = mlsim_sim_makespan(b->sim);
     r->events = mlsim_sim_events(b->sim);
     r->tasks = mlsim_sim_task_count(b->sim);
@@ -313,7 +341,6 @@ static void summarize(const struct builder *b, const struct stage *stages,
             per_param = e + (per_param - e) / d;
         else if (c->sharding == MLSIM_SHARD_ZERO3)
             per_param = per_param / d;
-        (void)shard_states;
         double states = params * per_param, acts = act * in_flight;
         if (states + acts > r->mem_bytes) {
             r->mem_bytes = states + acts;
@@ -326,6 +353,7 @@ static void summarize(const struct builder *b, const struct stage *stages,
             r->compute_s = busy;
             r->dp_comm_s = dp;
             r->tp_comm_s = tp;
+            r->exposed_comm_s = exposed_update(b, rank);
         }
     }
     for (int vs = 0; vs < n_vs; vs++) {
@@ -333,7 +361,7 @@ static void summarize(const struct builder *b, const struct stage *stages,
         r->hw_flops += stages[vs].hw_flops * b->m * c->tp * c->dp;
         r->params += stages[vs].params * c->tp;
     }
-    r->bubble_s = r->step_s - r->compute_s;
+    r->bubble_s = r->step_s - r->compute_s - r->exposed_comm_s;
 }
 
 enum mlsim_status mlsim_cluster_simulate(const struct mlsim_cluster_config *c,

@@ -275,10 +275,11 @@ static void write_step(FILE *out, const struct mlsim_result *res)
 {
     const struct mlsim_run *r = res->run;
     char a[64], b[64], c[64], e[64];
-    fprintf(out, "  %-14s %s: compute %s, exposed communication %s, idle %s", "Step",
+    fprintf(out, "  %-14s %s: compute %s, exposed communication %s, %s %s", "Step",
             mlsim_units_format(res->step_s, MLSIM_DIM_TIME, a, sizeof a),
             mlsim_units_format(res->compute_s, MLSIM_DIM_TIME, b, sizeof b),
             mlsim_units_format(res->exposed_comm_s, MLSIM_DIM_TIME, c, sizeof c),
+            res->pp > 1 ? "pipeline bubble" : "idle",
             mlsim_units_format(res->idle_s > 0 ? res->idle_s : 0.0, MLSIM_DIM_TIME, e, sizeof e));
     if (r->training.host_s > 0)
         fprintf(out, ", host %s",

@@ -247,7 +247,8 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run,
     out->peak_flops = peak;
     out->step_s = cr.step_s;
     out->compute_s = cr.compute_s;
-    out->exposed_comm_s = cr.step_s - t->host_s - cr.compute_s; /* bubble, communication */
+    out->exposed_comm_s = cr.exposed_comm_s;
+    out->idle_s = cr.bubble_s; /* the pipeline's bubble and its waits for neighbours */
     out->tp_comm_s = cr.tp_comm_s;
     out->dp_comm_s = cr.dp_comm_s;
     out->mfu = cr.model_flops / (cr.step_s * peak * run->count);

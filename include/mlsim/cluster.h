@@ -48,14 +48,15 @@ struct mlsim_cluster_config {
 
 struct mlsim_cluster_result {
     double step_s;
-    double compute_s;   /* busiest rank's compute stream */
-    double dp_comm_s;   /* a rank's data-parallel communication per step */
-    double tp_comm_s;   /* tensor-parallel collectives inside a rank's compute per step */
-    double bubble_s;    /* step - compute of the busiest rank */
-    double model_flops; /* per step, all devices */
-    double hw_flops;    /* per step, all devices, recomputation included */
-    double params;      /* the whole model */
-    double mem_bytes;   /* the fullest device: states + activations */
+    double compute_s;      /* busiest rank's compute stream */
+    double dp_comm_s;      /* a rank's data-parallel communication per step */
+    double tp_comm_s;      /* tensor-parallel collectives inside a rank's compute per step */
+    double exposed_comm_s; /* the busiest rank's wait for data-parallel communication */
+    double bubble_s;       /* the rest of its step beyond compute: pipeline bubble and waits */
+    double model_flops;    /* per step, all devices */
+    double hw_flops;       /* per step, all devices, recomputation included */
+    double params;         /* the whole model */
+    double mem_bytes;      /* the fullest device: states + activations */
     double mem_states_bytes;
     double mem_act_bytes;
     int in_flight; /* micro-batch chunks whose activations rank 0 holds at once */

@@ -81,7 +81,20 @@ static void test_pipeline_bubble(void **state)
     /* four stages of a quarter of the work each: (m + p - 1) / m of a quarter of the one-stage
      * step, up to the head and embedding on the end stages and the transfers (within 3%) */
     assert_rel(pipe.step_s, one.step_s / 4 * (16 + 3) / 16.0, 0.03);
-    assert_true(pipe.bubble_s > 0);
+    /* the step splits into compute, exposed communication and bubble; with one data-parallel
+     * replica nothing is waited for but neighbours */
+    assert_near(one.exposed_comm_s, 0.0, 0);
+    assert_near(one.bubble_s, 0.0, 1e-12);
+    assert_near(pipe.exposed_comm_s, 0.0, 0);
+    assert_rel(pipe.compute_s + pipe.bubble_s, pipe.step_s, 1e-12);
+    /* with transfers made free, the busiest stage idles (p - 1) of its m micro-batches' time:
+     * 3/16 of its compute, up to the optimizer inside that compute (~4% of it) */
+    struct mlsim_cluster_result fast;
+    c.pp_link.bw_Bps = 1e18;
+    c.pp_link.step_s = c.pp_link.base_s = 0;
+    assert_int_equal(mlsim_cluster_simulate(&c, &fast, NULL), MLSIM_OK);
+    assert_rel(fast.bubble_s / fast.compute_s, 3.0 / 16.0, 0.05);
+    c = config(1, 4, 1, 16);
     c.schedule = MLSIM_SCHEDULE_INTERLEAVED;
     c.interleave = 2;
     assert_int_equal(mlsim_cluster_simulate(&c, &inter, NULL), MLSIM_OK);
@@ -105,6 +118,12 @@ static void test_zero_memory(void **state)
             params = r.mem_states_bytes / 16.0;
         assert_rel(r.mem_states_bytes, params * want[z], 1e-12);
         assert_true(r.dp_comm_s > 0);
+        /* not overlapped: the reduction (and ZeRO-1/2's gather after the update) is waited for
+         * whole; ZeRO-3's gathers run ahead of the passes, hidden */
+        if (z != MLSIM_SHARD_ZERO3)
+            assert_rel(r.exposed_comm_s, r.dp_comm_s, 1e-9);
+        else
+            assert_true(r.exposed_comm_s > 0 && r.exposed_comm_s < r.dp_comm_s);
     }
 }
 
