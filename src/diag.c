@@ -181,7 +181,7 @@ static void print_excerpt(const struct source *src, int line, int col, FILE *out
 
 void mlsim_diags_print(const struct mlsim_diags *d, FILE *out)
 {
-    static const char *const sev_names[] = {"error", "note"};
+    static const char *const sev_names[] = {"error", "note", "warning"};
     for (size_t i = 0; i < d->n; i++) {
         const struct entry *e = &d->entries[i];
         const char *file = e->loc.file ? e->loc.file : "mlsim";

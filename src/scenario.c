@@ -777,6 +777,23 @@ static int check_layout(struct mlsim_run *r, struct mlsim_diags *d)
     return check_network(r, d);
 }
 
+/* An analytic run assumes its MFU: the training layout and its options would change nothing, and
+ * a user who set them probably meant 'mode: simulate'. Said once per place given. */
+static void warn_unused_training(const struct mlsim_run *r, struct mlsim_diags *d)
+{
+    for (size_t i = 0; i < mlsim_run_schema.n_fields; i++) {
+        const struct mlsim_field *f = &mlsim_run_schema.fields[i];
+        if (strncmp(f->path, "training.", 9) != 0 || f->kind == MLSIM_FIELD_SECTION)
+            continue;
+        const struct mlsim_loc *at = mlsim_schema_given(&mlsim_run_schema, r, f->path);
+        if (at)
+            mlsim_diags_report(d, MLSIM_SEVERITY_WARNING, *at,
+                               "'%s' has no effect in analytic mode, which assumes the MFU "
+                               "(did you mean 'mode: simulate'?)",
+                               f->path);
+    }
+}
+
 /* Inference: a shape to run forward and a latency bound. */
 static int resolve_inference(struct mlsim_run *r, struct mlsim_diags *d)
 {
@@ -838,6 +855,8 @@ static int resolve_run(struct mlsim_run *r, size_t index, struct mlsim_hwdb *db,
     }
     ok &= resolve_precision(r, d);
     ok &= resolve_economics(r, d);
+    if (r->mode == MLSIM_MODE_ANALYTIC)
+        warn_unused_training(r, d);
     if (ok && r->mode == MLSIM_MODE_SIMULATE)
         ok = resolve_simulate(r, d);
     if (ok && r->mode == MLSIM_MODE_INFERENCE)

@@ -23,6 +23,7 @@ struct mlsim_loc {
 enum mlsim_severity {
     MLSIM_SEVERITY_ERROR,
     MLSIM_SEVERITY_NOTE,
+    MLSIM_SEVERITY_WARNING, /* the input is read, but part of it has no effect */
 };
 
 struct mlsim_diags;

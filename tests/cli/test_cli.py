@@ -388,6 +388,18 @@ class TestBadInput(MlsimTestCase):
         self.check_bad("bad_unknown_key.yaml",
                        ["did you mean 'precision'", "did you mean 'carbon_intensity'"], count=2)
 
+    def test_training_in_analytic_mode_warns(self):
+        """An analytic run ignores the training layout: each field given is named, where it was
+        given, as a warning; the report is still printed and the exit status is 0."""
+        rc, out, err = mlsim(GPT3, "--set", "training.tp=8", "--set", "training.recompute=full")
+        self.assertEqual(rc, 0, err)
+        self.assertIn(b"$841,346", out)  # unchanged: the deck's cost
+        self.assertIn("--set:1:13: warning: 'training.tp' has no effect in analytic mode", err)
+        self.assertIn("--set:2:20: warning: 'training.recompute' has no effect", err)
+        self.assertNotIn("error", err)
+        rc, out, err = mlsim(GPT3)
+        self.assertEqual((rc, err), (0, ""))
+
     def test_missing(self):
         self.check_bad("bad_missing.yaml",
                        ["missing required key 'model.tokens'",
