@@ -1,7 +1,8 @@
 /*
  * libFuzzer target: any bytes as a scenario file, loaded, overridden, resolved against the real
- * hwdb and estimated. Whatever the input, mlsim must report errors and never crash, leak or read
- * out of bounds. Build (clang): see tests/fuzz/README.md.
+ * hwdb and estimated; and the same bytes as a file of layer timings (`mlsim calibrate
+ * LAYERS.yaml`), read and fitted. Whatever the input, mlsim must report errors and never crash,
+ * leak or read out of bounds. Build (clang): see tests/fuzz/README.md.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "mlsim/analytic.h"
+#include "mlsim/layerfit.h"
 #include "mlsim/scenario.h"
 #include "mlsim/simulate.h"
 
@@ -47,6 +49,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 mlsim_analytic_estimate(run, &r);
         }
     }
+    struct mlsim_layer_data layers;
+    const struct mlsim_device *dev = NULL;
+    if (mlsim_layerfit_read(path, &layers, d) == MLSIM_OK &&
+        mlsim_hwdb_find(db, layers.device, d, &dev) == MLSIM_OK) {
+        struct mlsim_layerfit fit;
+        mlsim_layerfit_fit(&layers, dev, &fit);
+    }
+    mlsim_layerfit_release(&layers);
     FILE *null = fopen("/dev/null", "w");
     if (null) {
         mlsim_diags_print(d, null);
