@@ -24,7 +24,7 @@ set label 4 'p = 0.50' at 16384, 2 * 1.18 center font ',24' textcolor rgb '#E69F
 set label 5 sprintf('%d devices: S = %.1f, as if p = %.4f', sim_n, sim_s, sim_p) at graph 0.6, graph 0.66 center font ',24' textcolor rgb '#000000'
 set grid xtics ytics
 
-plot data using 1:5 with lines lt 1 lw 4 title 'Amdahl: S = 1 / ((1 - p) + p / N)', \
+plot data using 1:5 with lines lt 1 lw 4 title 'Amdahl: S = 1/((1 - p) + p/N)', \
      data using 1:4 with lines lt 2 lw 4 notitle, \
      data using 1:3 with lines lt 3 lw 4 notitle, \
      data using 1:2 with lines lt 4 lw 4 notitle, \

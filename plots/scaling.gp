@@ -18,6 +18,7 @@ unset logscale y
 set yrange [0:105]
 set ylabel 'Parallel efficiency S(N) / N (%)'
 set key bottom left
+set offsets graph 0.09, graph 0.09, 0, 0   # room for the end points' labels
 plot data using 1:(100 * $5) with linespoints lt 2 lw 4 title 'efficiency', \
      data using 1:(100 * $9) with linespoints lt 3 lw 4 title 'MFU (simulated)', \
      data using 1:(100 * $5):(sprintf('%.1f%%', 100 * $5)) with labels offset 0, -1.4 font ',20' textcolor rgb ink notitle
