@@ -55,18 +55,33 @@ static void layers(struct mlsim_layer_data *data)
     data->n_rows = 5;
 }
 
+/* The device, the Table 4 layer (with HIDDEN and TP as given) and their models. */
+struct fixture {
+    struct mlsim_device dev;
+    struct mlsim_layer_data data;
+    struct mlsim_kernel_model km;
+    struct mlsim_link_cost link;
+};
+
+static void setup(struct fixture *f, int hidden, int tp)
+{
+    device(&f->dev);
+    layers(&f->data);
+    f->data.hidden = hidden;
+    f->data.tp = tp;
+    assert_int_equal(mlsim_layerfit_models(&f->data, &f->dev, &f->km, &f->link), MLSIM_OK);
+}
+
 /* Times made at GEMM efficiency 0.55, then scaled by 1.02 / 0.98 alternately (noise the fit must
  * average out): the fit returns 0.55 to within its error, and exactly on the clean times. */
 static void test_recovers_known_efficiency(void **state)
 {
     (void)state;
-    struct mlsim_device dev;
-    struct mlsim_layer_data data;
-    struct mlsim_kernel_model km;
-    struct mlsim_link_cost link;
-    device(&dev);
-    layers(&data);
-    assert_int_equal(mlsim_layerfit_models(&data, &dev, &km, &link), MLSIM_OK);
+    static struct fixture f;
+    setup(&f, 6144, 8);
+    struct mlsim_layer_data data = f.data;
+    struct mlsim_kernel_model km = f.km;
+    struct mlsim_link_cost link = f.link;
     assert_rel(link.bw_Bps, 300e9 * MLSIM_LINK_EFFICIENCY_NVLINK, 1e-15);
     km.gemm_eff = 0.55;
     for (int i = 0; i < data.n_rows; i++) {
@@ -77,7 +92,7 @@ static void test_recovers_known_efficiency(void **state)
             MLSIM_OK);
     }
     struct mlsim_layerfit fit;
-    assert_int_equal(mlsim_layerfit_fit(&data, &dev, &fit), MLSIM_OK);
+    assert_int_equal(mlsim_layerfit_fit(&data, &f.dev, &fit), MLSIM_OK);
     assert_near(fit.gemm_eff, 0.55, 1e-5);
     assert_true(fit.rms_rel < 1e-6);
     assert_int_equal(fit.n_points, 10);
@@ -85,7 +100,7 @@ static void test_recovers_known_efficiency(void **state)
         data.rows[i].forward_s *= i % 2 ? 0.98 : 1.02;
         data.rows[i].backward_s *= i % 2 ? 1.02 : 0.98;
     }
-    assert_int_equal(mlsim_layerfit_fit(&data, &dev, &fit), MLSIM_OK);
+    assert_int_equal(mlsim_layerfit_fit(&data, &f.dev, &fit), MLSIM_OK);
     assert_true(fit.sigma > 0);
     assert_true(fabs(fit.gemm_eff - 0.55) < 3 * fit.sigma + 0.01);
     assert_true(fit.rms_rel > 0.01 && fit.rms_rel < 0.03);
@@ -101,22 +116,16 @@ static void test_recovers_known_efficiency(void **state)
 static void test_layer_time_splits(void **state)
 {
     (void)state;
-    struct mlsim_device dev;
-    struct mlsim_layer_data data;
-    struct mlsim_kernel_model km;
-    struct mlsim_link_cost link;
-    device(&dev);
-    layers(&data);
-    data.hidden = 8192;
-    data.tp = 1;
-    assert_int_equal(mlsim_layerfit_models(&data, &dev, &km, &link), MLSIM_OK);
+    static struct fixture f;
+    setup(&f, 8192, 1);
+    struct mlsim_kernel_model km = f.km;
     struct mlsim_workload_spec spec;
-    mlsim_layerfit_spec(&data, &data.rows[0], &spec);
+    mlsim_layerfit_spec(&f.data, &f.data.rows[0], &spec);
     double f1, b1, f2, b2;
     km.gemm_eff = 0.7;
-    assert_int_equal(mlsim_layer_time(&km, &link, &spec, &f1, &b1), MLSIM_OK);
+    assert_int_equal(mlsim_layer_time(&km, &f.link, &spec, &f1, &b1), MLSIM_OK);
     km.gemm_eff = 0.9;
-    assert_int_equal(mlsim_layer_time(&km, &link, &spec, &f2, &b2), MLSIM_OK);
+    assert_int_equal(mlsim_layer_time(&km, &f.link, &spec, &f2, &b2), MLSIM_OK);
     double t = 4.0 * 2048, h = 8192, gemm = 24.0 * t * h * h / 312e12;
     assert_rel(f1 - f2, gemm * (1 / 0.7 - 1 / 0.9), 1e-9);
     assert_rel(b1 - b2, 2.0 * gemm * (1 / 0.7 - 1 / 0.9), 1e-9);
