@@ -134,8 +134,8 @@ layers:
 
 
 class TestCalibrateLayers(unittest.TestCase):
-    """`mlsim calibrate LAYERS.yaml`: the A100's GEMM efficiency fitted to Korthikanti et al.'s
-    Table 4 layer times."""
+    """`mlsim calibrate LAYERS.yaml` (src/cli/calibrate_layers.c over src/layerfit.c): the A100's
+    GEMM efficiency fitted to Korthikanti et al.'s Table 4 layer times."""
 
     def run_mlsim(self, *args):
         p = subprocess.run([MLSIM, "calibrate", *args], cwd=SRC, env=clitest.clean_env(),
