@@ -51,6 +51,7 @@ static const char usage_text[] =
     "          SCENARIO.yaml\n"
     "    mlsim hw list|show|compare ...      (mlsim hw --help)\n"
     "    mlsim calibrate FILE.csv --device ID (mlsim calibrate --help)\n"
+    "    mlsim calibrate LAYERS.yaml          (a GPU's GEMM efficiency from layer times)\n"
     "    mlsim --help | --version\n"
     "\n"
     "DESCRIPTION\n"
