@@ -575,7 +575,9 @@ class TestPublishedRuns(MlsimTestCase):
 
     def test_korthikanti_table5(self):
         rows = self.run_csv("validate/published/korthikanti2022_table5.yaml")
-        self.assertEqual([float(r["ref_measured"]) for r in rows], [1.10, 13.75, 37.83, 71.49])
+        # Table 5's four iteration times and Sec. 6.3's 2240-GPU run, typed in from the paper
+        self.assertEqual([float(r["ref_measured"]) for r in rows],
+                         [1.10, 13.75, 37.83, 71.49, 39.15])
         self.assertTrue(all(r["ref_metric"] == "step_time_s" for r in rows))
 
     def test_issue_bar_holds(self):
