@@ -308,6 +308,17 @@ static int covers(const char *cover, const char *path)
     return strncmp(cover, path, n) == 0 && (path[n] == '\0' || path[n] == '.');
 }
 
+const struct mlsim_source *mlsim_device_source(const struct mlsim_device *dev, const char *path)
+{
+    for (int s = 0; s < dev->n_sources; s++) {
+        for (int c = 0; c < dev->sources[s].n_covers; c++) {
+            if (covers(dev->sources[s].covers[c], path))
+                return &dev->sources[s];
+        }
+    }
+    return NULL;
+}
+
 /* Every number given must be backed by a source. */
 static int check_sourced(const struct mlsim_device *dev, struct mlsim_diags *d)
 {

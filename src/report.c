@@ -43,6 +43,18 @@ static int given_mfu(const struct mlsim_run *r)
     return mlsim_schema_given(&mlsim_run_schema, r, "mfu") != NULL;
 }
 
+/* "from the device's calibration in hwdb (CITE)", naming the source that backs the GEMM
+ * efficiency. */
+static const char *calibration_origin(const struct mlsim_device *dev, char *buf, size_t len)
+{
+    const struct mlsim_source *src = mlsim_device_source(dev, "calibration.gemm_efficiency");
+    if (src && src->cite[0])
+        snprintf(buf, len, "from the device's calibration in hwdb (%s)", src->cite);
+    else
+        snprintf(buf, len, "from the device's calibration in hwdb");
+    return buf;
+}
+
 /* The share of the node link's bandwidth collectives reach (collective.h). */
 static double link_efficiency(const struct mlsim_run *r)
 {
@@ -69,7 +81,7 @@ size_t mlsim_report_assumptions(const struct mlsim_result *res, int with_lines,
     const struct mlsim_run *r = res->run;
     const struct mlsim_device *dev = r->device;
     const struct mlsim_economics *e = &r->econ;
-    char a[64], b[64], o[160];
+    char a[64], b[64], o[160], cal[320];
     size_t n = 0;
 #define origin(r, path, buf, len) origin_of(r, path, with_lines, buf, len)
 #define LINE(...)                                                                                  \
@@ -130,10 +142,9 @@ size_t mlsim_report_assumptions(const struct mlsim_result *res, int with_lines,
              km.overhead_s * 1e6, mlsim_units_format(km.peak_flops, MLSIM_DIM_FLOPS, a, sizeof a),
              km.gemm_eff, mlsim_units_format(km.mem_bw_Bps, MLSIM_DIM_BANDWIDTH, b, sizeof b),
              km.mem_eff,
-             km.calibrated_gemm
-                 ? "from the device's calibration in hwdb"
-                 : "are mlsim's defaults (median measured GEMM efficiency; A100 streaming "
-                   "bandwidth; XLA's smallest GEMM time)");
+             km.calibrated_gemm ? calibration_origin(dev, cal, sizeof cal)
+                                : "are mlsim's defaults (median measured GEMM efficiency; A100 "
+                                  "streaming bandwidth; XLA's smallest GEMM time)");
         if (r->count > 1)
             LINE("Collectives and sends over %s at %.0f%% of its per-direction bandwidth%s; "
                  "gradients all-reduced in %s buckets; latencies from NCCL's tuning model (8.4 us "

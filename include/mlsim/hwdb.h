@@ -162,6 +162,10 @@ const char *mlsim_hwdb_dir(const struct mlsim_hwdb *db);
 /* Find device ID: load hwdb/<kind>/<ID>.yaml on first use and cache it. *OUT stays owned by DB.
  * Returns MLSIM_ERR_NOT_FOUND if no file has that id (nothing reported), MLSIM_ERR_INPUT if the
  * file is broken (reported into D). */
+/* The first of DEV's sources that backs the field at PATH (a dotted path, or a prefix of one that
+ * a source names), or NULL. */
+const struct mlsim_source *mlsim_device_source(const struct mlsim_device *dev, const char *path);
+
 enum mlsim_status mlsim_hwdb_find(struct mlsim_hwdb *db, const char *id, struct mlsim_diags *d,
                                   const struct mlsim_device **out);
 

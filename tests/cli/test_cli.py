@@ -595,6 +595,10 @@ class TestPublishedRuns(MlsimTestCase):
     def test_gpt3_simulated_beside_assumption(self):
         out = self.run_ok("scenarios/gpt3_a100_simulated.yaml")
         self.assertRegex(out, r"MFU [0-9.]+% \(simulated\).*\(assumed: 50%\)")
+        # the kernel efficiencies name where the device's calibration came from
+        self.assertIn("x 0.696), bytes / (2.039 TB/s x 0.88)); efficiencies from the device's "
+                      "calibration in hwdb (Fitted by `mlsim calibrate "
+                      "validate/published/korthikanti2022_table4.yaml`", out)
         r = self.run_csv("scenarios/gpt3_a100_simulated.yaml")[0]
         self.assertEqual(int(r["count"]), 1024)
         # 300B tokens / (1536 x 2048 tokens per step) steps of step_time_s
