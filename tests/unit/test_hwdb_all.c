@@ -287,6 +287,22 @@ static void test_consistency(void **state)
     assert_true(ok);
 }
 
+/* A field's source is the first entry whose 'for' list names it or a prefix of it. */
+static void test_source_of_a_field(void **state)
+{
+    const struct all *a = *state;
+    const struct mlsim_device *dev = by_id(a, "a100-sxm4-80gb");
+    assert_non_null(dev);
+    const struct mlsim_source *cal = mlsim_device_source(dev, "calibration.gemm_efficiency");
+    assert_non_null(cal);
+    assert_non_null(strstr(cal->cite, "korthikanti2022_table4.yaml"));
+    const struct mlsim_source *peak = mlsim_device_source(dev, "peak.fp16");
+    assert_non_null(peak);
+    assert_non_null(strstr(peak->cite, "Lockwood"));
+    assert_null(mlsim_device_source(dev, "calibrationx"));
+    assert_null(mlsim_device_source(dev, "hashrate"));
+}
+
 /* The deck's devices and the list are all there. */
 static void test_required_devices(void **state)
 {
@@ -393,9 +409,10 @@ static void test_golden_mu_eta(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_file_loads), cmocka_unit_test(test_every_file_has_sources),
-        cmocka_unit_test(test_plausible_ranges), cmocka_unit_test(test_consistency),
-        cmocka_unit_test(test_required_devices), cmocka_unit_test(test_golden_mu_eta),
+        cmocka_unit_test(test_every_file_loads),  cmocka_unit_test(test_every_file_has_sources),
+        cmocka_unit_test(test_plausible_ranges),  cmocka_unit_test(test_consistency),
+        cmocka_unit_test(test_required_devices),  cmocka_unit_test(test_golden_mu_eta),
+        cmocka_unit_test(test_source_of_a_field),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
