@@ -723,24 +723,6 @@ class TestScenarioCharts(MlsimTestCase):
             self.assertEqual(rc, 1)
             self.assertRegex(err, re.escape(path) + r":1:10: error: unknown chart 'cost-tabel'")
 
-def main():
-    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2)
-    result = unittest.main(argv=[sys.argv[0]], testRunner=runner, exit=False).result
-
-    def test_id(t):
-        return getattr(t, "test_case", t).id()  # a failed subTest counts as its test
-
-    failed = {test_id(t) for t, _ in result.failures + result.errors}
-    failed |= {test_id(t) for t in result.unexpectedSuccesses}
-    skipped = {test_id(t) for t, _ in result.skipped} - failed
-    passed = result.testsRun - len(failed) - len(skipped)
-    if skipped:
-        print("%d skipped" % len(skipped))
-    print("%d passed, %d failed" % (passed, len(failed)))
-    return 1 if failed or result.testsRun == 0 else 0
-
-
-
 SIM = "scenarios/gpt_1.3b_dgx_a100.yaml"
 
 
