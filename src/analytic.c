@@ -1,11 +1,13 @@
 /*
  * The closed-form run estimate. Energy takes the average power per device as given (default:
- * the device's TDP, an upper bound for a device kept busy) plus the host's share, times PUE.
+ * the device's TDP, an upper bound for a device kept busy) plus the host's share, times PUE
+ * (cost.c).
  */
 #include "mlsim/analytic.h"
 
 #include <string.h>
 
+#include "mlsim/cost.h"
 #include "mlsim/diag.h"
 #include "mlsim/units.h"
 
@@ -17,19 +19,13 @@ enum mlsim_status mlsim_analytic_estimate(const struct mlsim_run *run, struct ml
     double peak = run->device->peak_flops[run->precision];
     if (peak <= 0)
         return MLSIM_ERR_INPUT;
-    const struct mlsim_economics *e = &run->econ;
     out->run = run;
     out->flops = 6.0 * run->model.params * run->model.tokens;
     out->peak_flops = peak;
     out->mfu = run->mfu;
     double device_seconds = out->flops / (peak * run->mfu);
     out->time_s = device_seconds / run->count;
-    out->device_hours = device_seconds / MLSIM_UNITS_S_PER_HOUR;
-    out->cost_usd = device_seconds * e->price_usd_per_s;
-    out->avg_power_w = e->device_power_w + e->host_power_w;
-    out->energy_j = device_seconds * out->avg_power_w * e->pue;
-    out->energy_cost_usd = out->energy_j * e->electricity_usd_per_j;
-    out->co2_kg = out->energy_j * e->carbon_kg_per_j;
+    mlsim_cost_finish(run, device_seconds, 1.0, out);
     return MLSIM_OK;
 }
 

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mlsim/analytic.h"
 #include "mlsim/calibrate.h"
 #include "mlsim/hwtable.h"
+#include "mlsim/run.h"
 #include "mlsim/scenario.h"
 #include "mlsim/simulate.h"
 #include "mlsim/step.h"
@@ -294,22 +294,6 @@ static enum mlsim_status load_scenario(struct mlsim_plot_job *job, const char *p
     return st == MLSIM_OK || st == MLSIM_ERR_IO ? MLSIM_ERR_INPUT : st;
 }
 
-/* Estimate RUN in its mode into *RES (KEEP: the simulated step, simulate mode only). */
-static enum mlsim_status estimate(const struct mlsim_run *run, struct mlsim_result *res,
-                                  struct mlsim_sim **keep, struct mlsim_diags *d)
-{
-    memset(res, 0, sizeof *res);
-    if (run->mode == MLSIM_MODE_INFERENCE)
-        return mlsim_inference_estimate(run, res, d);
-    if (run->mode == MLSIM_MODE_SIMULATE)
-        return mlsim_simulate_estimate(run, res, keep, d);
-    enum mlsim_status st = mlsim_analytic_estimate(run, res);
-    if (st != MLSIM_OK)
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, run->loc, "run '%s' cannot be estimated",
-                           run->name);
-    return st;
-}
-
 /* Estimate every run of SC into a malloc'd *RES. */
 static enum mlsim_status estimate_all(struct mlsim_plot_job *job, const struct mlsim_scenario *sc,
                                       struct mlsim_result **res)
@@ -319,7 +303,7 @@ static enum mlsim_status estimate_all(struct mlsim_plot_job *job, const struct m
         return MLSIM_ERR_NOMEM;
     enum mlsim_status st = MLSIM_OK;
     for (size_t i = 0; i < sc->n_runs; i++) {
-        enum mlsim_status s = estimate(&sc->runs[i], &(*res)[i], NULL, job->d);
+        enum mlsim_status s = mlsim_run_estimate(&sc->runs[i], &(*res)[i], NULL, job->d);
         if (s != MLSIM_OK)
             st = s;
     }
@@ -666,7 +650,7 @@ static enum mlsim_status sweep_point(struct mlsim_plot_job *job, int count, int 
         st = MLSIM_ERR_INPUT;
     }
     if (st == MLSIM_OK)
-        st = estimate(r, res, NULL, d);
+        st = mlsim_run_estimate(r, res, NULL, d);
     snprintf(sw->run, sizeof sw->run, "%s", r->name);
     snprintf(sw->device, sizeof sw->device, "%s", r->device->name);
     res->run = NULL; /* the scenario is freed below */
@@ -852,7 +836,7 @@ static double inferences_on(struct mlsim_plot_job *job, const char *id, int prec
     if (scratch && load_scenario(job, job->input, sets, 2, scratch, &sc) == MLSIM_OK &&
         sc->runs[0].mode == MLSIM_MODE_INFERENCE) {
         struct mlsim_result res;
-        if (estimate(&sc->runs[0], &res, NULL, scratch) == MLSIM_OK)
+        if (mlsim_run_estimate(&sc->runs[0], &res, NULL, scratch) == MLSIM_OK)
             out = res.tokens_per_s;
     }
     mlsim_scenario_free(sc);
@@ -1292,7 +1276,7 @@ static enum mlsim_status chart_timeline(struct mlsim_plot_job *job)
     }
     struct mlsim_result res;
     if (st == MLSIM_OK)
-        st = estimate(r, &res, &sim, job->d);
+        st = mlsim_run_estimate(r, &res, &sim, job->d);
     if (st == MLSIM_OK && !sim) {
         mlsim_diags_report(job->d, MLSIM_SEVERITY_ERROR, r->loc, "run '%s' kept no simulated step",
                            r->name);
@@ -1334,7 +1318,8 @@ static size_t whatifs_at(struct mlsim_plot_job *job, int count, struct whatif *w
     if (scratch && load_scenario(job, job->input, sets, 1, scratch, &sc) == MLSIM_OK) {
         for (size_t i = 0; i < sc->n_runs && i < PARETO_MAX_RUNS && n < max; i++) {
             struct mlsim_result res;
-            if (estimate(&sc->runs[i], &res, NULL, scratch) != MLSIM_OK || res.cost_usd <= 0)
+            if (mlsim_run_estimate(&sc->runs[i], &res, NULL, scratch) != MLSIM_OK ||
+                res.cost_usd <= 0)
                 continue;
             snprintf(series[i], 128, "%s", sc->runs[i].device->name);
             if (i + 1 > *n_series)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mlsim/cluster.h"
+#include "mlsim/cost.h"
 #include "mlsim/kernel.h"
 #include "mlsim/pipeline.h"
 #include "mlsim/step.h"
@@ -128,7 +129,6 @@ static void fill_result(const struct mlsim_run *r, const struct mlsim_workload *
                         const struct mlsim_step_config *c, const struct mlsim_step_result *sr,
                         struct mlsim_result *out)
 {
-    const struct mlsim_economics *e = &r->econ;
     double peak = r->device->peak_flops[r->precision];
     double per_step_tokens =
         (double)r->training.global_batch * (r->model.type == 0 ? r->model.seq_len : 1);
@@ -153,15 +153,7 @@ static void fill_result(const struct mlsim_run *r, const struct mlsim_workload *
      * of attention), so time = FLOPs / (devices x peak x MFU) holds as in analytic mode. */
     out->flops = model_flops_step * r->count * out->steps;
     out->time_s = out->steps * sr->step_s;
-    double device_seconds = out->time_s * r->count;
-    out->device_hours = device_seconds / MLSIM_UNITS_S_PER_HOUR;
-    out->cost_usd = device_seconds * e->price_usd_per_s;
-    double idle_w = r->device->idle_w > 0 ? r->device->idle_w : e->device_power_w;
-    double device_w = idle_w + (e->device_power_w - idle_w) * out->busy_fraction;
-    out->avg_power_w = device_w + e->host_power_w;
-    out->energy_j = device_seconds * out->avg_power_w * e->pue;
-    out->energy_cost_usd = out->energy_j * e->electricity_usd_per_j;
-    out->co2_kg = out->energy_j * e->carbon_kg_per_j;
+    mlsim_cost_finish(r, out->time_s * r->count, out->busy_fraction, out);
 }
 
 /* The links of the layout: tensor parallelism stays in a node (NVLink); pipeline neighbours and
@@ -238,7 +230,6 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run,
     /* every rank's host does its per-step work before its pipeline starts: the step is that much
      * longer (not in the trace's tasks) */
     cr.step_s += t->host_s;
-    const struct mlsim_economics *e = &run->econ;
     double peak = run->device->peak_flops[run->precision];
     double tokens_step = (double)t->global_batch * run->model.seq_len;
     out->run = run;
@@ -266,14 +257,7 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run,
         per_micro * (c.microbatches + (t->pp - 1) / v) + cr.dp_comm_s + t->host_s;
     out->flops = cr.model_flops * out->steps;
     out->time_s = out->steps * cr.step_s;
-    double device_seconds = out->time_s * run->count;
-    out->device_hours = device_seconds / MLSIM_UNITS_S_PER_HOUR;
-    out->cost_usd = device_seconds * e->price_usd_per_s;
-    double idle_w = run->device->idle_w > 0 ? run->device->idle_w : e->device_power_w;
-    out->avg_power_w = idle_w + (e->device_power_w - idle_w) * out->busy_fraction + e->host_power_w;
-    out->energy_j = device_seconds * out->avg_power_w * e->pue;
-    out->energy_cost_usd = out->energy_j * e->electricity_usd_per_j;
-    out->co2_kg = out->energy_j * e->carbon_kg_per_j;
+    mlsim_cost_finish(run, out->time_s * run->count, out->busy_fraction, out);
     return MLSIM_OK;
 }
 

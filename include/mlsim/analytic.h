@@ -2,53 +2,15 @@
  * The analytic model: a whole training run from its FLOP count and an assumed utilization, the
  * way the deck's cost table is computed. FLOPs = 6 N D (forward 2 N D, backward 4 N D per token;
  * Kaplan et al. 2020, Sec. 2.1); time = FLOPs / (devices * peak * MFU); everything else follows
- * from device-hours. The discrete-event step simulation will fill the same result struct.
+ * from device-hours (cost.h).
  */
 #ifndef MLSIM_ANALYTIC_H
 #define MLSIM_ANALYTIC_H
 
-#include <stdint.h>
-
+#include "mlsim/diag.h"
+#include "mlsim/result.h"
 #include "mlsim/scenario.h"
 #include "mlsim/status.h"
-
-/* What a run costs. SI units throughout. */
-struct mlsim_result {
-    const struct mlsim_run *run;
-    double flops;           /* model FLOPs of the whole run */
-    double peak_flops;      /* per device, at the run's precision */
-    double mfu;             /* model FLOPs utilization used */
-    double time_s;          /* wall-clock time */
-    double device_hours;    /* devices x hours */
-    double cost_usd;        /* device-hours x rental price */
-    double avg_power_w;     /* per device, device + host share, before PUE */
-    double energy_j;        /* facility energy: devices x power x time x PUE */
-    double energy_cost_usd; /* energy x electricity price (0 if not priced) */
-    double co2_kg;          /* energy x grid intensity */
-    /* simulate mode only (0 otherwise) */
-    int simulated;
-    double step_s;             /* one training step */
-    double compute_s;          /* compute stream busy per step */
-    double exposed_comm_s;     /* waiting on gradient all-reduce per step */
-    double idle_s;             /* the rest of the step */
-    double closed_form_step_s; /* the step in closed form */
-    double hfu;                /* hardware FLOPs utilization (recomputation counted) */
-    double tflops_per_device;  /* model FLOP/s per device, in units of 1e12 */
-    double tokens_per_s;       /* tokens (samples for an MLP) per second, all devices */
-    double steps;              /* steps in the run */
-    double mem_bytes;          /* per device: states + activations + reserve */
-    double mem_states_bytes;   /* weights, gradients, optimizer states */
-    double mem_act_bytes;      /* activations kept for the backward pass */
-    double busy_fraction;      /* compute stream busy / step */
-    uint64_t events;           /* simulation events per step */
-    int batch;                 /* inference: the largest batch under the latency bound */
-    int tp, pp, dp;            /* the parallel layout simulated */
-    int layout_chosen;         /* mlsim chose it (the run gave none) */
-    int sharding;              /* enum mlsim_sharding of the layout simulated */
-    int cluster;               /* simulated with tensor, pipeline or multi-node parallelism */
-    double tp_comm_s;          /* tensor-parallel collectives inside the compute, per step */
-    double dp_comm_s;          /* data-parallel communication per step, overlapped or not */
-};
 
 /* Estimate RUN (resolved: its device is set) into *OUT. Returns MLSIM_ERR_INPUT if the run cannot
  * be estimated (no device, zero peak or MFU). */

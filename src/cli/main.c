@@ -13,12 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mlsim/analytic.h"
 #include "mlsim/diag.h"
 #include "mlsim/hwdb.h"
 #include "mlsim/report.h"
+#include "mlsim/run.h"
 #include "mlsim/scenario.h"
-#include "mlsim/simulate.h"
 #include "mlsim/trace.h"
 #include "mlsim/version.h"
 
@@ -214,20 +213,8 @@ static int estimate_all(const struct options *opt, struct mlsim_scenario *sc,
     int status = EXIT_OK;
     for (size_t i = 0; i < sc->n_runs; i++) {
         const struct mlsim_run *r = &sc->runs[i];
-        enum mlsim_status st;
-        if (r->mode == MLSIM_MODE_INFERENCE) {
-            st = mlsim_inference_estimate(r, &res[i], d);
-        } else if (r->mode == MLSIM_MODE_SIMULATE) {
-            st = mlsim_simulate_estimate(r, &res[i], opt->trace ? &sims[i] : NULL, d);
-            events += res[i].events;
-        } else {
-            st = mlsim_analytic_estimate(r, &res[i]);
-            if (st == MLSIM_OK)
-                mlsim_analytic_memory_note(r, d);
-            if (st != MLSIM_OK)
-                mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc, "run '%s' cannot be estimated",
-                                   r->name);
-        }
+        enum mlsim_status st = mlsim_run_estimate(r, &res[i], opt->trace ? &sims[i] : NULL, d);
+        events += res[i].events;
         if (st != MLSIM_OK)
             status = EXIT_INPUT; /* go on: report every run's faults */
     }

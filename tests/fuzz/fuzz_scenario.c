@@ -11,10 +11,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "mlsim/analytic.h"
 #include "mlsim/layerfit.h"
+#include "mlsim/run.h"
 #include "mlsim/scenario.h"
-#include "mlsim/simulate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -41,12 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const struct mlsim_run *run = &sc->runs[i];
             if (run->count > 4096)
                 continue; /* keep each input fast */
-            if (run->mode == MLSIM_MODE_SIMULATE)
-                mlsim_simulate_estimate(run, &r, NULL, d);
-            else if (run->mode == MLSIM_MODE_INFERENCE)
-                mlsim_inference_estimate(run, &r, d);
-            else
-                mlsim_analytic_estimate(run, &r);
+            mlsim_run_estimate(run, &r, NULL, d);
         }
     }
     struct mlsim_layer_data layers;

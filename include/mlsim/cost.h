@@ -1,0 +1,20 @@
+/*
+ * From a step to a run: the whole run's time, device-hours, rental cost, energy, electricity
+ * bill and CO2, written once for every mode. A mode fills the run's wall-clock time and its busy
+ * share; this module prices it with the run's economics. Goodput (failures, restarts,
+ * checkpoints) will stretch the time here, before it is priced.
+ */
+#ifndef MLSIM_COST_H
+#define MLSIM_COST_H
+
+#include "mlsim/result.h"
+#include "mlsim/scenario.h"
+
+/* Price OUT's run: from DEVICE_SECONDS (devices x wall-clock seconds, as the mode computed it) and
+ * BUSY (the share of the time the device computes, 0..1: power follows utilization between the
+ * device's idle figure and its average draw; 1 when the mode assumes a device kept busy), fill
+ * device_hours, cost_usd, avg_power_w, energy_j, energy_cost_usd and co2_kg. */
+void mlsim_cost_finish(const struct mlsim_run *run, double device_seconds, double busy,
+                       struct mlsim_result *out);
+
+#endif

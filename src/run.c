@@ -1,0 +1,58 @@
+/*
+ * The mode table and its dispatcher. Analytic mode also says, as a note, when the run's states
+ * cannot fit its devices: it checks memory no other way.
+ */
+#include "mlsim/run.h"
+
+#include <string.h>
+
+#include "mlsim/analytic.h"
+#include "mlsim/simulate.h"
+
+static enum mlsim_status analytic(const struct mlsim_run *run, struct mlsim_result *out,
+                                  struct mlsim_sim **keep, struct mlsim_diags *d)
+{
+    (void)keep;
+    enum mlsim_status st = mlsim_analytic_estimate(run, out);
+    if (st == MLSIM_OK)
+        mlsim_analytic_memory_note(run, d);
+    else
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, run->loc, "run '%s' cannot be estimated",
+                           run->name);
+    return st;
+}
+
+static enum mlsim_status inference(const struct mlsim_run *run, struct mlsim_result *out,
+                                   struct mlsim_sim **keep, struct mlsim_diags *d)
+{
+    (void)keep;
+    return mlsim_inference_estimate(run, out, d);
+}
+
+/* In the order of enum mlsim_mode. */
+static const struct mlsim_mode_type modes[] = {
+    {"analytic", analytic},
+    {"simulate", mlsim_simulate_estimate},
+    {"inference", inference},
+};
+
+const struct mlsim_mode_type *mlsim_run_mode(int mode)
+{
+    if (mode < 0 || (size_t)mode >= sizeof modes / sizeof modes[0])
+        return NULL;
+    return &modes[mode];
+}
+
+enum mlsim_status mlsim_run_estimate(const struct mlsim_run *run, struct mlsim_result *out,
+                                     struct mlsim_sim **keep, struct mlsim_diags *d)
+{
+    const struct mlsim_mode_type *m = mlsim_run_mode(run->mode);
+    memset(out, 0, sizeof *out);
+    if (keep)
+        *keep = NULL;
+    if (!m) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, run->loc, "run '%s': unknown mode", run->name);
+        return MLSIM_ERR_INPUT;
+    }
+    return m->estimate(run, out, keep, d);
+}
