@@ -12,8 +12,6 @@
 
 #include "mlsim/pipeline.h"
 
-const char *const mlsim_sharding_names[] = {"none", "zero1", "zero2", "zero3", NULL};
-
 /* What one virtual stage costs and holds. */
 struct stage {
     double fwd_s, bwd_s; /* one micro-batch */

@@ -14,18 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-const char *const mlsim_precision_names[] = {
-#define MLSIM_PRECISION_NAME(name, str) str,
-    MLSIM_PRECISION_TABLE(MLSIM_PRECISION_NAME)
-#undef MLSIM_PRECISION_NAME
-        NULL};
-
-const char *const mlsim_kind_names[] = {"cpu", "gpu", "tpu", "asic", "system", NULL};
-
-static const char *const link_type_names[] = {"nvlink",   "pcie",  "ici", "infiniband",
-                                              "ethernet", "other", NULL};
-const char *const mlsim_topology_names[] = {"switched", "fat_tree", "torus", NULL};
-
 /* `peak_published: false` stores 1 (the vendor gives no throughput figure at all). */
 static const char *const unpublished_names[] = {"true", "false", NULL};
 static const char *const direction_names[] = {"each_way", "both_ways", NULL};
@@ -56,7 +44,7 @@ struct link_entry {
 
 static const struct mlsim_field link_fields[] = {
     LF("name", MLSIM_FIELD_STRING, MLSIM_DIM_NUMBER, link.name, 0, 0, 0, NULL),
-    LF("type", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, link.type, 0, 0, 0, link_type_names),
+    LF("type", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, link.type, 0, 0, 0, mlsim_link_type_names),
     LF("bandwidth", MLSIM_FIELD_QUANTITY, MLSIM_DIM_BANDWIDTH, bw_Bps, 0, INFINITY, 0, NULL),
     LF("direction", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, direction, 0, 0, 0, direction_names),
     LF("latency", MLSIM_FIELD_QUANTITY, MLSIM_DIM_TIME, link.latency_s, 0, INFINITY, 0, NULL),
@@ -256,8 +244,8 @@ static const struct mlsim_field device_fields[] = {
     DF("node.link", MLSIM_FIELD_STRING, MLSIM_DIM_NUMBER, node.link, 0, 0, 0, NULL, NULL),
     DQ("node.power", MLSIM_DIM_POWER, node.power_w),
     DSEC("network"),
-    DF("network.type", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, network.type, 0, 0, 0, link_type_names,
-       NULL),
+    DF("network.type", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, network.type, 0, 0, 0,
+       mlsim_link_type_names, NULL),
     DQ("network.bandwidth", MLSIM_DIM_BANDWIDTH, network.bw_each_Bps),
     DF("network.direction", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, network.both_ways, 0, 0, 0,
        direction_names, NULL),

@@ -6,8 +6,6 @@
  */
 #include "mlsim/pipeline.h"
 
-const char *const mlsim_schedule_names[] = {"gpipe", "1f1b", "interleaved", NULL};
-
 static struct mlsim_pipe_op op_of(int backward, int k, int p, int v)
 {
     int group = k % (p * v);

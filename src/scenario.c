@@ -10,17 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mlsim/cluster.h"
-#include "mlsim/pipeline.h"
 #include "mlsim/units.h"
-
-const char *const mlsim_mode_names[] = {"analytic", "simulate", "inference", NULL};
-const char *const mlsim_model_type_names[] = {"transformer", "mlp", NULL};
-const char *const mlsim_recompute_names[] = {"none", "selective", "full", NULL};
-const char *const mlsim_attention_names[] = {"plain", "flash", NULL};
-const char *const mlsim_optimizer_names[] = {"adam", "rmsprop", "sgd", NULL};
-const char *const mlsim_bool_names[] = {"false", "true", NULL};
-const char *const mlsim_counting_names[] = {"model", "hardware", NULL};
 
 static enum mlsim_status load_widths(const struct mlsim_ynode *seq, void *obj,
                                      struct mlsim_diags *d);

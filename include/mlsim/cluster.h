@@ -15,12 +15,8 @@
 #include "mlsim/collective.h"
 #include "mlsim/kernel.h"
 #include "mlsim/sim.h"
+#include "mlsim/vocab.h"
 #include "mlsim/workload.h"
-
-enum mlsim_sharding { MLSIM_SHARD_NONE, MLSIM_SHARD_ZERO1, MLSIM_SHARD_ZERO2, MLSIM_SHARD_ZERO3 };
-
-/* NULL-terminated names: "none", "zero1", "zero2", "zero3". */
-extern const char *const mlsim_sharding_names[];
 
 struct mlsim_cluster_config {
     struct mlsim_workload_spec spec; /* the whole model; tp and sequence_parallel set */

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "mlsim/vocab.h"
+
 /* NCCL's own tuning model (src/graph/tuning.cc): base latency of the Ring algorithm with the
  * Simple protocol, 8.4 us, and its NVLink per-step latency, 3.4 us. */
 #define MLSIM_COLLECTIVE_BASE_LATENCY_S        8.4e-6
@@ -26,14 +28,6 @@
 /* The fraction of a link's bandwidth collectives reach on a link of TYPE (enum mlsim_link_type):
  * the figures above, or 1 (the full bandwidth) where mlsim has no measurement. */
 double mlsim_link_efficiency(int type);
-
-enum mlsim_collective_op {
-    MLSIM_COLL_ALL_REDUCE,
-    MLSIM_COLL_REDUCE_SCATTER,
-    MLSIM_COLL_ALL_GATHER,
-    MLSIM_COLL_ALL_TO_ALL,
-    MLSIM_COLL_SEND_RECV,
-};
 
 /* A link as collectives see it. */
 struct mlsim_link_cost {

@@ -12,50 +12,7 @@
 #include "mlsim/diag.h"
 #include "mlsim/schema.h"
 #include "mlsim/status.h"
-
-#define MLSIM_PRECISION_TABLE(X)                                                                   \
-    X(FP64, "fp64")                                                                                \
-    X(FP32, "fp32")                                                                                \
-    X(TF32, "tf32")                                                                                \
-    X(FP16, "fp16")                                                                                \
-    X(BF16, "bf16")                                                                                \
-    X(FP8, "fp8")                                                                                  \
-    X(INT8, "int8")
-
-enum mlsim_precision {
-#define MLSIM_PRECISION_ENUM(name, str) MLSIM_PRECISION_##name,
-    MLSIM_PRECISION_TABLE(MLSIM_PRECISION_ENUM)
-#undef MLSIM_PRECISION_ENUM
-        MLSIM_PRECISION_N
-};
-
-/* NULL-terminated names of the precisions, indexed by enum mlsim_precision. */
-extern const char *const mlsim_precision_names[];
-
-enum mlsim_device_kind {
-    MLSIM_KIND_CPU,
-    MLSIM_KIND_GPU,
-    MLSIM_KIND_TPU,
-    MLSIM_KIND_ASIC,
-    MLSIM_KIND_SYSTEM, /* a whole machine (a Top500 entry): its peak is the machine's Rpeak */
-    MLSIM_KIND_N
-};
-
-/* NULL-terminated names of network topologies: "switched", "fat_tree", "torus". */
-extern const char *const mlsim_topology_names[];
-
-/* NULL-terminated names of the kinds ("cpu", "gpu", "tpu", "asic", "system"); also the hwdb
- * folder names. */
-extern const char *const mlsim_kind_names[];
-
-enum mlsim_link_type {
-    MLSIM_LINK_NVLINK,
-    MLSIM_LINK_PCIE,
-    MLSIM_LINK_ICI,
-    MLSIM_LINK_INFINIBAND,
-    MLSIM_LINK_ETHERNET,
-    MLSIM_LINK_OTHER,
-};
+#include "mlsim/vocab.h"
 
 #define MLSIM_HWDB_MAX_LINKS   8
 #define MLSIM_HWDB_MAX_SOURCES 16

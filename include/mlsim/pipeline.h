@@ -12,11 +12,7 @@
 #include <stddef.h>
 
 #include "mlsim/status.h"
-
-enum mlsim_schedule { MLSIM_SCHEDULE_GPIPE, MLSIM_SCHEDULE_1F1B, MLSIM_SCHEDULE_INTERLEAVED };
-
-/* NULL-terminated names: "gpipe", "1f1b", "interleaved". */
-extern const char *const mlsim_schedule_names[];
+#include "mlsim/vocab.h"
 
 struct mlsim_pipe_op {
     int backward;   /* 0 forward, 1 backward */

@@ -14,17 +14,7 @@
 #include "mlsim/diag.h"
 #include "mlsim/hwdb.h"
 #include "mlsim/schema.h"
-
-enum mlsim_mode { MLSIM_MODE_ANALYTIC, MLSIM_MODE_SIMULATE, MLSIM_MODE_INFERENCE };
-
-/* NULL-terminated names of the modes, model types and training options. */
-extern const char *const mlsim_mode_names[];
-extern const char *const mlsim_model_type_names[];
-extern const char *const mlsim_recompute_names[];
-extern const char *const mlsim_attention_names[];
-extern const char *const mlsim_optimizer_names[];
-extern const char *const mlsim_bool_names[];
-extern const char *const mlsim_counting_names[];
+#include "mlsim/vocab.h"
 
 /* PyTorch DistributedDataParallel's default bucket_cap_mb (25 MiB). */
 #define MLSIM_DEFAULT_BUCKET_BYTES (25.0 * 1048576.0)

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "mlsim/status.h"
+#include "mlsim/vocab.h"
 
 enum mlsim_kernel_kind {
     MLSIM_KERNEL_GEMM,      /* matrix multiply, compute-bound when large */
@@ -21,10 +22,6 @@ enum mlsim_kernel_kind {
 };
 
 enum mlsim_phase { MLSIM_PHASE_FWD, MLSIM_PHASE_BWD, MLSIM_PHASE_RECOMPUTE, MLSIM_PHASE_OPT };
-
-enum mlsim_recompute { MLSIM_RECOMPUTE_NONE, MLSIM_RECOMPUTE_SELECTIVE, MLSIM_RECOMPUTE_FULL };
-enum mlsim_attention { MLSIM_ATTENTION_PLAIN, MLSIM_ATTENTION_FLASH };
-enum mlsim_optimizer { MLSIM_OPTIMIZER_ADAM, MLSIM_OPTIMIZER_RMSPROP, MLSIM_OPTIMIZER_SGD };
 
 struct mlsim_kernel {
     const char *name; /* static */
