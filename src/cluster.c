@@ -38,7 +38,7 @@ static enum mlsim_status cost_stage(const struct mlsim_cluster_config *c, int vs
 {
     struct mlsim_workload_spec s = c->spec;
     struct mlsim_workload w;
-    int per = s.layers / n_vs;
+    int per = s.model.layers / n_vs;
     s.first_layer = vs * per;
     s.n_layers = per;
     s.with_embedding = vs == 0;
@@ -58,8 +58,8 @@ static enum mlsim_status cost_stage(const struct mlsim_cluster_config *c, int vs
     st->state_bytes_per_param = w.state_bytes_per_param;
     /* Narayanan et al. 2021, Sec. 4.1: with the scatter/gather optimization each TP rank sends
      * 1/t of the b s h activation tensor to the next stage. */
-    st->act_send_bytes =
-        (double)s.micro_batch * s.seq_len * s.hidden * s.elem_bytes / (c->tp > 0 ? c->tp : 1);
+    st->act_send_bytes = (double)s.micro_batch * s.model.seq_len * s.model.hidden * s.elem_bytes /
+                         (c->tp > 0 ? c->tp : 1);
     mlsim_workload_release(&w);
     return MLSIM_OK;
 }
@@ -376,7 +376,7 @@ enum mlsim_status mlsim_cluster_simulate(const struct mlsim_cluster_config *c,
     b.v = c->schedule == MLSIM_SCHEDULE_INTERLEAVED ? c->interleave : 1;
     b.reps = c->unfold_dp && c->dp > 1 ? c->dp : 1;
     int n_vs = b.p * b.v;
-    if (b.p < 1 || b.m < 1 || b.v < 1 || c->spec.layers % n_vs != 0)
+    if (b.p < 1 || b.m < 1 || b.v < 1 || c->spec.model.layers % n_vs != 0)
         return MLSIM_ERR_INPUT;
     struct stage *stages = calloc((size_t)n_vs, sizeof *stages);
     struct mlsim_workload opt_w;

@@ -147,13 +147,13 @@ void mlsim_layerfit_spec(const struct mlsim_layer_data *data, const struct mlsim
                          struct mlsim_workload_spec *spec)
 {
     memset(spec, 0, sizeof *spec);
-    spec->layers = 3; /* the middle one: no embedding before it, no head after */
+    spec->model.layers = 3; /* the middle one: no embedding before it, no head after */
     spec->first_layer = 1;
     spec->n_layers = 1;
-    spec->hidden = data->hidden;
-    spec->heads = data->heads;
-    spec->seq_len = data->seq_len;
-    spec->vocab = data->tp; /* unused by a middle layer; divisible by tp */
+    spec->model.hidden = data->hidden;
+    spec->model.heads = data->heads;
+    spec->model.seq_len = data->seq_len;
+    spec->model.vocab = data->tp; /* unused by a middle layer; divisible by tp */
     spec->micro_batch = data->micro_batch;
     spec->tp = data->tp;
     spec->sequence_parallel = row->sequence_parallel;

@@ -307,7 +307,7 @@ static void write_step(FILE *out, const struct mlsim_result *res)
         fprintf(out, " (assumed: %s)", mlsim_units_format(r->mfu, MLSIM_DIM_RATIO, a, sizeof a));
     fprintf(out, "\n  %-14s %s %s/s; %.4g steps\n", "Throughput",
             mlsim_units_grouped(res->tokens_per_s, a, sizeof a),
-            r->model.type == 1 ? "samples" : "tokens", res->steps);
+            r->model.type == MLSIM_MODEL_MLP ? "samples" : "tokens", res->steps);
     char m1[64], m2[64], m3[64], m4[64];
     fprintf(out, "  %-14s %s per device of %s (weights, gradients, optimizer %s; activations %s)\n",
             "Memory", mlsim_units_format(res->mem_bytes, MLSIM_DIM_BYTES, m1, sizeof m1),
@@ -336,7 +336,7 @@ static void write_full(FILE *out, const struct mlsim_scenario *sc, const struct 
             r->model.name[0] ? r->model.name : r->name,
             mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a),
             mlsim_units_format(r->model.tokens, MLSIM_DIM_COUNT, b, sizeof b),
-            r->model.type == 1 ? "samples" : "tokens");
+            r->model.type == MLSIM_MODEL_MLP ? "samples" : "tokens");
     fprintf(out, "  %-14s %d x %s (%s)\n", "Hardware", r->count, dev->name, dev->id);
     fprintf(out, "  %-14s %s, dense peak %s per device\n", "Precision",
             mlsim_precision_names[r->precision],

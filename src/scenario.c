@@ -50,6 +50,12 @@ static const struct mlsim_field run_fields[] = {
     RINT("model.kv_heads", model.kv_heads),
     RF("model.gated_mlp", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, model.gated_mlp, 0, 0, 0,
        mlsim_bool_names),
+    RF("model.biases", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, model.no_biases, 0, 0, 0,
+       mlsim_bool_negated_names),
+    RF("model.tied_embeddings", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, model.untied_embeddings, 0, 0,
+       0, mlsim_bool_negated_names),
+    RF("model.position", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, model.position, 0, 0, 0,
+       mlsim_position_names),
     RINT("model.ffn", model.ffn),
     RINT("model.seq_len", model.seq_len),
     RINT("model.vocab", model.vocab),
@@ -143,33 +149,6 @@ static enum mlsim_status load_widths(const struct mlsim_ynode *seq, void *obj,
     return MLSIM_OK;
 }
 
-void mlsim_derive_shape(double params, struct mlsim_model_spec *m)
-{
-    /* Layers near (N / (12 x 128^2))^(1/3) in steps of 8, widths in steps of 1024 (8 heads of 128,
-     * so tensor parallelism of 8 divides them): the pair whose 12 l h^2 is nearest N. */
-    double l0 = cbrt(params / (12.0 * 128.0 * 128.0));
-    double best_err = INFINITY, best_l = 8, best_h = 1024;
-    for (int k = -2; k <= 2; k++) {
-        double l = 8.0 * (floor(l0 / 8.0 + 0.5) + k);
-        if (l < 8)
-            continue;
-        double h = 1024.0 * floor(sqrt(params / (12.0 * l)) / 1024.0 + 0.5);
-        if (h < 1024)
-            h = 1024;
-        double err = fabs(12.0 * l * h * h - params);
-        if (err < best_err) {
-            best_err = err;
-            best_l = l;
-            best_h = h;
-        }
-    }
-    m->layers = (int)best_l;
-    m->hidden = (int)best_h;
-    m->heads = (int)(best_h / 128.0);
-    m->seq_len = 2048;
-    m->vocab = 51200;
-}
-
 /* The names of the charts to draw; checked against the chart list by `mlsim plot`. */
 static enum mlsim_status load_charts(const struct mlsim_ynode *seq, void *obj,
                                      struct mlsim_diags *d)
@@ -189,13 +168,6 @@ static enum mlsim_status load_charts(const struct mlsim_ynode *seq, void *obj,
         r->chart_locs[r->n_charts++] = it->loc;
     }
     return MLSIM_OK;
-}
-
-double mlsim_transformer_params(int layers, int hidden, int ffn, int seq_len, int vocab)
-{
-    double l = layers, h = hidden, f = ffn > 0 ? ffn : 4.0 * hidden;
-    double per_layer = 4.0 * h * h + 4.0 * h + 2.0 * h * f + f + h + 4.0 * h;
-    return l * per_layer + ((double)vocab + seq_len) * h;
 }
 
 void mlsim_scenario_free(struct mlsim_scenario *sc)
@@ -426,8 +398,7 @@ static int resolve_model(struct mlsim_run *r, struct mlsim_diags *d)
     if (present > have)
         return 0; /* a bad shape value, reported already */
     if (have == 4) {
-        r->model.params = mlsim_transformer_params(r->model.layers, r->model.hidden, r->model.ffn,
-                                                   r->model.seq_len, r->model.vocab);
+        r->model.params = mlsim_model_params(&r->model);
         r->params_from_shape = 1;
         return ok;
     }
@@ -583,15 +554,6 @@ static int resolve_economics(struct mlsim_run *r, struct mlsim_diags *d)
     return ok;
 }
 
-/* MLP parameters: weights and biases of each dense layer. */
-static double mlp_params(const struct mlsim_model_spec *m)
-{
-    double p = 0;
-    for (int i = 0; i + 1 < m->n_widths; i++)
-        p += (double)m->widths[i] * m->widths[i + 1] + m->widths[i + 1];
-    return p;
-}
-
 /* The link collectives use: the one named, else the first NVLink or ICI link, else the first. */
 static int resolve_link(struct mlsim_run *r, struct mlsim_diags *d)
 {
@@ -642,12 +604,12 @@ static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
 {
     struct mlsim_training *t = &r->training;
     int ok = 1;
-    if (r->model.type == 1) {
+    if (r->model.type == MLSIM_MODEL_MLP) {
         if (!seen(r, "model.widths")) {
             report_missing(r, "model.widths", d);
             ok = 0;
         } else if (!seen(r, "model.params")) {
-            r->model.params = mlp_params(&r->model);
+            r->model.params = mlsim_model_params(&r->model);
         }
     } else {
         static const char *const shape[] = {"model.layers",  "model.hidden", "model.heads",
@@ -656,7 +618,7 @@ static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
         for (int i = 0; shape[i]; i++)
             any |= seen(r, shape[i]);
         if (!any && given(r, "model.params")) {
-            mlsim_derive_shape(r->model.params, &r->model);
+            mlsim_model_derive_shape(r->model.params, &r->model);
             r->shape_derived = 1;
         }
         for (int i = 0; shape[i] && !r->shape_derived; i++) {
@@ -699,7 +661,7 @@ static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
         t->interleave = 1;
     if (!given(r, "training.schedule"))
         t->schedule = MLSIM_SCHEDULE_1F1B;
-    r->layout_derived = r->model.type == 0 && !given(r, "training.tp") &&
+    r->layout_derived = r->model.type == MLSIM_MODEL_TRANSFORMER && !given(r, "training.tp") &&
                         !given(r, "training.pp") && (r->shape_derived || r->count > r->node_size);
     if (ok && !r->layout_derived)
         ok = check_layout(r, d);
@@ -724,18 +686,19 @@ static int check_layout(struct mlsim_run *r, struct mlsim_diags *d)
             t->pp, r->count);
         return 0;
     }
-    if (r->model.type == 1 && (t->tp > 1 || t->pp > 1)) {
+    if (r->model.type == MLSIM_MODEL_MLP && (t->tp > 1 || t->pp > 1)) {
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, loc,
                            "tensor and pipeline parallelism are for transformers");
         return 0;
     }
-    if (r->model.type == 0 && (r->model.heads % t->tp != 0 || kv % t->tp != 0)) {
+    if (r->model.type == MLSIM_MODEL_TRANSFORMER &&
+        (r->model.heads % t->tp != 0 || kv % t->tp != 0)) {
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, loc,
                            "tp %d must divide the %d attention heads (and KV heads)", t->tp,
                            r->model.heads);
         return 0;
     }
-    if (r->model.type == 0 && r->model.layers % chunks != 0) {
+    if (r->model.type == MLSIM_MODEL_TRANSFORMER && r->model.layers % chunks != 0) {
         mlsim_diags_report(
             d, MLSIM_SEVERITY_ERROR, loc,
             "the %d layers must split evenly into pp x interleave = %d pipeline chunks",
@@ -792,13 +755,13 @@ static int resolve_inference(struct mlsim_run *r, struct mlsim_diags *d)
         report_missing(r, "inference.latency_bound", d);
         ok = 0;
     }
-    if (r->model.type == 1 && !seen(r, "model.widths")) {
+    if (r->model.type == MLSIM_MODEL_MLP && !seen(r, "model.widths")) {
         report_missing(r, "model.widths", d);
         ok = 0;
     }
     static const char *const shape[] = {"model.layers",  "model.hidden", "model.heads",
                                         "model.seq_len", "model.vocab",  NULL};
-    for (int i = 0; r->model.type == 0 && shape[i]; i++) {
+    for (int i = 0; r->model.type == MLSIM_MODEL_TRANSFORMER && shape[i]; i++) {
         if (!seen(r, shape[i])) {
             report_missing(r, shape[i], d);
             ok = 0;
@@ -828,7 +791,7 @@ static int resolve_run(struct mlsim_run *r, size_t index, struct mlsim_hwdb *db,
         ok = 0;
     }
     if (r->model.n_widths > 0 && !seen(r, "model.params"))
-        r->model.params = mlp_params(&r->model);
+        r->model.params = mlsim_model_params(&r->model);
     if (r->mode == MLSIM_MODE_ANALYTIC && !seen(r, "mfu")) {
         report_missing(r, "mfu", d);
         ok = 0;

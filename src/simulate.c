@@ -11,56 +11,18 @@
 #include "mlsim/cluster.h"
 #include "mlsim/cost.h"
 #include "mlsim/kernel.h"
+#include "mlsim/model.h"
 #include "mlsim/pipeline.h"
 #include "mlsim/step.h"
 #include "mlsim/units.h"
 #include "mlsim/workload.h"
-
-double mlsim_precision_elem_bytes(int precision)
-{
-    switch (precision) {
-    case MLSIM_PRECISION_FP64:
-        return 8.0;
-    case MLSIM_PRECISION_FP32:
-    case MLSIM_PRECISION_TF32:
-        return 4.0;
-    case MLSIM_PRECISION_INT8:
-        return 1.0;
-    default:
-        return 2.0;
-    }
-}
-
-static void spec_of(const struct mlsim_run *r, int micro_batch, int recompute,
-                    struct mlsim_workload_spec *s)
-{
-    memset(s, 0, sizeof *s);
-    s->tp = r->training.tp > 0 ? r->training.tp : 1;
-    s->sequence_parallel = r->training.sequence_parallel;
-    s->is_mlp = r->model.type == 1;
-    s->layers = r->model.layers;
-    s->hidden = r->model.hidden;
-    s->heads = r->model.heads;
-    s->kv_heads = r->model.kv_heads;
-    s->ffn = r->model.ffn;
-    s->seq_len = r->model.seq_len;
-    s->vocab = r->model.vocab;
-    s->gated_mlp = r->model.gated_mlp;
-    memcpy(s->widths, r->model.widths, sizeof s->widths);
-    s->n_widths = r->model.n_widths;
-    s->micro_batch = micro_batch;
-    s->recompute = recompute;
-    s->attention = r->training.attention;
-    s->optimizer = r->training.optimizer;
-    s->elem_bytes = mlsim_precision_elem_bytes(r->precision);
-}
 
 /* Memory per device for the run's shape at MICRO_BATCH and RECOMPUTE; 0 if the shape is bad. */
 static double memory_need(const struct mlsim_run *r, int micro_batch, int recompute)
 {
     struct mlsim_workload_spec s;
     struct mlsim_workload w;
-    spec_of(r, micro_batch, recompute, &s);
+    mlsim_model_workload_spec(r, micro_batch, recompute, &s);
     if (mlsim_workload_build(&s, &w) != MLSIM_OK)
         return 0;
     double need = w.params * w.state_bytes_per_param + w.act_bytes_per_micro +
@@ -130,8 +92,8 @@ static void fill_result(const struct mlsim_run *r, const struct mlsim_workload *
                         struct mlsim_result *out)
 {
     double peak = r->device->peak_flops[r->precision];
-    double per_step_tokens =
-        (double)r->training.global_batch * (r->model.type == 0 ? r->model.seq_len : 1);
+    double per_step_tokens = (double)r->training.global_batch *
+                             (r->model.type == MLSIM_MODEL_TRANSFORMER ? r->model.seq_len : 1);
     double model_flops_step = w->model_flops_per_micro * c->grad_accum; /* per device */
     double hw_flops_step = w->hw_flops_per_micro * c->grad_accum;
     out->run = r;
@@ -197,7 +159,7 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run,
     struct mlsim_cluster_config c;
     struct mlsim_cluster_result cr;
     memset(&c, 0, sizeof c);
-    spec_of(run, t->micro_batch, t->recompute, &c.spec);
+    mlsim_model_workload_spec(run, t->micro_batch, t->recompute, &c.spec);
     c.km = km;
     c.tp = t->tp;
     c.pp = t->pp;
@@ -358,7 +320,7 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
         out->dp = run->count / (t->tp * t->pp);
         return st;
     }
-    spec_of(run, run->training.micro_batch, run->training.recompute, &spec);
+    mlsim_model_workload_spec(run, run->training.micro_batch, run->training.recompute, &spec);
     enum mlsim_status st = mlsim_workload_build(&spec, &w);
     if (st == MLSIM_ERR_INPUT)
         mlsim_diags_report(
@@ -392,7 +354,7 @@ static enum mlsim_status forward_latency(const struct mlsim_run *run,
 {
     struct mlsim_workload_spec spec;
     struct mlsim_workload w;
-    spec_of(run, batch, MLSIM_RECOMPUTE_NONE, &spec);
+    mlsim_model_workload_spec(run, batch, MLSIM_RECOMPUTE_NONE, &spec);
     enum mlsim_status st = mlsim_workload_build(&spec, &w);
     if (st != MLSIM_OK)
         return st;
@@ -400,9 +362,10 @@ static enum mlsim_status forward_latency(const struct mlsim_run *run,
     for (size_t i = 0; i < w.n_fwd; i++)
         t += mlsim_kernel_time(km, &w.fwd[i]);
     if (h2d_Bps > 0) {
-        double out_elems =
-            run->model.type == 1 ? run->model.widths[run->model.n_widths - 1] : run->model.vocab;
-        double in_bytes = run->model.type == 1
+        double out_elems = run->model.type == MLSIM_MODEL_MLP
+                               ? run->model.widths[run->model.n_widths - 1]
+                               : run->model.vocab;
+        double in_bytes = run->model.type == MLSIM_MODEL_MLP
                               ? (double)batch * run->model.widths[0] * spec.elem_bytes
                               : w.input_bytes_per_micro;
         t += (in_bytes + (double)batch * out_elems * spec.elem_bytes) / h2d_Bps;
@@ -464,7 +427,7 @@ enum mlsim_status mlsim_inference_estimate(const struct mlsim_run *run, struct m
     out->tokens_per_s = lo / lat * run->count;
     struct mlsim_workload_spec spec;
     struct mlsim_workload w;
-    spec_of(run, lo, MLSIM_RECOMPUTE_NONE, &spec);
+    mlsim_model_workload_spec(run, lo, MLSIM_RECOMPUTE_NONE, &spec);
     if (mlsim_workload_build(&spec, &w) == MLSIM_OK) {
         double f = 0;
         for (size_t i = 0; i < w.n_fwd; i++)

@@ -94,14 +94,14 @@ static struct tshape shape_of(const struct mlsim_workload_spec *sp)
     struct tshape x;
     x.tp = sp->tp > 0 ? sp->tp : 1;
     x.b = sp->micro_batch;
-    x.s = sp->seq_len;
-    x.h = sp->hidden;
-    x.d = x.h / sp->heads;
-    x.a = sp->heads / x.tp;
-    x.kvd = (sp->kv_heads > 0 ? sp->kv_heads : sp->heads) * x.d / x.tp;
-    x.f = (sp->ffn > 0 ? sp->ffn : 4.0 * sp->hidden) / x.tp;
-    x.fn = sp->gated_mlp ? 2.0 * x.f : x.f;
-    x.v = sp->vocab / x.tp;
+    x.s = sp->model.seq_len;
+    x.h = sp->model.hidden;
+    x.d = x.h / sp->model.heads;
+    x.a = sp->model.heads / x.tp;
+    x.kvd = (sp->model.kv_heads > 0 ? sp->model.kv_heads : sp->model.heads) * x.d / x.tp;
+    x.f = (sp->model.ffn > 0 ? sp->model.ffn : 4.0 * sp->model.hidden) / x.tp;
+    x.fn = sp->model.gated_mlp ? 2.0 * x.f : x.f;
+    x.v = sp->model.vocab / x.tp;
     x.e = sp->elem_bytes;
     x.t = x.b * x.s;
     x.sp = sp->sequence_parallel && x.tp > 1;
@@ -269,34 +269,35 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
 {
     int tp = sp->tp > 0 ? sp->tp : 1;
     int first = sp->n_layers > 0 ? sp->first_layer : 0;
-    int count = sp->n_layers > 0 ? sp->n_layers : sp->layers;
+    int count = sp->n_layers > 0 ? sp->n_layers : sp->model.layers;
     int embed = sp->n_layers > 0 ? sp->with_embedding : 1;
     int head = sp->n_layers > 0 ? sp->with_head : 1;
-    int kv = sp->kv_heads > 0 ? sp->kv_heads : sp->heads;
-    double ffn = sp->ffn > 0 ? sp->ffn : 4.0 * sp->hidden;
-    if (sp->layers <= 0 || sp->hidden <= 0 || sp->heads <= 0 || sp->hidden % sp->heads != 0 ||
-        sp->seq_len <= 0 || sp->vocab <= 0 || sp->micro_batch <= 0 || sp->heads % kv != 0 ||
-        sp->heads % tp != 0 || kv % tp != 0 || (int)ffn % tp != 0 || first < 0 || count <= 0 ||
-        first + count > sp->layers)
+    int kv = sp->model.kv_heads > 0 ? sp->model.kv_heads : sp->model.heads;
+    double ffn = sp->model.ffn > 0 ? sp->model.ffn : 4.0 * sp->model.hidden;
+    if (sp->model.layers <= 0 || sp->model.hidden <= 0 || sp->model.heads <= 0 ||
+        sp->model.hidden % sp->model.heads != 0 || sp->model.seq_len <= 0 || sp->model.vocab <= 0 ||
+        sp->micro_batch <= 0 || sp->model.heads % kv != 0 || sp->model.heads % tp != 0 ||
+        kv % tp != 0 || (int)ffn % tp != 0 || first < 0 || count <= 0 ||
+        first + count > sp->model.layers)
         return MLSIM_ERR_INPUT;
     struct tshape x = shape_of(sp);
     int flash = sp->attention == MLSIM_ATTENTION_FLASH;
-    double th = x.t_seq * x.h, hr = x.a * x.d;
+    double th = x.t_seq * x.h;
     w->n_layers = count;
     w->layer_params = calloc((size_t)count, sizeof *w->layer_params);
     if (!w->layer_params)
         return MLSIM_ERR_NOMEM;
-    /* This rank's parameters: the split weights and biases, and the (replicated) norms. */
-    double qkv_n = hr + 2.0 * x.kvd;
-    double per_layer = (x.h * qkv_n + qkv_n) + (hr * x.h + x.h) + (x.h * x.fn + x.fn) +
-                       (x.f * x.h + x.h) + 4.0 * x.h;
-    double embedding =
-        (x.v + x.s / x.tp) * x.h; /* vocabulary-parallel table; positions split too */
+    /* This rank's parameters, counted as model.c counts the whole model: the split weights and
+     * biases and the (replicated) norms; the embedding on the first stage, the head's own matrix
+     * (when not tied) on the last. */
+    double per_layer = mlsim_model_layer_params(&sp->model, tp);
+    double embedding = embed ? mlsim_model_embedding_params(&sp->model, tp) : 0.0;
+    double head_params = head ? mlsim_model_head_params(&sp->model, tp) : 0.0;
     for (int i = 0; i < count; i++)
         w->layer_params[i] = per_layer;
-    if (embed)
-        w->layer_params[0] += embedding; /* tied with the head's logits */
-    w->params = per_layer * count + (embed ? embedding : 0.0);
+    w->layer_params[0] += embedding;
+    w->layer_params[count - 1] += head_params;
+    w->params = per_layer * count + embedding + head_params;
 
     if (embed) {
         /* a vocabulary-parallel embedding sums its ranks' partial lookups (Megatron-LM) */
@@ -333,7 +334,7 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
      * s b h (10 + 24/t + 5 a s / (h t)), with sequence parallelism s b h (34 + 5 a s / h) / t;
      * selective recomputation (or flash attention) drops the 5 a s / h term; full recomputation
      * keeps the layer input, 2 s b h (/ t with sequence parallelism). Plus the fp32 logits. */
-    double sbh = x.s * x.b * x.h, t = x.tp, as_h = 5.0 * sp->heads * x.s / x.h;
+    double sbh = x.s * x.b * x.h, t = x.tp, as_h = 5.0 * sp->model.heads * x.s / x.h;
     int no_scores = sp->recompute == MLSIM_RECOMPUTE_SELECTIVE || flash;
     double per_layer_act;
     if (sp->recompute == MLSIM_RECOMPUTE_FULL)
@@ -353,11 +354,11 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
 static enum mlsim_status build_mlp(const struct mlsim_workload_spec *sp, struct mlsim_workload *w,
                                    struct list *fwd, struct list *bwd)
 {
-    int nl = sp->n_widths - 1;
+    int nl = sp->model.n_widths - 1;
     if (nl < 1 || sp->micro_batch <= 0)
         return MLSIM_ERR_INPUT;
-    for (int i = 0; i < sp->n_widths; i++) {
-        if (sp->widths[i] <= 0)
+    for (int i = 0; i < sp->model.n_widths; i++) {
+        if (sp->model.widths[i] <= 0)
             return MLSIM_ERR_INPUT;
     }
     double b = sp->micro_batch, e = sp->elem_bytes;
@@ -368,7 +369,7 @@ static enum mlsim_status build_mlp(const struct mlsim_workload_spec *sp, struct 
     w->params = 0;
     double act = 0;
     for (int i = 0; i < nl; i++) {
-        double in = sp->widths[i], out = sp->widths[i + 1];
+        double in = sp->model.widths[i], out = sp->model.widths[i + 1];
         w->layer_params[i] = in * out + out;
         w->params += w->layer_params[i];
         gemm_fwd(fwd, &n_dense, MLSIM_PHASE_FWD, i, b, out, in, 1, e);
@@ -378,7 +379,7 @@ static enum mlsim_status build_mlp(const struct mlsim_workload_spec *sp, struct 
         act += b * in * e + (last ? b * out * 4.0 : b * out * (e + 1.0));
     }
     for (int i = nl - 1; i >= 0; i--) {
-        double in = sp->widths[i], out = sp->widths[i + 1];
+        double in = sp->model.widths[i], out = sp->model.widths[i + 1];
         int last = i == nl - 1;
         push(bwd, memk(last ? "softmax.loss.bwd" : "relu.dropout.bwd", MLSIM_PHASE_BWD, i,
                        b * out * (last ? 2.0 * e : 3.0 * e + 1.0)));
@@ -386,7 +387,8 @@ static enum mlsim_status build_mlp(const struct mlsim_workload_spec *sp, struct 
         push(bwd, memk("bias.grad", MLSIM_PHASE_BWD, i, b * out * e));
     }
     w->act_bytes_per_micro = act;
-    w->input_bytes_per_micro = b * (sp->widths[0] * 4.0 + 4.0); /* fp32 features and a label */
+    w->input_bytes_per_micro =
+        b * (sp->model.widths[0] * 4.0 + 4.0); /* fp32 features and a label */
     w->model_flops_per_micro = sum_flops(fwd->k, fwd->n, -1) + sum_flops(bwd->k, bwd->n, -1);
     return MLSIM_OK;
 }
@@ -398,8 +400,8 @@ enum mlsim_status mlsim_workload_build(const struct mlsim_workload_spec *sp,
     memset(w, 0, sizeof *w);
     if (sp->elem_bytes <= 0)
         return MLSIM_ERR_INPUT;
-    enum mlsim_status st =
-        sp->is_mlp ? build_mlp(sp, w, &fwd, &bwd) : build_transformer(sp, w, &fwd, &bwd);
+    enum mlsim_status st = sp->model.type == MLSIM_MODEL_MLP ? build_mlp(sp, w, &fwd, &bwd)
+                                                             : build_transformer(sp, w, &fwd, &bwd);
     if (st == MLSIM_OK) {
         struct mlsim_kernel k = memk("optimizer", MLSIM_PHASE_OPT, -1,
                                      w->params * update_bytes(sp->optimizer, sp->elem_bytes));

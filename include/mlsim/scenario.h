@@ -13,23 +13,12 @@
 
 #include "mlsim/diag.h"
 #include "mlsim/hwdb.h"
+#include "mlsim/model.h"
 #include "mlsim/schema.h"
 #include "mlsim/vocab.h"
 
 /* PyTorch DistributedDataParallel's default bucket_cap_mb (25 MiB). */
 #define MLSIM_DEFAULT_BUCKET_BYTES (25.0 * 1048576.0)
-
-/* The model: a parameter count, or a transformer shape it follows from. */
-struct mlsim_model_spec {
-    char name[128];
-    int type;      /* 0 transformer, 1 mlp */
-    double params; /* trainable parameters */
-    double tokens; /* training tokens (samples for an MLP) */
-    int layers, hidden, heads, kv_heads, ffn, seq_len, vocab;
-    int gated_mlp;  /* 0 no, 1 yes */
-    int widths[16]; /* MLP: inputs, hidden widths..., outputs */
-    int n_widths;
-};
 
 /* How a simulated run trains. */
 struct mlsim_training {
@@ -132,21 +121,7 @@ enum mlsim_status mlsim_scenario_set(struct mlsim_scenario *sc, const char *cons
 enum mlsim_status mlsim_scenario_resolve(struct mlsim_scenario *sc, struct mlsim_hwdb *db,
                                          struct mlsim_diags *d);
 
-/* A GPT-3-family decoder shape for PARAMS parameters: the family keeps d_model = 128 x n_layers and
- * heads of 128 (Brown et al. 2020, Table 2.1: 6.7B, 13B, 175B), so layers ~ (N / (12 x
- * 128^2))^(1/3); layers are taken in steps of 8 and widths in steps of 1024 (8 heads, so tensor
- * parallelism of 8 fits), the pair whose 12 l h^2 is nearest N; sequences of 2048 and the GPT-2
- * vocabulary padded to 51,200, as GPT-3 and Megatron-LM use. GPT-3 175B comes out exact: 96 layers
- * of 12,288. */
-void mlsim_derive_shape(double params, struct mlsim_model_spec *m);
-
 /* Free SC. NULL is a no-op. */
 void mlsim_scenario_free(struct mlsim_scenario *sc);
-
-/* Trainable parameters of a GPT-style decoder: per layer 4h^2 + 4h (attention with biases),
- * 2hf + f + h (MLP with biases), 4h (two layer norms); plus (V + s)h for token and position
- * embeddings. With f = 4h this is the count of Narayanan et al. 2021 (SC21), Section 5.1:
- * 12 l h^2 (1 + 13/(12h) + (V + s)/(12 l h)). */
-double mlsim_transformer_params(int layers, int hidden, int ffn, int seq_len, int vocab);
 
 #endif

@@ -24,8 +24,4 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
 enum mlsim_status mlsim_inference_estimate(const struct mlsim_run *run, struct mlsim_result *out,
                                            struct mlsim_diags *d);
 
-/* Bytes per element of activations and weights at PRECISION: 4 for fp32/tf32 (stored in fp32),
- * 2 for 16-bit and fp8 (activations stay 16-bit), 1 for int8. */
-double mlsim_precision_elem_bytes(int precision);
-
 #endif

@@ -51,6 +51,13 @@
     X(TRANSFORMER, "transformer")                                                                  \
     X(MLP, "mlp")
 
+/* Where a transformer's positions come from: a learned table (GPT-2, GPT-3, OPT), or no weights
+ * at all (rotary embeddings: Llama, Mistral; ALiBi: MPT, BLOOM). */
+#define MLSIM_POSITION_TABLE(X)                                                                    \
+    X(LEARNED, "learned")                                                                          \
+    X(ROTARY, "rotary")                                                                            \
+    X(ALIBI, "alibi")
+
 #define MLSIM_RECOMPUTE_TABLE(X)                                                                   \
     X(NONE, "none")                                                                                \
     X(SELECTIVE, "selective")                                                                      \
@@ -111,6 +118,7 @@
 #define MLSIM_VOCAB_X_LINK(name, word)      MLSIM_LINK_##name,
 #define MLSIM_VOCAB_X_MODE(name, word)      MLSIM_MODE_##name,
 #define MLSIM_VOCAB_X_MODEL(name, word)     MLSIM_MODEL_##name,
+#define MLSIM_VOCAB_X_POSITION(name, word)  MLSIM_POSITION_##name,
 #define MLSIM_VOCAB_X_RECOMPUTE(name, word) MLSIM_RECOMPUTE_##name,
 #define MLSIM_VOCAB_X_ATTENTION(name, word) MLSIM_ATTENTION_##name,
 #define MLSIM_VOCAB_X_OPTIMIZER(name, word) MLSIM_OPTIMIZER_##name,
@@ -127,6 +135,7 @@ enum mlsim_topology { MLSIM_TOPOLOGY_TABLE(MLSIM_VOCAB_X_TOPOLOGY) MLSIM_TOPOLOG
 enum mlsim_link_type { MLSIM_LINK_TABLE(MLSIM_VOCAB_X_LINK) MLSIM_LINK_N };
 enum mlsim_mode { MLSIM_MODE_TABLE(MLSIM_VOCAB_X_MODE) MLSIM_MODE_N };
 enum mlsim_model_kind { MLSIM_MODEL_TABLE(MLSIM_VOCAB_X_MODEL) MLSIM_MODEL_N };
+enum mlsim_position { MLSIM_POSITION_TABLE(MLSIM_VOCAB_X_POSITION) MLSIM_POSITION_N };
 enum mlsim_recompute { MLSIM_RECOMPUTE_TABLE(MLSIM_VOCAB_X_RECOMPUTE) MLSIM_RECOMPUTE_N };
 enum mlsim_attention { MLSIM_ATTENTION_TABLE(MLSIM_VOCAB_X_ATTENTION) MLSIM_ATTENTION_N };
 enum mlsim_optimizer { MLSIM_OPTIMIZER_TABLE(MLSIM_VOCAB_X_OPTIMIZER) MLSIM_OPTIMIZER_N };
@@ -144,6 +153,7 @@ extern const char *const mlsim_topology_names[];
 extern const char *const mlsim_link_type_names[];
 extern const char *const mlsim_mode_names[];
 extern const char *const mlsim_model_type_names[];
+extern const char *const mlsim_position_names[];
 extern const char *const mlsim_recompute_names[];
 extern const char *const mlsim_attention_names[];
 extern const char *const mlsim_optimizer_names[];
@@ -151,6 +161,8 @@ extern const char *const mlsim_schedule_names[];
 extern const char *const mlsim_sharding_names[];
 extern const char *const mlsim_counting_names[];
 extern const char *const mlsim_bool_names[];
+/* "true", "false": a flag stored negated, so that its default (true) is 0. */
+extern const char *const mlsim_bool_negated_names[];
 extern const char *const mlsim_collective_op_names[];
 extern const char *const mlsim_group_names[];
 

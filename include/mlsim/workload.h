@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "mlsim/model.h"
 #include "mlsim/status.h"
 #include "mlsim/vocab.h"
 
@@ -37,13 +38,7 @@ struct mlsim_kernel {
 
 /* The shape of a model and how it is trained, for one device's share of a step. */
 struct mlsim_workload_spec {
-    int is_mlp;
-    /* transformer */
-    int layers, hidden, heads, kv_heads, ffn, seq_len, vocab;
-    int gated_mlp;
-    /* multilayer perceptron: widths[0] inputs, widths[n_widths - 1] outputs */
-    int widths[16];
-    int n_widths;
+    struct mlsim_model_spec model; /* the shape (model.h); name, params and tokens unused */
     /* training */
     int micro_batch;   /* sequences (transformer) or samples (MLP) */
     int recompute;     /* enum mlsim_recompute */

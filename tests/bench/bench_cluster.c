@@ -29,11 +29,11 @@ static int one(int devices, int global_batch, int schedule, int interleave)
     struct mlsim_cluster_config c;
     struct mlsim_cluster_result r;
     memset(&c, 0, sizeof c);
-    c.spec.layers = 96;
-    c.spec.hidden = 12288;
-    c.spec.heads = 96;
-    c.spec.seq_len = 2048;
-    c.spec.vocab = 51200;
+    c.spec.model.layers = 96;
+    c.spec.model.hidden = 12288;
+    c.spec.model.heads = 96;
+    c.spec.model.seq_len = 2048;
+    c.spec.model.vocab = 51200;
     c.spec.micro_batch = 1;
     c.spec.recompute = MLSIM_RECOMPUTE_FULL;
     c.spec.optimizer = MLSIM_OPTIMIZER_ADAM;

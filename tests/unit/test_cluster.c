@@ -25,11 +25,11 @@ static struct mlsim_cluster_config config(int tp, int pp, int dp, int m)
 {
     struct mlsim_cluster_config c;
     memset(&c, 0, sizeof c);
-    c.spec.layers = 16;
-    c.spec.hidden = 4096;
-    c.spec.heads = 32;
-    c.spec.seq_len = 2048;
-    c.spec.vocab = 64; /* a tiny head, so stages are near uniform */
+    c.spec.model.layers = 16;
+    c.spec.model.hidden = 4096;
+    c.spec.model.heads = 32;
+    c.spec.model.seq_len = 2048;
+    c.spec.model.vocab = 64; /* a tiny head, so stages are near uniform */
     c.spec.micro_batch = 1;
     c.spec.recompute = MLSIM_RECOMPUTE_NONE;
     c.spec.optimizer = MLSIM_OPTIMIZER_ADAM;

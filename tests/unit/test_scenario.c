@@ -158,7 +158,9 @@ static void test_params_from_shape(void **state)
     double l = 96, h = 12288, v = 51200, s = 2048;
     double narayanan = 12 * l * h * h * (1 + 13 / (12 * h) + (v + s) / (12 * l * h));
     assert_near(narayanan, 174615822336.0, 1.0);
-    assert_near(mlsim_transformer_params(96, 12288, 0, 2048, 51200), 174615822336.0, 1.0);
+    struct mlsim_model_spec gpt3 = {
+        .layers = 96, .hidden = 12288, .heads = 96, .seq_len = 2048, .vocab = 51200};
+    assert_near(mlsim_model_params(&gpt3), 174615822336.0, 1.0);
     assert_int_equal(
         load_resolve(f,
                      "model: {layers: 96, hidden: 12288, heads: 96, seq_len: 2048, vocab: 51200, "
@@ -210,13 +212,13 @@ static void test_derived_shape(void **state)
     /* GPT-3 175B: (175e9 / (12 x 128^2))^(1/3) = 96.2 -> 96 layers; sqrt(175e9 / (12 x 96)) =
      * 12,326
      * -> 12,288 = 96 heads of 128, GPT-3's own shape (Brown et al. 2020, Table 2.1). */
-    mlsim_derive_shape(175e9, &m);
+    mlsim_model_derive_shape(175e9, &m);
     assert_int_equal(m.layers, 96);
     assert_int_equal(m.hidden, 12288);
     assert_int_equal(m.heads, 96);
     /* 30B: l0 = 53.4; candidates 40, 48, 56 layers give widths 8192, 7168, 7168 and 12 l h^2 =
      * 32.2B, 29.6B, 34.5B: 48 layers of 7168 is nearest. */
-    mlsim_derive_shape(30e9, &m);
+    mlsim_model_derive_shape(30e9, &m);
     assert_int_equal(m.layers, 48);
     assert_int_equal(m.hidden, 7168);
     assert_int_equal(m.seq_len, 2048);

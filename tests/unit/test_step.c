@@ -46,9 +46,9 @@ static void mlp_widths(struct mlsim_workload *w, int batch, const int *widths, i
 {
     struct mlsim_workload_spec s;
     memset(&s, 0, sizeof s);
-    s.is_mlp = 1;
-    memcpy(s.widths, widths, (size_t)n * sizeof *widths);
-    s.n_widths = n;
+    s.model.type = MLSIM_MODEL_MLP;
+    memcpy(s.model.widths, widths, (size_t)n * sizeof *widths);
+    s.model.n_widths = n;
     s.micro_batch = batch;
     s.optimizer = MLSIM_OPTIMIZER_SGD;
     s.elem_bytes = 4;

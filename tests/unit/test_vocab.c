@@ -28,6 +28,7 @@ static void test_every_table_has_a_word_per_value(void **state)
     check_words(mlsim_link_type_names, MLSIM_LINK_N);
     check_words(mlsim_mode_names, MLSIM_MODE_N);
     check_words(mlsim_model_type_names, MLSIM_MODEL_N);
+    check_words(mlsim_position_names, MLSIM_POSITION_N);
     check_words(mlsim_recompute_names, MLSIM_RECOMPUTE_N);
     check_words(mlsim_attention_names, MLSIM_ATTENTION_N);
     check_words(mlsim_optimizer_names, MLSIM_OPTIMIZER_N);

@@ -20,11 +20,11 @@ static struct mlsim_workload_spec gpt(int recompute, int attention)
 {
     struct mlsim_workload_spec s;
     memset(&s, 0, sizeof s);
-    s.layers = L;
-    s.hidden = H;
-    s.heads = A;
-    s.seq_len = S;
-    s.vocab = V;
+    s.model.layers = L;
+    s.model.hidden = H;
+    s.model.heads = A;
+    s.model.seq_len = S;
+    s.model.vocab = V;
     s.micro_batch = B;
     s.recompute = recompute;
     s.attention = attention;
@@ -47,7 +47,7 @@ static void test_narayanan_eq3_full_recompute(void **state)
     double model = 72.0 * b * sl * l * h * h * (1.0 + sl / (6.0 * h) + v / (12.0 * l * h));
     assert_rel(w.model_flops_per_micro, model, 1e-12);
     /* the parameter count is Narayanan's (Sec. 5.1) */
-    assert_rel(w.params, mlsim_transformer_params(L, H, 0, S, V), 1e-15);
+    assert_rel(w.params, 12.0 * l * h * h * (1 + 13 / (12 * h) + (v + sl) / (12 * l * h)), 1e-15);
     mlsim_workload_release(&w);
 }
 
@@ -101,12 +101,12 @@ static void test_mnist_mlp(void **state)
     for (int n = 16; n <= 4096; n *= 4) {
         struct mlsim_workload_spec s;
         memset(&s, 0, sizeof s);
-        s.is_mlp = 1;
-        s.widths[0] = 784;
-        s.widths[1] = n;
-        s.widths[2] = n;
-        s.widths[3] = 10;
-        s.n_widths = 4;
+        s.model.type = MLSIM_MODEL_MLP;
+        s.model.widths[0] = 784;
+        s.model.widths[1] = n;
+        s.model.widths[2] = n;
+        s.model.widths[3] = 10;
+        s.model.n_widths = 4;
         s.micro_batch = 128;
         s.optimizer = MLSIM_OPTIMIZER_RMSPROP;
         s.elem_bytes = 4;
@@ -130,15 +130,15 @@ static void test_bad_shapes(void **state)
     (void)state;
     struct mlsim_workload w;
     struct mlsim_workload_spec s = gpt(0, 0);
-    s.heads = 3; /* does not divide 2048 */
+    s.model.heads = 3; /* does not divide 2048 */
     assert_int_equal(mlsim_workload_build(&s, &w), MLSIM_ERR_INPUT);
     s = gpt(0, 0);
-    s.kv_heads = 5;
+    s.model.kv_heads = 5;
     assert_int_equal(mlsim_workload_build(&s, &w), MLSIM_ERR_INPUT);
     memset(&s, 0, sizeof s);
-    s.is_mlp = 1;
-    s.n_widths = 1;
-    s.widths[0] = 10;
+    s.model.type = MLSIM_MODEL_MLP;
+    s.model.n_widths = 1;
+    s.model.widths[0] = 10;
     s.micro_batch = 1;
     s.elem_bytes = 4;
     assert_int_equal(mlsim_workload_build(&s, &w), MLSIM_ERR_INPUT);
@@ -149,9 +149,9 @@ static void test_grouped_query_and_gated(void **state)
     (void)state;
     struct mlsim_workload w;
     struct mlsim_workload_spec s = gpt(0, 0);
-    s.kv_heads = 4;  /* 4 KV heads of 128: K and V are 512 wide */
-    s.gated_mlp = 1; /* SwiGLU-style: fc1 is two h x f projections */
-    s.ffn = 5632;
+    s.model.kv_heads = 4;  /* 4 KV heads of 128: K and V are 512 wide */
+    s.model.gated_mlp = 1; /* SwiGLU-style: fc1 is two h x f projections */
+    s.model.ffn = 5632;
     assert_int_equal(mlsim_workload_build(&s, &w), MLSIM_OK);
     double h = H, kvd = 512, f = 5632;
     double per_layer =

@@ -1,0 +1,67 @@
+/*
+ * The model, described once: its shape, its parameter count, the GPT-3 family's shape rule for
+ * runs that give only a parameter count, and the workload spec a run's model becomes. The
+ * parameter count here is the one the report prints, the analytic mode's 6 N D uses and the
+ * workload's kernels and memory are built from (workload.c counts each rank's share with the same
+ * functions), so the three cannot disagree.
+ */
+#ifndef MLSIM_MODEL_H
+#define MLSIM_MODEL_H
+
+#include "mlsim/vocab.h"
+
+#define MLSIM_MODEL_MAX_WIDTHS 16
+
+/* The model: a parameter count, or a shape it follows from. Shapes are counted as their papers and
+ * configs define them: attention with KV heads (grouped-query when fewer than heads), an MLP of
+ * FFN width (gated, SwiGLU-style, with three matrices instead of two), norms of one weight vector,
+ * plus a bias vector when the model has biases (LayerNorm; RMSNorm has none). */
+struct mlsim_model_spec {
+    char name[128];
+    int type;      /* enum mlsim_model_kind */
+    double params; /* trainable parameters */
+    double tokens; /* training tokens (samples for an MLP) */
+    int layers, hidden, heads, kv_heads, ffn, seq_len, vocab;
+    int gated_mlp; /* 0 no, 1 yes */
+    /* Zero is GPT-3's choice for each of these, so a zeroed spec is a GPT-style decoder. */
+    int no_biases;         /* 1: no biases in linear layers and norms (Llama, MPT); 0: biases */
+    int untied_embeddings; /* 1: the head has its own matrix (Llama); 0: it reuses the embedding */
+    int position;          /* enum mlsim_position: a learned table adds seq_len x hidden weights */
+    int widths[MLSIM_MODEL_MAX_WIDTHS]; /* MLP: inputs, hidden widths..., outputs */
+    int n_widths;
+};
+
+/* Parameters of one transformer layer as one of TP tensor-parallel ranks holds them (Megatron-LM's
+ * split: heads, KV heads, the FFN width divided TP ways; norms replicated). TP = 1: the layer. */
+double mlsim_model_layer_params(const struct mlsim_model_spec *m, int tp);
+
+/* The token embedding (vocabulary-parallel over TP ranks) and a learned position table. */
+double mlsim_model_embedding_params(const struct mlsim_model_spec *m, int tp);
+
+/* The output side: the final norm, and the head's own matrix when embeddings are not tied. */
+double mlsim_model_head_params(const struct mlsim_model_spec *m, int tp);
+
+/* All trainable parameters of M: a transformer's layers, embedding and head, or an MLP's dense
+ * layers (weights and biases). */
+double mlsim_model_params(const struct mlsim_model_spec *m);
+
+/* Give M a GPT-3-family decoder shape for PARAMS parameters: the family keeps d_model = 128 x
+ * n_layers and heads of 128 (Brown et al. 2020, Table 2.1: 6.7B, 13B, 175B), so layers ~ (N / (12
+ * x 128^2))^(1/3); layers are taken in steps of 8 and widths in steps of 1024 (8 heads, so tensor
+ * parallelism of 8 fits), the pair whose 12 l h^2 is nearest N; sequences of 2048 and the GPT-2
+ * vocabulary padded to 51,200, as GPT-3 and Megatron-LM use. GPT-3 175B comes out exact: 96
+ * layers of 12,288. M's other fields are kept. */
+void mlsim_model_derive_shape(double params, struct mlsim_model_spec *m);
+
+/* Bytes per element of activations and weights at PRECISION (enum mlsim_precision): 8 for fp64,
+ * 4 for fp32/tf32 (stored in fp32), 2 for 16-bit and fp8 (activations stay 16-bit), 1 for int8. */
+double mlsim_precision_elem_bytes(int precision);
+
+/* Fill the workload spec S (whose shape is M) for one device's share of a run of RUN: the model's
+ * shape, MICRO_BATCH, RECOMPUTE, and the run's training options and precision. */
+struct mlsim_run;
+struct mlsim_workload_spec;
+void mlsim_model_workload_spec(const struct mlsim_run *run, int micro_batch, int recompute,
+                               struct mlsim_workload_spec *s);
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * The model's shape and parameter count. Counts follow the models' own definitions: per layer the
+ * Q, K, V and output projections (K and V of kv_heads x head width), the MLP's two matrices (three
+ * when gated), their biases when the model has them, and two norms; then the token embedding, a
+ * learned position table if any, the final norm, and the head's matrix when it is not tied.
+ * Checked by hand against published configs in tests/unit/test_model.c.
+ */
+#include "mlsim/model.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "mlsim/scenario.h"
+#include "mlsim/workload.h"
+
+double mlsim_model_layer_params(const struct mlsim_model_spec *m, int tp)
+{
+    double t = tp > 0 ? tp : 1;
+    double h = m->hidden, d = h / m->heads;
+    double kv = m->kv_heads > 0 ? m->kv_heads : m->heads;
+    double hr = m->heads / t * d; /* this rank's query (and output) width */
+    double kvd = kv * d / t;      /* this rank's K (and V) width */
+    double qkv = hr + 2.0 * kvd;  /* Q, K and V columns */
+    double f = (m->ffn > 0 ? m->ffn : 4.0 * h) / t;
+    double fn = m->gated_mlp ? 2.0 * f : f; /* fc1's columns: gate and up when gated */
+    double b = m->no_biases ? 0.0 : 1.0;
+    double norm = m->no_biases ? h : 2.0 * h; /* a weight, and a bias with LayerNorm */
+    return (h * qkv + b * qkv) + (hr * h + b * h) + (h * fn + b * fn) + (f * h + b * h) +
+           2.0 * norm;
+}
+
+double mlsim_model_embedding_params(const struct mlsim_model_spec *m, int tp)
+{
+    double t = tp > 0 ? tp : 1;
+    double positions = m->position == MLSIM_POSITION_LEARNED ? (double)m->seq_len : 0.0;
+    return ((double)m->vocab / t + positions / t) * m->hidden;
+}
+
+double mlsim_model_head_params(const struct mlsim_model_spec *m, int tp)
+{
+    double t = tp > 0 ? tp : 1;
+    return m->untied_embeddings ? (double)m->vocab / t * m->hidden : 0.0;
+}
+
+double mlsim_model_params(const struct mlsim_model_spec *m)
+{
+    if (m->type == MLSIM_MODEL_MLP) {
+        double p = 0;
+        for (int i = 0; i + 1 < m->n_widths; i++)
+            p += (double)m->widths[i] * m->widths[i + 1] + m->widths[i + 1];
+        return p;
+    }
+    return m->layers * mlsim_model_layer_params(m, 1) + mlsim_model_embedding_params(m, 1) +
+           mlsim_model_head_params(m, 1);
+}
+
+void mlsim_model_derive_shape(double params, struct mlsim_model_spec *m)
+{
+    /* Layers near (N / (12 x 128^2))^(1/3) in steps of 8, widths in steps of 1024 (8 heads of 128,
+     * so tensor parallelism of 8 divides them): the pair whose 12 l h^2 is nearest N. */
+    double l0 = cbrt(params / (12.0 * 128.0 * 128.0));
+    double best_err = INFINITY, best_l = 8, best_h = 1024;
+    for (int k = -2; k <= 2; k++) {
+        double l = 8.0 * (floor(l0 / 8.0 + 0.5) + k);
+        if (l < 8)
+            continue;
+        double h = 1024.0 * floor(sqrt(params / (12.0 * l)) / 1024.0 + 0.5);
+        if (h < 1024)
+            h = 1024;
+        double err = fabs(12.0 * l * h * h - params);
+        if (err < best_err) {
+            best_err = err;
+            best_l = l;
+            best_h = h;
+        }
+    }
+    m->layers = (int)best_l;
+    m->hidden = (int)best_h;
+    m->heads = (int)(best_h / 128.0);
+    m->seq_len = 2048;
+    m->vocab = 51200;
+}
+
+/* Bytes per element of activations and weights at PRECISION: 8 for fp64, 4 for fp32/tf32 (stored
+ * in fp32), 2 for 16-bit and fp8 (activations stay 16-bit), 1 for int8. */
+double mlsim_precision_elem_bytes(int precision)
+{
+    switch (precision) {
+    case MLSIM_PRECISION_FP64:
+        return 8.0;
+    case MLSIM_PRECISION_FP32:
+    case MLSIM_PRECISION_TF32:
+        return 4.0;
+    case MLSIM_PRECISION_INT8:
+        return 1.0;
+    default:
+        return 2.0;
+    }
+}
+
+void mlsim_model_workload_spec(const struct mlsim_run *r, int micro_batch, int recompute,
+                               struct mlsim_workload_spec *s)
+{
+    memset(s, 0, sizeof *s);
+    s->model = r->model;
+    s->tp = r->training.tp > 0 ? r->training.tp : 1;
+    s->sequence_parallel = r->training.sequence_parallel;
+    s->micro_batch = micro_batch;
+    s->recompute = recompute;
+    s->attention = r->training.attention;
+    s->optimizer = r->training.optimizer;
+    s->elem_bytes = mlsim_precision_elem_bytes(r->precision);
+}
