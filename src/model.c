@@ -16,11 +16,13 @@
 double mlsim_model_layer_params(const struct mlsim_model_spec *m, int tp)
 {
     double t = tp > 0 ? tp : 1;
-    double h = m->hidden, d = h / m->heads;
-    double kv = m->kv_heads > 0 ? m->kv_heads : m->heads;
-    double hr = m->heads / t * d; /* this rank's query (and output) width */
-    double kvd = kv * d / t;      /* this rank's K (and V) width */
-    double qkv = hr + 2.0 * kvd;  /* Q, K and V columns */
+    /* an analytic run may give a shape without heads: its attention is counted as multi-head */
+    double heads = m->heads > 0 ? m->heads : 1.0;
+    double h = m->hidden, d = h / heads;
+    double kv = m->kv_heads > 0 && m->heads > 0 ? m->kv_heads : heads;
+    double hr = heads / t * d;   /* this rank's query (and output) width */
+    double kvd = kv * d / t;     /* this rank's K (and V) width */
+    double qkv = hr + 2.0 * kvd; /* Q, K and V columns */
     double f = (m->ffn > 0 ? m->ffn : 4.0 * h) / t;
     double fn = m->gated_mlp ? 2.0 * f : f; /* fc1's columns: gate and up when gated */
     double b = m->no_biases ? 0.0 : 1.0;
@@ -39,7 +41,8 @@ double mlsim_model_embedding_params(const struct mlsim_model_spec *m, int tp)
 double mlsim_model_head_params(const struct mlsim_model_spec *m, int tp)
 {
     double t = tp > 0 ? tp : 1;
-    return m->untied_embeddings ? (double)m->vocab / t * m->hidden : 0.0;
+    double norm = m->no_biases ? (double)m->hidden : 2.0 * m->hidden; /* replicated */
+    return norm + (m->untied_embeddings ? (double)m->vocab / t * m->hidden : 0.0);
 }
 
 double mlsim_model_params(const struct mlsim_model_spec *m)

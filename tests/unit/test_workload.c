@@ -46,8 +46,9 @@ static void test_narayanan_eq3_full_recompute(void **state)
     /* without the recomputed forward: 72 B s l h^2 (1 + s / (6h) + V / (12 l h)) */
     double model = 72.0 * b * sl * l * h * h * (1.0 + sl / (6.0 * h) + v / (12.0 * l * h));
     assert_rel(w.model_flops_per_micro, model, 1e-12);
-    /* the parameter count is Narayanan's (Sec. 5.1) */
-    assert_rel(w.params, 12.0 * l * h * h * (1 + 13 / (12 * h) + (v + sl) / (12 * l * h)), 1e-15);
+    /* the parameter count is Narayanan's (Sec. 5.1) plus the final LayerNorm he leaves out (2h) */
+    assert_rel(w.params, 12.0 * l * h * h * (1 + 13 / (12 * h) + (v + sl) / (12 * l * h)) + 2.0 * h,
+               1e-15);
     mlsim_workload_release(&w);
 }
 
@@ -156,7 +157,8 @@ static void test_grouped_query_and_gated(void **state)
     double h = H, kvd = 512, f = 5632;
     double per_layer =
         (h * (h + 2 * kvd) + h + 2 * kvd) + (h * h + h) + (h * 2 * f + 2 * f) + (f * h + h) + 4 * h;
-    assert_rel(w.params, L * per_layer + (double)(V + S) * H, 1e-15);
+    /* embeddings, and the final LayerNorm (2h) */
+    assert_rel(w.params, L * per_layer + (double)(V + S) * H + 2 * h, 1e-15);
     mlsim_workload_release(&w);
 }
 

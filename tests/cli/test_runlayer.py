@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the run layer: the model's count as the report prints it, analytic and
+simulated runs agreeing on it, and the layout's groups.
+
+Run as:  python3 tests/cli/test_runlayer.py <path-to-mlsim-binary> <source-root>
+Golden numbers are hand counts from the models' published configs, written in the comments.
+"""
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+import clitest
+
+MLSIM, SRC = clitest.paths("test_runlayer.py")
+TIMEOUT_S = 30
+
+# Llama 2 70B's released config: 68,976,648,192 parameters by hand (tests/unit/test_model.c).
+LLAMA2_70B = ("model: {layers: 80, hidden: 8192, heads: 64, kv_heads: 8, ffn: 28672, "
+              "gated_mlp: true, seq_len: 4096, vocab: 32000, biases: false, "
+              "tied_embeddings: false, position: rotary, tokens: 2T}\n")
+
+
+def run(text, *args):
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        f.write(text)
+        path = f.name
+    try:
+        p = subprocess.run([MLSIM, *args, path], cwd=SRC, env=clitest.clean_env(),
+                           capture_output=True, timeout=TIMEOUT_S)
+    finally:
+        os.unlink(path)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+class ModelCount(unittest.TestCase):
+    def test_llama2_70b_analytic_count(self):
+        rc, out, err = run("name: llama\n" + LLAMA2_70B +
+                           "hardware: {device: a100-sxm4-80gb, count: 2048}\n"
+                           "precision: bf16\nmfu: 40%\n", "--format", "json")
+        self.assertEqual(rc, 0, err)
+        params = json.loads(out)["runs"][0]["params"]
+        self.assertEqual(params, 68976648192)
+        # 6 N D (Kaplan et al. 2020): 6 x 68,976,648,192 x 2e12
+        self.assertAlmostEqual(json.loads(out)["runs"][0]["flops"] / (6 * 68976648192 * 2e12),
+                               1.0, places=12)
+
+    def test_simulated_count_agrees(self):
+        rc, out, err = run("name: llama\nmode: simulate\n" + LLAMA2_70B +
+                           "hardware: {device: h100-sxm5-80gb, system: dgx-h100-ndr, count: 1024}\n"
+                           "precision: bf16\n"
+                           "training: {micro_batch: 1, global_batch: 1024, tp: 8, pp: 8,"
+                           " recompute: selective, sequence_parallel: true, attention: flash}\n",
+                           "--format", "json")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["runs"][0]["params"], 68976648192)
+
+
+if __name__ == "__main__":
+    raise SystemExit(clitest.main())
