@@ -28,7 +28,8 @@ static double kernel_seconds(const struct mlsim_cluster_config *c, const struct 
 {
     if (k->kind != MLSIM_KERNEL_COMM)
         return mlsim_kernel_time(c->km, k);
-    double t = c->algo->time(k->coll_op, c->tp, k->bytes, &c->tp_link);
+    const struct mlsim_layout_group *g = &c->groups.g[k->group];
+    double t = c->algo->time(k->coll_op, g->size, k->bytes, &g->link);
     *tp_s += t;
     return t;
 }
@@ -112,11 +113,12 @@ static double p2p_time(const struct mlsim_link_cost *l, double bytes)
  * each of several nodes, else flat on its link. */
 static double dp_collective(const struct mlsim_cluster_config *c, int op, double bytes)
 {
-    int per = c->dp_per_node;
+    const struct mlsim_layout_group *g = &c->groups.g[MLSIM_GROUP_DP];
+    int per = g->per_node;
     if (per > 1 && per < c->dp && c->dp % per == 0)
-        return mlsim_collective_hierarchical(c->algo, op, c->dp / per, per, bytes, &c->dp_intra,
-                                             &c->dp_link);
-    return c->algo->time(op, c->dp, bytes, &c->dp_link);
+        return mlsim_collective_hierarchical(c->algo, op, c->dp / per, per, bytes, &g->intra,
+                                             &g->link);
+    return c->algo->time(op, c->dp, bytes, &g->link);
 }
 
 /* Data-parallel collectives of a rank's gradients (GRAD_PARAMS of them) and, for ZeRO, the
@@ -159,10 +161,12 @@ static void build_rank(struct builder *b, int r)
         }
         if (!ops[i].backward && vs + 1 < n_vs)
             b->send_f[at] = task(b, "send.activations", sf, 2, vs, mb,
-                                 p2p_time(&c->pp_link, s->act_send_bytes), 0, s->act_send_bytes);
+                                 p2p_time(&c->groups.g[MLSIM_GROUP_PP].link, s->act_send_bytes), 0,
+                                 s->act_send_bytes);
         if (ops[i].backward && vs > 0)
             b->send_b[at] = task(b, "send.gradients", sb, 2, vs, mb,
-                                 p2p_time(&c->pp_link, s->act_send_bytes), 0, s->act_send_bytes);
+                                 p2p_time(&c->groups.g[MLSIM_GROUP_PP].link, s->act_send_bytes), 0,
+                                 s->act_send_bytes);
     }
 }
 
@@ -330,15 +334,8 @@ static void summarize(const struct builder *b, const struct stage *stages,
         }
         const struct mlsim_pipe_op *ops = &b->ops[(size_t)rank * 2 * (size_t)b->m * (size_t)b->v];
         int in_flight = mlsim_pipeline_in_flight(ops, 2 * (size_t)b->m * (size_t)b->v);
-        /* ZeRO (Rajbhandari et al. 2020, Sec. 5): stage 1 shards the 12 bytes of optimizer states,
-         * stage 2 the gradients too, stage 3 the weights too. */
-        double per_param = stages[rank].state_bytes_per_param, e = c->spec.elem_bytes, d = c->dp;
-        if (c->sharding == MLSIM_SHARD_ZERO1)
-            per_param = 2 * e + (per_param - 2 * e) / d;
-        else if (c->sharding == MLSIM_SHARD_ZERO2)
-            per_param = e + (per_param - e) / d;
-        else if (c->sharding == MLSIM_SHARD_ZERO3)
-            per_param = per_param / d;
+        double per_param = mlsim_layout_sharded_bytes(stages[rank].state_bytes_per_param,
+                                                      c->spec.elem_bytes, c->dp, c->sharding);
         double states = params * per_param, acts = act * in_flight;
         if (states + acts > r->mem_bytes) {
             r->mem_bytes = states + acts;
@@ -409,7 +406,7 @@ enum mlsim_status mlsim_cluster_simulate(const struct mlsim_cluster_config *c,
                 if (b.res[(size_t)rank * SLOTS + (size_t)k] < 0)
                     st = MLSIM_ERR_NOMEM;
             }
-            int nic = c->share_nic ? mlsim_sim_link(b.sim, "nic") : 0;
+            int nic = c->groups.share_nic ? mlsim_sim_link(b.sim, "nic") : 0;
             b.res[(size_t)rank * SLOTS + NIC] = nic;
             if (nic < 0)
                 st = MLSIM_ERR_NOMEM;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mlsim/layout.h"
 #include "mlsim/scenario.h"
 #include "mlsim/simulate.h"
 
@@ -198,17 +199,10 @@ enum mlsim_status mlsim_layerfit_models(const struct mlsim_layer_data *data,
     if (dev->peak_flops[data->precision] <= 0 || dev->mem_bw_Bps <= 0)
         return MLSIM_ERR_INPUT;
     mlsim_kernel_model_init(dev, data->precision, km);
-    const struct mlsim_link *link = NULL;
-    for (int i = 0; i < dev->n_links; i++) {
-        if (strcmp(dev->links[i].name, data->link) == 0)
-            link = &dev->links[i];
-    }
+    const struct mlsim_link *link = mlsim_layout_find_link(dev, data->link);
     if (!link && data->tp > 1)
         return MLSIM_ERR_INPUT;
-    tp_link->bw_Bps = link ? link->bw_each_Bps * mlsim_link_efficiency(link->type) : 0;
-    tp_link->step_s =
-        link && link->latency_s > 0 ? link->latency_s : MLSIM_COLLECTIVE_NVLINK_STEP_LATENCY_S;
-    tp_link->base_s = MLSIM_COLLECTIVE_BASE_LATENCY_S;
+    *tp_link = mlsim_layout_link_cost(link);
     return MLSIM_OK;
 }
 

@@ -9,6 +9,7 @@
 
 #include "mlsim/collective.h"
 #include "mlsim/kernel.h"
+#include "mlsim/layout.h"
 #include "mlsim/textio.h"
 #include "mlsim/units.h"
 #include "mlsim/version.h"
@@ -58,11 +59,8 @@ static const char *calibration_origin(const struct mlsim_device *dev, char *buf,
 /* The share of the node link's bandwidth collectives reach (collective.h). */
 static double link_efficiency(const struct mlsim_run *r)
 {
-    for (int i = 0; i < r->device->n_links; i++) {
-        if (strcmp(r->device->links[i].name, r->link) == 0)
-            return mlsim_link_efficiency(r->device->links[i].type);
-    }
-    return 1.0;
+    const struct mlsim_link *l = mlsim_layout_find_link(r->device, r->link);
+    return l ? mlsim_link_efficiency(l->type) : 1.0;
 }
 
 /* ", the network at N% of each NIC's" where the run spans nodes of a system, else "". */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mlsim/layout.h"
 #include "mlsim/units.h"
 
 static enum mlsim_status load_widths(const struct mlsim_ynode *seq, void *obj,
@@ -670,61 +671,24 @@ static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
     return ok && resolve_link(r, d);
 }
 
-/* The parallel layout must tile the devices, the heads, the layers and the batch. */
+/* The parallel layout must tile the devices, the heads, the layers and the batch (layout.h's
+ * rule); a batch that does not split is placed at the batch, the rest at the training block. */
 static int check_layout(struct mlsim_run *r, struct mlsim_diags *d)
 {
-    struct mlsim_training *t = &r->training;
-    const struct mlsim_loc *at = mlsim_schema_given(&mlsim_run_schema, r, "training");
-    struct mlsim_loc loc = at ? *at : r->loc;
-    int chunks = t->pp * (t->schedule == MLSIM_SCHEDULE_INTERLEAVED ? t->interleave : 1);
-    int kv = r->model.kv_heads > 0 ? r->model.kv_heads : r->model.heads;
-    int dp = r->count / (t->tp * t->pp);
-    if (r->count % (t->tp * t->pp) != 0) {
-        mlsim_diags_report(
-            d, MLSIM_SEVERITY_ERROR, loc,
-            "tp x pp (%d x %d) must divide the %d devices (data parallelism takes the rest)", t->tp,
-            t->pp, r->count);
-        return 0;
-    }
-    if (r->model.type == MLSIM_MODEL_MLP && (t->tp > 1 || t->pp > 1)) {
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, loc,
-                           "tensor and pipeline parallelism are for transformers");
-        return 0;
-    }
-    if (r->model.type == MLSIM_MODEL_TRANSFORMER &&
-        (r->model.heads % t->tp != 0 || kv % t->tp != 0)) {
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, loc,
-                           "tp %d must divide the %d attention heads (and KV heads)", t->tp,
-                           r->model.heads);
-        return 0;
-    }
-    if (r->model.type == MLSIM_MODEL_TRANSFORMER && r->model.layers % chunks != 0) {
-        mlsim_diags_report(
-            d, MLSIM_SEVERITY_ERROR, loc,
-            "the %d layers must split evenly into pp x interleave = %d pipeline chunks",
-            r->model.layers, chunks);
-        return 0;
-    }
-    if (t->tp > r->node_size) {
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, loc,
-                           "tp %d spans more than a node of %d devices", t->tp, r->node_size);
-        return 0;
-    }
-    if (t->global_batch % (t->micro_batch * dp) != 0) {
+    struct mlsim_layout l;
+    char why[256];
+    mlsim_layout_of_run(r, &l);
+    enum mlsim_layout_fault fault = mlsim_layout_check(&r->model, r->count, r->node_size, &l);
+    if (fault != MLSIM_LAYOUT_OK) {
+        const struct mlsim_loc *at = mlsim_schema_given(&mlsim_run_schema, r, "training");
         const struct mlsim_loc *gb =
             mlsim_schema_given(&mlsim_run_schema, r, "training.global_batch");
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, gb ? *gb : loc,
-                           "training.global_batch (%d) must be a multiple of micro_batch x "
-                           "data-parallel size (%d x %d)",
-                           t->global_batch, t->micro_batch, dp);
-        return 0;
-    }
-    int m = t->global_batch / (t->micro_batch * dp);
-    if (t->schedule == MLSIM_SCHEDULE_INTERLEAVED && m % t->pp != 0) {
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, loc,
-                           "the interleaved schedule needs the %d micro-batches per pipeline to be "
-                           "a multiple of pp %d",
-                           m, t->pp);
+        struct mlsim_loc loc = at ? *at : r->loc;
+        if (fault == MLSIM_LAYOUT_BATCH && gb)
+            loc = *gb;
+        mlsim_diags_report(
+            d, MLSIM_SEVERITY_ERROR, loc, "%s",
+            mlsim_layout_fault_text(fault, &r->model, r->count, r->node_size, &l, why, sizeof why));
         return 0;
     }
     return check_network(r, d);

@@ -11,6 +11,7 @@
 #include "mlsim/cluster.h"
 #include "mlsim/cost.h"
 #include "mlsim/kernel.h"
+#include "mlsim/layout.h"
 #include "mlsim/model.h"
 #include "mlsim/pipeline.h"
 #include "mlsim/step.h"
@@ -63,7 +64,10 @@ static void report_no_fit(const struct mlsim_run *r, double need, struct mlsim_d
 static void step_config(const struct mlsim_run *r, const struct mlsim_workload *w,
                         const struct mlsim_kernel_model *km, struct mlsim_step_config *c)
 {
-    const struct mlsim_device *dev = r->device;
+    struct mlsim_layout l;
+    struct mlsim_layout_groups g;
+    mlsim_layout_of_run(r, &l);
+    mlsim_layout_groups(r, &l, &g);
     memset(c, 0, sizeof *c);
     c->w = w;
     c->km = km;
@@ -74,17 +78,8 @@ static void step_config(const struct mlsim_run *r, const struct mlsim_workload *
     c->algo = mlsim_collective_find("ring");
     c->overlap_comm = r->training.overlap_comm;
     c->host_s = r->training.host_s;
-    for (int i = 0; i < dev->n_links; i++) {
-        const struct mlsim_link *l = &dev->links[i];
-        if (strcmp(l->name, r->link) == 0) {
-            c->link.bw_Bps = l->bw_each_Bps * mlsim_link_efficiency(l->type);
-            c->link.step_s =
-                l->latency_s > 0 ? l->latency_s : MLSIM_COLLECTIVE_NVLINK_STEP_LATENCY_S;
-            c->link.base_s = MLSIM_COLLECTIVE_BASE_LATENCY_S;
-        }
-        if (l->type == MLSIM_LINK_PCIE && c->h2d_Bps <= 0)
-            c->h2d_Bps = l->bw_each_Bps;
-    }
+    c->link = g.g[MLSIM_GROUP_DP].link;
+    c->h2d_Bps = g.h2d_Bps;
 }
 
 static void fill_result(const struct mlsim_run *r, const struct mlsim_workload *w,
@@ -118,39 +113,7 @@ static void fill_result(const struct mlsim_run *r, const struct mlsim_workload *
     mlsim_cost_finish(r, out->time_s * r->count, out->busy_fraction, out);
 }
 
-/* The links of the layout: tensor parallelism stays in a node (NVLink); pipeline neighbours and
- * data-parallel peers use the network when their group spans nodes (Megatron-LM's rank order:
- * tensor ranks innermost, then data, then pipeline), with one NIC's share per device. */
-static void cluster_links(const struct mlsim_run *r, struct mlsim_cluster_config *c)
-{
-    const struct mlsim_device *dev = r->device;
-    struct mlsim_link_cost fast = {0, MLSIM_COLLECTIVE_NVLINK_STEP_LATENCY_S,
-                                   MLSIM_COLLECTIVE_BASE_LATENCY_S};
-    for (int i = 0; i < dev->n_links; i++) {
-        if (strcmp(dev->links[i].name, r->link) == 0) {
-            fast.bw_Bps = dev->links[i].bw_each_Bps * mlsim_link_efficiency(dev->links[i].type);
-            if (dev->links[i].latency_s > 0)
-                fast.step_s = dev->links[i].latency_s;
-        }
-    }
-    /* the network's type comes with a system; a bandwidth given alone is taken at face value */
-    double net_eff = r->system ? mlsim_link_efficiency(r->system->network.type) : 1.0;
-    struct mlsim_link_cost net = {r->nic_bw_Bps * net_eff / r->node_size,
-                                  r->nic_latency_s > 0 ? r->nic_latency_s
-                                                       : MLSIM_COLLECTIVE_NVLINK_STEP_LATENCY_S,
-                                  MLSIM_COLLECTIVE_BASE_LATENCY_S};
-    int group = c->tp * c->dp; /* devices of one pipeline stage */
-    c->tp_link = fast;
-    c->pp_link = group >= r->node_size && net.bw_Bps > 0 ? net : fast;
-    c->dp_link = group > r->node_size && net.bw_Bps > 0 ? net : fast;
-    /* A node holds node_size / tp ranks of each data-parallel group: those reduce on the fast link
-     * and each reaches the other nodes through its own NIC (NCCL runs one ring per NIC). */
-    c->dp_intra = fast;
-    c->dp_per_node = group > r->node_size && c->tp < r->node_size ? r->node_size / c->tp : 1;
-    c->share_nic = group > r->node_size && net.bw_Bps > 0;
-}
-
-static enum mlsim_status simulate_cluster(const struct mlsim_run *run,
+static enum mlsim_status simulate_cluster(const struct mlsim_run *run, const struct mlsim_layout *l,
                                           const struct mlsim_kernel_model *km,
                                           struct mlsim_result *out, struct mlsim_sim **keep,
                                           struct mlsim_diags *d)
@@ -158,20 +121,23 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run,
     const struct mlsim_training *t = &run->training;
     struct mlsim_cluster_config c;
     struct mlsim_cluster_result cr;
+    struct mlsim_run r = *run; /* the workload of the layout's tensor parallelism */
+    r.training.tp = l->tp;
+    r.training.sequence_parallel = l->sequence_parallel;
     memset(&c, 0, sizeof c);
-    mlsim_model_workload_spec(run, t->micro_batch, t->recompute, &c.spec);
+    mlsim_model_workload_spec(&r, l->micro_batch, l->recompute, &c.spec);
     c.km = km;
-    c.tp = t->tp;
-    c.pp = t->pp;
-    c.dp = run->count / (t->tp * t->pp);
-    c.interleave = t->interleave;
-    c.microbatches = t->global_batch / (t->micro_batch * c.dp);
-    c.schedule = t->schedule;
-    c.sharding = t->sharding;
+    c.tp = l->tp;
+    c.pp = l->pp;
+    c.dp = l->dp;
+    c.interleave = l->interleave;
+    c.microbatches = l->microbatches;
+    c.schedule = l->schedule;
+    c.sharding = l->sharding;
     c.overlap_comm = t->overlap_comm;
     c.grad_elem_bytes = mlsim_precision_elem_bytes(run->precision);
     c.algo = mlsim_collective_find("ring");
-    cluster_links(run, &c);
+    mlsim_layout_groups(run, l, &c.groups);
     enum mlsim_status st = mlsim_cluster_simulate(&c, &cr, keep);
     if (st == MLSIM_ERR_INPUT)
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, run->loc,
@@ -210,71 +176,35 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run,
     out->tokens_per_s = tokens_step / cr.step_s;
     out->steps = run->model.tokens / tokens_step;
     out->events = cr.events;
+    out->tp = l->tp;
+    out->pp = l->pp;
+    out->dp = l->dp;
+    out->sharding = l->sharding;
     out->busy_fraction = cr.compute_s / cr.step_s;
     /* The closed form of a pipeline (Narayanan et al. 2021, Sec. 2.2): m micro-batches plus a
      * bubble of (p - 1) / v of them, then the data-parallel reduction and the update, unhidden. */
     double per_micro = cr.compute_s / (c.microbatches + 0.0);
-    double v = t->schedule == MLSIM_SCHEDULE_INTERLEAVED ? t->interleave : 1.0;
+    double v = l->schedule == MLSIM_SCHEDULE_INTERLEAVED ? l->interleave : 1.0;
     out->closed_form_step_s =
-        per_micro * (c.microbatches + (t->pp - 1) / v) + cr.dp_comm_s + t->host_s;
+        per_micro * (c.microbatches + (l->pp - 1) / v) + cr.dp_comm_s + t->host_s;
     out->flops = cr.model_flops * out->steps;
     out->time_s = out->steps * cr.step_s;
     mlsim_cost_finish(run, out->time_s * run->count, out->busy_fraction, out);
     return MLSIM_OK;
 }
 
-/* Whether layout TP x PP tiles RUN (heads, layers, devices, batch). */
-static int layout_tiles(const struct mlsim_run *run, int tp, int pp)
-{
-    const struct mlsim_training *t = &run->training;
-    int kv = run->model.kv_heads > 0 ? run->model.kv_heads : run->model.heads;
-    if (tp > run->node_size || run->model.heads % tp || kv % tp || run->model.layers % pp ||
-        run->count % (tp * pp))
-        return 0;
-    int dp = run->count / (tp * pp);
-    return t->global_batch % (t->micro_batch * dp) == 0;
-}
-
-/* The simplest layout that fits: the least model parallelism (tp x pp), tensor parallelism inside
- * a node before pipeline stages (Narayanan et al. 2021, Sec. 3.3's guidance), 1F1B; the run is
- * simulated with it and the report says what was chosen. */
+/* A layout for a run that gave none (layout.h's chooser), simulated; the report says it was
+ * chosen. */
 static enum mlsim_status simulate_chosen_layout(const struct mlsim_run *run,
                                                 const struct mlsim_kernel_model *km,
                                                 struct mlsim_result *out, struct mlsim_sim **keep,
                                                 struct mlsim_diags *d)
 {
-    struct mlsim_run r = *run;
-    int best_tp = 0, best_pp = 0, best_shard = 0;
-    /* Without sharding first; then with the optimizer states sharded (ZeRO-1), which costs no more
-     * communication than the all-reduce it replaces (Rajbhandari et al. 2020, Sec. 7); last with
-     * everything sharded (ZeRO-3), which gathers the weights before each use. */
-    static const int shardings[] = {-1, MLSIM_SHARD_ZERO1, MLSIM_SHARD_ZERO3};
-    for (int shard = 0; shard < 3 && !best_tp; shard++) {
-        for (int mp = 1; mp <= run->count && !best_tp; mp++) {
-            for (int tp = mp < run->node_size ? mp : run->node_size; tp >= 1 && !best_tp; tp--) {
-                int pp = mp / tp;
-                if (mp % tp != 0 || !layout_tiles(run, tp, pp))
-                    continue;
-                r.training.tp = tp;
-                r.training.pp = pp;
-                r.training.schedule = MLSIM_SCHEDULE_1F1B;
-                r.training.sharding =
-                    shardings[shard] < 0 ? run->training.sharding : shardings[shard];
-                struct mlsim_result trial;
-                struct mlsim_diags *quiet = mlsim_diags_alloc();
-                if (!quiet)
-                    return MLSIM_ERR_NOMEM;
-                enum mlsim_status st = simulate_cluster(&r, km, &trial, NULL, quiet);
-                mlsim_diags_free(quiet);
-                if (st == MLSIM_OK) {
-                    best_tp = tp;
-                    best_pp = pp;
-                    best_shard = r.training.sharding;
-                }
-            }
-        }
-    }
-    if (!best_tp) {
+    struct mlsim_layout l;
+    struct mlsim_layout_work *w = mlsim_layout_work_alloc();
+    enum mlsim_status st = w ? mlsim_layout_choose(w, run, &l) : MLSIM_ERR_NOMEM;
+    mlsim_layout_work_free(w);
+    if (st == MLSIM_ERR_NOT_FOUND) {
         mlsim_diags_report(
             d, MLSIM_SEVERITY_ERROR, run->loc,
             "run '%s': no tensor x pipeline layout of %d x %s fits (set training.tp, training.pp "
@@ -282,15 +212,9 @@ static enum mlsim_status simulate_chosen_layout(const struct mlsim_run *run,
             run->name, run->count, run->device->id);
         return MLSIM_ERR_INPUT;
     }
-    r.training.tp = best_tp;
-    r.training.pp = best_pp;
-    r.training.sharding = best_shard;
-    enum mlsim_status st = simulate_cluster(&r, km, out, keep, d);
-    out->sharding = best_shard;
-    out->run = run;
-    out->tp = best_tp;
-    out->pp = best_pp;
-    out->dp = run->count / (best_tp * best_pp);
+    if (st != MLSIM_OK)
+        return st;
+    st = simulate_cluster(run, &l, km, out, keep, d);
     out->layout_chosen = 1;
     return st;
 }
@@ -313,12 +237,10 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
         return simulate_chosen_layout(run, &km, out, keep, d);
     }
     if (t->tp > 1 || t->pp > 1 || run->count > node) {
+        struct mlsim_layout l;
+        mlsim_layout_of_run(run, &l);
         mlsim_kernel_model_init(run->device, run->precision, &km);
-        enum mlsim_status st = simulate_cluster(run, &km, out, keep, d);
-        out->tp = t->tp;
-        out->pp = t->pp;
-        out->dp = run->count / (t->tp * t->pp);
-        return st;
+        return simulate_cluster(run, &l, &km, out, keep, d);
     }
     mlsim_model_workload_spec(run, run->training.micro_batch, run->training.recompute, &spec);
     enum mlsim_status st = mlsim_workload_build(&spec, &w);
@@ -382,10 +304,11 @@ enum mlsim_status mlsim_inference_estimate(const struct mlsim_run *run, struct m
     double h2d = 0, lat = 0;
     memset(out, 0, sizeof *out);
     mlsim_kernel_model_init(run->device, run->precision, &km);
-    for (int i = 0; i < run->device->n_links; i++) {
-        if (run->device->links[i].type == MLSIM_LINK_PCIE && h2d <= 0)
-            h2d = run->device->links[i].bw_each_Bps;
-    }
+    struct mlsim_layout l;
+    struct mlsim_layout_groups g;
+    mlsim_layout_of_run(run, &l);
+    mlsim_layout_groups(run, &l, &g);
+    h2d = g.h2d_Bps;
     /* Latency grows with the batch: double until the bound is passed, then bisect. */
     int lo = 0, hi = 1;
     enum mlsim_status st = MLSIM_OK;

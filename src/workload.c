@@ -52,7 +52,7 @@ static const struct gemm_names n_attnv = {"attn.v", "attn.v.dp", "attn.v.dv"};
 static struct mlsim_kernel gemm(const char *name, int phase, int layer, double m, double n,
                                 double k, double batch, double e)
 {
-    struct mlsim_kernel g = {name, MLSIM_KERNEL_GEMM, phase, layer, m, n, k, batch, 0, 0, 0};
+    struct mlsim_kernel g = {name, MLSIM_KERNEL_GEMM, phase, layer, m, n, k, batch, 0, 0, 0, 0};
     g.flops = 2.0 * m * n * k * batch;
     g.bytes = (m * k + k * n + m * n) * e * batch;
     return g;
@@ -60,7 +60,7 @@ static struct mlsim_kernel gemm(const char *name, int phase, int layer, double m
 
 static struct mlsim_kernel memk(const char *name, int phase, int layer, double bytes)
 {
-    struct mlsim_kernel g = {name, MLSIM_KERNEL_MEMORY, phase, layer, 0, 0, 0, 1, 0, bytes, 0};
+    struct mlsim_kernel g = {name, MLSIM_KERNEL_MEMORY, phase, layer, 0, 0, 0, 1, 0, bytes, 0, 0};
     return g;
 }
 
@@ -115,7 +115,12 @@ static void tp_comm(struct list *l, const struct tshape *x, const char *name, in
 {
     if (x->tp <= 1)
         return;
-    struct mlsim_kernel k = {name, MLSIM_KERNEL_COMM, phase, layer, 0, 0, 0, 1, 0, 0, op};
+    struct mlsim_kernel k = {name,  MLSIM_KERNEL_COMM,
+                             phase, layer,
+                             0,     0,
+                             0,     1,
+                             0,     0,
+                             op,    x->sp ? MLSIM_GROUP_SP : MLSIM_GROUP_TP};
     k.bytes = x->t * x->h * x->e; /* the full activation; the collective model splits it */
     push(l, k);
 }
@@ -143,7 +148,7 @@ static void attention_core(struct list *l, const struct tshape *x, int flash, in
     double hr = x->a * x->d; /* this rank's share of the hidden width */
     if (flash) {
         struct mlsim_kernel k = {
-            "attn.flash", MLSIM_KERNEL_ATTENTION, phase, layer, 0, 0, 0, 1, 0, 0, 0};
+            "attn.flash", MLSIM_KERNEL_ATTENTION, phase, layer, 0, 0, 0, 1, 0, 0, 0, 0};
         k.flops = 4.0 * x->b * x->s * x->s * hr;
         k.bytes = (2.0 * x->t * hr + 2.0 * x->t * x->kvd) * x->e;
         push(l, k);
@@ -198,7 +203,7 @@ static void layer_bwd(struct list *l, const struct tshape *x, int flash, int lay
         /* FlashAttention's backward recomputes the scores: 5 matmuls to the forward's 2 (Dao et al.
          * 2022); 4 of them are the model's backward FLOPs, 1 is recomputation. */
         struct mlsim_kernel k = {
-            "attn.flash.bwd", MLSIM_KERNEL_ATTENTION, B, layer, 0, 0, 0, 1, 0, 0, 0};
+            "attn.flash.bwd", MLSIM_KERNEL_ATTENTION, B, layer, 0, 0, 0, 1, 0, 0, 0, 0};
         k.flops = 10.0 * x->b * x->s * x->s * hr;
         k.bytes = (4.0 * x->t * hr + 4.0 * x->t * x->kvd) * x->e;
         push(l, k);

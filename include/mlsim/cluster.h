@@ -14,6 +14,7 @@
 
 #include "mlsim/collective.h"
 #include "mlsim/kernel.h"
+#include "mlsim/layout.h"
 #include "mlsim/sim.h"
 #include "mlsim/vocab.h"
 #include "mlsim/workload.h"
@@ -28,14 +29,12 @@ struct mlsim_cluster_config {
     int sharding;     /* enum mlsim_sharding */
     int overlap_comm; /* data-parallel reduction of a chunk's gradients as soon as they are ready */
     double grad_elem_bytes;
-    struct mlsim_link_cost tp_link, pp_link, dp_link;
-    /* A data-parallel group with DP_PER_NODE ranks in each node reduces hierarchically: a ring in
-     * the node on DP_INTRA around the collective across nodes on DP_LINK (0: flat on DP_LINK). */
-    int dp_per_node;
-    struct mlsim_link_cost dp_intra;
-    /* Pipeline sends and data-parallel collectives both cross each device's NIC: they share its
-     * bandwidth while they overlap (else each runs at its link's full bandwidth). */
-    int share_nic;
+    /* The layout's groups (layout.h): each collective runs over its kernel's group, on that
+     * group's link; pipeline sends on the PP group's. A data-parallel group with more than one rank
+     * per node reduces hierarchically (a ring in the node on its intra link around the collective
+     * across nodes). With share_nic, pipeline sends and data-parallel collectives both cross each
+     * device's NIC and share its bandwidth while they overlap. */
+    struct mlsim_layout_groups groups;
     /* Simulate every data-parallel replica instead of folding them into one (for checking the
      * folding: identical replicas must give the same step). */
     int unfold_dp;

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "mlsim/layout.h"
 #include "mlsim/vocab.h"
 
 /* NCCL's own tuning model (src/graph/tuning.cc): base latency of the Ring algorithm with the
@@ -28,13 +29,6 @@
 /* The fraction of a link's bandwidth collectives reach on a link of TYPE (enum mlsim_link_type):
  * the figures above, or 1 (the full bandwidth) where mlsim has no measurement. */
 double mlsim_link_efficiency(int type);
-
-/* A link as collectives see it. */
-struct mlsim_link_cost {
-    double bw_Bps; /* per direction, per rank */
-    double step_s; /* latency of one step */
-    double base_s; /* fixed cost of one collective */
-};
 
 struct mlsim_collective_algo {
     const char *name;

@@ -19,7 +19,7 @@ enum mlsim_kernel_kind {
     MLSIM_KERNEL_ATTENTION, /* fused (flash) attention */
     MLSIM_KERNEL_MEMORY,    /* elementwise, norms, softmax: memory-bound */
     MLSIM_KERNEL_OPTIMIZER, /* the parameter update, memory-bound */
-    MLSIM_KERNEL_COMM, /* a tensor-parallel collective: COLL_OP over the TP group, BYTES per rank */
+    MLSIM_KERNEL_COMM,      /* a collective: COLL_OP over the kernel's GROUP, BYTES per rank */
 };
 
 enum mlsim_phase { MLSIM_PHASE_FWD, MLSIM_PHASE_BWD, MLSIM_PHASE_RECOMPUTE, MLSIM_PHASE_OPT };
@@ -34,6 +34,8 @@ struct mlsim_kernel {
     double flops;
     double bytes;
     int coll_op; /* MLSIM_KERNEL_COMM: enum mlsim_collective_op */
+    int group;   /* MLSIM_KERNEL_COMM: enum mlsim_group it runs over (TP, or SP for sequence
+                    parallelism's all-gathers and reduce-scatters) */
 };
 
 /* The shape of a model and how it is trained, for one device's share of a step. */

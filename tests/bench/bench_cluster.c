@@ -47,10 +47,17 @@ static int one(int devices, int global_batch, int schedule, int interleave)
     c.schedule = schedule;
     c.interleave = interleave;
     c.grad_elem_bytes = 2;
-    c.tp_link = (struct mlsim_link_cost){300e9, 3.4e-6, 8.4e-6};
-    c.pp_link = (struct mlsim_link_cost){25e9, 3.4e-6, 8.4e-6};
-    c.dp_link = c.pp_link;
-    c.share_nic = 1; /* sends and reductions across nodes share each device's NIC */
+    struct mlsim_link_cost fast = {300e9, 3.4e-6, 8.4e-6}, net = {25e9, 3.4e-6, 8.4e-6};
+    for (int g = 0; g < MLSIM_GROUP_N; g++) {
+        c.groups.g[g].size = 1;
+        c.groups.g[g].link = c.groups.g[g].intra = fast;
+        c.groups.g[g].per_node = 1;
+    }
+    c.groups.g[MLSIM_GROUP_TP].size = c.groups.g[MLSIM_GROUP_SP].size = c.tp;
+    c.groups.g[MLSIM_GROUP_PP].size = c.pp;
+    c.groups.g[MLSIM_GROUP_PP].link = c.groups.g[MLSIM_GROUP_DP].link = net;
+    c.groups.g[MLSIM_GROUP_DP].size = c.dp;
+    c.groups.share_nic = 1; /* sends and reductions across nodes share each device's NIC */
     c.algo = mlsim_collective_find("ring");
     double t0 = now_s();
     enum mlsim_status st = mlsim_cluster_simulate(&c, &r, NULL);

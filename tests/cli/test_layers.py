@@ -15,7 +15,7 @@ MLSIM, SRC = clitest.paths("test_layers.py")
 
 INPUT = ["units", "ydoc", "schema", "hwdb", "scenario", "vocab", "diag", "mem", "status"]
 ENGINE = ["sim", "evq", "workload", "kernel", "collective", "cluster", "step", "pipeline",
-          "simulate", "analytic", "run", "report", "cost", "result", "layout"]
+          "simulate", "analytic", "run", "report", "cost", "result"]
 INCLUDE = re.compile(r'^\s*#\s*include\s+"mlsim/([a-z_]+)\.h"', re.M)
 
 
@@ -38,6 +38,9 @@ class Layers(unittest.TestCase):
         # The scenario holds the model's description (model.h); that header knows only the
         # vocabulary, while model.c turns it into the engine's workload spec.
         self.assertEqual(includes(os.path.join(SRC, "include/mlsim/model.h")), {"vocab"})
+        # likewise the layout's header: the loader checks the tiling rule through it
+        self.assertLessEqual(includes(os.path.join(SRC, "include/mlsim/layout.h")),
+                             {"model", "status", "vocab"})
 
     def test_modes_dispatched_in_one_place(self):
         # Only the dispatcher (src/run.c) calls a mode's estimate function by name.

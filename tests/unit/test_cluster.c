@@ -43,9 +43,18 @@ static struct mlsim_cluster_config config(int tp, int pp, int dp, int m)
     c.microbatches = m;
     c.schedule = MLSIM_SCHEDULE_1F1B;
     c.grad_elem_bytes = 2;
-    c.tp_link = (struct mlsim_link_cost){300e9, 3.4e-6, 8.4e-6};
-    c.pp_link = (struct mlsim_link_cost){25e9, 3.4e-6, 8.4e-6};
-    c.dp_link = c.pp_link;
+    /* NVLink-like inside the tensor group, a 25 GB/s network for pipeline and data parallelism */
+    struct mlsim_link_cost fast = {300e9, 3.4e-6, 8.4e-6}, net = {25e9, 3.4e-6, 8.4e-6};
+    for (int g = 0; g < MLSIM_GROUP_N; g++) {
+        c.groups.g[g].size = 1;
+        c.groups.g[g].link = c.groups.g[g].intra = fast;
+        c.groups.g[g].per_node = 1;
+    }
+    c.groups.g[MLSIM_GROUP_TP].size = c.groups.g[MLSIM_GROUP_SP].size = tp;
+    c.groups.g[MLSIM_GROUP_PP].size = pp;
+    c.groups.g[MLSIM_GROUP_PP].link = net;
+    c.groups.g[MLSIM_GROUP_DP].size = dp;
+    c.groups.g[MLSIM_GROUP_DP].link = net;
     c.algo = mlsim_collective_find("ring");
     return c;
 }
@@ -90,8 +99,8 @@ static void test_pipeline_bubble(void **state)
     /* with transfers made free, the busiest stage idles (p - 1) of its m micro-batches' time:
      * 3/16 of its compute, up to the optimizer inside that compute (~4% of it) */
     struct mlsim_cluster_result fast;
-    c.pp_link.bw_Bps = 1e18;
-    c.pp_link.step_s = c.pp_link.base_s = 0;
+    c.groups.g[MLSIM_GROUP_PP].link.bw_Bps = 1e18;
+    c.groups.g[MLSIM_GROUP_PP].link.step_s = c.groups.g[MLSIM_GROUP_PP].link.base_s = 0;
     assert_int_equal(mlsim_cluster_simulate(&c, &fast, NULL), MLSIM_OK);
     assert_rel(fast.bubble_s / fast.compute_s, 3.0 / 16.0, 0.05);
     c = config(1, 4, 1, 16);
@@ -161,7 +170,7 @@ static void test_nic_shared_by_sends_and_reduction(void **state)
     struct mlsim_cluster_config c = config(1, 2, 2, 1);
     struct mlsim_cluster_result alone, shared;
     assert_int_equal(mlsim_cluster_simulate(&c, &alone, NULL), MLSIM_OK);
-    c.share_nic = 1;
+    c.groups.share_nic = 1;
     struct mlsim_sim *sim = NULL;
     assert_int_equal(mlsim_cluster_simulate(&c, &shared, &sim), MLSIM_OK);
     const struct mlsim_sim_task *send = NULL, *reduce = NULL;
@@ -188,7 +197,7 @@ static void test_nic_shared_by_sends_and_reduction(void **state)
     /* folding data-parallel replicas stays exact with shared NICs */
     struct mlsim_cluster_result unfolded;
     c = config(2, 2, 4, 4);
-    c.share_nic = 1;
+    c.groups.share_nic = 1;
     assert_int_equal(mlsim_cluster_simulate(&c, &shared, NULL), MLSIM_OK);
     c.unfold_dp = 1;
     assert_int_equal(mlsim_cluster_simulate(&c, &unfolded, NULL), MLSIM_OK);

@@ -1,0 +1,133 @@
+/*
+ * The parallel layout of a run: how its devices split the model and the batch (tensor, pipeline
+ * and data parallelism, micro-batches, the schedule, sharding, recomputation), the one rule for
+ * whether a layout tiles a model, the layout's communication groups with the link each one's
+ * collectives run on, its memory per device in closed form, and the chooser for runs that give no
+ * layout. Megatron-LM's rank order throughout: tensor ranks innermost, then data, then pipeline.
+ * This header knows the model's description and the vocabulary only, so the scenario loader may
+ * check a layout without reaching into the engine.
+ */
+#ifndef MLSIM_LAYOUT_H
+#define MLSIM_LAYOUT_H
+
+#include <stddef.h>
+
+#include "mlsim/model.h"
+#include "mlsim/status.h"
+#include "mlsim/vocab.h"
+
+struct mlsim_layout {
+    int tp, pp, dp;   /* tensor, pipeline and data-parallel sizes; tp x pp x dp devices */
+    int micro_batch;  /* sequences (samples) per device per micro-batch */
+    int global_batch; /* sequences (samples) per step, all devices */
+    int microbatches; /* per pipeline per step: global_batch / (micro_batch x dp) */
+    int schedule;     /* enum mlsim_schedule */
+    int interleave;   /* model chunks per pipeline rank (interleaved schedule) */
+    int sharding;     /* enum mlsim_sharding */
+    int recompute;    /* enum mlsim_recompute */
+    int sequence_parallel;
+};
+
+/* Why a layout does not tile, in the order the rule checks. */
+enum mlsim_layout_fault {
+    MLSIM_LAYOUT_OK,
+    MLSIM_LAYOUT_DEVICES,    /* tp x pp does not divide the devices */
+    MLSIM_LAYOUT_MLP,        /* tensor or pipeline parallelism of an MLP */
+    MLSIM_LAYOUT_HEADS,      /* tp does not divide the heads or the KV heads */
+    MLSIM_LAYOUT_LAYERS,     /* the layers do not split into pp x interleave chunks */
+    MLSIM_LAYOUT_NODE,       /* tp spans more than a node */
+    MLSIM_LAYOUT_BATCH,      /* the batch does not split into micro-batches x data parallelism */
+    MLSIM_LAYOUT_INTERLEAVE, /* interleaving needs the micro-batches to be a multiple of pp */
+};
+
+/* The one tiling rule: whether L tiles model M on COUNT devices in nodes of NODE_SIZE (0: the
+ * node check is skipped). Products are taken in 64 bits, so no field can make them overflow. */
+enum mlsim_layout_fault mlsim_layout_check(const struct mlsim_model_spec *m, int count,
+                                           int node_size, const struct mlsim_layout *l);
+
+/* A sentence saying why FAULT (from mlsim_layout_check of the same arguments) does not tile,
+ * written into BUF of LEN bytes; returns BUF. */
+const char *mlsim_layout_fault_text(enum mlsim_layout_fault fault, const struct mlsim_model_spec *m,
+                                    int count, int node_size, const struct mlsim_layout *l,
+                                    char *buf, size_t len);
+
+/* A link as collectives see it. */
+struct mlsim_link_cost {
+    double bw_Bps; /* per direction, per rank */
+    double step_s; /* latency of one step */
+    double base_s; /* fixed cost of one collective */
+};
+
+/* One communication group of a layout: its size and the link its collectives run on. */
+struct mlsim_layout_group {
+    int size;                     /* ranks in one group */
+    struct mlsim_link_cost link;  /* the group's link: the node's fast link, or the network */
+    int per_node;                 /* ranks of one group in a node (a hierarchical collective when
+                                     more than 1 and the group spans nodes); 1 otherwise */
+    struct mlsim_link_cost intra; /* the link inside a node, for hierarchical collectives */
+    int crosses_network;          /* its traffic leaves the node through the NICs */
+};
+
+struct mlsim_layout_groups {
+    struct mlsim_layout_group g[MLSIM_GROUP_N]; /* indexed by enum mlsim_group */
+    int share_nic;  /* pipeline sends and data-parallel collectives share each device's NIC */
+    double h2d_Bps; /* host-to-device bandwidth (the device's first PCIe link), 0 if none */
+};
+
+struct mlsim_run;
+struct mlsim_device;
+struct mlsim_link;
+
+/* The layout RUN asks for (its training block, its defaults applied: tp and pp of 1, one chunk),
+ * with dp and the micro-batches per step derived (0 where they do not divide). */
+void mlsim_layout_of_run(const struct mlsim_run *run, struct mlsim_layout *l);
+
+/* The link of DEV named NAME, or NULL. */
+const struct mlsim_link *mlsim_layout_find_link(const struct mlsim_device *dev, const char *name);
+
+/* LINK as collectives see it: its per-direction bandwidth at the share NCCL reaches of its type
+ * (collective.h), its latency (NCCL's NVLink step latency where hwdb gives none) and NCCL's base
+ * latency. A NULL link costs nothing to describe and carries nothing (bandwidth 0). */
+struct mlsim_link_cost mlsim_layout_link_cost(const struct mlsim_link *link);
+
+/* The groups of L on RUN's devices: tensor (and sequence) parallelism inside a node on the run's
+ * fast link; pipeline neighbours and data-parallel peers on the network when their group spans
+ * nodes, with one NIC's share per device (a bandwidth given without a system is taken at face
+ * value); context and expert groups of one rank until those dimensions exist. */
+void mlsim_layout_groups(const struct mlsim_run *run, const struct mlsim_layout *l,
+                         struct mlsim_layout_groups *g);
+
+/* Memory per device of a layout: the fullest device's. */
+struct mlsim_layout_memory {
+    double states_bytes; /* weights, gradients and optimizer states, sharded as the layout says */
+    double act_bytes;    /* activations kept for the backward pass, at the schedule's peak */
+    double total_bytes;  /* the two, plus the run's reserve */
+};
+
+/* A workspace for costing many layouts of one run (the chooser, the search): allocated once,
+ * reused for every layout. NULL on allocation failure. */
+struct mlsim_layout_work;
+struct mlsim_layout_work *mlsim_layout_work_alloc(void);
+void mlsim_layout_work_free(struct mlsim_layout_work *w);
+
+/* The memory per device of RUN's model under L (which must tile it), in closed form: each
+ * pipeline rank's chunks built as workloads (no simulation), their states sharded by ZeRO's
+ * stage, their activations times the schedule's peak in flight. MLSIM_ERR_INPUT if the model's
+ * shape is impossible, MLSIM_ERR_NOMEM. */
+enum mlsim_status mlsim_layout_memory(struct mlsim_layout_work *w, const struct mlsim_run *run,
+                                      const struct mlsim_layout *l,
+                                      struct mlsim_layout_memory *out);
+
+/* ZeRO's bytes per parameter (Rajbhandari et al. 2020, Sec. 5) from PER_PARAM unsharded ones at
+ * ELEM_BYTES per weight over DP ranks: stage 1 shards the optimizer states, stage 2 the gradients
+ * too, stage 3 the weights too. */
+double mlsim_layout_sharded_bytes(double per_param, double elem_bytes, int dp, int sharding);
+
+/* Choose a layout for RUN (which gave none): the least model parallelism (tp x pp) that fits its
+ * devices' memory, tensor parallelism inside a node before pipeline stages (Narayanan et al. 2021,
+ * Sec. 3.3), 1F1B; first without sharding, then ZeRO-1 (no more communication than the all-reduce
+ * it replaces, Sec. 7 of the ZeRO paper), then ZeRO-3. MLSIM_ERR_NOT_FOUND if none fits. */
+enum mlsim_status mlsim_layout_choose(struct mlsim_layout_work *w, const struct mlsim_run *run,
+                                      struct mlsim_layout *out);
+
+#endif

@@ -1,0 +1,315 @@
+/*
+ * Layouts: the tiling rule, the groups and their links, memory in closed form, the chooser. The
+ * memory here is the simulation's own account (cluster.c takes its ZeRO rule from here and counts
+ * in-flight activations from the same pipeline orders), so a layout the chooser or the search
+ * accepts is one the simulation fits.
+ */
+#include "mlsim/layout.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlsim/collective.h"
+#include "mlsim/hwdb.h"
+#include "mlsim/mem.h"
+#include "mlsim/pipeline.h"
+#include "mlsim/scenario.h"
+#include "mlsim/workload.h"
+
+static int chunks_of(const struct mlsim_layout *l)
+{
+    return l->schedule == MLSIM_SCHEDULE_INTERLEAVED && l->interleave > 0 ? l->interleave : 1;
+}
+
+enum mlsim_layout_fault mlsim_layout_check(const struct mlsim_model_spec *m, int count,
+                                           int node_size, const struct mlsim_layout *l)
+{
+    int64_t mp = (int64_t)l->tp * l->pp;
+    if (l->tp < 1 || l->pp < 1 || count % mp != 0)
+        return MLSIM_LAYOUT_DEVICES;
+    if (m->type == MLSIM_MODEL_MLP && mp > 1)
+        return MLSIM_LAYOUT_MLP;
+    if (m->type == MLSIM_MODEL_TRANSFORMER) {
+        int kv = m->kv_heads > 0 ? m->kv_heads : m->heads;
+        if (m->heads % l->tp != 0 || kv % l->tp != 0)
+            return MLSIM_LAYOUT_HEADS;
+        if (m->layers % ((int64_t)l->pp * chunks_of(l)) != 0)
+            return MLSIM_LAYOUT_LAYERS;
+    }
+    if (node_size > 0 && l->tp > node_size)
+        return MLSIM_LAYOUT_NODE;
+    int64_t dp = count / mp, per_step = (int64_t)l->micro_batch * dp;
+    if (per_step <= 0 || l->global_batch % per_step != 0)
+        return MLSIM_LAYOUT_BATCH;
+    if (l->schedule == MLSIM_SCHEDULE_INTERLEAVED && (l->global_batch / per_step) % l->pp != 0)
+        return MLSIM_LAYOUT_INTERLEAVE;
+    return MLSIM_LAYOUT_OK;
+}
+
+const char *mlsim_layout_fault_text(enum mlsim_layout_fault fault, const struct mlsim_model_spec *m,
+                                    int count, int node_size, const struct mlsim_layout *l,
+                                    char *buf, size_t len)
+{
+    long long dp = l->tp > 0 && l->pp > 0 ? count / ((long long)l->tp * l->pp) : 0;
+    switch (fault) {
+    case MLSIM_LAYOUT_OK:
+        snprintf(buf, len, "the layout tiles the model");
+        break;
+    case MLSIM_LAYOUT_DEVICES:
+        snprintf(buf, len,
+                 "tp x pp (%d x %d) must divide the %d devices (data parallelism takes the rest)",
+                 l->tp, l->pp, count);
+        break;
+    case MLSIM_LAYOUT_MLP:
+        snprintf(buf, len, "tensor and pipeline parallelism are for transformers");
+        break;
+    case MLSIM_LAYOUT_HEADS:
+        snprintf(buf, len, "tp %d must divide the %d attention heads (and KV heads)", l->tp,
+                 m->heads);
+        break;
+    case MLSIM_LAYOUT_LAYERS:
+        snprintf(buf, len,
+                 "the %d layers must split evenly into pp x interleave = %lld pipeline chunks",
+                 m->layers, (long long)l->pp * chunks_of(l));
+        break;
+    case MLSIM_LAYOUT_NODE:
+        snprintf(buf, len, "tp %d spans more than a node of %d devices", l->tp, node_size);
+        break;
+    case MLSIM_LAYOUT_BATCH:
+        snprintf(buf, len,
+                 "training.global_batch (%d) must be a multiple of micro_batch x data-parallel "
+                 "size (%d x %lld)",
+                 l->global_batch, l->micro_batch, dp);
+        break;
+    case MLSIM_LAYOUT_INTERLEAVE:
+        snprintf(buf, len,
+                 "the interleaved schedule needs the %lld micro-batches per pipeline to be a "
+                 "multiple of pp %d",
+                 dp > 0 && l->micro_batch > 0 ? l->global_batch / (l->micro_batch * dp) : 0LL,
+                 l->pp);
+        break;
+    }
+    return buf;
+}
+
+void mlsim_layout_of_run(const struct mlsim_run *run, struct mlsim_layout *l)
+{
+    const struct mlsim_training *t = &run->training;
+    memset(l, 0, sizeof *l);
+    l->tp = t->tp > 0 ? t->tp : 1;
+    l->pp = t->pp > 0 ? t->pp : 1;
+    int64_t mp = (int64_t)l->tp * l->pp;
+    l->dp = run->count > 0 && run->count % mp == 0 ? (int)(run->count / mp) : 0;
+    l->micro_batch = t->micro_batch;
+    l->global_batch = t->global_batch;
+    int64_t per_step = (int64_t)l->micro_batch * l->dp;
+    l->microbatches = per_step > 0 ? (int)(l->global_batch / per_step) : 0;
+    l->schedule = t->schedule;
+    l->interleave = t->interleave > 0 ? t->interleave : 1;
+    l->sharding = t->sharding;
+    l->recompute = t->recompute;
+    l->sequence_parallel = t->sequence_parallel;
+}
+
+const struct mlsim_link *mlsim_layout_find_link(const struct mlsim_device *dev, const char *name)
+{
+    for (int i = 0; i < dev->n_links; i++) {
+        if (strcmp(dev->links[i].name, name) == 0)
+            return &dev->links[i];
+    }
+    return NULL;
+}
+
+struct mlsim_link_cost mlsim_layout_link_cost(const struct mlsim_link *link)
+{
+    struct mlsim_link_cost c = {0, MLSIM_COLLECTIVE_NVLINK_STEP_LATENCY_S,
+                                MLSIM_COLLECTIVE_BASE_LATENCY_S};
+    if (link) {
+        c.bw_Bps = link->bw_each_Bps * mlsim_link_efficiency(link->type);
+        if (link->latency_s > 0)
+            c.step_s = link->latency_s;
+    }
+    return c;
+}
+
+void mlsim_layout_groups(const struct mlsim_run *run, const struct mlsim_layout *l,
+                         struct mlsim_layout_groups *g)
+{
+    const struct mlsim_device *dev = run->device;
+    struct mlsim_link_cost fast = mlsim_layout_link_cost(mlsim_layout_find_link(dev, run->link));
+    int node = run->node_size > 0 ? run->node_size : run->count;
+    /* the network's type comes with a system; a bandwidth given alone is taken at face value */
+    double net_eff = run->system ? mlsim_link_efficiency(run->system->network.type) : 1.0;
+    struct mlsim_link_cost net = {node > 0 ? run->nic_bw_Bps * net_eff / node : 0,
+                                  run->nic_latency_s > 0 ? run->nic_latency_s
+                                                         : MLSIM_COLLECTIVE_NVLINK_STEP_LATENCY_S,
+                                  MLSIM_COLLECTIVE_BASE_LATENCY_S};
+    int64_t stage = (int64_t)l->tp * l->dp; /* devices of one pipeline stage */
+    memset(g, 0, sizeof *g);
+    for (int i = 0; i < MLSIM_GROUP_N; i++) {
+        g->g[i].size = 1;
+        g->g[i].link = fast;
+        g->g[i].intra = fast;
+        g->g[i].per_node = 1;
+    }
+    g->g[MLSIM_GROUP_TP].size = g->g[MLSIM_GROUP_SP].size = l->tp;
+    g->g[MLSIM_GROUP_PP].size = l->pp;
+    g->g[MLSIM_GROUP_DP].size = l->dp;
+    if (stage >= node && net.bw_Bps > 0) {
+        g->g[MLSIM_GROUP_PP].link = net;
+        g->g[MLSIM_GROUP_PP].crosses_network = 1;
+    }
+    if (stage > node && net.bw_Bps > 0) {
+        g->g[MLSIM_GROUP_DP].link = net;
+        g->g[MLSIM_GROUP_DP].crosses_network = 1;
+        g->share_nic = 1;
+    }
+    /* A node holds node / tp ranks of each data-parallel group: those reduce on the fast link and
+     * each reaches the other nodes through its own NIC (NCCL runs one ring per NIC). */
+    if (stage > node && l->tp < node)
+        g->g[MLSIM_GROUP_DP].per_node = node / l->tp;
+    for (int i = 0; i < dev->n_links && g->h2d_Bps <= 0; i++) {
+        if (dev->links[i].type == MLSIM_LINK_PCIE)
+            g->h2d_Bps = dev->links[i].bw_each_Bps;
+    }
+}
+
+/* ---- memory in closed form ---- */
+
+struct chunk {
+    double params, act_bytes, state_bytes_per_param;
+};
+
+struct mlsim_layout_work {
+    struct chunk *chunks;
+    size_t cap_chunks;
+    struct mlsim_pipe_op *ops;
+    size_t cap_ops;
+};
+
+struct mlsim_layout_work *mlsim_layout_work_alloc(void)
+{
+    return calloc(1, sizeof(struct mlsim_layout_work));
+}
+
+void mlsim_layout_work_free(struct mlsim_layout_work *w)
+{
+    if (!w)
+        return;
+    free(w->chunks);
+    free(w->ops);
+    free(w);
+}
+
+double mlsim_layout_sharded_bytes(double per_param, double elem_bytes, int dp, int sharding)
+{
+    double e = elem_bytes, d = dp;
+    if (sharding == MLSIM_SHARD_ZERO1)
+        return 2 * e + (per_param - 2 * e) / d;
+    if (sharding == MLSIM_SHARD_ZERO2)
+        return e + (per_param - e) / d;
+    if (sharding == MLSIM_SHARD_ZERO3)
+        return per_param / d;
+    return per_param;
+}
+
+static enum mlsim_status cost_chunk(const struct mlsim_run *run, const struct mlsim_layout *l,
+                                    int vs, int n_vs, struct chunk *c)
+{
+    struct mlsim_workload_spec s;
+    struct mlsim_workload w;
+    struct mlsim_run r = *run;
+    r.training.tp = l->tp;
+    r.training.sequence_parallel = l->sequence_parallel;
+    mlsim_model_workload_spec(&r, l->micro_batch, l->recompute, &s);
+    int per = s.model.layers / n_vs;
+    s.first_layer = vs * per;
+    s.n_layers = per;
+    s.with_embedding = vs == 0;
+    s.with_head = vs == n_vs - 1;
+    enum mlsim_status st = mlsim_workload_build(&s, &w);
+    if (st != MLSIM_OK)
+        return st;
+    c->params = w.params;
+    c->act_bytes = w.act_bytes_per_micro;
+    c->state_bytes_per_param = w.state_bytes_per_param;
+    mlsim_workload_release(&w);
+    return MLSIM_OK;
+}
+
+enum mlsim_status mlsim_layout_memory(struct mlsim_layout_work *w, const struct mlsim_run *run,
+                                      const struct mlsim_layout *l, struct mlsim_layout_memory *out)
+{
+    int v = chunks_of(l), p = l->pp, m = l->microbatches;
+    size_t n_vs = (size_t)p * (size_t)v, n_ops = 2 * (size_t)m * (size_t)v;
+    memset(out, 0, sizeof *out);
+    if (p < 1 || m < 1 || l->dp < 1)
+        return MLSIM_ERR_INPUT;
+    void *chunks = w->chunks, *ops = w->ops;
+    enum mlsim_status st = mlsim_mem_grow(&chunks, &w->cap_chunks, n_vs, sizeof *w->chunks);
+    w->chunks = chunks;
+    if (st == MLSIM_OK)
+        st = mlsim_mem_grow(&ops, &w->cap_ops, n_ops, sizeof *w->ops);
+    w->ops = ops;
+    for (size_t vs = 0; vs < n_vs && st == MLSIM_OK; vs++)
+        st = cost_chunk(run, l, (int)vs, (int)n_vs, &w->chunks[vs]);
+    double e = mlsim_precision_elem_bytes(run->precision);
+    for (int rank = 0; rank < p && st == MLSIM_OK; rank++) {
+        st = mlsim_pipeline_order(l->schedule, p, m, v, rank, w->ops);
+        if (st != MLSIM_OK)
+            break;
+        int in_flight = mlsim_pipeline_in_flight(w->ops, n_ops);
+        double params = 0, act = 0;
+        for (int ch = 0; ch < v; ch++) {
+            const struct chunk *c = &w->chunks[(size_t)ch * (size_t)p + (size_t)rank];
+            params += c->params;
+            act += c->act_bytes / v;
+        }
+        double per_param = mlsim_layout_sharded_bytes(w->chunks[rank].state_bytes_per_param, e,
+                                                      l->dp, l->sharding);
+        double states = params * per_param, acts = act * in_flight;
+        if (states + acts > out->states_bytes + out->act_bytes) {
+            out->states_bytes = states;
+            out->act_bytes = acts;
+        }
+    }
+    out->total_bytes = out->states_bytes + out->act_bytes + run->training.memory_reserve_bytes;
+    return st;
+}
+
+enum mlsim_status mlsim_layout_choose(struct mlsim_layout_work *w, const struct mlsim_run *run,
+                                      struct mlsim_layout *out)
+{
+    static const int shardings[] = {-1, MLSIM_SHARD_ZERO1, MLSIM_SHARD_ZERO3};
+    double capacity = run->device->mem_bytes;
+    struct mlsim_layout l;
+    mlsim_layout_of_run(run, &l);
+    for (int shard = 0; shard < 3; shard++) {
+        for (int mp = 1; mp <= run->count; mp++) {
+            for (int tp = mp < run->node_size ? mp : run->node_size; tp >= 1; tp--) {
+                if (mp % tp != 0)
+                    continue;
+                l.tp = tp;
+                l.pp = mp / tp;
+                l.schedule = MLSIM_SCHEDULE_1F1B;
+                l.sharding = shardings[shard] < 0 ? run->training.sharding : shardings[shard];
+                if (mlsim_layout_check(&run->model, run->count, run->node_size, &l) !=
+                    MLSIM_LAYOUT_OK)
+                    continue;
+                l.dp = run->count / mp;
+                l.microbatches = l.global_batch / (l.micro_batch * l.dp);
+                struct mlsim_layout_memory mem;
+                enum mlsim_status st = mlsim_layout_memory(w, run, &l, &mem);
+                if (st == MLSIM_ERR_NOMEM)
+                    return st;
+                if (st == MLSIM_OK && (capacity <= 0 || mem.total_bytes <= capacity)) {
+                    *out = l;
+                    return MLSIM_OK;
+                }
+            }
+        }
+    }
+    return MLSIM_ERR_NOT_FOUND;
+}

@@ -1,0 +1,203 @@
+/* The layout: the one tiling rule, the groups' links by hand, memory in closed form equal to the
+ * simulation's, and the chooser. */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "check.h"
+#include "mlsim/layout.h"
+#include "mlsim/run.h"
+#include "mlsim/scenario.h"
+
+/* GPT-3 175B on 1024 A100s in DGX A100 nodes (scenarios/gpt3_a100_simulated.yaml), TP and PP and
+ * batch given on the command line of each test. */
+static const char gpt3[] =
+    "name: gpt3\nmode: simulate\n"
+    "model: {layers: 96, hidden: 12288, heads: 96, seq_len: 2048, vocab: 51200, tokens: 300B}\n"
+    "hardware: {system: dgx-a100-80gb-hdr, count: 1024}\nprecision: bf16\n"
+    "training: {tp: 8, pp: 16, micro_batch: 1, global_batch: 1536, recompute: full, "
+    "attention: plain}\n";
+
+struct fixture {
+    struct mlsim_diags *d;
+    struct mlsim_hwdb *db;
+    struct mlsim_scenario *sc;
+};
+
+static const struct mlsim_run *load(struct fixture *f, const char *text)
+{
+    char path[] = "/tmp/mlsim-layout-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    f->d = mlsim_diags_alloc();
+    f->db = mlsim_hwdb_alloc(MLSIM_TEST_HWDB);
+    assert_int_equal(mlsim_scenario_load(path, f->d, &f->sc), MLSIM_OK);
+    unlink(path);
+    assert_int_equal(mlsim_scenario_resolve(f->sc, f->db, f->d), MLSIM_OK);
+    return &f->sc->runs[0];
+}
+
+static void release(struct fixture *f)
+{
+    mlsim_scenario_free(f->sc);
+    mlsim_hwdb_free(f->db);
+    mlsim_diags_free(f->d);
+}
+
+static void test_tiling_rule(void **state)
+{
+    (void)state;
+    /* Llama 2 70B: 64 heads, 8 KV heads, 80 layers */
+    struct mlsim_model_spec m = {.layers = 80, .hidden = 8192, .heads = 64, .kv_heads = 8};
+    struct mlsim_layout l = {.tp = 8,
+                             .pp = 4,
+                             .micro_batch = 1,
+                             .global_batch = 1024,
+                             .schedule = MLSIM_SCHEDULE_1F1B,
+                             .interleave = 1};
+    assert_int_equal(mlsim_layout_check(&m, 1024, 8, &l), MLSIM_LAYOUT_OK); /* dp 32 */
+    assert_int_equal(mlsim_layout_check(&m, 1000, 8, &l), MLSIM_LAYOUT_DEVICES);
+    l.tp = 16; /* divides 64 heads but not 8 KV heads */
+    assert_int_equal(mlsim_layout_check(&m, 1024, 16, &l), MLSIM_LAYOUT_HEADS);
+    l.tp = 8;
+    l.pp = 3; /* 80 layers do not split into 3 */
+    assert_int_equal(mlsim_layout_check(&m, 1032, 8, &l), MLSIM_LAYOUT_LAYERS);
+    l.pp = 4;
+    assert_int_equal(mlsim_layout_check(&m, 1024, 4, &l), MLSIM_LAYOUT_NODE);
+    l.global_batch = 1000; /* not a multiple of 1 x 32 */
+    assert_int_equal(mlsim_layout_check(&m, 1024, 8, &l), MLSIM_LAYOUT_BATCH);
+    l.global_batch = 32 * 6; /* 6 micro-batches per pipeline, not a multiple of pp 4 */
+    l.schedule = MLSIM_SCHEDULE_INTERLEAVED;
+    l.interleave = 2;
+    assert_int_equal(mlsim_layout_check(&m, 1024, 8, &l), MLSIM_LAYOUT_INTERLEAVE);
+    l.interleave = 3; /* 80 layers do not split into 4 x 3 chunks */
+    assert_int_equal(mlsim_layout_check(&m, 1024, 8, &l), MLSIM_LAYOUT_LAYERS);
+    /* products in 64 bits: 65536 x 65536 would overflow an int to 0 and divide by it */
+    l = (struct mlsim_layout){
+        .tp = 65536, .pp = 65536, .micro_batch = 65536, .global_batch = 1, .interleave = 1};
+    assert_int_equal(mlsim_layout_check(&m, 1024, 0, &l), MLSIM_LAYOUT_DEVICES);
+    struct mlsim_model_spec mlp = {.type = MLSIM_MODEL_MLP};
+    l = (struct mlsim_layout){.tp = 2, .pp = 1, .micro_batch = 1, .global_batch = 4};
+    assert_int_equal(mlsim_layout_check(&mlp, 4, 8, &l), MLSIM_LAYOUT_MLP);
+}
+
+static void test_groups_by_hand(void **state)
+{
+    struct fixture f = {0};
+    (void)state;
+    const struct mlsim_run *r = load(&f, gpt3);
+    struct mlsim_layout l;
+    struct mlsim_layout_groups g;
+    mlsim_layout_of_run(r, &l);
+    assert_int_equal(l.dp, 8);             /* 1024 / (8 x 16) */
+    assert_int_equal(l.microbatches, 192); /* 1536 / (1 x 8) */
+    mlsim_layout_groups(r, &l, &g);
+    assert_int_equal(g.g[MLSIM_GROUP_TP].size, 8);
+    assert_int_equal(g.g[MLSIM_GROUP_PP].size, 16);
+    assert_int_equal(g.g[MLSIM_GROUP_DP].size, 8);
+    /* TP on NVLink 3 at NCCL's 80% of 300 GB/s per direction (collective.h) */
+    assert_rel(g.g[MLSIM_GROUP_TP].link.bw_Bps, 0.8 * 300e9, 1e-12);
+    assert_false(g.g[MLSIM_GROUP_TP].crosses_network);
+    /* a stage is tp x dp = 64 devices, 8 nodes: pipeline and data-parallel traffic leave the node;
+     * each GPU's share of the node's 1600 Gb/s HDR at 96%: 200e9 / 8 x 0.96 / 8 = 24 GB/s */
+    assert_true(g.g[MLSIM_GROUP_PP].crosses_network);
+    assert_true(g.g[MLSIM_GROUP_DP].crosses_network);
+    assert_rel(g.g[MLSIM_GROUP_DP].link.bw_Bps, 200e9 * 0.96 / 8.0, 1e-12);
+    /* tp 8 fills the node: one rank of each data-parallel group per node, a flat ring */
+    assert_int_equal(g.g[MLSIM_GROUP_DP].per_node, 1);
+    assert_true(g.share_nic);
+    release(&f);
+}
+
+static void test_memory_equals_the_simulation(void **state)
+{
+    struct fixture f = {0};
+    (void)state;
+    const struct mlsim_run *r = load(&f, gpt3);
+    struct mlsim_layout l;
+    struct mlsim_layout_memory mem;
+    struct mlsim_layout_work *w = mlsim_layout_work_alloc();
+    mlsim_layout_of_run(r, &l);
+    assert_int_equal(mlsim_layout_memory(w, r, &l, &mem), MLSIM_OK);
+    struct mlsim_result res;
+    assert_int_equal(mlsim_run_estimate(r, &res, NULL, f.d), MLSIM_OK);
+    assert_rel(mem.total_bytes, res.mem_bytes, 1e-12);
+    assert_rel(mem.states_bytes, res.mem_states_bytes, 1e-12);
+    /* by hand: the first stage's 6 layers (96 / 16), each rank holding 1/8 of the 12 h^2 weights
+     * and of the QKV and fc1 biases (7h), all of the two row-parallel biases (2h, replicated) and
+     * of the two LayerNorms (4h); plus 1/8 of the embeddings (51200 + 2048) x h. 16 bytes each
+     * (Adam in mixed precision, ZeRO paper Sec. 3.1). */
+    double h = 12288;
+    double stage0 = 6.0 * ((12 * h * h + 7 * h) / 8.0 + 6 * h) + (51200.0 + 2048.0) * h / 8.0;
+    assert_rel(mem.states_bytes, 16.0 * stage0, 1e-12);
+    /* ZeRO-1 over dp 8: 2 + 2 + 12 / 8 bytes per parameter */
+    l.sharding = MLSIM_SHARD_ZERO1;
+    assert_int_equal(mlsim_layout_memory(w, r, &l, &mem), MLSIM_OK);
+    assert_rel(mem.states_bytes, (4.0 + 12.0 / 8.0) * stage0, 1e-12);
+    mlsim_layout_work_free(w);
+    release(&f);
+}
+
+static void test_sharded_bytes(void **state)
+{
+    (void)state;
+    /* ZeRO paper (Rajbhandari et al. 2020) Fig. 1, 16 bytes per parameter in mixed precision
+     * over N_d = 64: stage 1 2 + 2 + 12/64, stage 2 2 + 14/64, stage 3 16/64 */
+    assert_near(mlsim_layout_sharded_bytes(16, 2, 64, MLSIM_SHARD_NONE), 16.0, 0);
+    assert_near(mlsim_layout_sharded_bytes(16, 2, 64, MLSIM_SHARD_ZERO1), 4.0 + 12.0 / 64, 1e-15);
+    assert_near(mlsim_layout_sharded_bytes(16, 2, 64, MLSIM_SHARD_ZERO2), 2.0 + 14.0 / 64, 1e-15);
+    assert_near(mlsim_layout_sharded_bytes(16, 2, 64, MLSIM_SHARD_ZERO3), 16.0 / 64, 1e-15);
+}
+
+static void test_chooser(void **state)
+{
+    struct fixture f = {0};
+    (void)state;
+    /* GPT-3 175B from N alone on 1024 A100 80GB: 16 bytes x 175B = 2.8 TB of states; tp 8 in a node
+     * leaves 350 GB a stage and 80 GB GPUs: the least pipeline depth whose fullest stage fits */
+    const struct mlsim_run *r =
+        load(&f, "name: n\nmode: simulate\nmodel: {params: 175B, tokens: 300B}\n"
+                 "hardware: {system: dgx-a100-80gb-hdr, count: 1024}\nprecision: bf16\n");
+    assert_true(r->layout_derived);
+    struct mlsim_layout l;
+    struct mlsim_layout_memory mem;
+    struct mlsim_layout_work *w = mlsim_layout_work_alloc();
+    assert_int_equal(mlsim_layout_choose(w, r, &l), MLSIM_OK);
+    assert_int_equal(mlsim_layout_check(&r->model, r->count, r->node_size, &l), MLSIM_LAYOUT_OK);
+    assert_int_equal(mlsim_layout_memory(w, r, &l, &mem), MLSIM_OK);
+    assert_true(mem.total_bytes <= r->device->mem_bytes);
+    /* and nothing with less model parallelism fits: one pipeline stage fewer */
+    struct mlsim_layout less = l;
+    for (less.pp = l.pp - 1; less.pp >= 1; less.pp--) {
+        if (mlsim_layout_check(&r->model, r->count, r->node_size, &less) != MLSIM_LAYOUT_OK)
+            continue;
+        less.dp = r->count / (less.tp * less.pp);
+        less.microbatches = less.global_batch / (less.micro_batch * less.dp);
+        assert_int_equal(mlsim_layout_memory(w, r, &less, &mem), MLSIM_OK);
+        assert_true(mem.total_bytes > r->device->mem_bytes);
+        break;
+    }
+    mlsim_layout_work_free(w);
+    release(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tiling_rule),
+        cmocka_unit_test(test_groups_by_hand),
+        cmocka_unit_test(test_memory_equals_the_simulation),
+        cmocka_unit_test(test_sharded_bytes),
+        cmocka_unit_test(test_chooser),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
