@@ -32,23 +32,27 @@ static double memory_need(const struct mlsim_run *r, int micro_batch, int recomp
     return need;
 }
 
-static void report_no_fit(const struct mlsim_run *r, double need, struct mlsim_diags *d)
+/* The alternatives a no-fit message offers: the memory with full recomputation and with
+ * micro-batches of one (each < 0 where it does not apply), computed as the run itself was. */
+struct no_fit {
+    double need, full, one;
+};
+
+static void report_no_fit(const struct mlsim_run *r, const struct no_fit *nf, struct mlsim_diags *d)
 {
     char have[64], want[64], alt[256] = "";
     const double gib = 1073741824.0;
     size_t used = 0;
-    snprintf(want, sizeof want, "%.1f GiB", need / gib);
+    snprintf(want, sizeof want, "%.1f GiB", nf->need / gib);
     snprintf(have, sizeof have, "%.0f GiB", r->device->mem_bytes / gib);
-    if (r->training.recompute != MLSIM_RECOMPUTE_FULL) {
-        double full = memory_need(r, r->training.micro_batch, MLSIM_RECOMPUTE_FULL);
+    if (nf->full >= 0) {
         int w = snprintf(alt + used, sizeof alt - used, "training.recompute: full needs %.1f GiB",
-                         full / gib);
+                         nf->full / gib);
         used += w > 0 ? (size_t)w : 0;
     }
-    if (r->training.micro_batch > 1 && used < sizeof alt) {
-        double one = memory_need(r, 1, r->training.recompute);
+    if (nf->one >= 0 && used < sizeof alt) {
         int w = snprintf(alt + used, sizeof alt - used, "%straining.micro_batch: 1 needs %.1f GiB",
-                         used ? "; " : "", one / gib);
+                         used ? "; " : "", nf->one / gib);
         used += w > 0 ? (size_t)w : 0;
     }
     if (used < sizeof alt)
@@ -59,6 +63,55 @@ static void report_no_fit(const struct mlsim_run *r, double need, struct mlsim_d
     mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc,
                        "run '%s' needs %s per device, %s has %s (try: %s)", r->name, want,
                        r->device->id, have, alt);
+}
+
+/* One node, one device's whole model: the alternatives of a no-fit message. */
+static void no_fit_single(const struct mlsim_run *r, double need, struct no_fit *nf)
+{
+    nf->need = need;
+    nf->full = r->training.recompute != MLSIM_RECOMPUTE_FULL
+                   ? memory_need(r, r->training.micro_batch, MLSIM_RECOMPUTE_FULL)
+                   : -1;
+    nf->one = r->training.micro_batch > 1 ? memory_need(r, 1, r->training.recompute) : -1;
+}
+
+/* A layout's alternatives, each in the layout's own closed-form memory (so a pipeline's message
+ * counts its fullest stage, not the whole model). */
+static void no_fit_layout(struct mlsim_layout_work *w, const struct mlsim_run *r,
+                          const struct mlsim_layout *l, double need, struct no_fit *nf)
+{
+    struct mlsim_layout alt = *l;
+    struct mlsim_layout_memory mem;
+    nf->need = need;
+    nf->full = nf->one = -1;
+    alt.recompute = MLSIM_RECOMPUTE_FULL;
+    if (l->recompute != MLSIM_RECOMPUTE_FULL && mlsim_layout_memory(w, r, &alt, &mem) == MLSIM_OK)
+        nf->full = mem.total_bytes;
+    alt = *l;
+    alt.micro_batch = 1;
+    alt.microbatches = l->global_batch / l->dp;
+    if (l->micro_batch > 1 && mlsim_layout_memory(w, r, &alt, &mem) == MLSIM_OK)
+        nf->one = mem.total_bytes;
+}
+
+/* Whether layout L of RUN fits its devices' memory, in closed form, before anything is simulated;
+ * MEM receives the memory. A layout that cannot be built or does not fit is reported. */
+static enum mlsim_status check_memory(const struct mlsim_run *run, const struct mlsim_layout *l,
+                                      struct mlsim_layout_memory *mem, struct mlsim_diags *d)
+{
+    struct mlsim_layout_work *w = mlsim_layout_work_alloc();
+    enum mlsim_status st = w ? mlsim_layout_memory(w, run, l, mem) : MLSIM_ERR_NOMEM;
+    if (st == MLSIM_ERR_INPUT)
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, run->loc,
+                           "run '%s': this parallel layout cannot be built", run->name);
+    if (st == MLSIM_OK && mem->total_bytes > run->device->mem_bytes && run->device->mem_bytes > 0) {
+        struct no_fit nf;
+        no_fit_layout(w, run, l, mem->total_bytes, &nf);
+        report_no_fit(run, &nf, d);
+        st = MLSIM_ERR_INPUT;
+    }
+    mlsim_layout_work_free(w);
+    return st;
 }
 
 static void step_config(const struct mlsim_run *r, const struct mlsim_workload *w,
@@ -138,23 +191,19 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run, const str
     c.grad_elem_bytes = mlsim_precision_elem_bytes(run->precision);
     c.algo = mlsim_collective_find("ring");
     mlsim_layout_groups(run, l, &c.groups);
-    enum mlsim_status st = mlsim_cluster_simulate(&c, &cr, keep);
-    if (st == MLSIM_ERR_INPUT)
+    struct mlsim_layout_memory mem;
+    size_t errors = mlsim_diags_errors(d);
+    enum mlsim_status st = check_memory(run, l, &mem, d);
+    if (st == MLSIM_OK)
+        st = mlsim_cluster_simulate(&c, &cr, keep);
+    if (st == MLSIM_ERR_INPUT && mlsim_diags_errors(d) == errors)
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, run->loc,
                            "run '%s': this parallel layout cannot be built", run->name);
     if (st != MLSIM_OK)
         return st;
-    out->mem_bytes = cr.mem_bytes + t->memory_reserve_bytes;
-    out->mem_states_bytes = cr.mem_states_bytes;
-    out->mem_act_bytes = cr.mem_act_bytes;
-    if (out->mem_bytes > run->device->mem_bytes && run->device->mem_bytes > 0) {
-        report_no_fit(run, out->mem_bytes, d);
-        if (keep) {
-            mlsim_sim_free(*keep);
-            *keep = NULL;
-        }
-        return MLSIM_ERR_INPUT;
-    }
+    out->mem_bytes = mem.total_bytes;
+    out->mem_states_bytes = mem.states_bytes;
+    out->mem_act_bytes = mem.act_bytes;
     /* every rank's host does its per-step work before its pipeline starts: the step is that much
      * longer (not in the trace's tasks) */
     cr.step_s += t->host_s;
@@ -256,7 +305,9 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
     out->mem_bytes =
         out->mem_states_bytes + out->mem_act_bytes + run->training.memory_reserve_bytes;
     if (out->mem_bytes > run->device->mem_bytes && run->device->mem_bytes > 0) {
-        report_no_fit(run, out->mem_bytes, d);
+        struct no_fit nf;
+        no_fit_single(run, out->mem_bytes, &nf);
+        report_no_fit(run, &nf, d);
         mlsim_workload_release(&w);
         return MLSIM_ERR_INPUT;
     }

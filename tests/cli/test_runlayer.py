@@ -7,6 +7,7 @@ Golden numbers are hand counts from the models' published configs, written in th
 """
 import json
 import os
+import re
 import subprocess
 import tempfile
 import unittest
@@ -55,6 +56,30 @@ class ModelCount(unittest.TestCase):
                            "--format", "json")
         self.assertEqual(rc, 0, err)
         self.assertEqual(json.loads(out)["runs"][0]["params"], 68976648192)
+
+
+NOFIT = ("name: nofit\nmode: simulate\n"
+         "model: {layers: 96, hidden: 12288, heads: 96, seq_len: 2048, vocab: 51200, "
+         "tokens: 300B}\nhardware: {system: dgx-a100-80gb-hdr, count: 1024}\nprecision: bf16\n"
+         "training: {tp: 8, pp: 8, micro_batch: 4, global_batch: 1536, recompute: none,"
+         " attention: plain}\n")
+
+
+class NoFitHint(unittest.TestCase):
+    def test_pipeline_hint_is_what_the_alternative_needs(self):
+        # A pipeline's fullest stage holds 1/8 of the model: the hint must count the stage (it
+        # used to count the whole model, suggesting 343.5 GiB for a run that needs 248.7 GiB).
+        rc, out, err = run(NOFIT)
+        self.assertEqual(rc, 1)
+        m = re.search(r"needs ([0-9.]+) GiB per device.*recompute: full needs ([0-9.]+) GiB", err)
+        self.assertIsNotNone(m, err)
+        need, full = float(m.group(1)), float(m.group(2))
+        self.assertLess(full, need)
+        rc, out, err = run(NOFIT.replace("recompute: none", "recompute: full"), "--format",
+                           "json")
+        self.assertEqual(rc, 0, err)
+        mem = json.loads(out)["runs"][0]["mem_per_device_bytes"] / 2**30
+        self.assertAlmostEqual(mem, full, delta=0.05)
 
 
 if __name__ == "__main__":
