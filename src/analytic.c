@@ -51,3 +51,25 @@ void mlsim_analytic_memory_note(const struct mlsim_run *run, struct mlsim_diags 
             run->name, need, run->count, run->device->id,
             mlsim_units_format(total, MLSIM_DIM_BYTES, have, sizeof have));
 }
+
+void mlsim_analytic_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a)
+{
+    const struct mlsim_run *r = res->run;
+    const struct mlsim_device *dev = r->device;
+    char x[64], y[64], o[160];
+    mlsim_assume(a,
+                 "Training FLOPs = 6 x params x tokens (forward 2ND + backward 4ND; attention and "
+                 "recomputation not counted; Kaplan et al. 2020)");
+    if (r->params_from_shape)
+        mlsim_assume(
+            a,
+            "Parameters %s derived from the transformer shape (Narayanan et al. 2021, Sec. "
+            "5.1)",
+            mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, x, sizeof x));
+    mlsim_assume(a, "MFU %s assumed (%s); peak %s per device is the dense %s figure of %s",
+                 mlsim_units_format(r->mfu, MLSIM_DIM_RATIO, x, sizeof x),
+                 mlsim_scenario_origin(r, "mfu", a->with_lines, o, sizeof o),
+                 mlsim_units_format(res->peak_flops, MLSIM_DIM_FLOPS, y, sizeof y),
+                 mlsim_precision_names[r->precision], dev->id);
+    mlsim_cost_assumptions(res, a);
+}

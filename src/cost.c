@@ -5,6 +5,7 @@
  */
 #include "mlsim/cost.h"
 
+#include "mlsim/scenario.h"
 #include "mlsim/units.h"
 
 void mlsim_cost_finish(const struct mlsim_run *run, double device_seconds, double busy,
@@ -20,4 +21,67 @@ void mlsim_cost_finish(const struct mlsim_run *run, double device_seconds, doubl
     out->energy_j = device_seconds * out->avg_power_w * e->pue;
     out->energy_cost_usd = out->energy_j * e->electricity_usd_per_j;
     out->co2_kg = out->energy_j * e->carbon_kg_per_j;
+}
+
+void mlsim_cost_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a)
+{
+    const struct mlsim_run *r = res->run;
+    const struct mlsim_device *dev = r->device;
+    const struct mlsim_economics *e = &r->econ;
+    char x[64], y[64], o[160];
+    if (mlsim_scenario_origin(r, "economics.price_per_device_hour", a->with_lines, o, sizeof o))
+        mlsim_assume(a, "Price %s per device-hour (%s)",
+                     mlsim_units_format(e->price_usd_per_s, MLSIM_DIM_MONEY_RATE, x, sizeof x), o);
+    else
+        mlsim_assume(a,
+                     "Price %s per device-hour: the on-demand rental price of %s in hwdb (seen %s)",
+                     mlsim_units_format(e->price_usd_per_s, MLSIM_DIM_MONEY_RATE, x, sizeof x),
+                     dev->id, dev->rental_date);
+    if (res->simulated && dev->idle_w > 0)
+        mlsim_assume(
+            a, "Device power follows utilization: %s idle to %s busy (busy %.0f%% of the step)",
+            mlsim_units_format(dev->idle_w, MLSIM_DIM_POWER, x, sizeof x),
+            mlsim_units_format(e->device_power_w, MLSIM_DIM_POWER, y, sizeof y),
+            100.0 * res->busy_fraction);
+    else if (mlsim_scenario_origin(r, "economics.device_power", a->with_lines, o, sizeof o))
+        mlsim_assume(a, "Device power %s on average (%s)",
+                     mlsim_units_format(e->device_power_w, MLSIM_DIM_POWER, x, sizeof x), o);
+    else
+        mlsim_assume(
+            a,
+            "Device power %s: the TDP of %s, an upper bound for a device kept busy the whole run",
+            mlsim_units_format(e->device_power_w, MLSIM_DIM_POWER, x, sizeof x), dev->id);
+    if (mlsim_scenario_origin(r, "economics.host_power_per_device", a->with_lines, o, sizeof o))
+        mlsim_assume(a, "Host power %s per device (%s)",
+                     mlsim_units_format(e->host_power_w, MLSIM_DIM_POWER, x, sizeof x), o);
+    else if (r->host_power_from_system)
+        mlsim_assume(
+            a, "Host power %s per device: %s's node maximum of %s over %d devices, less their TDP",
+            mlsim_units_format(e->host_power_w, MLSIM_DIM_POWER, x, sizeof x), r->system->id,
+            mlsim_units_format(r->system->node.power_w, MLSIM_DIM_POWER, y, sizeof y),
+            r->system->node.devices);
+    else
+        mlsim_assume(
+            a, "Host power not counted (set economics.host_power_per_device to add CPUs, memory, "
+               "network)");
+    if (mlsim_scenario_origin(r, "economics.pue", a->with_lines, o, sizeof o))
+        mlsim_assume(a, "PUE %.3g (%s)", e->pue, o);
+    else
+        mlsim_assume(a, "PUE %.3g: default, %s", e->pue, MLSIM_DEFAULT_PUE_SOURCE);
+    if (mlsim_scenario_origin(r, "economics.carbon_intensity", a->with_lines, o, sizeof o))
+        mlsim_assume(
+            a, "Grid %s (%s)",
+            mlsim_units_format(e->carbon_kg_per_j, MLSIM_DIM_CARBON_INTENSITY, x, sizeof x), o);
+    else
+        mlsim_assume(
+            a, "Grid %s: default, %s",
+            mlsim_units_format(e->carbon_kg_per_j, MLSIM_DIM_CARBON_INTENSITY, x, sizeof x),
+            MLSIM_DEFAULT_CARBON_SOURCE);
+    if (e->electricity_usd_per_j > 0)
+        mlsim_assume(
+            a, "Electricity %s, billed on top of the rental price",
+            mlsim_units_format(e->electricity_usd_per_j, MLSIM_DIM_ENERGY_PRICE, x, sizeof x));
+    else
+        mlsim_assume(a,
+                     "Electricity not billed separately: the rental price is taken to include it");
 }

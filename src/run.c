@@ -31,9 +31,9 @@ static enum mlsim_status inference(const struct mlsim_run *run, struct mlsim_res
 
 /* In the order of enum mlsim_mode. */
 static const struct mlsim_mode_type modes[] = {
-    {"analytic", analytic},
-    {"simulate", mlsim_simulate_estimate},
-    {"inference", inference},
+    {"analytic", analytic, mlsim_analytic_assumptions},
+    {"simulate", mlsim_simulate_estimate, mlsim_simulate_assumptions},
+    {"inference", inference, mlsim_inference_assumptions},
 };
 
 const struct mlsim_mode_type *mlsim_run_mode(int mode)

@@ -171,6 +171,27 @@ static enum mlsim_status load_charts(const struct mlsim_ynode *seq, void *obj,
     return MLSIM_OK;
 }
 
+static const char *basename_of(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    return b ? b + 1 : path;
+}
+
+const char *mlsim_scenario_origin(const struct mlsim_run *r, const char *path, int with_lines,
+                                  char *buf, size_t len)
+{
+    const struct mlsim_loc *loc = mlsim_schema_given(&mlsim_run_schema, r, path);
+    if (!loc)
+        return NULL;
+    if (strcmp(loc->file, "--set") == 0)
+        snprintf(buf, len, "set with --set");
+    else if (with_lines)
+        snprintf(buf, len, "given in %s:%d", basename_of(loc->file), loc->line);
+    else
+        snprintf(buf, len, "given in %s", basename_of(loc->file));
+    return buf;
+}
+
 void mlsim_scenario_free(struct mlsim_scenario *sc)
 {
     if (!sc)

@@ -416,3 +416,143 @@ enum mlsim_status mlsim_inference_estimate(const struct mlsim_run *run, struct m
     out->closed_form_step_s = lat;
     return MLSIM_OK;
 }
+
+/* ---- assumptions, said where they are made ---- */
+
+/* "from the device's calibration in hwdb (CITE)", naming the source that backs the GEMM
+ * efficiency. */
+static const char *calibration_origin(const struct mlsim_device *dev, char *buf, size_t len)
+{
+    const struct mlsim_source *src = mlsim_device_source(dev, "calibration.gemm_efficiency");
+    if (src && src->cite[0])
+        snprintf(buf, len, "from the device's calibration in hwdb (%s)", src->cite);
+    else
+        snprintf(buf, len, "from the device's calibration in hwdb");
+    return buf;
+}
+
+/* The share of the node link's bandwidth collectives reach (collective.h). */
+static double link_efficiency(const struct mlsim_run *r)
+{
+    const struct mlsim_link *l = mlsim_layout_find_link(r->device, r->link);
+    return l ? mlsim_link_efficiency(l->type) : 1.0;
+}
+
+/* ", the network at N% of each NIC's" where the run spans nodes of a system, else "". */
+static const char *network_efficiency(const struct mlsim_run *r, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (r->node_size > 0 && r->count > r->node_size && r->nic_bw_Bps > 0)
+        snprintf(buf, len, ", the network at %.0f%% of its NICs'",
+                 100.0 * (r->system ? mlsim_link_efficiency(r->system->network.type) : 1.0));
+    return buf;
+}
+
+void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a)
+{
+    const struct mlsim_run *r = res->run;
+    const struct mlsim_device *dev = r->device;
+    char x[64], y[64], o[160];
+    char cal[320];
+    struct mlsim_kernel_model km;
+    mlsim_kernel_model_init(dev, r->precision, &km);
+    mlsim_assume(a,
+                 "Step simulated kernel by kernel on the discrete-event engine; MFU = model FLOPs "
+                 "(forward and "
+                 "backward, attention included, recomputation not) / (step time x peak)");
+    if (r->params_from_shape)
+        mlsim_assume(
+            a,
+            "Parameters %s derived from the transformer shape (Narayanan et al. 2021, Sec. "
+            "5.1)",
+            mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, x, sizeof x));
+    if (r->shape_derived)
+        mlsim_assume(
+            a,
+            "%s: shape derived from %s parameters by the GPT-3 family's rule (d_model ~ 128 x "
+            "layers, "
+            "heads of 128; Brown et al. 2020): %d layers of %d, %d heads, sequences of %d",
+            r->name, mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, y, sizeof y),
+            r->model.layers, r->model.hidden, r->model.heads, r->model.seq_len);
+    if (res->layout_chosen)
+        mlsim_assume(
+            a,
+            "%s: layout chosen by mlsim, the least model parallelism that fits memory: tensor "
+            "%d x pipeline "
+            "%d x data %d%s, 1F1B, micro-batch %d, batch %d",
+            r->name, res->tp, res->pp, res->dp,
+            res->sharding == 0   ? ""
+            : res->sharding == 1 ? " with ZeRO-1"
+            : res->sharding == 2 ? " with ZeRO-2"
+                                 : " with ZeRO-3",
+            r->training.micro_batch, r->training.global_batch);
+    mlsim_assume(
+        a,
+        "Kernel time = %.3g us + max(FLOPs / (%s x %.3g), bytes / (%s x %.3g)); efficiencies "
+        "%s",
+        km.overhead_s * 1e6, mlsim_units_format(km.peak_flops, MLSIM_DIM_FLOPS, x, sizeof x),
+        km.gemm_eff, mlsim_units_format(km.mem_bw_Bps, MLSIM_DIM_BANDWIDTH, y, sizeof y),
+        km.mem_eff,
+        km.calibrated_gemm ? calibration_origin(dev, cal, sizeof cal)
+                           : "are mlsim's defaults (median measured GEMM efficiency; A100 "
+                             "streaming bandwidth; XLA's smallest GEMM time)");
+    if (r->count > 1)
+        mlsim_assume(
+            a,
+            "Collectives and sends over %s at %.0f%% of its per-direction bandwidth%s; "
+            "gradients all-reduced in %s buckets; latencies from NCCL's tuning model (8.4 us "
+            "+ 3.4 us per step)",
+            r->link, 100.0 * link_efficiency(r), network_efficiency(r, o, sizeof o),
+            mlsim_units_format(r->training.bucket_bytes, MLSIM_DIM_BYTES, x, sizeof x));
+    if (r->training.host_s > 0 &&
+        mlsim_scenario_origin(r, "training.host_overhead", a->with_lines, o, sizeof o))
+        mlsim_assume(a,
+                     "Host work %s per step before the devices start (framework, data loading; %s)",
+                     mlsim_units_format(r->training.host_s, MLSIM_DIM_TIME, x, sizeof x), o);
+    mlsim_assume(
+        a,
+        "Memory per device: weights, gradients and optimizer states at %s (ZeRO paper, Sec. "
+        "3.1) plus "
+        "activations (Korthikanti et al. 2022, Eq. 1)%s",
+        r->precision == MLSIM_PRECISION_FP32 ? "16 bytes per parameter with Adam"
+                                             : "16 bytes per parameter",
+        r->training.memory_reserve_bytes > 0
+            ? " plus the reserve given"
+            : "; no allowance for the CUDA context or fragmentation");
+    if (mlsim_schema_given(&mlsim_run_schema, r, "mfu"))
+        mlsim_assume(
+            a, "The scenario's assumed MFU %s is shown beside the simulated %s for comparison",
+            mlsim_units_format(r->mfu, MLSIM_DIM_RATIO, x, sizeof x),
+            mlsim_units_format(res->mfu, MLSIM_DIM_RATIO, y, sizeof y));
+    mlsim_cost_assumptions(res, a);
+}
+
+void mlsim_inference_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a)
+{
+    const struct mlsim_run *r = res->run;
+    const struct mlsim_device *dev = r->device;
+    char x[64], y[64];
+    struct mlsim_kernel_model km;
+    mlsim_kernel_model_init(dev, r->precision, &km);
+    mlsim_assume(a,
+                 "Inference latency = inputs copied to the device over its PCIe link + the forward "
+                 "kernels + "
+                 "outputs copied back; no host, driver or framework time, no queueing of requests");
+    mlsim_assume(
+        a,
+        "Kernel time = %.3g us + max(FLOPs / (%s x %.3g), bytes / (%s x %.3g)): weights are "
+        "read from "
+        "device memory by every batch",
+        km.overhead_s * 1e6, mlsim_units_format(km.peak_flops, MLSIM_DIM_FLOPS, x, sizeof x),
+        km.gemm_eff, mlsim_units_format(km.mem_bw_Bps, MLSIM_DIM_BANDWIDTH, y, sizeof y),
+        km.mem_eff);
+    mlsim_assume(
+        a, "Activations pass through device memory between kernels: a chip that keeps them on "
+           "chip (the "
+           "TPU v1's 24 MiB unified buffer) does better than this, one with host and launch "
+           "costs per step "
+           "(the K80's 2017 software) worse");
+    mlsim_assume(a,
+                 "The largest batch whose latency stays under %s, found by doubling and bisection",
+                 mlsim_units_format(r->latency_bound_s, MLSIM_DIM_TIME, x, sizeof x));
+}

@@ -21,4 +21,7 @@ enum mlsim_status mlsim_analytic_estimate(const struct mlsim_run *run, struct ml
  * device's memory is not known: the analytic model does not check memory otherwise. */
 void mlsim_analytic_memory_note(const struct mlsim_run *run, struct mlsim_diags *d);
 
+/* The assumptions behind an analytic result RES, its pricing's included (cost.h), into A. */
+void mlsim_analytic_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a);
+
 #endif

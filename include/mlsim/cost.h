@@ -17,4 +17,8 @@
 void mlsim_cost_finish(const struct mlsim_run *run, double device_seconds, double busy,
                        struct mlsim_result *out);
 
+/* The assumptions of the pricing (price, power, PUE, grid, electricity), with the values used and
+ * where each came from, into A. */
+void mlsim_cost_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a);
+
 #endif

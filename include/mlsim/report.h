@@ -27,10 +27,11 @@ void mlsim_report_write(FILE *out, const struct mlsim_report_format *format,
                         const struct mlsim_scenario *sc, const struct mlsim_result *res, size_t n);
 
 #define MLSIM_REPORT_MAX_ASSUMPTIONS 16
-#define MLSIM_REPORT_ASSUMPTION_LEN  512
+#define MLSIM_REPORT_ASSUMPTION_LEN  MLSIM_ASSUMPTION_LEN
 
-/* Fill LINES with the assumptions behind RES, one sentence each; returns how many. With
- * WITH_LINES, a field given in a file is cited with its line number. */
+/* Fill LINES with the assumptions behind RES, one sentence each, as its mode's code wrote them
+ * (run.h's mode table); returns how many. With WITH_LINES, a field given in a file is cited with
+ * its line number. */
 size_t mlsim_report_assumptions(const struct mlsim_result *res, int with_lines,
                                 char lines[][MLSIM_REPORT_ASSUMPTION_LEN], size_t max);
 

@@ -5,6 +5,7 @@
 #ifndef MLSIM_RESULT_H
 #define MLSIM_RESULT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mlsim/scenario.h"
@@ -46,5 +47,22 @@ struct mlsim_result {
     double tp_comm_s;          /* tensor-parallel collectives inside the compute, per step */
     double dp_comm_s;          /* data-parallel communication per step, overlapped or not */
 };
+
+/* Assumptions are said by the code that assumes: each mode, and the pricing, write the sentences
+ * behind their numbers, with the values they used, into a list the report prints. */
+#define MLSIM_ASSUMPTION_LEN 512
+
+struct mlsim_assumptions {
+    char (*lines)[MLSIM_ASSUMPTION_LEN];
+    size_t n, max;  /* lines written; room for MAX (a line past it is counted in DROPPED) */
+    size_t dropped; /* lines that found no room */
+    int with_lines; /* cite a field given in a file with its line number */
+};
+
+/* Add one sentence to A (printf-style); past A's room it is counted, not written. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+void mlsim_assume(struct mlsim_assumptions *a, const char *fmt, ...);
 
 #endif

@@ -19,6 +19,8 @@ struct mlsim_mode_type {
      * Faults are reported into D with the run's place. */
     enum mlsim_status (*estimate)(const struct mlsim_run *run, struct mlsim_result *out,
                                   struct mlsim_sim **keep, struct mlsim_diags *d);
+    /* The sentences behind a result of this mode, written by the code that made it. */
+    void (*assumptions)(const struct mlsim_result *res, struct mlsim_assumptions *a);
 };
 
 /* The mode type of enum mlsim_mode MODE, or NULL. */

@@ -121,6 +121,11 @@ enum mlsim_status mlsim_scenario_set(struct mlsim_scenario *sc, const char *cons
 enum mlsim_status mlsim_scenario_resolve(struct mlsim_scenario *sc, struct mlsim_hwdb *db,
                                          struct mlsim_diags *d);
 
+/* Where RUN's field PATH came from, written into BUF: "given in FILE:LINE" ("given in FILE"
+ * without WITH_LINES), or "set with --set"; NULL if the field was not given. */
+const char *mlsim_scenario_origin(const struct mlsim_run *r, const char *path, int with_lines,
+                                  char *buf, size_t len);
+
 /* Free SC. NULL is a no-op. */
 void mlsim_scenario_free(struct mlsim_scenario *sc);
 

@@ -24,4 +24,9 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
 enum mlsim_status mlsim_inference_estimate(const struct mlsim_run *run, struct mlsim_result *out,
                                            struct mlsim_diags *d);
 
+/* The assumptions behind a simulated training result RES (its pricing's included) or an
+ * inference result, into A: each sentence is written here, beside the code that assumes it. */
+void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a);
+void mlsim_inference_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a);
+
 #endif
