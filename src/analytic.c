@@ -9,6 +9,7 @@
 
 #include "mlsim/cost.h"
 #include "mlsim/diag.h"
+#include "mlsim/model.h"
 #include "mlsim/units.h"
 
 enum mlsim_status mlsim_analytic_estimate(const struct mlsim_run *run, struct mlsim_result *out)
@@ -61,11 +62,7 @@ void mlsim_analytic_assumptions(const struct mlsim_result *res, struct mlsim_ass
                  "Training FLOPs = 6 x params x tokens (forward 2ND + backward 4ND; attention and "
                  "recomputation not counted; Kaplan et al. 2020)");
     if (r->params_from_shape)
-        mlsim_assume(
-            a,
-            "Parameters %s derived from the transformer shape (Narayanan et al. 2021, Sec. "
-            "5.1)",
-            mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, x, sizeof x));
+        mlsim_model_assumptions(&r->model, a);
     mlsim_assume(a, "MFU %s assumed (%s); peak %s per device is the dense %s figure of %s",
                  mlsim_units_format(r->mfu, MLSIM_DIM_RATIO, x, sizeof x),
                  mlsim_scenario_origin(r, "mfu", a->with_lines, o, sizeof o),

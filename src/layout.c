@@ -274,6 +274,7 @@ enum mlsim_status mlsim_layout_memory(struct mlsim_layout_work *w, const struct 
             out->states_bytes = states;
             out->act_bytes = acts;
         }
+        out->state_bytes_per_param = w->chunks[rank].state_bytes_per_param;
     }
     out->total_bytes = out->states_bytes + out->act_bytes + run->training.memory_reserve_bytes;
     return st;

@@ -10,7 +10,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "mlsim/result.h"
 #include "mlsim/scenario.h"
+#include "mlsim/units.h"
 #include "mlsim/workload.h"
 
 double mlsim_model_layer_params(const struct mlsim_model_spec *m, int tp)
@@ -113,4 +115,18 @@ void mlsim_model_workload_spec(const struct mlsim_run *r, int micro_batch, int r
     s->attention = r->training.attention;
     s->optimizer = r->training.optimizer;
     s->elem_bytes = mlsim_precision_elem_bytes(r->precision);
+}
+
+void mlsim_model_assumptions(const struct mlsim_model_spec *m, struct mlsim_assumptions *a)
+{
+    char n[64];
+    int kv = m->kv_heads > 0 ? m->kv_heads : m->heads;
+    int ffn = m->ffn > 0 ? m->ffn : 4 * m->hidden;
+    mlsim_assume(a,
+                 "Parameters %s counted from the transformer shape: %d layers of %d, %d of %d "
+                 "heads for keys and values, %s MLP of %d, %s, %s head, %s positions",
+                 mlsim_units_format(m->params, MLSIM_DIM_COUNT, n, sizeof n), m->layers, m->hidden,
+                 kv, m->heads, m->gated_mlp ? "a gated" : "an", ffn,
+                 m->no_biases ? "no biases" : "biases",
+                 m->untied_embeddings ? "an untied" : "a tied", mlsim_position_names[m->position]);
 }

@@ -203,6 +203,7 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run, const str
         return st;
     out->mem_bytes = mem.total_bytes;
     out->mem_states_bytes = mem.states_bytes;
+    out->state_bytes_per_param = mem.state_bytes_per_param;
     out->mem_act_bytes = mem.act_bytes;
     /* every rank's host does its per-step work before its pipeline starts: the step is that much
      * longer (not in the trace's tasks) */
@@ -301,6 +302,7 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
     if (st != MLSIM_OK)
         return st;
     out->mem_states_bytes = w.params * w.state_bytes_per_param;
+    out->state_bytes_per_param = w.state_bytes_per_param;
     out->mem_act_bytes = w.act_bytes_per_micro;
     out->mem_bytes =
         out->mem_states_bytes + out->mem_act_bytes + run->training.memory_reserve_bytes;
@@ -448,6 +450,54 @@ static const char *network_efficiency(const struct mlsim_run *r, char *buf, size
     return buf;
 }
 
+/* What the states cost per parameter, as the workload counted them (workload.c, state_bytes):
+ * e.g. "16 bytes per parameter (2-byte weights and gradients, fp32 master weights, Adam's two
+ * fp32 moments)", then how ZeRO shards them. */
+static const char *states_text(const struct mlsim_result *res, char *buf, size_t len)
+{
+    const struct mlsim_run *r = res->run;
+    double e = mlsim_precision_elem_bytes(r->precision);
+    const char *opt = r->training.optimizer == MLSIM_OPTIMIZER_ADAM ? "Adam's two fp32 moments"
+                      : r->training.optimizer == MLSIM_OPTIMIZER_RMSPROP
+                          ? "RMSprop's fp32 mean square"
+                          : "no optimizer state";
+    int n =
+        e < 4 ? snprintf(buf, len,
+                         "%.3g bytes per parameter (%.3g-byte weights and gradients, fp32 "
+                         "master weights, %s; ZeRO paper, Sec. 3.1)",
+                         res->state_bytes_per_param, e, opt)
+              : snprintf(
+                    buf, len,
+                    "%.3g bytes per parameter (%s weights and gradients, %s; ZeRO paper, Sec. 3.1)",
+                    res->state_bytes_per_param, e > 4 ? "fp64" : "fp32", opt);
+    if (res->sharding != MLSIM_SHARD_NONE && res->dp > 1 && n > 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n, ", %s over %d data-parallel ranks: %.3g bytes",
+                 res->sharding == MLSIM_SHARD_ZERO1   ? "ZeRO-1"
+                 : res->sharding == MLSIM_SHARD_ZERO2 ? "ZeRO-2"
+                                                      : "ZeRO-3",
+                 res->dp,
+                 mlsim_layout_sharded_bytes(res->state_bytes_per_param, e, res->dp, res->sharding));
+    return buf;
+}
+
+/* How the data-parallel gradients are reduced, as the step that was simulated does it: in
+ * buckets during the backward pass on one node (step.c), once per model chunk after its last
+ * backward pass across a cluster (cluster.c). */
+static const char *reduction_text(const struct mlsim_result *res, char *buf, size_t len)
+{
+    const struct mlsim_run *r = res->run;
+    char b[64];
+    if (res->cluster)
+        snprintf(buf, len,
+                 "data-parallel gradients reduced per model chunk after its last "
+                 "backward pass");
+    else
+        snprintf(buf, len, "gradients all-reduced in %s buckets%s",
+                 mlsim_units_format(r->training.bucket_bytes, MLSIM_DIM_BYTES, b, sizeof b),
+                 r->training.overlap_comm ? "" : " after the backward pass");
+    return buf;
+}
+
 void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a)
 {
     const struct mlsim_run *r = res->run;
@@ -461,11 +511,7 @@ void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_ass
                  "(forward and "
                  "backward, attention included, recomputation not) / (step time x peak)");
     if (r->params_from_shape)
-        mlsim_assume(
-            a,
-            "Parameters %s derived from the transformer shape (Narayanan et al. 2021, Sec. "
-            "5.1)",
-            mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, x, sizeof x));
+        mlsim_model_assumptions(&r->model, a);
     if (r->shape_derived)
         mlsim_assume(
             a,
@@ -496,29 +542,26 @@ void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_ass
         km.calibrated_gemm ? calibration_origin(dev, cal, sizeof cal)
                            : "are mlsim's defaults (median measured GEMM efficiency; A100 "
                              "streaming bandwidth; XLA's smallest GEMM time)");
+    char red[128];
     if (r->count > 1)
-        mlsim_assume(
-            a,
-            "Collectives and sends over %s at %.0f%% of its per-direction bandwidth%s; "
-            "gradients all-reduced in %s buckets; latencies from NCCL's tuning model (8.4 us "
-            "+ 3.4 us per step)",
-            r->link, 100.0 * link_efficiency(r), network_efficiency(r, o, sizeof o),
-            mlsim_units_format(r->training.bucket_bytes, MLSIM_DIM_BYTES, x, sizeof x));
+        mlsim_assume(a,
+                     "Collectives and sends over %s at %.0f%% of its per-direction bandwidth%s; "
+                     "%s; latencies from NCCL's tuning model (8.4 us + 3.4 us per step)",
+                     r->link, 100.0 * link_efficiency(r), network_efficiency(r, o, sizeof o),
+                     reduction_text(res, red, sizeof red));
     if (r->training.host_s > 0 &&
         mlsim_scenario_origin(r, "training.host_overhead", a->with_lines, o, sizeof o))
         mlsim_assume(a,
                      "Host work %s per step before the devices start (framework, data loading; %s)",
                      mlsim_units_format(r->training.host_s, MLSIM_DIM_TIME, x, sizeof x), o);
-    mlsim_assume(
-        a,
-        "Memory per device: weights, gradients and optimizer states at %s (ZeRO paper, Sec. "
-        "3.1) plus "
-        "activations (Korthikanti et al. 2022, Eq. 1)%s",
-        r->precision == MLSIM_PRECISION_FP32 ? "16 bytes per parameter with Adam"
-                                             : "16 bytes per parameter",
-        r->training.memory_reserve_bytes > 0
-            ? " plus the reserve given"
-            : "; no allowance for the CUDA context or fragmentation");
+    char states[200];
+    mlsim_assume(a,
+                 "Memory per device: weights, gradients and optimizer states at %s, plus "
+                 "activations (Korthikanti et al. 2022, Eq. 1)%s",
+                 states_text(res, states, sizeof states),
+                 r->training.memory_reserve_bytes > 0
+                     ? " plus the reserve given"
+                     : "; no allowance for the CUDA context or fragmentation");
     if (mlsim_schema_given(&mlsim_run_schema, r, "mfu"))
         mlsim_assume(
             a, "The scenario's assumed MFU %s is shown beside the simulated %s for comparison",

@@ -102,6 +102,7 @@ struct mlsim_layout_memory {
     double states_bytes; /* weights, gradients and optimizer states, sharded as the layout says */
     double act_bytes;    /* activations kept for the backward pass, at the schedule's peak */
     double total_bytes;  /* the two, plus the run's reserve */
+    double state_bytes_per_param; /* before sharding (workload.h) */
 };
 
 /* A workspace for costing many layouts of one run (the chooser, the search): allocated once,

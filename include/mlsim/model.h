@@ -57,6 +57,10 @@ void mlsim_model_derive_shape(double params, struct mlsim_model_spec *m);
  * 4 for fp32/tf32 (stored in fp32), 2 for 16-bit and fp8 (activations stay 16-bit), 1 for int8. */
 double mlsim_precision_elem_bytes(int precision);
 
+/* Say into A how M's parameters were counted from its shape (result.h's assumption list). */
+struct mlsim_assumptions;
+void mlsim_model_assumptions(const struct mlsim_model_spec *m, struct mlsim_assumptions *a);
+
 /* Fill the workload spec S (whose shape is M) for one device's share of a run of RUN: the model's
  * shape, MICRO_BATCH, RECOMPUTE, and the run's training options and precision. */
 struct mlsim_run;

@@ -25,27 +25,28 @@ struct mlsim_result {
     double co2_kg;          /* energy x grid intensity */
     /* simulate mode only (0 otherwise) */
     int simulated;
-    double step_s;             /* one training step */
-    double compute_s;          /* compute stream busy per step */
-    double exposed_comm_s;     /* waiting on gradient all-reduce per step */
-    double idle_s;             /* the rest of the step */
-    double closed_form_step_s; /* the step in closed form */
-    double hfu;                /* hardware FLOPs utilization (recomputation counted) */
-    double tflops_per_device;  /* model FLOP/s per device, in units of 1e12 */
-    double tokens_per_s;       /* tokens (samples for an MLP) per second, all devices */
-    double steps;              /* steps in the run */
-    double mem_bytes;          /* per device: states + activations + reserve */
-    double mem_states_bytes;   /* weights, gradients, optimizer states */
-    double mem_act_bytes;      /* activations kept for the backward pass */
-    double busy_fraction;      /* compute stream busy / step */
-    uint64_t events;           /* simulation events per step */
-    int batch;                 /* inference: the largest batch under the latency bound */
-    int tp, pp, dp;            /* the parallel layout simulated */
-    int layout_chosen;         /* mlsim chose it (the run gave none) */
-    int sharding;              /* enum mlsim_sharding of the layout simulated */
-    int cluster;               /* simulated with tensor, pipeline or multi-node parallelism */
-    double tp_comm_s;          /* tensor-parallel collectives inside the compute, per step */
-    double dp_comm_s;          /* data-parallel communication per step, overlapped or not */
+    double step_s;                /* one training step */
+    double compute_s;             /* compute stream busy per step */
+    double exposed_comm_s;        /* waiting on gradient all-reduce per step */
+    double idle_s;                /* the rest of the step */
+    double closed_form_step_s;    /* the step in closed form */
+    double hfu;                   /* hardware FLOPs utilization (recomputation counted) */
+    double tflops_per_device;     /* model FLOP/s per device, in units of 1e12 */
+    double tokens_per_s;          /* tokens (samples for an MLP) per second, all devices */
+    double steps;                 /* steps in the run */
+    double mem_bytes;             /* per device: states + activations + reserve */
+    double mem_states_bytes;      /* weights, gradients, optimizer states */
+    double mem_act_bytes;         /* activations kept for the backward pass */
+    double state_bytes_per_param; /* weights, gradients and optimizer states, before sharding */
+    double busy_fraction;         /* compute stream busy / step */
+    uint64_t events;              /* simulation events per step */
+    int batch;                    /* inference: the largest batch under the latency bound */
+    int tp, pp, dp;               /* the parallel layout simulated */
+    int layout_chosen;            /* mlsim chose it (the run gave none) */
+    int sharding;                 /* enum mlsim_sharding of the layout simulated */
+    int cluster;                  /* simulated with tensor, pipeline or multi-node parallelism */
+    double tp_comm_s;             /* tensor-parallel collectives inside the compute, per step */
+    double dp_comm_s;             /* data-parallel communication per step, overlapped or not */
 };
 
 /* Assumptions are said by the code that assumes: each mode, and the pricing, write the sentences

@@ -82,5 +82,38 @@ class NoFitHint(unittest.TestCase):
         self.assertAlmostEqual(mem, full, delta=0.05)
 
 
+def scenario(name, *args):
+    p = subprocess.run([MLSIM, *args, os.path.join("scenarios", name)], cwd=SRC,
+                       env=clitest.clean_env(), capture_output=True, timeout=TIMEOUT_S)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+class AssumptionsSaidWhereMade(unittest.TestCase):
+    def test_rmsprop_in_fp32_holds_12_bytes(self):
+        # fp32 weights (4) + gradients (4) + RMSprop's one fp32 state (4) = 12 bytes per parameter;
+        # every simulated run used to say 16.
+        rc, out, err = scenario("mnist_mlp_cpu_vs_gpu.yaml")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("12 bytes per parameter (fp32 weights and gradients, RMSprop", out)
+        self.assertNotIn("16 bytes per parameter", out)
+
+    def test_adam_in_mixed_precision_holds_16_bytes(self):
+        # 2 + 2 + 4 (fp32 master) + 8 (two fp32 moments) = 16 (ZeRO paper, Sec. 3.1)
+        rc, out, err = scenario("gpt3_a100_simulated.yaml")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("16 bytes per parameter (2-byte weights and gradients, fp32 master", out)
+
+    def test_cluster_does_not_claim_buckets(self):
+        # across nodes each model chunk's gradients are reduced after its last backward pass;
+        # only the one-node step reduces in 25 MiB buckets
+        rc, out, err = scenario("gpt3_a100_simulated.yaml")
+        self.assertEqual(rc, 0, err)
+        self.assertNotIn("buckets", out)
+        self.assertIn("reduced per model chunk", out)
+        rc, out, err = scenario("gpt_1.3b_dgx_a100.yaml")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("all-reduced in 26.21 MB buckets", out)  # 25 MiB = 26.21 MB
+
+
 if __name__ == "__main__":
     raise SystemExit(clitest.main())
