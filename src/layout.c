@@ -185,8 +185,6 @@ struct chunk {
 struct mlsim_layout_work {
     struct chunk *chunks;
     size_t cap_chunks;
-    struct mlsim_pipe_op *ops;
-    size_t cap_ops;
 };
 
 struct mlsim_layout_work *mlsim_layout_work_alloc(void)
@@ -199,7 +197,6 @@ void mlsim_layout_work_free(struct mlsim_layout_work *w)
     if (!w)
         return;
     free(w->chunks);
-    free(w->ops);
     free(w);
 }
 
@@ -243,24 +240,20 @@ enum mlsim_status mlsim_layout_memory(struct mlsim_layout_work *w, const struct 
                                       const struct mlsim_layout *l, struct mlsim_layout_memory *out)
 {
     int v = chunks_of(l), p = l->pp, m = l->microbatches;
-    size_t n_vs = (size_t)p * (size_t)v, n_ops = 2 * (size_t)m * (size_t)v;
+    size_t n_vs = (size_t)p * (size_t)v;
     memset(out, 0, sizeof *out);
     if (p < 1 || m < 1 || l->dp < 1)
         return MLSIM_ERR_INPUT;
-    void *chunks = w->chunks, *ops = w->ops;
+    void *chunks = w->chunks;
     enum mlsim_status st = mlsim_mem_grow(&chunks, &w->cap_chunks, n_vs, sizeof *w->chunks);
     w->chunks = chunks;
-    if (st == MLSIM_OK)
-        st = mlsim_mem_grow(&ops, &w->cap_ops, n_ops, sizeof *w->ops);
-    w->ops = ops;
     for (size_t vs = 0; vs < n_vs && st == MLSIM_OK; vs++)
         st = cost_chunk(run, l, (int)vs, (int)n_vs, &w->chunks[vs]);
     double e = mlsim_precision_elem_bytes(run->precision);
+    if (st == MLSIM_OK && l->schedule == MLSIM_SCHEDULE_INTERLEAVED && m % p != 0)
+        st = MLSIM_ERR_INPUT; /* interleaving needs whole groups of P micro-batches */
     for (int rank = 0; rank < p && st == MLSIM_OK; rank++) {
-        st = mlsim_pipeline_order(l->schedule, p, m, v, rank, w->ops);
-        if (st != MLSIM_OK)
-            break;
-        int in_flight = mlsim_pipeline_in_flight(w->ops, n_ops);
+        int in_flight = mlsim_pipeline_peak(l->schedule, p, m, v, rank);
         double params = 0, act = 0;
         for (int ch = 0; ch < v; ch++) {
             const struct chunk *c = &w->chunks[(size_t)ch * (size_t)p + (size_t)rank];

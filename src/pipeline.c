@@ -58,3 +58,16 @@ int mlsim_pipeline_in_flight(const struct mlsim_pipe_op *ops, size_t n)
     }
     return most;
 }
+
+int mlsim_pipeline_peak(int schedule, int p, int m, int v, int rank)
+{
+    if (schedule == MLSIM_SCHEDULE_GPIPE)
+        return m;
+    if (schedule != MLSIM_SCHEDULE_INTERLEAVED)
+        v = 1;
+    int total = m * v;
+    int warmup =
+        schedule == MLSIM_SCHEDULE_INTERLEAVED ? 2 * (p - rank - 1) + (v - 1) * p : p - rank - 1;
+    /* the warm-up forwards, then one more before the first backward frees one */
+    return warmup + 1 < total ? warmup + 1 : total;
+}

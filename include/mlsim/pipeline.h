@@ -30,4 +30,8 @@ enum mlsim_status mlsim_pipeline_order(int schedule, int p, int m, int v, int ra
  * their backward), for memory accounting. */
 int mlsim_pipeline_in_flight(const struct mlsim_pipe_op *ops, size_t n);
 
+/* The same count as mlsim_pipeline_in_flight of rank RANK's order, without building it: M for
+ * GPipe; for 1F1B and interleaving the rank's warm-up forwards plus one, at most all M V. */
+int mlsim_pipeline_peak(int schedule, int p, int m, int v, int rank);
+
 #endif

@@ -114,12 +114,40 @@ static void test_bubble_from_the_schedule(void **state)
     assert_near(run_pipeline(MLSIM_SCHEDULE_INTERLEAVED, 4, 8, 4, 1, 2), (8 + 3.0 / 4) * 3.0, 1e-9);
 }
 
+/* The peak in flight without building the order equals the order's own count, every schedule,
+ * over a grid of pipelines; and 1F1B's rank 0 holds P micro-batches (Narayanan et al. 2021,
+ * Sec. 2.2: "at most p micro-batches in flight"). */
+static void test_peak_in_closed_form(void **state)
+{
+    (void)state;
+    static struct mlsim_pipe_op ops[2 * 48 * 4];
+    static const int schedules[] = {MLSIM_SCHEDULE_GPIPE, MLSIM_SCHEDULE_1F1B,
+                                    MLSIM_SCHEDULE_INTERLEAVED};
+    for (int s = 0; s < 3; s++) {
+        for (int p = 1; p <= 8; p++) {
+            for (int m = p; m <= 48; m += p) {
+                for (int v = 1; v <= (s == 2 ? 4 : 1); v++) {
+                    for (int r = 0; r < p; r++) {
+                        int vv = s == 2 ? v : 1;
+                        assert_int_equal(mlsim_pipeline_order(schedules[s], p, m, vv, r, ops),
+                                         MLSIM_OK);
+                        assert_int_equal(mlsim_pipeline_peak(schedules[s], p, m, vv, r),
+                                         mlsim_pipeline_in_flight(ops, 2 * (size_t)m * (size_t)vv));
+                    }
+                }
+            }
+        }
+    }
+    assert_int_equal(mlsim_pipeline_peak(MLSIM_SCHEDULE_1F1B, 8, 64, 1, 0), 8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_1f1b_orders),
         cmocka_unit_test(test_interleaved_order),
         cmocka_unit_test(test_bubble_from_the_schedule),
+        cmocka_unit_test(test_peak_in_closed_form),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
