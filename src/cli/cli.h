@@ -25,6 +25,9 @@ int mlsim_cli_calibrate(int argc, char **argv);
 int mlsim_cli_calibrate_layers(const char *path, const char *device, const char *hwdb,
                                const char *out, int quiet);
 
+/* `mlsim search SCENARIO.yaml ...` (search.c): ARGV[0] is "search". */
+int mlsim_cli_search(int argc, char **argv);
+
 /* `mlsim plot CHART [SCENARIO] ...` (plot.c): ARGV[0] is "plot". */
 int mlsim_cli_plot(int argc, char **argv);
 

@@ -32,10 +32,8 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-    {"calibrate", mlsim_cli_calibrate},
-    {"hw", mlsim_cli_hw},
-    {"plot", mlsim_cli_plot},
-    {NULL, NULL},
+    {"calibrate", mlsim_cli_calibrate}, {"hw", mlsim_cli_hw}, {"plot", mlsim_cli_plot},
+    {"search", mlsim_cli_search},       {NULL, NULL},
 };
 
 #define MAX_SETS 64
@@ -49,6 +47,7 @@ static const char usage_text[] =
     "[--stats]\n"
     "          SCENARIO.yaml\n"
     "    mlsim hw list|show|compare ...      (mlsim hw --help)\n"
+    "    mlsim search SCENARIO.yaml [...]     the best layouts (mlsim search --help)\n"
     "    mlsim calibrate FILE.csv --device ID (mlsim calibrate --help)\n"
     "    mlsim calibrate LAYERS.yaml          (a GPU's GEMM efficiency from layer times)\n"
     "    mlsim --help | --version\n"

@@ -1,0 +1,295 @@
+/*
+ * The closed form. A cache entry holds, for one (tp, sequence parallelism, micro-batch,
+ * recomputation), the per-micro-batch cost of three one-layer workloads: a middle layer, the first
+ * layer with the embedding and the last with the head (their differences are what the end stages
+ * add). A stage of n layers is then n middle layers plus its end pieces.
+ */
+#include "mlsim/closed.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlsim/collective.h"
+#include "mlsim/kernel.h"
+#include "mlsim/mem.h"
+#include "mlsim/model.h"
+#include "mlsim/pipeline.h"
+#include "mlsim/scenario.h"
+#include "mlsim/workload.h"
+
+struct piece {
+    double fwd_s, bwd_s, model_flops, hw_flops, params, act_bytes;
+};
+
+struct costs {
+    int tp, sp, micro_batch, recompute; /* the key */
+    enum mlsim_status status;
+    struct piece layer, embed, head; /* a middle layer; what the first and last stages add */
+    double state_bytes_per_param;
+    double opt_bytes_per_param; /* the update's bytes moved per parameter */
+    struct mlsim_kernel opt;    /* the update kernel, to scale to a rank's parameters */
+    double act_send_bytes;      /* activations a rank sends the next stage per micro-batch */
+};
+
+struct mlsim_closed_work {
+    const struct mlsim_run *run;
+    struct mlsim_kernel_model km;
+    const struct mlsim_collective_algo *algo;
+    struct costs *entries;
+    size_t n, cap;
+    size_t last; /* the entry found last: layouts of a search come in runs of one shape */
+};
+
+struct mlsim_closed_work *mlsim_closed_work_alloc(const struct mlsim_run *run)
+{
+    struct mlsim_closed_work *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->run = run;
+    mlsim_kernel_model_init(run->device, run->precision, &w->km);
+    w->algo = mlsim_collective_find("ring");
+    return w;
+}
+
+void mlsim_closed_work_free(struct mlsim_closed_work *w)
+{
+    if (!w)
+        return;
+    free(w->entries);
+    free(w);
+}
+
+/* One workload of one layer: FIRST_LAYER's, with the embedding or the head. */
+static enum mlsim_status cost_piece(const struct mlsim_closed_work *w, const struct mlsim_layout *l,
+                                    const struct mlsim_layout_groups *g, int first, int embed,
+                                    int head, struct piece *out, struct costs *c)
+{
+    struct mlsim_run r = *w->run;
+    struct mlsim_workload_spec s;
+    struct mlsim_workload wl;
+    r.training.tp = l->tp;
+    r.training.sequence_parallel = l->sequence_parallel;
+    mlsim_model_workload_spec(&r, l->micro_batch, l->recompute, &s);
+    s.first_layer = first;
+    s.n_layers = 1;
+    s.with_embedding = embed;
+    s.with_head = head;
+    enum mlsim_status st = mlsim_workload_build(&s, &wl);
+    if (st != MLSIM_OK)
+        return st;
+    memset(out, 0, sizeof *out);
+    const struct mlsim_kernel *lists[2] = {wl.fwd, wl.bwd};
+    size_t counts[2] = {wl.n_fwd, wl.n_bwd};
+    for (int li = 0; li < 2; li++) {
+        for (size_t i = 0; i < counts[li]; i++) {
+            const struct mlsim_kernel *k = &lists[li][i];
+            double t = mlsim_kernel_time(&w->km, k);
+            if (k->kind == MLSIM_KERNEL_COMM) {
+                const struct mlsim_layout_group *grp = &g->g[k->group];
+                t = w->algo->time(k->coll_op, grp->size, k->bytes, &grp->link);
+            }
+            *(li ? &out->bwd_s : &out->fwd_s) += t;
+        }
+    }
+    out->model_flops = wl.model_flops_per_micro;
+    out->hw_flops = wl.hw_flops_per_micro;
+    out->params = wl.params;
+    out->act_bytes = wl.act_bytes_per_micro;
+    c->state_bytes_per_param = wl.state_bytes_per_param;
+    if (wl.n_opt > 0 && wl.params > 0) {
+        c->opt = wl.opt[0];
+        c->opt_bytes_per_param = wl.opt[0].bytes / wl.params;
+    }
+    c->act_send_bytes = (double)s.micro_batch * s.model.seq_len * s.model.hidden * s.elem_bytes /
+                        (l->tp > 0 ? l->tp : 1);
+    mlsim_workload_release(&wl);
+    return MLSIM_OK;
+}
+
+static void minus(struct piece *a, const struct piece *b)
+{
+    a->fwd_s -= b->fwd_s;
+    a->bwd_s -= b->bwd_s;
+    a->model_flops -= b->model_flops;
+    a->hw_flops -= b->hw_flops;
+    a->params -= b->params;
+    a->act_bytes -= b->act_bytes;
+}
+
+static int same_key(const struct costs *c, const struct mlsim_layout *l)
+{
+    return c->tp == l->tp && c->sp == l->sequence_parallel && c->micro_batch == l->micro_batch &&
+           c->recompute == l->recompute;
+}
+
+/* The costs of L's tensor-parallel shape, from the cache or made now. */
+static enum mlsim_status costs_of(struct mlsim_closed_work *w, const struct mlsim_layout *l,
+                                  const struct mlsim_layout_groups *g, const struct costs **out)
+{
+    if (w->n > 0 && same_key(&w->entries[w->last], l)) {
+        *out = &w->entries[w->last];
+        return w->entries[w->last].status;
+    }
+    for (size_t i = 0; i < w->n; i++) {
+        if (same_key(&w->entries[i], l)) {
+            w->last = i;
+            *out = &w->entries[i];
+            return w->entries[i].status;
+        }
+    }
+    void *grown = w->entries;
+    if (mlsim_mem_grow(&grown, &w->cap, w->n + 1, sizeof *w->entries) != MLSIM_OK)
+        return MLSIM_ERR_NOMEM;
+    w->entries = grown;
+    struct costs *c = &w->entries[w->n];
+    memset(c, 0, sizeof *c);
+    c->tp = l->tp;
+    c->sp = l->sequence_parallel;
+    c->micro_batch = l->micro_batch;
+    c->recompute = l->recompute;
+    int last = w->run->model.layers - 1;
+    c->status = cost_piece(w, l, g, 0, 0, 0, &c->layer, c);
+    if (c->status == MLSIM_OK)
+        c->status = cost_piece(w, l, g, 0, 1, 0, &c->embed, c);
+    if (c->status == MLSIM_OK)
+        c->status = cost_piece(w, l, g, last, 0, 1, &c->head, c);
+    if (c->status == MLSIM_ERR_NOMEM)
+        return MLSIM_ERR_NOMEM; /* not cached: a later call may have the memory */
+    minus(&c->embed, &c->layer);
+    minus(&c->head, &c->layer);
+    w->last = w->n++;
+    *out = c;
+    return c->status;
+}
+
+/* Chunk VS of N_VS (PER layers each) as the sum of its pieces. */
+static struct piece chunk_of(const struct costs *c, int vs, int n_vs, int per)
+{
+    struct piece x = c->layer;
+    x.fwd_s *= per;
+    x.bwd_s *= per;
+    x.model_flops *= per;
+    x.hw_flops *= per;
+    x.params *= per;
+    x.act_bytes *= per;
+    const struct piece *ends[2] = {vs == 0 ? &c->embed : NULL, vs == n_vs - 1 ? &c->head : NULL};
+    for (int i = 0; i < 2; i++) {
+        if (!ends[i])
+            continue;
+        x.fwd_s += ends[i]->fwd_s;
+        x.bwd_s += ends[i]->bwd_s;
+        x.model_flops += ends[i]->model_flops;
+        x.hw_flops += ends[i]->hw_flops;
+        x.params += ends[i]->params;
+        x.act_bytes += ends[i]->act_bytes;
+    }
+    return x;
+}
+
+/* A data-parallel collective of BYTES per rank on the DP group (as cluster.c's dp_collective). */
+static double dp_collective(const struct mlsim_closed_work *w, const struct mlsim_layout_groups *g,
+                            int dp, int op, double bytes)
+{
+    const struct mlsim_layout_group *d = &g->g[MLSIM_GROUP_DP];
+    int per = d->per_node;
+    if (per > 1 && per < dp && dp % per == 0)
+        return mlsim_collective_hierarchical(w->algo, op, dp / per, per, bytes, &d->intra,
+                                             &d->link);
+    return w->algo->time(op, dp, bytes, &d->link);
+}
+
+static double p2p(const struct mlsim_link_cost *l, double bytes)
+{
+    return l->base_s + l->step_s + bytes / l->bw_Bps;
+}
+
+enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct mlsim_layout *l,
+                                    struct mlsim_closed_step *out)
+{
+    const struct mlsim_run *run = w->run;
+    struct mlsim_layout_groups g;
+    const struct costs *c;
+    memset(out, 0, sizeof *out);
+    mlsim_layout_groups(run, l, &g);
+    enum mlsim_status st = costs_of(w, l, &g, &c);
+    if (st != MLSIM_OK)
+        return st;
+    int p = l->pp, m = l->microbatches, dp = l->dp;
+    int v = l->schedule == MLSIM_SCHEDULE_INTERLEAVED ? l->interleave : 1;
+    int n_vs = p * v, per = run->model.layers / n_vs;
+    double e = mlsim_precision_elem_bytes(run->precision);
+    double grad_bytes = mlsim_precision_elem_bytes(run->precision);
+    double send = p > 1 ? p2p(&g.g[MLSIM_GROUP_PP].link, c->act_send_bytes) : 0.0;
+    int zero3 = l->sharding == MLSIM_SHARD_ZERO3 && dp > 1;
+    int reduce_op =
+        l->sharding == MLSIM_SHARD_NONE ? MLSIM_COLL_ALL_REDUCE : MLSIM_COLL_REDUCE_SCATTER;
+    double t_micro = 0, busiest = -1, step = 0;
+    double shard = l->sharding == MLSIM_SHARD_NONE ? 1.0 : (double)dp;
+    /* Ranks 1 .. p - 2 hold the same chunks (no embedding, no head); of them rank 1 has the most
+     * in flight and finishes last, so it stands for all: ranks 0, 1 and p - 1 are costed, and
+     * rank 1's FLOPs counted p - 2 times. */
+    for (int r = 0; r < p; r = r == 1 && p > 3 ? p - 1 : r + 1) {
+        double times = r == 1 && p > 3 ? p - 2 : 1;
+        double t = 0, gathers = 0, last_bwd = 0, params = 0, act = 0, first_chunk_params = 0;
+        for (int ch = 0; ch < v; ch++) {
+            int vs = ch * p + r;
+            struct piece x = chunk_of(c, vs, n_vs, per);
+            t += x.fwd_s + x.bwd_s;
+            /* each pass waits for its chunk's weights, gathered on the data-parallel stream,
+             * which runs ahead of compute: the slower of the two streams sets the pace */
+            if (zero3)
+                gathers += 2.0 * dp_collective(w, &g, dp, MLSIM_COLL_ALL_GATHER, x.params * e);
+            if (ch == 0) {
+                last_bwd = x.bwd_s;
+                first_chunk_params = x.params;
+            }
+            params += x.params;
+            act += x.act_bytes / v;
+            out->model_flops += x.model_flops * m * l->tp * dp * times;
+            out->hw_flops += x.hw_flops * m * l->tp * dp * times;
+        }
+        if (gathers > t)
+            t = gathers;
+        /* the update: the reduction of what is not yet reduced, the optimizer, ZeRO's gather */
+        double reduce = 0;
+        if (dp > 1) {
+            double pending = run->training.overlap_comm && v > 1 ? first_chunk_params : params;
+            reduce = dp_collective(w, &g, dp, reduce_op, pending * grad_bytes);
+        }
+        struct mlsim_kernel k = c->opt;
+        k.bytes = c->opt_bytes_per_param * params / shard;
+        double opt = mlsim_kernel_time(&w->km, &k);
+        double gather = dp > 1 && l->sharding != MLSIM_SHARD_NONE && !zero3
+                            ? dp_collective(w, &g, dp, MLSIM_COLL_ALL_GATHER, params * grad_bytes)
+                            : 0.0;
+        double compute = m * t + opt;
+        if (compute > busiest) {
+            busiest = compute;
+            out->compute_s = compute;
+        }
+        if (t > t_micro)
+            t_micro = t;
+        /* rank r's last backward ends about r backward passes and sends before rank 0's */
+        double tail = reduce + opt + gather - r * (last_bwd + send);
+        if (tail > step)
+            step = tail;
+        if (r == 0)
+            out->dp_exposed_s = reduce + gather;
+        /* memory, as layout.c counts it */
+        double per_param = mlsim_layout_sharded_bytes(c->state_bytes_per_param, e, dp, l->sharding);
+        double states = params * per_param,
+               acts = act * mlsim_pipeline_peak(l->schedule, p, m, v, r);
+        if (states + acts > out->mem.states_bytes + out->mem.act_bytes) {
+            out->mem.states_bytes = states;
+            out->mem.act_bytes = acts;
+        }
+    }
+    out->mem.state_bytes_per_param = c->state_bytes_per_param;
+    out->mem.total_bytes =
+        out->mem.states_bytes + out->mem.act_bytes + run->training.memory_reserve_bytes;
+    double pipe = (m + (p - 1) / (double)v) * t_micro;
+    out->pp_comm_s = 2.0 * (p - 1) * send;
+    out->bubble_s = (p - 1) / (double)v * t_micro;
+    out->step_s = pipe + out->pp_comm_s + step + run->training.host_s;
+    return MLSIM_OK;
+}

@@ -1,0 +1,255 @@
+/*
+ * The layout search. Enumeration order is fixed (so ties and output are deterministic): tensor
+ * sizes that divide the heads and fit a node, pipeline depths that divide the layers, the
+ * micro-batches of 1 to MLSIM_SEARCH_MAX_MICRO_BATCH that split the batch, 1F1B and then
+ * interleaving of 2 to 8 chunks, the three recomputations, the four ZeRO stages (one when there is
+ * no data parallelism), sequence parallelism off and on (with tensor parallelism).
+ */
+#include "mlsim/search.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlsim/cost.h"
+#include "mlsim/mem.h"
+#include "mlsim/run.h"
+#include "mlsim/scenario.h"
+
+struct mlsim_search {
+    struct mlsim_search_options o;
+    struct mlsim_search_row *rows;
+    size_t n, cap;
+    struct mlsim_search_stats stats;
+};
+
+struct mlsim_search *mlsim_search_alloc(const struct mlsim_search_options *o)
+{
+    struct mlsim_search *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->o = *o;
+    if (s->o.top_k < 1)
+        s->o.top_k = 1;
+    return s;
+}
+
+void mlsim_search_free(struct mlsim_search *s)
+{
+    if (!s)
+        return;
+    free(s->rows);
+    free(s);
+}
+
+/* The whole run at ROW's closed-form step: time, cost and energy as cost.c prices them. */
+static void price(const struct mlsim_run *run, struct mlsim_search_row *row)
+{
+    struct mlsim_result r;
+    memset(&r, 0, sizeof r);
+    double tokens_step = (double)row->layout.global_batch *
+                         (run->model.type == MLSIM_MODEL_TRANSFORMER ? run->model.seq_len : 1);
+    double steps = run->model.tokens / tokens_step;
+    row->run_s = steps * row->closed.step_s;
+    double busy = row->closed.step_s > 0 ? row->closed.compute_s / row->closed.step_s : 1.0;
+    mlsim_cost_finish(run, row->run_s * run->count, busy < 1.0 ? busy : 1.0, &r);
+    row->cost_usd = r.cost_usd;
+    row->energy_j = r.energy_j;
+}
+
+int mlsim_search_cost(struct mlsim_closed_work *w, const struct mlsim_run *run,
+                      const struct mlsim_layout *l, struct mlsim_search_row *row)
+{
+    if (mlsim_layout_check(&run->model, run->count, run->node_size, l) != MLSIM_LAYOUT_OK)
+        return 0;
+    memset(row, 0, sizeof *row);
+    row->run = run;
+    row->layout = *l;
+    if (mlsim_closed_step(w, l, &row->closed) != MLSIM_OK)
+        return 0;
+    if (run->device->mem_bytes > 0 && row->closed.mem.total_bytes > run->device->mem_bytes)
+        return 1;
+    price(run, row);
+    return 2;
+}
+
+static double objective_of(int objective, double run_s, double cost, double energy)
+{
+    return objective == MLSIM_OBJECTIVE_COST     ? cost
+           : objective == MLSIM_OBJECTIVE_ENERGY ? energy
+                                                 : run_s;
+}
+
+static enum mlsim_status keep(struct mlsim_search *s, const struct mlsim_search_row *row)
+{
+    void *grown = s->rows;
+    if (mlsim_mem_grow(&grown, &s->cap, s->n + 1, sizeof *s->rows) != MLSIM_OK)
+        return MLSIM_ERR_NOMEM;
+    s->rows = grown;
+    s->rows[s->n] = *row;
+    s->rows[s->n].objective =
+        objective_of(s->o.objective, row->run_s, row->cost_usd, row->energy_j);
+    s->n++;
+    return MLSIM_OK;
+}
+
+/* Whether ROW keeps within the deadline, the budget and the device limit. */
+static int within(const struct mlsim_search_options *o, const struct mlsim_search_row *row)
+{
+    return (o->deadline_s <= 0 || row->run_s <= o->deadline_s) &&
+           (o->budget_usd <= 0 || row->cost_usd <= o->budget_usd) &&
+           (o->max_devices <= 0 || row->run->count <= o->max_devices);
+}
+
+enum mlsim_status mlsim_search_add(struct mlsim_search *s, const struct mlsim_run *run)
+{
+    static const int shardings[] = {MLSIM_SHARD_NONE, MLSIM_SHARD_ZERO1, MLSIM_SHARD_ZERO2,
+                                    MLSIM_SHARD_ZERO3};
+    struct mlsim_closed_work *w = mlsim_closed_work_alloc(run);
+    if (!w)
+        return MLSIM_ERR_NOMEM;
+    struct mlsim_layout l;
+    struct mlsim_search_row row;
+    enum mlsim_status st = MLSIM_OK;
+    mlsim_layout_of_run(run, &l);
+    int node = run->node_size > 0 ? run->node_size : run->count;
+    int layers = run->model.type == MLSIM_MODEL_TRANSFORMER ? run->model.layers : 1;
+    for (int tp = 1; tp <= node && st == MLSIM_OK; tp++) {
+        if (run->model.type == MLSIM_MODEL_TRANSFORMER && run->model.heads % tp != 0)
+            continue;
+        for (int pp = 1; pp <= layers && st == MLSIM_OK; pp++) {
+            if (layers % pp != 0 || run->count % ((long long)tp * pp) != 0)
+                continue;
+            int dp = (int)(run->count / ((long long)tp * pp));
+            for (int mb = 1; mb <= MLSIM_SEARCH_MAX_MICRO_BATCH && st == MLSIM_OK; mb++) {
+                if (l.global_batch % ((long long)mb * dp) != 0)
+                    continue;
+                for (int v = 1; v <= 8 && st == MLSIM_OK; v++) {
+                    if (v > 1 && (pp == 1 || layers % (pp * v) != 0))
+                        continue;
+                    for (int rc = 0; rc < MLSIM_RECOMPUTE_N && st == MLSIM_OK; rc++) {
+                        for (int sh = 0; sh < (dp > 1 ? 4 : 1) && st == MLSIM_OK; sh++) {
+                            for (int sp = 0; sp <= (tp > 1) && st == MLSIM_OK; sp++) {
+                                l.tp = tp;
+                                l.pp = pp;
+                                l.dp = dp;
+                                l.micro_batch = mb;
+                                l.microbatches = (int)(l.global_batch / ((long long)mb * dp));
+                                l.schedule =
+                                    v > 1 ? MLSIM_SCHEDULE_INTERLEAVED : MLSIM_SCHEDULE_1F1B;
+                                l.interleave = v;
+                                l.recompute = rc;
+                                l.sharding = shardings[sh];
+                                l.sequence_parallel = sp;
+                                s->stats.considered++;
+                                int verdict = mlsim_search_cost(w, run, &l, &row);
+                                if (verdict == 0)
+                                    s->stats.rejected_tiling++;
+                                else if (verdict == 1)
+                                    s->stats.rejected_memory++;
+                                else if (!within(&s->o, &row))
+                                    s->stats.rejected_limits++;
+                                else
+                                    st = keep(s, &row);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    mlsim_closed_work_free(w);
+    return st;
+}
+
+/* Order: simulated rows first, by their objective; then the others by theirs; ties by the order
+ * of enumeration (kept as the index in IDX). */
+static int by_objective(const void *pa, const void *pb)
+{
+    const struct mlsim_search_row *a = pa, *b = pb;
+    if (a->simulated != b->simulated)
+        return a->simulated ? -1 : 1;
+    if (a->objective != b->objective)
+        return a->objective < b->objective ? -1 : 1;
+    if (a->run != b->run)
+        return a->run < b->run ? -1 : 1;
+    const struct mlsim_layout *x = &a->layout, *y = &b->layout;
+    int keys[2][8] = {{x->tp, x->pp, x->micro_batch, x->interleave, x->recompute, x->sharding,
+                       x->sequence_parallel, x->schedule},
+                      {y->tp, y->pp, y->micro_batch, y->interleave, y->recompute, y->sharding,
+                       y->sequence_parallel, y->schedule}};
+    for (int i = 0; i < 8; i++) {
+        if (keys[0][i] != keys[1][i])
+            return keys[0][i] < keys[1][i] ? -1 : 1;
+    }
+    return 0;
+}
+
+/* Simulate ROW's layout on the engine; its objective becomes the simulated one. */
+static enum mlsim_status simulate_row(const struct mlsim_search_options *o,
+                                      struct mlsim_search_row *row, struct mlsim_diags *d)
+{
+    struct mlsim_run r = *row->run;
+    const struct mlsim_layout *l = &row->layout;
+    r.training.tp = l->tp;
+    r.training.pp = l->pp;
+    r.training.micro_batch = l->micro_batch;
+    r.training.schedule = l->schedule;
+    r.training.interleave = l->interleave;
+    r.training.recompute = l->recompute;
+    r.training.sharding = l->sharding;
+    r.training.sequence_parallel = l->sequence_parallel;
+    r.layout_derived = 0;
+    enum mlsim_status st = mlsim_run_estimate(&r, &row->sim, NULL, d);
+    row->sim.run = row->run;
+    if (st != MLSIM_OK)
+        return st;
+    row->simulated = 1;
+    row->objective =
+        objective_of(o->objective, row->sim.time_s, row->sim.cost_usd, row->sim.energy_j);
+    return MLSIM_OK;
+}
+
+enum mlsim_status mlsim_search_finish(struct mlsim_search *s, struct mlsim_diags *d)
+{
+    s->stats.ranked = s->n;
+    if (s->n == 0)
+        return MLSIM_OK;
+    qsort(s->rows, s->n, sizeof *s->rows, by_objective);
+    size_t k = (size_t)s->o.top_k < s->n ? (size_t)s->o.top_k : s->n;
+    size_t upto = s->o.check ? s->n : k;
+    struct mlsim_diags *quiet = mlsim_diags_alloc();
+    if (!quiet)
+        return MLSIM_ERR_NOMEM;
+    enum mlsim_status st = MLSIM_OK;
+    size_t best = (size_t)-1;
+    for (size_t i = 0; i < upto && st != MLSIM_ERR_NOMEM; i++) {
+        /* a layout the closed form accepts and the engine does not is reported, not fatal */
+        st = simulate_row(&s->o, &s->rows[i], i < k ? d : quiet);
+        if (st == MLSIM_OK) {
+            s->stats.simulated++;
+            if (best == (size_t)-1 || s->rows[i].objective < s->rows[best].objective)
+                best = i;
+        }
+    }
+    mlsim_diags_free(quiet);
+    if (st == MLSIM_ERR_NOMEM)
+        return st;
+    if (s->o.check && best != (size_t)-1) {
+        s->stats.check_done = 1;
+        s->stats.check_rank_of_best = best + 1;
+        s->stats.check_holds = best < k;
+    }
+    qsort(s->rows, s->n, sizeof *s->rows, by_objective);
+    return MLSIM_OK;
+}
+
+const struct mlsim_search_row *mlsim_search_rows(const struct mlsim_search *s, size_t *n)
+{
+    *n = s->n;
+    return s->rows;
+}
+
+const struct mlsim_search_stats *mlsim_search_stats(const struct mlsim_search *s)
+{
+    return &s->stats;
+}

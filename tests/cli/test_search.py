@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `mlsim search`: the space, the rejections and their reasons, the limits,
+the formats, and the closed form's top K holding the simulation's best (--check).
+
+Run as:  python3 tests/cli/test_search.py <path-to-mlsim-binary> <source-root>
+"""
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+import clitest
+
+MLSIM, SRC = clitest.paths("test_search.py")
+TIMEOUT_S = 120
+GPT3 = "scenarios/gpt3_a100_simulated.yaml"
+
+# A GPT-3 XL-like model (24 layers of 2048) on two DGX A100 nodes: a space small enough to
+# simulate whole.
+XL = ("name: xl\nmode: simulate\n"
+      "model: {layers: 24, hidden: 2048, heads: 16, seq_len: 2048, vocab: 51200, tokens: 20B}\n"
+      "hardware: {system: dgx-a100-80gb-hdr, count: 16}\nprecision: bf16\n"
+      "training: {micro_batch: 1, global_batch: 64, attention: flash}\n"
+      "economics: {price_per_device_hour: $2/h}\n")
+
+
+def search(path, *args):
+    p = subprocess.run([MLSIM, "search", path, *args], cwd=SRC, env=clitest.clean_env(),
+                       capture_output=True, timeout=TIMEOUT_S)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def search_text(text, *args):
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        f.write(text)
+    try:
+        return search(f.name, *args)
+    finally:
+        os.unlink(f.name)
+
+
+class Search(unittest.TestCase):
+    def test_gpt3_space(self):
+        rc, out, err = search(GPT3, "--format", "json")
+        self.assertEqual(rc, 0, err)
+        j = json.loads(out)
+        self.assertGreaterEqual(j["considered"], 10000)
+        # every layout is accounted for: rejected for a reason, or ranked
+        self.assertEqual(j["considered"], j["rejected_tiling"] + j["rejected_memory"] +
+                         j["rejected_limits"] + j["ranked"])
+        self.assertEqual(j["simulated"], 8)
+        rows = j["layouts"]
+        self.assertEqual(len(rows), 8)
+        times = [r["time_s"] for r in rows]
+        self.assertEqual(times, sorted(times))
+        for r in rows:
+            # each layout tiles: tp x pp x dp devices, tp divides the 96 heads, pp the 96 layers
+            self.assertEqual(r["tp"] * r["pp"] * r["dp"], 1024)
+            self.assertEqual(96 % r["tp"], 0)
+            self.assertEqual(96 % (r["pp"] * r["interleave"]), 0)
+            self.assertEqual(1536 % (r["micro_batch"] * r["dp"]), 0)
+            self.assertLessEqual(r["mem_per_device_bytes"], 80e9)  # an A100 80GB
+            self.assertIn("simulated_step_s", r)
+
+    def test_check_holds_on_a_space_simulated_whole(self):
+        rc, out, err = search_text(XL, "--check", "--format", "json", "--top", "3")
+        self.assertEqual(rc, 0, err)
+        j = json.loads(out)
+        self.assertEqual(j["simulated"], j["ranked"])
+        self.assertTrue(j["check_holds"], j)
+
+    def test_limits_reject_with_their_reason(self):
+        # a 20B-token run of 1.3B parameters on 16 A100s takes hours, not minutes: a deadline of
+        # one minute leaves nothing, and says so (exit 0: an empty answer is an answer)
+        rc, out, err = search_text(XL, "--deadline", "1min")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("No layout is left", out)
+        rc, out, err = search_text(XL, "--deadline", "1min", "--format", "json")
+        j = json.loads(out)
+        self.assertEqual(j["ranked"], 0)
+        self.assertGreater(j["rejected_limits"], 0)
+        # a budget: every row kept costs at most it
+        rc, out, err = search_text(XL, "--budget", "$400", "--format", "json", "--top", "50")
+        self.assertEqual(rc, 0, err)
+        for r in json.loads(out)["layouts"]:
+            self.assertLessEqual(r["cost_usd"], 400.0 * 1.2)  # simulated may exceed closed form
+
+    def test_counts_and_objective(self):
+        rc, out, err = search_text(XL, "--counts", "8,16", "--objective", "cost", "--format",
+                                   "csv")
+        self.assertEqual(rc, 0, err)
+        lines = out.strip().split("\n")
+        self.assertTrue(lines[0].startswith("rank,device,count,tp,pp,dp,"))
+        costs = [float(l.split(",")[16]) for l in lines[1:]]
+        self.assertEqual(costs, sorted(costs))
+
+    def test_bad_usage(self):
+        rc, out, err = search(GPT3, "--objective", "speed")
+        self.assertEqual(rc, 2)
+        self.assertIn("time, cost or energy", err)
+        self.assertEqual(out, "")
+        rc, out, err = search(GPT3, "--deadline", "soon")
+        self.assertEqual(rc, 2)
+        rc, out, err = search("tests/data/bad_unknown_key.yaml")
+        self.assertEqual(rc, 1)
+        self.assertIn("error:", err)
+
+
+if __name__ == "__main__":
+    raise SystemExit(clitest.main())
