@@ -1,0 +1,346 @@
+/*
+ * The result column table. The first 29 entries are the CSV columns of mlsim 0.1.0 in their
+ * order, so that a consumer reading columns by position keeps working; every later field is
+ * appended. A getter reads one figure of a result (or of the run it belongs to) and says when the
+ * result has none; which modes have a column is the table's business, not the getter's.
+ */
+#include "mlsim/columns.h"
+
+#include <string.h>
+
+#include "mlsim/cluster.h"
+#include "mlsim/pipeline.h"
+#include "mlsim/units.h"
+
+/* A getter that always has its figure: EXPR of the result X into member M of V. */
+#define GETTER(fn, m, expr)                                                                        \
+    static int fn(const struct mlsim_result *x, struct mlsim_column_value *v)                      \
+    {                                                                                              \
+        v->m = (expr);                                                                             \
+        return 1;                                                                                  \
+    }
+#define NUMBER(fn, expr) GETTER(fn, number, expr)
+#define TEXT(fn, expr)   GETTER(fn, text, expr)
+#define FLAG(fn, expr)   GETTER(fn, flag, (expr) != 0)
+
+TEXT(get_name, x->run->name)
+TEXT(get_mode, mlsim_mode_names[x->run->mode])
+NUMBER(get_params, x->run->model.params)
+NUMBER(get_tokens, x->run->model.tokens)
+NUMBER(get_flops, x->flops)
+TEXT(get_device, x->run->device->id)
+NUMBER(get_count, x->run->count)
+TEXT(get_precision, mlsim_precision_names[x->run->precision])
+NUMBER(get_peak_flops, x->peak_flops)
+NUMBER(get_mfu, x->mfu)
+NUMBER(get_time_s, x->time_s)
+NUMBER(get_device_hours, x->device_hours)
+NUMBER(get_cost_usd, x->cost_usd)
+NUMBER(get_avg_power_w, x->avg_power_w)
+NUMBER(get_pue, x->run->econ.pue)
+NUMBER(get_energy_kwh, x->energy_j / MLSIM_UNITS_J_PER_KWH)
+NUMBER(get_energy_cost_usd, x->energy_cost_usd)
+NUMBER(get_co2_kg, x->co2_kg)
+NUMBER(get_step_s, x->step_s)
+NUMBER(get_hfu, x->hfu)
+NUMBER(get_tflops_per_device, x->tflops_per_device)
+NUMBER(get_tokens_per_s, x->tokens_per_s)
+NUMBER(get_mem_bytes, x->mem_bytes)
+NUMBER(get_closed_form_step_s, x->closed_form_step_s)
+NUMBER(get_batch, x->batch)
+NUMBER(get_compute_s, x->compute_s)
+NUMBER(get_exposed_comm_s, x->exposed_comm_s)
+NUMBER(get_idle_s, x->idle_s)
+NUMBER(get_host_s, x->run->training.host_s)
+NUMBER(get_steps, x->steps)
+NUMBER(get_events, (double)x->events)
+NUMBER(get_busy_fraction, x->busy_fraction)
+NUMBER(get_mem_states_bytes, x->mem_states_bytes)
+NUMBER(get_mem_act_bytes, x->mem_act_bytes)
+FLAG(get_layout_chosen, x->layout_chosen)
+NUMBER(get_micro_batch, x->run->training.micro_batch)
+NUMBER(get_global_batch, x->run->training.global_batch)
+TEXT(get_sharding, mlsim_sharding_names[x->sharding])
+TEXT(get_recompute, mlsim_recompute_names[x->run->training.recompute])
+FLAG(get_sequence_parallel, x->run->training.sequence_parallel)
+FLAG(get_cluster, x->cluster)
+FLAG(get_simulated, x->simulated)
+
+int mlsim_columns_reference(const struct mlsim_result *res, const char **metric, double *predicted,
+                            double *measured)
+{
+    const struct mlsim_run *r = res->run;
+    if (!res->simulated)
+        return 0;
+    if (r->ref_flops_per_device > 0) {
+        *metric = r->ref_counting == 1 ? "hw_tflops_per_device" : "tflops_per_device";
+        *predicted =
+            (r->ref_counting == 1 ? res->hfu * res->peak_flops : res->tflops_per_device * 1e12) /
+            1e12;
+        *measured = r->ref_flops_per_device / 1e12;
+        return 1;
+    }
+    if (r->ref_step_s > 0) {
+        *metric = "step_time_s";
+        *predicted = res->step_s;
+        *measured = r->ref_step_s;
+        return 1;
+    }
+    return 0;
+}
+
+static int get_ref_metric(const struct mlsim_result *x, struct mlsim_column_value *v)
+{
+    double pred, meas;
+    return mlsim_columns_reference(x, &v->text, &pred, &meas);
+}
+
+static int get_ref_predicted(const struct mlsim_result *x, struct mlsim_column_value *v)
+{
+    const char *metric;
+    double meas;
+    return mlsim_columns_reference(x, &metric, &v->number, &meas);
+}
+
+static int get_ref_measured(const struct mlsim_result *x, struct mlsim_column_value *v)
+{
+    const char *metric;
+    double pred;
+    return mlsim_columns_reference(x, &metric, &pred, &v->number);
+}
+
+static int get_ref_error_pct(const struct mlsim_result *x, struct mlsim_column_value *v)
+{
+    const char *metric;
+    double pred, meas;
+    if (!mlsim_columns_reference(x, &metric, &pred, &meas))
+        return 0;
+    v->number = 100.0 * (pred - meas) / meas;
+    return 1;
+}
+
+/* Tensor- and data-parallel communication are split out by the cluster model only; the
+ * single-node step reports its all-reduce as exposed communication alone. */
+static int get_tp_comm_s(const struct mlsim_result *x, struct mlsim_column_value *v)
+{
+    v->number = x->tp_comm_s;
+    return x->cluster;
+}
+
+static int get_dp_comm_s(const struct mlsim_result *x, struct mlsim_column_value *v)
+{
+    v->number = x->dp_comm_s;
+    return x->cluster;
+}
+
+/* A capacity of 0 is one hwdb does not know: then whether the run fits is not known either. */
+static int get_device_mem_bytes(const struct mlsim_result *x, struct mlsim_column_value *v)
+{
+    v->number = x->run->device->mem_bytes;
+    return x->run->device->mem_bytes > 0;
+}
+
+/* The test simulate mode makes before it refuses a run (simulate.c): so a simulated run that is
+ * reported always fits; an inference run is not refused and may not. */
+static int get_fits(const struct mlsim_result *x, struct mlsim_column_value *v)
+{
+    v->flag = x->mem_bytes <= x->run->device->mem_bytes;
+    return x->run->device->mem_bytes > 0;
+}
+
+/* The single-node step leaves the result's layout at 0: it is the run's tp = pp = 1 (resolve
+ * sends every other layout to the cluster model) with all devices data parallel. */
+static int get_tp(const struct mlsim_result *x, struct mlsim_column_value *v)
+{
+    v->number = x->tp > 0 ? x->tp : x->run->training.tp;
+    return 1;
+}
+
+static int get_pp(const struct mlsim_result *x, struct mlsim_column_value *v)
+{
+    v->number = x->pp > 0 ? x->pp : x->run->training.pp;
+    return 1;
+}
+
+static int get_dp(const struct mlsim_result *x, struct mlsim_column_value *v)
+{
+    v->number = x->dp > 0 ? x->dp : x->run->count;
+    return 1;
+}
+
+static int get_schedule(const struct mlsim_result *x, struct mlsim_column_value *v)
+{
+    v->text = mlsim_schedule_names[x->schedule];
+    return x->cluster;
+}
+
+static int get_interleave(const struct mlsim_result *x, struct mlsim_column_value *v)
+{
+    v->number = x->interleave;
+    return x->cluster;
+}
+
+#define S   MLSIM_COLUMN_SIMULATE
+#define I   MLSIM_COLUMN_INFERENCE
+#define ALL MLSIM_COLUMN_ALL
+#define NUM MLSIM_COLUMN_NUMBER
+#define TXT MLSIM_COLUMN_TEXT
+#define BOO MLSIM_COLUMN_BOOL
+
+static const struct mlsim_column columns[] = {
+    /* the CSV columns of mlsim 0.1.0, in their order */
+    {"name", TXT, "text", ALL, "the run's name", get_name},
+    {"mode", TXT, "text", ALL, "analytic, simulate or inference", get_mode},
+    {"params", NUM, "count", ALL, "trainable parameters", get_params},
+    {"tokens", NUM, "count", ALL, "training tokens (samples for an MLP)", get_tokens},
+    {"flops", NUM, "FLOP", ALL, "model FLOPs of the whole run", get_flops},
+    {"device", TXT, "text", ALL, "the device's id in hwdb", get_device},
+    {"count", NUM, "count", ALL, "devices", get_count},
+    {"precision", TXT, "text", ALL, "the arithmetic precision", get_precision},
+    {"peak_flops", NUM, "FLOP/s", ALL, "dense peak per device at the precision", get_peak_flops},
+    {"mfu", NUM, "ratio", ALL, "model FLOPs utilization (assumed in analytic mode)", get_mfu},
+    {"time_s", NUM, "s", ALL, "wall-clock time of the run", get_time_s},
+    {"device_hours", NUM, "h", ALL, "devices x hours", get_device_hours},
+    {"cost_usd", NUM, "USD", ALL, "device-hours x rental price", get_cost_usd},
+    {"avg_power_w", NUM, "W", ALL, "average power per device, device and host share, before PUE",
+     get_avg_power_w},
+    {"pue", NUM, "ratio", ALL, "facility power / IT power", get_pue},
+    {"energy_kwh", NUM, "kWh", ALL, "facility energy: devices x power x time x PUE",
+     get_energy_kwh},
+    {"energy_cost_usd", NUM, "USD", ALL, "energy x electricity price (0 if not billed)",
+     get_energy_cost_usd},
+    {"co2_kg", NUM, "kg", ALL, "CO2 emitted: energy x grid intensity", get_co2_kg},
+    {"step_time_s", NUM, "s", S | I, "one training step (inference: one batch's latency)",
+     get_step_s},
+    {"hfu", NUM, "ratio", S | I, "hardware FLOPs utilization (recomputation counted)", get_hfu},
+    {"tflops_per_device", NUM, "TFLOP/s", S | I, "model FLOP/s per device", get_tflops_per_device},
+    {"tokens_per_s", NUM, "tokens/s", S | I,
+     "tokens per second, all devices (samples for an MLP, inferences in inference mode)",
+     get_tokens_per_s},
+    {"mem_per_device_bytes", NUM, "bytes", S | I,
+     "memory per device: states (inference: weights) + activations + reserve", get_mem_bytes},
+    {"closed_form_step_s", NUM, "s", S | I, "the step in closed form", get_closed_form_step_s},
+    {"ref_metric", TXT, "text", S,
+     "the published figure compared: tflops_per_device, hw_tflops_per_device or step_time_s",
+     get_ref_metric},
+    {"ref_predicted", NUM, "ref_metric's", S, "mlsim's value of ref_metric (TFLOP/s or s)",
+     get_ref_predicted},
+    {"ref_measured", NUM, "ref_metric's", S, "the published value of ref_metric", get_ref_measured},
+    {"ref_error_pct", NUM, "%", S, "100 x (predicted - measured) / measured", get_ref_error_pct},
+    {"batch", NUM, "count", I, "the largest batch whose latency stays under the bound", get_batch},
+    /* added in schema 2 */
+    {"compute_s", NUM, "s", S | I, "compute stream busy per step", get_compute_s},
+    {"exposed_comm_s", NUM, "s", S | I, "communication not hidden behind compute, per step",
+     get_exposed_comm_s},
+    {"idle_s", NUM, "s", S | I, "the rest of the step: idle, or the pipeline's bubble", get_idle_s},
+    {"tp_comm_s", NUM, "s", S, "tensor-parallel collectives inside the compute, per step",
+     get_tp_comm_s},
+    {"dp_comm_s", NUM, "s", S, "data-parallel communication per step, overlapped or not",
+     get_dp_comm_s},
+    {"host_s", NUM, "s", S, "the host's own work per step before the devices start", get_host_s},
+    {"steps", NUM, "count", S, "training steps in the run", get_steps},
+    {"events", NUM, "count", S, "simulation events per step", get_events},
+    {"busy_fraction", NUM, "ratio", S, "compute stream busy / step", get_busy_fraction},
+    {"mem_states_bytes", NUM, "bytes", S, "per device: weights, gradients, optimizer states",
+     get_mem_states_bytes},
+    {"mem_act_bytes", NUM, "bytes", S, "per device: activations kept for the backward pass",
+     get_mem_act_bytes},
+    {"device_mem_bytes", NUM, "bytes", S | I, "the device's memory capacity in hwdb",
+     get_device_mem_bytes},
+    {"fits", BOO, "bool", S | I, "mem_per_device_bytes fits device_mem_bytes", get_fits},
+    {"tp", NUM, "count", S, "tensor-parallel size simulated", get_tp},
+    {"pp", NUM, "count", S, "pipeline-parallel size simulated", get_pp},
+    {"dp", NUM, "count", S, "data-parallel size simulated (count / (tp x pp))", get_dp},
+    {"layout_chosen", BOO, "bool", S, "mlsim chose tp and pp (the run gave none)",
+     get_layout_chosen},
+    {"micro_batch", NUM, "count", S, "sequences (samples) per device per micro-batch",
+     get_micro_batch},
+    {"global_batch", NUM, "count", S, "sequences (samples) per step, all devices",
+     get_global_batch},
+    {"schedule", TXT, "text", S, "pipeline schedule simulated: gpipe, 1f1b or interleaved",
+     get_schedule},
+    {"interleave", NUM, "count", S, "model chunks per pipeline rank simulated", get_interleave},
+    {"sharding", TXT, "text", S, "ZeRO sharding simulated: none, zero1, zero2 or zero3",
+     get_sharding},
+    {"recompute", TXT, "text", S, "activation recomputation: none, selective or full",
+     get_recompute},
+    {"sequence_parallel", BOO, "bool", S, "sequence parallelism in the tensor-parallel group",
+     get_sequence_parallel},
+    {"cluster", BOO, "bool", S, "simulated by the cluster model (tensor, pipeline or multi-node)",
+     get_cluster},
+    {"simulated", BOO, "bool", ALL, "the figures come from the discrete-event engine",
+     get_simulated},
+};
+
+#undef S
+#undef I
+#undef ALL
+#undef NUM
+#undef TXT
+#undef BOO
+
+const struct mlsim_column *mlsim_columns_get(size_t i)
+{
+    return i < sizeof columns / sizeof columns[0] ? &columns[i] : NULL;
+}
+
+size_t mlsim_columns_count(void)
+{
+    return sizeof columns / sizeof columns[0];
+}
+
+const struct mlsim_column *mlsim_columns_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof columns / sizeof columns[0]; i++) {
+        if (strcmp(columns[i].name, name) == 0)
+            return &columns[i];
+    }
+    return NULL;
+}
+
+int mlsim_columns_value(const struct mlsim_column *c, const struct mlsim_result *res,
+                        struct mlsim_column_value *v)
+{
+    struct mlsim_column_value got = {0, NULL, 0};
+    int mode = res->run->mode;
+    if (mode < 0 || mode > MLSIM_MODE_INFERENCE || !(c->modes & (1u << mode)) || !c->get(res, &got))
+        return 0;
+    *v = got;
+    return 1;
+}
+
+const char *mlsim_columns_modes_text(unsigned modes_mask, char *buf, size_t len)
+{
+    size_t at = 0;
+    if (len == 0)
+        return buf;
+    buf[0] = '\0';
+    if ((modes_mask & MLSIM_COLUMN_ALL) == MLSIM_COLUMN_ALL) {
+        snprintf(buf, len, "all");
+        return buf;
+    }
+    for (int m = 0; m <= MLSIM_MODE_INFERENCE; m++) {
+        if (!(modes_mask & (1u << m)))
+            continue;
+        int k = snprintf(buf + at, len - at, "%s%s", at ? ", " : "", mlsim_mode_names[m]);
+        if (k < 0 || (size_t)k >= len - at)
+            break;
+        at += (size_t)k;
+    }
+    return buf;
+}
+
+void mlsim_columns_write_markdown(FILE *out)
+{
+    char modes[64];
+    fputs("| Field | Unit | Modes | Meaning |\n|---|---|---|---|\n", out);
+    for (size_t i = 0; i < sizeof columns / sizeof columns[0]; i++) {
+        const struct mlsim_column *c = &columns[i];
+        fprintf(out, "| `%s` | %s | %s | %s |\n", c->name, c->unit,
+                mlsim_columns_modes_text(c->modes, modes, sizeof modes), c->meaning);
+    }
+    fprintf(out,
+            "| `%s` | count | all | %d: the version of this list (CSV: the last column; JSON: a "
+            "top-level key) |\n",
+            MLSIM_COLUMNS_SCHEMA_KEY, MLSIM_COLUMNS_SCHEMA_VERSION);
+}
