@@ -247,7 +247,9 @@ static const struct mlsim_column columns[] = {
      get_mem_act_bytes},
     {"device_mem_bytes", NUM, "bytes", S | I, "the device's memory capacity in hwdb",
      get_device_mem_bytes},
-    {"fits", BOO, "bool", S | I, "mem_per_device_bytes fits device_mem_bytes", get_fits},
+    {"fits", BOO, "bool", S | I,
+     "mem_per_device_bytes <= device_mem_bytes (simulate mode refuses a run that does not fit)",
+     get_fits},
     {"tp", NUM, "count", S, "tensor-parallel size simulated", get_tp},
     {"pp", NUM, "count", S, "pipeline-parallel size simulated", get_pp},
     {"dp", NUM, "count", S, "data-parallel size simulated (count / (tp x pp))", get_dp},
@@ -268,8 +270,8 @@ static const struct mlsim_column columns[] = {
      get_sequence_parallel},
     {"cluster", BOO, "bool", S, "simulated by the cluster model (tensor, pipeline or multi-node)",
      get_cluster},
-    {"simulated", BOO, "bool", ALL, "the figures come from the discrete-event engine",
-     get_simulated},
+    {"simulated", BOO, "bool", ALL,
+     "costed kernel by kernel (simulate and inference modes), not in closed form", get_simulated},
 };
 
 #undef S
