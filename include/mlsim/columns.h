@@ -43,8 +43,8 @@ struct mlsim_column_value {
 struct mlsim_column {
     const char *name;    /* the CSV header and the JSON key: [a-z0-9_], unique */
     int kind;            /* enum mlsim_column_kind */
-    const char *unit;    /* for people: "s", "bytes", "USD", "ratio", "text", ... */
     unsigned modes;      /* MLSIM_COLUMN_* bits: the modes whose results have it */
+    const char *unit;    /* for people: "s", "bytes", "USD", "ratio", "text", ... */
     const char *meaning; /* one line */
     /* Fill *V from RES; return 0 where RES has no such figure though its mode has the column
      * (a reference not given, a pipeline figure of a run without one). */
