@@ -1,7 +1,9 @@
 /*
- * Report writers. Numbers for programs are printed with 15 significant digits in SI units (with
- * energy in kWh and mass in kg, as the column names say); numbers for people are rounded with
- * their unit. The assumptions list is built once and shared by every format.
+ * Report writers. CSV and JSON write the columns of columns.h, in its order, and nothing else
+ * but JSON's assumptions; their numbers are printed with 15 significant digits in SI units (with
+ * energy in kWh and mass in kg, as the column names say), each format through one function.
+ * Numbers for people are rounded with their unit. The assumptions list is built once and shared
+ * by every format.
  */
 #include "mlsim/report.h"
 
