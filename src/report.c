@@ -1,12 +1,15 @@
 /*
- * Report writers. Numbers for programs are printed with 15 significant digits in SI units (with
- * energy in kWh and mass in kg, as the column names say); numbers for people are rounded with
- * their unit. The assumptions list is built once and shared by every format.
+ * Report writers. CSV and JSON write the columns of columns.h, in its order, and nothing else
+ * but JSON's assumptions; their numbers are printed with 15 significant digits in SI units (with
+ * energy in kWh and mass in kg, as the column names say), each format through one function.
+ * Numbers for people are rounded with their unit. The assumptions list is built once and shared
+ * by every format.
  */
 #include "mlsim/report.h"
 
 #include <string.h>
 
+#include "mlsim/columns.h"
 #include "mlsim/run.h"
 #include "mlsim/textio.h"
 #include "mlsim/units.h"
@@ -26,30 +29,6 @@ size_t mlsim_report_assumptions(const struct mlsim_result *res, int with_lines,
 
 /* ---- predicted against measured ---- */
 
-/* Whether RES has a reference; then its metric name, predicted and measured values. */
-static int reference_of(const struct mlsim_result *res, const char **metric, double *predicted,
-                        double *measured)
-{
-    const struct mlsim_run *r = res->run;
-    if (!res->simulated)
-        return 0;
-    if (r->ref_flops_per_device > 0) {
-        *metric = r->ref_counting == 1 ? "hw_tflops_per_device" : "tflops_per_device";
-        *predicted =
-            (r->ref_counting == 1 ? res->hfu * res->peak_flops : res->tflops_per_device * 1e12) /
-            1e12;
-        *measured = r->ref_flops_per_device / 1e12;
-        return 1;
-    }
-    if (r->ref_step_s > 0) {
-        *metric = "step_time_s";
-        *predicted = res->step_s;
-        *measured = r->ref_step_s;
-        return 1;
-    }
-    return 0;
-}
-
 static void write_references(FILE *out, const struct mlsim_result *res, size_t n)
 {
     double sum = 0, worst = 0;
@@ -57,7 +36,7 @@ static void write_references(FILE *out, const struct mlsim_result *res, size_t n
     for (size_t i = 0; i < n; i++) {
         const char *metric;
         double pred, meas;
-        if (!reference_of(&res[i], &metric, &pred, &meas))
+        if (!mlsim_columns_reference(&res[i], &metric, &pred, &meas))
             continue;
         if (count == 0)
             fprintf(out, "\nPredicted against measured\n%-30s %-22s %12s %12s %9s\n", "Run",
@@ -277,115 +256,100 @@ static void write_table(FILE *out, const struct mlsim_scenario *sc, const struct
     write_shared_assumptions(out, res, n);
 }
 
-/* ---- CSV ---- */
+/* ---- CSV and JSON: every column of columns.h, in its order ---- */
 
-/* A number, or nothing when the run was not simulated. */
-static void csv_sim_num(FILE *out, const struct mlsim_result *x, double v)
+/* The one place each format prints a number: SI units, 15 significant digits. */
+static void csv_number(FILE *out, double v)
 {
-    if (x->simulated)
-        fprintf(out, "," NUM, v);
+    fprintf(out, NUM, v);
+}
+
+static void json_number(FILE *out, double v)
+{
+    fprintf(out, NUM, v);
+}
+
+/* Column C of X as a CSV cell: nothing where X has no such figure. */
+static void csv_cell(FILE *out, const struct mlsim_column *c, const struct mlsim_result *x)
+{
+    struct mlsim_column_value v;
+    if (!mlsim_columns_value(c, x, &v))
+        return;
+    if (c->kind == MLSIM_COLUMN_TEXT)
+        mlsim_csv_text(out, v.text);
+    else if (c->kind == MLSIM_COLUMN_BOOL)
+        fputs(v.flag ? "true" : "false", out);
     else
-        fputc(',', out);
+        csv_number(out, v.number);
 }
 
 static void write_csv(FILE *out, const struct mlsim_scenario *sc, const struct mlsim_result *res,
                       size_t n)
 {
+    const struct mlsim_column *c;
     (void)sc;
-    fputs("name,mode,params,tokens,flops,device,count,precision,peak_flops,mfu,time_s,device_hours,"
-          "cost_usd,avg_power_w,pue,energy_kwh,energy_cost_usd,co2_kg,step_time_s,hfu,"
-          "tflops_per_device,tokens_per_s,mem_per_device_bytes,closed_form_step_s,"
-          "ref_metric,ref_predicted,ref_measured,ref_error_pct,batch\n",
-          out);
+    for (size_t k = 0; (c = mlsim_columns_get(k)) != NULL; k++) {
+        mlsim_csv_text(out, c->name);
+        fputc(',', out);
+    }
+    fputs(MLSIM_COLUMNS_SCHEMA_KEY "\n", out);
     for (size_t i = 0; i < n; i++) {
-        const struct mlsim_result *x = &res[i];
-        const struct mlsim_run *r = x->run;
-        mlsim_csv_text(out, r->name);
-        fprintf(out, ",%s," NUM "," NUM "," NUM ",", mlsim_mode_names[r->mode], r->model.params,
-                r->model.tokens, x->flops);
-        mlsim_csv_text(out, r->device->id);
-        fprintf(out,
-                ",%d,%s," NUM "," NUM "," NUM "," NUM "," NUM "," NUM "," NUM "," NUM "," NUM
-                "," NUM,
-                r->count, mlsim_precision_names[r->precision], x->peak_flops, x->mfu, x->time_s,
-                x->device_hours, x->cost_usd, x->avg_power_w, r->econ.pue,
-                x->energy_j / MLSIM_UNITS_J_PER_KWH, x->energy_cost_usd, x->co2_kg);
-        csv_sim_num(out, x, x->step_s);
-        csv_sim_num(out, x, x->hfu);
-        csv_sim_num(out, x, x->tflops_per_device);
-        csv_sim_num(out, x, x->tokens_per_s);
-        csv_sim_num(out, x, x->mem_bytes);
-        csv_sim_num(out, x, x->closed_form_step_s);
-        const char *metric;
-        double pred, meas;
-        if (reference_of(x, &metric, &pred, &meas))
-            fprintf(out, ",%s," NUM "," NUM "," NUM, metric, pred, meas,
-                    100.0 * (pred - meas) / meas);
-        else
-            fputs(",,,,", out);
-        if (x->batch > 0)
-            fprintf(out, ",%d", x->batch);
-        else
+        for (size_t k = 0; (c = mlsim_columns_get(k)) != NULL; k++) {
+            csv_cell(out, c, &res[i]);
             fputc(',', out);
+        }
+        csv_number(out, MLSIM_COLUMNS_SCHEMA_VERSION);
         fputc('\n', out);
     }
 }
 
-/* ---- JSON ---- */
-
-static void json_num(FILE *out, const char *key, double v, int last)
+/* Column C of X as a JSON member after SEP; returns whether it was written (absent where X has
+ * no such figure). */
+static int json_member(FILE *out, const struct mlsim_column *c, const struct mlsim_result *x,
+                       const char *sep)
 {
-    fprintf(out, "      \"%s\": " NUM "%s\n", key, v, last ? "" : ",");
+    struct mlsim_column_value v;
+    if (!mlsim_columns_value(c, x, &v))
+        return 0;
+    fprintf(out, "%s      ", sep);
+    mlsim_json_string(out, c->name);
+    fputs(": ", out);
+    if (c->kind == MLSIM_COLUMN_TEXT)
+        mlsim_json_string(out, v.text);
+    else if (c->kind == MLSIM_COLUMN_BOOL)
+        fputs(v.flag ? "true" : "false", out);
+    else
+        json_number(out, v.number);
+    return 1;
 }
 
+/* A run: its columns, then its assumptions (a list, so no CSV column). */
 static void json_run(FILE *out, const struct mlsim_result *x)
 {
-    const struct mlsim_run *r = x->run;
     char lines[MLSIM_REPORT_MAX_ASSUMPTIONS][MLSIM_REPORT_ASSUMPTION_LEN];
-    fputs("    {\n      \"name\": ", out);
-    mlsim_json_string(out, r->name);
-    fputs(",\n      \"device\": ", out);
-    mlsim_json_string(out, r->device->id);
-    fprintf(out, ",\n      \"mode\": \"%s\",\n      \"precision\": \"%s\",\n      \"count\": %d,\n",
-            mlsim_mode_names[r->mode], mlsim_precision_names[r->precision], r->count);
-    fputs("      \"assumptions\": [", out);
+    const struct mlsim_column *c;
+    const char *sep = "";
+    fputs("    {\n", out);
+    for (size_t k = 0; (c = mlsim_columns_get(k)) != NULL; k++) {
+        if (json_member(out, c, x, sep))
+            sep = ",\n";
+    }
+    fprintf(out, "%s      \"assumptions\": [", sep);
     size_t n = mlsim_report_assumptions(x, 1, lines, MLSIM_REPORT_MAX_ASSUMPTIONS);
     for (size_t i = 0; i < n; i++) {
         fputs(i ? ",\n        " : "\n        ", out);
         mlsim_json_string(out, lines[i]);
     }
-    fputs("\n      ],\n", out);
-    json_num(out, "params", r->model.params, 0);
-    json_num(out, "tokens", r->model.tokens, 0);
-    json_num(out, "flops", x->flops, 0);
-    json_num(out, "peak_flops", x->peak_flops, 0);
-    json_num(out, "mfu", x->mfu, 0);
-    json_num(out, "time_s", x->time_s, 0);
-    json_num(out, "device_hours", x->device_hours, 0);
-    json_num(out, "cost_usd", x->cost_usd, 0);
-    json_num(out, "avg_power_w", x->avg_power_w, 0);
-    json_num(out, "pue", r->econ.pue, 0);
-    json_num(out, "energy_kwh", x->energy_j / MLSIM_UNITS_J_PER_KWH, 0);
-    json_num(out, "energy_cost_usd", x->energy_cost_usd, 0);
-    json_num(out, "co2_kg", x->co2_kg, !x->simulated);
-    if (x->simulated) {
-        json_num(out, "step_time_s", x->step_s, 0);
-        json_num(out, "compute_s", x->compute_s, 0);
-        json_num(out, "exposed_comm_s", x->exposed_comm_s, 0);
-        json_num(out, "idle_s", x->idle_s, 0);
-        json_num(out, "hfu", x->hfu, 0);
-        json_num(out, "tflops_per_device", x->tflops_per_device, 0);
-        json_num(out, "tokens_per_s", x->tokens_per_s, 0);
-        json_num(out, "mem_per_device_bytes", x->mem_bytes, 0);
-        json_num(out, "closed_form_step_s", x->closed_form_step_s, 1);
-    }
-    fputs("    }", out);
+    fputs("\n      ]\n    }", out);
 }
 
 static void write_json(FILE *out, const struct mlsim_scenario *sc, const struct mlsim_result *res,
                        size_t n)
 {
-    fprintf(out, "{\n  \"mlsim_version\": \"%s\",\n  \"scenario\": ", MLSIM_VERSION);
+    fprintf(out,
+            "{\n  \"mlsim_version\": \"%s\",\n  \"" MLSIM_COLUMNS_SCHEMA_KEY "\": ", MLSIM_VERSION);
+    json_number(out, MLSIM_COLUMNS_SCHEMA_VERSION);
+    fputs(",\n  \"scenario\": ", out);
     mlsim_json_string(out, sc->doc->file);
     fputs(",\n  \"title\": ", out);
     mlsim_json_string(out, sc->title);

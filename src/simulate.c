@@ -240,6 +240,10 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run, const str
     out->flops = cr.model_flops * out->steps;
     out->time_s = out->steps * cr.step_s;
     mlsim_cost_finish(run, out->time_s * run->count, out->busy_fraction, out);
+    /* the pipeline simulated, for the report (cluster.c takes one chunk unless interleaved) */
+    out->schedule = t->schedule;
+    out->interleave = t->schedule == MLSIM_SCHEDULE_INTERLEAVED ? t->interleave : 1;
+    out->sharding = t->sharding;
     return MLSIM_OK;
 }
 

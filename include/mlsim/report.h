@@ -1,6 +1,7 @@
 /*
  * Reports: results written for people (a table, or a full report for a single run) or for
- * programs (CSV, JSON). Each format is an entry of one const table. Every report prints the
+ * programs (CSV, JSON: the columns of columns.h, so both carry the same fields in the same
+ * order). Each format is an entry of one const table. Every report prints the
  * assumptions behind its numbers and where each came from (the scenario, a default with its
  * source, or the hardware database). Output is deterministic: same inputs, same bytes.
  */

@@ -1,6 +1,7 @@
 /*
  * The result of a run: what it costs and, for a simulated run, where its step goes. Every mode
- * fills the same struct (run.h's dispatcher picks the mode); the writers of report.h print it.
+ * fills the same struct (run.h's dispatcher picks the mode); the writers of report.h print it
+ * through the column table of columns.h, where a field added here gets its name, unit and meaning.
  */
 #ifndef MLSIM_RESULT_H
 #define MLSIM_RESULT_H
@@ -43,8 +44,10 @@ struct mlsim_result {
     int batch;                    /* inference: the largest batch under the latency bound */
     int tp, pp, dp;               /* the parallel layout simulated */
     int layout_chosen;            /* mlsim chose it (the run gave none) */
-    int sharding;                 /* enum mlsim_sharding of the layout simulated */
+    int sharding;                 /* enum mlsim_sharding of the layout simulated (cluster only) */
     int cluster;                  /* simulated with tensor, pipeline or multi-node parallelism */
+    int schedule;                 /* enum mlsim_schedule of the pipeline simulated (cluster only) */
+    int interleave;               /* model chunks per pipeline rank simulated (cluster only) */
     double tp_comm_s;             /* tensor-parallel collectives inside the compute, per step */
     double dp_comm_s;             /* data-parallel communication per step, overlapped or not */
 };

@@ -100,8 +100,13 @@ static void test_csv_columns_and_rows(void **state)
         "name,mode,params,tokens,flops,device,count,precision,peak_flops,mfu,time_s,"
         "device_hours,cost_usd,avg_power_w,pue,energy_kwh,energy_cost_usd,co2_kg,step_time_s,hfu,"
         "tflops_per_device,tokens_per_s,mem_per_device_bytes,closed_form_step_s,ref_metric,"
-        "ref_predicted,ref_measured,ref_error_pct,batch\n";
+        "ref_predicted,ref_measured,ref_error_pct,batch,";
+    /* mlsim 0.1.0's 29 columns keep their places; later ones follow, schema_version last */
     assert_memory_equal(s, header, strlen(header));
+    const char *eol = strchr(s, '\n');
+    assert_non_null(eol);
+    assert_memory_equal(eol - strlen(",schema_version"), ",schema_version",
+                        strlen(",schema_version"));
     size_t lines = 0;
     for (const char *p = s; *p; p++)
         lines += *p == '\n';
