@@ -254,6 +254,7 @@ static const struct mlsim_column columns[] = {
      get_mem_states_bytes, 0},
     {"mem_act_bytes", NUM, S, "bytes", "per device: activations kept for the backward pass",
      get_mem_act_bytes, 0},
+    FIELD("state_bytes_per_param", S, "bytes", "states per parameter", state_bytes_per_param),
     {"device_mem_bytes", NUM, S | I, "bytes", "the device's memory capacity in hwdb",
      get_device_mem_bytes, 0},
     {"fits", BOO, S | I, "bool",
