@@ -104,7 +104,7 @@ void mlsim_chart_gp_quote(FILE *f, const char *s)
 void mlsim_chart_gp_comment(FILE *f, const char *s)
 {
     for (; *s; s++)
-        fputc(is_control(*s) || *s == '\\' ? '?' : *s, f);
+        fputc(is_control(*s) || *s == '\\' || *s == '`' ? '?' : *s, f);
 }
 
 void mlsim_chart_gp_str(FILE *f, const char *key, const char *value)

@@ -3,8 +3,8 @@
  * A chart function is given a job; it writes its CSV files and its gnuplot script through the
  * helpers here, which write each file beside its final name and rename it into place, and escape
  * every string for the place it lands in, so that no text of a scenario, a device or a path can
- * become a gnuplot command. The templates come from mlsim itself (compiled in from the .gp files of plots/),
- * never from a folder found at run time. src/plot.c holds the one table of charts.
+ * become a gnuplot command. The templates come from mlsim itself (compiled in from the .gp files of
+ * plots/), never from a folder found at run time. src/plot.c holds the one table of charts.
  */
 #ifndef MLSIM_CHART_H
 #define MLSIM_CHART_H
@@ -73,8 +73,9 @@ void mlsim_chart_csv_num(FILE *f, double x);
 void mlsim_chart_gp_quote(FILE *f, const char *s);
 
 /* S as text of a comment line: a control character (a newline would end the comment and start a
- * command) and a backslash (at the end of a line it continues the comment onto the next) each
- * become '?'. */
+ * command), a backslash (at the end of a line it continues the comment onto the next) and a
+ * backtick (command substitution; gnuplot 5.4 does not expand it in a comment, but that is not
+ * promised) each become '?'. */
 void mlsim_chart_gp_comment(FILE *f, const char *s);
 
 /* `KEY = 'VALUE'`, `KEY = NUMBER`, and `array KEY[N] = ['A', ...]` lines; KEY is mlsim's own. */
