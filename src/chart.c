@@ -228,7 +228,7 @@ enum mlsim_status mlsim_chart_load(struct mlsim_plot_job *job, const char *path,
         st = mlsim_scenario_set(*sc, sets, n, d);
     if (*sc && st == MLSIM_OK)
         st = mlsim_scenario_resolve(*sc, job->db, d);
-    if (st == MLSIM_OK && mlsim_diags_errors(d) == 0)
+    if (*sc && st == MLSIM_OK && mlsim_diags_errors(d) == 0)
         return MLSIM_OK;
     mlsim_scenario_free(*sc);
     *sc = NULL;

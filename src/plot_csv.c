@@ -54,8 +54,8 @@ static enum mlsim_status push(struct line_fields *lf, const char *text, int line
 /* Unquote the quoted field at *Q (a '"') in place, up to END; *Q is left at the character after
  * the closing quote. Returns MLSIM_ERR_INPUT (reported) if the quote is left open or text
  * follows it before the next comma. */
-static enum mlsim_status unquote(struct mlsim_plot_csv *t, char **q, char *end, const char *start,
-                                 int line, struct mlsim_diags *d)
+static enum mlsim_status unquote(struct mlsim_plot_csv *t, char **q, const char *end,
+                                 const char *start, int line, struct mlsim_diags *d)
 {
     char *w = *q, *r = *q + 1;
     int col = (int)(*q - start) + 1;

@@ -312,9 +312,7 @@ static int render_one(const struct plot_opts *o, const char *name, int i)
     int rc = run_gnuplot(o->out_dir, name, format_names[i], base, &said);
     struct mlsim_diags *d = mlsim_diags_alloc();
     enum mlsim_status st = MLSIM_ERR_INPUT;
-    if (rc != 0)
-        remove(tmp);
-    else if (d)
+    if (rc == 0 && d)
         st = mlsim_plot_image_install(1 << i, tmp, target, d);
     else
         remove(tmp);
