@@ -7,12 +7,16 @@
 #define _POSIX_C_SOURCE 200809L
 #include "mlsim/chart.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "mlsim/mem.h"
 #include "mlsim/run.h"
 #include "mlsim/version.h"
 
@@ -20,6 +24,29 @@ struct mlsim_loc mlsim_chart_nowhere(const char *file)
 {
     struct mlsim_loc loc = {file, 0, 0};
     return loc;
+}
+
+/* Open a new temporary file beside O->path into O->tmp: O_EXCL refuses a file or a link that is
+ * already there, so another name is tried. */
+static FILE *open_temp(struct mlsim_chart_out *o)
+{
+    for (int i = 0; i < 100; i++) {
+        int n = snprintf(o->tmp, sizeof o->tmp, "%s.tmp%ld-%d", o->path, (long)getpid(), i);
+        if (n < 0 || (size_t)n >= sizeof o->tmp)
+            return NULL;
+        int fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno == EEXIST)
+            continue;
+        if (fd < 0)
+            return NULL;
+        FILE *f = fdopen(fd, "w");
+        if (!f) {
+            close(fd);
+            remove(o->tmp);
+        }
+        return f;
+    }
+    return NULL;
 }
 
 enum mlsim_status mlsim_chart_open(struct mlsim_plot_job *job, const char *suffix,
@@ -32,13 +59,27 @@ enum mlsim_status mlsim_chart_open(struct mlsim_plot_job *job, const char *suffi
                            "output path too long");
         return MLSIM_ERR_IO;
     }
-    snprintf(o->tmp, sizeof o->tmp, "%s.tmp%ld", o->path, (long)getpid());
-    o->f = fopen(o->tmp, "w");
+    o->f = open_temp(o);
     if (!o->f) {
         mlsim_diags_report(job->d, MLSIM_SEVERITY_ERROR, mlsim_chart_nowhere(o->path),
                            "cannot write '%s'", o->path);
         return MLSIM_ERR_IO;
     }
+    return MLSIM_OK;
+}
+
+/* Keep the closed file O in the job, to be renamed when the chart is done. */
+static enum mlsim_status pend(struct mlsim_plot_job *job, const struct mlsim_chart_out *o)
+{
+    void *arr = job->pending;
+    enum mlsim_status st =
+        mlsim_mem_grow(&arr, &job->cap_pending, job->n_pending + 1, sizeof *job->pending);
+    job->pending = arr;
+    if (st != MLSIM_OK)
+        return st;
+    struct mlsim_chart_pending *p = &job->pending[job->n_pending++];
+    memcpy(p->path, o->path, sizeof p->path);
+    memcpy(p->tmp, o->tmp, sizeof p->tmp);
     return MLSIM_OK;
 }
 
@@ -50,14 +91,53 @@ enum mlsim_status mlsim_chart_close(struct mlsim_plot_job *job, struct mlsim_cha
     int bad = ferror(o->f);
     bad |= fclose(o->f) != 0;
     o->f = NULL;
-    if (st == MLSIM_OK && !bad && rename(o->tmp, o->path) == 0)
-        return MLSIM_OK;
+    if (st == MLSIM_OK && !bad) {
+        st = pend(job, o);
+        if (st == MLSIM_OK)
+            return MLSIM_OK;
+    }
     remove(o->tmp);
     if (st != MLSIM_OK)
         return st;
     mlsim_diags_report(job->d, MLSIM_SEVERITY_ERROR, mlsim_chart_nowhere(o->path),
                        "cannot write '%s'", o->path);
     return MLSIM_ERR_IO;
+}
+
+/* Is PATH absent or a regular file (not a link, a folder, a FIFO)? */
+static int replaceable(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) != 0 || S_ISREG(st.st_mode);
+}
+
+enum mlsim_status mlsim_chart_finish(struct mlsim_plot_job *job, enum mlsim_status st)
+{
+    if (st == MLSIM_OK && mlsim_diags_errors(job->d) > job->errors_before)
+        st = MLSIM_ERR_INPUT;
+    /* every place is checked before any file moves, so a refusal leaves none moved */
+    for (size_t i = 0; i < job->n_pending && st == MLSIM_OK; i++) {
+        if (replaceable(job->pending[i].path))
+            continue;
+        mlsim_diags_report(job->d, MLSIM_SEVERITY_ERROR, mlsim_chart_nowhere(job->pending[i].path),
+                           "exists and is not a regular file (a folder, a link, a FIFO): not "
+                           "replaced");
+        st = MLSIM_ERR_IO;
+    }
+    for (size_t i = 0; i < job->n_pending; i++) {
+        const struct mlsim_chart_pending *p = &job->pending[i];
+        if (st == MLSIM_OK && rename(p->tmp, p->path) != 0) {
+            mlsim_diags_report(job->d, MLSIM_SEVERITY_ERROR, mlsim_chart_nowhere(p->path),
+                               "cannot write '%s'", p->path);
+            st = MLSIM_ERR_IO;
+        }
+        if (st != MLSIM_OK)
+            remove(p->tmp);
+    }
+    free(job->pending);
+    job->pending = NULL;
+    job->n_pending = job->cap_pending = 0;
+    return st;
 }
 
 /* A byte that must not reach a script or a data row as itself: C0 controls (newline, carriage

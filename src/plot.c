@@ -72,7 +72,8 @@ enum mlsim_status mlsim_plot_write(const struct mlsim_plot_chart *c,
 {
     if (!c || !req || !req->out_dir || !req->root || !db || !d)
         return MLSIM_ERR_INPUT;
-    struct mlsim_plot_job job = {.chart = c, .req = req, .db = db, .d = d};
+    struct mlsim_plot_job job = {
+        .chart = c, .req = req, .db = db, .d = d, .errors_before = mlsim_diags_errors(d)};
     int n;
     if (req->input)
         n = snprintf(job.input, sizeof job.input, "%s", req->input);
@@ -92,5 +93,5 @@ enum mlsim_status mlsim_plot_write(const struct mlsim_plot_chart *c,
     size_t len = strlen(shown) < sizeof job.shown ? strlen(shown) : sizeof job.shown - 1;
     memcpy(job.shown, shown, len); /* a long path is cut short: it is only shown */
     job.shown[len] = '\0';
-    return c->write(&job);
+    return mlsim_chart_finish(&job, c->write(&job));
 }

@@ -23,7 +23,13 @@
 
 #define MLSIM_CHART_PATH_LEN 1024
 
-/* One chart being written. Everything is borrowed from mlsim_plot_write's caller. */
+/* A file written in full under a temporary name, waiting for the chart to succeed. */
+struct mlsim_chart_pending {
+    char path[MLSIM_CHART_PATH_LEN];
+    char tmp[MLSIM_CHART_PATH_LEN + 32];
+};
+
+/* One chart being written. Everything but PENDING is borrowed from mlsim_plot_write's caller. */
 struct mlsim_plot_job {
     const struct mlsim_plot_chart *chart;
     const struct mlsim_plot_request *req;
@@ -31,6 +37,9 @@ struct mlsim_plot_job {
     struct mlsim_diags *d;
     char input[MLSIM_CHART_PATH_LEN]; /* the scenario path or device id in use */
     char shown[200];                  /* the same for people: relative to the root when under it */
+    struct mlsim_chart_pending *pending; /* the chart's closed files, renamed together at the end */
+    size_t n_pending, cap_pending;
+    size_t errors_before; /* errors in D when the job began */
 };
 
 /* A file written under a temporary name and renamed into place when complete. */
@@ -43,15 +52,24 @@ struct mlsim_chart_out {
 /* A place that names only FILE (no line). */
 struct mlsim_loc mlsim_chart_nowhere(const char *file);
 
-/* Open OUT_DIR/CHART SUFFIX for writing into *O (a temporary file beside it). Returns
- * MLSIM_ERR_IO (reported into the job's diags) if it cannot be. */
+/* Open OUT_DIR/CHART SUFFIX for writing into *O: a new temporary file beside it (made with
+ * O_EXCL, so never a file or link already there). Returns MLSIM_ERR_IO (reported into the job's
+ * diags) if it cannot be. */
 enum mlsim_status mlsim_chart_open(struct mlsim_plot_job *job, const char *suffix,
                                    struct mlsim_chart_out *o);
 
-/* Close O and rename it into place when ST is MLSIM_OK and every write succeeded; remove it
- * otherwise. Returns ST, or MLSIM_ERR_IO (reported) if the file could not be completed. */
+/* Close O. When ST is MLSIM_OK and every write succeeded the file waits in the job to be renamed
+ * into place with the chart's other files once the whole chart succeeds (mlsim_chart_finish);
+ * otherwise it is removed. Returns ST, or MLSIM_ERR_IO (reported) if the file could not be
+ * completed, or MLSIM_ERR_NOMEM. */
 enum mlsim_status mlsim_chart_close(struct mlsim_plot_job *job, struct mlsim_chart_out *o,
                                     enum mlsim_status st);
+
+/* End the job: when ST is MLSIM_OK and the job reported no error, rename every pending file into
+ * place, each only over nothing or a regular file (a folder or a link is reported and left);
+ * otherwise, or if one cannot be renamed, remove the files not yet in place, so that a failed
+ * chart leaves its earlier files as they were. Frees the pending list. Returns the status. */
+enum mlsim_status mlsim_chart_finish(struct mlsim_plot_job *job, enum mlsim_status st);
 
 /* ---- CSV: what gnuplot reads as data ---- */
 

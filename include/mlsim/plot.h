@@ -56,10 +56,11 @@ int mlsim_plot_format_from_name(const char *name);
 
 /* Compute chart C as REQ asks, against the devices of DB, and write into REQ->out_dir its data,
  * C->name.csv (and C->name-*.csv where a chart has more than one table), and its gnuplot script,
- * C->name.gp. Each file is written beside its final name and renamed into place, so a failed run
- * leaves no half-written file. Faults of the input (a scenario, a measured CSV) are reported
- * into D, each with its place. Returns MLSIM_OK, MLSIM_ERR_INPUT, MLSIM_ERR_IO (a file that
- * cannot be written) or MLSIM_ERR_NOMEM. */
+ * C->name.gp. Each file is written beside its final name, and all are renamed into place
+ * together once the whole chart succeeds (each only over nothing or a regular file), so a failed
+ * chart leaves no file of its own half-written or mixed with an older run's. Faults of the input (a
+ * scenario, a measured CSV) are reported into D, each with its place. Returns MLSIM_OK,
+ * MLSIM_ERR_INPUT, MLSIM_ERR_IO (a file that cannot be written) or MLSIM_ERR_NOMEM. */
 enum mlsim_status mlsim_plot_write(const struct mlsim_plot_chart *c,
                                    const struct mlsim_plot_request *req, struct mlsim_hwdb *db,
                                    struct mlsim_diags *d);

@@ -411,6 +411,10 @@ class PlotSafety(unittest.TestCase):
                 f.write("# a hand-broken copy\nn,params,seconds_per_step\n16,13002,1e-4\n"
                         "32,26506\n64,55050,fast\n")
             scenario = os.path.join(SRC, "scenarios", "mnist_mlp_cpu_vs_gpu.yaml")
+            # a file of an earlier run stays as it was: the chart's files move in together or not
+            os.mkdir(os.path.join(d, "out"))
+            with open(os.path.join(d, "out", "cpu-vs-gpu.csv"), "w") as f:
+                f.write("earlier\n")
             rc, out, err = run_in(d, "plot", "cpu-vs-gpu", scenario, "-o",
                                   os.path.join(d, "out"), "--hwdb", os.path.join(d, "hwdb"))
             self.assertEqual(rc, 1, err)
@@ -418,7 +422,9 @@ class PlotSafety(unittest.TestCase):
             # line 4 "32,26506" ends at column 9
             self.assertIn("validate/train-epyc-zen5-2vcpu.csv:4:9: error: 2 fields, but the header "
                           "(line 2) names 3 columns", err)
-            self.assertFalse(os.path.exists(os.path.join(d, "out", "cpu-vs-gpu-measured.csv")))
+            self.assertEqual(os.listdir(os.path.join(d, "out")), ["cpu-vs-gpu.csv"])
+            with open(os.path.join(d, "out", "cpu-vs-gpu.csv")) as f:
+                self.assertEqual(f.read(), "earlier\n")
             with open(os.path.join(d, "validate", "train-epyc-zen5-2vcpu.csv"), "w") as f:
                 f.write("n,params,seconds_per_step\n16,13002,1e-4\n64,55050,fast\n")
             rc, out, err = run_in(d, "plot", "cpu-vs-gpu", scenario, "-o",
@@ -491,6 +497,13 @@ class PlotImages(unittest.TestCase):
     def test_target_not_a_regular_file(self):
         with tempfile.TemporaryDirectory() as d:
             out = os.path.join(d, "out")
+            # a data file's place taken by a folder: refused, and no file of the chart is left
+            os.makedirs(os.path.join(out, "amdahl.gp"))  # the last file the chart writes
+            rc, _, err = run_in(d, "plot", "amdahl", "-o", out, "--no-render")
+            self.assertEqual(rc, 1)
+            self.assertIn("amdahl.gp: error: exists and is not a regular file", err)
+            self.assertEqual(os.listdir(out), ["amdahl.gp"])
+            os.rmdir(os.path.join(out, "amdahl.gp"))
             os.makedirs(os.path.join(out, "amdahl.png"))
             env = self.fake(d, "ok", tiny_png(), 0)
             rc, _, err = run_in(d, "plot", "amdahl", "-o", out, "--format", "png", env=env)
