@@ -4,7 +4,8 @@
 # - Colours: the Okabe-Ito palette (Okabe & Ito 2008, "Color Universal Design"), which stays
 #   distinct under the common forms of colour blindness; each series also has its own marker.
 # - Every axis names its quantity and its unit; the source of the numbers is the footnote.
-# Variables set before this file: fmt (png, svg or pdf), name, chart_title, footnote.
+# Variables set before this file: fmt (png, svg or pdf), name, chart_title, footnote; and, when
+# mlsim renders, outfile: a temporary name that mlsim checks and renames to name.fmt.
 set encoding utf8
 font_name = 'DejaVu Sans'
 if (fmt eq 'png') {
@@ -16,7 +17,8 @@ if (fmt eq 'png') {
         set terminal pdfcairo size 26.667in,15in noenhanced font 'DejaVu Sans,28' linewidth 2
     }
 }
-set output name . '.' . fmt
+if (!exists("outfile")) outfile = name . '.' . fmt
+set output outfile
 
 # Okabe-Ito: blue, vermillion, bluish green, orange, reddish purple, sky blue, yellow, black.
 set linetype 1 lc rgb '#0072B2' lw 3 pt 7  ps 2.2

@@ -2,7 +2,8 @@
  * Charts: for each chart of the lecture (and a few beyond it), the numbers behind it, computed by
  * the simulator, written as CSV beside a readable gnuplot script that draws them. The script is
  * self-contained: a few variables (data files, titles, the source footnote), then the shared
- * style (plots/style.gp) and the chart's own template (plots/<chart>.gp), copied in. Rendering is
+ * style (plots/style.gp) and the chart's own template (plots/<chart>.gp), both compiled into
+ * mlsim (never read at run time, so no folder can change what gnuplot runs). Rendering is
  * the caller's business (`gnuplot -e "fmt='png'" CHART.gp` in the output folder); this module
  * runs nothing and prints nothing. Same inputs, same bytes.
  */
@@ -28,7 +29,7 @@ enum mlsim_plot_input { MLSIM_PLOT_INPUT_SCENARIO, MLSIM_PLOT_INPUT_DEVICE };
 /* One chart request. Every path is borrowed. */
 struct mlsim_plot_request {
     const char *out_dir; /* an existing folder; the chart's files are written into it */
-    const char *root;    /* the folder holding plots/ (templates), scenarios/ and validate/ */
+    const char *root;    /* the folder holding scenarios/ and validate/ (data, never code) */
     const char *input;   /* a scenario file or a device id; NULL: the chart's default */
 };
 
@@ -55,10 +56,11 @@ int mlsim_plot_format_from_name(const char *name);
 
 /* Compute chart C as REQ asks, against the devices of DB, and write into REQ->out_dir its data,
  * C->name.csv (and C->name-*.csv where a chart has more than one table), and its gnuplot script,
- * C->name.gp. Each file is written beside its final name and renamed into place, so a failed run
- * leaves no half-written file. Faults of the input (a scenario, a measured CSV, a missing
- * template) are reported into D. Returns MLSIM_OK, MLSIM_ERR_INPUT, MLSIM_ERR_IO (a file that
- * cannot be written) or MLSIM_ERR_NOMEM. */
+ * C->name.gp. Each file is written beside its final name, and all are renamed into place
+ * together once the whole chart succeeds (each only over nothing or a regular file), so a failed
+ * chart leaves no file of its own half-written or mixed with an older run's. Faults of the input (a
+ * scenario, a measured CSV) are reported into D, each with its place. Returns MLSIM_OK,
+ * MLSIM_ERR_INPUT, MLSIM_ERR_IO (a file that cannot be written) or MLSIM_ERR_NOMEM. */
 enum mlsim_status mlsim_plot_write(const struct mlsim_plot_chart *c,
                                    const struct mlsim_plot_request *req, struct mlsim_hwdb *db,
                                    struct mlsim_diags *d);

@@ -1,8 +1,10 @@
 /*
  * `mlsim plot`: the lecture's charts. The library (plot.c) writes each chart's data and gnuplot
  * script into the output folder; this file picks the charts, makes the folder and runs gnuplot
- * once per format (fork and exec, in the output folder), showing progress on stderr. Without
- * gnuplot on PATH it says how to render what was written, and succeeds.
+ * once per format (fork and exec, in the output folder), showing progress on stderr. gnuplot
+ * draws into a temporary file that is checked (plot_image.c) before it takes the image's name;
+ * what gnuplot prints is shown only when it fails. Without gnuplot on PATH it says how to
+ * render what was written, and succeeds.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -18,7 +20,9 @@
 
 #include "mlsim/diag.h"
 #include "mlsim/hwdb.h"
+#include "mlsim/mem.h"
 #include "mlsim/plot.h"
+#include "mlsim/plot_image.h"
 #include "mlsim/scenario.h"
 
 #include "cli.h"
@@ -195,25 +199,69 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Run `gnuplot -e "fmt='FMT'" NAME.gp` in DIR; gnuplot's output goes to stderr. Returns its
- * exit status, or -1 if it could not be run. */
-static int run_gnuplot(const char *dir, const char *name, const char *fmt)
+/* What gnuplot said, kept to be shown only if it fails: its last GP_SAID_MAX bytes. */
+#define GP_SAID_MAX ((size_t)64 << 10)
+struct gp_said {
+    char *text;
+    size_t len, cap;
+};
+
+/* Read FD to its end into SAID (keeping the last GP_SAID_MAX bytes). */
+static void read_said(int fd, struct gp_said *said)
 {
-    char setfmt[32], script[256];
-    snprintf(setfmt, sizeof setfmt, "fmt='%s'", fmt);
+    char buf[4096];
+    for (;;) {
+        ssize_t got = read(fd, buf, sizeof buf);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return;
+        size_t n = (size_t)got;
+        if (said->len + n > GP_SAID_MAX) { /* n < GP_SAID_MAX: the oldest bytes go */
+            size_t drop = said->len + n - GP_SAID_MAX;
+            memmove(said->text, said->text + drop, said->len - drop);
+            said->len -= drop;
+        }
+        void *arr = said->text;
+        if (mlsim_mem_grow(&arr, &said->cap, said->len + n + 1, 1) != MLSIM_OK)
+            continue; /* out of memory: what gnuplot says is lost, not its result */
+        said->text = arr;
+        memcpy(said->text + said->len, buf, n);
+        said->len += n;
+        said->text[said->len] = '\0';
+    }
+}
+
+/* Run `gnuplot -e "fmt='FMT'; outfile='OUT'" NAME.gp` in DIR, what it prints to SAID. Returns
+ * its exit status, or -1 if it could not be run. */
+static int run_gnuplot(const char *dir, const char *name, const char *fmt, const char *out,
+                       struct gp_said *said)
+{
+    char setfmt[PATH_MAX + 64], script[256];
+    snprintf(setfmt, sizeof setfmt, "fmt='%s'; outfile='%s'", fmt, out);
     snprintf(script, sizeof script, "%s.gp", name);
+    int fds[2];
     fflush(stdout);
     fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0)
+    if (pipe(fds) != 0)
         return -1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
     if (pid == 0) {
         char *const args[] = {"gnuplot", "-e", setfmt, script, NULL};
-        if (chdir(dir) != 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+        close(fds[0]);
+        if (chdir(dir) != 0 || dup2(fds[1], STDOUT_FILENO) < 0 || dup2(fds[1], STDERR_FILENO) < 0)
             _exit(127);
         execvp("gnuplot", args);
         _exit(127);
     }
+    close(fds[1]);
+    read_said(fds[0], said);
+    close(fds[0]);
     int status;
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR)
@@ -224,19 +272,80 @@ static int run_gnuplot(const char *dir, const char *name, const char *fmt)
 
 static const char *const format_names[] = {"png", "svg", "pdf"};
 
+/* A new, empty temporary file for chart NAME in FORMAT in DIR: its path into PATH and its name
+ * (in DIR) into BASE. Its mode is that of a file gnuplot would make (0666 less the umask).
+ * Returns 0, or -1 if it cannot be made. */
+static int make_temp(const char *dir, const char *name, const char *format, char *path, size_t len,
+                     const char **base)
+{
+    int n = snprintf(path, len, "%s/.%s.%s.XXXXXX", dir, name, format);
+    if (n < 0 || (size_t)n >= len)
+        return -1;
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    mode_t mask = umask(0);
+    umask(mask);
+    int bad = fchmod(fd, 0666 & ~mask) != 0;
+    bad |= close(fd) != 0;
+    if (bad) {
+        remove(path);
+        return -1;
+    }
+    *base = strrchr(path, '/') + 1;
+    return 0;
+}
+
+/* Render chart NAME in FORMAT (its Ith name) into a temporary file, check it and rename it into
+ * place. What gnuplot prints is shown only when it fails. */
+static int render_one(const struct plot_opts *o, const char *name, int i)
+{
+    char tmp[PATH_MAX], target[PATH_MAX];
+    const char *base = NULL;
+    int n = snprintf(target, sizeof target, "%s/%s.%s", o->out_dir, name, format_names[i]);
+    if (n < 0 || (size_t)n >= sizeof target ||
+        make_temp(o->out_dir, name, format_names[i], tmp, sizeof tmp, &base) != 0) {
+        fprintf(stderr, "mlsim plot: error: cannot write in '%s'\n", o->out_dir);
+        return MLSIM_EXIT_INPUT;
+    }
+    struct gp_said said = {0};
+    int rc = run_gnuplot(o->out_dir, name, format_names[i], base, &said);
+    struct mlsim_diags *d = mlsim_diags_alloc();
+    enum mlsim_status st = MLSIM_ERR_INPUT;
+    if (rc == 0 && d)
+        st = mlsim_plot_image_install(1 << i, tmp, target, d);
+    else
+        remove(tmp);
+    if (st != MLSIM_OK) {
+        if (said.len)
+            fputs(said.text, stderr);
+        if (said.len && said.text[said.len - 1] != '\n')
+            fputc('\n', stderr);
+        if (rc != 0)
+            fprintf(stderr, "mlsim plot: error: gnuplot failed on %s/%s.gp (fmt %s, status %d)\n",
+                    o->out_dir, name, format_names[i], rc);
+        else if (d)
+            mlsim_diags_print(d, stderr);
+        else
+            fputs("mlsim plot: out of memory\n", stderr);
+    }
+    mlsim_diags_free(d);
+    free(said.text);
+    if (st != MLSIM_OK)
+        return MLSIM_EXIT_INPUT;
+    printf("%s\n", target);
+    return MLSIM_EXIT_OK;
+}
+
 /* Render chart NAME in every format asked; report each file on stdout. */
 static int render(const struct plot_opts *o, const char *name)
 {
     for (int i = 0; i < 3; i++) {
         if (!(o->formats & (1 << i)))
             continue;
-        int rc = run_gnuplot(o->out_dir, name, format_names[i]);
-        if (rc != 0) {
-            fprintf(stderr, "mlsim plot: error: gnuplot failed on %s/%s.gp (fmt %s, status %d)\n",
-                    o->out_dir, name, format_names[i], rc);
-            return MLSIM_EXIT_INPUT;
-        }
-        printf("%s/%s.%s\n", o->out_dir, name, format_names[i]);
+        int rc = render_one(o, name, i);
+        if (rc != MLSIM_EXIT_OK)
+            return rc;
     }
     return MLSIM_EXIT_OK;
 }

@@ -10,14 +10,18 @@ comments, never from mlsim's output. The last line printed is "N passed, N faile
 status is non-zero on failure. Charts without gnuplot on PATH are checked as data only.
 """
 import csv
+import json
 import math
 import io
 import os
+import resource
 import shutil
+import signal
 import struct
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 import zlib
 
@@ -38,6 +42,13 @@ DECK_USD = [325855, 368846, 480769, 833333, 841346, 855769, 1033756, 1346154, 17
 def run(*args, env=None):
     p = subprocess.run([MLSIM, *args], cwd=SRC, env=clitest.clean_env(env), capture_output=True,
                        timeout=TIMEOUT_S)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def run_in(cwd, *args, env=None, preexec_fn=None):
+    """mlsim ARGS run in the folder CWD."""
+    p = subprocess.run([MLSIM, *args], cwd=cwd, env=clitest.clean_env(env), capture_output=True,
+                       timeout=TIMEOUT_S, preexec_fn=preexec_fn)
     return p.returncode, p.stdout.decode(), p.stderr.decode()
 
 
@@ -309,6 +320,238 @@ class PlotCli(unittest.TestCase):
             with open(os.path.join(d, "cost-table.pdf"), "rb") as f:
                 self.assertEqual(f.read(5), b"%PDF-")
             self.assertFalse(os.path.exists(os.path.join(d, "cost-table.png")))
+
+
+# Text that would run commands if it reached a gnuplot script as code: a newline then `system`,
+# a quote that closes the string it sits in (single and double), a backslash (which continues a
+# comment line onto the next), a backtick command and an @macro.
+EVIL = ('x\nsystem("touch canary1")\n\' . system(\'touch canary2\') . \'\\" `touch canary3` '
+        '@x\\')
+EVIL_FILE = 'evil\nsystem("touch canary4")\n\'"\\`touch canary5`.yaml'
+
+
+def no_code_from_data(test, script):
+    """No line of SCRIPT starts a command that mlsim did not write (system, or ! for a shell)."""
+    for line in script.split("\n"):
+        word = line.strip()
+        test.assertFalse(word.startswith("system") or word.startswith("!"), line)
+        # the text shows only in the comment banner and in the strings mlsim wrote
+        if "canary" in line:
+            test.assertTrue(line.startswith(("# Written", "chart_title = '", "footnote = '")),
+                            line)
+
+
+class PlotSafety(unittest.TestCase):
+    """Data never becomes code: names, titles and paths are escaped, templates are mlsim's own."""
+
+    def check_dir(self, d):
+        for name in os.listdir(d):
+            self.assertFalse(name.startswith("canary"), name)  # no command ran
+            if name.endswith(".gp"):
+                with open(os.path.join(d, name)) as f:
+                    no_code_from_data(self, f.read())
+
+    def test_names_titles_and_file_names(self):
+        with tempfile.TemporaryDirectory() as d:
+            table = ("title: %s\ndefaults:\n  mode: analytic\n"
+                     "  hardware: {device: a100-sxm4-40gb, count: 1024}\n  precision: bf16\n"
+                     "  mfu: 50%%\n  economics: {price_per_device_hour: $1.5/h}\nruns:\n"
+                     "  - name: %s\n    model: {params: 30B, tokens: 610B}\n"
+                     % (json.dumps(EVIL), json.dumps(EVIL)))
+            with open(os.path.join(d, EVIL_FILE), "w") as f:
+                f.write(table)
+            # a simulated run, for the charts that name a run in their title
+            with open(os.path.join(SRC, "scenarios", "gpt_1.3b_dgx_a100.yaml")) as f:
+                sim = f.read().replace("name: GPT 1.3B on 8 A100s, data parallel",
+                                       "name: " + json.dumps(EVIL), 1)
+            self.assertIn("touch canary1", sim)
+            sim_file = "sim" + EVIL_FILE
+            with open(os.path.join(d, sim_file), "w") as f:
+                f.write(sim)
+            out = os.path.join(d, "out")
+            for chart, scenario in (("cost-table", EVIL_FILE), ("pareto", EVIL_FILE),
+                                    ("timeline", sim_file), ("scaling", sim_file)):
+                rc, _, err = run_in(d, "plot", chart, scenario, "-o", out, "--format", "png")
+                self.assertEqual(rc, 0, chart + ": " + err)
+                with open(os.path.join(out, chart + ".gp")) as f:
+                    script = f.read()
+                self.assertIn("touch canary", script)  # the text is there, as text
+                if HAVE_GNUPLOT:  # gnuplot read the whole script: no quote was left open
+                    self.assertTrue(os.path.isfile(os.path.join(out, chart + ".png")), chart)
+            self.check_dir(out)
+            self.check_dir(d)
+
+    def test_templates_never_beside_the_hwdb(self):
+        with tempfile.TemporaryDirectory() as d:
+            os.symlink(os.path.join(SRC, "hwdb"), os.path.join(d, "hwdb"))
+            os.mkdir(os.path.join(d, "plots"))
+            for t in ("style.gp", "amdahl.gp"):
+                with open(os.path.join(d, "plots", t), "w") as f:
+                    f.write("system('touch canary6')\n")
+            scenario = os.path.join(SRC, "scenarios", "gpt_1.3b_dgx_a100.yaml")
+            for i, (args, env) in enumerate(((["--hwdb", os.path.join(d, "hwdb")], None),
+                                             ([], {"MLSIM_HWDB": os.path.join(d, "hwdb")}))):
+                out = os.path.join(d, "out%d" % i)
+                rc, _, err = run_in(d, "plot", "amdahl", scenario, "-o", out, "--format", "svg",
+                                    *args, env=env)
+                self.assertEqual(rc, 0, err)
+                with open(os.path.join(out, "amdahl.gp")) as f:
+                    script = f.read()
+                self.assertNotIn("canary", script)
+                with open(os.path.join(SRC, "plots", "style.gp")) as f:
+                    self.assertIn(f.read(), script)
+                self.check_dir(out)
+            self.assertFalse(os.path.exists(os.path.join(d, "canary6")))
+
+    def test_measured_csv_errors_are_located(self):
+        with tempfile.TemporaryDirectory() as d:
+            os.symlink(os.path.join(SRC, "hwdb"), os.path.join(d, "hwdb"))
+            os.mkdir(os.path.join(d, "validate"))
+            with open(os.path.join(d, "validate", "train-epyc-zen5-2vcpu.csv"), "w") as f:
+                f.write("# a hand-broken copy\nn,params,seconds_per_step\n16,13002,1e-4\n"
+                        "32,26506\n64,55050,fast\n")
+            scenario = os.path.join(SRC, "scenarios", "mnist_mlp_cpu_vs_gpu.yaml")
+            # a file of an earlier run stays as it was: the chart's files move in together or not
+            os.mkdir(os.path.join(d, "out"))
+            with open(os.path.join(d, "out", "cpu-vs-gpu.csv"), "w") as f:
+                f.write("earlier\n")
+            rc, out, err = run_in(d, "plot", "cpu-vs-gpu", scenario, "-o",
+                                  os.path.join(d, "out"), "--hwdb", os.path.join(d, "hwdb"))
+            self.assertEqual(rc, 1, err)
+            self.assertEqual(out, "")
+            # line 4 "32,26506" ends at column 9
+            self.assertIn("validate/train-epyc-zen5-2vcpu.csv:4:9: error: 2 fields, but the header "
+                          "(line 2) names 3 columns", err)
+            self.assertEqual(os.listdir(os.path.join(d, "out")), ["cpu-vs-gpu.csv"])
+            with open(os.path.join(d, "out", "cpu-vs-gpu.csv")) as f:
+                self.assertEqual(f.read(), "earlier\n")
+            with open(os.path.join(d, "validate", "train-epyc-zen5-2vcpu.csv"), "w") as f:
+                f.write("n,params,seconds_per_step\n16,13002,1e-4\n64,55050,fast\n")
+            rc, out, err = run_in(d, "plot", "cpu-vs-gpu", scenario, "-o",
+                                  os.path.join(d, "out"), "--hwdb", os.path.join(d, "hwdb"))
+            self.assertEqual(rc, 1, err)
+            # "64,55050,fast": the third field starts at column 10
+            self.assertIn("train-epyc-zen5-2vcpu.csv:3:10: error: 'seconds_per_step' is 'fast'",
+                          err)
+
+
+def tiny_png():
+    """A valid 1 x 1 grey PNG (signature, IHDR, IDAT, IEND, with their CRCs)."""
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data +
+                struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b""))
+
+
+FAKE_GNUPLOT = """#!%s
+# A stand-in for gnuplot: writes %%r to the outfile mlsim names, says a warning, exits %%d.
+import re, sys
+out = re.search(r"outfile='([^']*)'", sys.argv[2]).group(1)
+sys.stdout.write("fake gnuplot: warning: W-%%s\\n")
+with open(out, "wb") as f:
+    f.write(%%r)
+sys.exit(%%d)
+""" % sys.executable
+
+
+class PlotImages(unittest.TestCase):
+    """Images are checked before they take their name; gnuplot's chatter shows only on failure."""
+
+    def fake(self, d, tag, data, status):
+        bindir = os.path.join(d, "bin-" + tag)
+        os.mkdir(bindir)
+        path = os.path.join(bindir, "gnuplot")
+        with open(path, "w") as f:
+            f.write(FAKE_GNUPLOT % (data, status, tag, data, status))
+        os.chmod(path, 0o755)
+        return {"PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
+
+    def listing(self, d):
+        return sorted(n for n in os.listdir(d) if not n.endswith((".csv", ".gp")))
+
+    def test_fake_gnuplot(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "out")
+            png = tiny_png()
+            cases = (("ok", png, 0, 0, ["amdahl.png"]),
+                     ("cut", png[:-4], 0, 1, []),       # a full disk: no IEND, exit 0
+                     ("empty", b"", 0, 1, []),
+                     ("fails", png, 3, 1, []))          # an error: whatever it wrote goes
+            for tag, data, status, want, files in cases:
+                shutil.rmtree(out, ignore_errors=True)
+                rc, stdout, err = run_in(d, "plot", "amdahl", "-o", out, "--format", "png",
+                                         env=self.fake(d, tag, data, status))
+                self.assertEqual(rc, want, tag + ": " + err)
+                self.assertEqual(self.listing(out), files, tag)
+                if want == 0:
+                    self.assertNotIn("W-ok", err)  # a warning of a good run stays quiet
+                    with open(os.path.join(out, "amdahl.png"), "rb") as f:
+                        self.assertEqual(f.read(), png)
+                    self.assertIn(os.path.join(out, "amdahl.png"), stdout)
+                else:
+                    self.assertIn("W-" + tag, err)  # a failure shows what gnuplot said
+                    self.assertNotIn("amdahl.png", stdout)
+            self.assertIn("status 3", err)
+
+    def test_target_not_a_regular_file(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "out")
+            # a data file's place taken by a folder: refused, and no file of the chart is left
+            os.makedirs(os.path.join(out, "amdahl.gp"))  # the last file the chart writes
+            rc, _, err = run_in(d, "plot", "amdahl", "-o", out, "--no-render")
+            self.assertEqual(rc, 1)
+            self.assertIn("amdahl.gp: error: exists and is not a regular file", err)
+            self.assertEqual(os.listdir(out), ["amdahl.gp"])
+            os.rmdir(os.path.join(out, "amdahl.gp"))
+            os.makedirs(os.path.join(out, "amdahl.png"))
+            env = self.fake(d, "ok", tiny_png(), 0)
+            rc, _, err = run_in(d, "plot", "amdahl", "-o", out, "--format", "png", env=env)
+            self.assertEqual(rc, 1)
+            self.assertIn("amdahl.png: error: exists and is not a regular file", err)
+            self.assertTrue(os.path.isdir(os.path.join(out, "amdahl.png")))
+            os.rmdir(os.path.join(out, "amdahl.png"))
+            victim = os.path.join(d, "victim")
+            with open(victim, "w") as f:
+                f.write("keep")
+            os.symlink(victim, os.path.join(out, "amdahl.png"))
+            rc, _, err = run_in(d, "plot", "amdahl", "-o", out, "--format", "png", env=env)
+            self.assertEqual(rc, 1)
+            with open(victim) as f:
+                self.assertEqual(f.read(), "keep")
+            self.assertEqual(self.listing(out), ["amdahl.png"])  # the link, and no temp file
+
+    @unittest.skipUnless(HAVE_GNUPLOT, "gnuplot is not on PATH")
+    def test_full_disk(self):
+        # A file size limit stands in for a full disk: writes past 10 kB fail (SIGXFSZ ignored,
+        # so gnuplot's writes get EFBIG and it carries on). The data and script are under 5 kB;
+        # every image of the cost table is larger (PDF 15 kB, SVG 20 kB, PNG 220 kB).
+        def limited():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (10000, 10000))
+        for fmt in ("png", "svg", "pdf"):
+            with tempfile.TemporaryDirectory() as d:
+                rc, out, err = run_in(d, "plot", "cost-table", "-o", d, "--format", fmt,
+                                      preexec_fn=limited)
+                self.assertEqual(rc, 1, fmt + ": " + err)
+                self.assertIn("cost-table.%s: error: gnuplot wrote an image that is" % fmt, err)
+                self.assertEqual(self.listing(d), [], fmt)  # no image, no temporary file
+
+    @unittest.skipUnless(HAVE_GNUPLOT, "gnuplot is not on PATH")
+    def test_pdf_same_bytes(self):
+        with tempfile.TemporaryDirectory() as d:
+            got = []
+            for i in range(2):
+                if i:
+                    time.sleep(1.1)  # the PDF date has a resolution of one second
+                rc, _, err = run_in(d, "plot", "amdahl", "-o", d, "--format", "pdf")
+                self.assertEqual(rc, 0, err)
+                with open(os.path.join(d, "amdahl.pdf"), "rb") as f:
+                    got.append(f.read())
+            self.assertEqual(got[0], got[1])
+            self.assertNotIn(b"CreationDate", got[0])
+            self.assertTrue(got[0].rstrip().endswith(b"%%EOF"))
+            self.assertEqual(self.listing(d), ["amdahl.pdf"])
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "mlsim/chart.h"
 #include "mlsim/plot.h"
 
 #include "check.h"
@@ -217,10 +218,68 @@ static void test_bad_input(void **state)
     assert_int_equal(mlsim_plot_write(NULL, &req, fx->db, fx->d), MLSIM_ERR_INPUT);
 }
 
+/* What FN writes for S, in a malloc'd string. */
+static char *written(void (*fn)(FILE *, const char *), const char *s)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    fn(f, s);
+    fclose(f);
+    return buf;
+}
+
+/* Each string lands where it is written and nowhere else: in a single-quoted gnuplot string a
+ * quote is doubled and newlines, tabs and escapes become spaces (backslash, backtick and @ are
+ * plain characters there); in a comment a newline, a backslash (which would continue the
+ * comment onto the next line) and a backtick become '?'; in a CSV field a double quote becomes a
+ * single one and a newline a space. */
+static void test_escaping(void **state)
+{
+    (void)state;
+    const char *evil = "a'b\nsystem(\"touch x\")\r\t\\`c`@d\x1b";
+    char *q = written(mlsim_chart_gp_quote, evil);
+    assert_string_equal(q, "'a''b system(\"touch x\")  \\`c`@d '");
+    free(q);
+    char *c = written(mlsim_chart_gp_comment, evil);
+    assert_string_equal(c, "a'b?system(\"touch x\")????c?@d?");
+    free(c);
+    char *v = written(mlsim_chart_csv_str, evil);
+    assert_string_equal(v, "\"a'b system('touch x')  \\`c`@d \"");
+    free(v);
+}
+
+/* The templates compiled into mlsim are plots/ *.gp byte for byte; no other name is one. */
+static void test_templates(void **state)
+{
+    struct fixture *fx = *state;
+    const char *names[] = {"style.gp",    "amdahl.gp",    "cost-table.gp", "cpu-vs-gpu.gp",
+                           "mu-eta.gp",   "pareto.gp",    "roofline.gp",   "scaling.gp",
+                           "timeline.gp", "tpu-vs-gpu.gp"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/plots/%s", fx->root, names[i]);
+        size_t len;
+        char *text = slurp(path, &len);
+        assert_non_null(text);
+        const char *tpl = mlsim_chart_template(names[i]);
+        assert_non_null(tpl);
+        assert_int_equal(strlen(tpl), len);
+        assert_memory_equal(tpl, text, len);
+        free(text);
+    }
+    assert_null(mlsim_chart_template("pie.gp"));
+    assert_null(mlsim_chart_template("../plots/style.gp"));
+    assert_null(mlsim_chart_template(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
+        cmocka_unit_test(test_escaping),
+        cmocka_unit_test_setup_teardown(test_templates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cost_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_amdahl, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),

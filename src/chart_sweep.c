@@ -1,0 +1,355 @@
+/*
+ * The sweep charts: a scenario re-run over device counts. Amdahl and scaling sweep the first
+ * run's device count (1 to 64) and show step time, speed-up and efficiency; pareto prices every
+ * run at 128 to 1024 devices and marks the what-ifs that no other beats on both time and cost.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlsim/chart.h"
+#include "mlsim/run.h"
+#include "mlsim/version.h"
+
+/* ---- a device-count sweep of a scenario's first run (amdahl, scaling) ---- */
+
+static const int sweep_counts[] = {1, 2, 4, 8, 16, 32, 64};
+#define SWEEP_N (sizeof sweep_counts / sizeof sweep_counts[0])
+/* Beyond one node the sweep needs a network; without one in the scenario it assumes DGX A100
+ * nodes: 8 x 200 Gb/s HDR InfiniBand (NVIDIA DGX A100 datasheet). */
+#define SWEEP_NIC "hardware.nic_bandwidth=1600 Gb/s"
+
+struct sweep {
+    char run[128];
+    char device[128];
+    int assumed_nic; /* SWEEP_NIC was used */
+    size_t n;
+    int devices[SWEEP_N];
+    struct mlsim_result res[SWEEP_N];
+};
+
+/* Simulate the first run of the scenario at COUNT devices into *RES. */
+static enum mlsim_status sweep_point(struct mlsim_plot_job *job, int count, int with_nic,
+                                     struct mlsim_diags *d, struct mlsim_result *res,
+                                     struct sweep *sw)
+{
+    char set_count[64];
+    snprintf(set_count, sizeof set_count, "hardware.count=%d", count);
+    const char *sets[] = {set_count, SWEEP_NIC};
+    struct mlsim_scenario *sc = NULL;
+    enum mlsim_status st = mlsim_chart_load(job, job->input, sets, with_nic ? 2 : 1, d, &sc);
+    if (st != MLSIM_OK)
+        return st;
+    const struct mlsim_run *r = &sc->runs[0];
+    if (r->mode != MLSIM_MODE_SIMULATE) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc,
+                           "run '%s' is not 'mode: simulate': a speed-up needs a simulated step",
+                           r->name);
+        st = MLSIM_ERR_INPUT;
+    }
+    if (st == MLSIM_OK)
+        st = mlsim_run_estimate(r, res, NULL, d);
+    snprintf(sw->run, sizeof sw->run, "%s", r->name);
+    snprintf(sw->device, sizeof sw->device, "%s", r->device->name);
+    res->run = NULL; /* the scenario is freed below */
+    mlsim_scenario_free(sc);
+    return st;
+}
+
+/* Sweep the device count over sweep_counts, stopping at the first count the run cannot take
+ * (a batch that does not split, a layout that does not tile): one device must work. */
+static enum mlsim_status sweep_run(struct mlsim_plot_job *job, struct sweep *sw)
+{
+    memset(sw, 0, sizeof *sw);
+    enum mlsim_status st = sweep_point(job, 1, 0, job->d, &sw->res[0], sw);
+    if (st != MLSIM_OK)
+        return st;
+    sw->devices[0] = 1;
+    sw->n = 1;
+    for (size_t i = 1; i < SWEEP_N; i++) {
+        struct mlsim_diags *scratch = mlsim_diags_alloc();
+        if (!scratch)
+            return MLSIM_ERR_NOMEM;
+        st = sweep_point(job, sweep_counts[i], 0, scratch, &sw->res[i], sw);
+        if (st != MLSIM_OK) {
+            mlsim_diags_free(scratch);
+            scratch = mlsim_diags_alloc();
+            if (!scratch)
+                return MLSIM_ERR_NOMEM;
+            st = sweep_point(job, sweep_counts[i], 1, scratch, &sw->res[i], sw);
+            if (st == MLSIM_OK)
+                sw->assumed_nic = 1;
+        }
+        mlsim_diags_free(scratch);
+        if (st != MLSIM_OK)
+            break;
+        sw->devices[i] = sweep_counts[i];
+        sw->n = i + 1;
+    }
+    return MLSIM_OK;
+}
+
+/* The sweep as CSV: devices, step, speed-up against one device, efficiency, and the parallel
+ * fraction Amdahl's law would need for that speed-up, p = (1 - 1/S) / (1 - 1/N). */
+static enum mlsim_status write_sweep(struct mlsim_plot_job *job, const char *suffix,
+                                     const struct sweep *sw)
+{
+    struct mlsim_chart_out o = {0};
+    enum mlsim_status st = mlsim_chart_open(job, suffix, &o);
+    if (st != MLSIM_OK)
+        return st;
+    fputs("devices,step_s,ideal_step_s,speedup,efficiency,amdahl_p,compute_s,exposed_comm_s,mfu,"
+          "tokens_per_s\n",
+          o.f);
+    double t1 = sw->res[0].step_s;
+    for (size_t i = 0; i < sw->n; i++) {
+        const struct mlsim_result *r = &sw->res[i];
+        double n = sw->devices[i], s = t1 / r->step_s;
+        fprintf(o.f, "%d", sw->devices[i]);
+        mlsim_chart_csv_num(o.f, r->step_s);
+        mlsim_chart_csv_num(o.f, t1 / n);
+        mlsim_chart_csv_num(o.f, s);
+        mlsim_chart_csv_num(o.f, s / n);
+        mlsim_chart_csv_num(o.f, n > 1 ? (1 - 1 / s) / (1 - 1 / n) : NAN);
+        mlsim_chart_csv_num(o.f, r->compute_s);
+        mlsim_chart_csv_num(o.f, r->exposed_comm_s);
+        mlsim_chart_csv_num(o.f, r->mfu);
+        mlsim_chart_csv_num(o.f, r->tokens_per_s);
+        fputc('\n', o.f);
+    }
+    return mlsim_chart_close(job, &o, MLSIM_OK);
+}
+
+/* Amdahl's law: speed-up S(N) = 1 / ((1 - p) + p / N) for the deck's four p, N = 2^(k/4). */
+static enum mlsim_status write_amdahl_curves(struct mlsim_plot_job *job)
+{
+    static const double ps[] = {0.5, 0.75, 0.9, 0.95};
+    struct mlsim_chart_out o = {0};
+    enum mlsim_status st = mlsim_chart_open(job, ".csv", &o);
+    if (st != MLSIM_OK)
+        return st;
+    fputs("processors,p50,p75,p90,p95\n", o.f);
+    for (int k = 0; k <= 64; k++) {
+        double n = ldexp(1.0, k / 4) * pow(2.0, (k % 4) / 4.0);
+        mlsim_chart_num(o.f, n);
+        for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+            mlsim_chart_csv_num(o.f, 1.0 / ((1.0 - ps[i]) + ps[i] / n));
+        fputc('\n', o.f);
+    }
+    return mlsim_chart_close(job, &o, MLSIM_OK);
+}
+
+/* What a sweep shows and assumes, for a footnote. */
+static void sweep_footnote(const struct mlsim_plot_job *job, const struct sweep *sw, char *buf,
+                           size_t len)
+{
+    snprintf(buf, len,
+             "Source: mlsim %s, %s: '%s' simulated on 1 to %d x %s, the scenario's global batch "
+             "fixed (strong scaling)%s.",
+             MLSIM_VERSION, job->shown, sw->run, sw->devices[sw->n - 1], sw->device,
+             sw->assumed_nic ? "; beyond one node 8 x 200 Gb/s InfiniBand per node, assumed" : "");
+}
+
+enum mlsim_status mlsim_chart_amdahl(struct mlsim_plot_job *job)
+{
+    struct sweep *sw = malloc(sizeof *sw);
+    if (!sw)
+        return MLSIM_ERR_NOMEM;
+    enum mlsim_status st = sweep_run(job, sw);
+    if (st == MLSIM_OK)
+        st = write_amdahl_curves(job);
+    if (st == MLSIM_OK)
+        st = write_sweep(job, "-simulated.csv", sw);
+    if (st == MLSIM_OK) {
+        char foot[1024], label[256];
+        sweep_footnote(job, sw, foot, sizeof foot);
+        /* the run is named in the footnote; a short key leaves the top left of the plot, where
+         * the simulated curve climbs, uncovered */
+        snprintf(label, sizeof label, "simulated training step");
+        struct mlsim_chart_out o = {0};
+        st = mlsim_chart_script_begin(
+            job, &o, "Amdahl's law, and the speed-up of a simulated training step", foot);
+        if (st == MLSIM_OK) {
+            const struct mlsim_result *last = &sw->res[sw->n - 1];
+            double n_last = sw->devices[sw->n - 1], s_last = sw->res[0].step_s / last->step_s;
+            mlsim_chart_gp_str(o.f, "sim_title", label);
+            mlsim_chart_gp_num(o.f, "sim_n", n_last);
+            mlsim_chart_gp_num(o.f, "sim_s", s_last);
+            mlsim_chart_gp_num(o.f, "sim_p", n_last > 1 ? (1 - 1 / s_last) / (1 - 1 / n_last) : 1);
+            st = mlsim_chart_script_end(job, &o);
+        }
+    }
+    free(sw);
+    return st;
+}
+
+enum mlsim_status mlsim_chart_scaling(struct mlsim_plot_job *job)
+{
+    struct sweep *sw = malloc(sizeof *sw);
+    if (!sw)
+        return MLSIM_ERR_NOMEM;
+    enum mlsim_status st = sweep_run(job, sw);
+    if (st == MLSIM_OK)
+        st = write_sweep(job, ".csv", sw);
+    if (st == MLSIM_OK) {
+        char foot[1024], title[256];
+        sweep_footnote(job, sw, foot, sizeof foot);
+        snprintf(title, sizeof title, "Scaling with device count: %s", sw->run);
+        struct mlsim_chart_out o = {0};
+        st = mlsim_chart_script_begin(job, &o, title, foot);
+        if (st == MLSIM_OK)
+            st = mlsim_chart_script_end(job, &o);
+    }
+    free(sw);
+    return st;
+}
+
+/* ---- pareto: cost against time over what-ifs of device count, the front marked ---- */
+
+static const int pareto_counts[] = {128, 256, 512, 1024};
+#define PARETO_N        (sizeof pareto_counts / sizeof pareto_counts[0])
+#define PARETO_MAX_RUNS 8
+
+struct whatif {
+    char label[160];
+    int run, count;
+    double time_s, cost_usd, mfu;
+    int front;
+};
+
+/* Every run of the scenario at COUNT devices; what cannot run is left out. */
+static size_t whatifs_at(struct mlsim_plot_job *job, int count, struct whatif *w, size_t max,
+                         char series[][128], size_t *n_series)
+{
+    char set[64];
+    snprintf(set, sizeof set, "hardware.count=%d", count);
+    const char *sets[] = {set};
+    struct mlsim_diags *scratch = mlsim_diags_alloc();
+    struct mlsim_scenario *sc = NULL;
+    size_t n = 0;
+    if (scratch && mlsim_chart_load(job, job->input, sets, 1, scratch, &sc) == MLSIM_OK) {
+        for (size_t i = 0; i < sc->n_runs && i < PARETO_MAX_RUNS && n < max; i++) {
+            struct mlsim_result res;
+            if (mlsim_run_estimate(&sc->runs[i], &res, NULL, scratch) != MLSIM_OK ||
+                res.cost_usd <= 0)
+                continue;
+            snprintf(series[i], 128, "%s", sc->runs[i].device->name);
+            if (i + 1 > *n_series)
+                *n_series = i + 1;
+            w[n] = (struct whatif){.run = (int)i,
+                                   .count = count,
+                                   .time_s = res.time_s,
+                                   .cost_usd = res.cost_usd,
+                                   .mfu = res.mfu};
+            snprintf(w[n].label, sizeof w[n].label, "%d", count);
+            n++;
+        }
+    }
+    mlsim_scenario_free(sc);
+    mlsim_diags_free(scratch);
+    return n;
+}
+
+/* Mark the what-ifs no other beats on both time and cost. */
+static void mark_front(struct whatif *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        w[i].front = 1;
+        for (size_t j = 0; j < n && w[i].front; j++) {
+            int better = w[j].time_s <= w[i].time_s && w[j].cost_usd <= w[i].cost_usd &&
+                         (w[j].time_s < w[i].time_s || w[j].cost_usd < w[i].cost_usd);
+            if (better)
+                w[i].front = 0;
+        }
+    }
+}
+
+static enum mlsim_status write_whatifs(struct mlsim_plot_job *job, const struct whatif *w, size_t n)
+{
+    struct mlsim_chart_out o = {0};
+    enum mlsim_status st = mlsim_chart_open(job, ".csv", &o);
+    if (st != MLSIM_OK)
+        return st;
+    fputs("series,count,time_s,cost_usd,mfu,pareto,label\n", o.f);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(o.f, "%d,%d", w[i].run, w[i].count);
+        mlsim_chart_csv_num(o.f, w[i].time_s);
+        mlsim_chart_csv_num(o.f, w[i].cost_usd);
+        mlsim_chart_csv_num(o.f, w[i].mfu);
+        fprintf(o.f, ",%d,", w[i].front);
+        mlsim_chart_csv_str(o.f, w[i].label);
+        fputc('\n', o.f);
+    }
+    st = mlsim_chart_close(job, &o, MLSIM_OK);
+    if (st == MLSIM_OK)
+        st = mlsim_chart_open(job, "-front.csv", &o);
+    if (st != MLSIM_OK)
+        return st;
+    /* The front in order of time (then cost), for a line through it. */
+    fputs("time_s,cost_usd\n", o.f);
+    int *done = calloc(n ? n : 1, sizeof *done);
+    if (!done)
+        return mlsim_chart_close(job, &o, MLSIM_ERR_NOMEM);
+    for (;;) {
+        size_t best = n;
+        for (size_t i = 0; i < n; i++) {
+            if (w[i].front && !done[i] &&
+                (best == n || w[i].time_s < w[best].time_s ||
+                 (w[i].time_s == w[best].time_s && w[i].cost_usd < w[best].cost_usd)))
+                best = i;
+        }
+        if (best == n)
+            break;
+        done[best] = 1;
+        mlsim_chart_num(o.f, w[best].time_s);
+        mlsim_chart_csv_num(o.f, w[best].cost_usd);
+        fputc('\n', o.f);
+    }
+    free(done);
+    return mlsim_chart_close(job, &o, MLSIM_OK);
+}
+
+enum mlsim_status mlsim_chart_pareto(struct mlsim_plot_job *job)
+{
+    struct whatif w[PARETO_N * PARETO_MAX_RUNS];
+    char series[PARETO_MAX_RUNS][128] = {{0}};
+    size_t n = 0, n_series = 0;
+    struct mlsim_scenario *sc = NULL;
+    /* Load once as given, so that a broken file is reported as such. */
+    enum mlsim_status st = mlsim_chart_load(job, job->input, NULL, 0, job->d, &sc);
+    if (st != MLSIM_OK)
+        return st;
+    char title[200];
+    snprintf(title, sizeof title, "Cost against time: %s", mlsim_chart_title(sc));
+    mlsim_scenario_free(sc);
+    for (size_t i = 0; i < PARETO_N; i++)
+        n +=
+            whatifs_at(job, pareto_counts[i], w + n, sizeof w / sizeof w[0] - n, series, &n_series);
+    if (n == 0) {
+        mlsim_diags_report(job->d, MLSIM_SEVERITY_ERROR, mlsim_chart_nowhere(job->input),
+                           "no run of '%s' could be estimated at 128 to 1024 devices", job->input);
+        return MLSIM_ERR_INPUT;
+    }
+    mark_front(w, n);
+    st = write_whatifs(job, w, n);
+    if (st != MLSIM_OK)
+        return st;
+    char foot[1024];
+    snprintf(foot, sizeof foot,
+             "Source: mlsim %s, %s: every run at 128, 256, 512 and 1024 devices (labels); "
+             "%zu what-ifs ran. Ringed: the Pareto front, no what-if both faster and cheaper.",
+             MLSIM_VERSION, job->shown, n);
+    struct mlsim_chart_out o = {0};
+    st = mlsim_chart_script_begin(job, &o, title, foot);
+    if (st == MLSIM_OK) {
+        const char *items[PARETO_MAX_RUNS];
+        for (size_t i = 0; i < n_series; i++)
+            items[i] = series[i][0] ? series[i] : "(none)";
+        mlsim_chart_gp_array(o.f, "series_title", items, n_series);
+        mlsim_chart_gp_str(o.f, "front", "pareto-front.csv");
+        st = mlsim_chart_script_end(job, &o);
+    }
+    return st;
+}
