@@ -128,7 +128,7 @@ enum mlsim_status mlsim_search_add(struct mlsim_search *s, const struct mlsim_ru
                         continue;
                     for (int rc = 0; rc < MLSIM_RECOMPUTE_N && st == MLSIM_OK; rc++) {
                         for (int sh = 0; sh < (dp > 1 ? 4 : 1) && st == MLSIM_OK; sh++) {
-                            for (int sp = 0; sp <= (tp > 1) && st == MLSIM_OK; sp++) {
+                            for (int sp = 0; sp < (tp > 1 ? 2 : 1) && st == MLSIM_OK; sp++) {
                                 l.tp = tp;
                                 l.pp = pp;
                                 l.dp = dp;
