@@ -57,6 +57,13 @@ NUMBER(get_events, (double)x->events)
 NUMBER(get_busy_fraction, x->busy_fraction)
 NUMBER(get_mem_states_bytes, x->mem_states_bytes)
 NUMBER(get_mem_act_bytes, x->mem_act_bytes)
+
+/* The reason a table's row was not estimated; absent for a row that was. */
+static int get_not_run(const struct mlsim_result *x, struct mlsim_column_value *v)
+{
+    v->text = x->not_run;
+    return x->not_run[0] != 0;
+}
 FLAG(get_layout_chosen, x->layout_chosen)
 NUMBER(get_micro_batch, x->run->training.micro_batch)
 NUMBER(get_global_batch, x->run->training.global_batch)
@@ -183,6 +190,7 @@ static int get_interleave(const struct mlsim_result *x, struct mlsim_column_valu
 #define S   MLSIM_COLUMN_SIMULATE
 #define I   MLSIM_COLUMN_INFERENCE
 #define ALL MLSIM_COLUMN_ALL
+#define RUN MLSIM_COLUMN_RUN
 #define NUM MLSIM_COLUMN_NUMBER
 #define TXT MLSIM_COLUMN_TEXT
 #define BOO MLSIM_COLUMN_BOOL
@@ -194,14 +202,14 @@ static int get_interleave(const struct mlsim_result *x, struct mlsim_column_valu
 
 static const struct mlsim_column columns[] = {
     /* the CSV columns of mlsim 0.1.0, in their order */
-    {"name", TXT, ALL, "text", "the run's name", get_name, 0},
-    {"mode", TXT, ALL, "text", "analytic, simulate or inference", get_mode, 0},
-    {"params", NUM, ALL, "count", "trainable parameters", get_params, 0},
-    {"tokens", NUM, ALL, "count", "training tokens (samples for an MLP)", get_tokens, 0},
+    {"name", TXT, ALL | RUN, "text", "the run's name", get_name, 0},
+    {"mode", TXT, ALL | RUN, "text", "analytic, simulate or inference", get_mode, 0},
+    {"params", NUM, ALL | RUN, "count", "trainable parameters", get_params, 0},
+    {"tokens", NUM, ALL | RUN, "count", "training tokens (samples for an MLP)", get_tokens, 0},
     {"flops", NUM, ALL, "FLOP", "model FLOPs of the whole run", get_flops, 0},
-    {"device", TXT, ALL, "text", "the device's id in hwdb", get_device, 0},
-    {"count", NUM, ALL, "count", "devices", get_count, 0},
-    {"precision", TXT, ALL, "text", "the arithmetic precision", get_precision, 0},
+    {"device", TXT, ALL | RUN, "text", "the device's id in hwdb", get_device, 0},
+    {"count", NUM, ALL | RUN, "count", "devices", get_count, 0},
+    {"precision", TXT, ALL | RUN, "text", "the arithmetic precision", get_precision, 0},
     {"peak_flops", NUM, ALL, "FLOP/s", "dense peak per device at the precision", get_peak_flops, 0},
     {"mfu", NUM, ALL, "ratio", "model FLOPs utilization (assumed in analytic mode)", get_mfu, 0},
     {"time_s", NUM, ALL, "s", "wall-clock time of the run", get_time_s, 0},
@@ -255,6 +263,7 @@ static const struct mlsim_column columns[] = {
     {"mem_act_bytes", NUM, S, "bytes", "per device: activations kept for the backward pass",
      get_mem_act_bytes, 0},
     FIELD("state_bytes_per_param", S, "bytes", "states per parameter", state_bytes_per_param),
+    {"not_run", TXT, ALL | RUN, "text", "why a table's row was not estimated", get_not_run, 0},
     {"device_mem_bytes", NUM, S | I, "bytes", "the device's memory capacity in hwdb",
      get_device_mem_bytes, 0},
     {"fits", BOO, S | I, "bool",
@@ -317,6 +326,9 @@ int mlsim_columns_value(const struct mlsim_column *c, const struct mlsim_result 
     struct mlsim_column_value got = {0, NULL, 0};
     int mode = res->run->mode;
     if (mode < 0 || mode > MLSIM_MODE_INFERENCE || !(c->modes & (1u << mode)))
+        return 0;
+    /* a row that was not estimated has its run's columns and its reason only */
+    if (res->not_run[0] && !(c->modes & MLSIM_COLUMN_RUN))
         return 0;
     if (c->get && !c->get(res, &got))
         return 0;

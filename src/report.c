@@ -21,6 +21,8 @@ size_t mlsim_report_assumptions(const struct mlsim_result *res, int with_lines,
                                 char lines[][MLSIM_REPORT_ASSUMPTION_LEN], size_t max)
 {
     struct mlsim_assumptions a = {lines, 0, max, 0, with_lines};
+    if (res->not_run[0])
+        return 0; /* nothing was estimated, so nothing was assumed */
     const struct mlsim_mode_type *mode = mlsim_run_mode(res->run->mode);
     if (mode && mode->assumptions)
         mode->assumptions(res, &a);
@@ -170,6 +172,13 @@ static void write_rows(FILE *out, const struct mlsim_scenario *sc, const struct 
             "Device", "Count", "MFU", "Time", "Cost", "Energy", "CO2 (t)");
     for (size_t i = 0; i < n; i++) {
         const struct mlsim_run *r = res[i].run;
+        if (res[i].not_run[0]) { /* a row that was not estimated says why */
+            fprintf(out, "%-30.30s %8s %8s  %-24.24s %5d  %s\n", r->name,
+                    mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a),
+                    mlsim_units_format(r->model.tokens, MLSIM_DIM_COUNT, b, sizeof b),
+                    r->device->name, r->count, res[i].not_run);
+            continue;
+        }
         fprintf(out, "%-30.30s %8s %8s  %-24.24s %5d %7s %9s %14s %10s %9.1f\n", r->name,
                 mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a),
                 mlsim_units_format(r->model.tokens, MLSIM_DIM_COUNT, b, sizeof b), r->device->name,

@@ -8,12 +8,11 @@
 
 void mlsim_assume(struct mlsim_assumptions *a, const char *fmt, ...)
 {
-    if (a->n >= a->max) {
-        a->dropped++;
-        return;
-    }
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(a->lines[a->n++], MLSIM_ASSUMPTION_LEN, fmt, ap);
+    if (a->n < a->max)
+        vsnprintf(a->lines[a->n++], MLSIM_ASSUMPTION_LEN, fmt, ap);
+    else
+        a->dropped++;
     va_end(ap);
 }

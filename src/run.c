@@ -4,6 +4,7 @@
  */
 #include "mlsim/run.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "mlsim/analytic.h"
@@ -53,6 +54,11 @@ enum mlsim_status mlsim_run_estimate(const struct mlsim_run *run, struct mlsim_r
     if (!m) {
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, run->loc, "run '%s': unknown mode", run->name);
         return MLSIM_ERR_INPUT;
+    }
+    if (run->not_run[0]) { /* a table's row the loader found not to tile */
+        out->run = run;
+        snprintf(out->not_run, sizeof out->not_run, "%s", run->not_run);
+        return MLSIM_OK;
     }
     return m->estimate(run, out, keep, d);
 }

@@ -17,6 +17,8 @@ static enum mlsim_status load_widths(const struct mlsim_ynode *seq, void *obj,
                                      struct mlsim_diags *d);
 static enum mlsim_status load_charts(const struct mlsim_ynode *seq, void *obj,
                                      struct mlsim_diags *d);
+static enum mlsim_status load_sweep(const struct mlsim_ynode *map, void *obj,
+                                    struct mlsim_diags *d);
 
 #define RF(path, kind, dim, member, lo, hi, flags, names)                                          \
     {                                                                                              \
@@ -36,6 +38,8 @@ static const struct mlsim_field run_fields[] = {
     {"charts", MLSIM_FIELD_LIST, MLSIM_DIM_NUMBER, offsetof(struct mlsim_run, charts),
      sizeof(((struct mlsim_run *)0)->charts), 0, 0, 0, NULL, load_charts},
     RSTR("description", description),
+    {"sweep", MLSIM_FIELD_LIST, MLSIM_DIM_NUMBER, offsetof(struct mlsim_run, sweep),
+     sizeof(((struct mlsim_run *)0)->sweep), 0, 0, MLSIM_FIELD_TAKES_MAP, NULL, load_sweep},
     RF("mode", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, mode, 0, 0, 0, mlsim_mode_names),
     RSEC("model"),
     RSTR("model.name", model.name),
@@ -198,6 +202,7 @@ void mlsim_scenario_free(struct mlsim_scenario *sc)
         return;
     free(sc->runs);
     free(sc->set_text);
+    free(sc->sweep_nodes);
     mlsim_ydoc_free(sc->doc);
     free(sc);
 }
@@ -226,6 +231,262 @@ static int copy_text(const struct mlsim_ynode *node, const char *key, char *buf,
     }
     memcpy(buf, node->value, strlen(node->value) + 1);
     return 1;
+}
+
+/* `sweep:` is kept as its node and expanded once the runs are loaded (expand_sweeps). */
+static enum mlsim_status load_sweep(const struct mlsim_ynode *map, void *obj, struct mlsim_diags *d)
+{
+    (void)d;
+    ((struct mlsim_run *)obj)->sweep = map;
+    return MLSIM_OK;
+}
+
+/* ---- sweeps: `sweep: {FIELD: [v1, v2, ...] | {from: A, to: B, step: S | factor: F}, ...,
+ * combine: cross | zip}` makes one run per point ---- */
+
+/* The most points all of a scenario's ranges may make together (each point of a range is a node
+ * with its text), the most fields one sweep may vary, and the room for a point's text. */
+enum { SWEEP_MAX_POINTS = 4096, SWEEP_MAX_DIMS = 8, SWEEP_TEXT = 40 };
+
+struct sweep_made {
+    struct mlsim_ynode nodes[SWEEP_MAX_POINTS];
+    char text[SWEEP_MAX_POINTS][SWEEP_TEXT];
+    size_t used;
+};
+
+struct sweep_dim {
+    const char *path;
+    const struct mlsim_ynode *list; /* the points as a list's items, or */
+    const struct mlsim_ynode *made; /* the points a range made */
+    size_t n;
+};
+
+static const struct mlsim_ynode *sweep_point(const struct sweep_dim *dim, size_t k)
+{
+    return dim->list ? dim->list->items[k] : &dim->made[k];
+}
+
+/* The points of a range node R of FIELD: from, to, and step (added) or factor (multiplied), with
+ * the field's unit; made in M. Returns how many, 0 on a fault. */
+static size_t sweep_range(const struct mlsim_field *field, const struct mlsim_ynode *r,
+                          struct sweep_made *m, struct mlsim_diags *d)
+{
+    static const char *const keys[] = {"from", "to", "step", "factor"};
+    double v[4] = {0, 0, 0, 0};
+    int have[4] = {0, 0, 0, 0};
+    enum mlsim_dim dim = field->kind == MLSIM_FIELD_QUANTITY ? field->dim : MLSIM_DIM_NUMBER;
+    for (size_t i = 0; i < r->n; i++) {
+        int k = 0;
+        while (k < 4 && strcmp(r->keys[i]->value, keys[k]) != 0)
+            k++;
+        const struct mlsim_ynode *x = r->items[i];
+        char err[256] = "";
+        if (k == 4 || x->type != MLSIM_YNODE_SCALAR ||
+            mlsim_units_parse(x->value, k == 3 ? MLSIM_DIM_NUMBER : dim, &v[k], err, sizeof err) !=
+                MLSIM_OK) {
+            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, k == 4 ? r->keys[i]->loc : x->loc,
+                               "a sweep range is {from: A, to: B, step: S} or {from: A, to: B, "
+                               "factor: F}%s%s",
+                               err[0] ? ": " : "", err);
+            return 0;
+        }
+        have[k] = 1;
+    }
+    if (!have[0] || !have[1] || have[2] == have[3] || !(v[1] >= v[0]) ||
+        !(have[2] ? v[2] > 0 : v[3] > 1)) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc,
+                           "a sweep range needs from <= to and one of step > 0 or factor > 1");
+        return 0;
+    }
+    size_t n = 0;
+    for (double x = v[0]; x <= v[1] * (1 + 1e-12); n++) {
+        if (m->used + n == SWEEP_MAX_POINTS) {
+            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc,
+                               "a scenario's sweep ranges make at most %d points",
+                               SWEEP_MAX_POINTS);
+            return 0;
+        }
+        char *t = m->text[m->used + n];
+        snprintf(t, SWEEP_TEXT, field->kind == MLSIM_FIELD_INT ? "%.0f" : "%.17g", x);
+        m->nodes[m->used + n] =
+            (struct mlsim_ynode){.type = MLSIM_YNODE_SCALAR, .loc = r->loc, .value = t};
+        x = have[2] ? v[0] + (double)(n + 1) * v[2] : x * v[3];
+    }
+    return n;
+}
+
+/* Read the fields of sweep MAP into DIMS; returns how many, 0 on a fault; *ZIP says how they
+ * combine. */
+static size_t sweep_dims(struct sweep_made *m, const struct mlsim_ynode *map,
+                         struct sweep_dim *dims, int *zip, struct mlsim_diags *d)
+{
+    size_t n = 0;
+    *zip = 0;
+    for (size_t i = 0; i < map->n; i++) {
+        const char *key = map->keys[i]->value;
+        const struct mlsim_ynode *val = map->items[i];
+        if (strcmp(key, "combine") == 0) {
+            if (val->type != MLSIM_YNODE_SCALAR ||
+                (strcmp(val->value, "cross") != 0 && strcmp(val->value, "zip") != 0)) {
+                mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, val->loc,
+                                   "'combine' is cross (every combination) or zip (the i-th "
+                                   "point of each)");
+                return 0;
+            }
+            *zip = strcmp(val->value, "zip") == 0;
+            continue;
+        }
+        const struct mlsim_field *f = mlsim_schema_find(&mlsim_run_schema, key);
+        if (!f || f->kind == MLSIM_FIELD_SECTION || f->kind == MLSIM_FIELD_LIST ||
+            n == SWEEP_MAX_DIMS) {
+            if (n == SWEEP_MAX_DIMS)
+                mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, map->keys[i]->loc,
+                                   "a sweep varies at most %d fields", SWEEP_MAX_DIMS);
+            else
+                mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, map->keys[i]->loc,
+                                   "'%s' is not a field a sweep can vary", key);
+            return 0;
+        }
+        memset(&dims[n], 0, sizeof dims[n]);
+        dims[n].path = key;
+        if (val->type == MLSIM_YNODE_SEQ && val->n > 0) {
+            dims[n].list = val;
+            dims[n].n = val->n;
+        } else if (val->type == MLSIM_YNODE_MAP) {
+            dims[n].made = &m->nodes[m->used];
+            dims[n].n = sweep_range(f, val, m, d);
+            if (dims[n].n == 0)
+                return 0;
+            m->used += dims[n].n;
+        } else {
+            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, val->loc,
+                               "'%s' in a sweep takes a list of values or a range {from, to, "
+                               "step | factor}",
+                               key);
+            return 0;
+        }
+        n++;
+    }
+    if (n == 0)
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, map->loc, "a sweep names at least one field");
+    return n;
+}
+
+/* The points of a sweep: the product of its fields' counts (cross) or their common count (zip);
+ * 0 if zipped fields differ in length (reported) or the product passes the run limit. */
+static size_t sweep_points(const struct mlsim_ynode *map, const struct sweep_dim *dims, size_t n,
+                           int zip, struct mlsim_diags *d)
+{
+    size_t points = zip ? dims[0].n : 1;
+    for (size_t i = 0; i < n; i++) {
+        if (zip && dims[i].n != points) {
+            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, map->loc,
+                               "zipped sweep fields need as many points each ('%s' has %zu, "
+                               "'%s' %zu)",
+                               dims[0].path, dims[0].n, dims[i].path, dims[i].n);
+            return 0;
+        }
+        if (!zip && points > MLSIM_SCENARIO_MAX_RUNS / dims[i].n)
+            points = MLSIM_SCENARIO_MAX_RUNS + (size_t)1;
+        else if (!zip)
+            points *= dims[i].n;
+    }
+    if (points > MLSIM_SCENARIO_MAX_RUNS) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, map->loc, "a scenario holds at most %d runs",
+                           MLSIM_SCENARIO_MAX_RUNS);
+        return 0;
+    }
+    return points;
+}
+
+/* Point K of BASE's sweep into *OUT: BASE with each field set to its point, named after them. */
+static int sweep_run(const struct mlsim_run *base, const struct sweep_dim *dims, size_t n, int zip,
+                     size_t k, struct mlsim_run *out, struct mlsim_diags *d)
+{
+    *out = *base;
+    out->sweep = NULL;
+    out->table_row = 1;
+    char label[128] = "";
+    size_t used = 0, rest = k;
+    for (size_t i = 0; i < n; i++) {
+        size_t at = zip ? k : rest % dims[i].n;
+        rest = zip ? rest : rest / dims[i].n;
+        const struct mlsim_ynode *v = sweep_point(&dims[i], at);
+        if (mlsim_schema_set(&mlsim_run_schema, dims[i].path, v, out, d) != MLSIM_OK)
+            return 0;
+        const char *dot = strrchr(dims[i].path, '.'); /* training.tp -> tp */
+        int w = snprintf(label + used, sizeof label - used, "%s%s=%s", used ? ", " : "",
+                         dot ? dot + 1 : dims[i].path, v->value);
+        used = w > 0 && (size_t)w < sizeof label - used ? used + (size_t)w : sizeof label - 1;
+    }
+    const char *name = base->name[0] ? base->name : base->model.name[0] ? base->model.name : "run";
+    char whole[sizeof out->name];
+    snprintf(whole, sizeof whole, "%.60s (%s)", name, label);
+    memcpy(out->name, whole, sizeof whole);
+    return 1;
+}
+
+/* Replace every run that has a sweep by the runs of its points; the scenario becomes a table. */
+static enum mlsim_status expand_sweeps(struct mlsim_scenario *sc, struct mlsim_diags *d)
+{
+    size_t total = 0, with = 0;
+    for (size_t i = 0; i < sc->n_runs; i++)
+        with += sc->runs[i].sweep != NULL;
+    if (with == 0)
+        return MLSIM_OK;
+    struct sweep_made *m = calloc(1, sizeof *m);
+    struct sweep_dim(*dims)[SWEEP_MAX_DIMS] = calloc(sc->n_runs, sizeof *dims);
+    size_t *n_dims = calloc(sc->n_runs, sizeof *n_dims),
+           *points = calloc(sc->n_runs, sizeof *points);
+    int *zips = calloc(sc->n_runs, sizeof *zips);
+    enum mlsim_status st = m && dims && n_dims && points && zips ? MLSIM_OK : MLSIM_ERR_NOMEM;
+    for (size_t i = 0; i < sc->n_runs && st == MLSIM_OK; i++) {
+        const struct mlsim_run *r = &sc->runs[i];
+        points[i] = 1;
+        if (!r->sweep)
+            continue;
+        n_dims[i] = sweep_dims(m, r->sweep, dims[i], &zips[i], d);
+        points[i] = n_dims[i] ? sweep_points(r->sweep, dims[i], n_dims[i], zips[i], d) : 0;
+        if (points[i] == 0)
+            st = MLSIM_ERR_INPUT;
+        total += points[i];
+        if (total > MLSIM_SCENARIO_MAX_RUNS) {
+            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->sweep->loc,
+                               "a scenario holds at most %d runs", MLSIM_SCENARIO_MAX_RUNS);
+            st = MLSIM_ERR_INPUT;
+        }
+    }
+    struct mlsim_run *runs = st == MLSIM_OK ? calloc(total, sizeof *runs) : NULL;
+    if (st == MLSIM_OK && !runs)
+        st = MLSIM_ERR_NOMEM;
+    size_t at = 0;
+    for (size_t i = 0; i < sc->n_runs && st == MLSIM_OK; i++) {
+        if (!sc->runs[i].sweep) {
+            runs[at++] = sc->runs[i];
+            continue;
+        }
+        /* a bad point is reported once: stop this sweep at its first fault */
+        for (size_t k = 0; k < points[i] && st == MLSIM_OK; k++) {
+            if (!sweep_run(&sc->runs[i], dims[i], n_dims[i], zips[i], k, &runs[at++], d))
+                st = MLSIM_ERR_INPUT;
+        }
+    }
+    if (st == MLSIM_OK) {
+        free(sc->runs);
+        sc->runs = runs;
+        sc->n_runs = total;
+        sc->is_table = 1;
+        sc->sweep_nodes = (struct mlsim_ynode *)m; /* the made points' text lives on in M */
+        m = NULL;
+    } else {
+        free(runs);
+    }
+    free(m);
+    free(dims);
+    free(n_dims);
+    free(points);
+    free(zips);
+    return st;
 }
 
 static enum mlsim_status load_table(struct mlsim_scenario *sc, struct mlsim_diags *d)
@@ -280,6 +541,7 @@ static enum mlsim_status load_table(struct mlsim_scenario *sc, struct mlsim_diag
         struct mlsim_run *r = &sc->runs[sc->n_runs++];
         *r = tmpl;
         r->loc = runs->items[i]->loc;
+        r->table_row = 1;
         if (mlsim_schema_load(&mlsim_run_schema, runs->items[i], r, d) != MLSIM_OK)
             ok = 0;
     }
@@ -326,6 +588,8 @@ enum mlsim_status mlsim_scenario_load(const char *path, struct mlsim_diags *d,
     } else {
         st = load_single(sc, d);
     }
+    if (st == MLSIM_OK)
+        st = expand_sweeps(sc, d);
     if (st == MLSIM_ERR_NOMEM) {
         mlsim_scenario_free(sc);
         return st;
@@ -707,9 +971,12 @@ static int check_layout(struct mlsim_run *r, struct mlsim_diags *d)
         struct mlsim_loc loc = at ? *at : r->loc;
         if (fault == MLSIM_LAYOUT_BATCH && gb)
             loc = *gb;
-        mlsim_diags_report(
-            d, MLSIM_SEVERITY_ERROR, loc, "%s",
-            mlsim_layout_fault_text(fault, &r->model, r->count, r->node_size, &l, why, sizeof why));
+        mlsim_layout_fault_text(fault, &r->model, r->count, r->node_size, &l, why, sizeof why);
+        if (r->table_row) { /* a row of a table answers with its reason; the table goes on */
+            snprintf(r->not_run, sizeof r->not_run, "does not tile: %.170s", why);
+            return 1;
+        }
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, loc, "%s", why);
         return 0;
     }
     return check_network(r, d);

@@ -191,7 +191,7 @@ static const char *kind_wants(const struct mlsim_field *f)
     case MLSIM_FIELD_SECTION:
         return "a mapping of keys";
     case MLSIM_FIELD_LIST:
-        return "a list";
+        return f->flags & MLSIM_FIELD_TAKES_MAP ? "a mapping of keys" : "a list";
     case MLSIM_FIELD_QUANTITY:
         return mlsim_units_dim_name(f->dim);
     case MLSIM_FIELD_INT:
@@ -212,9 +212,11 @@ static int set_field(const struct mlsim_schema *s, const struct mlsim_field *f,
 {
     void *dst = (char *)obj + f->offset;
     prov_of(s, obj)->seen[f - s->fields] = 1;
-    enum mlsim_ynode_type want = f->kind == MLSIM_FIELD_SECTION ? MLSIM_YNODE_MAP
-                                 : f->kind == MLSIM_FIELD_LIST  ? MLSIM_YNODE_SEQ
-                                                                : MLSIM_YNODE_SCALAR;
+    enum mlsim_ynode_type want =
+        f->kind == MLSIM_FIELD_SECTION ? MLSIM_YNODE_MAP
+        : f->kind == MLSIM_FIELD_LIST
+            ? (f->flags & MLSIM_FIELD_TAKES_MAP ? MLSIM_YNODE_MAP : MLSIM_YNODE_SEQ)
+            : MLSIM_YNODE_SCALAR;
     if (node->type != want) {
         /* The fields under a rejected section were present too: mark them seen. */
         size_t lp = strlen(f->path);

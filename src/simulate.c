@@ -38,7 +38,8 @@ struct no_fit {
     double need, full, one;
 };
 
-static void report_no_fit(const struct mlsim_run *r, const struct no_fit *nf, struct mlsim_diags *d)
+static void report_no_fit(const struct mlsim_run *r, const struct no_fit *nf,
+                          struct mlsim_result *out, struct mlsim_diags *d)
 {
     char have[64], want[64], alt[256] = "";
     const double gib = 1073741824.0;
@@ -60,6 +61,12 @@ static void report_no_fit(const struct mlsim_run *r, const struct no_fit *nf, st
                  "%sa device with more memory, or sharding the model "
                  "(tensor, pipeline or ZeRO parallelism)",
                  used ? "; or " : "");
+    if (r->table_row) { /* a row of a table answers with its reason; the table goes on */
+        snprintf(out->not_run, sizeof out->not_run,
+                 "does not fit: needs %.20s per device, %.60s has %.20s", want, r->device->id,
+                 have);
+        return;
+    }
     mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc,
                        "run '%s' needs %s per device, %s has %s (try: %s)", r->name, want,
                        r->device->id, have, alt);
@@ -97,7 +104,8 @@ static void no_fit_layout(struct mlsim_layout_work *w, const struct mlsim_run *r
 /* Whether layout L of RUN fits its devices' memory, in closed form, before anything is simulated;
  * MEM receives the memory. A layout that cannot be built or does not fit is reported. */
 static enum mlsim_status check_memory(const struct mlsim_run *run, const struct mlsim_layout *l,
-                                      struct mlsim_layout_memory *mem, struct mlsim_diags *d)
+                                      struct mlsim_layout_memory *mem, struct mlsim_result *out,
+                                      struct mlsim_diags *d)
 {
     struct mlsim_layout_work *w = mlsim_layout_work_alloc();
     enum mlsim_status st = w ? mlsim_layout_memory(w, run, l, mem) : MLSIM_ERR_NOMEM;
@@ -107,8 +115,8 @@ static enum mlsim_status check_memory(const struct mlsim_run *run, const struct 
     if (st == MLSIM_OK && mem->total_bytes > run->device->mem_bytes && run->device->mem_bytes > 0) {
         struct no_fit nf;
         no_fit_layout(w, run, l, mem->total_bytes, &nf);
-        report_no_fit(run, &nf, d);
-        st = MLSIM_ERR_INPUT;
+        report_no_fit(run, &nf, out, d);
+        st = out->not_run[0] ? MLSIM_ERR_RANGE : MLSIM_ERR_INPUT;
     }
     mlsim_layout_work_free(w);
     return st;
@@ -193,7 +201,11 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run, const str
     mlsim_layout_groups(run, l, &c.groups);
     struct mlsim_layout_memory mem;
     size_t errors = mlsim_diags_errors(d);
-    enum mlsim_status st = check_memory(run, l, &mem, d);
+    enum mlsim_status st = check_memory(run, l, &mem, out, d);
+    if (st == MLSIM_ERR_RANGE) { /* a table's row that does not fit: a row with its reason */
+        out->run = run;
+        return MLSIM_OK;
+    }
     if (st == MLSIM_OK)
         st = mlsim_cluster_simulate(&c, &cr, keep);
     if (st == MLSIM_ERR_INPUT && mlsim_diags_errors(d) == errors)
@@ -313,9 +325,10 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
     if (out->mem_bytes > run->device->mem_bytes && run->device->mem_bytes > 0) {
         struct no_fit nf;
         no_fit_single(run, out->mem_bytes, &nf);
-        report_no_fit(run, &nf, d);
+        report_no_fit(run, &nf, out, d);
         mlsim_workload_release(&w);
-        return MLSIM_ERR_INPUT;
+        out->run = run;
+        return out->not_run[0] ? MLSIM_OK : MLSIM_ERR_INPUT;
     }
     mlsim_kernel_model_init(run->device, run->precision, &km);
     step_config(run, &w, &km, &c);

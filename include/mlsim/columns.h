@@ -32,6 +32,8 @@ enum mlsim_column_kind {
 #define MLSIM_COLUMN_SIMULATE  (1u << MLSIM_MODE_SIMULATE)
 #define MLSIM_COLUMN_INFERENCE (1u << MLSIM_MODE_INFERENCE)
 #define MLSIM_COLUMN_ALL       (MLSIM_COLUMN_ANALYTIC | MLSIM_COLUMN_SIMULATE | MLSIM_COLUMN_INFERENCE)
+/* A column of the run itself (what was asked), kept for a table's row that was not estimated. */
+#define MLSIM_COLUMN_RUN (1u << 8)
 
 /* One value of a column; the member that its kind names is set. */
 struct mlsim_column_value {

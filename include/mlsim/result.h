@@ -50,6 +50,9 @@ struct mlsim_result {
     int interleave;               /* model chunks per pipeline rank simulated (cluster only) */
     double tp_comm_s;             /* tensor-parallel collectives inside the compute, per step */
     double dp_comm_s;             /* data-parallel communication per step, overlapped or not */
+    /* a row of a table that was not estimated, and why (does not tile, does not fit); then
+     * nothing else of the result is set but RUN */
+    char not_run[192];
 };
 
 /* Assumptions are said by the code that assumes: each mode, and the pricing, write the sentences

@@ -78,6 +78,11 @@ struct mlsim_run {
     struct mlsim_loc chart_locs[8];
     int n_charts;
     int max_batch; /* search no further (default 2^20) */
+    /* sweeps and tables: a run that is a row of a table answers with a reason when it does not
+     * tile or fit, instead of failing the table */
+    const struct mlsim_ynode *sweep; /* the run's `sweep:` mapping (in the scenario's doc) */
+    int table_row;                   /* a row of a table or a point of a sweep */
+    char not_run[192];               /* why the row was not estimated (resolve: does not tile) */
     struct mlsim_economics econ;
     struct mlsim_provenance prov;
     struct mlsim_loc loc;              /* the run's mapping */
@@ -102,9 +107,13 @@ struct mlsim_scenario {
     int is_table;
     struct mlsim_run *runs;
     size_t n_runs;
-    struct mlsim_ydoc *doc; /* the parsed file; runs' places point into it */
-    char *set_text;         /* the --set overrides, one per line, for messages */
+    struct mlsim_ydoc *doc;          /* the parsed file; runs' places point into it */
+    char *set_text;                  /* the --set overrides, one per line, for messages */
+    struct mlsim_ynode *sweep_nodes; /* the values a sweep's ranges made (their text follows) */
 };
+
+/* The most runs a scenario may hold, its sweeps expanded. */
+#define MLSIM_SCENARIO_MAX_RUNS 100000
 
 /* Load the scenario file PATH. Every fault is reported into D. On MLSIM_OK or MLSIM_ERR_INPUT *OUT
  * is a scenario (possibly partial) to free with mlsim_scenario_free; on other errors it is NULL. */

@@ -14,7 +14,7 @@
 #include "mlsim/units.h"
 #include "mlsim/ydoc.h"
 
-#define MLSIM_SCHEMA_MAX_FIELDS 96
+#define MLSIM_SCHEMA_MAX_FIELDS 128
 
 enum mlsim_field_kind {
     MLSIM_FIELD_SECTION,  /* a mapping whose keys are further fields */
@@ -22,11 +22,14 @@ enum mlsim_field_kind {
     MLSIM_FIELD_INT,      /* an int */
     MLSIM_FIELD_STRING,   /* a char array of SIZE bytes */
     MLSIM_FIELD_ENUM,     /* an int holding an index into NAMES */
-    MLSIM_FIELD_LIST,     /* a sequence handed to LOAD_LIST */
+    MLSIM_FIELD_LIST,     /* a sequence (or, with MLSIM_FIELD_TAKES_MAP, a mapping) handed to
+                             LOAD_LIST */
 };
 
 /* Range flags: a value must be > LO (or >= LO with MLSIM_FIELD_LO_INCLUSIVE) and <= HI. */
 #define MLSIM_FIELD_LO_INCLUSIVE 1u
+/* A LIST field whose LOAD_LIST takes a mapping instead of a sequence (a scenario's sweep:). */
+#define MLSIM_FIELD_TAKES_MAP 2u
 
 /* Where each field given by the user came from; LOC[i].file == NULL means "not given".
  * SEEN[i] is set when the field was present, even if its value was rejected, so that a bad value

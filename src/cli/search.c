@@ -210,7 +210,8 @@ static int parse(int argc, char **argv, struct search_args *a)
             a->o.check = 1;
             break;
         case 'f':
-            if (strcmp(optarg, "table") && strcmp(optarg, "csv") && strcmp(optarg, "json"))
+            if (strcmp(optarg, "table") != 0 && strcmp(optarg, "csv") != 0 &&
+                strcmp(optarg, "json") != 0)
                 return usage("--format is table, csv or json, not", optarg);
             a->format = optarg;
             break;

@@ -141,7 +141,8 @@ static void test_table_well_formed(void **state)
         assert_null(strpbrk(c->unit, "|\n"));
         assert_true(c->kind == MLSIM_COLUMN_NUMBER || c->kind == MLSIM_COLUMN_TEXT ||
                     c->kind == MLSIM_COLUMN_BOOL);
-        assert_true(c->modes != 0 && (c->modes & ~MLSIM_COLUMN_ALL) == 0);
+        assert_true((c->modes & MLSIM_COLUMN_ALL) != 0 &&
+                    (c->modes & ~(MLSIM_COLUMN_ALL | MLSIM_COLUMN_RUN)) == 0);
         assert_true(c->get != NULL || c->field > 0); /* a getter, or a plain field */
         assert_ptr_equal(mlsim_columns_find(c->name), c);
         assert_string_not_equal(c->name, MLSIM_COLUMNS_SCHEMA_KEY);
