@@ -45,6 +45,8 @@ struct mlsim_result {
     int cluster;               /* simulated with tensor, pipeline or multi-node parallelism */
     double tp_comm_s;          /* tensor-parallel collectives inside the compute, per step */
     double dp_comm_s;          /* data-parallel communication per step, overlapped or not */
+    /* the whole run with failures and checkpoints (runs with a reliability block; 0 otherwise) */
+    struct mlsim_reliability_result rel;
 };
 
 #endif

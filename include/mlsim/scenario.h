@@ -13,6 +13,7 @@
 
 #include "mlsim/diag.h"
 #include "mlsim/hwdb.h"
+#include "mlsim/reliability.h"
 #include "mlsim/schema.h"
 
 enum mlsim_mode { MLSIM_MODE_ANALYTIC, MLSIM_MODE_SIMULATE, MLSIM_MODE_INFERENCE };
@@ -100,6 +101,7 @@ struct mlsim_run {
     int n_charts;
     int max_batch; /* search no further (default 2^20) */
     struct mlsim_economics econ;
+    struct mlsim_reliability reliability; /* failures, checkpoints, restarts (wholerun.h) */
     struct mlsim_provenance prov;
     struct mlsim_loc loc;              /* the run's mapping */
     const struct mlsim_device *device; /* set by resolve; owned by the hwdb */
