@@ -441,15 +441,14 @@ enum mlsim_status mlsim_wholerun_simulate(struct mlsim_wholerun *w, double inter
             int c = take_failure(w, &k);
             out->failures += 1;
             out->by_component[c] += 1;
-            double tdet = t + rel->detection_s, ready = tdet;
+            double tdet = t + rel->detection_s, ready = tdet, wait = 0;
             if (is_node_hardware((enum mlsim_component)c)) {
                 st = spare_ready(w, t, tdet, &spares, &ready);
                 if (st != MLSIM_OK)
                     return st;
+                wait = ready - tdet; /* >= 0: spare_ready never answers before TDET */
                 ready += rel->reschedule_s;
             }
-            double wait = ready - tdet -
-                          (is_node_hardware((enum mlsim_component)c) ? rel->reschedule_s : 0.0);
             ready += rel->restart_s;
             double tn = next_failure(&k);
             /* A failure during the restart starts the recovery over from there. */
