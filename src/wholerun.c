@@ -48,7 +48,7 @@ static int rel_given(const struct mlsim_run *r, const char *path)
     return mlsim_schema_given(&mlsim_run_schema, r, path) != NULL;
 }
 
-static void default_time(const struct mlsim_run *r, const char *path, double *v, double def)
+static void default_value(const struct mlsim_run *r, const char *path, double *v, double def)
 {
     if (!rel_given(r, path))
         *v = def;
@@ -57,16 +57,23 @@ static void default_time(const struct mlsim_run *r, const char *path, double *v,
 int mlsim_wholerun_resolve(struct mlsim_run *r, struct mlsim_diags *d)
 {
     struct mlsim_reliability *rel = &r->reliability;
-    rel->enabled = mlsim_schema_seen(&mlsim_run_schema, r, "reliability");
+    /* A `reliability:` block, or any of its fields set from the command line, asks for it. */
+    rel->enabled = 0;
+    for (size_t i = 0; i < mlsim_run_schema.n_fields && !rel->enabled; i++) {
+        const char *path = mlsim_run_schema.fields[i].path;
+        if (strncmp(path, "reliability", 11) == 0)
+            rel->enabled = mlsim_schema_seen(&mlsim_run_schema, r, path);
+    }
     if (!rel->enabled)
         return 1;
     static const char *const rate_paths[MLSIM_COMPONENT_N] = {
         "reliability.gpu_failure_rate", "reliability.node_failure_rate",
         "reliability.nic_failure_rate", "reliability.switch_failure_rate",
         "reliability.software_failure_rate"};
-    int any_rate = 0;
-    for (int c = 0; c < MLSIM_COMPONENT_N; c++)
-        any_rate |= rel_given(r, rate_paths[c]);
+    const struct mlsim_loc *first_rate = NULL;
+    for (int c = 0; c < MLSIM_COMPONENT_N && !first_rate; c++)
+        first_rate = mlsim_schema_given(&mlsim_run_schema, r, rate_paths[c]);
+    int any_rate = first_rate != NULL;
     if (!any_rate) {
         rel->rate_per_h[MLSIM_COMPONENT_NODE] = MLSIM_RELIABILITY_DEFAULT_NODE_RATE_PER_H;
         if (!rel_given(r, "reliability.rate_source"))
@@ -74,8 +81,7 @@ int mlsim_wholerun_resolve(struct mlsim_run *r, struct mlsim_diags *d)
                      MLSIM_RELIABILITY_DEFAULT_RATE_SOURCE);
     }
     if (any_rate && !rel_given(r, "reliability.rate_source")) {
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR,
-                           *mlsim_schema_given(&mlsim_run_schema, r, "reliability"),
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *first_rate,
                            "failure rates need their source: add 'reliability.rate_source'");
         return 0;
     }
@@ -83,17 +89,17 @@ int mlsim_wholerun_resolve(struct mlsim_run *r, struct mlsim_diags *d)
         rel->weibull_shape = 1.0;
     if (!rel_given(r, "reliability.nics_per_node"))
         rel->nics_per_node = MLSIM_RELIABILITY_DEFAULT_NICS_PER_NODE;
-    default_time(r, "reliability.detection_time", &rel->detection_s,
-                 MLSIM_RELIABILITY_DEFAULT_DETECTION_S);
-    default_time(r, "reliability.restart_time", &rel->restart_s,
-                 MLSIM_RELIABILITY_DEFAULT_RESTART_S);
-    default_time(r, "reliability.reschedule_time", &rel->reschedule_s,
-                 MLSIM_RELIABILITY_DEFAULT_RESCHEDULE_S);
-    default_time(r, "reliability.repair_time", &rel->repair_s, MLSIM_RELIABILITY_DEFAULT_REPAIR_S);
-    default_time(r, "reliability.checkpoint_bytes_per_param", &rel->ckpt_bytes_per_param,
-                 MLSIM_RELIABILITY_DEFAULT_CKPT_BYTES_PER_PARAM);
-    default_time(r, "reliability.checkpoint_write_per_node", &rel->ckpt_write_node_Bps,
-                 MLSIM_RELIABILITY_DEFAULT_WRITE_NODE_BPS);
+    default_value(r, "reliability.detection_time", &rel->detection_s,
+                  MLSIM_RELIABILITY_DEFAULT_DETECTION_S);
+    default_value(r, "reliability.restart_time", &rel->restart_s,
+                  MLSIM_RELIABILITY_DEFAULT_RESTART_S);
+    default_value(r, "reliability.reschedule_time", &rel->reschedule_s,
+                  MLSIM_RELIABILITY_DEFAULT_RESCHEDULE_S);
+    default_value(r, "reliability.repair_time", &rel->repair_s, MLSIM_RELIABILITY_DEFAULT_REPAIR_S);
+    default_value(r, "reliability.checkpoint_bytes_per_param", &rel->ckpt_bytes_per_param,
+                  MLSIM_RELIABILITY_DEFAULT_CKPT_BYTES_PER_PARAM);
+    default_value(r, "reliability.checkpoint_write_per_node", &rel->ckpt_write_node_Bps,
+                  MLSIM_RELIABILITY_DEFAULT_WRITE_NODE_BPS);
     rel->spares_given = rel_given(r, "reliability.spare_nodes");
     if (!rel_given(r, "reliability.samples"))
         rel->samples = MLSIM_RELIABILITY_DEFAULT_SAMPLES;
