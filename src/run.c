@@ -57,11 +57,11 @@ enum mlsim_status mlsim_run_estimate(const struct mlsim_run *run, struct mlsim_r
     enum mlsim_status st = m->estimate(run, out, keep, d);
     if (st == MLSIM_OK && out->rel.status != MLSIM_OK) {
         st = (enum mlsim_status)out->rel.status;
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, run->loc,
-                           "run '%s': the whole run with failures cannot be simulated: %s",
-                           run->name,
-                           st == MLSIM_ERR_RANGE ? "failures come faster than it can progress"
-                                                 : mlsim_status_message(st));
+        mlsim_diags_report(
+            d, MLSIM_SEVERITY_ERROR, run->loc,
+            "run '%s': the whole run with failures cannot be simulated: %s", run->name,
+            st == MLSIM_ERR_RANGE ? "failures come faster than it can progress (goodput under 1%)"
+                                  : mlsim_status_message(st));
     }
     return st;
 }

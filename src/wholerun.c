@@ -66,6 +66,14 @@ int mlsim_wholerun_resolve(struct mlsim_run *r, struct mlsim_diags *d)
     }
     if (!rel->enabled)
         return 1;
+    if (r->mode == MLSIM_MODE_INFERENCE) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_WARNING, r->loc,
+                           "run '%s': 'reliability' has no effect in inference mode, which "
+                           "measures a batch's latency, not a whole run",
+                           r->name);
+        rel->enabled = 0;
+        return 1;
+    }
     static const char *const rate_paths[MLSIM_COMPONENT_N] = {
         "reliability.gpu_failure_rate", "reliability.node_failure_rate",
         "reliability.nic_failure_rate", "reliability.switch_failure_rate",
@@ -442,7 +450,8 @@ enum mlsim_status mlsim_wholerun_simulate(struct mlsim_wholerun *w, double inter
         done += advance(&cy, t, w->work_s - done, tf, out, &ended, &end);
         t = end;
         while (!ended) {
-            if (out->failures >= (double)MLSIM_WHOLERUN_MAX_FAILURES)
+            if (out->failures >= (double)MLSIM_WHOLERUN_MAX_FAILURES ||
+                t * MLSIM_WHOLERUN_MIN_GOODPUT > w->work_s)
                 return MLSIM_ERR_RANGE;
             int c = take_failure(w, &k);
             out->failures += 1;

@@ -15,9 +15,11 @@
 #include "mlsim/scenario.h"
 #include "mlsim/status.h"
 
-/* A replicate that meets more failures than this is stopped (MLSIM_ERR_RANGE): the run cannot
- * finish, as when failures come faster than a checkpoint can be written. */
+/* A replicate is stopped (MLSIM_ERR_RANGE) once it has met this many failures, or once its
+ * wall-clock time passes its failure-free time over MLSIM_WHOLERUN_MIN_GOODPUT: such a run
+ * cannot finish in any useful sense, as when failures come faster than it can restart. */
 #define MLSIM_WHOLERUN_MAX_FAILURES 10000000L
+#define MLSIM_WHOLERUN_MIN_GOODPUT  0.01
 
 struct mlsim_wholerun;
 
@@ -59,8 +61,8 @@ double mlsim_wholerun_young_daly_s(const struct mlsim_wholerun *w);
 double mlsim_wholerun_count(const struct mlsim_wholerun *w, enum mlsim_component c);
 
 /* Simulate one replicate with checkpoints every INTERVAL_S seconds of compute (> 0), its failure
- * draws seeded with SEED, into *OUT. Allocates nothing. Returns MLSIM_ERR_RANGE past
- * MLSIM_WHOLERUN_MAX_FAILURES, MLSIM_ERR_NOMEM if a queue cannot grow. */
+ * draws seeded with SEED, into *OUT. Allocates nothing. Returns MLSIM_ERR_RANGE past the limits
+ * above, MLSIM_ERR_NOMEM if a queue cannot grow. */
 enum mlsim_status mlsim_wholerun_simulate(struct mlsim_wholerun *w, double interval_s,
                                           uint64_t seed, struct mlsim_wholerun_sample *out);
 

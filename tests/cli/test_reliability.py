@@ -53,7 +53,7 @@ class ReliabilityTest(unittest.TestCase):
             os.unlink(f.name)
 
     def test_shipped_scenario_runs(self):
-        rc, out, err = mlsim(SHIPPED, "--samples", "20", "--seed", "1")
+        rc, out, err = mlsim(SHIPPED, "--samples", "4", "--seed", "1")
         self.assertEqual(rc, 0, err)
         # Failure-free: 6 x 405e9 x 15.6e12 FLOP / (16,384 x 989.4e12 x 0.38) = 5.93e6 s = 68.7
         # days. Failures every 1.8 h, each costing 20 minutes and more: the run is stretched by
@@ -62,26 +62,26 @@ class ReliabilityTest(unittest.TestCase):
         self.assertLess(days(out), 68.7 * 1.50)
 
     def test_same_seed_same_bytes(self):
-        a = mlsim(SHIPPED, "--samples", "20", "--seed", "7")
-        b = mlsim(SHIPPED, "--samples", "20", "--seed", "7")
-        c = mlsim(SHIPPED, "--samples", "20", "--seed", "8")
+        a = mlsim(SHIPPED, "--samples", "4", "--seed", "7")
+        b = mlsim(SHIPPED, "--samples", "4", "--seed", "7")
+        c = mlsim(SHIPPED, "--samples", "4", "--seed", "8")
         self.assertEqual(a[0], 0, a[2])
         self.assertEqual(a, b)
         self.assertNotEqual(a[1], c[1])
         for fmt in ("csv", "json"):
-            x = mlsim(SHIPPED, "--samples", "20", "--seed", "7", "--format", fmt)
-            y = mlsim(SHIPPED, "--samples", "20", "--seed", "7", "--format", fmt)
+            x = mlsim(SHIPPED, "--samples", "4", "--seed", "7", "--format", fmt)
+            y = mlsim(SHIPPED, "--samples", "4", "--seed", "7", "--format", fmt)
             self.assertEqual(x, y)
 
     def test_check_file_runs(self):
-        rc, out, err = mlsim(CHECK, "--samples", "10")
+        rc, out, err = mlsim(CHECK, "--samples", "4")
         self.assertEqual(rc, 0, err)
 
     def test_samples_turn_it_on(self):
         # --samples alone asks for the whole run, with the default rates: a run of 64 A100s
         # (8 nodes) is stretched, if only a little.
         rc0, plain, err0 = self.run_file(BASE)
-        rc1, whole, err1 = self.run_file(BASE, "--samples", "50")
+        rc1, whole, err1 = self.run_file(BASE, "--samples", "10")
         self.assertEqual(rc0, 0, err0)
         self.assertEqual(rc1, 0, err1)
         self.assertGreater(days(whole), days(plain))
@@ -112,10 +112,18 @@ class ReliabilityTest(unittest.TestCase):
     def test_hopeless_run(self):
         # A failure every 0.36 s per node and a 10-minute restart: the run can never finish.
         rc, out, err = self.run_file(
-            BASE + "reliability:\n  node_failure_rate: 1e4\n  rate_source: a test\n")
+            BASE + "reliability:\n  node_failure_rate: 1e4\n  rate_source: a test\n",
+            "--samples", "2")
         self.assertEqual(rc, 1)
         self.assertEqual(out, "")
         self.assertIn("failures come faster than it can progress", err)
+
+    def test_inference_ignores_it(self):
+        rc, out, err = mlsim(os.path.join("scenarios", "inference_k80_tpu_p40.yaml"),
+                             "--samples", "4")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("warning: run", err)
+        self.assertIn("'reliability' has no effect in inference mode", err)
 
 
 if __name__ == "__main__":

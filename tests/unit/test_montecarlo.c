@@ -145,9 +145,10 @@ static struct window window_of(const struct mlsim_run *run)
     for (int pass = 0; pass < 3; pass++) {
         struct mlsim_wholerun *w = NULL;
         assert_int_equal(mlsim_wholerun_alloc(run, work, &w), MLSIM_OK);
-        assert_int_equal(
-            mlsim_montecarlo_best_interval(w, 1, MLSIM_MONTECARLO_SEARCH_SAMPLES, &out.interval_s),
-            MLSIM_OK);
+        if (pass == 0) /* the window barely moves the optimum: searched once */
+            assert_int_equal(mlsim_montecarlo_best_interval(w, 1, MLSIM_MONTECARLO_SEARCH_SAMPLES,
+                                                            &out.interval_s),
+                             MLSIM_OK);
         double wall = 0, useful = 0;
         for (int i = 0; i < WINDOW_SAMPLES; i++) {
             struct mlsim_wholerun_sample s;
