@@ -206,16 +206,24 @@ enum mlsim_status mlsim_montecarlo_run(const struct mlsim_run *run, double work_
         if (!fig[f])
             st = MLSIM_ERR_NOMEM;
     }
+    int k = rr->samples < MLSIM_MONTECARLO_SEARCH_SAMPLES ? rr->samples
+                                                          : MLSIM_MONTECARLO_SEARCH_SAMPLES;
+    double runs = rr->samples + (double)MLSIM_MONTECARLO_SEARCH_RUNS * k;
+    if (st == MLSIM_OK && runs * mlsim_wholerun_draws(w) > MLSIM_MONTECARLO_MAX_DRAWS) {
+        st = MLSIM_ERR_RANGE;
+        rr->too_much_work = 1;
+    }
     if (st == MLSIM_OK)
         st = simulate_run(run, w, work_s, busy, price, fig, out);
     for (int f = 0; f < FIG_N; f++)
         free(fig[f]);
     mlsim_wholerun_free(w);
     if (st != MLSIM_OK) {
-        int samples = rr->samples;
+        int samples = rr->samples, too_much = rr->too_much_work;
         memset(rr, 0, sizeof *rr);
         rr->status = (int)st;
         rr->samples = samples;
+        rr->too_much_work = too_much;
         out->time_s = work_s;
         price(run, work_s * run->count, busy, out);
     }

@@ -60,8 +60,10 @@ enum mlsim_status mlsim_run_estimate(const struct mlsim_run *run, struct mlsim_r
         mlsim_diags_report(
             d, MLSIM_SEVERITY_ERROR, run->loc,
             "run '%s': the whole run with failures cannot be simulated: %s", run->name,
-            st == MLSIM_ERR_RANGE ? "failures come faster than it can progress (goodput under 1%)"
-                                  : mlsim_status_message(st));
+            out->rel.too_much_work
+                ? "more replicates and failures than the limit of work (set fewer samples)"
+            : st == MLSIM_ERR_RANGE ? "failures come faster than it can progress (goodput under 1%)"
+                                    : mlsim_status_message(st));
     }
     return st;
 }

@@ -198,6 +198,11 @@ double mlsim_wholerun_count(const struct mlsim_wholerun *w, enum mlsim_component
     return w->count[c];
 }
 
+double mlsim_wholerun_draws(const struct mlsim_wholerun *w)
+{
+    return w->work_s / mlsim_wholerun_mtbf_s(w) + (double)w->n_weib + 1.0;
+}
+
 double mlsim_wholerun_ckpt_bytes(const struct mlsim_wholerun *w)
 {
     return w->params * w->rel->ckpt_bytes_per_param;

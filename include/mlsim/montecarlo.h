@@ -19,6 +19,12 @@
 #define MLSIM_MONTECARLO_SEARCH_SAMPLES 32
 /* The search stops when the bracket is this share of the interval. */
 #define MLSIM_MONTECARLO_SEARCH_TOL 0.002
+/* The most random draws a run's Monte Carlo may take (the interval search included), counted
+ * before it starts from the expected failures and the Weibull components: about 10 s on one
+ * core. A run past it is refused with MLSIM_ERR_RANGE and rel.too_much_work set. */
+#define MLSIM_MONTECARLO_MAX_DRAWS 2e8
+/* Replicate runs the search costs, for that count: a grid of 25 and ~25 golden-section steps. */
+#define MLSIM_MONTECARLO_SEARCH_RUNS 50
 
 /* Prices a run of DEVICE_SECONDS device-seconds whose devices compute BUSY of the time into
  * OUT's cost fields (cost.c's pricing, passed in so that this module does not call back into

@@ -92,6 +92,7 @@ struct mlsim_badput {
 /* What the whole-run simulation adds to a result (struct mlsim_result's `rel`). SI units. */
 struct mlsim_reliability_result {
     int status;                 /* enum mlsim_status of the simulation (0 = ran or not asked) */
+    int too_much_work;          /* status is MLSIM_ERR_RANGE because of the work limit */
     int samples;                /* replicates */
     double ckpt_bytes;          /* one checkpoint: all the model's states */
     double ckpt_write_s;        /* time to write it (sync: the stall) */

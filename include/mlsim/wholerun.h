@@ -57,6 +57,9 @@ double mlsim_wholerun_mtbf_s(const struct mlsim_wholerun *w);
 double mlsim_wholerun_ckpt_cost_s(const struct mlsim_wholerun *w);
 /* Young-Daly's first-order optimum interval, sqrt(2 C MTBF), with C the pause above. */
 double mlsim_wholerun_young_daly_s(const struct mlsim_wholerun *w);
+/* Random draws one replicate is expected to take: its failures without downtime (work / MTBF)
+ * and, for Weibull failures, one life per component to start with. */
+double mlsim_wholerun_draws(const struct mlsim_wholerun *w);
 /* Components of kind C in the job (devices, nodes, NICs, switches, nodes for software). */
 double mlsim_wholerun_count(const struct mlsim_wholerun *w, enum mlsim_component c);
 

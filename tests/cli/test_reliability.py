@@ -111,12 +111,23 @@ class ReliabilityTest(unittest.TestCase):
 
     def test_hopeless_run(self):
         # A failure every 0.36 s per node and a 10-minute restart: the run can never finish.
+        # 2M tokens: 6 x 70e9 x 2e6 / (64 x 312e12 x 0.4) = 105 s of work, 2,300 failures
+        # expected without downtime, well within the limit of work.
         rc, out, err = self.run_file(
-            BASE + "reliability:\n  node_failure_rate: 1e4\n  rate_source: a test\n",
+            BASE.replace("100B", "2M")
+            + "reliability:\n  node_failure_rate: 1e4\n  rate_source: a test\n",
             "--samples", "2")
         self.assertEqual(rc, 1)
         self.assertEqual(out, "")
         self.assertIn("failures come faster than it can progress", err)
+
+    def test_too_much_work(self):
+        # 1e6 replicates of a 16,384-GPU run with ~1,200 failures each: 1.2e9 draws, past the
+        # limit of 2e8.
+        rc, out, err = mlsim(SHIPPED, "--samples", "1000000")
+        self.assertEqual(rc, 1)
+        self.assertEqual(out, "")
+        self.assertIn("more replicates and failures than the limit", err)
 
     def test_inference_ignores_it(self):
         rc, out, err = mlsim(os.path.join("scenarios", "inference_k80_tpu_p40.yaml"),
