@@ -134,6 +134,8 @@ static const struct mlsim_field run_fields[] = {
     RQ("reliability.software_failure_rate", MLSIM_DIM_NUMBER,
        reliability.rate_per_h[MLSIM_COMPONENT_SOFTWARE]),
     RSTR("reliability.rate_source", reliability.rate_source),
+    RF("reliability.rate_uncertainty", MLSIM_FIELD_QUANTITY, MLSIM_DIM_NUMBER,
+       reliability.rate_uncertainty, 1, 100, MLSIM_FIELD_LO_INCLUSIVE, NULL),
     RF("reliability.distribution", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, reliability.distribution, 0,
        0, 0, mlsim_failure_dist_names),
     RF("reliability.weibull_shape", MLSIM_FIELD_QUANTITY, MLSIM_DIM_NUMBER,

@@ -30,6 +30,7 @@ struct mlsim_wholerun {
     double rate_s[MLSIM_COMPONENT_N]; /* failures per component-second */
     double exp_rate_s;                /* pooled rate of the exponential components */
     double weib_scale_s[MLSIM_COMPONENT_N];
+    double factor; /* this replicate's factor on every rate */
     size_t n_weib; /* Weibull components in the heap */
     gsl_rng *rng;
     struct mlsim_evq *weib;    /* next failure of each Weibull component */
@@ -256,7 +257,8 @@ static enum mlsim_status seed_failures(struct mlsim_wholerun *w)
         if (w->weib_scale_s[c] <= 0)
             continue;
         for (size_t i = 0; i < (size_t)w->count[c]; i++) {
-            double life = gsl_ran_weibull(w->rng, w->weib_scale_s[c], w->rel->weibull_shape);
+            double life =
+                gsl_ran_weibull(w->rng, w->weib_scale_s[c] / w->factor, w->rel->weibull_shape);
             if (mlsim_evq_push(w->weib, life, weib_payload(index++, c)) != MLSIM_OK)
                 return MLSIM_ERR_NOMEM;
         }
@@ -267,7 +269,8 @@ static enum mlsim_status seed_failures(struct mlsim_wholerun *w)
 /* The pooled exponential process's next failure after NOW. */
 static double next_exponential(struct mlsim_wholerun *w, double now)
 {
-    return w->exp_rate_s > 0 ? now + gsl_ran_exponential(w->rng, 1.0 / w->exp_rate_s) : INFINITY;
+    return w->exp_rate_s > 0 ? now + gsl_ran_exponential(w->rng, 1.0 / (w->exp_rate_s * w->factor))
+                             : INFINITY;
 }
 
 /* Which kind of exponential component failed: drawn in proportion to the kinds' rates. */
@@ -313,7 +316,7 @@ static int take_failure(struct mlsim_wholerun *w, struct clock *k)
         return c;
     }
     int c = (int)(k->next_weib_payload % 8);
-    double life = gsl_ran_weibull(w->rng, w->weib_scale_s[c], w->rel->weibull_shape);
+    double life = gsl_ran_weibull(w->rng, w->weib_scale_s[c] / w->factor, w->rel->weibull_shape);
     /* Cannot fail: the heap had this entry a moment ago, so it has room. */
     (void)mlsim_evq_push(w->weib, k->next_weib + life, k->next_weib_payload);
     peek_weibull(w, k);
@@ -442,6 +445,10 @@ enum mlsim_status mlsim_wholerun_simulate(struct mlsim_wholerun *w, double inter
         return MLSIM_ERR_INPUT;
     const struct mlsim_reliability *rel = w->rel;
     gsl_rng_set(w->rng, (unsigned long)seed);
+    /* Drawn only when asked, so that a run with known rates keeps its draws. */
+    w->factor = rel->rate_uncertainty > 1.0
+                    ? exp(gsl_ran_gaussian(w->rng, log(rel->rate_uncertainty)))
+                    : 1.0;
     enum mlsim_status st = seed_failures(w);
     if (st != MLSIM_OK)
         return st;
@@ -480,6 +487,7 @@ enum mlsim_status mlsim_wholerun_simulate(struct mlsim_wholerun *w, double inter
         }
     }
     out->wall_s = t;
+    out->rate_factor = w->factor;
     finish_sample(w, out);
     return MLSIM_OK;
 }

@@ -56,21 +56,23 @@ struct mlsim_reliability {
     int enabled;                          /* the run has a reliability block (set by resolve) */
     double rate_per_h[MLSIM_COMPONENT_N]; /* failures per component-hour */
     char rate_source[192];                /* where the rates come from */
-    int distribution;                     /* enum mlsim_failure_dist */
-    double weibull_shape;                 /* k; 1 is exponential */
-    int nics_per_node, switches;          /* component counts (derived when not given) */
-    double detection_s, restart_s;        /* every failure: notice it, then restart the job */
-    double reschedule_s;                  /* a node failure: swap in a spare */
-    double repair_s;                      /* a failed node back in the pool */
-    int spare_nodes, spares_given;        /* a finite pool only when given */
-    double ckpt_bytes_per_param;          /* bytes of state per parameter */
-    double ckpt_write_node_Bps;           /* checkpoint write bandwidth of one node */
-    double ckpt_write_total_Bps;          /* of the storage as a whole (0: no limit) */
-    int ckpt_mode;                        /* enum mlsim_checkpoint_mode */
-    double ckpt_stall_s;                  /* async: the pause to snapshot the states */
-    double ckpt_interval_s;               /* compute between checkpoints (0: chosen) */
-    double straggler_slowdown;            /* each step stretched by this share */
-    int samples, seed;                    /* Monte Carlo replicates and their seed */
+    double rate_uncertainty; /* each replicate scales every rate by a log-normal factor of median
+                              * 1 and this geometric sd (1 or 0: the rates are known) */
+    int distribution;        /* enum mlsim_failure_dist */
+    double weibull_shape;    /* k; 1 is exponential */
+    int nics_per_node, switches;   /* component counts (derived when not given) */
+    double detection_s, restart_s; /* every failure: notice it, then restart the job */
+    double reschedule_s;           /* a node failure: swap in a spare */
+    double repair_s;               /* a failed node back in the pool */
+    int spare_nodes, spares_given; /* a finite pool only when given */
+    double ckpt_bytes_per_param;   /* bytes of state per parameter */
+    double ckpt_write_node_Bps;    /* checkpoint write bandwidth of one node */
+    double ckpt_write_total_Bps;   /* of the storage as a whole (0: no limit) */
+    int ckpt_mode;                 /* enum mlsim_checkpoint_mode */
+    double ckpt_stall_s;           /* async: the pause to snapshot the states */
+    double ckpt_interval_s;        /* compute between checkpoints (0: chosen) */
+    double straggler_slowdown;     /* each step stretched by this share */
+    int samples, seed;             /* Monte Carlo replicates and their seed */
 };
 
 /* A P10/P50/P90 band and the mean of one figure over the Monte Carlo replicates. */

@@ -25,9 +25,10 @@ struct mlsim_wholerun;
 
 /* One replicate: where its wall-clock time went and what failed. */
 struct mlsim_wholerun_sample {
-    double wall_s;   /* wall-clock time of the run */
-    double busy_s;   /* devices computing (useful, lost, stragglers) */
-    double failures; /* interruptions, restarts included */
+    double wall_s;      /* wall-clock time of the run */
+    double busy_s;      /* devices computing (useful, lost, stragglers) */
+    double failures;    /* interruptions, restarts included */
+    double rate_factor; /* the replicate's draw of the rates' uncertainty */
     double by_component[MLSIM_COMPONENT_N];
     struct mlsim_badput badput;
 };

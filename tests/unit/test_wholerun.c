@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <math.h>
 
 #include "check.h"
 #include "mlsim/montecarlo.h"
@@ -189,6 +190,36 @@ static void test_same_seed_same_bytes(void **state)
     mlsim_wholerun_free(w);
 }
 
+static void test_rate_uncertainty(void **state)
+{
+    (void)state;
+    struct mlsim_run r = make_run(64, 1e9);
+    r.reliability.rate_per_h[MLSIM_COMPONENT_NODE] = 1e-2;
+    struct mlsim_wholerun *w = alloc_ok(&r, 3.6e5);
+    struct mlsim_wholerun_sample known, one;
+    assert_int_equal(mlsim_wholerun_simulate(w, 600.0, 9, &known), MLSIM_OK);
+    /* A geometric sd of 1 is no uncertainty: the same draws, the same bytes. */
+    r.reliability.rate_uncertainty = 1.0;
+    assert_int_equal(mlsim_wholerun_simulate(w, 600.0, 9, &one), MLSIM_OK);
+    assert_memory_equal(&known, &one, sizeof known);
+    assert_near(known.rate_factor, 1.0, 0.0);
+    /* A geometric sd of 2: the logs of 400 replicates' factors have mean 0 and sd ln 2 = 0.693
+     * (standard errors 0.035 and 0.025: within 0.1 and 8%). */
+    r.reliability.rate_uncertainty = 2.0;
+    double sum = 0, sum2 = 0;
+    for (int i = 0; i < 400; i++) {
+        struct mlsim_wholerun_sample s;
+        assert_int_equal(
+            mlsim_wholerun_simulate(w, 600.0, mlsim_montecarlo_seed(9, (uint64_t)i), &s), MLSIM_OK);
+        sum += log(s.rate_factor);
+        sum2 += log(s.rate_factor) * log(s.rate_factor);
+    }
+    double mean = sum / 400, sd = sqrt(sum2 / 400 - mean * mean);
+    assert_near(mean, 0.0, 0.1);
+    assert_rel(sd, log(2.0), 0.08);
+    mlsim_wholerun_free(w);
+}
+
 static void test_spares_and_repairs(void **state)
 {
     (void)state;
@@ -257,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_expected_failures),
         cmocka_unit_test(test_young_daly),
         cmocka_unit_test(test_same_seed_same_bytes),
+        cmocka_unit_test(test_rate_uncertainty),
         cmocka_unit_test(test_spares_and_repairs),
         cmocka_unit_test(test_limits),
     };
