@@ -5,11 +5,12 @@
  */
 #include "mlsim/cost.h"
 
+#include "mlsim/montecarlo.h"
 #include "mlsim/scenario.h"
 #include "mlsim/units.h"
 
-void mlsim_cost_finish(const struct mlsim_run *run, double device_seconds, double busy,
-                       struct mlsim_result *out)
+static void price(const struct mlsim_run *run, double device_seconds, double busy,
+                  struct mlsim_result *out)
 {
     const struct mlsim_economics *e = &run->econ;
     double idle_w = run->device->idle_w > 0 ? run->device->idle_w : e->device_power_w;
@@ -21,6 +22,18 @@ void mlsim_cost_finish(const struct mlsim_run *run, double device_seconds, doubl
     out->energy_j = device_seconds * out->avg_power_w * e->pue;
     out->energy_cost_usd = out->energy_j * e->electricity_usd_per_j;
     out->co2_kg = out->energy_j * e->carbon_kg_per_j;
+}
+
+void mlsim_cost_finish(const struct mlsim_run *run, double device_seconds, double busy,
+                       struct mlsim_result *out)
+{
+    /* A run with a reliability block is stretched by its failures, checkpoints and restarts
+     * (montecarlo.h) before it is priced; a failure of that simulation is left in out->rel. */
+    if (run->reliability.enabled && run->count > 0) {
+        (void)mlsim_montecarlo_run(run, device_seconds / run->count, busy, price, out);
+        return;
+    }
+    price(run, device_seconds, busy, out);
 }
 
 void mlsim_cost_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a)
@@ -84,4 +97,6 @@ void mlsim_cost_assumptions(const struct mlsim_result *res, struct mlsim_assumpt
     else
         mlsim_assume(a,
                      "Electricity not billed separately: the rental price is taken to include it");
+    if (r->reliability.enabled && res->rel.samples > 0)
+        mlsim_montecarlo_assumptions(res, a);
 }

@@ -96,6 +96,48 @@ static void write_step(FILE *out, const struct mlsim_result *res)
             r->count > 1 && r->training.overlap_comm ? ": it does not overlap communication" : "");
 }
 
+/* The whole run with its failures: goodput, interruptions, checkpoints, where the time went,
+ * and the P10 / P50 / P90 bands of the Monte Carlo. */
+static void write_whole_run(FILE *out, const struct mlsim_result *res)
+{
+    const struct mlsim_reliability_result *w = &res->rel;
+    char a[64], b[64], c[64], e[64], f[64];
+    const double day = MLSIM_UNITS_S_PER_DAY;
+    fprintf(out,
+            "  %-14s goodput %.1f%% (P10 %.1f%%, P90 %.1f%%); %s interruptions (P10 %s, "
+            "P90 %s; %s expected); job MTBF %s\n",
+            "Whole run", 100.0 * w->goodput, 100.0 * w->goodput_band.p10,
+            100.0 * w->goodput_band.p90, mlsim_units_grouped(w->failures.mean, a, sizeof a),
+            mlsim_units_grouped(w->failures.p10, b, sizeof b),
+            mlsim_units_grouped(w->failures.p90, c, sizeof c),
+            mlsim_units_grouped(w->expected_failures, e, sizeof e),
+            mlsim_units_format(w->mtbf_s, MLSIM_DIM_TIME, f, sizeof f));
+    fprintf(out, "  %-14s %s each, written in %s, every %s of compute (%s; Young-Daly %s)\n",
+            "Checkpoints", mlsim_units_format(w->ckpt_bytes, MLSIM_DIM_BYTES, a, sizeof a),
+            mlsim_units_format(w->ckpt_write_s, MLSIM_DIM_TIME, b, sizeof b),
+            mlsim_units_format(w->interval_s, MLSIM_DIM_TIME, c, sizeof c),
+            w->interval_chosen ? "the simulated best" : "given",
+            mlsim_units_format(w->young_daly_s, MLSIM_DIM_TIME, e, sizeof e));
+    const struct mlsim_badput *bp = &w->badput;
+    fprintf(out,
+            "  %-14s lost work %.2f d, checkpoints %.2f d, detection %.2f d, restarts %.2f d, "
+            "repairs %.2f d, stragglers %.2f d\n",
+            "Time lost", bp->lost_s / day, bp->checkpoint_s / day, bp->detection_s / day,
+            bp->restart_s / day, bp->repair_s / day, bp->straggler_s / day);
+    fprintf(out,
+            "  %-14s time %.1f / %.1f / %.1f d; cost %s / %s / %s (P10 / P50 / P90 of %d "
+            "replicates)\n",
+            "Bands", w->time_s.p10 / day, w->time_s.p50 / day, w->time_s.p90 / day,
+            mlsim_units_format(w->cost_usd.p10, MLSIM_DIM_MONEY, a, sizeof a),
+            mlsim_units_format(w->cost_usd.p50, MLSIM_DIM_MONEY, b, sizeof b),
+            mlsim_units_format(w->cost_usd.p90, MLSIM_DIM_MONEY, c, sizeof c), w->samples);
+    fprintf(out, "  %-14s energy %s / %s / %s; CO2 %.4g / %.4g / %.4g t\n", "",
+            mlsim_units_format(w->energy_j.p10, MLSIM_DIM_ENERGY, a, sizeof a),
+            mlsim_units_format(w->energy_j.p50, MLSIM_DIM_ENERGY, b, sizeof b),
+            mlsim_units_format(w->energy_j.p90, MLSIM_DIM_ENERGY, c, sizeof c),
+            w->co2_kg.p10 / 1000.0, w->co2_kg.p50 / 1000.0, w->co2_kg.p90 / 1000.0);
+}
+
 static void write_full(FILE *out, const struct mlsim_scenario *sc, const struct mlsim_result *res)
 {
     const struct mlsim_run *r = res->run;
@@ -125,8 +167,11 @@ static void write_full(FILE *out, const struct mlsim_scenario *sc, const struct 
     else
         fprintf(out, "  %-14s MFU %s (assumed)\n", "Utilization",
                 mlsim_units_format(res->mfu, MLSIM_DIM_RATIO, a, sizeof a));
-    fprintf(out, "  %-14s %s on %d devices\n", "Time",
-            mlsim_units_format(res->time_s, MLSIM_DIM_TIME, a, sizeof a), r->count);
+    fprintf(out, "  %-14s %s on %d devices%s\n", "Time",
+            mlsim_units_format(res->time_s, MLSIM_DIM_TIME, a, sizeof a), r->count,
+            res->rel.samples > 0 ? " (mean over the whole run's replicates)" : "");
+    if (res->rel.samples > 0)
+        write_whole_run(out, res);
     fprintf(out, "  %-14s %s\n", "Device-hours",
             mlsim_units_grouped(res->device_hours, a, sizeof a));
     fprintf(out, "  %-14s %s (at %s per device-hour)\n", "Cost",

@@ -60,5 +60,16 @@ enum mlsim_status mlsim_run_estimate(const struct mlsim_run *run, struct mlsim_r
         snprintf(out->not_run, sizeof out->not_run, "%s", run->not_run);
         return MLSIM_OK;
     }
-    return m->estimate(run, out, keep, d);
+    enum mlsim_status st = m->estimate(run, out, keep, d);
+    if (st == MLSIM_OK && out->rel.status != MLSIM_OK) {
+        st = (enum mlsim_status)out->rel.status;
+        mlsim_diags_report(
+            d, MLSIM_SEVERITY_ERROR, run->loc,
+            "run '%s': the whole run with failures cannot be simulated: %s", run->name,
+            out->rel.too_much_work
+                ? "more replicates and failures than the limit of work (set fewer samples)"
+            : st == MLSIM_ERR_RANGE ? "failures come faster than it can progress (goodput under 1%)"
+                                    : mlsim_status_message(st));
+    }
+    return st;
 }

@@ -12,6 +12,7 @@
 
 #include "mlsim/layout.h"
 #include "mlsim/units.h"
+#include "mlsim/wholerun.h"
 
 static enum mlsim_status load_widths(const struct mlsim_ynode *seq, void *obj,
                                      struct mlsim_diags *d);
@@ -122,6 +123,51 @@ static const struct mlsim_field run_fields[] = {
     RQ("economics.device_power", MLSIM_DIM_POWER, econ.device_power_w),
     RF("economics.host_power_per_device", MLSIM_FIELD_QUANTITY, MLSIM_DIM_POWER, econ.host_power_w,
        0, INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RSEC("reliability"),
+    RQ("reliability.gpu_failure_rate", MLSIM_DIM_NUMBER,
+       reliability.rate_per_h[MLSIM_COMPONENT_GPU]),
+    RQ("reliability.node_failure_rate", MLSIM_DIM_NUMBER,
+       reliability.rate_per_h[MLSIM_COMPONENT_NODE]),
+    RQ("reliability.nic_failure_rate", MLSIM_DIM_NUMBER,
+       reliability.rate_per_h[MLSIM_COMPONENT_NIC]),
+    RQ("reliability.switch_failure_rate", MLSIM_DIM_NUMBER,
+       reliability.rate_per_h[MLSIM_COMPONENT_SWITCH]),
+    RQ("reliability.software_failure_rate", MLSIM_DIM_NUMBER,
+       reliability.rate_per_h[MLSIM_COMPONENT_SOFTWARE]),
+    RSTR("reliability.rate_source", reliability.rate_source),
+    RF("reliability.rate_uncertainty", MLSIM_FIELD_QUANTITY, MLSIM_DIM_NUMBER,
+       reliability.rate_uncertainty, 1, 100, MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RF("reliability.distribution", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, reliability.distribution, 0,
+       0, 0, mlsim_failure_dist_names),
+    RF("reliability.weibull_shape", MLSIM_FIELD_QUANTITY, MLSIM_DIM_NUMBER,
+       reliability.weibull_shape, 0.05, 20, 0, NULL),
+    RINT("reliability.nics_per_node", reliability.nics_per_node),
+    RINT("reliability.switches", reliability.switches),
+    RF("reliability.detection_time", MLSIM_FIELD_QUANTITY, MLSIM_DIM_TIME, reliability.detection_s,
+       0, INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RF("reliability.restart_time", MLSIM_FIELD_QUANTITY, MLSIM_DIM_TIME, reliability.restart_s, 0,
+       INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RF("reliability.reschedule_time", MLSIM_FIELD_QUANTITY, MLSIM_DIM_TIME,
+       reliability.reschedule_s, 0, INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RF("reliability.repair_time", MLSIM_FIELD_QUANTITY, MLSIM_DIM_TIME, reliability.repair_s, 0,
+       INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RF("reliability.spare_nodes", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, reliability.spare_nodes, 0,
+       1e9, MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RQ("reliability.checkpoint_bytes_per_param", MLSIM_DIM_BYTES, reliability.ckpt_bytes_per_param),
+    RQ("reliability.checkpoint_write_per_node", MLSIM_DIM_BANDWIDTH,
+       reliability.ckpt_write_node_Bps),
+    RQ("reliability.checkpoint_write_total", MLSIM_DIM_BANDWIDTH, reliability.ckpt_write_total_Bps),
+    RF("reliability.checkpoint_mode", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, reliability.ckpt_mode, 0,
+       0, 0, mlsim_checkpoint_mode_names),
+    RF("reliability.checkpoint_stall", MLSIM_FIELD_QUANTITY, MLSIM_DIM_TIME,
+       reliability.ckpt_stall_s, 0, INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RQ("reliability.checkpoint_interval", MLSIM_DIM_TIME, reliability.ckpt_interval_s),
+    RF("reliability.straggler_slowdown", MLSIM_FIELD_QUANTITY, MLSIM_DIM_RATIO,
+       reliability.straggler_slowdown, 0, 10, MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RF("reliability.samples", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, reliability.samples, 0,
+       MLSIM_RELIABILITY_MAX_SAMPLES, 0, NULL),
+    RF("reliability.seed", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, reliability.seed, 0, 2147483647.0,
+       MLSIM_FIELD_LO_INCLUSIVE, NULL),
 };
 
 const struct mlsim_schema mlsim_run_schema = {
@@ -1066,6 +1112,7 @@ static int resolve_run(struct mlsim_run *r, size_t index, struct mlsim_hwdb *db,
         ok = resolve_simulate(r, d);
     if (ok && r->mode == MLSIM_MODE_INFERENCE)
         ok = resolve_inference(r, d);
+    ok &= mlsim_wholerun_resolve(r, d);
     return ok;
 }
 

@@ -27,7 +27,7 @@ const struct mlsim_report_format *mlsim_report_format_find(const char *name);
 void mlsim_report_write(FILE *out, const struct mlsim_report_format *format,
                         const struct mlsim_scenario *sc, const struct mlsim_result *res, size_t n);
 
-#define MLSIM_REPORT_MAX_ASSUMPTIONS 16
+#define MLSIM_REPORT_MAX_ASSUMPTIONS 24
 #define MLSIM_REPORT_ASSUMPTION_LEN  MLSIM_ASSUMPTION_LEN
 
 /* Fill LINES with the assumptions behind RES, one sentence each, as its mode's code wrote them

@@ -53,6 +53,8 @@ struct mlsim_result {
     /* a row of a table that was not estimated, and why (does not tile, does not fit); then
      * nothing else of the result is set but RUN */
     char not_run[192];
+    /* the whole run with failures and checkpoints (runs with a reliability block; 0 otherwise) */
+    struct mlsim_reliability_result rel;
 };
 
 /* Assumptions are said by the code that assumes: each mode, and the pricing, write the sentences

@@ -14,6 +14,7 @@
 #include "mlsim/diag.h"
 #include "mlsim/hwdb.h"
 #include "mlsim/model.h"
+#include "mlsim/reliability.h"
 #include "mlsim/schema.h"
 #include "mlsim/vocab.h"
 
@@ -84,6 +85,7 @@ struct mlsim_run {
     int table_row;                   /* a row of a table or a point of a sweep */
     char not_run[192];               /* why the row was not estimated (resolve: does not tile) */
     struct mlsim_economics econ;
+    struct mlsim_reliability reliability; /* failures, checkpoints, restarts (wholerun.h) */
     struct mlsim_provenance prov;
     struct mlsim_loc loc;              /* the run's mapping */
     const struct mlsim_device *device; /* set by resolve; owned by the hwdb */

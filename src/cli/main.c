@@ -75,6 +75,10 @@ static const char usage_text[] =
     "        --trace FILE     Write the simulated step of each 'mode: simulate' run to FILE as\n"
     "                         Chrome trace-event JSON (open it in ui.perfetto.dev).\n"
     "        --stats          Print simulation statistics to stderr: events, wall time, events/s.\n"
+    "        --samples N      Monte Carlo replicates of a run with a 'reliability:' block\n"
+    "                         (--set reliability.samples=N; default 200).\n"
+    "        --seed S         Seed of their failure draws (--set reliability.seed=S; default 0):\n"
+    "                         the same seed gives the same output.\n"
     "    -h, --help           Print this text and exit.\n"
     "    -V, --version        Print the version and exit.\n"
     "\n"
@@ -105,6 +109,7 @@ struct options {
     const char *file;
     const char *sets[MAX_SETS];
     size_t n_sets;
+    char mc_sets[2][64]; /* --samples and --seed, as the --set they stand for */
 };
 
 static int usage_error(const char *msg, const char *arg)
@@ -120,12 +125,17 @@ static int usage_error(const char *msg, const char *arg)
 /* Parse ARGV into *OPT. Returns -1 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, struct options *opt)
 {
-    enum { OPT_HWDB = 256, OPT_TRACE, OPT_STATS };
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, 'f'},      {"set", required_argument, NULL, 's'},
-        {"hwdb", required_argument, NULL, OPT_HWDB},   {"help", no_argument, NULL, 'h'},
-        {"trace", required_argument, NULL, OPT_TRACE}, {"stats", no_argument, NULL, OPT_STATS},
-        {"version", no_argument, NULL, 'V'},           {NULL, 0, NULL, 0}};
+    enum { OPT_HWDB = 256, OPT_TRACE, OPT_STATS, OPT_SAMPLES, OPT_SEED };
+    static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
+                                             {"set", required_argument, NULL, 's'},
+                                             {"hwdb", required_argument, NULL, OPT_HWDB},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {"trace", required_argument, NULL, OPT_TRACE},
+                                             {"stats", no_argument, NULL, OPT_STATS},
+                                             {"version", no_argument, NULL, 'V'},
+                                             {"samples", required_argument, NULL, OPT_SAMPLES},
+                                             {"seed", required_argument, NULL, OPT_SEED},
+                                             {NULL, 0, NULL, 0}};
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "f:s:hV", longopts, NULL)) != -1) {
@@ -138,6 +148,20 @@ static int parse_args(int argc, char **argv, struct options *opt)
                 return usage_error("too many --set options", NULL);
             opt->sets[opt->n_sets++] = optarg;
             break;
+        case OPT_SAMPLES:
+        case OPT_SEED: {
+            /* Shorthands for --set reliability.samples=N and --set reliability.seed=S. */
+            char *buf = opt->mc_sets[c == OPT_SEED];
+            size_t len = sizeof opt->mc_sets[0];
+            int w =
+                snprintf(buf, len, "reliability.%s=%s", c == OPT_SEED ? "seed" : "samples", optarg);
+            if (w < 0 || (size_t)w >= len)
+                return usage_error("value too long:", optarg);
+            if (opt->n_sets == MAX_SETS)
+                return usage_error("too many --set options", NULL);
+            opt->sets[opt->n_sets++] = buf;
+            break;
+        }
         case OPT_HWDB:
             opt->hwdb = optarg;
             break;

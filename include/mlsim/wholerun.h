@@ -1,0 +1,73 @@
+/*
+ * The whole run as one simulation: compute, checkpoints, failures, detection, restarts, spare
+ * nodes and repairs, skipping from failure to failure (between two failures the run's progress
+ * and its checkpoints follow in closed form, so a 90-day run on 16,384 GPUs costs a few hundred
+ * events). A workspace is allocated once per run and reused for every replicate and every
+ * checkpoint interval tried; each replicate is seeded, so the same seed gives the same numbers.
+ */
+#ifndef MLSIM_WHOLERUN_H
+#define MLSIM_WHOLERUN_H
+
+#include <stdint.h>
+
+#include "mlsim/diag.h"
+#include "mlsim/reliability.h"
+#include "mlsim/scenario.h"
+#include "mlsim/status.h"
+
+/* A replicate is stopped (MLSIM_ERR_RANGE) once it has met this many failures, or once its
+ * wall-clock time passes its failure-free time over MLSIM_WHOLERUN_MIN_GOODPUT: such a run
+ * cannot finish in any useful sense, as when failures come faster than it can restart. */
+#define MLSIM_WHOLERUN_MAX_FAILURES 10000000L
+#define MLSIM_WHOLERUN_MIN_GOODPUT  0.01
+
+struct mlsim_wholerun;
+
+/* One replicate: where its wall-clock time went and what failed. */
+struct mlsim_wholerun_sample {
+    double wall_s;      /* wall-clock time of the run */
+    double busy_s;      /* devices computing (useful, lost, stragglers) */
+    double failures;    /* interruptions, restarts included */
+    double rate_factor; /* the replicate's draw of the rates' uncertainty */
+    double by_component[MLSIM_COMPONENT_N];
+    struct mlsim_badput badput;
+};
+
+/* Fill the defaults of RUN's reliability block (when it has one), derive the counts of NICs and
+ * switches, and check what spans fields. Called by mlsim_scenario_resolve; faults into D. Returns
+ * 1 if the block is usable (or absent), 0 otherwise. */
+int mlsim_wholerun_resolve(struct mlsim_run *run, struct mlsim_diags *d);
+
+/* A workspace for RUN (resolved, reliability enabled) whose failure-free compute takes WORK_S
+ * seconds of wall-clock time. Returns MLSIM_ERR_NOMEM or MLSIM_ERR_INPUT (no work, no devices);
+ * *OUT is NULL then. RUN must outlive the workspace. */
+enum mlsim_status mlsim_wholerun_alloc(const struct mlsim_run *run, double work_s,
+                                       struct mlsim_wholerun **out);
+
+/* Free W. NULL is a no-op. */
+void mlsim_wholerun_free(struct mlsim_wholerun *w);
+
+/* Bytes of one checkpoint: the run's parameters x the bytes of state per parameter. */
+double mlsim_wholerun_ckpt_bytes(const struct mlsim_wholerun *w);
+/* Seconds to write it: its shards in parallel, one per node, at the slower of the nodes' and the
+ * storage's bandwidth. */
+double mlsim_wholerun_ckpt_write_s(const struct mlsim_wholerun *w);
+/* The job's mean time between failures: 1 / (sum over components of count x rate). */
+double mlsim_wholerun_mtbf_s(const struct mlsim_wholerun *w);
+/* The pause a checkpoint costs the run: the write (sync) or the snapshot (async). */
+double mlsim_wholerun_ckpt_cost_s(const struct mlsim_wholerun *w);
+/* Young-Daly's first-order optimum interval, sqrt(2 C MTBF), with C the pause above. */
+double mlsim_wholerun_young_daly_s(const struct mlsim_wholerun *w);
+/* Random draws one replicate is expected to take: its failures without downtime (work / MTBF)
+ * and, for Weibull failures, one life per component to start with. */
+double mlsim_wholerun_draws(const struct mlsim_wholerun *w);
+/* Components of kind C in the job (devices, nodes, NICs, switches, nodes for software). */
+double mlsim_wholerun_count(const struct mlsim_wholerun *w, enum mlsim_component c);
+
+/* Simulate one replicate with checkpoints every INTERVAL_S seconds of compute (> 0), its failure
+ * draws seeded with SEED, into *OUT. Allocates nothing. Returns MLSIM_ERR_RANGE past the limits
+ * above, MLSIM_ERR_NOMEM if a queue cannot grow. */
+enum mlsim_status mlsim_wholerun_simulate(struct mlsim_wholerun *w, double interval_s,
+                                          uint64_t seed, struct mlsim_wholerun_sample *out);
+
+#endif

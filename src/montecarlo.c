@@ -1,0 +1,267 @@
+/*
+ * Monte Carlo of whole runs. The buffers (one double per replicate and figure) are allocated
+ * once per run; the interval search reuses the workspace for every interval it tries.
+ */
+#include "mlsim/montecarlo.h"
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+uint64_t mlsim_montecarlo_seed(uint64_t seed, uint64_t i)
+{
+    /* splitmix64 (Steele, Lea and Flood 2014) of the seed and the index. */
+    uint64_t z = seed * 0x9E3779B97F4A7C15u + (i + 1) * 0xD1B54A32D192ED03u;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+/* Mean wall-clock time of replicates 0..K-1 at INTERVAL_S. */
+static enum mlsim_status mean_wall(struct mlsim_wholerun *w, uint64_t seed, int k,
+                                   double interval_s, double *mean)
+{
+    double sum = 0;
+    for (int i = 0; i < k; i++) {
+        struct mlsim_wholerun_sample s;
+        enum mlsim_status st =
+            mlsim_wholerun_simulate(w, interval_s, mlsim_montecarlo_seed(seed, (uint64_t)i), &s);
+        if (st != MLSIM_OK)
+            return st;
+        sum += s.wall_s;
+    }
+    *mean = sum / k;
+    return MLSIM_OK;
+}
+
+/* Grid steps of 2^(1/4) over a factor of 8 each way of Young-Daly's interval. */
+#define GRID_HALF 12
+
+enum mlsim_status mlsim_montecarlo_best_interval(struct mlsim_wholerun *w, uint64_t seed, int k,
+                                                 double *best)
+{
+    double base = mlsim_wholerun_young_daly_s(w);
+    if (!isfinite(base)) {
+        *best = INFINITY; /* nothing fails: never checkpoint */
+        return MLSIM_OK;
+    }
+    if (!(base > 0))
+        base = 1e-3 * mlsim_wholerun_mtbf_s(w); /* free checkpoints: as often as the grid goes */
+    double lo_f = INFINITY;
+    int best_j = -GRID_HALF;
+    for (int j = -GRID_HALF; j <= GRID_HALF; j++) {
+        double f;
+        enum mlsim_status st = mean_wall(w, seed, k, base * exp2(j / 4.0), &f);
+        if (st != MLSIM_OK)
+            return st;
+        if (f < lo_f) {
+            lo_f = f;
+            best_j = j;
+        }
+    }
+    /* Golden-section search in the grid's bracket around its best point. */
+    const double g = (sqrt(5.0) - 1.0) / 2.0;
+    double a = base * exp2((best_j - 1) / 4.0), b = base * exp2((best_j + 1) / 4.0);
+    double c = b - g * (b - a), d = a + g * (b - a), fc, fd;
+    enum mlsim_status st = mean_wall(w, seed, k, c, &fc);
+    if (st == MLSIM_OK)
+        st = mean_wall(w, seed, k, d, &fd);
+    while (st == MLSIM_OK && b - a > MLSIM_MONTECARLO_SEARCH_TOL * a) {
+        if (fc <= fd) {
+            b = d;
+            d = c;
+            fd = fc;
+            c = b - g * (b - a);
+            st = mean_wall(w, seed, k, c, &fc);
+        } else {
+            a = c;
+            c = d;
+            fc = fd;
+            d = a + g * (b - a);
+            st = mean_wall(w, seed, k, d, &fd);
+        }
+    }
+    *best = 0.5 * (a + b);
+    return st;
+}
+
+/* Per-replicate figures, one array each. */
+enum { FIG_WALL, FIG_COST, FIG_ENERGY, FIG_CO2, FIG_FAILURES, FIG_GOODPUT, FIG_N };
+
+static struct mlsim_band band_of(double *v, size_t n)
+{
+    struct mlsim_band b;
+    b.mean = gsl_stats_mean(v, 1, n);
+    gsl_sort(v, 1, n);
+    b.p10 = gsl_stats_quantile_from_sorted_data(v, 1, n, 0.10);
+    b.p50 = gsl_stats_quantile_from_sorted_data(v, 1, n, 0.50);
+    b.p90 = gsl_stats_quantile_from_sorted_data(v, 1, n, 0.90);
+    return b;
+}
+
+static void add_badput(struct mlsim_badput *sum, const struct mlsim_badput *b, double scale)
+{
+    sum->useful_s += b->useful_s * scale;
+    sum->straggler_s += b->straggler_s * scale;
+    sum->lost_s += b->lost_s * scale;
+    sum->checkpoint_s += b->checkpoint_s * scale;
+    sum->detection_s += b->detection_s * scale;
+    sum->restart_s += b->restart_s * scale;
+    sum->repair_s += b->repair_s * scale;
+}
+
+/* Run the N replicates at the chosen interval into FIG and the sums of OUT->rel. */
+static enum mlsim_status replicate_all(const struct mlsim_run *run, struct mlsim_wholerun *w,
+                                       double busy, mlsim_montecarlo_price_fn *price,
+                                       double *fig[FIG_N], double *busy_sum,
+                                       struct mlsim_result *out)
+{
+    struct mlsim_reliability_result *rr = &out->rel;
+    size_t n = (size_t)rr->samples;
+    for (size_t i = 0; i < n; i++) {
+        struct mlsim_wholerun_sample s;
+        enum mlsim_status st = mlsim_wholerun_simulate(
+            w, rr->interval_s, mlsim_montecarlo_seed((uint64_t)run->reliability.seed, i), &s);
+        if (st != MLSIM_OK)
+            return st;
+        struct mlsim_result priced = *out;
+        price(run, s.wall_s * run->count, busy * s.busy_s / s.wall_s, &priced);
+        fig[FIG_WALL][i] = s.wall_s;
+        fig[FIG_COST][i] = priced.cost_usd;
+        fig[FIG_ENERGY][i] = priced.energy_j;
+        fig[FIG_CO2][i] = priced.co2_kg;
+        fig[FIG_FAILURES][i] = s.failures;
+        fig[FIG_GOODPUT][i] = s.badput.useful_s / s.wall_s;
+        *busy_sum += s.busy_s;
+        add_badput(&rr->badput, &s.badput, 1.0 / (double)n);
+        for (int c = 0; c < MLSIM_COMPONENT_N; c++)
+            rr->failures_by_component[c] += s.by_component[c] / (double)n;
+    }
+    return MLSIM_OK;
+}
+
+/* The interval: the run's, or the simulated best; Young-Daly's beside it. */
+static enum mlsim_status choose_interval(const struct mlsim_run *run, struct mlsim_wholerun *w,
+                                         double work_s, struct mlsim_reliability_result *rr)
+{
+    int k = rr->samples < MLSIM_MONTECARLO_SEARCH_SAMPLES ? rr->samples
+                                                          : MLSIM_MONTECARLO_SEARCH_SAMPLES;
+    enum mlsim_status st =
+        mlsim_montecarlo_best_interval(w, (uint64_t)run->reliability.seed, k, &rr->best_interval_s);
+    if (st != MLSIM_OK)
+        return st;
+    rr->interval_chosen = !(run->reliability.ckpt_interval_s > 0);
+    rr->interval_s = rr->interval_chosen ? rr->best_interval_s : run->reliability.ckpt_interval_s;
+    if (!isfinite(rr->interval_s))
+        rr->interval_s = 2.0 * work_s * (1.0 + run->reliability.straggler_slowdown);
+    return MLSIM_OK;
+}
+
+static enum mlsim_status simulate_run(const struct mlsim_run *run, struct mlsim_wholerun *w,
+                                      double work_s, double busy, mlsim_montecarlo_price_fn *price,
+                                      double *fig[FIG_N], struct mlsim_result *out)
+{
+    struct mlsim_reliability_result *rr = &out->rel;
+    rr->ckpt_bytes = mlsim_wholerun_ckpt_bytes(w);
+    rr->ckpt_write_s = mlsim_wholerun_ckpt_write_s(w);
+    rr->mtbf_s = mlsim_wholerun_mtbf_s(w);
+    rr->young_daly_s = mlsim_wholerun_young_daly_s(w);
+    enum mlsim_status st = choose_interval(run, w, work_s, rr);
+    double busy_sum = 0;
+    if (st == MLSIM_OK)
+        st = replicate_all(run, w, busy, price, fig, &busy_sum, out);
+    if (st != MLSIM_OK)
+        return st;
+    size_t n = (size_t)rr->samples;
+    rr->time_s = band_of(fig[FIG_WALL], n);
+    rr->cost_usd = band_of(fig[FIG_COST], n);
+    rr->energy_j = band_of(fig[FIG_ENERGY], n);
+    rr->co2_kg = band_of(fig[FIG_CO2], n);
+    rr->failures = band_of(fig[FIG_FAILURES], n);
+    rr->goodput_band = band_of(fig[FIG_GOODPUT], n);
+    rr->goodput = rr->badput.useful_s / rr->time_s.mean;
+    rr->expected_failures = rr->time_s.mean / rr->mtbf_s;
+    /* Mean cost and energy: both are linear in wall-clock and busy time, so pricing the means
+     * gives the means of the replicates' prices. */
+    out->time_s = rr->time_s.mean;
+    price(run, rr->time_s.mean * run->count, busy * (busy_sum / (double)n) / rr->time_s.mean, out);
+    return MLSIM_OK;
+}
+
+enum mlsim_status mlsim_montecarlo_run(const struct mlsim_run *run, double work_s, double busy,
+                                       mlsim_montecarlo_price_fn *price, struct mlsim_result *out)
+{
+    struct mlsim_reliability_result *rr = &out->rel;
+    memset(rr, 0, sizeof *rr);
+    rr->samples = run->reliability.samples;
+    struct mlsim_wholerun *w = NULL;
+    double *fig[FIG_N] = {NULL};
+    enum mlsim_status st = rr->samples > 0 && rr->samples <= MLSIM_RELIABILITY_MAX_SAMPLES
+                               ? mlsim_wholerun_alloc(run, work_s, &w)
+                               : MLSIM_ERR_RANGE;
+    for (int f = 0; f < FIG_N && st == MLSIM_OK; f++) {
+        fig[f] = calloc((size_t)rr->samples, sizeof *fig[f]);
+        if (!fig[f])
+            st = MLSIM_ERR_NOMEM;
+    }
+    int k = rr->samples < MLSIM_MONTECARLO_SEARCH_SAMPLES ? rr->samples
+                                                          : MLSIM_MONTECARLO_SEARCH_SAMPLES;
+    double runs = rr->samples + (double)MLSIM_MONTECARLO_SEARCH_RUNS * k;
+    if (st == MLSIM_OK && runs * mlsim_wholerun_draws(w) > MLSIM_MONTECARLO_MAX_DRAWS) {
+        st = MLSIM_ERR_RANGE;
+        rr->too_much_work = 1;
+    }
+    if (st == MLSIM_OK)
+        st = simulate_run(run, w, work_s, busy, price, fig, out);
+    for (int f = 0; f < FIG_N; f++)
+        free(fig[f]);
+    mlsim_wholerun_free(w);
+    if (st != MLSIM_OK) {
+        int samples = rr->samples, too_much = rr->too_much_work;
+        memset(rr, 0, sizeof *rr);
+        rr->status = (int)st;
+        rr->samples = samples;
+        rr->too_much_work = too_much;
+        out->time_s = work_s;
+        price(run, work_s * run->count, busy, out);
+    }
+    return st;
+}
+
+void mlsim_montecarlo_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a)
+{
+    const struct mlsim_run *r = res->run;
+    const struct mlsim_reliability *c = &r->reliability;
+    char x[64], y[64], z[64], w[64];
+    mlsim_assume(a,
+                 "Failures: %s, %s; every failure restarts the whole job from its last "
+                 "checkpoint",
+                 c->rate_source[0] ? c->rate_source : MLSIM_RELIABILITY_DEFAULT_RATE_SOURCE,
+                 c->distribution == MLSIM_FAILURE_WEIBULL ? "Weibull, every component new at the "
+                                                            "start"
+                                                          : "exponential (memoryless)");
+    mlsim_assume(a,
+                 "Recovery: detection %s, restart %s, a spare node swapped in %s, repair %s "
+                 "(detection after Kokolis et al. 2024's 5-minute health checks; the others "
+                 "assumed)",
+                 mlsim_units_format(c->detection_s, MLSIM_DIM_TIME, x, sizeof x),
+                 mlsim_units_format(c->restart_s, MLSIM_DIM_TIME, y, sizeof y),
+                 mlsim_units_format(c->reschedule_s, MLSIM_DIM_TIME, z, sizeof z),
+                 mlsim_units_format(c->repair_s, MLSIM_DIM_TIME, w, sizeof w));
+    mlsim_assume(a,
+                 "Checkpoints: %.3g bytes per parameter (weights and optimizer states, ZeRO "
+                 "paper Sec. 3.1), written %s at %s per node%s; interval %s",
+                 c->ckpt_bytes_per_param,
+                 c->ckpt_mode == MLSIM_CHECKPOINT_ASYNC ? "asynchronously" : "synchronously",
+                 mlsim_units_format(c->ckpt_write_node_Bps, MLSIM_DIM_BANDWIDTH, x, sizeof x),
+                 c->ckpt_write_total_Bps > 0 ? " or the storage's total, whichever is slower" : "",
+                 res->rel.interval_chosen ? "the simulated best, Young-Daly's shown beside it"
+                                          : "given");
+    mlsim_assume(a,
+                 "Bands: P10 / P50 / P90 over %d replicates of the failure draws (seed %d)%s; "
+                 "the other inputs are taken as given",
+                 res->rel.samples, c->seed,
+                 c->rate_uncertainty > 1 ? " and a log-normal uncertainty of the rates" : "");
+}
