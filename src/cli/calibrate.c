@@ -15,6 +15,7 @@
 #include "mlsim/calibrate.h"
 #include "mlsim/diag.h"
 #include "mlsim/hwdb.h"
+#include "mlsim/outfile.h"
 #include "mlsim/version.h"
 
 #include "cli.h"
@@ -209,6 +210,14 @@ static int report(const struct cal_opts *o, const struct mlsim_device *dev,
         free(rel);
         return MLSIM_EXIT_INPUT;
     }
+    /* -o is checked before anything is printed: a refused target leaves stdout empty */
+    struct mlsim_outfile *of = NULL;
+    const char *why = "";
+    if (o->out && mlsim_outfile_open(o->out, &o->csv, 1, &of, &why) != MLSIM_OK) {
+        fprintf(stderr, "mlsim calibrate: error: %s: %s\n", o->out, why);
+        free(rel);
+        return MLSIM_EXIT_INPUT;
+    }
     printf("Calibration of %s (%s) from %s: %s, %d thread%s\n", dev->name, dev->id, o->csv, o->prec,
            threads, threads == 1 ? "" : "s");
     for (int i = 0; i < data->n_header; i++)
@@ -221,12 +230,10 @@ static int report(const struct cal_opts *o, const struct mlsim_device *dev,
     printf("\n");
     write_block(stdout, o, &fit, threads);
     int rc = MLSIM_EXIT_OK;
-    if (o->out) {
-        FILE *f = fopen(o->out, "w");
-        if (f)
-            write_block(f, o, &fit, threads);
-        if (!f || fclose(f) != 0) {
-            fprintf(stderr, "mlsim calibrate: cannot write %s\n", o->out);
+    if (of) {
+        write_block(mlsim_outfile_stream(of), o, &fit, threads);
+        if (mlsim_outfile_commit(of, &why) != MLSIM_OK) {
+            fprintf(stderr, "mlsim calibrate: error: %s: %s\n", o->out, why);
             rc = MLSIM_EXIT_INPUT;
         }
     }

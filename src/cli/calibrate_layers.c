@@ -12,6 +12,7 @@
 #include "mlsim/diag.h"
 #include "mlsim/hwdb.h"
 #include "mlsim/layerfit.h"
+#include "mlsim/outfile.h"
 #include "mlsim/version.h"
 
 #include "cli.h"
@@ -63,6 +64,13 @@ static int report(const char *path, const char *out, int quiet, const struct mls
                 path, dev->id, mlsim_precision_names[data->precision], data->link, data->tp);
         return MLSIM_EXIT_INPUT;
     }
+    /* -o is checked before anything is printed: a refused target leaves stdout empty */
+    struct mlsim_outfile *of = NULL;
+    const char *why = "";
+    if (out && mlsim_outfile_open(out, &path, 1, &of, &why) != MLSIM_OK) {
+        fprintf(stderr, "mlsim calibrate: error: %s: %s\n", out, why);
+        return MLSIM_EXIT_INPUT;
+    }
     printf("Calibration of %s (%s) from %s\n", dev->name, dev->id, path);
     if (data->title[0])
         printf("  %s\n", data->title);
@@ -80,12 +88,10 @@ static int report(const char *path, const char *out, int quiet, const struct mls
         print_rows(data, &fit);
     printf("\n");
     write_block(stdout, path, data, &fit);
-    if (out) {
-        FILE *f = fopen(out, "w");
-        if (f)
-            write_block(f, path, data, &fit);
-        if (!f || fclose(f) != 0) {
-            fprintf(stderr, "mlsim calibrate: cannot write %s\n", out);
+    if (of) {
+        write_block(mlsim_outfile_stream(of), path, data, &fit);
+        if (mlsim_outfile_commit(of, &why) != MLSIM_OK) {
+            fprintf(stderr, "mlsim calibrate: error: %s: %s\n", out, why);
             return MLSIM_EXIT_INPUT;
         }
     }

@@ -15,6 +15,7 @@
 
 #include "mlsim/diag.h"
 #include "mlsim/hwdb.h"
+#include "mlsim/outfile.h"
 #include "mlsim/report.h"
 #include "mlsim/run.h"
 #include "mlsim/scenario.h"
@@ -246,17 +247,18 @@ static int run(const struct options *opt, struct mlsim_diags *d, struct mlsim_hw
     return estimate_all(opt, *sc, *res, *sims, d);
 }
 
-/* Write the trace to a temporary file beside PATH, then rename it: never a half-written trace. */
-static int write_trace(const char *path, const struct mlsim_scenario *sc,
+/* Write the trace safely (outfile.h): never half-written, never over the scenario it reads nor
+ * through a device, a FIFO or a symbolic link. */
+static int write_trace(const char *path, const char *input, const struct mlsim_scenario *sc,
                        struct mlsim_sim *const *sims)
 {
-    char tmp[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        fprintf(stderr, "mlsim: error: cannot write trace '%s'\n", path);
+    struct mlsim_outfile *of = NULL;
+    const char *why = "";
+    if (mlsim_outfile_open(path, &input, 1, &of, &why) != MLSIM_OK) {
+        fprintf(stderr, "mlsim: error: trace '%s': %s\n", path, why);
         return EXIT_INPUT;
     }
+    FILE *f = mlsim_outfile_stream(of);
     mlsim_trace_begin(f);
     int first = 1;
     for (size_t i = 0; i < sc->n_runs; i++) {
@@ -266,9 +268,8 @@ static int write_trace(const char *path, const struct mlsim_scenario *sc,
         first = 0;
     }
     mlsim_trace_end(f);
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        remove(tmp);
-        fprintf(stderr, "mlsim: error: cannot write trace '%s'\n", path);
+    if (mlsim_outfile_commit(of, &why) != MLSIM_OK) {
+        fprintf(stderr, "mlsim: error: trace '%s': %s\n", path, why);
         return EXIT_INPUT;
     }
     return EXIT_OK;
@@ -301,7 +302,7 @@ int main(int argc, char **argv)
         mlsim_diags_print(d, stderr);
     }
     if (status == EXIT_OK && opt.trace)
-        status = write_trace(opt.trace, sc, sims);
+        status = write_trace(opt.trace, opt.file, sc, sims);
     if (status == EXIT_OK) {
         mlsim_report_write(stdout, mlsim_report_format_find(opt.format), sc, res, sc->n_runs);
         if (fflush(stdout) != 0 || ferror(stdout)) {

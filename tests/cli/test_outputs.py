@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""End-to-end tests of mlsim's output files and output text: `--trace PATH` and `calibrate -o`
+written safely (src/outfile.c), and traces that parse with no slice overlapping the one before it
+on its track.
+
+Run as:  python3 tests/cli/test_outputs.py <path-to-mlsim-binary> <source-root>
+
+Python 3 standard library only. Run as any user: where a device node would need root to make, a
+FIFO and a symbolic link to /dev/stdout stand in for it (both are refused the same way).
+"""
+import json
+import os
+import shutil
+import stat
+import subprocess
+import tempfile
+import unittest
+
+import clitest
+
+MLSIM, SRC = clitest.paths("test_outputs.py")
+
+TIMEOUT_S = 60
+SIMULATED = os.path.join(SRC, "scenarios", "gpt3_a100_simulated.yaml")
+LAYERS = os.path.join(SRC, "validate", "published", "korthikanti2022_table4.yaml")
+
+
+def mlsim(*args, cwd=None):
+    p = subprocess.run([MLSIM, *args], cwd=cwd or SRC, env=clitest.clean_env(),
+                       capture_output=True, timeout=TIMEOUT_S)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+class OutputFileTestCase(unittest.TestCase):
+    """Each case in a fresh folder holding a copy of the input, which must come out untouched."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.scenario = os.path.join(self.tmp, "s.yaml")
+        shutil.copy(SIMULATED, self.scenario)
+        self.layers = os.path.join(self.tmp, "layers.yaml")
+        shutil.copy(LAYERS, self.layers)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def refused(self, rc, out, err, path, why):
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(out, "")  # nothing half-written
+        self.assertIn(path, err)
+        self.assertIn(why, err)
+
+    def leftovers(self):
+        return sorted(n for n in os.listdir(self.tmp) if n.startswith(".mlsim-out."))
+
+
+class TestTrace(OutputFileTestCase):
+    def trace(self, target):
+        return mlsim(self.scenario, "--trace", target, cwd=self.tmp)
+
+    def test_writes_then_replaces(self):
+        target = os.path.join(self.tmp, "t.json")
+        with open(target, "w") as f:
+            f.write("old")
+        rc, out, err = self.trace(target)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("traceEvents", json.loads(read(target)))
+        self.assertEqual(self.leftovers(), [])
+
+    def test_input_not_overwritten(self):
+        before = read(self.scenario)
+        self.refused(*self.trace(self.scenario), self.scenario, "is an input")
+        os.link(self.scenario, os.path.join(self.tmp, "same.yaml"))  # same inode, other name
+        self.refused(*self.trace("same.yaml"), "same.yaml", "is an input")
+        self.assertEqual(read(self.scenario), before)
+        self.assertEqual(self.leftovers(), [])
+
+    def test_fifo_refused(self):
+        fifo = os.path.join(self.tmp, "fifo")
+        os.mkfifo(fifo)
+        self.refused(*self.trace(fifo), fifo, "not a regular file")  # and no hang on the FIFO
+        self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode))
+
+    def test_symlink_refused(self):
+        for name, to in (("out", "/dev/stdout"), ("in", self.scenario)):
+            link = os.path.join(self.tmp, "link-" + name)
+            os.symlink(to, link)
+            self.refused(*self.trace(link), link, "not a regular file")
+            self.assertTrue(os.path.islink(link))
+        self.assertEqual(self.leftovers(), [])
+
+    def test_device_refused(self):
+        self.refused(*self.trace("/dev/null"), "/dev/null", "not a regular file")
+
+    def test_stdout_when_asked(self):
+        rc, out, err = self.trace("-")
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(out.startswith('{"displayTimeUnit"'))
+
+
+class TestCalibrateOutput(OutputFileTestCase):
+    def test_input_not_overwritten(self):
+        before = read(self.layers)
+        rc, out, err = mlsim("calibrate", self.layers, "-o", self.layers, cwd=self.tmp)
+        self.refused(rc, out, err, self.layers, "is an input")
+        self.assertEqual(read(self.layers), before)
+
+    def test_fifo_and_symlink_refused(self):
+        fifo = os.path.join(self.tmp, "fifo")
+        os.mkfifo(fifo)
+        link = os.path.join(self.tmp, "link")
+        os.symlink("/dev/stdout", link)
+        for target in (fifo, link, "/dev/null"):
+            rc, out, err = mlsim("calibrate", self.layers, "-o", target, cwd=self.tmp)
+            self.refused(rc, out, err, target, "not a regular file")
+
+    def test_writes_block(self):
+        rc, out, err = mlsim("calibrate", self.layers, "-o", "block.yaml", cwd=self.tmp)
+        self.assertEqual(rc, 0, err)
+        self.assertIn(b"gemm_efficiency:", read(os.path.join(self.tmp, "block.yaml")))
+        self.assertEqual(self.leftovers(), [])
+
+
+if __name__ == "__main__":
+    raise SystemExit(clitest.main())
