@@ -8,6 +8,8 @@ Run as:  python3 tests/cli/test_outputs.py <path-to-mlsim-binary> <source-root>
 Python 3 standard library only. Run as any user: where a device node would need root to make, a
 FIFO and a symbolic link to /dev/stdout stand in for it (both are refused the same way).
 """
+import csv
+import io
 import json
 import os
 import shutil
@@ -124,6 +126,83 @@ class TestCalibrateOutput(OutputFileTestCase):
         self.assertEqual(rc, 0, err)
         self.assertIn(b"gemm_efficiency:", read(os.path.join(self.tmp, "block.yaml")))
         self.assertEqual(self.leftovers(), [])
+
+
+# A run name with a formula start, an escape sequence, BEL, a C1 control (NEL), CSV's own
+# quote and comma, a line feed and a byte that is not UTF-8.
+ODD_NAME = b'=cmd\x1b[31m\x07\xc2\x85 "q", x\ny\xff'
+MNIST = os.path.join(SRC, "scenarios", "mnist_mlp_cpu_vs_gpu.yaml")
+
+
+def odd(*args):
+    p = subprocess.run([MLSIM.encode(), MNIST.encode(), b"--set", b"name=" + ODD_NAME,
+                        *[a.encode() for a in args]], cwd=SRC, env=clitest.clean_env(),
+                       capture_output=True, timeout=TIMEOUT_S)
+    return p.returncode, p.stdout, p.stderr.decode()
+
+
+def no_controls(test, text):
+    test.assertFalse([c for c in text if ord(c) < 0x20 and c not in "\n\r" or
+                      0x7f <= ord(c) <= 0x9f], text)
+
+
+class TestOutputParses(unittest.TestCase):
+    """Names from input files cannot break CSV, JSON or the trace (src/textio.c)."""
+
+    def test_csv(self):
+        rc, out, err = odd("--format", "csv")
+        self.assertEqual(rc, 0, err)
+        rows = list(csv.reader(io.StringIO(out.decode("utf-8"))))  # strict UTF-8 decoding
+        name = rows[1][0]
+        # OWASP: a cell beginning with = is quoted behind a single quote; U+FFFD for the escape,
+        # BEL, NEL and the stray byte; the quote, comma and line feed survive quoting
+        self.assertEqual(name, "'=cmd\ufffd[31m\ufffd\ufffd \"q\", x\ny\ufffd")
+        self.assertEqual(len(rows[1]), len(rows[0]))
+        no_controls(self, name.replace("\n", ""))
+
+    def test_json(self):
+        rc, out, err = odd("--format", "json")
+        self.assertEqual(rc, 0, err)
+        text = out.decode("utf-8")  # strict: invalid UTF-8 raises
+        self.assertNotIn("\x1b", text)  # written as \u001b, not raw
+        # the controls come back through the escapes; the stray byte is U+FFFD
+        self.assertEqual(json.loads(text)["runs"][0]["name"],
+                         "=cmd\x1b[31m\x07\x85 \"q\", x\ny\ufffd")
+
+    def test_trace(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "t.json")
+            rc, _, err = odd("--trace", path)
+            self.assertEqual(rc, 0, err)
+            doc = json.loads(read(path).decode("utf-8"))
+        names = [e["args"]["name"] for e in doc["traceEvents"] if e.get("name") == "process_name"]
+        self.assertIn("=cmd\x1b[31m\x07\x85 \"q\", x\ny\ufffd", names)
+
+
+class TestTraceTimes(unittest.TestCase):
+    def test_no_slice_overlaps_its_predecessor(self):
+        """Times are whole nanoseconds (at most 3 decimals of a microsecond), and on a track each
+        slice starts no earlier than the one before it ends: the engine serves a stream's tasks
+        one at a time, so any overlap is the writer's rounding."""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "t.json")
+            rc, _, err = mlsim(os.path.join(SRC, "scenarios", "gpt_1.3b_dgx_a100.yaml"),
+                               "--trace", path)
+            self.assertEqual(rc, 0, err)
+            text = read(path).decode()
+        self.assertNotRegex(text, r'"(ts|dur)": -?\d+\.\d{4}')
+        doc = json.loads(text, parse_float=lambda s: round(float(s) * 1000))  # to integer ns
+        tracks = {}
+        for e in doc["traceEvents"]:
+            if e["ph"] == "X":
+                tracks.setdefault((e["pid"], e["tid"]), []).append((e["ts"], e["dur"]))
+        slices = 0
+        for spans in tracks.values():
+            spans.sort()
+            slices += len(spans)
+            for (ts, dur), (nxt, _) in zip(spans, spans[1:]):
+                self.assertLessEqual(ts + dur, nxt)
+        self.assertGreater(slices, 10000)
 
 
 if __name__ == "__main__":
