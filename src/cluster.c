@@ -94,8 +94,8 @@ static int64_t task(struct builder *b, const char *name, int res, int cat, int l
         t.link =
             b->res[(size_t)mlsim_sim_resource_group_of(b->sim, res) % (size_t)b->p * SLOTS + NIC];
     int64_t id = b->st == MLSIM_OK ? mlsim_sim_task(b->sim, &t) : -1;
-    if (id < 0)
-        b->st = MLSIM_ERR_NOMEM;
+    if (id < 0 && b->st == MLSIM_OK)
+        b->st = mlsim_sim_status(b->sim); /* out of memory, or past MLSIM_SIM_MAX_TASKS */
     return id;
 }
 

@@ -19,6 +19,7 @@
 #include "mlsim/report.h"
 #include "mlsim/run.h"
 #include "mlsim/scenario.h"
+#include "mlsim/textio.h"
 #include "mlsim/trace.h"
 #include "mlsim/version.h"
 
@@ -214,10 +215,16 @@ static int estimate_all(const struct options *opt, struct mlsim_scenario *sc,
     int status = EXIT_OK;
     for (size_t i = 0; i < sc->n_runs; i++) {
         const struct mlsim_run *r = &sc->runs[i];
+        size_t errors = mlsim_diags_errors(d);
         enum mlsim_status st = mlsim_run_estimate(r, &res[i], opt->trace ? &sims[i] : NULL, d);
         events += res[i].events;
         if (st != MLSIM_OK)
             status = EXIT_INPUT; /* go on: report every run's faults */
+        if (st != MLSIM_OK && mlsim_diags_errors(d) == errors) { /* never fail silently */
+            fprintf(stderr, "mlsim: error: %s: run '", opt->file);
+            mlsim_term_text(stderr, r->name);
+            fprintf(stderr, "': %s\n", mlsim_status_message(st));
+        }
     }
     double dt = wall_now() - t0;
     if (opt->stats)

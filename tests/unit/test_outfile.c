@@ -160,7 +160,11 @@ static void test_refuses_fifo_symlink_folder_device(void **state)
     expect_content(at(d, "target"), "kept\n");
     assert_int_equal(mkdir(at(d, "sub"), 0700), 0);
     assert_int_equal(write_all(at(d, "sub"), NULL, "x"), MLSIM_ERR_INPUT);
-    assert_int_equal(write_all("/dev/null", NULL, "x"), MLSIM_ERR_INPUT); /* a device node */
+    /* A device node, only where a regression could not replace it: root may rename over
+     * /dev/null (an old `--trace /dev/null` did), another user may not. Root has the FIFO and
+     * the symbolic links above, refused by the same test. */
+    if (geteuid() != 0)
+        assert_int_equal(write_all("/dev/null", NULL, "x"), MLSIM_ERR_INPUT);
     assert_int_equal(entries(d), 5);
 }
 
