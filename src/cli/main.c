@@ -206,6 +206,13 @@ static double wall_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Say that memory ran out (the library reports it as a status, with no place in a file). */
+static int out_of_memory(void)
+{
+    fputs("mlsim: error: out of memory\n", stderr);
+    return EXIT_INPUT;
+}
+
 /* Estimate every run of SC into RES; simulated steps are kept in SIMS when a trace is asked. */
 static int estimate_all(const struct options *opt, struct mlsim_scenario *sc,
                         struct mlsim_result *res, struct mlsim_sim **sims, struct mlsim_diags *d)
@@ -239,18 +246,21 @@ static int run(const struct options *opt, struct mlsim_diags *d, struct mlsim_hw
 {
     /* Go on past input errors as far as the file allows, to report every error at once. */
     enum mlsim_status st = mlsim_scenario_load(opt->file, d, sc);
-    if (!*sc || st == MLSIM_ERR_NOMEM)
+    if (st == MLSIM_ERR_NOMEM)
+        return out_of_memory();
+    if (!*sc)
         return EXIT_INPUT;
     if (mlsim_scenario_set(*sc, opt->sets, opt->n_sets, d) == MLSIM_ERR_NOMEM)
-        return EXIT_INPUT;
-    if (mlsim_scenario_resolve(*sc, db, d) != MLSIM_OK || st != MLSIM_OK)
+        return out_of_memory();
+    enum mlsim_status resolved = mlsim_scenario_resolve(*sc, db, d);
+    if (resolved == MLSIM_ERR_NOMEM)
+        return out_of_memory();
+    if (resolved != MLSIM_OK || st != MLSIM_OK)
         return EXIT_INPUT;
     *res = calloc((*sc)->n_runs, sizeof **res);
     *sims = calloc((*sc)->n_runs, sizeof **sims);
-    if (!*res || !*sims) {
-        fputs("mlsim: out of memory\n", stderr);
-        return EXIT_INPUT;
-    }
+    if (!*res || !*sims)
+        return out_of_memory();
     return estimate_all(opt, *sc, *res, *sims, d);
 }
 
@@ -300,8 +310,7 @@ int main(int argc, char **argv)
     struct mlsim_result *res = NULL;
     struct mlsim_sim **sims = NULL;
     if (!d || !db) {
-        fputs("mlsim: out of memory\n", stderr);
-        status = EXIT_INPUT;
+        status = out_of_memory();
     } else {
         status = run(&opt, d, db, &sc, &res, &sims);
         if (mlsim_diags_errors(d) > 0)
