@@ -269,13 +269,16 @@ int mlsim_cli_calibrate(int argc, char **argv)
     struct mlsim_calib_data data = {0};
     const struct mlsim_device *dev = NULL;
     int rc = MLSIM_EXIT_INPUT;
-    if (!d || !db) {
-        fprintf(stderr, "mlsim calibrate: out of memory\n");
-    } else if (mlsim_calibrate_read(o.csv, &data, d) != MLSIM_OK) {
+    /* the measurements, then the device; out of memory at either step is said as such */
+    enum mlsim_status st = d && db ? mlsim_calibrate_read(o.csv, &data, d) : MLSIM_ERR_NOMEM;
+    int read_ok = st == MLSIM_OK;
+    if (read_ok)
+        st = mlsim_hwdb_find(db, o.device, d, &dev);
+    if (st == MLSIM_ERR_NOMEM) {
+        fprintf(stderr, "mlsim calibrate: error: out of memory\n");
+    } else if (st != MLSIM_OK) {
         mlsim_diags_print(d, stderr);
-    } else if (mlsim_hwdb_find(db, o.device, d, &dev) != MLSIM_OK) {
-        mlsim_diags_print(d, stderr);
-        if (mlsim_diags_errors(d) == 0)
+        if (read_ok && mlsim_diags_errors(d) == 0)
             fprintf(stderr, "mlsim calibrate: no device '%s' in %s\n", o.device,
                     mlsim_hwdb_dir(db));
     } else {
