@@ -249,6 +249,8 @@ static void link_ranks(struct builder *b)
 static enum mlsim_status alloc_builder(struct builder *b, size_t n_vs)
 {
     size_t cells = n_vs * (size_t)b->m * (size_t)b->reps;
+    if (cells > MLSIM_SIM_MAX_TASKS / 2) /* a forward and a backward task each: refuse early */
+        return MLSIM_ERR_RANGE;
     b->fwd_all = calloc(cells, sizeof *b->fwd_all);
     b->bwd_all = calloc(cells, sizeof *b->bwd_all);
     b->send_f_all = malloc(cells * sizeof *b->send_f_all);

@@ -225,6 +225,12 @@ class TestBoundedWork(unittest.TestCase):
         # pipeline stages forward and backward, over 6 million tasks
         self.check_refused("gpt3_a100_simulated.yaml", "training.global_batch=1536000")
 
+    def test_largest_batch_cluster(self):
+        # the largest batch the scenario takes (1e9, rounded down to a multiple of micro-batch x
+        # data-parallel, 1 x 8): 125 million micro-batches in 16 stages, 2e9 cells of 4 x 8 bytes
+        # of pipeline bookkeeping (64 GB), refused before they are allocated
+        self.check_refused("gpt3_a100_simulated.yaml", "training.global_batch=999999488")
+
     def test_huge_batch_one_node(self):
         self.check_refused("gpt_1.3b_dgx_a100.yaml", "training.global_batch=100000000")
 
