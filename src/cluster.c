@@ -93,8 +93,8 @@ static int64_t task(struct builder *b, const char *name, int res, int cat, int l
         t.link =
             b->res[(size_t)mlsim_sim_resource_group_of(b->sim, res) % (size_t)b->p * SLOTS + NIC];
     int64_t id = b->st == MLSIM_OK ? mlsim_sim_task(b->sim, &t) : -1;
-    if (id < 0)
-        b->st = MLSIM_ERR_NOMEM;
+    if (id < 0 && b->st == MLSIM_OK)
+        b->st = mlsim_sim_status(b->sim); /* out of memory, or past MLSIM_SIM_MAX_TASKS */
     return id;
 }
 
@@ -251,6 +251,8 @@ static void link_ranks(struct builder *b)
 static enum mlsim_status alloc_builder(struct builder *b, size_t n_vs)
 {
     size_t cells = n_vs * (size_t)b->m * (size_t)b->reps;
+    if (cells > MLSIM_SIM_MAX_TASKS / 2) /* a forward and a backward task each: refuse early */
+        return MLSIM_ERR_RANGE;
     b->fwd_all = calloc(cells, sizeof *b->fwd_all);
     b->bwd_all = calloc(cells, sizeof *b->bwd_all);
     b->send_f_all = malloc(cells * sizeof *b->send_f_all);

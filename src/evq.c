@@ -6,6 +6,8 @@
 
 #include <stdlib.h>
 
+#include "mlsim/mem.h"
+
 struct entry {
     double time;
     uint64_t seq;
@@ -47,13 +49,11 @@ static int earlier(const struct entry *a, const struct entry *b)
 
 enum mlsim_status mlsim_evq_push(struct mlsim_evq *q, double time_s, int64_t payload)
 {
-    if (q->n == q->cap) {
-        struct entry *h = realloc(q->heap, 2 * q->cap * sizeof *h);
-        if (!h)
-            return MLSIM_ERR_NOMEM;
-        q->heap = h;
-        q->cap *= 2;
-    }
+    void *heap = q->heap;
+    enum mlsim_status st = mlsim_mem_grow(&heap, &q->cap, q->n + 1, sizeof *q->heap);
+    q->heap = heap;
+    if (st != MLSIM_OK)
+        return st;
     struct entry e = {time_s, q->next_seq++, payload};
     size_t i = q->n++;
     while (i > 0) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "mlsim/diag.h"
+#include "mlsim/mem.h"
 #include "mlsim/textio.h"
 #include "mlsim/units.h"
 
@@ -127,14 +128,11 @@ void mlsim_hwtable_free(struct mlsim_hwtable *t)
 
 static enum mlsim_status push(struct mlsim_hwtable *t, const struct mlsim_hwtable_row *row)
 {
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 16;
-        struct mlsim_hwtable_row *p = realloc(t->rows, cap * sizeof *p);
-        if (!p)
-            return MLSIM_ERR_NOMEM;
-        t->rows = p;
-        t->cap = cap;
-    }
+    void *rows = t->rows;
+    enum mlsim_status st = mlsim_mem_grow(&rows, &t->cap, t->n + 1, sizeof *t->rows);
+    t->rows = rows;
+    if (st != MLSIM_OK)
+        return st;
     t->rows[t->n] = *row;
     t->rows[t->n].seq = t->n;
     t->n++;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mlsim/evq.h"
+#include "mlsim/mem.h"
 
 struct edge {
     int64_t from, to;
@@ -55,6 +56,7 @@ struct mlsim_sim {
     uint64_t events;
     mlsim_sim_done_fn on_done;
     void *ctx;
+    enum mlsim_status status; /* the first failure while building, returned by run */
 };
 
 struct mlsim_sim *mlsim_sim_alloc(void)
@@ -81,18 +83,20 @@ void mlsim_sim_free(struct mlsim_sim *sim)
     free(sim);
 }
 
-/* Make room for one more element of SIZE bytes in *ARR holding *N of *CAP. */
-static int grow(void **arr, size_t *cap, size_t n, size_t size)
+/* Record ST as the first failure of building SIM. */
+static void fail(struct mlsim_sim *sim, enum mlsim_status st)
 {
-    if (n < *cap)
-        return 1;
-    size_t c = *cap ? 2 * *cap : 64;
-    void *p = realloc(*arr, c * size);
-    if (!p)
-        return 0;
-    *arr = p;
-    *cap = c;
-    return 1;
+    if (sim->status == MLSIM_OK)
+        sim->status = st;
+}
+
+/* Make room for element N of SIZE bytes in *ARR of *CAP; on failure record it in SIM. */
+static int grow(struct mlsim_sim *sim, void **arr, size_t *cap, size_t n, size_t size)
+{
+    enum mlsim_status st = mlsim_mem_grow(arr, cap, n + 1, size);
+    if (st != MLSIM_OK)
+        fail(sim, st);
+    return st == MLSIM_OK;
 }
 
 int mlsim_sim_resource(struct mlsim_sim *sim, const char *name)
@@ -104,7 +108,10 @@ int mlsim_sim_link(struct mlsim_sim *sim, const char *name)
 {
     if (sim->n_links == 0)
         sim->n_links = 1;
-    if (!grow((void **)&sim->links, &sim->cap_links, sim->n_links, sizeof *sim->links))
+    void *links = sim->links;
+    int ok = grow(sim, &links, &sim->cap_links, sim->n_links, sizeof *sim->links);
+    sim->links = links;
+    if (!ok)
         return -1;
     struct link *l = &sim->links[sim->n_links];
     memset(l, 0, sizeof *l);
@@ -119,7 +126,10 @@ int mlsim_sim_resource_group_of(const struct mlsim_sim *sim, int resource)
 
 int mlsim_sim_resource_group(struct mlsim_sim *sim, const char *name, int group)
 {
-    if (!grow((void **)&sim->res, &sim->cap_res, sim->n_res, sizeof *sim->res))
+    void *res = sim->res;
+    int ok = grow(sim, &res, &sim->cap_res, sim->n_res, sizeof *sim->res);
+    sim->res = res;
+    if (!ok)
         return -1;
     struct resource *r = &sim->res[sim->n_res];
     memset(r, 0, sizeof *r);
@@ -131,11 +141,19 @@ int mlsim_sim_resource_group(struct mlsim_sim *sim, const char *name, int group)
 int64_t mlsim_sim_task(struct mlsim_sim *sim, const struct mlsim_sim_task *t)
 {
     if (t->resource < MLSIM_SIM_NO_RESOURCE ||
-        (t->resource >= 0 && (size_t)t->resource >= sim->n_res))
+        (t->resource >= 0 && (size_t)t->resource >= sim->n_res) || t->link < 0 ||
+        (t->link > 0 && (size_t)t->link >= sim->n_links)) {
+        fail(sim, MLSIM_ERR_INPUT);
         return -1;
-    if (t->link < 0 || (t->link > 0 && (size_t)t->link >= sim->n_links))
+    }
+    if (sim->n_tasks >= MLSIM_SIM_MAX_TASKS) {
+        fail(sim, MLSIM_ERR_RANGE);
         return -1;
-    if (!grow((void **)&sim->tasks, &sim->cap_tasks, sim->n_tasks, sizeof *sim->tasks))
+    }
+    void *tasks = sim->tasks;
+    int ok = grow(sim, &tasks, &sim->cap_tasks, sim->n_tasks, sizeof *sim->tasks);
+    sim->tasks = tasks;
+    if (!ok)
         return -1;
     struct mlsim_sim_task *dst = &sim->tasks[sim->n_tasks];
     *dst = *t;
@@ -152,7 +170,14 @@ enum mlsim_status mlsim_sim_depend(struct mlsim_sim *sim, int64_t task, int64_t 
 {
     if (task < 0 || on < 0 || (size_t)task >= sim->n_tasks || (size_t)on >= sim->n_tasks)
         return MLSIM_ERR_RANGE;
-    if (!grow((void **)&sim->edges, &sim->cap_edges, sim->n_edges, sizeof *sim->edges))
+    if (sim->n_edges >= MLSIM_SIM_MAX_EDGES) {
+        fail(sim, MLSIM_ERR_RANGE);
+        return MLSIM_ERR_RANGE;
+    }
+    void *edges = sim->edges;
+    int ok = grow(sim, &edges, &sim->cap_edges, sim->n_edges, sizeof *sim->edges);
+    sim->edges = edges;
+    if (!ok)
         return MLSIM_ERR_NOMEM;
     sim->edges[sim->n_edges++] = (struct edge){on, task};
     return MLSIM_OK;
@@ -308,9 +333,14 @@ static enum mlsim_status complete(struct mlsim_sim *sim, int64_t t)
     return st;
 }
 
+enum mlsim_status mlsim_sim_status(const struct mlsim_sim *sim)
+{
+    return sim->status;
+}
+
 enum mlsim_status mlsim_sim_run(struct mlsim_sim *sim)
 {
-    enum mlsim_status st = build(sim);
+    enum mlsim_status st = sim->status != MLSIM_OK ? sim->status : build(sim);
     for (size_t t = 0; t < sim->n_tasks && st == MLSIM_OK; t++) {
         if (sim->tasks[t].resource == MLSIM_SIM_NO_RESOURCE && sim->waiting[t] == 0)
             st = start(sim, (int64_t)t);

@@ -21,8 +21,8 @@ static int64_t add(struct builder *b, const char *name, int res, int cat, int la
 {
     struct mlsim_sim_task t = {name, res, cat, layer, micro, dur, flops, bytes, 0, 0, 0};
     int64_t id = mlsim_sim_task(b->sim, &t);
-    if (id < 0)
-        b->st = MLSIM_ERR_NOMEM;
+    if (id < 0 && b->st == MLSIM_OK)
+        b->st = mlsim_sim_status(b->sim); /* out of memory, or past MLSIM_SIM_MAX_TASKS */
     return id;
 }
 

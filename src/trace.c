@@ -1,7 +1,28 @@
-/* Chrome trace-event JSON ("X" complete events, microseconds). */
+/*
+ * Chrome trace-event JSON ("X" complete events, microseconds). Times are rounded once, to whole
+ * nanoseconds, and a slice's duration is the difference of its rounded end and start: a slice
+ * that starts when its predecessor on the track ends then starts exactly there. Rounding start and
+ * duration separately made 1,286 of the 18,777 slices of scenarios/gpt_1.3b_dgx_a100.yaml overlap
+ * their predecessor by 1 ns.
+ */
 #include "mlsim/trace.h"
 
+#include <math.h>
+
 #include "mlsim/textio.h"
+
+/* T_S in whole nanoseconds; the simulator's times are finite and far below 2^63 ns (292 years).
+ */
+static long long to_ns(double t_s)
+{
+    return llround(t_s * 1e9);
+}
+
+/* NS nanoseconds written as microseconds, exactly: 1234567 as 1234.567. */
+static void write_us(FILE *out, long long ns)
+{
+    fprintf(out, "%lld.%03lld", ns / 1000, ns % 1000);
+}
 
 void mlsim_trace_begin(FILE *out)
 {
@@ -34,15 +55,18 @@ void mlsim_trace_process(FILE *out, const struct mlsim_sim *sim, int pid, const 
         const struct mlsim_sim_task *t = mlsim_sim_task_get(sim, (int64_t)i);
         if (t->resource < 0 || t->start_s < 0)
             continue;
-        fprintf(
-            out,
-            ",\n{\"ph\": \"X\", \"pid\": %d, \"tid\": %d, \"ts\": %.3f, \"dur\": %.3f, \"name\": ",
-            pid, t->resource, t->start_s * 1e6, (t->end_s - t->start_s) * 1e6);
+        long long start = to_ns(t->start_s), end = to_ns(t->end_s);
+        fprintf(out, ",\n{\"ph\": \"X\", \"pid\": %d, \"tid\": %d, \"ts\": ", pid, t->resource);
+        write_us(out, start);
+        fputs(", \"dur\": ", out);
+        write_us(out, end - start);
+        fputs(", \"name\": ", out);
         mlsim_json_string(out, t->name);
-        fprintf(
-            out,
-            ", \"args\": {\"flops\": %.6g, \"bytes\": %.6g, \"layer\": %d, \"microbatch\": %d}}",
-            t->flops, t->bytes, t->layer, t->microbatch);
+        fputs(", \"args\": {\"flops\": ", out);
+        mlsim_json_number(out, t->flops);
+        fputs(", \"bytes\": ", out);
+        mlsim_json_number(out, t->bytes);
+        fprintf(out, ", \"layer\": %d, \"microbatch\": %d}}", t->layer, t->microbatch);
     }
 }
 

@@ -8,6 +8,8 @@
 #include "mlsim/workload.h"
 
 #include "mlsim/collective.h"
+#include "mlsim/mem.h"
+#include "mlsim/sim.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,24 +17,24 @@
 struct list {
     struct mlsim_kernel *k;
     size_t n, cap;
-    int failed;
+    enum mlsim_status st; /* the first failure; later pushes are dropped */
 };
 
+/* Each kernel becomes at least one task of the simulated step, so a list longer than the engine
+ * takes is refused here, before it takes the memory. */
 static void push(struct list *l, struct mlsim_kernel k)
 {
-    if (l->failed)
+    if (l->st != MLSIM_OK)
         return;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 64;
-        struct mlsim_kernel *p = realloc(l->k, cap * sizeof *p);
-        if (!p) {
-            l->failed = 1;
-            return;
-        }
-        l->k = p;
-        l->cap = cap;
+    if (l->n >= MLSIM_SIM_MAX_TASKS) {
+        l->st = MLSIM_ERR_RANGE;
+        return;
     }
-    l->k[l->n++] = k;
+    void *p = l->k;
+    l->st = mlsim_mem_grow(&p, &l->cap, l->n + 1, sizeof *l->k);
+    l->k = p;
+    if (l->st == MLSIM_OK)
+        l->k[l->n++] = k;
 }
 
 /* Names of a GEMM in its three roles. */
@@ -285,6 +287,8 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
         kv % tp != 0 || (int)ffn % tp != 0 || first < 0 || count <= 0 ||
         first + count > sp->model.layers)
         return MLSIM_ERR_INPUT;
+    if ((size_t)count > MLSIM_SIM_MAX_TASKS) /* a kernel a layer at least: refuse before calloc */
+        return MLSIM_ERR_RANGE;
     struct tshape x = shape_of(sp);
     int flash = sp->attention == MLSIM_ATTENTION_FLASH;
     double th = x.t_seq * x.h;
@@ -412,8 +416,7 @@ enum mlsim_status mlsim_workload_build(const struct mlsim_workload_spec *sp,
                                      w->params * update_bytes(sp->optimizer, sp->elem_bytes));
         k.kind = MLSIM_KERNEL_OPTIMIZER;
         push(&opt, k);
-        if (fwd.failed || bwd.failed || opt.failed)
-            st = MLSIM_ERR_NOMEM;
+        st = fwd.st != MLSIM_OK ? fwd.st : bwd.st != MLSIM_OK ? bwd.st : opt.st;
     }
     w->fwd = fwd.k;
     w->n_fwd = fwd.n;

@@ -21,6 +21,15 @@
 
 #include "mlsim/status.h"
 
+/* The most tasks one simulation holds: 4,194,304, 32 times the largest shipped scenario's step
+ * (130,176 tasks, validate/published/megatron2021_table1.yaml). About 150 bytes a task (the task,
+ * its queue slots and per-task arrays of run), so at most some 0.6 GiB and a few seconds of run.
+ * A model or batch that needs more (model.layers: 1000000000) is refused, not allocated. */
+#define MLSIM_SIM_MAX_TASKS ((size_t)1 << 22)
+
+/* The most dependencies: four per task; no shipped scenario has more than one per task. */
+#define MLSIM_SIM_MAX_EDGES (4 * MLSIM_SIM_MAX_TASKS)
+
 /* No resource: the task is a delay, not served by any stream. */
 #define MLSIM_SIM_NO_RESOURCE (-1)
 
@@ -63,12 +72,20 @@ double mlsim_sim_link_busy(const struct mlsim_sim *sim, int link);
 /* The group of resource R (-1 if none was given). */
 int mlsim_sim_resource_group_of(const struct mlsim_sim *sim, int resource);
 
-/* Add task T (its start and end are ignored). Returns its id (0, 1, ...) or -1 if malloc fails
- * or T's resource does not exist. */
+/* Add task T (its start and end are ignored). Returns its id (0, 1, ...) or -1 if malloc fails,
+ * if SIM already holds MLSIM_SIM_MAX_TASKS tasks, or if T's resource or link does not exist;
+ * mlsim_sim_status then says which. */
 int64_t mlsim_sim_task(struct mlsim_sim *sim, const struct mlsim_sim_task *t);
 
-/* Task TASK may not start before task ON is done. */
+/* Task TASK may not start before task ON is done. MLSIM_ERR_RANGE if either task does not exist
+ * or SIM already holds MLSIM_SIM_MAX_EDGES dependencies, MLSIM_ERR_NOMEM if malloc fails. */
 enum mlsim_status mlsim_sim_depend(struct mlsim_sim *sim, int64_t task, int64_t on);
+
+/* The first failure while SIM was built, MLSIM_OK if none: MLSIM_ERR_NOMEM (malloc failed),
+ * MLSIM_ERR_RANGE (past MLSIM_SIM_MAX_TASKS or MLSIM_SIM_MAX_EDGES: the step is too large to
+ * simulate), MLSIM_ERR_INPUT (a task named a resource or link that does not exist). After a
+ * failure the simulation is unusable; run returns this status. */
+enum mlsim_status mlsim_sim_status(const struct mlsim_sim *sim);
 
 /* Called at each completion, in completion order. */
 typedef void (*mlsim_sim_done_fn)(void *ctx, int64_t task, double now_s);
@@ -78,7 +95,7 @@ void mlsim_sim_on_done(struct mlsim_sim *sim, mlsim_sim_done_fn fn, void *ctx);
 
 /* Run every task. Returns MLSIM_ERR_INPUT if some tasks could never start (a dependency cycle,
  * or a task waiting on one queued behind it on the same stream), MLSIM_ERR_NOMEM on malloc
- * failure. Call once. */
+ * failure, or the failure of building (mlsim_sim_status) without running. Call once. */
 enum mlsim_status mlsim_sim_run(struct mlsim_sim *sim);
 
 /* The time the last task ended. */

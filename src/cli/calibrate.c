@@ -15,6 +15,7 @@
 #include "mlsim/calibrate.h"
 #include "mlsim/diag.h"
 #include "mlsim/hwdb.h"
+#include "mlsim/outfile.h"
 #include "mlsim/version.h"
 
 #include "cli.h"
@@ -209,6 +210,14 @@ static int report(const struct cal_opts *o, const struct mlsim_device *dev,
         free(rel);
         return MLSIM_EXIT_INPUT;
     }
+    /* -o is checked before anything is printed: a refused target leaves stdout empty */
+    struct mlsim_outfile *of = NULL;
+    const char *why = "";
+    if (o->out && mlsim_outfile_open(o->out, &o->csv, 1, &of, &why) != MLSIM_OK) {
+        fprintf(stderr, "mlsim calibrate: error: %s: %s\n", o->out, why);
+        free(rel);
+        return MLSIM_EXIT_INPUT;
+    }
     printf("Calibration of %s (%s) from %s: %s, %d thread%s\n", dev->name, dev->id, o->csv, o->prec,
            threads, threads == 1 ? "" : "s");
     for (int i = 0; i < data->n_header; i++)
@@ -221,12 +230,10 @@ static int report(const struct cal_opts *o, const struct mlsim_device *dev,
     printf("\n");
     write_block(stdout, o, &fit, threads);
     int rc = MLSIM_EXIT_OK;
-    if (o->out) {
-        FILE *f = fopen(o->out, "w");
-        if (f)
-            write_block(f, o, &fit, threads);
-        if (!f || fclose(f) != 0) {
-            fprintf(stderr, "mlsim calibrate: cannot write %s\n", o->out);
+    if (of) {
+        write_block(mlsim_outfile_stream(of), o, &fit, threads);
+        if (mlsim_outfile_commit(of, &why) != MLSIM_OK) {
+            fprintf(stderr, "mlsim calibrate: error: %s: %s\n", o->out, why);
             rc = MLSIM_EXIT_INPUT;
         }
     }
@@ -262,13 +269,16 @@ int mlsim_cli_calibrate(int argc, char **argv)
     struct mlsim_calib_data data = {0};
     const struct mlsim_device *dev = NULL;
     int rc = MLSIM_EXIT_INPUT;
-    if (!d || !db) {
-        fprintf(stderr, "mlsim calibrate: out of memory\n");
-    } else if (mlsim_calibrate_read(o.csv, &data, d) != MLSIM_OK) {
+    /* the measurements, then the device; out of memory at either step is said as such */
+    enum mlsim_status st = d && db ? mlsim_calibrate_read(o.csv, &data, d) : MLSIM_ERR_NOMEM;
+    int read_ok = st == MLSIM_OK;
+    if (read_ok)
+        st = mlsim_hwdb_find(db, o.device, d, &dev);
+    if (st == MLSIM_ERR_NOMEM) {
+        fprintf(stderr, "mlsim calibrate: error: out of memory\n");
+    } else if (st != MLSIM_OK) {
         mlsim_diags_print(d, stderr);
-    } else if (mlsim_hwdb_find(db, o.device, d, &dev) != MLSIM_OK) {
-        mlsim_diags_print(d, stderr);
-        if (mlsim_diags_errors(d) == 0)
+        if (read_ok && mlsim_diags_errors(d) == 0)
             fprintf(stderr, "mlsim calibrate: no device '%s' in %s\n", o.device,
                     mlsim_hwdb_dir(db));
     } else {

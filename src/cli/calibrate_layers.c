@@ -12,6 +12,7 @@
 #include "mlsim/diag.h"
 #include "mlsim/hwdb.h"
 #include "mlsim/layerfit.h"
+#include "mlsim/outfile.h"
 #include "mlsim/version.h"
 
 #include "cli.h"
@@ -55,12 +56,25 @@ static int report(const char *path, const char *out, int quiet, const struct mls
     struct mlsim_layerfit fit;
     struct mlsim_kernel_model km;
     struct mlsim_link_cost link;
-    if (mlsim_layerfit_models(data, dev, &km, &link) != MLSIM_OK ||
-        mlsim_layerfit_fit(data, dev, &fit) != MLSIM_OK) {
+    enum mlsim_status st = mlsim_layerfit_models(data, dev, &km, &link);
+    if (st == MLSIM_OK)
+        st = mlsim_layerfit_fit(data, dev, &fit);
+    if (st == MLSIM_ERR_NOMEM) {
+        fputs("mlsim calibrate: error: out of memory\n", stderr);
+        return MLSIM_EXIT_INPUT;
+    }
+    if (st != MLSIM_OK) {
         fprintf(stderr,
                 "mlsim calibrate: %s: cannot time these layers on %s (needs its %s peak, its "
                 "memory bandwidth, the link '%s', and heads and widths that divide by tp %d)\n",
                 path, dev->id, mlsim_precision_names[data->precision], data->link, data->tp);
+        return MLSIM_EXIT_INPUT;
+    }
+    /* -o is checked before anything is printed: a refused target leaves stdout empty */
+    struct mlsim_outfile *of = NULL;
+    const char *why = "";
+    if (out && mlsim_outfile_open(out, &path, 1, &of, &why) != MLSIM_OK) {
+        fprintf(stderr, "mlsim calibrate: error: %s: %s\n", out, why);
         return MLSIM_EXIT_INPUT;
     }
     printf("Calibration of %s (%s) from %s\n", dev->name, dev->id, path);
@@ -80,12 +94,10 @@ static int report(const char *path, const char *out, int quiet, const struct mls
         print_rows(data, &fit);
     printf("\n");
     write_block(stdout, path, data, &fit);
-    if (out) {
-        FILE *f = fopen(out, "w");
-        if (f)
-            write_block(f, path, data, &fit);
-        if (!f || fclose(f) != 0) {
-            fprintf(stderr, "mlsim calibrate: cannot write %s\n", out);
+    if (of) {
+        write_block(mlsim_outfile_stream(of), path, data, &fit);
+        if (mlsim_outfile_commit(of, &why) != MLSIM_OK) {
+            fprintf(stderr, "mlsim calibrate: error: %s: %s\n", out, why);
             return MLSIM_EXIT_INPUT;
         }
     }
@@ -102,15 +114,18 @@ int mlsim_cli_calibrate_layers(const char *path, const char *device, const char 
     const struct mlsim_device *dev = NULL;
     int rc = MLSIM_EXIT_INPUT;
     memset(&data, 0, sizeof data);
-    if (!d || !db) {
-        fprintf(stderr, "mlsim calibrate: out of memory\n");
-    } else if (mlsim_layerfit_read(path, &data, d) != MLSIM_OK) {
+    enum mlsim_status st = MLSIM_ERR_NOMEM;
+    if (!d || !db || (st = mlsim_layerfit_read(path, &data, d)) == MLSIM_ERR_NOMEM) {
+        fprintf(stderr, "mlsim calibrate: error: out of memory\n");
+    } else if (st != MLSIM_OK) {
         mlsim_diags_print(d, stderr);
         if (mlsim_diags_errors(d) == 0)
             fprintf(stderr, "mlsim calibrate: cannot read %s\n", path);
     } else {
         const char *id = device ? device : data.device;
-        if (mlsim_hwdb_find(db, id, d, &dev) != MLSIM_OK) {
+        if ((st = mlsim_hwdb_find(db, id, d, &dev)) == MLSIM_ERR_NOMEM) {
+            fprintf(stderr, "mlsim calibrate: error: out of memory\n");
+        } else if (st != MLSIM_OK) {
             mlsim_diags_print(d, stderr);
             if (mlsim_diags_errors(d) == 0)
                 fprintf(stderr, "mlsim calibrate: no device '%s' in %s\n", id, mlsim_hwdb_dir(db));

@@ -15,9 +15,11 @@
 
 #include "mlsim/diag.h"
 #include "mlsim/hwdb.h"
+#include "mlsim/outfile.h"
 #include "mlsim/report.h"
 #include "mlsim/run.h"
 #include "mlsim/scenario.h"
+#include "mlsim/textio.h"
 #include "mlsim/trace.h"
 #include "mlsim/version.h"
 
@@ -227,6 +229,13 @@ static double wall_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Say that memory ran out (the library reports it as a status, with no place in a file). */
+static int out_of_memory(void)
+{
+    fputs("mlsim: error: out of memory\n", stderr);
+    return EXIT_INPUT;
+}
+
 /* Estimate every run of SC into RES; simulated steps are kept in SIMS when a trace is asked. */
 static int estimate_all(const struct options *opt, struct mlsim_scenario *sc,
                         struct mlsim_result *res, struct mlsim_sim **sims, struct mlsim_diags *d)
@@ -236,10 +245,16 @@ static int estimate_all(const struct options *opt, struct mlsim_scenario *sc,
     int status = EXIT_OK;
     for (size_t i = 0; i < sc->n_runs; i++) {
         const struct mlsim_run *r = &sc->runs[i];
+        size_t errors = mlsim_diags_errors(d);
         enum mlsim_status st = mlsim_run_estimate(r, &res[i], opt->trace ? &sims[i] : NULL, d);
         events += res[i].events;
         if (st != MLSIM_OK)
             status = EXIT_INPUT; /* go on: report every run's faults */
+        if (st != MLSIM_OK && mlsim_diags_errors(d) == errors) { /* never fail silently */
+            fprintf(stderr, "mlsim: error: %s: run '", opt->file);
+            mlsim_term_text(stderr, r->name);
+            fprintf(stderr, "': %s\n", mlsim_status_message(st));
+        }
     }
     double dt = wall_now() - t0;
     if (opt->stats)
@@ -254,32 +269,36 @@ static int run(const struct options *opt, struct mlsim_diags *d, struct mlsim_hw
 {
     /* Go on past input errors as far as the file allows, to report every error at once. */
     enum mlsim_status st = mlsim_scenario_load(opt->file, d, sc);
-    if (!*sc || st == MLSIM_ERR_NOMEM)
+    if (st == MLSIM_ERR_NOMEM)
+        return out_of_memory();
+    if (!*sc)
         return EXIT_INPUT;
     if (mlsim_scenario_set(*sc, opt->sets, opt->n_sets, d) == MLSIM_ERR_NOMEM)
-        return EXIT_INPUT;
-    if (mlsim_scenario_resolve(*sc, db, d) != MLSIM_OK || st != MLSIM_OK)
+        return out_of_memory();
+    enum mlsim_status resolved = mlsim_scenario_resolve(*sc, db, d);
+    if (resolved == MLSIM_ERR_NOMEM)
+        return out_of_memory();
+    if (resolved != MLSIM_OK || st != MLSIM_OK)
         return EXIT_INPUT;
     *res = calloc((*sc)->n_runs, sizeof **res);
     *sims = calloc((*sc)->n_runs, sizeof **sims);
-    if (!*res || !*sims) {
-        fputs("mlsim: out of memory\n", stderr);
-        return EXIT_INPUT;
-    }
+    if (!*res || !*sims)
+        return out_of_memory();
     return estimate_all(opt, *sc, *res, *sims, d);
 }
 
-/* Write the trace to a temporary file beside PATH, then rename it: never a half-written trace. */
-static int write_trace(const char *path, const struct mlsim_scenario *sc,
+/* Write the trace safely (outfile.h): never half-written, never over the scenario it reads nor
+ * through a device, a FIFO or a symbolic link. */
+static int write_trace(const char *path, const char *input, const struct mlsim_scenario *sc,
                        struct mlsim_sim *const *sims)
 {
-    char tmp[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        fprintf(stderr, "mlsim: error: cannot write trace '%s'\n", path);
+    struct mlsim_outfile *of = NULL;
+    const char *why = "";
+    if (mlsim_outfile_open(path, &input, 1, &of, &why) != MLSIM_OK) {
+        fprintf(stderr, "mlsim: error: trace '%s': %s\n", path, why);
         return EXIT_INPUT;
     }
+    FILE *f = mlsim_outfile_stream(of);
     mlsim_trace_begin(f);
     int first = 1;
     for (size_t i = 0; i < sc->n_runs; i++) {
@@ -289,9 +308,8 @@ static int write_trace(const char *path, const struct mlsim_scenario *sc,
         first = 0;
     }
     mlsim_trace_end(f);
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        remove(tmp);
-        fprintf(stderr, "mlsim: error: cannot write trace '%s'\n", path);
+    if (mlsim_outfile_commit(of, &why) != MLSIM_OK) {
+        fprintf(stderr, "mlsim: error: trace '%s': %s\n", path, why);
         return EXIT_INPUT;
     }
     return EXIT_OK;
@@ -315,8 +333,7 @@ int main(int argc, char **argv)
     struct mlsim_result *res = NULL;
     struct mlsim_sim **sims = NULL;
     if (!d || !db) {
-        fputs("mlsim: out of memory\n", stderr);
-        status = EXIT_INPUT;
+        status = out_of_memory();
     } else {
         status = run(&opt, d, db, &sc, &res, &sims);
         if (mlsim_diags_errors(d) > 0)
@@ -324,7 +341,7 @@ int main(int argc, char **argv)
         mlsim_diags_print(d, stderr);
     }
     if (status == EXIT_OK && opt.trace)
-        status = write_trace(opt.trace, sc, sims);
+        status = write_trace(opt.trace, opt.file, sc, sims);
     if (status == EXIT_OK) {
         mlsim_report_write(stdout, mlsim_report_format_find(opt.format), sc, res, sc->n_runs);
         if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -258,6 +258,49 @@ static void test_link_join_and_leave(void **state)
     mlsim_sim_free(sim);
 }
 
+/* The limit on simulated work, at its edge: MLSIM_SIM_MAX_TASKS tasks are taken, one more is
+ * refused with MLSIM_ERR_RANGE (not allocated), and run returns that status without running. */
+static void test_task_limit(void **state)
+{
+    (void)state;
+    struct mlsim_sim *sim = mlsim_sim_alloc();
+    struct mlsim_sim_task t;
+    memset(&t, 0, sizeof t);
+    t.name = "t";
+    t.resource = MLSIM_SIM_NO_RESOURCE;
+    t.duration_s = 1e-9;
+    for (size_t i = 0; i < MLSIM_SIM_MAX_TASKS; i++) {
+        if (mlsim_sim_task(sim, &t) != (int64_t)i)
+            fail_msg("task %zu refused below the limit", i);
+    }
+    assert_int_equal(mlsim_sim_status(sim), MLSIM_OK);
+    assert_int_equal(mlsim_sim_task(sim, &t), -1);
+    assert_int_equal(mlsim_sim_status(sim), MLSIM_ERR_RANGE);
+    assert_int_equal(mlsim_sim_task_count(sim), MLSIM_SIM_MAX_TASKS);
+    assert_int_equal(mlsim_sim_run(sim), MLSIM_ERR_RANGE);
+    assert_int_equal(mlsim_sim_events(sim), 0);
+    mlsim_sim_free(sim);
+}
+
+/* A bad resource or link is recorded as the simulation's failure too, and run reports it. */
+static void test_bad_task_recorded(void **state)
+{
+    (void)state;
+    struct mlsim_sim *sim = mlsim_sim_alloc();
+    struct mlsim_sim_task t;
+    memset(&t, 0, sizeof t);
+    t.name = "t";
+    t.resource = 3; /* no such stream */
+    assert_int_equal(mlsim_sim_task(sim, &t), -1);
+    assert_int_equal(mlsim_sim_status(sim), MLSIM_ERR_INPUT);
+    t.resource = MLSIM_SIM_NO_RESOURCE;
+    t.link = 1; /* no such link */
+    assert_int_equal(mlsim_sim_task(sim, &t), -1);
+    assert_int_equal(mlsim_sim_status(sim), MLSIM_ERR_INPUT); /* the first failure stays */
+    assert_int_equal(mlsim_sim_run(sim), MLSIM_ERR_INPUT);
+    mlsim_sim_free(sim);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +313,8 @@ int main(void)
         cmocka_unit_test(test_callbacks_in_completion_order),
         cmocka_unit_test(test_link_shares_bandwidth),
         cmocka_unit_test(test_link_join_and_leave),
+        cmocka_unit_test(test_task_limit),
+        cmocka_unit_test(test_bad_task_recorded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
