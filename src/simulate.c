@@ -101,6 +101,27 @@ static void no_fit_layout(struct mlsim_layout_work *w, const struct mlsim_run *r
         nf->one = mem.total_bytes;
 }
 
+/* The step would pass the engine's limit of work (MLSIM_SIM_MAX_TASKS): say which fields size
+ * it, at the first of them given. */
+static void report_too_large(const struct mlsim_run *run, struct mlsim_diags *d)
+{
+    static const char *const sizing[] = {"model.layers", "training.global_batch",
+                                         "training.micro_batch", NULL};
+    struct mlsim_loc loc = run->loc;
+    for (int i = 0; sizing[i]; i++) {
+        const struct mlsim_loc *at = mlsim_schema_given(&mlsim_run_schema, run, sizing[i]);
+        if (at) {
+            loc = *at;
+            break;
+        }
+    }
+    mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, loc,
+                       "run '%s': the step is too large to simulate (%d layers, %d sequences per "
+                       "step in micro-batches of %d: more than %zu tasks); set fewer",
+                       run->name, run->model.layers, run->training.global_batch,
+                       run->training.micro_batch, (size_t)MLSIM_SIM_MAX_TASKS);
+}
+
 /* Whether layout L of RUN fits its devices' memory, in closed form, before anything is simulated;
  * MEM receives the memory. A layout that cannot be built or does not fit is reported. */
 static enum mlsim_status check_memory(const struct mlsim_run *run, const struct mlsim_layout *l,
@@ -116,7 +137,7 @@ static enum mlsim_status check_memory(const struct mlsim_run *run, const struct 
         struct no_fit nf;
         no_fit_layout(w, run, l, mem->total_bytes, &nf);
         report_no_fit(run, &nf, out, d);
-        st = out->not_run[0] ? MLSIM_ERR_RANGE : MLSIM_ERR_INPUT;
+        st = out->not_run[0] ? MLSIM_OK : MLSIM_ERR_INPUT;
     }
     mlsim_layout_work_free(w);
     return st;
@@ -202,7 +223,7 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run, const str
     struct mlsim_layout_memory mem;
     size_t errors = mlsim_diags_errors(d);
     enum mlsim_status st = check_memory(run, l, &mem, out, d);
-    if (st == MLSIM_ERR_RANGE) { /* a table's row that does not fit: a row with its reason */
+    if (st == MLSIM_OK && out->not_run[0]) { /* a table's row that does not fit: its reason */
         out->run = run;
         return MLSIM_OK;
     }
@@ -211,6 +232,8 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run, const str
     if (st == MLSIM_ERR_INPUT && mlsim_diags_errors(d) == errors)
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, run->loc,
                            "run '%s': this parallel layout cannot be built", run->name);
+    if (st == MLSIM_ERR_RANGE)
+        report_too_large(run, d);
     if (st != MLSIM_OK)
         return st;
     out->mem_bytes = mem.total_bytes;
@@ -315,6 +338,8 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
             d, MLSIM_SEVERITY_ERROR, run->loc,
             "run '%s': impossible model shape (heads must divide hidden, kv_heads divide heads)",
             run->name);
+    if (st == MLSIM_ERR_RANGE)
+        report_too_large(run, d);
     if (st != MLSIM_OK)
         return st;
     out->mem_states_bytes = w.params * w.state_bytes_per_param;
@@ -335,6 +360,8 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
     st = mlsim_step_simulate(&c, &sr, keep);
     if (st == MLSIM_OK)
         fill_result(run, &w, &c, &sr, out);
+    if (st == MLSIM_ERR_RANGE)
+        report_too_large(run, d);
     mlsim_workload_release(&w);
     return st;
 }
