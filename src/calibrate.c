@@ -293,19 +293,26 @@ double mlsim_calibrate_predict(const struct mlsim_calib_point *p, const double *
 }
 
 /* What the solver's callback needs: the points, and how the solver's vector maps onto the
- * model's parameters (the first N_FREE are fitted, as logarithms; the rest are held). */
+ * model's parameters (solver slot i fits parameter FREE[i], as a logarithm; the rest are held).
+ * TIED: one half size for all three GEMM dimensions (a sweep of cubes cannot tell them apart). */
 struct problem {
     const struct mlsim_calib_point **pts;
     size_t n;
     double peak, bw;
     double held[MLSIM_CALIB_NPARAM];
     size_t n_free;
+    int free[MLSIM_CALIB_NPARAM];
+    int tied;
 };
 
 static void unpack(const struct problem *pr, const gsl_vector *x, double *v)
 {
     for (int i = 0; i < MLSIM_CALIB_NPARAM; i++)
-        v[i] = (size_t)i < pr->n_free ? exp(gsl_vector_get(x, (size_t)i)) : pr->held[i];
+        v[i] = pr->held[i];
+    for (size_t i = 0; i < pr->n_free; i++)
+        v[pr->free[i]] = exp(gsl_vector_get(x, i));
+    if (pr->tied)
+        v[MLSIM_CALIB_HALF_N] = v[MLSIM_CALIB_HALF_K] = v[MLSIM_CALIB_HALF_M];
 }
 
 static int residuals(const gsl_vector *x, void *arg, gsl_vector *f)
@@ -323,6 +330,7 @@ static int residuals(const gsl_vector *x, void *arg, gsl_vector *f)
 /* Counts of the selected points: GEMMs, and memory points on chip and beyond it. */
 struct tally {
     size_t gemm, onchip, offchip;
+    size_t streams; /* memory rows of the precision and threads, of any kind */
 };
 
 static size_t select_points(const struct mlsim_calib_data *data,
@@ -336,6 +344,7 @@ static size_t select_points(const struct mlsim_calib_data *data,
         if (p->threads != spec->threads || strcmp(p->prec, spec->prec) != 0)
             continue;
         int gemm = p->kind == MLSIM_CALIB_GEMM;
+        t->streams += !gemm;
         if (!gemm && spec->stream && strcmp(p->name, spec->stream) != 0)
             continue;
         out[n++] = p;
@@ -364,7 +373,8 @@ static enum mlsim_status solve(struct problem *pr, struct mlsim_calib_fit *fit)
     enum mlsim_status st = MLSIM_ERR_NOMEM;
     if (w && cov && x) {
         for (size_t i = 0; i < p; i++)
-            gsl_vector_set(x, i, log(i == MLSIM_CALIB_ONCHIP_BW ? pr->bw : start[i]));
+            gsl_vector_set(x, i,
+                           log(pr->free[i] == MLSIM_CALIB_ONCHIP_BW ? pr->bw : start[pr->free[i]]));
         gsl_multifit_nlinear_fdf fdf = {residuals, NULL, NULL, pr->n, p, pr, 0, 0, 0};
         int info = 0;
         int s = gsl_multifit_nlinear_init(x, &fdf, w);
@@ -382,9 +392,13 @@ static enum mlsim_status solve(struct problem *pr, struct mlsim_calib_fit *fit)
         fit->rms_rel = sqrt(chisq / (double)pr->n);
         fit->iterations = gsl_multifit_nlinear_niter(w);
         unpack(pr, w->x, fit->value);
-        for (size_t i = 0; i < p;
-             i++) /* d(exp u) = exp(u) du: the log-space error times the value */
-            fit->sigma[i] = fit->value[i] * sqrt(gsl_matrix_get(cov, i, i) * chisq / dof);
+        for (size_t i = 0; i < p; i++) { /* d(exp u) = exp(u) du: the log-space error x value */
+            int j = pr->free[i];
+            fit->sigma[j] = fit->value[j] * sqrt(gsl_matrix_get(cov, i, i) * chisq / dof);
+        }
+        if (pr->tied)
+            fit->sigma[MLSIM_CALIB_HALF_N] = fit->sigma[MLSIM_CALIB_HALF_K] =
+                fit->sigma[MLSIM_CALIB_HALF_M];
     }
     gsl_vector_free(x);
     gsl_matrix_free(cov);
@@ -403,25 +417,38 @@ enum mlsim_status mlsim_calibrate_fit(const struct mlsim_calib_data *data,
     if (!pts)
         return MLSIM_ERR_NOMEM;
     struct tally t;
-    struct problem pr = {pts,
-                         select_points(data, spec, pts, &t),
-                         spec->peak_flops,
-                         spec->bw_Bps,
-                         {0},
-                         MLSIM_CALIB_OVERHEAD + 1};
-    /* The on-chip tier is fitted where points lie on both sides of its size; else one tier. */
-    if (spec->onchip_bytes > 0 && t.onchip > 0)
-        pr.n_free = MLSIM_CALIB_ONCHIP_BW + 1;
-    pr.held[MLSIM_CALIB_ONCHIP_BYTES] = pr.n_free > MLSIM_CALIB_ONCHIP_BW ? spec->onchip_bytes : 0;
+    struct problem pr = {
+        pts, select_points(data, spec, pts, &t), spec->peak_flops, spec->bw_Bps, {0}, 0, {0}, 0};
+    /* GEMMs alone only where the file has no streams (a --stream naming no rows is an error) */
+    int gemm_only = t.gemm > 0 && t.streams == 0;
+    if (gemm_only) {
+        /* Published GEMM sweeps time matmuls alone: the GEMM efficiency, one half size shared
+         * by the three dimensions, and the fixed time; the memory efficiency is held at
+         * mlsim's default and not reported (fit->gemm_only). */
+        static const int g[] = {MLSIM_CALIB_GEMM_EFF, MLSIM_CALIB_HALF_M, MLSIM_CALIB_OVERHEAD};
+        for (size_t i = 0; i < sizeof g / sizeof g[0]; i++)
+            pr.free[pr.n_free++] = g[i];
+        pr.tied = 1;
+        pr.held[MLSIM_CALIB_MEM_EFF] = MLSIM_DEFAULT_MEMORY_EFFICIENCY;
+    } else {
+        /* The on-chip tier is fitted where points lie on both sides of its size; else one. */
+        int last =
+            spec->onchip_bytes > 0 && t.onchip > 0 ? MLSIM_CALIB_ONCHIP_BW : MLSIM_CALIB_OVERHEAD;
+        for (int i = 0; i <= last; i++)
+            pr.free[pr.n_free++] = i;
+        pr.held[MLSIM_CALIB_ONCHIP_BYTES] = last == MLSIM_CALIB_ONCHIP_BW ? spec->onchip_bytes : 0;
+    }
     enum mlsim_status st = MLSIM_ERR_INPUT;
     /* Every parameter needs points: GEMMs for four, streams beyond the chip for one, on-chip
-     * streams for the on-chip bandwidth, and more points than parameters in all. */
-    if (t.gemm > 0 && t.offchip > 0 && pr.n > pr.n_free) {
+     * streams for the on-chip bandwidth, and more points than parameters in all; or GEMMs
+     * alone for the GEMM-only fit's three. */
+    if (t.gemm > 0 && (t.offchip > 0 || gemm_only) && pr.n > pr.n_free) {
         gsl_error_handler_t *old = gsl_set_error_handler_off();
         st = solve(&pr, fit);
         gsl_set_error_handler(old);
     }
     fit->n_used = st == MLSIM_OK ? pr.n : 0;
+    fit->gemm_only = st == MLSIM_OK && gemm_only;
     fit->value[MLSIM_CALIB_ONCHIP_BYTES] = st == MLSIM_OK ? pr.held[MLSIM_CALIB_ONCHIP_BYTES] : 0;
     for (size_t i = 0; rel_err && i < data->n; i++)
         rel_err[i] = NAN;

@@ -283,6 +283,10 @@ static const struct mlsim_field device_fields[] = {
     DF("calibration.threads", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, calibration.threads, 0, 1e6, 0,
        NULL, NULL),
     DQ("calibration.onchip_bandwidth", MLSIM_DIM_BANDWIDTH, calibration.onchip_bw_Bps),
+    DF("calibration.fp8_gemm_efficiency", MLSIM_FIELD_QUANTITY, MLSIM_DIM_RATIO,
+       calibration.fp8_gemm_efficiency, 0, 1, 0, NULL, NULL),
+    DF("calibration.ceiling", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, calibration.gemm_ceiling, 0, 0, 0,
+       mlsim_bool_names, NULL),
     DF("sources", MLSIM_FIELD_LIST, MLSIM_DIM_NUMBER, sources, 0, 0, 0, NULL, load_sources),
 };
 

@@ -86,21 +86,11 @@ void mlsim_model_derive_shape(double params, struct mlsim_model_spec *m)
     m->vocab = 51200;
 }
 
-/* Bytes per element of activations and weights at PRECISION: 8 for fp64, 4 for fp32/tf32 (stored
- * in fp32), 2 for 16-bit and fp8 (activations stay 16-bit), 1 for int8. */
+/* The training recipe's stored element size (precision.h): 16-bit, fp8 and int8 recipes keep bf16
+ * activations and weights. */
 double mlsim_precision_elem_bytes(int precision)
 {
-    switch (precision) {
-    case MLSIM_PRECISION_FP64:
-        return 8.0;
-    case MLSIM_PRECISION_FP32:
-    case MLSIM_PRECISION_TF32:
-        return 4.0;
-    case MLSIM_PRECISION_INT8:
-        return 1.0;
-    default:
-        return 2.0;
-    }
+    return mlsim_precision_recipe(precision)->act_bytes;
 }
 
 void mlsim_model_workload_spec(const struct mlsim_run *r, int micro_batch, int recompute,
@@ -114,7 +104,11 @@ void mlsim_model_workload_spec(const struct mlsim_run *r, int micro_batch, int r
     s->recompute = recompute;
     s->attention = r->training.attention;
     s->optimizer = r->training.optimizer;
-    s->elem_bytes = mlsim_precision_elem_bytes(r->precision);
+    const struct mlsim_precision_type *recipe = mlsim_precision_recipe(r->precision);
+    /* inference runs at the named precision throughout, on its served element size */
+    int serve = r->mode == MLSIM_MODE_INFERENCE;
+    s->elem_bytes = serve ? recipe->serve_bytes : recipe->act_bytes;
+    s->recipe = serve ? NULL : recipe;
 }
 
 void mlsim_model_assumptions(const struct mlsim_model_spec *m, struct mlsim_assumptions *a)

@@ -400,7 +400,7 @@ enum mlsim_status mlsim_inference_estimate(const struct mlsim_run *run, struct m
     struct mlsim_kernel_model km;
     double h2d = 0, lat = 0;
     memset(out, 0, sizeof *out);
-    mlsim_kernel_model_init(run->device, run->precision, &km);
+    mlsim_kernel_model_init_uniform(run->device, run->precision, &km);
     struct mlsim_layout l;
     struct mlsim_layout_groups g;
     mlsim_layout_of_run(run, &l);
@@ -542,6 +542,25 @@ static const char *reduction_text(const struct mlsim_result *res, char *buf, siz
     return buf;
 }
 
+/* The recipe's sentence where it splits the linear GEMMs off, and the uncalibrated-ceiling flag. */
+static void precision_assumptions(const struct mlsim_run *r, const struct mlsim_kernel_model *km,
+                                  struct mlsim_assumptions *a)
+{
+    const struct mlsim_precision_type *p = mlsim_precision_recipe(r->precision);
+    char x[64], flag[512];
+    if (mlsim_precision_is_split(p))
+        mlsim_assume(a,
+                     "Precision %s: %s; linear GEMMs at %s x %.3g%s, other matmuls at the %s "
+                     "peak, cast kernels of %.0f bytes per GEMM input element",
+                     p->name, p->source,
+                     mlsim_units_format(km->linear_flops, MLSIM_DIM_FLOPS, x, sizeof x),
+                     km->linear_eff,
+                     km->linear_measured ? "" : " (the 16-bit efficiency carried: errs optimistic)",
+                     mlsim_precision_names[p->compute], p->cast_bytes);
+    if (mlsim_kernel_ceiling_text(r->device, km, flag, sizeof flag)[0])
+        mlsim_assume(a, "%s", flag);
+}
+
 void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a)
 {
     const struct mlsim_run *r = res->run;
@@ -586,6 +605,7 @@ void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_ass
         km.calibrated_gemm ? calibration_origin(dev, cal, sizeof cal)
                            : "are mlsim's defaults (median measured GEMM efficiency; A100 "
                              "streaming bandwidth; XLA's smallest GEMM time)");
+    precision_assumptions(r, &km, a);
     char red[128];
     if (r->count > 1)
         mlsim_assume(a,
@@ -620,7 +640,7 @@ void mlsim_inference_assumptions(const struct mlsim_result *res, struct mlsim_as
     const struct mlsim_device *dev = r->device;
     char x[64], y[64];
     struct mlsim_kernel_model km;
-    mlsim_kernel_model_init(dev, r->precision, &km);
+    mlsim_kernel_model_init_uniform(dev, r->precision, &km);
     mlsim_assume(a,
                  "Inference latency = inputs copied to the device over its PCIe link + the forward "
                  "kernels + "

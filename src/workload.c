@@ -37,24 +37,47 @@ static void push(struct list *l, struct mlsim_kernel k)
         l->k[l->n++] = k;
 }
 
-/* Names of a GEMM in its three roles. */
+/* Names of a GEMM in its three roles, and whether it is a linear layer's (the GEMMs a precision
+ * recipe may run narrower: Transformer Engine's te.Linear family, AQT's dense layers). The LM
+ * head is not: Megatron-core builds it as a plain ColumnParallelLinear, outside TE. */
 struct gemm_names {
     const char *fwd, *dgrad, *wgrad;
+    int linear;
 };
 
-static const struct gemm_names n_qkv = {"qkv", "qkv.dgrad", "qkv.wgrad"};
-static const struct gemm_names n_proj = {"proj", "proj.dgrad", "proj.wgrad"};
-static const struct gemm_names n_fc1 = {"fc1", "fc1.dgrad", "fc1.wgrad"};
-static const struct gemm_names n_fc2 = {"fc2", "fc2.dgrad", "fc2.wgrad"};
-static const struct gemm_names n_logits = {"logits", "logits.dgrad", "logits.wgrad"};
-static const struct gemm_names n_dense = {"dense", "dense.dgrad", "dense.wgrad"};
-static const struct gemm_names n_score = {"attn.score", "attn.score.dq", "attn.score.dk"};
-static const struct gemm_names n_attnv = {"attn.v", "attn.v.dp", "attn.v.dv"};
+static const struct gemm_names n_qkv = {"qkv", "qkv.dgrad", "qkv.wgrad", 1};
+static const struct gemm_names n_proj = {"proj", "proj.dgrad", "proj.wgrad", 1};
+static const struct gemm_names n_fc1 = {"fc1", "fc1.dgrad", "fc1.wgrad", 1};
+static const struct gemm_names n_fc2 = {"fc2", "fc2.dgrad", "fc2.wgrad", 1};
+static const struct gemm_names n_logits = {"logits", "logits.dgrad", "logits.wgrad", 0};
+static const struct gemm_names n_dense = {"dense", "dense.dgrad", "dense.wgrad", 1};
+static const struct gemm_names n_score = {"attn.score", "attn.score.dq", "attn.score.dk", 0};
+static const struct gemm_names n_attnv = {"attn.v", "attn.v.dp", "attn.v.dv", 0};
+
+/* Element sizes of a run's kernels under its recipe: E for activations, weights and every GEMM
+ * outside a linear layer; a linear GEMM's inputs take LI bytes and, where the recipe casts them,
+ * a cast kernel moving CAST bytes per input element. SPLIT: the recipe runs linear GEMMs apart. */
+struct elems {
+    double e, li, cast;
+    int split;
+};
+
+static struct elems elems_of(const struct mlsim_workload_spec *sp)
+{
+    const struct mlsim_precision_type *r = sp->recipe;
+    struct elems x = {sp->elem_bytes, sp->elem_bytes, 0.0, 0};
+    if (r && mlsim_precision_is_split(r)) {
+        x.li = r->linear_in_bytes;
+        x.cast = r->cast_bytes;
+        x.split = 1;
+    }
+    return x;
+}
 
 static struct mlsim_kernel gemm(const char *name, int phase, int layer, double m, double n,
                                 double k, double batch, double e)
 {
-    struct mlsim_kernel g = {name, MLSIM_KERNEL_GEMM, phase, layer, m, n, k, batch, 0, 0, 0, 0};
+    struct mlsim_kernel g = {name, MLSIM_KERNEL_GEMM, phase, layer, m, n, k, batch, 0, 0, 0, 0, 0};
     g.flops = 2.0 * m * n * k * batch;
     g.bytes = (m * k + k * n + m * n) * e * batch;
     return g;
@@ -62,23 +85,52 @@ static struct mlsim_kernel gemm(const char *name, int phase, int layer, double m
 
 static struct mlsim_kernel memk(const char *name, int phase, int layer, double bytes)
 {
-    struct mlsim_kernel g = {name, MLSIM_KERNEL_MEMORY, phase, layer, 0, 0, 0, 1, 0, bytes, 0, 0};
+    struct mlsim_kernel g = {name, MLSIM_KERNEL_MEMORY, phase, layer, 0, 0, 0, 1, 0, bytes, 0, 0,
+                             0};
     return g;
 }
 
-/* Forward GEMM (M x K) x (K x N) and, in the backward list, its two gradients. */
-static void gemm_fwd(struct list *l, const struct gemm_names *nm, int phase, int layer, double m,
-                     double n, double k, double batch, double e)
+/* A GEMM of NM under the recipe's element sizes X: a linear layer's, where the recipe splits,
+ * reads inputs of x->li bytes, writes its output at x->e and runs at the linear precision. */
+static struct mlsim_kernel gemm_of(const struct gemm_names *nm, const char *name, int phase,
+                                   int layer, double m, double n, double k, double batch,
+                                   const struct elems *x)
 {
-    push(l, gemm(nm->fwd, phase, layer, m, n, k, batch, e));
+    struct mlsim_kernel g = gemm(name, phase, layer, m, n, k, batch, x->e);
+    if (nm->linear && x->split) {
+        g.bytes = ((m * k + k * n) * x->li + m * n * x->e) * batch;
+        g.linear = 1;
+    }
+    return g;
+}
+
+/* The cast kernel of a split recipe over ELEMS input elements (cast, transpose and amax fused,
+ * as Transformer Engine's cast_transpose; AQT's in-graph quantization). */
+static void cast(struct list *l, const struct gemm_names *nm, const char *name, int phase,
+                 int layer, double elems, const struct elems *x)
+{
+    if (nm->linear && x->split && x->cast > 0)
+        push(l, memk(name, phase, layer, elems * x->cast));
+}
+
+/* Forward GEMM (M x K) x (K x N) and, in the backward list, its two gradients. A split recipe
+ * casts the forward's two inputs (activation and weight, every micro-batch: the weight's cached
+ * copy across micro-batches is not modelled) and the backward's incoming gradient once for both
+ * gradient GEMMs. */
+static void gemm_fwd(struct list *l, const struct gemm_names *nm, int phase, int layer, double m,
+                     double n, double k, double batch, const struct elems *x)
+{
+    cast(l, nm, "cast", phase, layer, (m * k + k * n) * batch, x);
+    push(l, gemm_of(nm, nm->fwd, phase, layer, m, n, k, batch, x));
 }
 
 static void gemm_bwd(struct list *l, const struct gemm_names *nm, int layer, double m, double n,
-                     double k, double batch, double e, int need_dgrad)
+                     double k, double batch, const struct elems *x, int need_dgrad)
 {
-    if (need_dgrad)
-        push(l, gemm(nm->dgrad, MLSIM_PHASE_BWD, layer, m, k, n, batch, e)); /* dX = dY W^T */
-    push(l, gemm(nm->wgrad, MLSIM_PHASE_BWD, layer, k, n, m, batch, e));     /* dW = X^T dY */
+    cast(l, nm, "cast.bwd", MLSIM_PHASE_BWD, layer, m * n * batch, x);
+    if (need_dgrad) /* dX = dY W^T */
+        push(l, gemm_of(nm, nm->dgrad, MLSIM_PHASE_BWD, layer, m, k, n, batch, x));
+    push(l, gemm_of(nm, nm->wgrad, MLSIM_PHASE_BWD, layer, k, n, m, batch, x)); /* dW = X^T dY */
 }
 
 /* The shape as one tensor-parallel rank sees it: heads, KV width, FFN width and vocabulary are
@@ -86,6 +138,7 @@ static void gemm_bwd(struct list *l, const struct gemm_names *nm, int layer, dou
  * dropouts work on 1/TP of the tokens (Korthikanti et al. 2022). */
 struct tshape {
     double b, s, h, a, d, kvd, f, fn, v, e, t;
+    struct elems el; /* the recipe's element sizes (e is el.e) */
     double tp;
     double t_seq; /* tokens the elementwise kernels see: t, or t / tp with sequence parallelism */
     int sp;
@@ -104,7 +157,8 @@ static struct tshape shape_of(const struct mlsim_workload_spec *sp)
     x.f = (sp->model.ffn > 0 ? sp->model.ffn : 4.0 * sp->model.hidden) / x.tp;
     x.fn = sp->model.gated_mlp ? 2.0 * x.f : x.f;
     x.v = sp->model.vocab / x.tp;
-    x.e = sp->elem_bytes;
+    x.el = elems_of(sp);
+    x.e = x.el.e;
     x.t = x.b * x.s;
     x.sp = sp->sequence_parallel && x.tp > 1;
     x.t_seq = x.sp ? x.t / x.tp : x.t;
@@ -122,7 +176,8 @@ static void tp_comm(struct list *l, const struct tshape *x, const char *name, in
                              0,     0,
                              0,     1,
                              0,     0,
-                             op,    x->sp ? MLSIM_GROUP_SP : MLSIM_GROUP_TP};
+                             op,    x->sp ? MLSIM_GROUP_SP : MLSIM_GROUP_TP,
+                             0};
     k.bytes = x->t * x->h * x->e; /* the full activation; the collective model splits it */
     push(l, k);
 }
@@ -150,7 +205,7 @@ static void attention_core(struct list *l, const struct tshape *x, int flash, in
     double hr = x->a * x->d; /* this rank's share of the hidden width */
     if (flash) {
         struct mlsim_kernel k = {
-            "attn.flash", MLSIM_KERNEL_ATTENTION, phase, layer, 0, 0, 0, 1, 0, 0, 0, 0};
+            "attn.flash", MLSIM_KERNEL_ATTENTION, phase, layer, 0, 0, 0, 1, 0, 0, 0, 0, 0};
         k.flops = 4.0 * x->b * x->s * x->s * hr;
         k.bytes = (2.0 * x->t * hr + 2.0 * x->t * x->kvd) * x->e;
         push(l, k);
@@ -160,10 +215,10 @@ static void attention_core(struct list *l, const struct tshape *x, int flash, in
      * writes its output and a one-byte mask (the 2 + 1 + 2 bytes per score that Korthikanti et
      * al. 2022, Sec. 4.1, count as the softmax output, dropout mask and dropout output). */
     double ba = x->b * x->a, scores = ba * x->s * x->s;
-    gemm_fwd(l, &n_score, phase, layer, x->s, x->s, x->d, ba, x->e);
+    gemm_fwd(l, &n_score, phase, layer, x->s, x->s, x->d, ba, &x->el);
     push(l, memk("attn.softmax", phase, layer, scores * 2.0 * x->e));
     push(l, memk("attn.dropout", phase, layer, scores * (2.0 * x->e + 1.0)));
-    gemm_fwd(l, &n_attnv, phase, layer, x->s, x->d, x->s, ba, x->e);
+    gemm_fwd(l, &n_attnv, phase, layer, x->s, x->d, x->s, ba, &x->el);
 }
 
 static void layer_fwd(struct list *l, const struct tshape *x, int flash, int phase, int layer)
@@ -171,16 +226,16 @@ static void layer_fwd(struct list *l, const struct tshape *x, int flash, int pha
     double th = x->t_seq * x->h, hr = x->a * x->d;
     push(l, memk("ln1", phase, layer, 2.0 * th * x->e));
     tp_enter(l, x, phase, layer);
-    gemm_fwd(l, &n_qkv, phase, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, x->e);
+    gemm_fwd(l, &n_qkv, phase, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, &x->el);
     attention_core(l, x, flash, phase, layer);
-    gemm_fwd(l, &n_proj, phase, layer, x->t, x->h, hr, 1, x->e);
+    gemm_fwd(l, &n_proj, phase, layer, x->t, x->h, hr, 1, &x->el);
     tp_leave(l, x, phase, layer);
     push(l, memk("dropout.residual", phase, layer, th * (3.0 * x->e + 1.0)));
     push(l, memk("ln2", phase, layer, 2.0 * th * x->e));
     tp_enter(l, x, phase, layer);
-    gemm_fwd(l, &n_fc1, phase, layer, x->t, x->fn, x->h, 1, x->e);
+    gemm_fwd(l, &n_fc1, phase, layer, x->t, x->fn, x->h, 1, &x->el);
     push(l, memk("mlp.act", phase, layer, x->t * (x->fn + x->f) * x->e));
-    gemm_fwd(l, &n_fc2, phase, layer, x->t, x->h, x->f, 1, x->e);
+    gemm_fwd(l, &n_fc2, phase, layer, x->t, x->h, x->f, 1, &x->el);
     tp_leave(l, x, phase, layer);
     push(l, memk("dropout.residual", phase, layer, th * (3.0 * x->e + 1.0)));
 }
@@ -193,19 +248,19 @@ static void layer_bwd(struct list *l, const struct tshape *x, int flash, int lay
     int B = MLSIM_PHASE_BWD;
     push(l, memk("dropout.residual.bwd", B, layer, th * (2.0 * x->e + 1.0)));
     tp_enter(l, x, B, layer);
-    gemm_bwd(l, &n_fc2, layer, x->t, x->h, x->f, 1, x->e, 1);
+    gemm_bwd(l, &n_fc2, layer, x->t, x->h, x->f, 1, &x->el, 1);
     push(l, memk("mlp.act.bwd", B, layer, x->t * (2.0 * x->fn + x->f) * x->e));
-    gemm_bwd(l, &n_fc1, layer, x->t, x->fn, x->h, 1, x->e, 1);
+    gemm_bwd(l, &n_fc1, layer, x->t, x->fn, x->h, 1, &x->el, 1);
     tp_leave(l, x, B, layer);
     push(l, memk("ln2.bwd", B, layer, 3.0 * th * x->e));
     push(l, memk("dropout.residual.bwd", B, layer, th * (2.0 * x->e + 1.0)));
     tp_enter(l, x, B, layer);
-    gemm_bwd(l, &n_proj, layer, x->t, x->h, hr, 1, x->e, 1);
+    gemm_bwd(l, &n_proj, layer, x->t, x->h, hr, 1, &x->el, 1);
     if (flash) {
         /* FlashAttention's backward recomputes the scores: 5 matmuls to the forward's 2 (Dao et al.
          * 2022); 4 of them are the model's backward FLOPs, 1 is recomputation. */
         struct mlsim_kernel k = {
-            "attn.flash.bwd", MLSIM_KERNEL_ATTENTION, B, layer, 0, 0, 0, 1, 0, 0, 0, 0};
+            "attn.flash.bwd", MLSIM_KERNEL_ATTENTION, B, layer, 0, 0, 0, 1, 0, 0, 0, 0, 0};
         k.flops = 10.0 * x->b * x->s * x->s * hr;
         k.bytes = (4.0 * x->t * hr + 4.0 * x->t * x->kvd) * x->e;
         push(l, k);
@@ -221,7 +276,7 @@ static void layer_bwd(struct list *l, const struct tshape *x, int flash, int lay
         push(l, gemm(n_score.dgrad, B, layer, x->s, x->d, x->s, ba, x->e));
         push(l, gemm(n_score.wgrad, B, layer, x->s, x->d, x->s, ba, x->e));
     }
-    gemm_bwd(l, &n_qkv, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, x->e, 1);
+    gemm_bwd(l, &n_qkv, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, &x->el, 1);
     tp_leave(l, x, B, layer);
     push(l, memk("ln1.bwd", B, layer, 3.0 * th * x->e));
 }
@@ -318,14 +373,14 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
     if (head) {
         push(fwd, memk("ln_f", MLSIM_PHASE_FWD, -1, 2.0 * th * x.e));
         tp_enter(fwd, &x, MLSIM_PHASE_FWD, -1);
-        gemm_fwd(fwd, &n_logits, MLSIM_PHASE_FWD, -1, x.t, x.v, x.h, 1, x.e);
+        gemm_fwd(fwd, &n_logits, MLSIM_PHASE_FWD, -1, x.t, x.v, x.h, 1, &x.el);
         /* Megatron-LM's vocabulary-parallel cross-entropy on fp32 logits, pass by pass: the cast
          * (e + 4), the maximum (4), its subtraction (8), exp (8), the sum (4) and the division
          * that leaves the softmax for the backward (8); the backward scales it in place (8) and
          * casts the gradient back (4 + e). */
         push(fwd, memk("softmax.cross_entropy", MLSIM_PHASE_FWD, -1, x.t * x.v * (x.e + 36.0)));
         push(bwd, memk("softmax.cross_entropy.bwd", MLSIM_PHASE_BWD, -1, x.t * x.v * (x.e + 12.0)));
-        gemm_bwd(bwd, &n_logits, -1, x.t, x.v, x.h, 1, x.e, 1);
+        gemm_bwd(bwd, &n_logits, -1, x.t, x.v, x.h, 1, &x.el, 1);
         tp_leave(bwd, &x, MLSIM_PHASE_BWD, -1);
         push(bwd, memk("ln_f.bwd", MLSIM_PHASE_BWD, -1, 3.0 * th * x.e));
     }
@@ -371,6 +426,7 @@ static enum mlsim_status build_mlp(const struct mlsim_workload_spec *sp, struct 
             return MLSIM_ERR_INPUT;
     }
     double b = sp->micro_batch, e = sp->elem_bytes;
+    struct elems el = elems_of(sp);
     w->n_layers = nl;
     w->layer_params = calloc((size_t)nl, sizeof *w->layer_params);
     if (!w->layer_params)
@@ -381,7 +437,7 @@ static enum mlsim_status build_mlp(const struct mlsim_workload_spec *sp, struct 
         double in = sp->model.widths[i], out = sp->model.widths[i + 1];
         w->layer_params[i] = in * out + out;
         w->params += w->layer_params[i];
-        gemm_fwd(fwd, &n_dense, MLSIM_PHASE_FWD, i, b, out, in, 1, e);
+        gemm_fwd(fwd, &n_dense, MLSIM_PHASE_FWD, i, b, out, in, 1, &el);
         int last = i == nl - 1;
         push(fwd, memk(last ? "bias.softmax.loss" : "bias.relu.dropout", MLSIM_PHASE_FWD, i,
                        b * out * (last ? 4.0 * e : 2.0 * e + 1.0)));
@@ -392,7 +448,7 @@ static enum mlsim_status build_mlp(const struct mlsim_workload_spec *sp, struct 
         int last = i == nl - 1;
         push(bwd, memk(last ? "softmax.loss.bwd" : "relu.dropout.bwd", MLSIM_PHASE_BWD, i,
                        b * out * (last ? 2.0 * e : 3.0 * e + 1.0)));
-        gemm_bwd(bwd, &n_dense, i, b, out, in, 1, e, i > 0);
+        gemm_bwd(bwd, &n_dense, i, b, out, in, 1, &el, i > 0);
         push(bwd, memk("bias.grad", MLSIM_PHASE_BWD, i, b * out * e));
     }
     w->act_bytes_per_micro = act;

@@ -68,6 +68,9 @@ struct mlsim_calib_fit {
     double rms_rel;                   /* root mean square of log(model / measured) */
     size_t n_used;
     size_t iterations;
+    /* 1: the points were GEMMs alone (published sweeps): the efficiency, one half size shared
+     * by M, N and K, and the overhead were fitted; the memory efficiency is mlsim's default */
+    int gemm_only;
 };
 
 /* Read the CSV at PATH into *DATA. The first line that is not a '#' comment names the columns;
@@ -80,7 +83,9 @@ enum mlsim_status mlsim_calibrate_read(const char *path, struct mlsim_calib_data
 /* Free the points of DATA (not DATA itself). */
 void mlsim_calibrate_release(struct mlsim_calib_data *data);
 
-/* Fit the model to the points of DATA that SPEC selects. The on-chip bandwidth is fitted only
+/* Fit the model to the points of DATA that SPEC selects. A selection of GEMMs alone (a published
+ * size sweep) fits the GEMM efficiency, one half size for all three dimensions and the overhead
+ * (fit->gemm_only). The on-chip bandwidth is fitted only
  * where spec->onchip_bytes > 0 and memory points lie on both sides of it (fit->value of it is 0
  * otherwise); fit->value[MLSIM_CALIB_ONCHIP_BYTES] is spec->onchip_bytes. REL_ERR, if not NULL,
  * gets data->n entries: model / measured - 1 for the points used, NAN for the others. Returns

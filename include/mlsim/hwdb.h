@@ -46,6 +46,11 @@ struct mlsim_calibration {
     int threads; /* CPU threads the calibration was measured with (0 = not said) */
     /* bandwidth reached by kernels that fit in memory.on_chip (bytes/s, effective); 0 = none */
     double onchip_bw_Bps;
+    /* large-GEMM efficiency of fp8 matmuls, of the fp8 peak (0 = carry gemm_efficiency) */
+    double fp8_gemm_efficiency;
+    /* enum mlsim_bool: TRUE if gemm_efficiency is a best-shape ceiling of a single matmul, fitted
+     * to no training work (the report flags it as uncalibrated) */
+    int gemm_ceiling;
 };
 
 struct mlsim_device {

@@ -53,8 +53,9 @@ double mlsim_model_params(const struct mlsim_model_spec *m);
  * layers of 12,288. M's other fields are kept. */
 void mlsim_model_derive_shape(double params, struct mlsim_model_spec *m);
 
-/* Bytes per element of activations and weights at PRECISION (enum mlsim_precision): 8 for fp64,
- * 4 for fp32/tf32 (stored in fp32), 2 for 16-bit and fp8 (activations stay 16-bit), 1 for int8. */
+/* Bytes per element of activations and weights a training run at PRECISION (enum mlsim_precision)
+ * stores, its recipe's (precision.h): 8 for fp64, 4 for fp32/tf32, 2 for 16-bit and for the fp8
+ * and int8 recipes (bf16 activations and weights beside narrow GEMM operands). */
 double mlsim_precision_elem_bytes(int precision);
 
 /* Say into A how M's parameters were counted from its shape (result.h's assumption list). */

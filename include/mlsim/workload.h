@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "mlsim/model.h"
+#include "mlsim/precision.h"
 #include "mlsim/status.h"
 #include "mlsim/vocab.h"
 
@@ -36,6 +37,7 @@ struct mlsim_kernel {
     int coll_op; /* MLSIM_KERNEL_COMM: enum mlsim_collective_op */
     int group;   /* MLSIM_KERNEL_COMM: enum mlsim_group it runs over (TP, or SP for sequence
                     parallelism's all-gathers and reduce-scatters) */
+    int linear;  /* MLSIM_KERNEL_GEMM: 1 if it runs at the recipe's linear-layer precision */
 };
 
 /* The shape of a model and how it is trained, for one device's share of a step. */
@@ -47,6 +49,10 @@ struct mlsim_workload_spec {
     int attention;     /* enum mlsim_attention */
     int optimizer;     /* enum mlsim_optimizer */
     double elem_bytes; /* bytes per activation/weight element: 2 for 16-bit, 4 for fp32 */
+    /* the precision recipe of a training run (precision.h): linear GEMMs at its linear precision
+     * on operands of its linear_in_bytes, with its cast kernels; NULL: every kernel at one
+     * precision on elem_bytes (inference, or a caller that names no recipe) */
+    const struct mlsim_precision_type *recipe;
     /* parallelism (transformer): this rank's share */
     int tp;                /* tensor-parallel ranks (Megatron: heads, FFN and vocabulary split) */
     int sequence_parallel; /* norms and dropout split along the sequence (Korthikanti et al. 2022)

@@ -119,6 +119,165 @@ class TestCalibrate(unittest.TestCase):
         self.assertIn("usage: mlsim calibrate", err)
 
 
+def gemm_only_csv():
+    """GEMMs alone, as published sweeps give them: efficiency 0.6, one half size 100 for M, N and
+    K, 3 us per kernel. By hand, time = 3 us + 2 m n k / (1e11 x 0.6 x s(m) s(n) s(k))."""
+    rows = []
+    for m, n, k in ((64, 64, 64), (128, 128, 128), (256, 256, 256), (512, 512, 512),
+                    (1024, 1024, 1024), (256, 2048, 512), (2048, 256, 1024)):
+        flops = 2.0 * m * n * k
+        s = m / (m + 100.0) * n / (n + 100.0) * k / (k + 100.0)
+        rows.append("gemm,fp32,1,%d,%d,%d,%.17g,%.17g,%.17g"
+                    % (m, n, k, flops, 4.0 * (m * k + k * n + m * n), 3e-6 + flops / (6e10 * s)))
+    return HEADER + "\n".join(rows) + "\n"
+
+
+class TestCalibrateGemmOnly(unittest.TestCase):
+    """A file of GEMMs alone fits the efficiency, one shared half size and the overhead, and its
+    block says it is a ceiling (single matmuls, no training work)."""
+
+    def test_recovers_gemm_only(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, out, err, _ = calibrate(tmp, gemm_only_csv(), "-o", "block.yaml")
+            self.assertEqual(rc, 0, err)
+            with open(os.path.join(tmp, "block.yaml")) as f:
+                block = f.read()
+        self.assertAlmostEqual(
+            float(re.search(r"^  gemm_efficiency: (\S+)", block, re.M).group(1)), 0.6, places=3)
+        for key in ("gemm_half_m", "gemm_half_n", "gemm_half_k"):
+            got = float(re.search(r"^  %s: (\S+)" % key, block, re.M).group(1))
+            self.assertAlmostEqual(got / 100.0, 1.0, places=2, msg=key)
+        self.assertAlmostEqual(
+            float(re.search(r"launch_overhead: (\S+) us", block).group(1)), 3.0, places=2)
+        self.assertNotIn("memory_efficiency", block)
+        self.assertIn("ceiling: true", block)
+
+    def test_a_stream_kind_without_rows_is_still_an_error(self):
+        text = gemm_only_csv() + "triad,fp32,1,0,0,0,0,1e8,0.01\n"
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, out, err, _ = calibrate(tmp, text, "--stream", "update")
+        self.assertEqual(rc, 1)
+
+
+# The A100's non-shape share, carried to the Hopper and Blackwell files: its Korthikanti layer fit
+# under the H100's falloff (0.7604, `mlsim calibrate` of Table 4 with half sizes 82.8) over its
+# MAMF best shape 0.869 undone by the same falloff (0.869 / 0.9032 = 0.9622), written out in
+# validate/published/README.md.
+NON_SHAPE = 0.7604 / 0.9622
+
+
+class TestPublishedSweeps(unittest.TestCase):
+    """The H100 and B200 calibrations in hwdb are what `mlsim calibrate` fits to the published
+    sweeps (validate/published/gemm_*.csv), times the carried share: change the model and this
+    fails until the files are refitted."""
+
+    def check(self, csv, device):
+        p = subprocess.run([MLSIM, "calibrate", csv, "--device", device, "--precision", "bf16",
+                            "--threads", "1"], cwd=SRC, env=clitest.clean_env(),
+                           capture_output=True, timeout=TIMEOUT_S)
+        out = p.stdout.decode()
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        fitted = {k: float(re.search(r"^  %s: (\S+)" % k, out, re.M).group(1))
+                  for k in ("gemm_efficiency", "gemm_half_m")}
+        path = os.path.join(SRC, "hwdb", "gpu", device + ".yaml")
+        with open(path) as f:
+            held = f.read()
+        eff = float(re.search(r"^  gemm_efficiency: (\S+)", held, re.M).group(1))
+        half = float(re.search(r"^  gemm_half_m: (\S+)", held, re.M).group(1))
+        self.assertAlmostEqual(eff, fitted["gemm_efficiency"] * NON_SHAPE, delta=1e-3, msg=device)
+        self.assertAlmostEqual(half / fitted["gemm_half_m"], 1.0, places=2, msg=device)
+        self.assertNotIn("ceiling: true", held)
+        return out
+
+    def test_h100(self):
+        out = self.check("validate/published/gemm_h100_sxm_bf16.csv", "h100-sxm5-80gb")
+        # the sweep's 4096 cube (780.19 TFLOP/s) is reproduced within 5%
+        self.assertRegex(out, r"gemm\s+4096\s+4096\s+4096 .* [-+][0-4]\.[0-9]%")
+
+    def test_b200(self):
+        self.check("validate/published/gemm_b200_bf16.csv", "b200")
+
+
+FP8_SCENARIO = """title: fp8 against bf16
+defaults:
+  mode: simulate
+  precision: bf16
+  hardware: {device: h100-sxm5-80gb, count: 1}
+  model: {layers: 24, hidden: 2048, heads: 16, seq_len: 2048, vocab: 50368, tokens: 1B}
+  training: {micro_batch: 4, global_batch: 4, attention: flash, optimizer: adam, recompute: none}
+  economics: {price_per_device_hour: $1/h}
+runs:
+  - name: bf16
+  - name: fp8
+    precision: fp8
+"""
+
+
+def run_scenario(text, *args):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "s.yaml")
+        with open(path, "w") as f:
+            f.write(text)
+        p = subprocess.run([MLSIM, path, *args], cwd=SRC, env=clitest.clean_env(),
+                           capture_output=True, timeout=TIMEOUT_S)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+class TestPrecisionRecipes(unittest.TestCase):
+    """fp8 as Transformer Engine runs it: the same FLOPs, the linear GEMMs at twice the peak and
+    attention at bf16's, so the step is faster than bf16 but by less than 2x (Amdahl); the MFU is
+    taken against the fp8 peak (as llm-foundry reports its fp8 row); the report says the recipe
+    and flags uncalibrated devices."""
+
+    def test_fp8_against_bf16(self):
+        rc, out, err = run_scenario(FP8_SCENARIO, "--format", "csv")
+        self.assertEqual(rc, 0, err)
+        lines = out.splitlines()
+        keys = lines[0].split(",")
+        rows = {l.split(",")[0]: dict(zip(keys, l.split(","))) for l in lines[1:]}
+        bf, f8 = rows["bf16"], rows["fp8"]
+        self.assertEqual(float(bf["flops"]), float(f8["flops"]))
+        speedup = float(bf["time_s"]) / float(f8["time_s"])
+        self.assertGreater(speedup, 1.0)
+        self.assertLess(speedup, 2.0)
+        self.assertAlmostEqual(float(f8["peak_flops"]), 1978.9e12, delta=1e9)  # hwdb's fp8 peak
+        rc, out, err = run_scenario(FP8_SCENARIO)
+        self.assertIn("Precision fp8: Transformer Engine FP8", out)
+        self.assertIn("linear GEMMs at 1.979 PFLOP/s x 0.615", out)  # the file's fp8 efficiency
+        self.assertNotIn("UNCALIBRATED", out)
+
+    def test_ceiling_is_flagged(self):
+        rc, out, err = run_scenario(FP8_SCENARIO, "--set", "hardware.device=mi300x")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("mi300x: UNCALIBRATED ceiling: its GEMM efficiency 0.511", out)
+        self.assertIn("errs optimistic", out)
+
+
+MPT = "validate/published/mosaicml_mpt.yaml"
+
+
+class TestMosaicMpt(unittest.TestCase):
+    """llm-foundry's MPT benchmarks that mlsim simulates today, every one a check (nothing was fitted
+    to them). Measured model TFLOP/s per GPU = MFU x peak, typed in from published-runs.yaml. The
+    issue's bar (10% mean) is not reached: the H100 rows read 8-32% optimistic and FSDP is being
+    remodelled; this holds the mean error under 20% so that the calibration cannot slide back to
+    main's (H100 rows 21-53% optimistic, 28% mean with the A100 row)."""
+
+    def test_checked_runs(self):
+        p = subprocess.run([MLSIM, MPT, "--format", "csv"], cwd=SRC, env=clitest.clean_env(),
+                           capture_output=True, timeout=TIMEOUT_S)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        lines = p.stdout.decode().splitlines()
+        keys = lines[0].split(",")
+        rows = [dict(zip(keys, l.split(","))) for l in lines[1:]]
+        # 42.57, 43.92, 39.86, 40.85% of 989 and 53.33% of 312 (published-runs.yaml)
+        measured = [421.02, 434.37, 394.22, 404.01, 166.39]
+        self.assertEqual([float(r["ref_measured"]) for r in rows], measured)  # in TFLOP/s
+        errors = [abs(float(r["ref_predicted"]) / float(r["ref_measured"]) - 1) * 100
+                  for r in rows]
+        self.assertLessEqual(sum(errors) / len(errors), 20.0)
+
+
 TABLE4 = "validate/published/korthikanti2022_table4.yaml"
 
 LAYERS = """device: a100-sxm4-80gb

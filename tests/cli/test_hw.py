@@ -140,7 +140,11 @@ class TestListShow(HwTestCase):
         kinds = [x["kind"] for x in r]
         self.assertEqual(kinds, sorted(kinds, key=["cpu", "gpu", "tpu", "asic", "system"].index))
         r = self.rows("list", "--kind", "system")
-        self.assertEqual([x["id"] for x in r], ["bluegene-l", "dgx-a100-80gb-hdr", "dgx-h100-ndr", "tpu-v4-pod"])
+        self.assertEqual([x["id"] for x in r],
+                         ["bluegene-l", "dgx-a100-80gb-hdr", "dgx-b200", "dgx-h100-ndr",
+                          "gb200-nvl72", "h800-ib-cluster", "hls-gaudi2", "hls-gaudi3",
+                          "mi300x-roce", "tpu-v4-pod", "tpu-v5e-pod", "tpu-v5p-pod",
+                          "tpu-v6e-pod"])
 
     def test_show(self):
         out = self.ok("show", "t4")

@@ -162,6 +162,45 @@ static void test_fit_recovers_onchip_tier(void **state)
     mlsim_calibrate_release(&data);
 }
 
+/* GEMMs alone (a published sweep): efficiency, one half size and the overhead come back, the memory
+ * efficiency is held at mlsim's default with no error. The times are the model written out by
+ * hand: 2 us + 2 m n k / (1e11 x 0.55 x s(m) s(n) s(k)), s(x) = x / (x + 50). */
+static void test_fit_gemm_only(void **state)
+{
+    (void)state;
+    static const double dims[][3] = {{32, 32, 32},    {64, 64, 64},    {128, 128, 128},
+                                     {256, 256, 256}, {512, 512, 512}, {1024, 1024, 1024},
+                                     {64, 1024, 256}, {2048, 128, 512}};
+    static char text[4096];
+    size_t len = (size_t)snprintf(text, sizeof text,
+                                  "kind,precision,threads,m,n,k,flops,bytes,"
+                                  "seconds\n");
+    for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++) {
+        double m = dims[i][0], n = dims[i][1], k = dims[i][2], f = 2 * m * n * k;
+        double sh = m / (m + 50) * n / (n + 50) * k / (k + 50);
+        len += (size_t)snprintf(text + len, sizeof text - len,
+                                "gemm,fp32,1,%g,%g,%g,%.17g,%.17g,%.17g\n", m, n, k, f,
+                                4 * (m * k + k * n + m * n), 2e-6 + f / (1e11 * 0.55 * sh));
+    }
+    struct mlsim_calib_data data;
+    fit_file("gemm_only", text, &data);
+    struct mlsim_calib_fit fit;
+    struct mlsim_calib_spec spec = {"fp32", 1, NULL, 1e11, 5e10, 0};
+    assert_int_equal(mlsim_calibrate_fit(&data, &spec, &fit, NULL), MLSIM_OK);
+    assert_true(fit.gemm_only);
+    assert_rel(fit.value[MLSIM_CALIB_GEMM_EFF], 0.55, 1e-4);
+    assert_rel(fit.value[MLSIM_CALIB_HALF_M], 50, 1e-3);
+    assert_rel(fit.value[MLSIM_CALIB_HALF_K], 50, 1e-3);
+    assert_rel(fit.value[MLSIM_CALIB_OVERHEAD], 2e-6, 1e-3);
+    assert_rel(fit.value[MLSIM_CALIB_MEM_EFF], 0.88, 0); /* held: MLSIM_DEFAULT_MEMORY_EFFICIENCY */
+    assert_true(fit.sigma[MLSIM_CALIB_MEM_EFF] == 0);
+    /* a file with no stream rows at all: a stream filter selects nothing and GEMMs still fit (a
+     * filter that leaves out rows a file does have is an error: test_calibrate.py) */
+    spec.stream = "triad";
+    assert_int_equal(mlsim_calibrate_fit(&data, &spec, &fit, NULL), MLSIM_OK);
+    mlsim_calibrate_release(&data);
+}
+
 static void expect_error(const char *name, const char *text, int line, int col, const char *what)
 {
     struct mlsim_diags *d = mlsim_diags_alloc();
@@ -199,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_predict_onchip_tier_by_hand),
         cmocka_unit_test(test_fit_recovers_known_parameters),
         cmocka_unit_test(test_fit_recovers_onchip_tier),
+        cmocka_unit_test(test_fit_gemm_only),
         cmocka_unit_test(test_reader_rejects_malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

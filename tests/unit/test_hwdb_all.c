@@ -352,6 +352,75 @@ static void test_required_devices(void **state)
         assert_non_null(by_id(a, ids[i]));
 }
 
+/* Issue 15's networks: each multi-chip system names a device of the database and one of that
+ * device's links, and the per-direction figures are the datasheets' (by hand in each comment). */
+static void test_networks(void **state)
+{
+    static const struct {
+        const char *id;
+        double link_each_Bps; /* the node link, per direction */
+        double net_each_Bps;  /* per node, per direction; 0: one ICI / NVLink domain */
+    } sys[] = {
+        {"hls-gaudi2", 21 * 100e9 / 8, 8 * 3 * 100e9 / 8}, /* 21 scale-up, 3 scale-out x 100 GbE */
+        {"hls-gaudi3", 21 * 200e9 / 8, 8 * 3 * 200e9 / 8}, /* the same ports at 200 GbE */
+        {"h800-ib-cluster", 400e9 / 2, 8 * 400e9 / 8},     /* NVLink 400 GB/s two-way; 8 CX-7 */
+        {"dgx-b200", 1.8e12 / 2, 8 * 400e9 / 8},           /* NVLink 5 1.8 TB/s; 8 CX-7 */
+        {"gb200-nvl72", 1.8e12 / 2, 0},                    /* 72 GPUs, one NVLink domain */
+        {"mi300x-roce", 7 * 128e9 / 2, 8 * 400e9 / 8},     /* 7 IF links of 128 GB/s two-way */
+        {"tpu-v5e-pod", 400e9 / 2, 0},                     /* 4 ports, 400 GB/s two-way */
+        {"tpu-v5p-pod", 1200e9 / 2, 0},                    /* 1200 GB/s two-way */
+        {"tpu-v6e-pod", 800e9 / 2, 0},                     /* 4 ports, 800 GB/s two-way */
+    };
+    const struct all *a = *state;
+    for (size_t i = 0; i < sizeof sys / sizeof sys[0]; i++) {
+        const struct mlsim_device *s = by_id(a, sys[i].id);
+        assert_non_null(s);
+        const struct mlsim_device *dev = by_id(a, s->node.device);
+        assert_non_null(dev);
+        const struct mlsim_link *l = NULL;
+        for (int k = 0; k < dev->n_links; k++) {
+            if (strcmp(dev->links[k].name, s->node.link) == 0)
+                l = &dev->links[k];
+        }
+        assert_non_null(l);
+        assert_rel(l->bw_each_Bps, sys[i].link_each_Bps, 1e-12);
+        assert_rel(s->network.bw_each_Bps, sys[i].net_each_Bps, 1e-12);
+    }
+}
+
+/* Every device with a GEMM measurement in the development set is calibrated from it; those with
+ * only a best shape carry it as a flagged ceiling: MAMF TFLOP/s over the file's peak, by hand. */
+static void test_gemm_calibration(void **state)
+{
+    static const struct {
+        const char *id;
+        double eff;
+        int ceiling;
+    } cal[] = {
+        {"mi300x", 668.4 / 1307.4, 1},
+        {"gaudi2", 418.7 / 432.0, 1},
+        {"gaudi3", 1243.0 / 1835.0, 1},
+        {"gb200", 1822.0 / 2500.0, 1},
+        {"a100-pcie-40gb", 252.9 / 312, 1},
+        /* fitted to sweeps (test_calibrate.py holds the values): not flagged, with a falloff */
+        {"h100-sxm5-80gb", 0, 0},
+        {"b200", 0, 0},
+        {"h200-sxm-141gb", 0, 0},
+        {"h800-sxm5-80gb", 0, 0},
+    };
+    const struct all *a = *state;
+    for (size_t i = 0; i < sizeof cal / sizeof cal[0]; i++) {
+        const struct mlsim_device *d = by_id(a, cal[i].id);
+        assert_non_null(d);
+        assert_true(d->calibration.gemm_efficiency > 0);
+        assert_int_equal(d->calibration.gemm_ceiling == MLSIM_BOOL_TRUE, cal[i].ceiling);
+        if (cal[i].ceiling)
+            assert_near(d->calibration.gemm_efficiency, cal[i].eff, 5e-4);
+        else
+            assert_true(d->calibration.gemm_half_m > 0 && d->calibration.fp8_gemm_efficiency > 0);
+    }
+}
+
 static struct mlsim_hwtable_row row_at(const struct mlsim_device *dev, int p)
 {
     struct mlsim_hwtable_row row;
@@ -412,7 +481,8 @@ int main(void)
         cmocka_unit_test(test_every_file_loads),  cmocka_unit_test(test_every_file_has_sources),
         cmocka_unit_test(test_plausible_ranges),  cmocka_unit_test(test_consistency),
         cmocka_unit_test(test_required_devices),  cmocka_unit_test(test_golden_mu_eta),
-        cmocka_unit_test(test_source_of_a_field),
+        cmocka_unit_test(test_source_of_a_field), cmocka_unit_test(test_networks),
+        cmocka_unit_test(test_gemm_calibration),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
