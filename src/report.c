@@ -15,8 +15,6 @@
 #include "mlsim/units.h"
 #include "mlsim/version.h"
 
-#define NUM "%.15g"
-
 size_t mlsim_report_assumptions(const struct mlsim_result *res, int with_lines,
                                 char lines[][MLSIM_REPORT_ASSUMPTION_LEN], size_t max)
 {
@@ -313,14 +311,16 @@ static void write_table(FILE *out, const struct mlsim_scenario *sc, const struct
 /* ---- CSV and JSON: every column of columns.h, in its order ---- */
 
 /* The one place each format prints a number: SI units, 15 significant digits. */
+/* Numbers for programs: 15 significant digits, and never inf or nan (textio.h: an empty CSV cell,
+ * a JSON null), so that the output always parses. */
 static void csv_number(FILE *out, double v)
 {
-    fprintf(out, NUM, v);
+    mlsim_csv_number(out, v);
 }
 
 static void json_number(FILE *out, double v)
 {
-    fprintf(out, NUM, v);
+    mlsim_json_number(out, v);
 }
 
 /* Column C of X as a CSV cell: nothing where X has no such figure. */

@@ -467,7 +467,7 @@ static int sweep_run(const struct mlsim_run *base, const struct sweep_dim *dims,
     }
     const char *name = base->name[0] ? base->name : base->model.name[0] ? base->model.name : "run";
     char whole[sizeof out->name];
-    snprintf(whole, sizeof whole, "%.60s (%s)", name, label);
+    snprintf(whole, sizeof whole, "%.60s (%.63s)", name, label);
     memcpy(out->name, whole, sizeof whole);
     return 1;
 }
@@ -781,6 +781,10 @@ static int resolve_system(struct mlsim_run *r, struct mlsim_hwdb *db, struct mls
     if (!loc)
         return 1;
     enum mlsim_status st = mlsim_hwdb_find(db, r->system_id, d, &r->system);
+    if (st == MLSIM_ERR_NOMEM)
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc,
+                           "out of memory while reading '%s' from the hardware database",
+                           r->system_id);
     if (st == MLSIM_ERR_NOT_FOUND || (st == MLSIM_OK && !r->system->node.device[0])) {
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc,
                            "'%s' is not a system of nodes in the hardware database (hwdb/system/)",
@@ -822,6 +826,10 @@ static int resolve_device(struct mlsim_run *r, struct mlsim_hwdb *db, struct mls
     enum mlsim_status st = mlsim_hwdb_find(db, r->device_id, d, &r->device);
     if (st == MLSIM_ERR_NOT_FOUND)
         report_unknown_device(r, db, d);
+    if (st == MLSIM_ERR_NOMEM)
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc,
+                           "out of memory while reading '%s' from the hardware database",
+                           r->device_id);
     return st == MLSIM_OK;
 }
 
