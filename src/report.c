@@ -15,6 +15,19 @@
 #include "mlsim/units.h"
 #include "mlsim/version.h"
 
+/* TEXT for a terminal: control bytes (an escape sequence's ESC included) become '?', so a name
+ * from a file cannot move the cursor or fake a line of the report. Into BUF; returns BUF. */
+static const char *term(const char *text, char *buf, size_t len)
+{
+    size_t i = 0;
+    for (; text[i] && i + 1 < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        buf[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    }
+    buf[i] = '\0';
+    return buf;
+}
+
 size_t mlsim_report_assumptions(const struct mlsim_result *res, int with_lines,
                                 char lines[][MLSIM_REPORT_ASSUMPTION_LEN], size_t max)
 {
@@ -143,13 +156,14 @@ static void write_full(FILE *out, const struct mlsim_scenario *sc, const struct 
     char a[64], b[64], c[64];
     char lines[MLSIM_REPORT_MAX_ASSUMPTIONS][MLSIM_REPORT_ASSUMPTION_LEN];
 
-    fprintf(out, "%s\n", sc->title[0] ? sc->title : r->name);
+    char t1[256], t2[256];
+    fprintf(out, "%s\n", term(sc->title[0] ? sc->title : r->name, t1, sizeof t1));
     if (r->description[0])
-        fprintf(out, "%s\n", r->description);
+        fprintf(out, "%s\n", term(r->description, t2, sizeof t2));
     fprintf(out, "mlsim %s, %s mode, scenario %s\n\n", MLSIM_VERSION, mlsim_mode_names[r->mode],
             sc->doc->file);
     fprintf(out, "  %-14s %s: %s parameters, %s %s\n", "Model",
-            r->model.name[0] ? r->model.name : r->name,
+            term(r->model.name[0] ? r->model.name : r->name, t1, sizeof t1),
             mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a),
             mlsim_units_format(r->model.tokens, MLSIM_DIM_COUNT, b, sizeof b),
             r->model.type == MLSIM_MODEL_MLP ? "samples" : "tokens");
@@ -208,21 +222,23 @@ static void write_rows(FILE *out, const struct mlsim_scenario *sc, const struct 
                        size_t n)
 {
     char a[64], b[64], c[64], e[64], en[64], t[64];
+    char tn[256];
     if (sc->title[0])
-        fprintf(out, "%s\n", sc->title);
+        fprintf(out, "%s\n", term(sc->title, tn, sizeof tn));
     fprintf(out, "mlsim %s, scenario %s\n\n", MLSIM_VERSION, sc->doc->file);
     fprintf(out, "%-30s %8s %8s  %-24s %5s %7s %9s %14s %10s %9s\n", "Model", "Size", "Tokens",
             "Device", "Count", "MFU", "Time", "Cost", "Energy", "CO2 (t)");
     for (size_t i = 0; i < n; i++) {
         const struct mlsim_run *r = res[i].run;
         if (res[i].not_run[0]) { /* a row that was not estimated says why */
-            fprintf(out, "%-30.30s %8s %8s  %-24.24s %5d  %s\n", r->name,
+            fprintf(out, "%-30.30s %8s %8s  %-24.24s %5d  %s\n", term(r->name, tn, sizeof tn),
                     mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a),
                     mlsim_units_format(r->model.tokens, MLSIM_DIM_COUNT, b, sizeof b),
                     r->device->name, r->count, res[i].not_run);
             continue;
         }
-        fprintf(out, "%-30.30s %8s %8s  %-24.24s %5d %7s %9s %14s %10s %9.1f\n", r->name,
+        fprintf(out, "%-30.30s %8s %8s  %-24.24s %5d %7s %9s %14s %10s %9.1f\n",
+                term(r->name, tn, sizeof tn),
                 mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a),
                 mlsim_units_format(r->model.tokens, MLSIM_DIM_COUNT, b, sizeof b), r->device->name,
                 r->count, mlsim_units_format(res[i].mfu, MLSIM_DIM_RATIO, c, sizeof c),
@@ -266,8 +282,9 @@ static void write_inference_rows(FILE *out, const struct mlsim_scenario *sc,
         if (res[i].run->ref_relative == 1.0)
             base = i;
     }
+    char tn[256];
     if (sc->title[0])
-        fprintf(out, "%s\n", sc->title);
+        fprintf(out, "%s\n", term(sc->title, tn, sizeof tn));
     fprintf(out, "mlsim %s, inference mode, scenario %s\n\n", MLSIM_VERSION, sc->doc->file);
     fprintf(out, "%-30s %-24s %-9s %8s %11s %15s %10s %10s %7s\n", "Run", "Device", "Precision",
             "Batch", "Latency", "Inferences/s", "Relative", "Published", "Util.");
@@ -277,9 +294,9 @@ static void write_inference_rows(FILE *out, const struct mlsim_scenario *sc,
             snprintf(deck, sizeof deck, "%.3gx", r->ref_relative);
         else
             snprintf(deck, sizeof deck, "-");
-        fprintf(out, "%-30.30s %-24.24s %-9s %8d %11s %15s %9.3gx %10s %6.1f%%\n", r->name,
-                r->device->name, mlsim_precision_names[r->precision], res[i].batch,
-                mlsim_units_format(res[i].step_s, MLSIM_DIM_TIME, a, sizeof a),
+        fprintf(out, "%-30.30s %-24.24s %-9s %8d %11s %15s %9.3gx %10s %6.1f%%\n",
+                term(r->name, tn, sizeof tn), r->device->name, mlsim_precision_names[r->precision],
+                res[i].batch, mlsim_units_format(res[i].step_s, MLSIM_DIM_TIME, a, sizeof a),
                 mlsim_units_grouped(res[i].tokens_per_s, b, sizeof b),
                 res[i].tokens_per_s / res[base].tokens_per_s, deck, 100.0 * res[i].mfu);
     }
