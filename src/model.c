@@ -22,9 +22,9 @@ double mlsim_model_layer_params(const struct mlsim_model_spec *m, int tp)
     double heads = m->heads > 0 ? m->heads : 1.0;
     double h = m->hidden, d = h / heads;
     double kv = m->kv_heads > 0 && m->heads > 0 ? m->kv_heads : heads;
-    double hr = heads / t * d;   /* this rank's query (and output) width */
-    double kvd = kv * d / t;     /* this rank's K (and V) width */
-    double qkv = hr + 2.0 * kvd; /* Q, K and V columns */
+    double hr = heads / t * d;                 /* this rank's query (and output) width */
+    double kvd = (kv >= t ? kv / t : 1.0) * d; /* this rank's K (and V): replicated below tp */
+    double qkv = hr + 2.0 * kvd;               /* Q, K and V columns */
     double f = (m->ffn > 0 ? m->ffn : 4.0 * h) / t;
     double fn = m->gated_mlp ? 2.0 * f : f; /* fc1's columns: gate and up when gated */
     double b = m->no_biases ? 0.0 : 1.0;

@@ -83,6 +83,8 @@ static const struct mlsim_field run_fields[] = {
     RINT("training.tp", training.tp),
     RINT("training.pp", training.pp),
     RINT("training.interleave", training.interleave),
+    RINT("training.first_stage_layers", training.first_stage_layers),
+    RINT("training.last_stage_layers", training.last_stage_layers),
     RF("training.schedule", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.schedule, 0, 0, 0,
        mlsim_schedule_names),
     RF("training.sharding", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.sharding, 0, 0, 0,

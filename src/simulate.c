@@ -188,6 +188,9 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run, const str
     c.schedule = l->schedule;
     c.sharding = l->sharding;
     c.overlap_comm = t->overlap_comm;
+    c.bucket_bytes = t->bucket_bytes;
+    c.first_stage_layers = l->first_stage_layers;
+    c.last_stage_layers = l->last_stage_layers;
     c.grad_elem_bytes = mlsim_precision_elem_bytes(run->precision);
     c.algo = mlsim_collective_find("ring");
     mlsim_layout_groups(run, l, &c.groups);
@@ -286,7 +289,10 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
         mlsim_kernel_model_init(run->device, run->precision, &km);
         return simulate_chosen_layout(run, &km, out, keep, d);
     }
-    if (t->tp > 1 || t->pp > 1 || run->count > node) {
+    /* one node's sharded transformer runs take the path that models ZeRO's collectives */
+    int sharded = t->sharding != MLSIM_SHARD_NONE && run->count > 1 &&
+                  run->model.type == MLSIM_MODEL_TRANSFORMER;
+    if (t->tp > 1 || t->pp > 1 || run->count > node || sharded) {
         struct mlsim_layout l;
         mlsim_layout_of_run(run, &l);
         mlsim_kernel_model_init(run->device, run->precision, &km);

@@ -98,7 +98,9 @@ static struct tshape shape_of(const struct mlsim_workload_spec *sp)
     x.h = sp->model.hidden;
     x.d = x.h / sp->model.heads;
     x.a = sp->model.heads / x.tp;
-    x.kvd = (sp->model.kv_heads > 0 ? sp->model.kv_heads : sp->model.heads) * x.d / x.tp;
+    /* fewer KV heads than tensor ranks: each rank holds one, replicated (layout.h) */
+    double kv = sp->model.kv_heads > 0 ? sp->model.kv_heads : sp->model.heads;
+    x.kvd = (kv >= x.tp ? kv / x.tp : 1.0) * x.d;
     x.f = (sp->model.ffn > 0 ? sp->model.ffn : 4.0 * sp->model.hidden) / x.tp;
     x.fn = sp->model.gated_mlp ? 2.0 * x.f : x.f;
     x.v = sp->model.vocab / x.tp;
@@ -282,7 +284,7 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
     if (sp->model.layers <= 0 || sp->model.hidden <= 0 || sp->model.heads <= 0 ||
         sp->model.hidden % sp->model.heads != 0 || sp->model.seq_len <= 0 || sp->model.vocab <= 0 ||
         sp->micro_batch <= 0 || sp->model.heads % kv != 0 || sp->model.heads % tp != 0 ||
-        kv % tp != 0 || (int)ffn % tp != 0 || first < 0 || count <= 0 ||
+        (kv % tp != 0 && tp % kv != 0) || (int)ffn % tp != 0 || first < 0 || count <= 0 ||
         first + count > sp->model.layers)
         return MLSIM_ERR_INPUT;
     struct tshape x = shape_of(sp);
