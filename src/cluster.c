@@ -201,9 +201,20 @@ static double dp_collective(const struct mlsim_cluster_config *c, int op, double
 {
     const struct mlsim_layout_group *g = &c->groups.g[MLSIM_GROUP_DP];
     int per = g->per_node;
-    if (per > 1 && per < c->dp && c->dp % per == 0)
-        return mlsim_collective_hierarchical(c->algo, op, c->dp / per, per, bytes, &g->intra,
-                                             &g->link);
+    if (per > 1 && per < c->dp && c->dp % per == 0) {
+        int nodes = c->dp / per;
+        double t =
+            mlsim_collective_hierarchical(c->algo, op, nodes, per, bytes, &g->intra, &g->link);
+        /* NCCL runs all-gather and reduce-scatter as rings through every rank (one ring per
+         * NIC, so the bandwidth is the hierarchical one's), not as a ring inside each node and
+         * one across nodes: its latency is P - 1 steps, NODES - 1 of them on the network, and
+         * one base latency (NCCL's tuning model, src/graph/tuning.cc: ring latency grows with
+         * nRanks). Over hundreds of ranks these collectives become latency-bound. */
+        if ((op == MLSIM_COLL_ALL_GATHER || op == MLSIM_COLL_REDUCE_SCATTER) &&
+            strcmp(c->algo->name, "ring") == 0)
+            t += (double)(c->dp - nodes - (per - 1)) * g->intra.step_s - g->intra.base_s;
+        return t;
+    }
     return c->algo->time(op, c->dp, bytes, &g->link);
 }
 

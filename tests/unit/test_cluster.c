@@ -267,6 +267,32 @@ static void test_zero3_per_unit(void **state)
     assert_rel(r.exposed_comm_s, 2 * first, 1e-9);
 }
 
+/* ZeRO-3 over 16 ranks in 4 nodes of 4: each gather moves the hierarchical collective's bytes
+ * (B / 4 per rank across nodes on 25 GB/s, then B inside the node on 300 GB/s) but, as NCCL's one
+ * ring through all 16 ranks, pays 15 step latencies and one base latency: 8.4 us + 15 x 3.4 us
+ * + 3 (B / 16) / 25 GB/s + 3 (B / 4) / 300 GB/s for a middle layer's B = 402,759,680 bytes. */
+static void test_zero3_ring_latency(void **state)
+{
+    (void)state;
+    struct mlsim_cluster_config c = config(1, 1, 16, 1);
+    c.sharding = MLSIM_SHARD_ZERO3;
+    c.groups.g[MLSIM_GROUP_DP].per_node = 4;
+    struct mlsim_cluster_result r;
+    struct mlsim_sim *sim = NULL;
+    assert_int_equal(mlsim_cluster_simulate(&c, &r, &sim), MLSIM_OK);
+    double b = 2 * (12.0 * 4096 * 4096 + 13.0 * 4096);
+    double want = 8.4e-6 + 15 * 3.4e-6 + 3 * (b / 16) / 25e9 + 3 * (b / 4) / 300e9;
+    const struct mlsim_sim_task *g = NULL;
+    for (size_t i = 0; i < mlsim_sim_task_count(sim) && !g; i++) {
+        const struct mlsim_sim_task *t = mlsim_sim_task_get(sim, (int64_t)i);
+        if (strcmp(t->name, "zero3.all_gather") == 0 && t->bytes == b)
+            g = t;
+    }
+    assert_non_null(g);
+    assert_rel(g->duration_s, want, 1e-12);
+    mlsim_sim_free(sim);
+}
+
 /* PyTorch DDP's buckets: config's layers hold 402.8 MB of bf16 gradients each, so each layer is a
  * bucket of ceil(402.8 / 26.2) = 16 calls of 25 MiB or less (the first, with the embedding's 17.3
  * MB, 420.1 MB in 17), reduced as its backward pass ends.
@@ -357,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_folded_and_unfolded_agree),
         cmocka_unit_test(test_nic_shared_by_sends_and_reduction),
         cmocka_unit_test(test_zero3_per_unit),
+        cmocka_unit_test(test_zero3_ring_latency),
         cmocka_unit_test(test_buckets_during_backward),
         cmocka_unit_test(test_uneven_stages),
         cmocka_unit_test(test_layouts_that_cannot_be_built),
