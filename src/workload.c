@@ -84,6 +84,7 @@ static void gemm_bwd(struct list *l, const struct gemm_names *nm, int layer, dou
  * dropouts work on 1/TP of the tokens (Korthikanti et al. 2022). */
 struct tshape {
     double b, s, h, a, d, kvd, f, fn, v, e, t;
+    double keys; /* keys each query attends: s, or a sliding window's width */
     double tp;
     double t_seq; /* tokens the elementwise kernels see: t, or t / tp with sequence parallelism */
     int sp;
@@ -95,6 +96,14 @@ static struct tshape shape_of(const struct mlsim_workload_spec *sp)
     x.tp = sp->tp > 0 ? sp->tp : 1;
     x.b = sp->micro_batch;
     x.s = sp->model.seq_len;
+    /* Sliding-window attention (Beltagy et al. 2020; Mistral 7B, Jiang et al. 2023): each query
+     * attends the last W keys. FlashAttention-2 skips the blocks outside the window
+     * (flash_attn_func's window_size), so its FLOPs are the window's; a plain masked softmax
+     * computes every score and masks them, so plain attention is left at s. */
+    x.keys = sp->model.window > 0 && sp->model.window < sp->model.seq_len &&
+                     sp->attention == MLSIM_ATTENTION_FLASH
+                 ? sp->model.window
+                 : x.s;
     x.h = sp->model.hidden;
     x.d = x.h / sp->model.heads;
     x.a = sp->model.heads / x.tp;
@@ -151,7 +160,7 @@ static void attention_core(struct list *l, const struct tshape *x, int flash, in
     if (flash) {
         struct mlsim_kernel k = {
             "attn.flash", MLSIM_KERNEL_ATTENTION, phase, layer, 0, 0, 0, 1, 0, 0, 0, 0};
-        k.flops = 4.0 * x->b * x->s * x->s * hr;
+        k.flops = 4.0 * x->b * x->s * x->keys * hr;
         k.bytes = (2.0 * x->t * hr + 2.0 * x->t * x->kvd) * x->e;
         push(l, k);
         return;
@@ -206,7 +215,7 @@ static void layer_bwd(struct list *l, const struct tshape *x, int flash, int lay
          * 2022); 4 of them are the model's backward FLOPs, 1 is recomputation. */
         struct mlsim_kernel k = {
             "attn.flash.bwd", MLSIM_KERNEL_ATTENTION, B, layer, 0, 0, 0, 1, 0, 0, 0, 0};
-        k.flops = 10.0 * x->b * x->s * x->s * hr;
+        k.flops = 10.0 * x->b * x->s * x->keys * hr;
         k.bytes = (4.0 * x->t * hr + 4.0 * x->t * x->kvd) * x->e;
         push(l, k);
     } else {
@@ -230,7 +239,7 @@ static void layer_bwd(struct list *l, const struct tshape *x, int flash, int lay
  * work (see layer_bwd). */
 static double flash_recompute_flops(const struct tshape *x)
 {
-    return 2.0 * x->b * x->s * x->s * x->a * x->d;
+    return 2.0 * x->b * x->s * x->keys * x->a * x->d;
 }
 
 static double sum_flops(const struct mlsim_kernel *k, size_t n, int phase)
