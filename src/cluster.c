@@ -151,6 +151,9 @@ struct builder {
     int64_t *last_dp;                     /* [rank]: its last data-parallel task, or -1 */
     struct gate *gates;                   /* replica 0's compute tasks that wait for a gather */
     size_t n_gates, cap_gates;
+    struct coll
+        *colls; /* unfolded: every replica's data-parallel collectives, replica by replica */
+    size_t n_colls, cap_colls;
     int64_t *last_bwd_of_chunk; /* [vs] */
     int64_t *opt, *gather;      /* [rank]: the optimizer step, ZeRO's gather or -1 */
     struct mlsim_pipe_op *ops;  /* [rank][2 m v] */
@@ -162,6 +165,11 @@ struct builder {
     int64_t *fwd_head_all, *bwd_head_all, *prev1_all, *prev2_all, *last_dp_all;
     int rep;
     int *res_all;
+};
+
+/* A data-parallel collective and the task it waits for (-1: none). */
+struct coll {
+    int64_t task, after;
 };
 
 /* A compute task of rank R waiting for ZeRO-3's gather G; PREV the compute task before it. */
@@ -236,12 +244,38 @@ static int64_t compute_task(struct builder *b, int r, const char *name, int vs, 
     return id;
 }
 
+/* A data-parallel collective of rank R after task AFTER (-1: none). Every replica builds the
+ * same ones in the same order, so the I-th of each replica is one collective: remembered, it is
+ * made to wait for all replicas (join_replicas). */
 static int64_t dp_task(struct builder *b, int r, const char *name, int vs, int mb, double dur,
-                       double bytes)
+                       double bytes, int64_t after)
 {
     int64_t id = task(b, name, b->res[(size_t)r * SLOTS + 3], 1, vs, mb, dur, 0, bytes);
     b->last_dp[r] = id;
+    depend(b, id, after);
+    if (b->reps > 1 && b->st == MLSIM_OK) {
+        void *colls = b->colls;
+        b->st = mlsim_mem_grow(&colls, &b->cap_colls, b->n_colls + 1, sizeof *b->colls);
+        b->colls = colls;
+        if (b->st == MLSIM_OK)
+            b->colls[b->n_colls++] = (struct coll){id, after};
+    }
     return id;
+}
+
+/* Each replica's I-th collective waits for what every replica's I-th waits for. */
+static void join_replicas(struct builder *b)
+{
+    size_t per = b->n_colls / (size_t)b->reps;
+    for (size_t i = 0; i < per && b->st == MLSIM_OK; i++) {
+        for (int x = 0; x < b->reps; x++) {
+            for (int y = 0; y < b->reps; y++) {
+                if (x != y)
+                    depend(b, b->colls[(size_t)x * per + i].task,
+                           b->colls[(size_t)y * per + i].after);
+            }
+        }
+    }
 }
 
 /* A bucket of BYTES of gradients reduced as one NCCL call per BUCKET_BYTES, after task AFTER. */
@@ -252,8 +286,7 @@ static void bucket_reduce(struct builder *b, int r, int vs, double bytes, int64_
     double calls = bytes > cap ? (double)(int64_t)((bytes + cap - 1) / cap) : 1.0;
     int op = c->sharding == MLSIM_SHARD_NONE ? MLSIM_COLL_ALL_REDUCE : MLSIM_COLL_REDUCE_SCATTER;
     double t = calls * dp_collective(c, op, bytes / calls);
-    int64_t id = dp_task(b, r, "dp.reduce.bucket", vs, -1, t, bytes);
-    depend(b, id, after);
+    dp_task(b, r, "dp.reduce.bucket", vs, -1, t, bytes, after);
 }
 
 /* ZeRO-3's reduce-scatter of a unit's gradients, held back until the next unit's gather has been
@@ -269,9 +302,8 @@ static void flush_rs(struct builder *b, int r, struct held_rs *h)
     if (h->after < 0)
         return;
     double bytes = h->params * b->c->grad_elem_bytes;
-    int64_t id = dp_task(b, r, "zero3.reduce_scatter", h->vs, h->mb,
-                         dp_collective(b->c, MLSIM_COLL_REDUCE_SCATTER, bytes), bytes);
-    depend(b, id, h->after);
+    dp_task(b, r, "zero3.reduce_scatter", h->vs, h->mb,
+            dp_collective(b->c, MLSIM_COLL_REDUCE_SCATTER, bytes), bytes, h->after);
     h->after = -1;
 }
 
@@ -297,8 +329,7 @@ static void emit_units(struct builder *b, int r, int vs, int mb, int backward, i
         if (zero3) {
             double bytes = s->unit_params[u] * c->grad_elem_bytes;
             g = dp_task(b, r, "zero3.all_gather", vs, mb,
-                        dp_collective(c, MLSIM_COLL_ALL_GATHER, bytes), bytes);
-            depend(b, g, b->prev2[r]);
+                        dp_collective(c, MLSIM_COLL_ALL_GATHER, bytes), bytes, b->prev2[r]);
             flush_rs(b, r, held);
         }
         int64_t prev = b->prev1[r];
@@ -499,6 +530,7 @@ static void free_builder(struct builder *b)
     free(b->prev2_all);
     free(b->last_dp_all);
     free(b->gates);
+    free(b->colls);
 }
 
 /* RANK's compute waits for ZeRO-3's gathers: of each gated task's wait after the task before it,
@@ -656,6 +688,8 @@ enum mlsim_status mlsim_cluster_simulate(const struct mlsim_cluster_config *c,
         for (int rank = 0; rank < b.p && b.st == MLSIM_OK; rank++)
             build_update(&b, rank, &opt_w);
     }
+    if (b.reps > 1 && b.st == MLSIM_OK)
+        join_replicas(&b);
     select_replica(&b, 0);
     st = b.st;
     if (st == MLSIM_OK)

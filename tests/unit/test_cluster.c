@@ -157,6 +157,19 @@ static void test_folded_and_unfolded_agree(void **state)
         c.unfold_dp = 1;
         assert_int_equal(mlsim_cluster_simulate(&c, &unfolded, NULL), MLSIM_OK);
         assert_rel(unfolded.step_s, folded.step_s, 1e-12);
+        /* buckets during the backward pass, and ZeRO-3's gathers and reduce-scatters per unit:
+         * each replica's collective waits for all of them */
+        for (int z = 0; z < 2; z++) {
+            c = config(1, 2, dp, 4);
+            c.overlap_comm = 1;
+            c.bucket_bytes = 25.0 * 1048576;
+            c.sharding = z ? MLSIM_SHARD_ZERO3 : MLSIM_SHARD_NONE;
+            assert_int_equal(mlsim_cluster_simulate(&c, &folded, NULL), MLSIM_OK);
+            c.unfold_dp = 1;
+            assert_int_equal(mlsim_cluster_simulate(&c, &unfolded, NULL), MLSIM_OK);
+            assert_rel(unfolded.step_s, folded.step_s, 1e-12);
+            assert_true(unfolded.tasks > folded.tasks);
+        }
     }
 }
 
