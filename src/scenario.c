@@ -50,6 +50,8 @@ static const struct mlsim_field run_fields[] = {
     RINT("model.heads", model.heads),
     RINT("model.kv_heads", model.kv_heads),
     RINT("model.window", model.window),
+    RF("model.parallel_block", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, model.parallel_block, 0, 0, 0,
+       mlsim_bool_names),
     RF("model.gated_mlp", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, model.gated_mlp, 0, 0, 0,
        mlsim_bool_names),
     RF("model.biases", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, model.no_biases, 0, 0, 0,

@@ -194,6 +194,8 @@ static void layer_fwd(struct list *l, const struct tshape *x, int flash, int pha
     push(l, memk("dropout.residual", phase, layer, th * (3.0 * x->e + 1.0)));
 }
 
+static void attention_bwd(struct list *l, const struct tshape *x, int flash, int layer);
+
 /* In the backward pass the roles swap: the gradient entering a row-parallel GEMM is gathered
  * (sequence parallel), and the input gradient of a column-parallel GEMM is all-reduced. */
 static void layer_bwd(struct list *l, const struct tshape *x, int flash, int layer)
@@ -210,6 +212,17 @@ static void layer_bwd(struct list *l, const struct tshape *x, int flash, int lay
     push(l, memk("dropout.residual.bwd", B, layer, th * (2.0 * x->e + 1.0)));
     tp_enter(l, x, B, layer);
     gemm_bwd(l, &n_proj, layer, x->t, x->h, hr, 1, x->e, 1);
+    attention_bwd(l, x, flash, layer);
+    gemm_bwd(l, &n_qkv, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, x->e, 1);
+    tp_leave(l, x, B, layer);
+    push(l, memk("ln1.bwd", B, layer, 3.0 * th * x->e));
+}
+
+/* The attention core's backward kernels. */
+static void attention_bwd(struct list *l, const struct tshape *x, int flash, int layer)
+{
+    double hr = x->a * x->d;
+    int B = MLSIM_PHASE_BWD;
     if (flash) {
         /* FlashAttention's backward recomputes the scores: 5 matmuls to the forward's 2 (Dao et al.
          * 2022); 4 of them are the model's backward FLOPs, 1 is recomputation. */
@@ -230,9 +243,52 @@ static void layer_bwd(struct list *l, const struct tshape *x, int flash, int lay
         push(l, gemm(n_score.dgrad, B, layer, x->s, x->d, x->s, ba, x->e));
         push(l, gemm(n_score.wgrad, B, layer, x->s, x->d, x->s, ba, x->e));
     }
+}
+
+/* A parallel block (GPT-J; PaLM, Chowdhery et al. 2022, Sec. 2): one norm feeds the attention
+ * and the MLP side by side, and their outputs are summed with the residual. Under tensor
+ * parallelism the two row-parallel outputs are summed before one all-reduce (one reduce-scatter
+ * with sequence parallelism) and, backward, the two column-parallel input gradients before one,
+ * where the sequential block needs two each way. */
+static void parallel_fwd(struct list *l, const struct tshape *x, int flash, int phase, int layer)
+{
+    double th = x->t_seq * x->h, hr = x->a * x->d;
+    push(l, memk("ln1", phase, layer, 2.0 * th * x->e));
+    tp_enter(l, x, phase, layer);
+    gemm_fwd(l, &n_qkv, phase, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, x->e);
+    attention_core(l, x, flash, phase, layer);
+    gemm_fwd(l, &n_proj, phase, layer, x->t, x->h, hr, 1, x->e);
+    gemm_fwd(l, &n_fc1, phase, layer, x->t, x->fn, x->h, 1, x->e);
+    push(l, memk("mlp.act", phase, layer, x->t * (x->fn + x->f) * x->e));
+    gemm_fwd(l, &n_fc2, phase, layer, x->t, x->h, x->f, 1, x->e);
+    tp_leave(l, x, phase, layer);
+    /* the two branches and the residual read, the sum and a dropout mask written */
+    push(l, memk("dropout.residual", phase, layer, th * (4.0 * x->e + 1.0)));
+}
+
+static void parallel_bwd(struct list *l, const struct tshape *x, int flash, int layer)
+{
+    double th = x->t_seq * x->h, hr = x->a * x->d;
+    int B = MLSIM_PHASE_BWD;
+    push(l, memk("dropout.residual.bwd", B, layer, th * (2.0 * x->e + 1.0)));
+    tp_enter(l, x, B, layer);
+    gemm_bwd(l, &n_fc2, layer, x->t, x->h, x->f, 1, x->e, 1);
+    push(l, memk("mlp.act.bwd", B, layer, x->t * (2.0 * x->fn + x->f) * x->e));
+    gemm_bwd(l, &n_fc1, layer, x->t, x->fn, x->h, 1, x->e, 1);
+    gemm_bwd(l, &n_proj, layer, x->t, x->h, hr, 1, x->e, 1);
+    attention_bwd(l, x, flash, layer);
     gemm_bwd(l, &n_qkv, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, x->e, 1);
     tp_leave(l, x, B, layer);
     push(l, memk("ln1.bwd", B, layer, 3.0 * th * x->e));
+}
+
+static void block_fwd(struct list *l, const struct tshape *x, int parallel, int flash, int phase,
+                      int layer)
+{
+    if (parallel)
+        parallel_fwd(l, x, flash, phase, layer);
+    else
+        layer_fwd(l, x, flash, phase, layer);
 }
 
 /* Flash attention's built-in recomputation: the 1 of its 5 backward matmuls that is not model
@@ -321,7 +377,7 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
         tp_leave(fwd, &x, MLSIM_PHASE_FWD, -1);
     }
     for (int i = 0; i < count; i++)
-        layer_fwd(fwd, &x, flash, MLSIM_PHASE_FWD, first + i);
+        block_fwd(fwd, &x, sp->model.parallel_block, flash, MLSIM_PHASE_FWD, first + i);
     if (head) {
         push(fwd, memk("ln_f", MLSIM_PHASE_FWD, -1, 2.0 * th * x.e));
         tp_enter(fwd, &x, MLSIM_PHASE_FWD, -1);
@@ -338,10 +394,13 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
     }
     for (int i = count - 1; i >= 0; i--) {
         if (sp->recompute == MLSIM_RECOMPUTE_FULL)
-            layer_fwd(bwd, &x, flash, MLSIM_PHASE_RECOMPUTE, first + i);
+            block_fwd(bwd, &x, sp->model.parallel_block, flash, MLSIM_PHASE_RECOMPUTE, first + i);
         else if (sp->recompute == MLSIM_RECOMPUTE_SELECTIVE && !flash)
             attention_core(bwd, &x, 0, MLSIM_PHASE_RECOMPUTE, first + i);
-        layer_bwd(bwd, &x, flash, first + i);
+        if (sp->model.parallel_block)
+            parallel_bwd(bwd, &x, flash, first + i);
+        else
+            layer_bwd(bwd, &x, flash, first + i);
     }
     if (embed)
         push(bwd, memk("embedding.bwd", MLSIM_PHASE_BWD, -1, 2.0 * th * x.e));
@@ -349,16 +408,20 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
     /* Korthikanti et al. 2022, Eqs. 1-2 and Table 2, per layer and rank: without recomputation
      * s b h (10 + 24/t + 5 a s / (h t)), with sequence parallelism s b h (34 + 5 a s / h) / t;
      * selective recomputation (or flash attention) drops the 5 a s / h term; full recomputation
-     * keeps the layer input, 2 s b h (/ t with sequence parallelism). Plus the fp32 logits. */
+     * keeps the layer input, 2 s b h (/ t with sequence parallelism). Plus the fp32 logits.
+     * Of the replicated 10 (Sec. 4.1: two norms' inputs 2 + 2, the QKV and fc1 inputs 2 + 2, two
+     * dropout masks 1 + 1), a parallel block keeps one norm's input, one input shared by QKV and
+     * fc1 and one mask: 5, so 29 of the 34 with sequence parallelism. */
     double sbh = x.s * x.b * x.h, t = x.tp, as_h = 5.0 * sp->model.heads * x.s / x.h;
+    double kept = sp->model.parallel_block ? 5.0 : 10.0;
     int no_scores = sp->recompute == MLSIM_RECOMPUTE_SELECTIVE || flash;
     double per_layer_act;
     if (sp->recompute == MLSIM_RECOMPUTE_FULL)
         per_layer_act = x.sp ? 2.0 * sbh / t : 2.0 * sbh;
     else if (x.sp)
-        per_layer_act = sbh * (34.0 + (no_scores ? 0.0 : as_h)) / t;
+        per_layer_act = sbh * (kept + 24.0 + (no_scores ? 0.0 : as_h)) / t;
     else
-        per_layer_act = sbh * (10.0 + 24.0 / t + (no_scores ? 0.0 : as_h / t));
+        per_layer_act = sbh * (kept + 24.0 / t + (no_scores ? 0.0 : as_h / t));
     w->act_bytes_per_micro = per_layer_act * count + (head ? 4.0 * x.t * x.v : 0.0);
     w->input_bytes_per_micro = embed ? x.t * 4.0 : 0.0; /* int32 token ids */
     double model =
