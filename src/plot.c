@@ -319,6 +319,8 @@ static enum mlsim_status load_estimated(struct mlsim_plot_job *job, struct mlsim
                                         struct mlsim_result **res)
 {
     enum mlsim_status st = load_scenario(job, job->input, NULL, 0, job->d, sc);
+    if (st == MLSIM_OK && !*sc) /* never so today; said for the analyzer */
+        return MLSIM_ERR_INPUT;
     return st == MLSIM_OK ? estimate_all(job, *sc, res) : st;
 }
 
