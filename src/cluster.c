@@ -620,6 +620,9 @@ static void summarize(const struct builder *b, const struct stage *stages,
         r->params += stages[vs].params * c->tp;
     }
     r->bubble_s = r->step_s - r->compute_s - r->exposed_comm_s;
+    /* a step of compute and exposed communication only leaves a rounding residue, not idle time */
+    if (r->bubble_s < 1e-12 * r->step_s && r->bubble_s > -1e-12 * r->step_s)
+        r->bubble_s = 0;
 }
 
 enum mlsim_status mlsim_cluster_simulate(const struct mlsim_cluster_config *c,
