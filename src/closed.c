@@ -186,16 +186,10 @@ static struct piece chunk_of(const struct costs *c, int vs, int n_vs, int per)
     return x;
 }
 
-/* A data-parallel collective of BYTES per rank on the DP group (as cluster.c's dp_collective). */
 static double dp_collective(const struct mlsim_closed_work *w, const struct mlsim_layout_groups *g,
                             int dp, int op, double bytes)
 {
-    const struct mlsim_layout_group *d = &g->g[MLSIM_GROUP_DP];
-    int per = d->per_node;
-    if (per > 1 && per < dp && dp % per == 0)
-        return mlsim_collective_hierarchical(w->algo, op, dp / per, per, bytes, &d->intra,
-                                             &d->link);
-    return w->algo->time(op, dp, bytes, &d->link);
+    return mlsim_layout_dp_collective(g, w->algo, dp, op, bytes);
 }
 
 static double p2p(const struct mlsim_link_cost *l, double bytes)
@@ -231,14 +225,33 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
     for (int r = 0; r < p; r = r == 1 && p > 3 ? p - 1 : r + 1) {
         double times = r == 1 && p > 3 ? p - 2 : 1;
         double t = 0, gathers = 0, last_bwd = 0, params = 0, act = 0, first_chunk_params = 0;
+        double unit = 0;
         for (int ch = 0; ch < v; ch++) {
             int vs = ch * p + r;
+            int first_layer = 0;
+            if (!mlsim_layout_stage_layers(l, run->model.layers, vs, n_vs, &first_layer, &per))
+                return MLSIM_ERR_INPUT;
             struct piece x = chunk_of(c, vs, n_vs, per);
+            /* ZeRO-3's unit is a layer, the embedding and the head folded into their neighbours */
+            double ends =
+                per > 1
+                    ? (vs == 0 ? c->embed.params : 0.0) > (vs == n_vs - 1 ? c->head.params : 0.0)
+                          ? (vs == 0 ? c->embed.params : 0.0)
+                          : (vs == n_vs - 1 ? c->head.params : 0.0)
+                    : (vs == 0 ? c->embed.params : 0.0) + (vs == n_vs - 1 ? c->head.params : 0.0);
+            double u = c->layer.params + ends;
+            unit = u > unit ? u : unit;
             t += x.fwd_s + x.bwd_s;
             /* each pass waits for its chunk's weights, gathered on the data-parallel stream,
              * which runs ahead of compute: the slower of the two streams sets the pace */
-            if (zero3)
-                gathers += 2.0 * dp_collective(w, &g, dp, MLSIM_COLL_ALL_GATHER, x.params * e);
+            if (zero3) { /* FSDP: per layer, a gather before each pass, a reduce-scatter after */
+                double layer_b = c->layer.params * e, extra = x.params * e - per * layer_b;
+                gathers += per * (2.0 * dp_collective(w, &g, dp, MLSIM_COLL_ALL_GATHER, layer_b) +
+                                  dp_collective(w, &g, dp, MLSIM_COLL_REDUCE_SCATTER, layer_b));
+                if (extra > 0) /* the embedding and head, folded into their neighbours' units */
+                    gathers += 3.0 * extra / layer_b *
+                               dp_collective(w, &g, dp, MLSIM_COLL_ALL_GATHER, layer_b) / per;
+            }
             if (ch == 0) {
                 last_bwd = x.bwd_s;
                 first_chunk_params = x.params;
@@ -279,14 +292,17 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
         double per_param = mlsim_layout_sharded_bytes(c->state_bytes_per_param, e, dp, l->sharding);
         double states = params * per_param,
                acts = act * mlsim_pipeline_peak(l->schedule, p, m, v, r);
-        if (states + acts > out->mem.states_bytes + out->mem.act_bytes) {
+        double buffers = mlsim_layout_zero3_buffer_bytes(unit, e, e, dp, l->sharding);
+        if (states + acts + buffers >
+            out->mem.states_bytes + out->mem.act_bytes + out->mem.buffer_bytes) {
             out->mem.states_bytes = states;
             out->mem.act_bytes = acts;
+            out->mem.buffer_bytes = buffers;
         }
     }
     out->mem.state_bytes_per_param = c->state_bytes_per_param;
-    out->mem.total_bytes =
-        out->mem.states_bytes + out->mem.act_bytes + run->training.memory_reserve_bytes;
+    out->mem.total_bytes = out->mem.states_bytes + out->mem.act_bytes + out->mem.buffer_bytes +
+                           run->training.memory_reserve_bytes;
     double pipe = (m + (p - 1) / (double)v) * t_micro;
     out->pp_comm_s = 2.0 * (p - 1) * send;
     out->bubble_s = (p - 1) / (double)v * t_micro;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mlsim/mem.h"
 #include "mlsim/pipeline.h"
 
 /* What one virtual stage costs and holds. */
@@ -21,7 +22,55 @@ struct stage {
     double act_bytes; /* kept per micro-batch in flight */
     double state_bytes_per_param;
     double act_send_bytes; /* activations (or their gradients) crossing to the next stage */
+    /* Its units (layers; the embedding, the head and the loss folded into their neighbours), in
+     * layer order: forward and backward seconds and this rank's parameters of each. */
+    int n_units;
+    double *unit_fwd_s, *unit_bwd_s, *unit_params;
+    double max_unit_params;
 };
+
+/* Add kernel time T of layer LAYER (-1: embedding, head or loss) to the units of a pass: a layer
+ * kernel to its own unit, the others to the unit last seen, or before any to the first that comes.
+ */
+static void add_to_unit(double *units, int n_units, int unit, double t, int *cur, double *pending)
+{
+    if (unit >= 0 && unit < n_units) {
+        if (*cur < 0) {
+            units[unit] += *pending;
+            *pending = 0;
+        }
+        *cur = unit;
+        units[unit] += t;
+    } else if (*cur >= 0) {
+        units[*cur] += t;
+    } else {
+        *pending += t;
+    }
+}
+
+static void stage_units(const struct mlsim_workload *w, int first, struct stage *st,
+                        const double *fwd_t, const double *bwd_t)
+{
+    int cur = -1;
+    double pending = 0;
+    for (size_t i = 0; i < w->n_fwd; i++)
+        add_to_unit(st->unit_fwd_s, st->n_units, w->fwd[i].layer < 0 ? -1 : w->fwd[i].layer - first,
+                    fwd_t[i], &cur, &pending);
+    if (cur >= 0)
+        st->unit_fwd_s[cur] += pending;
+    cur = -1;
+    pending = 0;
+    for (size_t i = 0; i < w->n_bwd; i++)
+        add_to_unit(st->unit_bwd_s, st->n_units, w->bwd[i].layer < 0 ? -1 : w->bwd[i].layer - first,
+                    bwd_t[i], &cur, &pending);
+    if (cur >= 0)
+        st->unit_bwd_s[cur] += pending;
+    for (int u = 0; u < st->n_units; u++) {
+        st->unit_params[u] = w->layer_params[u];
+        if (w->layer_params[u] > st->max_unit_params)
+            st->max_unit_params = w->layer_params[u];
+    }
+}
 
 static double kernel_seconds(const struct mlsim_cluster_config *c, const struct mlsim_kernel *k,
                              double *tp_s)
@@ -39,19 +88,43 @@ static enum mlsim_status cost_stage(const struct mlsim_cluster_config *c, int vs
 {
     struct mlsim_workload_spec s = c->spec;
     struct mlsim_workload w;
-    int per = s.model.layers / n_vs;
-    s.first_layer = vs * per;
-    s.n_layers = per;
+    struct mlsim_layout l;
+    memset(&l, 0, sizeof l);
+    l.pp = c->pp;
+    l.first_stage_layers = c->first_stage_layers;
+    l.last_stage_layers = c->last_stage_layers;
+    memset(st, 0, sizeof *st);
+    if (s.model.type == MLSIM_MODEL_MLP) {
+        s.first_layer = s.n_layers = 0; /* the whole MLP: one stage */
+    } else if (!mlsim_layout_stage_layers(&l, s.model.layers, vs, n_vs, &s.first_layer,
+                                          &s.n_layers)) {
+        return MLSIM_ERR_INPUT;
+    }
     s.with_embedding = vs == 0;
     s.with_head = vs == n_vs - 1;
     enum mlsim_status status = mlsim_workload_build(&s, &w);
     if (status != MLSIM_OK)
         return status;
-    memset(st, 0, sizeof *st);
-    for (size_t i = 0; i < w.n_fwd; i++)
-        st->fwd_s += kernel_seconds(c, &w.fwd[i], &st->tp_s);
-    for (size_t i = 0; i < w.n_bwd; i++)
-        st->bwd_s += kernel_seconds(c, &w.bwd[i], &st->tp_s);
+    st->n_units = w.n_layers;
+    st->unit_fwd_s = calloc(3 * (size_t)w.n_layers, sizeof *st->unit_fwd_s);
+    double *times = malloc((w.n_fwd + w.n_bwd + 1) * sizeof *times);
+    if (!st->unit_fwd_s || !times) {
+        free(times);
+        mlsim_workload_release(&w);
+        return MLSIM_ERR_NOMEM;
+    }
+    st->unit_bwd_s = st->unit_fwd_s + w.n_layers;
+    st->unit_params = st->unit_bwd_s + w.n_layers;
+    for (size_t i = 0; i < w.n_fwd; i++) {
+        times[i] = kernel_seconds(c, &w.fwd[i], &st->tp_s);
+        st->fwd_s += times[i];
+    }
+    for (size_t i = 0; i < w.n_bwd; i++) {
+        times[w.n_fwd + i] = kernel_seconds(c, &w.bwd[i], &st->tp_s);
+        st->bwd_s += times[w.n_fwd + i];
+    }
+    stage_units(&w, s.first_layer, st, times, times + w.n_fwd);
+    free(times);
     st->model_flops = w.model_flops_per_micro;
     st->hw_flops = w.hw_flops_per_micro;
     st->params = w.params;
@@ -72,16 +145,37 @@ struct builder {
     const struct mlsim_cluster_config *c;
     const struct stage *stages;
     int p, m, v;
-    int64_t *fwd, *bwd, *send_f, *send_b; /* [vs * m + mb] */
-    int64_t *last_bwd_of_chunk;           /* [vs] */
-    int64_t *opt, *gather;                /* [rank]: the optimizer step, ZeRO's gather or -1 */
-    struct mlsim_pipe_op *ops;            /* [rank][2 m v] */
+    int64_t *fwd, *bwd, *send_f, *send_b; /* [vs * m + mb]; fwd, bwd: a pass's last task */
+    int64_t *fwd_head, *bwd_head;         /* [vs * m + mb]: its first (a pass split in units) */
+    int64_t *prev1, *prev2;               /* [rank]: its last two compute tasks, or -1 */
+    int64_t *last_dp;                     /* [rank]: its last data-parallel task, or -1 */
+    struct gate *gates;                   /* replica 0's compute tasks that wait for a gather */
+    size_t n_gates, cap_gates;
+    struct coll
+        *colls; /* unfolded: every replica's data-parallel collectives, replica by replica */
+    size_t n_colls, cap_colls;
+    int64_t *last_bwd_of_chunk; /* [vs] */
+    int64_t *opt, *gather;      /* [rank]: the optimizer step, ZeRO's gather or -1 */
+    struct mlsim_pipe_op *ops;  /* [rank][2 m v] */
     int *res; /* [rank * SLOTS + k]: streams compute, send fwd, send bwd, dp; the NIC link */
     enum mlsim_status st;
     /* unfolded data parallelism: REPS replicas; the arrays above point at the one being built */
     int reps;
     int64_t *fwd_all, *bwd_all, *send_f_all, *send_b_all, *last_all, *opt_all, *gather_all;
+    int64_t *fwd_head_all, *bwd_head_all, *prev1_all, *prev2_all, *last_dp_all;
+    int rep;
     int *res_all;
+};
+
+/* A data-parallel collective and the task it waits for (-1: none). */
+struct coll {
+    int64_t task, after;
+};
+
+/* A compute task of rank R waiting for ZeRO-3's gather G; PREV the compute task before it. */
+struct gate {
+    int64_t compute, gather, prev;
+    int rank;
 };
 
 static int64_t task(struct builder *b, const char *name, int res, int cat, int layer, int mb,
@@ -109,16 +203,10 @@ static double p2p_time(const struct mlsim_link_cost *l, double bytes)
     return l->base_s + l->step_s + bytes / l->bw_Bps;
 }
 
-/* A data-parallel collective of BYTES per rank: hierarchical when the group has several ranks in
- * each of several nodes, else flat on its link. */
+/* A data-parallel collective of BYTES per rank (layout.c: hierarchical, NCCL's ring latency). */
 static double dp_collective(const struct mlsim_cluster_config *c, int op, double bytes)
 {
-    const struct mlsim_layout_group *g = &c->groups.g[MLSIM_GROUP_DP];
-    int per = g->per_node;
-    if (per > 1 && per < c->dp && c->dp % per == 0)
-        return mlsim_collective_hierarchical(c->algo, op, c->dp / per, per, bytes, &g->intra,
-                                             &g->link);
-    return c->algo->time(op, c->dp, bytes, &g->link);
+    return mlsim_layout_dp_collective(&c->groups, c->algo, c->dp, op, bytes);
 }
 
 /* Data-parallel collectives of a rank's gradients (GRAD_PARAMS of them) and, for ZeRO, the
@@ -129,45 +217,169 @@ static double dp_reduce_time(const struct mlsim_cluster_config *c, double grad_p
     return dp_collective(c, op, grad_params * c->grad_elem_bytes);
 }
 
-/* Tasks of rank R, in its schedule's order, and its point-to-point sends. */
+/* A compute task of rank R, after its stream's last; its last two remembered for prefetching. */
+static int64_t compute_task(struct builder *b, int r, const char *name, int vs, int mb, double dur,
+                            double flops)
+{
+    int64_t id = task(b, name, b->res[(size_t)r * SLOTS], 0, vs, mb, dur, flops, 0);
+    b->prev2[r] = b->prev1[r];
+    b->prev1[r] = id;
+    return id;
+}
+
+/* A data-parallel collective of rank R after task AFTER (-1: none). Every replica builds the
+ * same ones in the same order, so the I-th of each replica is one collective: remembered, it is
+ * made to wait for all replicas (join_replicas). */
+static int64_t dp_task(struct builder *b, int r, const char *name, int vs, int mb, double dur,
+                       double bytes, int64_t after)
+{
+    int64_t id = task(b, name, b->res[(size_t)r * SLOTS + 3], 1, vs, mb, dur, 0, bytes);
+    b->last_dp[r] = id;
+    depend(b, id, after);
+    if (b->reps > 1 && b->st == MLSIM_OK) {
+        void *colls = b->colls;
+        b->st = mlsim_mem_grow(&colls, &b->cap_colls, b->n_colls + 1, sizeof *b->colls);
+        b->colls = colls;
+        if (b->st == MLSIM_OK)
+            b->colls[b->n_colls++] = (struct coll){id, after};
+    }
+    return id;
+}
+
+/* Each replica's I-th collective waits for what every replica's I-th waits for. */
+static void join_replicas(struct builder *b)
+{
+    size_t per = b->n_colls / (size_t)b->reps;
+    for (size_t i = 0; i < per && b->st == MLSIM_OK; i++) {
+        for (int x = 0; x < b->reps; x++) {
+            for (int y = 0; y < b->reps; y++) {
+                if (x != y)
+                    depend(b, b->colls[(size_t)x * per + i].task,
+                           b->colls[(size_t)y * per + i].after);
+            }
+        }
+    }
+}
+
+/* A bucket of BYTES of gradients reduced as one NCCL call per BUCKET_BYTES, after task AFTER. */
+static void bucket_reduce(struct builder *b, int r, int vs, double bytes, int64_t after)
+{
+    const struct mlsim_cluster_config *c = b->c;
+    double cap = c->bucket_bytes > 0 ? c->bucket_bytes : 25.0 * 1048576.0;
+    double calls = bytes > cap ? (double)(int64_t)((bytes + cap - 1) / cap) : 1.0;
+    int op = c->sharding == MLSIM_SHARD_NONE ? MLSIM_COLL_ALL_REDUCE : MLSIM_COLL_REDUCE_SCATTER;
+    double t = calls * dp_collective(c, op, bytes / calls);
+    dp_task(b, r, "dp.reduce.bucket", vs, -1, t, bytes, after);
+}
+
+/* ZeRO-3's reduce-scatter of a unit's gradients, held back until the next unit's gather has been
+ * issued on the same stream (FSDP's BACKWARD_PRE prefetch: the gather goes first). */
+struct held_rs {
+    int64_t after;
+    int vs, mb;
+    double params;
+};
+
+static void flush_rs(struct builder *b, int r, struct held_rs *h)
+{
+    if (h->after < 0)
+        return;
+    double bytes = h->params * b->c->grad_elem_bytes;
+    dp_task(b, r, "zero3.reduce_scatter", h->vs, h->mb,
+            dp_collective(b->c, MLSIM_COLL_REDUCE_SCATTER, bytes), bytes, h->after);
+    h->after = -1;
+}
+
+/* One pass (forward or backward) of virtual stage VS for micro-batch MB on rank R, unit by unit:
+ * with ZeRO-3 each unit's parameters gathered first (prefetched: the gather may start once the
+ * compute task two back is done, so at most the unit in use and one more are gathered) and, in
+ * the backward pass, its gradients reduce-scattered after; with BUCKETS, the gradients reduced in
+ * buckets as the units finish. *HEAD and *TAIL receive the pass's first and last tasks. */
+static void emit_units(struct builder *b, int r, int vs, int mb, int backward, int buckets,
+                       struct held_rs *held, int64_t *head, int64_t *tail)
+{
+    const struct mlsim_cluster_config *c = b->c;
+    const struct stage *s = &b->stages[vs];
+    int zero3 = c->sharding == MLSIM_SHARD_ZERO3 && c->dp > 1, n = s->n_units;
+    double flops = (backward ? 2.0 : 1.0) * s->model_flops / 3.0,
+           total = backward ? s->bwd_s : s->fwd_s;
+    double acc = 0;
+    *head = *tail = -1;
+    for (int k = 0; k < n && b->st == MLSIM_OK; k++) {
+        int u = backward ? n - 1 - k : k;
+        double dur = backward ? s->unit_bwd_s[u] : s->unit_fwd_s[u];
+        int64_t g = -1;
+        if (zero3) {
+            double bytes = s->unit_params[u] * c->grad_elem_bytes;
+            g = dp_task(b, r, "zero3.all_gather", vs, mb,
+                        dp_collective(c, MLSIM_COLL_ALL_GATHER, bytes), bytes, b->prev2[r]);
+            flush_rs(b, r, held);
+        }
+        int64_t prev = b->prev1[r];
+        int64_t id = compute_task(b, r, backward ? "backward" : "forward", vs, mb, dur,
+                                  total > 0 ? flops * dur / total : 0);
+        depend(b, id, g);
+        if (g >= 0 && b->rep == 0 && b->st == MLSIM_OK) {
+            void *gates = b->gates;
+            b->st = mlsim_mem_grow(&gates, &b->cap_gates, b->n_gates + 1, sizeof *b->gates);
+            b->gates = gates;
+            if (b->st == MLSIM_OK)
+                b->gates[b->n_gates++] = (struct gate){id, g, prev, r};
+        }
+        if (*head < 0)
+            *head = id;
+        *tail = id;
+        if (zero3 && backward)
+            *held = (struct held_rs){id, vs, mb, s->unit_params[u]};
+        if (buckets) {
+            acc += s->unit_params[u] * c->grad_elem_bytes;
+            if (acc >= (c->bucket_bytes > 0 ? c->bucket_bytes : 25.0 * 1048576.0) || k == n - 1) {
+                bucket_reduce(b, r, vs, acc, id);
+                acc = 0;
+            }
+        }
+    }
+}
+
+/* Tasks of rank R, in its schedule's order, and its point-to-point sends. A pass is one task,
+ * or split into its units where ZeRO-3 gathers them or the last micro-batch's backward pass
+ * reduces its gradients in buckets. */
 static void build_rank(struct builder *b, int r)
 {
     const struct mlsim_cluster_config *c = b->c;
     int n_vs = b->p * b->v, ops_n = 2 * b->m * b->v;
     const struct mlsim_pipe_op *ops = &b->ops[(size_t)r * (size_t)ops_n];
-    int compute = b->res[(size_t)r * SLOTS], sf = b->res[(size_t)r * SLOTS + 1],
-        sb = b->res[(size_t)r * SLOTS + 2], dp = b->res[(size_t)r * SLOTS + 3];
+    int sf = b->res[(size_t)r * SLOTS + 1], sb = b->res[(size_t)r * SLOTS + 2];
+    int zero3 = c->sharding == MLSIM_SHARD_ZERO3 && c->dp > 1;
+    struct held_rs held = {-1, 0, 0, 0};
     for (int i = 0; i < ops_n && b->st == MLSIM_OK; i++) {
-        int vs = ops[i].chunk * b->p + r, mb = ops[i].microbatch;
+        int vs = ops[i].chunk * b->p + r, mb = ops[i].microbatch, bw = ops[i].backward;
         const struct stage *s = &b->stages[vs];
         size_t at = (size_t)vs * (size_t)b->m + (size_t)mb;
-        if (c->sharding == MLSIM_SHARD_ZERO3 && c->dp > 1) {
-            /* ZeRO-3 gathers the stage's parameters before each use (Rajbhandari et al. 2020) */
-            double t = dp_collective(c, MLSIM_COLL_ALL_GATHER, s->params * c->grad_elem_bytes);
-            int64_t g =
-                task(b, "zero3.all_gather", dp, 1, vs, mb, t, 0, s->params * c->grad_elem_bytes);
-            int64_t id = task(b, ops[i].backward ? "backward" : "forward", compute, 0, vs, mb,
-                              ops[i].backward ? s->bwd_s : s->fwd_s, 0, 0);
-            depend(b, id, g);
-            (ops[i].backward ? b->bwd : b->fwd)[at] = id;
-            if (ops[i].backward)
-                b->last_bwd_of_chunk[vs] = id;
-        } else if (!ops[i].backward) {
-            b->fwd[at] = task(b, "forward", compute, 0, vs, mb, s->fwd_s, s->model_flops / 3.0, 0);
+        /* a chunk's micro-batches run in order in every schedule: its last backward is m - 1's */
+        int buckets = !zero3 && bw && c->overlap_comm && c->dp > 1 && mb == b->m - 1;
+        if (zero3 || buckets) {
+            emit_units(b, r, vs, mb, bw, buckets, &held, bw ? &b->bwd_head[at] : &b->fwd_head[at],
+                       bw ? &b->bwd[at] : &b->fwd[at]);
+        } else if (!bw) {
+            b->fwd[at] = b->fwd_head[at] =
+                compute_task(b, r, "forward", vs, mb, s->fwd_s, s->model_flops / 3.0);
         } else {
-            b->bwd[at] =
-                task(b, "backward", compute, 0, vs, mb, s->bwd_s, 2.0 * s->model_flops / 3.0, 0);
-            b->last_bwd_of_chunk[vs] = b->bwd[at];
+            b->bwd[at] = b->bwd_head[at] =
+                compute_task(b, r, "backward", vs, mb, s->bwd_s, 2.0 * s->model_flops / 3.0);
         }
-        if (!ops[i].backward && vs + 1 < n_vs)
+        if (bw)
+            b->last_bwd_of_chunk[vs] = b->bwd[at];
+        if (!bw && vs + 1 < n_vs)
             b->send_f[at] = task(b, "send.activations", sf, 2, vs, mb,
                                  p2p_time(&c->groups.g[MLSIM_GROUP_PP].link, s->act_send_bytes), 0,
                                  s->act_send_bytes);
-        if (ops[i].backward && vs > 0)
+        if (bw && vs > 0)
             b->send_b[at] = task(b, "send.gradients", sb, 2, vs, mb,
                                  p2p_time(&c->groups.g[MLSIM_GROUP_PP].link, s->act_send_bytes), 0,
                                  s->act_send_bytes);
     }
+    flush_rs(b, r, &held);
 }
 
 /* The rank's data-parallel reduction and optimizer step. */
@@ -175,29 +387,16 @@ static void build_update(struct builder *b, int r, const struct mlsim_workload *
 {
     const struct mlsim_cluster_config *c = b->c;
     int compute = b->res[(size_t)r * SLOTS], dp = b->res[(size_t)r * SLOTS + 3];
-    int64_t reduces[64];
+    int64_t reduces[1];
     int n_red = 0;
     double params = 0;
     for (int ch = 0; ch < b->v; ch++)
         params += b->stages[ch * b->p + r].params;
     if (c->dp > 1) {
-        if (c->overlap_comm && b->v <= 64) {
-            for (int ch = b->v - 1; ch >= 0; ch--) {
-                int vs = ch * b->p + r;
-                int64_t t =
-                    task(b, "dp.reduce", dp, 1, vs, -1, dp_reduce_time(c, b->stages[vs].params), 0,
-                         b->stages[vs].params * c->grad_elem_bytes);
-                for (int rep = 0; rep < b->reps; rep++) /* a collective waits for every replica */
-                    depend(b, t,
-                           b->last_all[(size_t)rep * ((size_t)b->p * (size_t)b->v) + (size_t)vs]);
-                reduces[n_red++] = t;
-            }
+        if (c->sharding == MLSIM_SHARD_ZERO3 || c->overlap_comm) {
+            /* reduced during the backward passes (build_rank): the update waits for the last */
+            reduces[n_red++] = b->last_dp[r];
         } else {
-            int64_t last = -1;
-            for (int ch = 0; ch < b->v; ch++) {
-                int64_t id = b->last_bwd_of_chunk[ch * b->p + r];
-                last = id > last ? id : last;
-            }
             int64_t t = task(b, "dp.reduce", dp, 1, -1, -1, dp_reduce_time(c, params), 0,
                              params * c->grad_elem_bytes);
             for (int rep = 0; rep < b->reps; rep++) {
@@ -235,12 +434,12 @@ static void link_ranks(struct builder *b)
         for (int mb = 0; mb < b->m; mb++) {
             size_t at = (size_t)vs * (size_t)b->m + (size_t)mb;
             if (vs > 0)
-                depend(b, b->fwd[at], b->send_f[at - (size_t)b->m]);
+                depend(b, b->fwd_head[at], b->send_f[at - (size_t)b->m]);
             if (vs + 1 < n_vs) {
                 depend(b, b->send_f[at], b->fwd[at]);
-                depend(b, b->bwd[at], b->send_b[at + (size_t)b->m]);
+                depend(b, b->bwd_head[at], b->send_b[at + (size_t)b->m]);
             } else {
-                depend(b, b->bwd[at], b->fwd[at]);
+                depend(b, b->bwd_head[at], b->fwd[at]);
             }
             if (vs > 0)
                 depend(b, b->send_b[at], b->bwd[at]);
@@ -262,11 +461,20 @@ static enum mlsim_status alloc_builder(struct builder *b, size_t n_vs)
     b->res_all = malloc((size_t)b->p * SLOTS * (size_t)b->reps * sizeof *b->res_all);
     b->opt_all = malloc((size_t)b->p * (size_t)b->reps * sizeof *b->opt_all);
     b->gather_all = malloc((size_t)b->p * (size_t)b->reps * sizeof *b->gather_all);
+    b->fwd_head_all = calloc(cells, sizeof *b->fwd_head_all);
+    b->bwd_head_all = calloc(cells, sizeof *b->bwd_head_all);
+    size_t ranks = (size_t)b->p * (size_t)b->reps;
+    b->prev1_all = malloc(ranks * sizeof *b->prev1_all);
+    b->prev2_all = malloc(ranks * sizeof *b->prev2_all);
+    b->last_dp_all = malloc(ranks * sizeof *b->last_dp_all);
     if (!b->fwd_all || !b->bwd_all || !b->send_f_all || !b->send_b_all || !b->last_all || !b->ops ||
-        !b->res_all || !b->opt_all || !b->gather_all)
+        !b->res_all || !b->opt_all || !b->gather_all || !b->fwd_head_all || !b->bwd_head_all ||
+        !b->prev1_all || !b->prev2_all || !b->last_dp_all)
         return MLSIM_ERR_NOMEM;
     for (size_t i = 0; i < cells; i++)
         b->send_f_all[i] = b->send_b_all[i] = -1;
+    for (size_t i = 0; i < ranks; i++)
+        b->prev1_all[i] = b->prev2_all[i] = b->last_dp_all[i] = -1;
     return MLSIM_OK;
 }
 
@@ -282,6 +490,12 @@ static void select_replica(struct builder *b, int rep)
     b->res = b->res_all + (size_t)rep * (size_t)b->p * SLOTS;
     b->opt = b->opt_all + (size_t)rep * (size_t)b->p;
     b->gather = b->gather_all + (size_t)rep * (size_t)b->p;
+    b->fwd_head = b->fwd_head_all + (size_t)rep * cells;
+    b->bwd_head = b->bwd_head_all + (size_t)rep * cells;
+    b->prev1 = b->prev1_all + (size_t)rep * (size_t)b->p;
+    b->prev2 = b->prev2_all + (size_t)rep * (size_t)b->p;
+    b->last_dp = b->last_dp_all + (size_t)rep * (size_t)b->p;
+    b->rep = rep;
 }
 
 static void free_builder(struct builder *b)
@@ -295,6 +509,34 @@ static void free_builder(struct builder *b)
     free(b->res_all);
     free(b->opt_all);
     free(b->gather_all);
+    free(b->fwd_head_all);
+    free(b->bwd_head_all);
+    free(b->prev1_all);
+    free(b->prev2_all);
+    free(b->last_dp_all);
+    free(b->gates);
+    free(b->colls);
+}
+
+/* RANK's compute waits for ZeRO-3's gathers: of each gated task's wait after the task before it,
+ * the part until its gather ended (a wait before the first task counts from the step's start). */
+static double exposed_gathers(const struct builder *b, int rank)
+{
+    double sum = 0;
+    for (size_t i = 0; i < b->n_gates; i++) {
+        const struct gate *gt = &b->gates[i];
+        if (gt->rank != rank)
+            continue;
+        const struct mlsim_sim_task *c = mlsim_sim_task_get(b->sim, gt->compute);
+        const struct mlsim_sim_task *g = mlsim_sim_task_get(b->sim, gt->gather);
+        const struct mlsim_sim_task *p =
+            gt->prev >= 0 ? mlsim_sim_task_get(b->sim, gt->prev) : NULL;
+        if (!c || !g)
+            continue;
+        double from = p ? p->end_s : 0, until = g->end_s < c->start_s ? g->end_s : c->start_s;
+        sum += until > from ? until - from : 0;
+    }
+    return sum;
 }
 
 /* Communication RANK waits for around its update: from its last backward pass to its optimizer
@@ -327,22 +569,26 @@ static void summarize(const struct builder *b, const struct stage *stages,
     for (int rank = 0; rank < b->p; rank++) {
         double busy = mlsim_sim_resource_busy(b->sim, b->res[(size_t)rank * SLOTS]);
         double dp = mlsim_sim_resource_busy(b->sim, b->res[(size_t)rank * SLOTS + 3]);
-        double params = 0, act = 0, tp = 0;
+        double params = 0, act = 0, tp = 0, unit = 0;
         for (int ch = 0; ch < b->v; ch++) {
             const struct stage *s = &stages[ch * b->p + rank];
             params += s->params;
             act += s->act_bytes / b->v;
             tp += s->tp_s * b->m;
+            unit = s->max_unit_params > unit ? s->max_unit_params : unit;
         }
         const struct mlsim_pipe_op *ops = &b->ops[(size_t)rank * 2 * (size_t)b->m * (size_t)b->v];
         int in_flight = mlsim_pipeline_in_flight(ops, 2 * (size_t)b->m * (size_t)b->v);
         double per_param = mlsim_layout_sharded_bytes(stages[rank].state_bytes_per_param,
                                                       c->spec.elem_bytes, c->dp, c->sharding);
         double states = params * per_param, acts = act * in_flight;
-        if (states + acts > r->mem_bytes) {
-            r->mem_bytes = states + acts;
+        double buffers = mlsim_layout_zero3_buffer_bytes(unit, c->spec.elem_bytes,
+                                                         c->grad_elem_bytes, c->dp, c->sharding);
+        if (states + acts + buffers > r->mem_bytes) {
+            r->mem_bytes = states + acts + buffers;
             r->mem_states_bytes = states;
             r->mem_act_bytes = acts;
+            r->mem_buffer_bytes = buffers;
         }
         if (rank == 0)
             r->in_flight = in_flight;
@@ -350,7 +596,7 @@ static void summarize(const struct builder *b, const struct stage *stages,
             r->compute_s = busy;
             r->dp_comm_s = dp;
             r->tp_comm_s = tp;
-            r->exposed_comm_s = exposed_update(b, rank);
+            r->exposed_comm_s = exposed_update(b, rank) + exposed_gathers(b, rank);
         }
     }
     for (int vs = 0; vs < n_vs; vs++) {
@@ -359,6 +605,9 @@ static void summarize(const struct builder *b, const struct stage *stages,
         r->params += stages[vs].params * c->tp;
     }
     r->bubble_s = r->step_s - r->compute_s - r->exposed_comm_s;
+    /* a step of compute and exposed communication only leaves a rounding residue, not idle time */
+    if (r->bubble_s < 1e-12 * r->step_s && r->bubble_s > -1e-12 * r->step_s)
+        r->bubble_s = 0;
 }
 
 enum mlsim_status mlsim_cluster_simulate(const struct mlsim_cluster_config *c,
@@ -375,7 +624,7 @@ enum mlsim_status mlsim_cluster_simulate(const struct mlsim_cluster_config *c,
     b.v = c->schedule == MLSIM_SCHEDULE_INTERLEAVED ? c->interleave : 1;
     b.reps = c->unfold_dp && c->dp > 1 ? c->dp : 1;
     int n_vs = b.p * b.v;
-    if (b.p < 1 || b.m < 1 || b.v < 1 || c->spec.model.layers % n_vs != 0)
+    if (b.p < 1 || b.m < 1 || b.v < 1)
         return MLSIM_ERR_INPUT;
     struct stage *stages = calloc((size_t)n_vs, sizeof *stages);
     struct mlsim_workload opt_w;
@@ -427,6 +676,8 @@ enum mlsim_status mlsim_cluster_simulate(const struct mlsim_cluster_config *c,
         for (int rank = 0; rank < b.p && b.st == MLSIM_OK; rank++)
             build_update(&b, rank, &opt_w);
     }
+    if (b.reps > 1 && b.st == MLSIM_OK)
+        join_replicas(&b);
     select_replica(&b, 0);
     st = b.st;
     if (st == MLSIM_OK)
@@ -440,6 +691,8 @@ enum mlsim_status mlsim_cluster_simulate(const struct mlsim_cluster_config *c,
     mlsim_sim_free(b.sim);
     free_builder(&b);
     mlsim_workload_release(&opt_w);
+    for (int vs = 0; stages && vs < n_vs; vs++)
+        free(stages[vs].unit_fwd_s);
     free(stages);
     return st;
 }

@@ -23,6 +23,48 @@ static int chunks_of(const struct mlsim_layout *l)
     return l->schedule == MLSIM_SCHEDULE_INTERLEAVED && l->interleave > 0 ? l->interleave : 1;
 }
 
+/* Uneven stages: the given first and last, the rest evenly among the stages between. */
+static int uneven_stage_layers(const struct mlsim_layout *l, int layers, int vs, int *first,
+                               int *count)
+{
+    int f = l->first_stage_layers, z = l->last_stage_layers, p = l->pp;
+    int middle = p - (f > 0) - (z > 0), rest = layers - (f > 0 ? f : 0) - (z > 0 ? z : 0);
+    if (f < 0 || z < 0 || middle < 0 || rest < 0 || (middle == 0 && rest != 0) ||
+        (middle > 0 && (rest % middle != 0 || rest / middle == 0)))
+        return 0;
+    int even = middle > 0 ? rest / middle : 0;
+    int start = f > 0 ? f : even;
+    if (vs == 0) {
+        *first = 0;
+        *count = start;
+    } else if (vs == p - 1 && z > 0) {
+        *first = layers - z;
+        *count = z;
+    } else {
+        *first = start + (vs - 1) * even;
+        *count = even;
+    }
+    return *count > 0;
+}
+
+int mlsim_layout_stage_layers(const struct mlsim_layout *l, int layers, int vs, int n_vs,
+                              int *first, int *count)
+{
+    *first = *count = 0;
+    if (n_vs < 1 || vs < 0 || vs >= n_vs || layers < 1)
+        return 0;
+    if (l->first_stage_layers != 0 || l->last_stage_layers != 0) {
+        if (n_vs != l->pp) /* uneven stages are not interleaved */
+            return 0;
+        return uneven_stage_layers(l, layers, vs, first, count);
+    }
+    if (layers % n_vs != 0)
+        return 0;
+    *count = layers / n_vs;
+    *first = vs * *count;
+    return 1;
+}
+
 enum mlsim_layout_fault mlsim_layout_check(const struct mlsim_model_spec *m, int count,
                                            int node_size, const struct mlsim_layout *l)
 {
@@ -33,10 +75,18 @@ enum mlsim_layout_fault mlsim_layout_check(const struct mlsim_model_spec *m, int
         return MLSIM_LAYOUT_MLP;
     if (m->type == MLSIM_MODEL_TRANSFORMER) {
         int kv = m->kv_heads > 0 ? m->kv_heads : m->heads;
-        if (m->heads % l->tp != 0 || kv % l->tp != 0)
+        /* Megatron-LM replicates KV heads when there are fewer than tensor ranks, each rank
+         * holding one (megatron/core/transformer/attention.py: num_query_groups_per_partition,
+         * with tp a multiple of num_query_groups). */
+        if (m->heads % l->tp != 0 || (kv % l->tp != 0 && l->tp % kv != 0))
             return MLSIM_LAYOUT_HEADS;
-        if (m->layers % ((int64_t)l->pp * chunks_of(l)) != 0)
+        int uneven = l->first_stage_layers != 0 || l->last_stage_layers != 0, f0, n0;
+        if (!uneven && m->layers % ((int64_t)l->pp * chunks_of(l)) != 0)
             return MLSIM_LAYOUT_LAYERS;
+        if (uneven &&
+            (chunks_of(l) > 1 || !mlsim_layout_stage_layers(l, m->layers, 0, l->pp, &f0, &n0) ||
+             !mlsim_layout_stage_layers(l, m->layers, l->pp - 1, l->pp, &f0, &n0)))
+            return MLSIM_LAYOUT_STAGES;
     }
     if (node_size > 0 && l->tp > node_size)
         return MLSIM_LAYOUT_NODE;
@@ -66,13 +116,22 @@ const char *mlsim_layout_fault_text(enum mlsim_layout_fault fault, const struct 
         snprintf(buf, len, "tensor and pipeline parallelism are for transformers");
         break;
     case MLSIM_LAYOUT_HEADS:
-        snprintf(buf, len, "tp %d must divide the %d attention heads (and KV heads)", l->tp,
-                 m->heads);
+        snprintf(buf, len,
+                 "tp %d must divide the %d attention heads, and divide or be a multiple of the %d "
+                 "KV heads",
+                 l->tp, m->heads, m->kv_heads > 0 ? m->kv_heads : m->heads);
         break;
     case MLSIM_LAYOUT_LAYERS:
         snprintf(buf, len,
                  "the %d layers must split evenly into pp x interleave = %lld pipeline chunks",
                  m->layers, (long long)l->pp * chunks_of(l));
+        break;
+    case MLSIM_LAYOUT_STAGES:
+        snprintf(buf, len,
+                 "uneven stages (first %d, last %d layers) need the other %d layers to split "
+                 "evenly among the stages between, and no interleaving",
+                 l->first_stage_layers, l->last_stage_layers,
+                 m->layers - l->first_stage_layers - l->last_stage_layers);
         break;
     case MLSIM_LAYOUT_NODE:
         snprintf(buf, len, "tp %d spans more than a node of %d devices", l->tp, node_size);
@@ -111,6 +170,8 @@ void mlsim_layout_of_run(const struct mlsim_run *run, struct mlsim_layout *l)
     l->sharding = t->sharding;
     l->recompute = t->recompute;
     l->sequence_parallel = t->sequence_parallel;
+    l->first_stage_layers = t->first_stage_layers;
+    l->last_stage_layers = t->last_stage_layers;
 }
 
 const struct mlsim_link *mlsim_layout_find_link(const struct mlsim_device *dev, const char *name)
@@ -180,6 +241,7 @@ void mlsim_layout_groups(const struct mlsim_run *run, const struct mlsim_layout 
 
 struct chunk {
     double params, act_bytes, state_bytes_per_param;
+    double max_unit_params; /* the largest layer, embedding and head folded in (ZeRO-3's unit) */
 };
 
 struct mlsim_layout_work {
@@ -198,6 +260,15 @@ void mlsim_layout_work_free(struct mlsim_layout_work *w)
         return;
     free(w->chunks);
     free(w);
+}
+
+double mlsim_layout_zero3_buffer_bytes(double unit_params, double elem_bytes,
+                                       double grad_elem_bytes, int dp, int sharding)
+{
+    if (sharding != MLSIM_SHARD_ZERO3 || dp <= 1)
+        return 0;
+    return (MLSIM_LAYOUT_ZERO3_PREFETCH + 1) * unit_params * elem_bytes +
+           unit_params * grad_elem_bytes;
 }
 
 double mlsim_layout_sharded_bytes(double per_param, double elem_bytes, int dp, int sharding)
@@ -221,9 +292,8 @@ static enum mlsim_status cost_chunk(const struct mlsim_run *run, const struct ml
     r.training.tp = l->tp;
     r.training.sequence_parallel = l->sequence_parallel;
     mlsim_model_workload_spec(&r, l->micro_batch, l->recompute, &s);
-    int per = s.model.layers / n_vs;
-    s.first_layer = vs * per;
-    s.n_layers = per;
+    if (!mlsim_layout_stage_layers(l, s.model.layers, vs, n_vs, &s.first_layer, &s.n_layers))
+        return MLSIM_ERR_INPUT;
     s.with_embedding = vs == 0;
     s.with_head = vs == n_vs - 1;
     enum mlsim_status st = mlsim_workload_build(&s, &w);
@@ -232,6 +302,10 @@ static enum mlsim_status cost_chunk(const struct mlsim_run *run, const struct ml
     c->params = w.params;
     c->act_bytes = w.act_bytes_per_micro;
     c->state_bytes_per_param = w.state_bytes_per_param;
+    c->max_unit_params = 0;
+    for (int i = 0; i < w.n_layers; i++)
+        c->max_unit_params =
+            w.layer_params[i] > c->max_unit_params ? w.layer_params[i] : c->max_unit_params;
     mlsim_workload_release(&w);
     return MLSIM_OK;
 }
@@ -254,22 +328,26 @@ enum mlsim_status mlsim_layout_memory(struct mlsim_layout_work *w, const struct 
         st = MLSIM_ERR_INPUT; /* interleaving needs whole groups of P micro-batches */
     for (int rank = 0; rank < p && st == MLSIM_OK; rank++) {
         int in_flight = mlsim_pipeline_peak(l->schedule, p, m, v, rank);
-        double params = 0, act = 0;
+        double params = 0, act = 0, unit = 0;
         for (int ch = 0; ch < v; ch++) {
             const struct chunk *c = &w->chunks[(size_t)ch * (size_t)p + (size_t)rank];
             params += c->params;
             act += c->act_bytes / v;
+            unit = c->max_unit_params > unit ? c->max_unit_params : unit;
         }
         double per_param = mlsim_layout_sharded_bytes(w->chunks[rank].state_bytes_per_param, e,
                                                       l->dp, l->sharding);
         double states = params * per_param, acts = act * in_flight;
-        if (states + acts > out->states_bytes + out->act_bytes) {
+        double buffers = mlsim_layout_zero3_buffer_bytes(unit, e, e, l->dp, l->sharding);
+        if (states + acts + buffers > out->states_bytes + out->act_bytes + out->buffer_bytes) {
             out->states_bytes = states;
             out->act_bytes = acts;
+            out->buffer_bytes = buffers;
         }
         out->state_bytes_per_param = w->chunks[rank].state_bytes_per_param;
     }
-    out->total_bytes = out->states_bytes + out->act_bytes + run->training.memory_reserve_bytes;
+    out->total_bytes =
+        out->states_bytes + out->act_bytes + out->buffer_bytes + run->training.memory_reserve_bytes;
     return st;
 }
 
@@ -306,4 +384,26 @@ enum mlsim_status mlsim_layout_choose(struct mlsim_layout_work *w, const struct 
         }
     }
     return MLSIM_ERR_NOT_FOUND;
+}
+
+double mlsim_layout_dp_collective(const struct mlsim_layout_groups *groups,
+                                  const struct mlsim_collective_algo *algo, int dp, int op,
+                                  double bytes)
+{
+    const struct mlsim_layout_group *g = &groups->g[MLSIM_GROUP_DP];
+    int per = g->per_node;
+    if (per > 1 && per < dp && dp % per == 0) {
+        int nodes = dp / per;
+        double t = mlsim_collective_hierarchical(algo, op, nodes, per, bytes, &g->intra, &g->link);
+        /* NCCL runs all-gather and reduce-scatter as rings through every rank (one ring per
+         * NIC, so the bandwidth is the hierarchical one's), not as a ring inside each node and
+         * one across nodes: its latency is P - 1 steps, NODES - 1 of them on the network, and
+         * one base latency (NCCL's tuning model, src/graph/tuning.cc: ring latency grows with
+         * nRanks). Over hundreds of ranks these collectives become latency-bound. */
+        if ((op == MLSIM_COLL_ALL_GATHER || op == MLSIM_COLL_REDUCE_SCATTER) &&
+            strcmp(algo->name, "ring") == 0)
+            t += (double)(dp - nodes - (per - 1)) * g->intra.step_s - g->intra.base_s;
+        return t;
+    }
+    return algo->time(op, dp, bytes, &g->link);
 }

@@ -22,15 +22,16 @@ double mlsim_model_layer_params(const struct mlsim_model_spec *m, int tp)
     double heads = m->heads > 0 ? m->heads : 1.0;
     double h = m->hidden, d = h / heads;
     double kv = m->kv_heads > 0 && m->heads > 0 ? m->kv_heads : heads;
-    double hr = heads / t * d;   /* this rank's query (and output) width */
-    double kvd = kv * d / t;     /* this rank's K (and V) width */
-    double qkv = hr + 2.0 * kvd; /* Q, K and V columns */
+    double hr = heads / t * d;                 /* this rank's query (and output) width */
+    double kvd = (kv >= t ? kv / t : 1.0) * d; /* this rank's K (and V): replicated below tp */
+    double qkv = hr + 2.0 * kvd;               /* Q, K and V columns */
     double f = (m->ffn > 0 ? m->ffn : 4.0 * h) / t;
     double fn = m->gated_mlp ? 2.0 * f : f; /* fc1's columns: gate and up when gated */
     double b = m->no_biases ? 0.0 : 1.0;
-    double norm = m->no_biases ? h : 2.0 * h; /* a weight, and a bias with LayerNorm */
+    double norm = m->no_biases ? h : 2.0 * h;     /* a weight, and a bias with LayerNorm */
+    double norms = m->parallel_block ? 1.0 : 2.0; /* a parallel block shares one */
     return (h * qkv + b * qkv) + (hr * h + b * h) + (h * fn + b * fn) + (f * h + b * h) +
-           2.0 * norm;
+           norms * norm;
 }
 
 double mlsim_model_embedding_params(const struct mlsim_model_spec *m, int tp)
@@ -118,9 +119,10 @@ void mlsim_model_assumptions(const struct mlsim_model_spec *m, struct mlsim_assu
     int ffn = m->ffn > 0 ? m->ffn : 4 * m->hidden;
     mlsim_assume(a,
                  "Parameters %s counted from the transformer shape: %d layers of %d, %d of %d "
-                 "heads for keys and values, %s MLP of %d, %s, %s head, %s positions",
+                 "heads for keys and values, %s MLP of %d%s, %s, %s head, %s positions",
                  mlsim_units_format(m->params, MLSIM_DIM_COUNT, n, sizeof n), m->layers, m->hidden,
                  kv, m->heads, m->gated_mlp ? "a gated" : "an", ffn,
+                 m->parallel_block ? " beside the attention (parallel blocks)" : "",
                  m->no_biases ? "no biases" : "biases",
                  m->untied_embeddings ? "an untied" : "a tied", mlsim_position_names[m->position]);
 }

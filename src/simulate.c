@@ -217,6 +217,9 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run, const str
     c.schedule = l->schedule;
     c.sharding = l->sharding;
     c.overlap_comm = t->overlap_comm;
+    c.bucket_bytes = t->bucket_bytes;
+    c.first_stage_layers = l->first_stage_layers;
+    c.last_stage_layers = l->last_stage_layers;
     c.grad_elem_bytes = mlsim_precision_elem_bytes(run->precision);
     c.algo = mlsim_collective_find("ring");
     mlsim_layout_groups(run, l, &c.groups);
@@ -325,7 +328,10 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
         mlsim_kernel_model_init(run->device, run->precision, &km);
         return simulate_chosen_layout(run, &km, out, keep, d);
     }
-    if (t->tp > 1 || t->pp > 1 || run->count > node) {
+    /* one node's sharded transformer runs take the path that models ZeRO's collectives */
+    int sharded = t->sharding != MLSIM_SHARD_NONE && run->count > 1 &&
+                  run->model.type == MLSIM_MODEL_TRANSFORMER;
+    if (t->tp > 1 || t->pp > 1 || run->count > node || sharded) {
         struct mlsim_layout l;
         mlsim_layout_of_run(run, &l);
         mlsim_kernel_model_init(run->device, run->precision, &km);
@@ -525,16 +531,25 @@ static const char *states_text(const struct mlsim_result *res, char *buf, size_t
 }
 
 /* How the data-parallel gradients are reduced, as the step that was simulated does it: in
- * buckets during the backward pass on one node (step.c), once per model chunk after its last
- * backward pass across a cluster (cluster.c). */
+ * buckets during the backward pass (step.c, cluster.c), or once after it; ZeRO-3 per layer as
+ * FSDP does (cluster.c). */
 static const char *reduction_text(const struct mlsim_result *res, char *buf, size_t len)
 {
     const struct mlsim_run *r = res->run;
     char b[64];
-    if (res->cluster)
+    const char *op = res->sharding == MLSIM_SHARD_NONE ? "all-reduced" : "reduce-scattered";
+    if (res->cluster && res->sharding == MLSIM_SHARD_ZERO3 && res->dp > 1)
         snprintf(buf, len,
-                 "data-parallel gradients reduced per model chunk after its last "
-                 "backward pass");
+                 "ZeRO-3 as PyTorch FSDP: each layer's parameters all-gathered before its forward "
+                 "and its backward pass, one layer ahead, its gradients reduce-scattered after its "
+                 "backward, every micro-batch");
+    else if (res->cluster && r->training.overlap_comm)
+        snprintf(buf, len,
+                 "data-parallel gradients %s in %s buckets in reverse layer order during the last "
+                 "micro-batch's backward pass (PyTorch DDP)",
+                 op, mlsim_units_format(r->training.bucket_bytes, MLSIM_DIM_BYTES, b, sizeof b));
+    else if (res->cluster)
+        snprintf(buf, len, "data-parallel gradients %s after the backward pass", op);
     else
         snprintf(buf, len, "gradients all-reduced in %s buckets%s",
                  mlsim_units_format(r->training.bucket_bytes, MLSIM_DIM_BYTES, b, sizeof b),
@@ -606,7 +621,7 @@ void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_ass
                            : "are mlsim's defaults (median measured GEMM efficiency; A100 "
                              "streaming bandwidth; XLA's smallest GEMM time)");
     precision_assumptions(r, &km, a);
-    char red[128];
+    char red[256];
     if (r->count > 1)
         mlsim_assume(a,
                      "Collectives and sends over %s at %.0f%% of its per-direction bandwidth%s; "
@@ -618,11 +633,16 @@ void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_ass
         mlsim_assume(a,
                      "Host work %s per step before the devices start (framework, data loading; %s)",
                      mlsim_units_format(r->training.host_s, MLSIM_DIM_TIME, x, sizeof x), o);
-    char states[200];
+    char states[200], buffers[96] = "";
+    double gathered = res->mem_bytes - res->mem_states_bytes - res->mem_act_bytes -
+                      r->training.memory_reserve_bytes;
+    if (res->cluster && res->sharding == MLSIM_SHARD_ZERO3 && res->dp > 1)
+        snprintf(buffers, sizeof buffers, ", plus %s of layers gathered whole and their gradients",
+                 mlsim_units_format(gathered, MLSIM_DIM_BYTES, x, sizeof x));
     mlsim_assume(a,
                  "Memory per device: weights, gradients and optimizer states at %s, plus "
-                 "activations (Korthikanti et al. 2022, Eq. 1)%s",
-                 states_text(res, states, sizeof states),
+                 "activations (Korthikanti et al. 2022, Eq. 1)%s%s",
+                 states_text(res, states, sizeof states), buffers,
                  r->training.memory_reserve_bytes > 0
                      ? " plus the reserve given"
                      : "; no allowance for the CUDA context or fragmentation");

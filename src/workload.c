@@ -139,6 +139,7 @@ static void gemm_bwd(struct list *l, const struct gemm_names *nm, int layer, dou
 struct tshape {
     double b, s, h, a, d, kvd, f, fn, v, e, t;
     struct elems el; /* the recipe's element sizes (e is el.e) */
+    double keys; /* keys each query attends: s, or a sliding window's width */
     double tp;
     double t_seq; /* tokens the elementwise kernels see: t, or t / tp with sequence parallelism */
     int sp;
@@ -150,10 +151,20 @@ static struct tshape shape_of(const struct mlsim_workload_spec *sp)
     x.tp = sp->tp > 0 ? sp->tp : 1;
     x.b = sp->micro_batch;
     x.s = sp->model.seq_len;
+    /* Sliding-window attention (Beltagy et al. 2020; Mistral 7B, Jiang et al. 2023): each query
+     * attends the last W keys. FlashAttention-2 skips the blocks outside the window
+     * (flash_attn_func's window_size), so its FLOPs are the window's; a plain masked softmax
+     * computes every score and masks them, so plain attention is left at s. */
+    x.keys = sp->model.window > 0 && sp->model.window < sp->model.seq_len &&
+                     sp->attention == MLSIM_ATTENTION_FLASH
+                 ? sp->model.window
+                 : x.s;
     x.h = sp->model.hidden;
     x.d = x.h / sp->model.heads;
     x.a = sp->model.heads / x.tp;
-    x.kvd = (sp->model.kv_heads > 0 ? sp->model.kv_heads : sp->model.heads) * x.d / x.tp;
+    /* fewer KV heads than tensor ranks: each rank holds one, replicated (layout.h) */
+    double kv = sp->model.kv_heads > 0 ? sp->model.kv_heads : sp->model.heads;
+    x.kvd = (kv >= x.tp ? kv / x.tp : 1.0) * x.d;
     x.f = (sp->model.ffn > 0 ? sp->model.ffn : 4.0 * sp->model.hidden) / x.tp;
     x.fn = sp->model.gated_mlp ? 2.0 * x.f : x.f;
     x.v = sp->model.vocab / x.tp;
@@ -206,7 +217,7 @@ static void attention_core(struct list *l, const struct tshape *x, int flash, in
     if (flash) {
         struct mlsim_kernel k = {
             "attn.flash", MLSIM_KERNEL_ATTENTION, phase, layer, 0, 0, 0, 1, 0, 0, 0, 0, 0};
-        k.flops = 4.0 * x->b * x->s * x->s * hr;
+        k.flops = 4.0 * x->b * x->s * x->keys * hr;
         k.bytes = (2.0 * x->t * hr + 2.0 * x->t * x->kvd) * x->e;
         push(l, k);
         return;
@@ -240,6 +251,8 @@ static void layer_fwd(struct list *l, const struct tshape *x, int flash, int pha
     push(l, memk("dropout.residual", phase, layer, th * (3.0 * x->e + 1.0)));
 }
 
+static void attention_bwd(struct list *l, const struct tshape *x, int flash, int layer);
+
 /* In the backward pass the roles swap: the gradient entering a row-parallel GEMM is gathered
  * (sequence parallel), and the input gradient of a column-parallel GEMM is all-reduced. */
 static void layer_bwd(struct list *l, const struct tshape *x, int flash, int layer)
@@ -256,12 +269,23 @@ static void layer_bwd(struct list *l, const struct tshape *x, int flash, int lay
     push(l, memk("dropout.residual.bwd", B, layer, th * (2.0 * x->e + 1.0)));
     tp_enter(l, x, B, layer);
     gemm_bwd(l, &n_proj, layer, x->t, x->h, hr, 1, &x->el, 1);
+    attention_bwd(l, x, flash, layer);
+    gemm_bwd(l, &n_qkv, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, &x->el, 1);
+    tp_leave(l, x, B, layer);
+    push(l, memk("ln1.bwd", B, layer, 3.0 * th * x->e));
+}
+
+/* The attention core's backward kernels. */
+static void attention_bwd(struct list *l, const struct tshape *x, int flash, int layer)
+{
+    double hr = x->a * x->d;
+    int B = MLSIM_PHASE_BWD;
     if (flash) {
         /* FlashAttention's backward recomputes the scores: 5 matmuls to the forward's 2 (Dao et al.
          * 2022); 4 of them are the model's backward FLOPs, 1 is recomputation. */
         struct mlsim_kernel k = {
             "attn.flash.bwd", MLSIM_KERNEL_ATTENTION, B, layer, 0, 0, 0, 1, 0, 0, 0, 0, 0};
-        k.flops = 10.0 * x->b * x->s * x->s * hr;
+        k.flops = 10.0 * x->b * x->s * x->keys * hr;
         k.bytes = (4.0 * x->t * hr + 4.0 * x->t * x->kvd) * x->e;
         push(l, k);
     } else {
@@ -276,16 +300,59 @@ static void layer_bwd(struct list *l, const struct tshape *x, int flash, int lay
         push(l, gemm(n_score.dgrad, B, layer, x->s, x->d, x->s, ba, x->e));
         push(l, gemm(n_score.wgrad, B, layer, x->s, x->d, x->s, ba, x->e));
     }
+}
+
+/* A parallel block (GPT-J; PaLM, Chowdhery et al. 2022, Sec. 2): one norm feeds the attention
+ * and the MLP side by side, and their outputs are summed with the residual. Under tensor
+ * parallelism the two row-parallel outputs are summed before one all-reduce (one reduce-scatter
+ * with sequence parallelism) and, backward, the two column-parallel input gradients before one,
+ * where the sequential block needs two each way. */
+static void parallel_fwd(struct list *l, const struct tshape *x, int flash, int phase, int layer)
+{
+    double th = x->t_seq * x->h, hr = x->a * x->d;
+    push(l, memk("ln1", phase, layer, 2.0 * th * x->e));
+    tp_enter(l, x, phase, layer);
+    gemm_fwd(l, &n_qkv, phase, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, &x->el);
+    attention_core(l, x, flash, phase, layer);
+    gemm_fwd(l, &n_proj, phase, layer, x->t, x->h, hr, 1, &x->el);
+    gemm_fwd(l, &n_fc1, phase, layer, x->t, x->fn, x->h, 1, &x->el);
+    push(l, memk("mlp.act", phase, layer, x->t * (x->fn + x->f) * x->e));
+    gemm_fwd(l, &n_fc2, phase, layer, x->t, x->h, x->f, 1, &x->el);
+    tp_leave(l, x, phase, layer);
+    /* the two branches and the residual read, the sum and a dropout mask written */
+    push(l, memk("dropout.residual", phase, layer, th * (4.0 * x->e + 1.0)));
+}
+
+static void parallel_bwd(struct list *l, const struct tshape *x, int flash, int layer)
+{
+    double th = x->t_seq * x->h, hr = x->a * x->d;
+    int B = MLSIM_PHASE_BWD;
+    push(l, memk("dropout.residual.bwd", B, layer, th * (2.0 * x->e + 1.0)));
+    tp_enter(l, x, B, layer);
+    gemm_bwd(l, &n_fc2, layer, x->t, x->h, x->f, 1, &x->el, 1);
+    push(l, memk("mlp.act.bwd", B, layer, x->t * (2.0 * x->fn + x->f) * x->e));
+    gemm_bwd(l, &n_fc1, layer, x->t, x->fn, x->h, 1, &x->el, 1);
+    gemm_bwd(l, &n_proj, layer, x->t, x->h, hr, 1, &x->el, 1);
+    attention_bwd(l, x, flash, layer);
     gemm_bwd(l, &n_qkv, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, &x->el, 1);
     tp_leave(l, x, B, layer);
     push(l, memk("ln1.bwd", B, layer, 3.0 * th * x->e));
+}
+
+static void block_fwd(struct list *l, const struct tshape *x, int parallel, int flash, int phase,
+                      int layer)
+{
+    if (parallel)
+        parallel_fwd(l, x, flash, phase, layer);
+    else
+        layer_fwd(l, x, flash, phase, layer);
 }
 
 /* Flash attention's built-in recomputation: the 1 of its 5 backward matmuls that is not model
  * work (see layer_bwd). */
 static double flash_recompute_flops(const struct tshape *x)
 {
-    return 2.0 * x->b * x->s * x->s * x->a * x->d;
+    return 2.0 * x->b * x->s * x->keys * x->a * x->d;
 }
 
 static double sum_flops(const struct mlsim_kernel *k, size_t n, int phase)
@@ -339,7 +406,7 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
     if (sp->model.layers <= 0 || sp->model.hidden <= 0 || sp->model.heads <= 0 ||
         sp->model.hidden % sp->model.heads != 0 || sp->model.seq_len <= 0 || sp->model.vocab <= 0 ||
         sp->micro_batch <= 0 || sp->model.heads % kv != 0 || sp->model.heads % tp != 0 ||
-        kv % tp != 0 || (int)ffn % tp != 0 || first < 0 || count <= 0 ||
+        (kv % tp != 0 && tp % kv != 0) || (int)ffn % tp != 0 || first < 0 || count <= 0 ||
         first + count > sp->model.layers)
         return MLSIM_ERR_INPUT;
     if ((size_t)count > MLSIM_SIM_MAX_TASKS) /* a kernel a layer at least: refuse before calloc */
@@ -369,7 +436,7 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
         tp_leave(fwd, &x, MLSIM_PHASE_FWD, -1);
     }
     for (int i = 0; i < count; i++)
-        layer_fwd(fwd, &x, flash, MLSIM_PHASE_FWD, first + i);
+        block_fwd(fwd, &x, sp->model.parallel_block, flash, MLSIM_PHASE_FWD, first + i);
     if (head) {
         push(fwd, memk("ln_f", MLSIM_PHASE_FWD, -1, 2.0 * th * x.e));
         tp_enter(fwd, &x, MLSIM_PHASE_FWD, -1);
@@ -386,10 +453,13 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
     }
     for (int i = count - 1; i >= 0; i--) {
         if (sp->recompute == MLSIM_RECOMPUTE_FULL)
-            layer_fwd(bwd, &x, flash, MLSIM_PHASE_RECOMPUTE, first + i);
+            block_fwd(bwd, &x, sp->model.parallel_block, flash, MLSIM_PHASE_RECOMPUTE, first + i);
         else if (sp->recompute == MLSIM_RECOMPUTE_SELECTIVE && !flash)
             attention_core(bwd, &x, 0, MLSIM_PHASE_RECOMPUTE, first + i);
-        layer_bwd(bwd, &x, flash, first + i);
+        if (sp->model.parallel_block)
+            parallel_bwd(bwd, &x, flash, first + i);
+        else
+            layer_bwd(bwd, &x, flash, first + i);
     }
     if (embed)
         push(bwd, memk("embedding.bwd", MLSIM_PHASE_BWD, -1, 2.0 * th * x.e));
@@ -397,16 +467,20 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
     /* Korthikanti et al. 2022, Eqs. 1-2 and Table 2, per layer and rank: without recomputation
      * s b h (10 + 24/t + 5 a s / (h t)), with sequence parallelism s b h (34 + 5 a s / h) / t;
      * selective recomputation (or flash attention) drops the 5 a s / h term; full recomputation
-     * keeps the layer input, 2 s b h (/ t with sequence parallelism). Plus the fp32 logits. */
+     * keeps the layer input, 2 s b h (/ t with sequence parallelism). Plus the fp32 logits.
+     * Of the replicated 10 (Sec. 4.1: two norms' inputs 2 + 2, the QKV and fc1 inputs 2 + 2, two
+     * dropout masks 1 + 1), a parallel block keeps one norm's input, one input shared by QKV and
+     * fc1 and one mask: 5, so 29 of the 34 with sequence parallelism. */
     double sbh = x.s * x.b * x.h, t = x.tp, as_h = 5.0 * sp->model.heads * x.s / x.h;
+    double kept = sp->model.parallel_block ? 5.0 : 10.0;
     int no_scores = sp->recompute == MLSIM_RECOMPUTE_SELECTIVE || flash;
     double per_layer_act;
     if (sp->recompute == MLSIM_RECOMPUTE_FULL)
         per_layer_act = x.sp ? 2.0 * sbh / t : 2.0 * sbh;
     else if (x.sp)
-        per_layer_act = sbh * (34.0 + (no_scores ? 0.0 : as_h)) / t;
+        per_layer_act = sbh * (kept + 24.0 + (no_scores ? 0.0 : as_h)) / t;
     else
-        per_layer_act = sbh * (10.0 + 24.0 / t + (no_scores ? 0.0 : as_h / t));
+        per_layer_act = sbh * (kept + 24.0 / t + (no_scores ? 0.0 : as_h / t));
     w->act_bytes_per_micro = per_layer_act * count + (head ? 4.0 * x.t * x.v : 0.0);
     w->input_bytes_per_micro = embed ? x.t * 4.0 : 0.0; /* int32 token ids */
     double model =

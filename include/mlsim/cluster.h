@@ -6,6 +6,14 @@
  * (each forward or backward of a model chunk for one micro-batch is one task, its duration the sum
  * of its kernels, tensor-parallel collectives included), a stream for activations sent to the next
  * rank and one for gradients sent to the previous rank, and a data-parallel stream.
+ *
+ * Data-parallel gradients are reduced as PyTorch DDP does (torch/nn/parallel/distributed.py,
+ * Reducer): in buckets of bucket_cap_mb, in reverse layer order, each launched as the backward pass
+ * of the last micro-batch finishes its layers. ZeRO-3 (FSDP's FULL_SHARD) instead gathers each
+ * unit's parameters before its forward and its backward, one unit prefetched ahead, and
+ * reduce-scatters each unit's gradients after its backward (torch.distributed.fsdp; Rajbhandari et
+ * al. 2020, Sec. 5.3), every micro-batch. A compute task's wait for a gather is exposed
+ * communication.
  */
 #ifndef MLSIM_CLUSTER_H
 #define MLSIM_CLUSTER_H
@@ -23,12 +31,14 @@ struct mlsim_cluster_config {
     struct mlsim_workload_spec spec; /* the whole model; tp and sequence_parallel set */
     const struct mlsim_kernel_model *km;
     int tp, pp, dp;
-    int interleave;   /* model chunks per pipeline rank (interleaved schedule) */
-    int microbatches; /* per pipeline per step */
-    int schedule;     /* enum mlsim_schedule */
-    int sharding;     /* enum mlsim_sharding */
-    int overlap_comm; /* data-parallel reduction of a chunk's gradients as soon as they are ready */
+    int interleave;      /* model chunks per pipeline rank (interleaved schedule) */
+    int microbatches;    /* per pipeline per step */
+    int schedule;        /* enum mlsim_schedule */
+    int sharding;        /* enum mlsim_sharding */
+    int overlap_comm;    /* data-parallel reduction in buckets during the last backward pass */
+    double bucket_bytes; /* gradient bytes per bucket (PyTorch DDP's bucket_cap_mb); 0: 25 MiB */
     double grad_elem_bytes;
+    int first_stage_layers, last_stage_layers; /* uneven stages (layout.h); 0: even */
     /* The layout's groups (layout.h): each collective runs over its kernel's group, on that
      * group's link; pipeline sends on the PP group's. A data-parallel group with more than one rank
      * per node reduces hierarchically (a ring in the node on its intra link around the collective
@@ -54,7 +64,8 @@ struct mlsim_cluster_result {
     double mem_bytes;      /* the fullest device: states + activations */
     double mem_states_bytes;
     double mem_act_bytes;
-    int in_flight; /* micro-batch chunks whose activations rank 0 holds at once */
+    double mem_buffer_bytes; /* ZeRO-3's gathered units (layout.h) */
+    int in_flight;           /* micro-batch chunks whose activations rank 0 holds at once */
     uint64_t events;
     size_t tasks;
 };

@@ -26,6 +26,10 @@ struct mlsim_layout {
     int sharding;     /* enum mlsim_sharding */
     int recompute;    /* enum mlsim_recompute */
     int sequence_parallel;
+    /* Uneven pipelines (Megatron-LM's decoder_first_pipeline_num_layers and
+     * decoder_last_pipeline_num_layers): layers of the first and the last stage, the others split
+     * evenly among the stages between; 0: that stage takes an even share like the rest. */
+    int first_stage_layers, last_stage_layers;
 };
 
 /* Why a layout does not tile, in the order the rule checks. */
@@ -33,8 +37,9 @@ enum mlsim_layout_fault {
     MLSIM_LAYOUT_OK,
     MLSIM_LAYOUT_DEVICES,    /* tp x pp does not divide the devices */
     MLSIM_LAYOUT_MLP,        /* tensor or pipeline parallelism of an MLP */
-    MLSIM_LAYOUT_HEADS,      /* tp does not divide the heads or the KV heads */
+    MLSIM_LAYOUT_HEADS,      /* tp does not divide the heads, nor the KV heads tp (or tp them) */
     MLSIM_LAYOUT_LAYERS,     /* the layers do not split into pp x interleave chunks */
+    MLSIM_LAYOUT_STAGES,     /* uneven stages: the rest does not split evenly, or interleaved */
     MLSIM_LAYOUT_NODE,       /* tp spans more than a node */
     MLSIM_LAYOUT_BATCH,      /* the batch does not split into micro-batches x data parallelism */
     MLSIM_LAYOUT_INTERLEAVE, /* interleaving needs the micro-batches to be a multiple of pp */
@@ -44,6 +49,13 @@ enum mlsim_layout_fault {
  * node check is skipped). Products are taken in 64 bits, so no field can make them overflow. */
 enum mlsim_layout_fault mlsim_layout_check(const struct mlsim_model_spec *m, int count,
                                            int node_size, const struct mlsim_layout *l);
+
+/* The layers of virtual stage VS of N_VS (chunk c of rank r is virtual stage c pp + r) under L for
+ * a model of LAYERS layers: *FIRST, *COUNT. Even chunks of LAYERS / N_VS, or with uneven stages
+ * (L's first_stage_layers, last_stage_layers; no interleaving) the given first and last stages
+ * and an even share of the rest for each stage between. Returns 0 where they do not tile. */
+int mlsim_layout_stage_layers(const struct mlsim_layout *l, int layers, int vs, int n_vs,
+                              int *first, int *count);
 
 /* A sentence saying why FAULT (from mlsim_layout_check of the same arguments) does not tile,
  * written into BUF of LEN bytes; returns BUF. */
@@ -101,7 +113,8 @@ void mlsim_layout_groups(const struct mlsim_run *run, const struct mlsim_layout 
 struct mlsim_layout_memory {
     double states_bytes; /* weights, gradients and optimizer states, sharded as the layout says */
     double act_bytes;    /* activations kept for the backward pass, at the schedule's peak */
-    double total_bytes;  /* the two, plus the run's reserve */
+    double buffer_bytes; /* ZeRO-3's gathered units and their unsharded gradients (below) */
+    double total_bytes;  /* the three, plus the run's reserve */
     double state_bytes_per_param; /* before sharding (workload.h) */
 };
 
@@ -124,11 +137,33 @@ enum mlsim_status mlsim_layout_memory(struct mlsim_layout_work *w, const struct 
  * too, stage 3 the weights too. */
 double mlsim_layout_sharded_bytes(double per_param, double elem_bytes, int dp, int sharding);
 
+/* ZeRO-3 and FSDP gather one unit (a transformer layer, the embedding and head folded into the
+ * first and last) at a time and prefetch this many ahead: PyTorch FSDP's forward_prefetch and
+ * BACKWARD_PRE issue the next unit's all-gather before the current unit computes (torch.distributed
+ * .fsdp, FullyShardedDataParallel docs); DeepSpeed's stage3_prefetch_bucket_size plays this part.
+ */
+#define MLSIM_LAYOUT_ZERO3_PREFETCH 1
+
+/* ZeRO-3's memory beyond its shards: the unit in use and the prefetched ones gathered whole
+ * (UNIT_PARAMS each, the largest unit, at ELEM_BYTES), and the unit's full gradient before its
+ * reduce-scatter (at GRAD_ELEM_BYTES). 0 for any other stage or one replica. */
+double mlsim_layout_zero3_buffer_bytes(double unit_params, double elem_bytes,
+                                       double grad_elem_bytes, int dp, int sharding);
+
 /* Choose a layout for RUN (which gave none): the least model parallelism (tp x pp) that fits its
  * devices' memory, tensor parallelism inside a node before pipeline stages (Narayanan et al. 2021,
  * Sec. 3.3), 1F1B; first without sharding, then ZeRO-1 (no more communication than the all-reduce
  * it replaces, Sec. 7 of the ZeRO paper), then ZeRO-3. MLSIM_ERR_NOT_FOUND if none fits. */
 enum mlsim_status mlsim_layout_choose(struct mlsim_layout_work *w, const struct mlsim_run *run,
                                       struct mlsim_layout *out);
+
+/* A data-parallel collective OP of BYTES per rank over DP ranks on GROUPS' DP group with ALGO:
+ * hierarchical when the group has several ranks in each of several nodes (an all-gather or
+ * reduce-scatter then pays NCCL's ring latency over all its ranks), else flat on its link. The
+ * cluster step and the closed form both cost data-parallel traffic here. */
+struct mlsim_collective_algo;
+double mlsim_layout_dp_collective(const struct mlsim_layout_groups *groups,
+                                  const struct mlsim_collective_algo *algo, int dp, int op,
+                                  double bytes);
 
 #endif

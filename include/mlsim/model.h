@@ -23,6 +23,10 @@ struct mlsim_model_spec {
     double tokens; /* training tokens (samples for an MLP) */
     int layers, hidden, heads, kv_heads, ffn, seq_len, vocab;
     int gated_mlp; /* 0 no, 1 yes */
+    int window;    /* sliding-window attention: keys each query attends (Mistral 7B: 4096); 0 all */
+    /* 1: attention and MLP side by side on one norm, y = x + Attn(LN(x)) + MLP(LN(x)) (GPT-J;
+     * PaLM, Chowdhery et al. 2022, Sec. 2; Falcon-7B); 0: one after the other, two norms */
+    int parallel_block;
     /* Zero is GPT-3's choice for each of these, so a zeroed spec is a GPT-style decoder. */
     int no_biases;         /* 1: no biases in linear layers and norms (Llama, MPT); 0: biases */
     int untied_embeddings; /* 1: the head has its own matrix (Llama); 0: it reuses the embedding */

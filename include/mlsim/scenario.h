@@ -37,6 +37,7 @@ struct mlsim_training {
     int sharding;          /* enum mlsim_sharding */
     int sequence_parallel; /* 0/1 */
     double host_s;         /* the host's own work per step before the devices start, seconds */
+    int first_stage_layers, last_stage_layers; /* uneven pipelines (layout.h); 0: even */
 };
 
 /* Prices and the grid. All SI: USD/s, USD/J, kg CO2 per J, W. */

@@ -104,12 +104,12 @@ class AssumptionsSaidWhereMade(unittest.TestCase):
         self.assertIn("16 bytes per parameter (2-byte weights and gradients, fp32 master", out)
 
     def test_cluster_does_not_claim_buckets(self):
-        # across nodes each model chunk's gradients are reduced after its last backward pass;
-        # only the one-node step reduces in 25 MiB buckets
+        # overlap_comm: false: across nodes the gradients are reduced once, after the backward
+        # pass; with overlap (the default) both paths reduce in 25 MiB buckets
         rc, out, err = scenario("gpt3_a100_simulated.yaml")
         self.assertEqual(rc, 0, err)
         self.assertNotIn("buckets", out)
-        self.assertIn("reduced per model chunk", out)
+        self.assertIn("data-parallel gradients all-reduced after the backward pass", out)
         rc, out, err = scenario("gpt_1.3b_dgx_a100.yaml")
         self.assertEqual(rc, 0, err)
         self.assertIn("all-reduced in 26.21 MB buckets", out)  # 25 MiB = 26.21 MB

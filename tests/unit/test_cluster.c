@@ -157,6 +157,19 @@ static void test_folded_and_unfolded_agree(void **state)
         c.unfold_dp = 1;
         assert_int_equal(mlsim_cluster_simulate(&c, &unfolded, NULL), MLSIM_OK);
         assert_rel(unfolded.step_s, folded.step_s, 1e-12);
+        /* buckets during the backward pass, and ZeRO-3's gathers and reduce-scatters per unit:
+         * each replica's collective waits for all of them */
+        for (int z = 0; z < 2; z++) {
+            c = config(1, 2, dp, 4);
+            c.overlap_comm = 1;
+            c.bucket_bytes = 25.0 * 1048576;
+            c.sharding = z ? MLSIM_SHARD_ZERO3 : MLSIM_SHARD_NONE;
+            assert_int_equal(mlsim_cluster_simulate(&c, &folded, NULL), MLSIM_OK);
+            c.unfold_dp = 1;
+            assert_int_equal(mlsim_cluster_simulate(&c, &unfolded, NULL), MLSIM_OK);
+            assert_rel(unfolded.step_s, folded.step_s, 1e-12);
+            assert_true(unfolded.tasks > folded.tasks);
+        }
     }
 }
 
@@ -204,6 +217,162 @@ static void test_nic_shared_by_sends_and_reduction(void **state)
     assert_rel(unfolded.step_s, shared.step_s, 1e-12);
 }
 
+/* A ring all-gather or reduce-scatter over P ranks of BYTES (collective.h): 8.4 us + (P - 1) x
+ * (3.4 us + BYTES / P / bandwidth). */
+static double ring_ag(int p, double bytes, double bw)
+{
+    return 8.4e-6 + (p - 1) * 3.4e-6 + (p - 1) * (bytes / p) / bw;
+}
+
+static void count_tasks(struct mlsim_sim *sim, const char *name, int *n, double *busy)
+{
+    *n = 0;
+    *busy = 0;
+    for (size_t i = 0; i < mlsim_sim_task_count(sim); i++) {
+        const struct mlsim_sim_task *t = mlsim_sim_task_get(sim, (int64_t)i);
+        if (strcmp(t->name, name) == 0) {
+            (*n)++;
+            *busy += t->duration_s;
+        }
+    }
+}
+
+/* ZeRO-3 per unit, by hand. config's layer: 12 h^2 + 13 h = 201,379,840 parameters (h = 4096; the
+ * QKV, projection and MLP weights and biases, two LayerNorms); the first also holds the embedding,
+ * (64 + 2048) x 4096 = 8,650,752, the last the final LayerNorm, 8192. In bf16 over 8 ranks on the
+ * 25 GB/s network: every unit gathered before each of its 4 passes (2 micro-batches, forward and
+ * backward) and reduce-scattered after each of its 2 backward passes, every collective a ring. */
+static void test_zero3_per_unit(void **state)
+{
+    (void)state;
+    struct mlsim_cluster_config c = config(1, 1, 8, 2);
+    c.sharding = MLSIM_SHARD_ZERO3;
+    struct mlsim_cluster_result r;
+    struct mlsim_sim *sim = NULL;
+    assert_int_equal(mlsim_cluster_simulate(&c, &r, &sim), MLSIM_OK);
+    double layer = 12.0 * 4096 * 4096 + 13.0 * 4096, emb = (64.0 + 2048) * 4096, norm = 8192;
+    double each = 14 * ring_ag(8, 2 * layer, 25e9) + ring_ag(8, 2 * (layer + emb), 25e9) +
+                  ring_ag(8, 2 * (layer + norm), 25e9);
+    int n_g, n_rs;
+    double g_s, rs_s;
+    count_tasks(sim, "zero3.all_gather", &n_g, &g_s);
+    count_tasks(sim, "zero3.reduce_scatter", &n_rs, &rs_s);
+    assert_int_equal(n_g, 4 * 16);
+    assert_int_equal(n_rs, 2 * 16);
+    assert_rel(g_s, 4 * each, 1e-12);
+    assert_rel(rs_s, 2 * each, 1e-12);
+    assert_rel(r.dp_comm_s, 6 * each, 1e-12);
+    /* the gathered units and one unit's gradient: 6 bytes per parameter of the largest unit */
+    assert_rel(r.mem_buffer_bytes, 6.0 * (layer + emb), 1e-12);
+    /* A unit's 400 MB take 14 ms on 25 GB/s, its forward pass (24 h^2 t FLOPs, 3.3 ms at 250
+     * TFLOP/s) less: the step is the network's, and its waits are communication, not idle. */
+    assert_true(r.step_s >= r.dp_comm_s);
+    assert_rel(r.compute_s + r.exposed_comm_s, r.step_s, 1e-6);
+    mlsim_sim_free(sim);
+
+    /* On 300 GB/s a gather (1.2 ms) hides behind the unit before it: what is left exposed is the
+     * first unit's gather before the first forward and the last unit's reduce-scatter before
+     * the update. */
+    for (int g = 0; g < MLSIM_GROUP_N; g++)
+        c.groups.g[g].link.bw_Bps = 300e9;
+    assert_int_equal(mlsim_cluster_simulate(&c, &r, NULL), MLSIM_OK);
+    double first = ring_ag(8, 2 * (layer + emb), 300e9);
+    assert_rel(r.exposed_comm_s, 2 * first, 1e-9);
+}
+
+/* ZeRO-3 over 16 ranks in 4 nodes of 4: each gather moves the hierarchical collective's bytes
+ * (B / 4 per rank across nodes on 25 GB/s, then B inside the node on 300 GB/s) but, as NCCL's one
+ * ring through all 16 ranks, pays 15 step latencies and one base latency: 8.4 us + 15 x 3.4 us
+ * + 3 (B / 16) / 25 GB/s + 3 (B / 4) / 300 GB/s for a middle layer's B = 402,759,680 bytes. */
+static void test_zero3_ring_latency(void **state)
+{
+    (void)state;
+    struct mlsim_cluster_config c = config(1, 1, 16, 1);
+    c.sharding = MLSIM_SHARD_ZERO3;
+    c.groups.g[MLSIM_GROUP_DP].per_node = 4;
+    struct mlsim_cluster_result r;
+    struct mlsim_sim *sim = NULL;
+    assert_int_equal(mlsim_cluster_simulate(&c, &r, &sim), MLSIM_OK);
+    double b = 2 * (12.0 * 4096 * 4096 + 13.0 * 4096);
+    double want = 8.4e-6 + 15 * 3.4e-6 + 3 * (b / 16) / 25e9 + 3 * (b / 4) / 300e9;
+    const struct mlsim_sim_task *g = NULL;
+    for (size_t i = 0; i < mlsim_sim_task_count(sim) && !g; i++) {
+        const struct mlsim_sim_task *t = mlsim_sim_task_get(sim, (int64_t)i);
+        if (strcmp(t->name, "zero3.all_gather") == 0 && t->bytes == b)
+            g = t;
+    }
+    assert_non_null(g);
+    assert_rel(g->duration_s, want, 1e-12);
+    mlsim_sim_free(sim);
+}
+
+/* PyTorch DDP's buckets: config's layers hold 402.8 MB of bf16 gradients each, so each layer is a
+ * bucket of ceil(402.8 / 26.2) = 16 calls of 25 MiB or less (the first, with the embedding's 17.3
+ * MB, 420.1 MB in 17), reduced as its backward pass ends.
+ * One bucket as large as all the gradients is one all-reduce after the backward pass: the step
+ * without overlap, exactly. */
+static void test_buckets_during_backward(void **state)
+{
+    (void)state;
+    struct mlsim_cluster_config c = config(1, 1, 4, 2);
+    struct mlsim_cluster_result after, overlapped, one;
+    assert_int_equal(mlsim_cluster_simulate(&c, &after, NULL), MLSIM_OK);
+    c.overlap_comm = 1;
+    c.bucket_bytes = 25.0 * 1048576;
+    struct mlsim_sim *sim = NULL;
+    assert_int_equal(mlsim_cluster_simulate(&c, &overlapped, &sim), MLSIM_OK);
+    int n;
+    double busy;
+    count_tasks(sim, "dp.reduce.bucket", &n, &busy);
+    mlsim_sim_free(sim);
+    assert_int_equal(n, 16);
+    double layer = 2 * (12.0 * 4096 * 4096 + 13.0 * 4096), emb = 2 * (64.0 + 2048) * 4096;
+    double cap = 25.0 * 1048576;
+    /* 2 (P - 1) steps for an all-reduce over 4 ranks, 16 calls per bucket */
+    double ar_mid = 16 * (8.4e-6 + 6 * 3.4e-6 + 6 * (layer / 16 / 4) / 25e9);
+    double ar_first = 17 * (8.4e-6 + 6 * 3.4e-6 + 6 * ((layer + emb) / 17 / 4) / 25e9);
+    double ar_last = 16 * (8.4e-6 + 6 * 3.4e-6 + 6 * ((layer + 2 * 8192) / 16 / 4) / 25e9);
+    assert_true(layer + emb > 16 * cap && layer + emb < 17 * cap && layer > 15 * cap);
+    assert_rel(busy, 14 * ar_mid + ar_first + ar_last, 1e-12);
+    assert_true(overlapped.step_s < after.step_s);
+    c.bucket_bytes = 1e15;
+    assert_int_equal(mlsim_cluster_simulate(&c, &one, NULL), MLSIM_OK);
+    assert_rel(one.step_s, after.step_s, 1e-12);
+}
+
+/* Uneven stages: 16 layers on 4 stages as 1, 6, 6, 3. A middle stage's forward is 6 identical
+ * layers, 1.5 times the 4 of an even split; the model and its FLOPs are the same. */
+static void test_uneven_stages(void **state)
+{
+    (void)state;
+    struct mlsim_cluster_config c = config(1, 4, 1, 8);
+    struct mlsim_cluster_result even, uneven;
+    struct mlsim_sim *s_even = NULL, *s_uneven = NULL;
+    assert_int_equal(mlsim_cluster_simulate(&c, &even, &s_even), MLSIM_OK);
+    c.first_stage_layers = 1;
+    c.last_stage_layers = 3;
+    assert_int_equal(mlsim_cluster_simulate(&c, &uneven, &s_uneven), MLSIM_OK);
+    double f_even = 0, f_uneven = 0;
+    for (size_t i = 0; i < mlsim_sim_task_count(s_even); i++) {
+        const struct mlsim_sim_task *t = mlsim_sim_task_get(s_even, (int64_t)i);
+        if (strcmp(t->name, "forward") == 0 && t->layer == 1)
+            f_even = t->duration_s;
+    }
+    for (size_t i = 0; i < mlsim_sim_task_count(s_uneven); i++) {
+        const struct mlsim_sim_task *t = mlsim_sim_task_get(s_uneven, (int64_t)i);
+        if (strcmp(t->name, "forward") == 0 && t->layer == 1)
+            f_uneven = t->duration_s;
+    }
+    assert_rel(f_uneven, 1.5 * f_even, 1e-12);
+    assert_rel(uneven.model_flops, even.model_flops, 1e-12);
+    assert_rel(uneven.params, even.params, 1e-12);
+    assert_true(uneven.step_s > even.step_s);
+    mlsim_sim_free(s_even);
+    mlsim_sim_free(s_uneven);
+    c.first_stage_layers = 2; /* 11 layers do not split among 2 stages */
+    assert_int_equal(mlsim_cluster_simulate(&c, &uneven, NULL), MLSIM_ERR_INPUT);
+}
+
 static void test_layouts_that_cannot_be_built(void **state)
 {
     (void)state;
@@ -226,6 +395,10 @@ int main(void)
         cmocka_unit_test(test_zero_memory),
         cmocka_unit_test(test_folded_and_unfolded_agree),
         cmocka_unit_test(test_nic_shared_by_sends_and_reduction),
+        cmocka_unit_test(test_zero3_per_unit),
+        cmocka_unit_test(test_zero3_ring_latency),
+        cmocka_unit_test(test_buckets_during_backward),
+        cmocka_unit_test(test_uneven_stages),
         cmocka_unit_test(test_layouts_that_cannot_be_built),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -66,8 +66,12 @@ static void test_tiling_rule(void **state)
                              .interleave = 1};
     assert_int_equal(mlsim_layout_check(&m, 1024, 8, &l), MLSIM_LAYOUT_OK); /* dp 32 */
     assert_int_equal(mlsim_layout_check(&m, 1000, 8, &l), MLSIM_LAYOUT_DEVICES);
-    l.tp = 16; /* divides 64 heads but not 8 KV heads */
-    assert_int_equal(mlsim_layout_check(&m, 1024, 16, &l), MLSIM_LAYOUT_HEADS);
+    l.tp = 16; /* 8 KV heads on 16 ranks: Megatron-LM replicates each on two */
+    assert_int_equal(mlsim_layout_check(&m, 1024, 16, &l), MLSIM_LAYOUT_OK);
+    struct mlsim_model_spec odd = m;
+    odd.heads = 96; /* 96 heads and 8 KV heads on 12 ranks: neither divides the other */
+    l.tp = 12;
+    assert_int_equal(mlsim_layout_check(&odd, 1536, 16, &l), MLSIM_LAYOUT_HEADS);
     l.tp = 8;
     l.pp = 3; /* 80 layers do not split into 3 */
     assert_int_equal(mlsim_layout_check(&m, 1032, 8, &l), MLSIM_LAYOUT_LAYERS);
@@ -88,6 +92,83 @@ static void test_tiling_rule(void **state)
     struct mlsim_model_spec mlp = {.type = MLSIM_MODEL_MLP};
     l = (struct mlsim_layout){.tp = 2, .pp = 1, .micro_batch = 1, .global_batch = 4};
     assert_int_equal(mlsim_layout_check(&mlp, 4, 8, &l), MLSIM_LAYOUT_MLP);
+}
+
+/* Uneven pipelines, by hand. Llama 3 405B: 126 layers on 16 stages (Dubey et al. 2024, Sec. 3.3.2
+ * takes one layer each from the first and the last stage, which hold the embedding and the head)
+ * as first 7 and last 7, the 14 stages between holding (126 - 14) / 14 = 8 each. BLOOM 176B: 70
+ * layers on 12 stages (Scao et al. 2022: tp 4, pp 12, dp 8 on 384 GPUs), written here as first 5
+ * and last 5, the 10 between (70 - 10) / 10 = 6. */
+static void test_uneven_stages(void **state)
+{
+    (void)state;
+    struct mlsim_model_spec llama = {.layers = 126, .hidden = 16384, .heads = 128, .kv_heads = 8};
+    struct mlsim_layout l = {.tp = 8,
+                             .pp = 16,
+                             .micro_batch = 1,
+                             .global_batch = 2048,
+                             .schedule = MLSIM_SCHEDULE_1F1B,
+                             .interleave = 1};
+    assert_int_equal(mlsim_layout_check(&llama, 16384, 8, &l), MLSIM_LAYOUT_LAYERS);
+    l.first_stage_layers = l.last_stage_layers = 7;
+    assert_int_equal(mlsim_layout_check(&llama, 16384, 8, &l), MLSIM_LAYOUT_OK);
+    int first, count;
+    assert_true(mlsim_layout_stage_layers(&l, 126, 0, 16, &first, &count));
+    assert_int_equal(first, 0);
+    assert_int_equal(count, 7);
+    assert_true(mlsim_layout_stage_layers(&l, 126, 1, 16, &first, &count));
+    assert_int_equal(first, 7);
+    assert_int_equal(count, 8);
+    assert_true(mlsim_layout_stage_layers(&l, 126, 14, 16, &first, &count));
+    assert_int_equal(first, 7 + 13 * 8); /* 111 */
+    assert_int_equal(count, 8);
+    assert_true(mlsim_layout_stage_layers(&l, 126, 15, 16, &first, &count));
+    assert_int_equal(first, 119);
+    assert_int_equal(count, 7);
+    /* first 8, last 7: 111 layers do not split among 14 stages */
+    l.first_stage_layers = 8;
+    assert_int_equal(mlsim_layout_check(&llama, 16384, 8, &l), MLSIM_LAYOUT_STAGES);
+    /* only the first given: 126 - 6 = 120 among the other 15 stages, 8 each */
+    l.first_stage_layers = 6;
+    l.last_stage_layers = 0;
+    assert_int_equal(mlsim_layout_check(&llama, 16384, 8, &l), MLSIM_LAYOUT_OK);
+    assert_true(mlsim_layout_stage_layers(&l, 126, 15, 16, &first, &count));
+    assert_int_equal(first, 118);
+    assert_int_equal(count, 8);
+    /* uneven stages are not interleaved */
+    l.first_stage_layers = l.last_stage_layers = 7;
+    l.schedule = MLSIM_SCHEDULE_INTERLEAVED;
+    l.interleave = 2;
+    assert_int_equal(mlsim_layout_check(&llama, 16384, 8, &l), MLSIM_LAYOUT_STAGES);
+    char buf[256];
+    mlsim_layout_fault_text(MLSIM_LAYOUT_STAGES, &llama, 16384, 8, &l, buf, sizeof buf);
+    assert_non_null(strstr(buf, "the other 112 layers to split evenly"));
+    struct mlsim_model_spec bloom = {.layers = 70, .hidden = 14336, .heads = 112};
+    l = (struct mlsim_layout){.tp = 4,
+                              .pp = 12,
+                              .micro_batch = 2,
+                              .global_batch = 2048,
+                              .schedule = MLSIM_SCHEDULE_1F1B,
+                              .interleave = 1,
+                              .first_stage_layers = 5,
+                              .last_stage_layers = 5};
+    assert_int_equal(mlsim_layout_check(&bloom, 384, 8, &l), MLSIM_LAYOUT_OK);
+    assert_true(mlsim_layout_stage_layers(&l, 70, 10, 12, &first, &count));
+    assert_int_equal(first, 5 + 9 * 6);
+    assert_int_equal(count, 6);
+    /* the same model on even stages is refused, as before */
+    l.first_stage_layers = l.last_stage_layers = 0;
+    assert_int_equal(mlsim_layout_check(&bloom, 384, 8, &l), MLSIM_LAYOUT_LAYERS);
+}
+
+/* ZeRO-3's buffers by hand: a unit of 1e9 parameters in bf16, prefetched one ahead, holds 2 units
+ * gathered (4 GB) and one unit's gradient (2 GB) beyond the shards. */
+static void test_zero3_buffers(void **state)
+{
+    (void)state;
+    assert_rel(mlsim_layout_zero3_buffer_bytes(1e9, 2, 2, 8, MLSIM_SHARD_ZERO3), 6e9, 1e-15);
+    assert_rel(mlsim_layout_zero3_buffer_bytes(1e9, 2, 2, 8, MLSIM_SHARD_ZERO2), 0, 0);
+    assert_rel(mlsim_layout_zero3_buffer_bytes(1e9, 2, 2, 1, MLSIM_SHARD_ZERO3), 0, 0);
 }
 
 static void test_groups_by_hand(void **state)
@@ -194,6 +275,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tiling_rule),
+        cmocka_unit_test(test_uneven_stages),
+        cmocka_unit_test(test_zero3_buffers),
         cmocka_unit_test(test_groups_by_hand),
         cmocka_unit_test(test_memory_equals_the_simulation),
         cmocka_unit_test(test_sharded_bytes),

@@ -145,6 +145,89 @@ static void test_bad_shapes(void **state)
     assert_int_equal(mlsim_workload_build(&s, &w), MLSIM_ERR_INPUT);
 }
 
+/* Sliding-window attention with flash: each of the s queries attends W = 512 keys, so the
+ * attention's forward is 4 b s W h (QK^T and AV over the window), its backward 10 b s W h (Dao et
+ * al. 2022: 5 matmuls, one recomputing QK^T), a quarter of the full 2048 x 2048 on every count.
+ * The GEMMs are untouched: model FLOPs fall by 3 x 4 b s (S - W) h per layer (forward 1, backward
+ * 2, the recomputing matmul not model work). Plain attention masks a full score matrix: no change.
+ */
+static void test_sliding_window(void **state)
+{
+    (void)state;
+    struct mlsim_workload full, win, plain_full, plain_win;
+    struct mlsim_workload_spec s = gpt(MLSIM_RECOMPUTE_NONE, MLSIM_ATTENTION_FLASH);
+    assert_int_equal(mlsim_workload_build(&s, &full), MLSIM_OK);
+    s.model.window = 512;
+    assert_int_equal(mlsim_workload_build(&s, &win), MLSIM_OK);
+    double b = B, sl = S, h = H, w = 512;
+    assert_rel(full.model_flops_per_micro - win.model_flops_per_micro,
+               L * 3.0 * 4.0 * b * sl * (sl - w) * h, 1e-12);
+    assert_rel(full.hw_flops_per_micro - win.hw_flops_per_micro,
+               L * (4.0 + 10.0) * b * sl * (sl - w) * h, 1e-12);
+    s = gpt(MLSIM_RECOMPUTE_NONE, MLSIM_ATTENTION_PLAIN);
+    assert_int_equal(mlsim_workload_build(&s, &plain_full), MLSIM_OK);
+    s.model.window = 512;
+    assert_int_equal(mlsim_workload_build(&s, &plain_win), MLSIM_OK);
+    assert_rel(plain_win.hw_flops_per_micro, plain_full.hw_flops_per_micro, 1e-15);
+    s = gpt(MLSIM_RECOMPUTE_NONE, MLSIM_ATTENTION_FLASH);
+    s.model.window = 4096; /* wider than the sequence: every key */
+    mlsim_workload_release(&win);
+    assert_int_equal(mlsim_workload_build(&s, &win), MLSIM_OK);
+    assert_rel(win.hw_flops_per_micro, full.hw_flops_per_micro, 1e-15);
+    mlsim_workload_release(&full);
+    mlsim_workload_release(&win);
+    mlsim_workload_release(&plain_full);
+    mlsim_workload_release(&plain_win);
+}
+
+static int count_comm(const struct mlsim_workload *w, int op)
+{
+    int n = 0;
+    for (size_t i = 0; i < w->n_fwd; i++)
+        n += w->fwd[i].kind == MLSIM_KERNEL_COMM && w->fwd[i].coll_op == op;
+    for (size_t i = 0; i < w->n_bwd; i++)
+        n += w->bwd[i].kind == MLSIM_KERNEL_COMM && w->bwd[i].coll_op == op;
+    return n;
+}
+
+/* The parallel block (PaLM, Sec. 2) by hand, on 2 tensor ranks: one LayerNorm per layer instead
+ * of two (2h parameters fewer each), one all-reduce forward and one backward per layer instead of
+ * two each (4 L + 2 become 2 L + 2: the embedding's and the logits' input gradient's stay), the
+ * same GEMMs and so the same model FLOPs, and 5 s b h bytes fewer activations per layer (one norm
+ * input, one shared QKV and fc1 input, one dropout mask). With sequence parallelism, one
+ * all-gather and one reduce-scatter each way per layer instead of two. */
+static void test_parallel_block(void **state)
+{
+    (void)state;
+    struct mlsim_workload seq, par;
+    struct mlsim_workload_spec s = gpt(MLSIM_RECOMPUTE_NONE, MLSIM_ATTENTION_PLAIN);
+    s.tp = 2;
+    assert_int_equal(mlsim_workload_build(&s, &seq), MLSIM_OK);
+    s.model.parallel_block = 1;
+    assert_int_equal(mlsim_workload_build(&s, &par), MLSIM_OK);
+    double h = H;
+    assert_rel(seq.params - par.params, L * 2.0 * h, 1e-12);
+    assert_int_equal(count_comm(&seq, MLSIM_COLL_ALL_REDUCE), 4 * L + 2);
+    assert_int_equal(count_comm(&par, MLSIM_COLL_ALL_REDUCE), 2 * L + 2);
+    assert_rel(par.model_flops_per_micro, seq.model_flops_per_micro, 1e-15);
+    assert_rel(seq.act_bytes_per_micro - par.act_bytes_per_micro, L * 5.0 * S * B * h, 1e-12);
+    mlsim_workload_release(&seq);
+    mlsim_workload_release(&par);
+    s.sequence_parallel = 1;
+    s.model.parallel_block = 0;
+    assert_int_equal(mlsim_workload_build(&s, &seq), MLSIM_OK);
+    s.model.parallel_block = 1;
+    assert_int_equal(mlsim_workload_build(&s, &par), MLSIM_OK);
+    int seq_rs = count_comm(&seq, MLSIM_COLL_REDUCE_SCATTER);
+    assert_int_equal(seq_rs - count_comm(&par, MLSIM_COLL_REDUCE_SCATTER), 2 * L);
+    assert_int_equal(
+        count_comm(&seq, MLSIM_COLL_ALL_GATHER) - count_comm(&par, MLSIM_COLL_ALL_GATHER), 2 * L);
+    /* 34 of s b h / t with sequence parallelism become 29 */
+    assert_rel(seq.act_bytes_per_micro - par.act_bytes_per_micro, L * 5.0 * S * B * h / 2, 1e-12);
+    mlsim_workload_release(&seq);
+    mlsim_workload_release(&par);
+}
+
 static void test_grouped_query_and_gated(void **state)
 {
     (void)state;
@@ -210,6 +293,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_narayanan_eq3_full_recompute),
         cmocka_unit_test(test_recompute_and_flash_flops),
+        cmocka_unit_test(test_sliding_window),
+        cmocka_unit_test(test_parallel_block),
         cmocka_unit_test(test_korthikanti_activation_memory),
         cmocka_unit_test(test_mnist_mlp),
         cmocka_unit_test(test_bad_shapes),

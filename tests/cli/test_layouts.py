@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the layouts of issue 16: FSDP on one node, uneven pipeline stages, KV
+heads replicated across tensor ranks, and their located errors.
+
+Run as:  python3 tests/cli/test_layouts.py <path-to-mlsim-binary> <source-root>
+Golden numbers are hand counts written in the comments.
+"""
+import os
+import subprocess
+import tempfile
+import unittest
+
+import clitest
+
+MLSIM, SRC = clitest.paths("test_layouts.py")
+TIMEOUT_S = 30
+
+# MPT-7B as llm-foundry benchmarks it (validate/published/llmfoundry_mpt_fsdp.yaml): by hand
+# 32 x (12 x 4096^2 + 13 x 4096) + 2 x 4096 + (50368 + 2048) x 4096 = 6,658,859,008 parameters.
+MPT7B_FSDP = (
+    "name: mpt7b\nmode: simulate\n"
+    "model: {layers: 32, hidden: 4096, heads: 32, seq_len: 2048, vocab: 50368, "
+    "position: learned, tokens: 300B}\n"
+    "hardware: {device: a100-sxm4-80gb, count: 8}\nprecision: bf16\n"
+    "training: {micro_batch: 6, global_batch: 96, sharding: zero3, attention: flash}\n")
+
+
+def run(text, *args):
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        f.write(text)
+        path = f.name
+    try:
+        p = subprocess.run([MLSIM, *args, path], cwd=SRC, env=clitest.clean_env(),
+                           capture_output=True, timeout=TIMEOUT_S)
+    finally:
+        os.unlink(path)
+    return p.returncode, p.stdout.decode(), p.stderr.decode(), path
+
+
+def scenario(name, *args):
+    p = subprocess.run([MLSIM, *args, os.path.join("scenarios", name)], cwd=SRC,
+                       env=clitest.clean_env(), capture_output=True, timeout=TIMEOUT_S)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+class FsdpOnOneNode(unittest.TestCase):
+    def test_sharding_is_modelled_on_one_node(self):
+        rc, out, err, _ = run(MPT7B_FSDP)
+        self.assertEqual(rc, 0, err)
+        # 16 bytes per parameter over 8 ranks: 2 bytes (ZeRO paper, Fig. 1, P_os+g+p)
+        self.assertIn("ZeRO-3 over 8 data-parallel ranks: 2 bytes", out)
+        self.assertIn("ZeRO-3 as PyTorch FSDP", out)
+        # the largest unit, layer 0 with the embedding: 201,379,840 + 52,416 x 4096 =
+        # 416,075,776 parameters; two gathered and one gradient at 2 bytes: 2.497 GB
+        self.assertIn("plus 2.496 GB of layers gathered whole", out)
+
+    def test_unsharded_does_not_fit(self):
+        # without sharding the states alone are 16 x 6.66B = 106.5 GB on an 80 GB device
+        rc, out, err, _ = run(MPT7B_FSDP.replace("sharding: zero3", "sharding: none"))
+        self.assertEqual(rc, 1)
+        self.assertEqual(out, "")
+        self.assertIn("per device, a100-sxm4-80gb has", err)
+
+
+class UnevenStages(unittest.TestCase):
+    def test_llama3_405b_runs(self):
+        rc, out, err = scenario("llama3_405b_uneven_stages.yaml")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("tensor 8 x pipeline 16 x data 128", out)
+
+    def test_stages_that_do_not_split(self):
+        # first 8 and last 7 leave 111 layers for 14 stages
+        rc, out, err = scenario("llama3_405b_uneven_stages.yaml", "--set",
+                                "training.first_stage_layers=8")
+        self.assertEqual(rc, 1)
+        self.assertEqual(out, "")
+        self.assertIn("llama3_405b_uneven_stages.yaml:", err)
+        self.assertIn("need the other 111 layers to split evenly among the stages between", err)
+
+    def test_even_split_refused_without_them(self):
+        with open(os.path.join(SRC, "scenarios", "llama3_405b_uneven_stages.yaml")) as f:
+            text = f.read().replace("first_stage_layers: 7, last_stage_layers: 7, ", "")
+        rc, out, err, _ = run(text)
+        self.assertEqual(rc, 1)
+        self.assertIn("the 126 layers must split evenly into pp x interleave = 16", err)
+
+
+class ReplicatedKvHeads(unittest.TestCase):
+    # multi-query attention (one KV head) on 8 tensor ranks: Megatron-LM replicates the head
+    MQA = ("name: mqa\nmode: simulate\n"
+           "model: {layers: 8, hidden: 4096, heads: 32, kv_heads: KV, seq_len: 2048, "
+           "vocab: 32000, tokens: 1B}\n"
+           "hardware: {device: a100-sxm4-80gb, count: 8}\nprecision: bf16\n"
+           "training: {tp: 8, micro_batch: 1, global_batch: 1}\n")
+
+    def test_fewer_kv_heads_than_ranks(self):
+        rc, out, err, _ = run(self.MQA.replace("KV", "1"))
+        self.assertEqual(rc, 0, err)
+        # 8 x (4096 x (4096 + 2 x 128) + 4096^2 + 2 x 4096 x 16384 + biases and norms) + ...:
+        # the count is the model's, whatever the tensor split
+        self.assertIn("1 of 32 heads for keys and values", out)
+
+    def test_kv_heads_neither_dividing_nor_multiple(self):
+        rc, out, err, _ = run(self.MQA.replace("KV", "16").replace("heads: 32,", "heads: 48,")
+                              .replace("tp: 8", "tp: 6").replace("count: 8", "count: 6"))
+        self.assertEqual(rc, 1)
+        self.assertIn("tp 6 must divide the 48 attention heads, and divide or be a multiple of "
+                      "the 16 KV heads", err)
+
+
+if __name__ == "__main__":
+    raise SystemExit(clitest.main())
