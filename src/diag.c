@@ -365,7 +365,9 @@ static void print_excerpt(const struct source *src, int line, int col, FILE *out
     size_t from = 0, to = n;
     if (n > MLSIM_DIAG_MAX_EXCERPT) {
         from = at > MLSIM_DIAG_MAX_EXCERPT / 2 ? at - MLSIM_DIAG_MAX_EXCERPT / 2 : 0;
-        to = from + MLSIM_DIAG_MAX_EXCERPT < n ? from + MLSIM_DIAG_MAX_EXCERPT : n;
+        if (from > n - MLSIM_DIAG_MAX_EXCERPT) /* near the end: show the last bytes in full */
+            from = n - MLSIM_DIAG_MAX_EXCERPT;
+        to = from + MLSIM_DIAG_MAX_EXCERPT;
         while (from > 0 && utf8_continuation(p[from]))
             from--;
         while (to < n && utf8_continuation(p[to]))
