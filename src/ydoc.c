@@ -453,11 +453,15 @@ static enum parse_result parse_alias(struct builder *b, const yaml_event_t *ev, 
     }
     enum parse_result r = PARSE_OK;
     *out = node_copy(b, src, loc, depth, &r);
-    if (r == PARSE_SYNTAX)
+    if (r == PARSE_SYNTAX && b->alias_nodes >= MLSIM_YDOC_MAX_ALIAS_NODES)
         mlsim_diags_report(b->d, MLSIM_SEVERITY_ERROR, loc,
-                           "aliases expand past %d nodes (MLSIM_YDOC_MAX_ALIAS_NODES) or nest "
-                           "deeper than %d levels",
-                           MLSIM_YDOC_MAX_ALIAS_NODES, MLSIM_YDOC_MAX_DEPTH);
+                           "aliases expand past %d nodes (MLSIM_YDOC_MAX_ALIAS_NODES)",
+                           MLSIM_YDOC_MAX_ALIAS_NODES);
+    else if (r == PARSE_SYNTAX)
+        mlsim_diags_report(b->d, MLSIM_SEVERITY_ERROR, loc,
+                           "alias *%.64s, copied here, nests deeper than %d levels "
+                           "(MLSIM_YDOC_MAX_DEPTH)",
+                           name, MLSIM_YDOC_MAX_DEPTH);
     return r;
 }
 
