@@ -413,8 +413,7 @@ enum mlsim_status mlsim_device_load(const char *path, struct mlsim_device *dev,
     if (strlen(path) >= sizeof dev->path) { /* kept whole or not at all: a cut path misleads */
         struct mlsim_loc whole = {path, 0, 0};
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, whole,
-                           "the path of a device file must be under %zu bytes",
-                           sizeof dev->path);
+                           "the path of a device file must be under %zu bytes", sizeof dev->path);
         return MLSIM_ERR_INPUT;
     }
     enum mlsim_status st = mlsim_ydoc_load_file(path, d, &doc);

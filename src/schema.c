@@ -304,8 +304,7 @@ static int set_text_ok(const char *text, struct mlsim_loc at, struct mlsim_diags
         return 1;
     if (bad < (size_t)(INT_MAX - at.col))
         at.col += (int)bad;
-    mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, at, "invalid UTF-8 in a --set (byte %zu)",
-                       bad + 1);
+    mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, at, "invalid UTF-8 in a --set (byte %zu)", bad + 1);
     return 0;
 }
 

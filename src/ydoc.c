@@ -476,10 +476,8 @@ static enum parse_result parse_collection(struct builder *b, const yaml_event_t 
                            MLSIM_YDOC_MAX_DEPTH);
         return PARSE_SYNTAX;
     }
-    check_tag(b, is_map ? ev->data.mapping_start.tag : ev->data.sequence_start.tag,
-              ev->start_mark);
-    struct mlsim_ynode *n =
-        node_new(b, is_map ? MLSIM_YNODE_MAP : MLSIM_YNODE_SEQ, ev->start_mark);
+    check_tag(b, is_map ? ev->data.mapping_start.tag : ev->data.sequence_start.tag, ev->start_mark);
+    struct mlsim_ynode *n = node_new(b, is_map ? MLSIM_YNODE_MAP : MLSIM_YNODE_SEQ, ev->start_mark);
     if (!n)
         return PARSE_NOMEM;
     enum parse_result r = parse_children(b, n, depth);

@@ -154,7 +154,7 @@ class TestScenarioFiles(HostileCase):
 
 class TestSet(HostileCase):
     def test_invalid_utf8_in_set(self):
-        # the value's fifth byte is 0xff: "--set:1:COL" points at it (name= is 5 bytes, so the
+        # the value's sixth byte is 0xff: "--set:1:COL" points at it (name= is 5 bytes, so the
         # value starts at column 6 and its bad byte at column 6 + 5 = 11)
         rc, out, err = (lambda p: (p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")))(
             subprocess.run([MLSIM.encode(), b"scenarios/gpt3_a100.yaml", b"--set",

@@ -1,8 +1,8 @@
 /*
  * libFuzzer target: any bytes as a device file, loaded and checked, and when it loads, put in a
  * hardware table and written in every format `mlsim hw` has. The file is <tmp>/gpu/fuzz.yaml, so
- * an input that says `id: fuzz` and `kind: gpu` passes the check of its place (the seeds do). Whatever
- * the input, mlsim must report errors and never crash, leak or read out of bounds. Build
+ * an input that says `id: fuzz` and `kind: gpu` passes the check of its place (the seeds do).
+ * Whatever the input, mlsim must report errors and never crash, leak or read out of bounds. Build
  * (clang): see tests/fuzz/README.md.
  */
 #include "fuzz_input.h"

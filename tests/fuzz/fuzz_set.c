@@ -6,7 +6,6 @@
  */
 #include "fuzz_input.h"
 
-
 #include "mlsim/run.h"
 #include "mlsim/scenario.h"
 

@@ -203,8 +203,9 @@ static void test_reader_huge_threads(void **state)
     (void)state;
     struct mlsim_diags *d = mlsim_diags_alloc();
     struct mlsim_calib_data data;
-    const char *path = write_tmp("threads_huge", "kind,precision,threads,m,n,k,flops,bytes,seconds\n"
-                                                 "gemm,fp32,1e300,8,8,8,1024,768,1e-6\n");
+    const char *path =
+        write_tmp("threads_huge", "kind,precision,threads,m,n,k,flops,bytes,seconds\n"
+                                  "gemm,fp32,1e300,8,8,8,1024,768,1e-6\n");
     assert_int_equal(mlsim_calibrate_read(path, &data, d), MLSIM_OK);
     assert_int_equal(data.points[0].threads, 0); /* "not said" */
     mlsim_calibrate_release(&data);

@@ -173,7 +173,8 @@ static void test_key_limit_at_its_edge(void **state)
     t = many_keys(MLSIM_YDOC_MAX_KEYS - 1, 1);
     doc = load(t, d, MLSIM_OK);
     assert_int_equal(mlsim_diags_errors(d), 1);
-    assert_non_null(strstr(mlsim_diags_message(d, 0), "duplicate key 'k4094' (first given at line 4095)"));
+    assert_non_null(
+        strstr(mlsim_diags_message(d, 0), "duplicate key 'k4094' (first given at line 4095)"));
     mlsim_ydoc_free(doc);
     free(t);
     t = many_keys(MLSIM_YDOC_MAX_KEYS + 1, 0);
@@ -233,16 +234,15 @@ static void test_alias_expansion_limit_at_its_edge(void **state)
     assert_int_equal(mlsim_diags_loc(d, 0).line, 2);
     free(t);
     /* billion laughs: each level ten aliases of the one before, 10^9 values in 9 levels */
-    static const char laughs[] =
-        "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
-        "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
-        "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
-        "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
-        "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
-        "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
-        "h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
-        "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n";
+    static const char laughs[] = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+                                 "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                                 "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+                                 "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+                                 "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+                                 "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+                                 "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
+                                 "h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
+                                 "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n";
     assert_null(load(laughs, d, MLSIM_ERR_INPUT));
     assert_non_null(strstr(mlsim_diags_message(d, 1), "aliases expand past"));
     mlsim_diags_free(d);
@@ -273,8 +273,9 @@ static void test_tags_beyond_the_core_schema(void **state)
                                   "d: !!seq [1]\n",
                                   d, MLSIM_OK);
     assert_int_equal(mlsim_diags_errors(d), 2);
-    assert_non_null(strstr(mlsim_diags_message(d, 0),
-                           "YAML tag 'tag:yaml.org,2002:python/object:os.system' is not supported"));
+    assert_non_null(
+        strstr(mlsim_diags_message(d, 0),
+               "YAML tag 'tag:yaml.org,2002:python/object:os.system' is not supported"));
     assert_int_equal(mlsim_diags_loc(d, 0).line, 2);
     assert_non_null(strstr(mlsim_diags_message(d, 1), "YAML tag '!foo'"));
     mlsim_ydoc_free(doc);
@@ -304,8 +305,9 @@ static void test_utf8_validation(void **state)
     static const struct {
         const char *s;
         size_t at;
-    } cases[] = {{"a\xc0\x80", 1}, {"ab\xe0\x80\x80", 2}, {"\xed\xa0\x80", 0},
-                 {"\xf4\x90\x80\x80", 0}, {"xy\xe2\x82", 2}, {"\x80", 0}, {"\xff", 0}};
+    } cases[] = {
+        {"a\xc0\x80", 1},  {"ab\xe0\x80\x80", 2}, {"\xed\xa0\x80", 0}, {"\xf4\x90\x80\x80", 0},
+        {"xy\xe2\x82", 2}, {"\x80", 0},           {"\xff", 0}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_false(mlsim_ydoc_utf8_valid(cases[i].s, strlen(cases[i].s), &bad));
         assert_int_equal(bad, cases[i].at);
