@@ -347,6 +347,58 @@ static const char *line_start(const struct source *src, int line)
     return p;
 }
 
+/* Length of the UTF-8 sequence led by byte C, or 0 if C cannot lead one (RFC 3629, 4). */
+static size_t utf8_lead(unsigned char c)
+{
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        return 2;
+    if (c >= 0xE0 && c <= 0xEF)
+        return 3;
+    if (c >= 0xF0 && c <= 0xF4)
+        return 4;
+    return 0;
+}
+
+int mlsim_diag_utf8_valid(const char *s, size_t len, size_t *bad)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_lead(u[i]);
+        int ok = n > 0 && n <= len - i;
+        for (size_t k = 1; ok && k < n; k++)
+            ok = (u[i + k] & 0xC0) == 0x80;
+        /* the second byte's range rules out overlong forms, surrogates and > U+10FFFF */
+        if (ok && n >= 3) {
+            unsigned c0 = u[i], c1 = u[i + 1];
+            ok = !(c0 == 0xE0 && c1 < 0xA0) && !(c0 == 0xED && c1 > 0x9F) &&
+                 !(c0 == 0xF0 && c1 < 0x90) && !(c0 == 0xF4 && c1 > 0x8F);
+        }
+        if (!ok) {
+            if (bad)
+                *bad = i;
+            return 0;
+        }
+        i += n;
+    }
+    return 1;
+}
+
+/* Write the N bytes at P, each byte of invalid UTF-8 as '?' (a terminal shows it, and stderr
+ * stays text). */
+static void put_text(const char *p, size_t n, FILE *out)
+{
+    size_t bad = 0;
+    while (n > 0 && !mlsim_diag_utf8_valid(p, n, &bad)) {
+        fwrite(p, 1, bad, out);
+        fputc('?', out);
+        p += bad + 1;
+        n -= bad + 1;
+    }
+    fwrite(p, 1, n, out);
+}
+
 /* Print line LINE of SRC and a caret under column COL. Tabs are kept so the caret lines up. A
  * line wider than MLSIM_DIAG_MAX_EXCERPT is shown as a window around the caret, cut with "...". */
 static void print_excerpt(const struct source *src, int line, int col, FILE *out)
@@ -374,7 +426,9 @@ static void print_excerpt(const struct source *src, int line, int col, FILE *out
             to--;
     }
     const char *pre = from > 0 ? "..." : "", *post = to < n ? "..." : "";
-    fprintf(out, "  %s%.*s%s\n  %s", pre, (int)(to - from), p + from, post, from > 0 ? "   " : "");
+    fprintf(out, "  %s", pre);
+    put_text(p + from, to - from, out);
+    fprintf(out, "%s\n  %s", post, from > 0 ? "   " : "");
     for (size_t c = from; c < at && c < to; c++)
         fputc(p[c] == '\t' ? '\t' : ' ', out);
     fputs("^\n", out);

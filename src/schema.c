@@ -300,7 +300,7 @@ static int set_text_ok(const char *text, struct mlsim_loc at, struct mlsim_diags
                            len, MLSIM_YDOC_MAX_SCALAR);
         return 0;
     }
-    if (mlsim_ydoc_utf8_valid(text, len, &bad))
+    if (mlsim_diag_utf8_valid(text, len, &bad))
         return 1;
     if (bad < (size_t)(INT_MAX - at.col))
         at.col += (int)bad;

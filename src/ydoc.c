@@ -192,7 +192,7 @@ static void check_value(struct builder *b, const yaml_event_t *ev)
     if (memchr(v, '\0', len))
         mlsim_diags_report(b->d, MLSIM_SEVERITY_ERROR, loc,
                            "a value holds a NUL character (\\0), which mlsim cannot keep");
-    else if (!mlsim_ydoc_utf8_valid(v, len, &bad))
+    else if (!mlsim_diag_utf8_valid(v, len, &bad))
         mlsim_diags_report(b->d, MLSIM_SEVERITY_ERROR, loc,
                            "a value holds invalid UTF-8 (byte %zu of the value)", bad + 1);
 }
@@ -435,7 +435,8 @@ static enum parse_result add_anchor(struct builder *b, const unsigned char *name
     if (!copy)
         return PARSE_NOMEM;
     memcpy(copy, name, len + 1);
-    b->anchors[b->n_anchors++] = (struct anchor){copy, n};
+    b->anchors[b->n_anchors].name = copy;
+    b->anchors[b->n_anchors++].node = n;
     return PARSE_OK;
 }
 
@@ -636,44 +637,6 @@ const struct mlsim_ynode *mlsim_ynode_get(const struct mlsim_ynode *map, const c
             return map->items[i];
     }
     return NULL;
-}
-
-/* Length of the UTF-8 sequence led by byte C, or 0 if C cannot lead one (RFC 3629, 4). */
-static size_t utf8_lead(unsigned char c)
-{
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        return 2;
-    if (c >= 0xE0 && c <= 0xEF)
-        return 3;
-    if (c >= 0xF0 && c <= 0xF4)
-        return 4;
-    return 0;
-}
-
-int mlsim_ydoc_utf8_valid(const char *s, size_t len, size_t *bad)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 0; i < len;) {
-        size_t n = utf8_lead(u[i]);
-        int ok = n > 0 && n <= len - i;
-        for (size_t k = 1; ok && k < n; k++)
-            ok = (u[i + k] & 0xC0) == 0x80;
-        /* the second byte's range rules out overlong forms, surrogates and > U+10FFFF */
-        if (ok && n >= 3) {
-            unsigned c0 = u[i], c1 = u[i + 1];
-            ok = !(c0 == 0xE0 && c1 < 0xA0) && !(c0 == 0xED && c1 > 0x9F) &&
-                 !(c0 == 0xF0 && c1 < 0x90) && !(c0 == 0xF4 && c1 > 0x8F);
-        }
-        if (!ok) {
-            if (bad)
-                *bad = i;
-            return 0;
-        }
-        i += n;
-    }
-    return 1;
 }
 
 const char *mlsim_ynode_type_name(enum mlsim_ynode_type type)

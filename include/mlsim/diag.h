@@ -87,6 +87,11 @@ struct mlsim_loc mlsim_diags_loc(const struct mlsim_diags *d, size_t i);
  * diagnostics; each source line is found from a sparse index of the source, not from its start. */
 void mlsim_diags_print(const struct mlsim_diags *d, FILE *out);
 
+/* Whether the LEN bytes at S are well-formed UTF-8 (no overlong forms, surrogates or code points
+ * past U+10FFFF). If not, *BAD (when not NULL) is the offset of the first byte at fault. The YAML
+ * reader checks values with it, the schema --set text, and printing the excerpts it shows. */
+int mlsim_diag_utf8_valid(const char *s, size_t len, size_t *bad);
+
 /* Edit distance between A and B, for did-you-mean suggestions (capped at 64 characters each). */
 size_t mlsim_diag_distance(const char *a, const char *b);
 

@@ -90,10 +90,6 @@ void mlsim_ydoc_free(struct mlsim_ydoc *doc);
 /* In mapping MAP, the value of KEY, or NULL if absent or MAP is not a mapping. */
 const struct mlsim_ynode *mlsim_ynode_get(const struct mlsim_ynode *map, const char *key);
 
-/* Whether the LEN bytes at S are well-formed UTF-8 (no overlong forms, surrogates or code points
- * past U+10FFFF). If not, *BAD (when not NULL) is the offset of the first byte at fault. */
-int mlsim_ydoc_utf8_valid(const char *s, size_t len, size_t *bad);
-
 /* A word naming TYPE for messages ("a mapping", "a list", "a value"). */
 const char *mlsim_ynode_type_name(enum mlsim_ynode_type type);
 

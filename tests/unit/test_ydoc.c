@@ -299,7 +299,7 @@ static void test_utf8_validation(void **state)
     (void)state;
     size_t bad = 99;
     static const char good[] = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"; /* 2, 3, 4 bytes */
-    assert_true(mlsim_ydoc_utf8_valid(good, sizeof good - 1, &bad));
+    assert_true(mlsim_diag_utf8_valid(good, sizeof good - 1, &bad));
     assert_int_equal(bad, 99);
     /* RFC 3629: overlong forms, surrogates, past U+10FFFF, a cut sequence, a stray continuation */
     static const struct {
@@ -309,7 +309,7 @@ static void test_utf8_validation(void **state)
         {"a\xc0\x80", 1},  {"ab\xe0\x80\x80", 2}, {"\xed\xa0\x80", 0}, {"\xf4\x90\x80\x80", 0},
         {"xy\xe2\x82", 2}, {"\x80", 0},           {"\xff", 0}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        assert_false(mlsim_ydoc_utf8_valid(cases[i].s, strlen(cases[i].s), &bad));
+        assert_false(mlsim_diag_utf8_valid(cases[i].s, strlen(cases[i].s), &bad));
         assert_int_equal(bad, cases[i].at);
     }
 }
