@@ -519,8 +519,13 @@ static enum parse_result parse_node(struct builder *b, yaml_event_t *ev, struct 
         r = PARSE_SYNTAX;
         break;
     }
-    if (r == PARSE_OK && *out)
+    if (r == PARSE_OK && *out) {
         r = add_anchor(b, anchor, *out);
+        if (r != PARSE_OK) { /* the caller takes a node only with PARSE_OK */
+            node_free(*out);
+            *out = NULL;
+        }
+    }
     yaml_event_delete(ev);
     return r;
 }
