@@ -385,18 +385,24 @@ int mlsim_diag_utf8_valid(const char *s, size_t len, size_t *bad)
     return 1;
 }
 
-/* Write the N bytes at P, each byte of invalid UTF-8 as '?' (a terminal shows it, and stderr
- * stays text). */
+/* Write the N bytes at P with each control byte (but tab) and each byte of invalid UTF-8 as '?',
+ * one for one so the caret below still lines up: stderr stays text, a NUL included. */
 static void put_text(const char *p, size_t n, FILE *out)
 {
-    size_t bad = 0;
-    while (n > 0 && !mlsim_diag_utf8_valid(p, n, &bad)) {
-        fwrite(p, 1, bad, out);
-        fputc('?', out);
-        p += bad + 1;
-        n -= bad + 1;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)p[i];
+        size_t len = utf8_lead(c), bad = 0;
+        if (c < 0x80) {
+            fputc((c < 0x20 && c != '\t') || c == 0x7f ? '?' : (int)c, out);
+            i++;
+        } else if (len > 0 && len <= n - i && mlsim_diag_utf8_valid(p + i, len, &bad)) {
+            fwrite(p + i, 1, len, out);
+            i += len;
+        } else {
+            fputc('?', out);
+            i++;
+        }
     }
-    fwrite(p, 1, n, out);
 }
 
 /* Print line LINE of SRC and a caret under column COL. Tabs are kept so the caret lines up. A

@@ -174,6 +174,22 @@ static void test_excerpt_cap_at_its_edge(void **state)
     }
 }
 
+/* An excerpt is text: a NUL, a control byte and invalid UTF-8 each show as one '?' (so the caret
+ * keeps its column); a tab and valid UTF-8 are kept. */
+static void test_excerpt_is_text(void **state)
+{
+    (void)state;
+    static const char line[] = "a\0b\x01\t\xc3\xa9\xff: x";
+    struct mlsim_diags *d = mlsim_diags_alloc();
+    assert_int_equal(mlsim_diags_add_source(d, "f.yaml", line, sizeof line - 1), MLSIM_OK);
+    struct mlsim_loc at = {"f.yaml", 1, 11};
+    mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, at, "x");
+    char *out = printed(d);
+    assert_string_equal(out, "f.yaml:1:11: error: x\n  a?b?\t\xc3\xa9?: x\n      \t     ^\n");
+    free(out);
+    mlsim_diags_free(d);
+}
+
 /* A message longer than MLSIM_DIAG_MAX_MESSAGE is cut with "...", not mid-character. */
 static void test_message_cap(void **state)
 {
@@ -250,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_many_faults_near_linear),
         cmocka_unit_test(test_excerpt_found_past_index_marks),
         cmocka_unit_test(test_excerpt_cap_at_its_edge),
+        cmocka_unit_test(test_excerpt_is_text),
         cmocka_unit_test(test_message_cap),
         cmocka_unit_test(test_read_file_refuses_what_is_not_a_file),
     };
