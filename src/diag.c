@@ -426,9 +426,11 @@ static void print_excerpt(const struct source *src, int line, int col, FILE *out
         if (from > n - MLSIM_DIAG_MAX_EXCERPT) /* near the end: show the last bytes in full */
             from = n - MLSIM_DIAG_MAX_EXCERPT;
         to = from + MLSIM_DIAG_MAX_EXCERPT;
-        while (from > 0 && utf8_continuation(p[from]))
+        /* cut between characters: back over at most 3 continuation bytes (a sequence has at
+         * most 4); a run of stray ones longer than that is cut anywhere, and shows as '?' */
+        for (int k = 0; k < 3 && from > 0 && utf8_continuation(p[from]); k++)
             from--;
-        while (to < n && utf8_continuation(p[to]))
+        for (int k = 0; k < 3 && to < n && utf8_continuation(p[to]); k++)
             to--;
     }
     const char *pre = from > 0 ? "..." : "", *post = to < n ? "..." : "";

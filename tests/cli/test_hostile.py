@@ -163,6 +163,13 @@ class TestScenarioFiles(HostileCase):
         self.located(self.fails(data("hostile_laughs.yaml")), data("hostile_laughs.yaml"), 6, 36,
                      "aliases expand past 10000 nodes")
 
+    def test_fuzz_found_excerpt_of_continuation_bytes(self):
+        # found by fuzz_scenario: a line of 128 stray UTF-8 continuation bytes sent the excerpt's
+        # window end below its start and the print read past the text
+        err = self.fails(data("hostile_fuzz_excerpt_continuation.yaml"))
+        self.assertIn("hostile_fuzz_excerpt_continuation.yaml:22:1: error: not a YAML text file",
+                      err)
+
     def test_second_document(self):
         self.located(self.fails(data("hostile_multidoc.yaml")), data("hostile_multidoc.yaml"), 3,
                      1, "second YAML document")

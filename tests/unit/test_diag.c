@@ -190,6 +190,27 @@ static void test_excerpt_is_text(void **state)
     mlsim_diags_free(d);
 }
 
+/* Found by fuzzing (tests/data/hostile_fuzz_excerpt_continuation.yaml): a wide line of UTF-8
+ * continuation bytes made the window's end walk back past its start (a size_t below 0) and read
+ * past the text. The window now steps back at most 3 bytes and shows such bytes as '?'. */
+static void test_excerpt_of_stray_continuation_bytes(void **state)
+{
+    (void)state;
+    char line[MLSIM_DIAG_MAX_EXCERPT + 31];
+    memset(line, 0x96, sizeof line - 1);
+    line[sizeof line - 1] = '\0';
+    struct mlsim_diags *d = mlsim_diags_alloc();
+    assert_int_equal(mlsim_diags_add_source(d, "f.yaml", line, sizeof line - 1), MLSIM_OK);
+    struct mlsim_loc at = {"f.yaml", 1, 1};
+    mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, at, "x");
+    char *out = printed(d);
+    const char *excerpt = strchr(out, '\n') + 3;
+    assert_int_equal(strspn(excerpt, "?"), MLSIM_DIAG_MAX_EXCERPT);
+    assert_string_equal(excerpt + MLSIM_DIAG_MAX_EXCERPT, "...\n  ^\n");
+    free(out);
+    mlsim_diags_free(d);
+}
+
 /* A message longer than MLSIM_DIAG_MAX_MESSAGE is cut with "...", not mid-character. */
 static void test_message_cap(void **state)
 {
@@ -267,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_excerpt_found_past_index_marks),
         cmocka_unit_test(test_excerpt_cap_at_its_edge),
         cmocka_unit_test(test_excerpt_is_text),
+        cmocka_unit_test(test_excerpt_of_stray_continuation_bytes),
         cmocka_unit_test(test_message_cap),
         cmocka_unit_test(test_read_file_refuses_what_is_not_a_file),
     };
