@@ -253,12 +253,14 @@ static int utf8_continuation(char c)
 void mlsim_diags_report(struct mlsim_diags *d, enum mlsim_severity sev, struct mlsim_loc loc,
                         const char *fmt, ...)
 {
-    char buf[MLSIM_DIAG_MAX_MESSAGE];
+    char buf[MLSIM_DIAG_MAX_MESSAGE] = ""; /* the analyzer cannot see vsnprintf fill it */
     va_list ap;
     va_start(ap, fmt);
     /* clang-tidy 14 reports this va_list as uninitialized: a false positive. */
     int w = vsnprintf(buf, sizeof buf, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
     va_end(ap);
+    if (w < 0) /* an encoding error: the buffer's content is unspecified */
+        snprintf(buf, sizeof buf, "(a message that could not be formatted)");
     if (w >= (int)sizeof buf) { /* cut, and say so, on a character boundary */
         size_t at = sizeof buf - 4;
         while (at > 0 && utf8_continuation(buf[at]))
@@ -273,8 +275,11 @@ void mlsim_diags_report(struct mlsim_diags *d, enum mlsim_severity sev, struct m
         return;
     }
     uint64_t hash = fnv(0xcbf29ce484222325u, buf, strlen(buf));
-    int key[3] = {(int)sev, loc.line, loc.col};
-    hash = fnv(fnv(hash, key, sizeof key), &file, sizeof file);
+    uint64_t place[4] = {(uint64_t)sev, (uint64_t)(unsigned)loc.line, (uint64_t)(unsigned)loc.col,
+                         (uint64_t)file};
+    for (size_t k = 0; k < 4; k++) /* the numbers byte by byte, as FNV does */
+        for (int shift = 0; shift < 64; shift += 8)
+            hash = (hash ^ ((place[k] >> shift) & 0xffu)) * 0x100000001b3u;
     /* the same fault found again (a device file every run of a table loads) is said once */
     if (seen_before(d, sev, loc, file, buf, hash))
         return;
