@@ -58,39 +58,6 @@ static void split(char *line, struct row *r)
     }
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        char *bigger = realloc(buf, 2 * cap + 1);
-        if (!bigger) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (buf && err) {
-        free(buf);
-        return NULL;
-    }
-    if (buf) {
-        buf[n] = '\0';
-        *len = n;
-    }
-    return buf;
-}
-
 struct reader {
     const char *path;
     struct mlsim_diags *d;
@@ -160,11 +127,13 @@ static int parse_point(struct reader *rd, const struct row *r, struct mlsim_cali
     snprintf(p->prec, sizeof p->prec, "%s", r->field[rd->map[COL_PREC]]);
     snprintf(p->name, sizeof p->name, "%s", kind);
     double threads = 0;
-    ok &= number(rd, r, COL_THREADS, &threads);
+    int threads_ok = number(rd, r, COL_THREADS, &threads);
+    ok &= threads_ok;
     ok &= number(rd, r, COL_M, &p->m) & number(rd, r, COL_N, &p->n) & number(rd, r, COL_K, &p->k);
     ok &= number(rd, r, COL_FLOPS, &p->flops) & number(rd, r, COL_BYTES, &p->bytes);
     ok &= number(rd, r, COL_SEC, &p->seconds);
-    p->threads = threads < 1e6 ? (int)threads : 0;
+    /* Converted only once known finite and in range: (int) of -inf or 1e300 is undefined. */
+    p->threads = threads_ok && threads < 1e6 ? (int)threads : 0;
     if (ok && p->kind == MLSIM_CALIB_GEMM && (p->m < 1 || p->n < 1 || p->k < 1)) {
         struct mlsim_loc loc = {rd->path, rd->line, r->col[rd->map[COL_M]]};
         mlsim_diags_report(rd->d, MLSIM_SEVERITY_ERROR, loc,
@@ -232,13 +201,11 @@ enum mlsim_status mlsim_calibrate_read(const char *path, struct mlsim_calib_data
 {
     memset(data, 0, sizeof *data);
     size_t len = 0;
-    char *text = read_file(path, &len);
-    if (!text) {
-        struct mlsim_loc loc = {path, 0, 0};
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, loc, "cannot read: %s", strerror(errno));
-        return MLSIM_ERR_IO;
-    }
-    enum mlsim_status st = mlsim_diags_add_source(d, path, text, len);
+    char *text = NULL;
+    enum mlsim_status st = mlsim_diags_read_file(d, path, &text, &len);
+    if (st != MLSIM_OK)
+        return st == MLSIM_ERR_NOMEM ? st : MLSIM_ERR_IO;
+    st = mlsim_diags_add_source(d, path, text, len);
     struct reader rd = {path, d, 0, {0}, 0};
     if (st == MLSIM_OK)
         st = parse_lines(&rd, text, data);

@@ -402,6 +402,12 @@ enum mlsim_status mlsim_device_load(const char *path, struct mlsim_device *dev,
     struct mlsim_ydoc *doc = NULL;
     memset(dev, 0, sizeof *dev);
     size_t errors_before = mlsim_diags_errors(d);
+    if (strlen(path) >= sizeof dev->path) { /* kept whole or not at all: a cut path misleads */
+        struct mlsim_loc whole = {path, 0, 0};
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, whole,
+                           "the path of a device file must be under %zu bytes", sizeof dev->path);
+        return MLSIM_ERR_INPUT;
+    }
     enum mlsim_status st = mlsim_ydoc_load_file(path, d, &doc);
     if (st != MLSIM_OK)
         return st;
@@ -465,6 +471,22 @@ const char *mlsim_hwdb_dir(const struct mlsim_hwdb *db)
     return db->dir;
 }
 
+/* DIR/KIND/ID.yaml, or DIR/KIND when ID is NULL, malloc'd whatever the length; NULL if malloc
+ * fails. */
+static char *join_path(const char *dir, const char *kind, const char *id)
+{
+    size_t len = strlen(dir) + strlen(kind) + (id ? strlen(id) + 6 : 0) + 2;
+    char *p = malloc(len);
+    if (p && id)
+        snprintf(p, len, "%s/%s/%s.yaml", dir, kind, id);
+    else if (p)
+        snprintf(p, len, "%s/%s", dir, kind);
+    return p;
+}
+
+static enum mlsim_status load_into(struct mlsim_hwdb *db, const char *path, struct mlsim_diags *d,
+                                   const struct mlsim_device **out);
+
 /* Ids are file names: letters, digits, '-', '_' and '.', not starting with '.'. */
 static int valid_id(const char *id)
 {
@@ -491,14 +513,27 @@ enum mlsim_status mlsim_hwdb_find(struct mlsim_hwdb *db, const char *id, struct 
             return MLSIM_OK;
         }
     }
-    char path[1024];
-    int found = 0;
-    for (int k = 0; mlsim_kind_names[k] && !found; k++) {
-        snprintf(path, sizeof path, "%s/%s/%s.yaml", db->dir, mlsim_kind_names[k], id);
-        found = access(path, R_OK) == 0;
+    char *path = NULL;
+    for (int k = 0; mlsim_kind_names[k] && !path; k++) {
+        path = join_path(db->dir, mlsim_kind_names[k], id);
+        if (!path)
+            return MLSIM_ERR_NOMEM;
+        if (access(path, R_OK) != 0) {
+            free(path);
+            path = NULL;
+        }
     }
-    if (!found)
+    if (!path)
         return MLSIM_ERR_NOT_FOUND;
+    enum mlsim_status st = load_into(db, path, d, out);
+    free(path);
+    return st;
+}
+
+/* Load the device file PATH into DB; *OUT is the device. */
+static enum mlsim_status load_into(struct mlsim_hwdb *db, const char *path, struct mlsim_diags *d,
+                                   const struct mlsim_device **out)
+{
     if (db->n == db->cap) {
         size_t cap = db->cap ? 2 * db->cap : 8;
         struct mlsim_device **p = realloc(db->devices, cap * sizeof *p);
@@ -575,9 +610,9 @@ enum mlsim_status mlsim_hwdb_list(const struct mlsim_hwdb *db, char ***ids, size
     *ids = NULL;
     *n = 0;
     for (int k = 0; mlsim_kind_names[k]; k++) {
-        char dir[1024];
-        snprintf(dir, sizeof dir, "%s/%s", db->dir, mlsim_kind_names[k]);
-        enum mlsim_status st = list_dir(dir, ids, n, &cap);
+        char *dir = join_path(db->dir, mlsim_kind_names[k], NULL);
+        enum mlsim_status st = dir ? list_dir(dir, ids, n, &cap) : MLSIM_ERR_NOMEM;
+        free(dir);
         if (st != MLSIM_OK) {
             mlsim_hwdb_free_ids(*ids, *n);
             *ids = NULL;

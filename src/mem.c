@@ -49,7 +49,8 @@ enum mlsim_status mlsim_mem_read_file(const char *path, size_t max, char **text,
         close(fd);
         return MLSIM_ERR_RANGE;
     }
-    size_t cap = (size_t)st.st_size + 1, n = 0;
+    /* +2: the NUL, and room for the read that sees the end (a file of MAX bytes is read) */
+    size_t cap = (size_t)st.st_size + 2, n = 0;
     char *buf = malloc(cap);
     enum mlsim_status status = buf ? MLSIM_OK : MLSIM_ERR_NOMEM;
     while (status == MLSIM_OK) {

@@ -5,6 +5,7 @@
 #include "mlsim/schema.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,6 +289,27 @@ enum mlsim_status mlsim_schema_load(const struct mlsim_schema *s, const struct m
     return load_section(s, "", map, obj, d) ? MLSIM_OK : MLSIM_ERR_INPUT;
 }
 
+/* Text given on the command line (a --set path or value) never passed libyaml's checks: refuse
+ * invalid UTF-8 (it would reach the JSON output) and a value longer than a file's could be, at
+ * the byte at fault. */
+static int set_text_ok(const char *text, struct mlsim_loc at, struct mlsim_diags *d)
+{
+    size_t len = strlen(text), bad = 0;
+    if (len > MLSIM_YDOC_MAX_SCALAR) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, at,
+                           "a --set of %zu bytes is longer than the limit of %d "
+                           "(MLSIM_YDOC_MAX_SCALAR)",
+                           len, MLSIM_YDOC_MAX_SCALAR);
+        return 0;
+    }
+    if (mlsim_diag_utf8_valid(text, len, &bad))
+        return 1;
+    if (bad < (size_t)(INT_MAX - at.col))
+        at.col += (int)bad;
+    mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, at, "invalid UTF-8 in a --set (byte %zu)", bad + 1);
+    return 0;
+}
+
 enum mlsim_status mlsim_schema_set(const struct mlsim_schema *s, const char *path,
                                    const struct mlsim_ynode *value, void *obj,
                                    struct mlsim_diags *d)
@@ -295,6 +317,8 @@ enum mlsim_status mlsim_schema_set(const struct mlsim_schema *s, const char *pat
     const struct mlsim_field *f = mlsim_schema_find(s, path);
     struct mlsim_loc at_path = value->loc; /* faults of the path point at its start */
     at_path.col = 1;
+    if (!set_text_ok(path, at_path, d) || !set_text_ok(value->value, value->loc, d))
+        return MLSIM_ERR_INPUT;
     if (!f) {
         const char *cands[MLSIM_SCHEMA_MAX_FIELDS];
         size_t n = 0;

@@ -228,7 +228,12 @@ enum mlsim_status mlsim_units_parse(const char *text, enum mlsim_dim dim, double
     const struct unit *u = find_unit(sym, dim, 0);
     if (u) {
         /* Percentages divide by 100 exactly: 45% is the double nearest 0.45, as 0.45 is. */
-        *out = u->dim == MLSIM_DIM_RATIO ? value / 100.0 : value * u->factor;
+        double si = u->dim == MLSIM_DIM_RATIO ? value / 100.0 : value * u->factor;
+        if (!isfinite(si)) { /* "1e308 PFLOP/s": finite as written, not once scaled */
+            snprintf(err, errlen, "'%s' is too large to hold", text);
+            return MLSIM_ERR_INPUT;
+        }
+        *out = si;
         return MLSIM_OK;
     }
     mlsim_units_accepted(dim, accepted, sizeof accepted);

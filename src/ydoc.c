@@ -1,22 +1,39 @@
 /*
  * Build a node tree from libyaml's event stream. Recursive descent: each *_START event opens a
- * node whose children are parsed until the matching *_END. Faults that leave the tree usable
- * (duplicate keys, aliases, non-scalar keys) are reported and the entry is dropped, so a loader
- * can still check the rest of the file and report every error at once.
+ * node whose children are parsed until the matching *_END, the depth bounded by
+ * MLSIM_YDOC_MAX_DEPTH. Faults that leave the tree usable (duplicate keys, non-scalar keys, a tag
+ * or a value we refuse) are reported and the entry is kept or dropped, so a loader can still
+ * check the rest of the file and report every error at once; a limit passed stops the parse.
+ * Duplicate keys are found once a mapping is complete, by sorting its keys: n log n, not n^2.
  */
 #include "mlsim/ydoc.h"
 
-#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
+
+#include "mlsim/mem.h"
+
+/* An anchor ('&name') and the finished node it names; the node is owned by the tree. */
+struct anchor {
+    char *name;
+    const struct mlsim_ynode *node;
+};
 
 struct builder {
     yaml_parser_t parser;
     struct mlsim_ydoc *doc;
     struct mlsim_diags *d;
     int nomem;
+    struct anchor *anchors;
+    size_t n_anchors, cap_anchors;
+    size_t alias_nodes; /* nodes made so far by expanding aliases */
+    /* Entries dropped while the parse goes on (duplicates, non-scalar keys): an anchor may point
+     * into them, so they are freed only when the parse is over. */
+    struct mlsim_ynode **dropped;
+    size_t n_dropped, cap_dropped;
 };
 
 /* Why node parsing stopped: OK, a syntax error (already reported), or out of memory. */
@@ -79,6 +96,21 @@ static void node_free(struct mlsim_ynode *n)
     free(n);
 }
 
+/* Drop N (may be NULL) from the tree, to be freed at the end of the parse. */
+static enum parse_result discard(struct builder *b, struct mlsim_ynode *n)
+{
+    if (!n)
+        return PARSE_OK;
+    void *arr = b->dropped;
+    if (mlsim_mem_grow(&arr, &b->cap_dropped, b->n_dropped + 1, sizeof *b->dropped) != MLSIM_OK) {
+        node_free(n); /* the parse stops on this error, so no alias can reach N any more */
+        return PARSE_NOMEM;
+    }
+    b->dropped = arr;
+    b->dropped[b->n_dropped++] = n;
+    return PARSE_OK;
+}
+
 static struct mlsim_ynode *node_new(const struct builder *b, enum mlsim_ynode_type type,
                                     yaml_mark_t mark)
 {
@@ -90,25 +122,31 @@ static struct mlsim_ynode *node_new(const struct builder *b, enum mlsim_ynode_ty
     return n;
 }
 
-/* Append (KEY, ITEM) to N; KEY is NULL for sequences. Returns 0 if malloc fails. */
+/* Append (KEY, ITEM) to N; KEY is NULL for sequences. Returns 0 if malloc fails. KEYS and ITEMS
+ * hold 8 entries, then double: the capacity follows from N (a power of two from 8 up), so the
+ * public node needs no field for it. */
 static int node_append(struct mlsim_ynode *n, struct mlsim_ynode *key, struct mlsim_ynode *item)
 {
-    struct mlsim_ynode **items = realloc(n->items, (n->n + 1) * sizeof *items);
-    if (!items)
-        return 0;
-    n->items = items;
-    if (n->type == MLSIM_YNODE_MAP) {
-        struct mlsim_ynode **keys = realloc(n->keys, (n->n + 1) * sizeof *keys);
-        if (!keys)
+    if (n->n == 0 || (n->n >= 8 && (n->n & (n->n - 1)) == 0)) {
+        size_t cap = n->n ? n->n : 0, kcap = cap;
+        void *items = n->items, *keys = n->keys;
+        if (mlsim_mem_grow(&items, &cap, n->n + 1, sizeof *n->items) != MLSIM_OK)
             return 0;
-        n->keys = keys;
-        n->keys[n->n] = key;
+        n->items = items;
+        if (n->type == MLSIM_YNODE_MAP) {
+            if (mlsim_mem_grow(&keys, &kcap, n->n + 1, sizeof *n->keys) != MLSIM_OK)
+                return 0;
+            n->keys = keys;
+        }
     }
+    if (n->type == MLSIM_YNODE_MAP)
+        n->keys[n->n] = key;
     n->items[n->n++] = item;
     return 1;
 }
 
-static enum parse_result parse_node(struct builder *b, yaml_event_t *ev, struct mlsim_ynode **out);
+static enum parse_result parse_node(struct builder *b, yaml_event_t *ev, struct mlsim_ynode **out,
+                                    int depth);
 
 static enum parse_result next_event(struct builder *b, yaml_event_t *ev)
 {
@@ -118,12 +156,62 @@ static enum parse_result next_event(struct builder *b, yaml_event_t *ev)
     return b->nomem ? PARSE_NOMEM : PARSE_SYNTAX;
 }
 
+/* The core schema's tags (YAML 1.2, 10.3) and the non-specific '!': what a plain file may say. */
+static int tag_allowed(const unsigned char *tag)
+{
+    static const char *const core[] = {"str", "int", "float", "bool", "null", "map", "seq"};
+    static const char prefix[] = "tag:yaml.org,2002:";
+    if (!tag || strcmp((const char *)tag, "!") == 0)
+        return 1;
+    if (strncmp((const char *)tag, prefix, sizeof prefix - 1) != 0)
+        return 0;
+    for (size_t i = 0; i < sizeof core / sizeof core[0]; i++) {
+        if (strcmp((const char *)tag + sizeof prefix - 1, core[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Report TAG at MARK unless it is allowed; the node is kept, the file fails. */
+static void check_tag(struct builder *b, const unsigned char *tag, yaml_mark_t mark)
+{
+    if (tag_allowed(tag))
+        return;
+    mlsim_diags_report(b->d, MLSIM_SEVERITY_ERROR, mark_loc(b, mark),
+                       "YAML tag '%.64s' is not supported (only the core schema's, like !!str)",
+                       (const char *)tag);
+}
+
+/* A NUL byte (from a "\0" escape) would cut the value short in C; invalid UTF-8 would reach
+ * the JSON output. libyaml checks the encoding of the input, not of what escapes produce. */
+static void check_value(struct builder *b, const yaml_event_t *ev)
+{
+    const char *v = (const char *)ev->data.scalar.value;
+    size_t len = ev->data.scalar.length, bad = 0;
+    struct mlsim_loc loc = mark_loc(b, ev->start_mark);
+    if (memchr(v, '\0', len))
+        mlsim_diags_report(b->d, MLSIM_SEVERITY_ERROR, loc,
+                           "a value holds a NUL character (\\0), which mlsim cannot keep");
+    else if (!mlsim_diag_utf8_valid(v, len, &bad))
+        mlsim_diags_report(b->d, MLSIM_SEVERITY_ERROR, loc,
+                           "a value holds invalid UTF-8 (byte %zu of the value)", bad + 1);
+}
+
 static enum parse_result parse_scalar(struct builder *b, yaml_event_t *ev, struct mlsim_ynode **out)
 {
+    size_t len = ev->data.scalar.length;
+    if (len > MLSIM_YDOC_MAX_SCALAR) {
+        mlsim_diags_report(b->d, MLSIM_SEVERITY_ERROR, mark_loc(b, ev->start_mark),
+                           "a value of %zu bytes is longer than the limit of %d "
+                           "(MLSIM_YDOC_MAX_SCALAR)",
+                           len, MLSIM_YDOC_MAX_SCALAR);
+        return PARSE_SYNTAX;
+    }
+    check_tag(b, ev->data.scalar.tag, ev->start_mark);
+    check_value(b, ev);
     struct mlsim_ynode *n = node_new(b, MLSIM_YNODE_SCALAR, ev->start_mark);
     if (!n)
         return PARSE_NOMEM;
-    size_t len = ev->data.scalar.length;
     n->value = malloc(len + 1);
     if (!n->value) {
         free(n);
@@ -136,27 +224,85 @@ static enum parse_result parse_scalar(struct builder *b, yaml_event_t *ev, struc
     return PARSE_OK;
 }
 
-static const struct mlsim_ynode *find_key(const struct mlsim_ynode *map, const char *key)
+/* A key of a mapping and its place in the mapping, for the duplicate search. */
+struct key_ref {
+    const char *key;
+    size_t at;
+};
+
+static int cmp_key_ref(const void *pa, const void *pb)
 {
-    for (size_t i = 0; i < map->n; i++) {
-        if (strcmp(map->keys[i]->value, key) == 0)
-            return map->keys[i];
-    }
-    return NULL;
+    const struct key_ref *a = pa, *b = pb;
+    int c = strcmp(a->key, b->key);
+    if (c != 0)
+        return c;
+    return a->at < b->at ? -1 : a->at > b->at;
 }
 
-/* Add KEY: VAL to MAP unless the key is not a scalar or is a duplicate (then report, drop). */
+/* Report and drop every key of the finished mapping MAP that repeats an earlier one. Sorting the
+ * keys with their places puts each repeat right after the first of its kind; the reports then go
+ * out in file order. */
+static enum parse_result drop_duplicates(struct builder *b, struct mlsim_ynode *map)
+{
+    if (map->n < 2)
+        return PARSE_OK;
+    struct key_ref *refs = malloc(map->n * sizeof *refs);
+    size_t *first = malloc(map->n * sizeof *first);
+    if (!refs || !first) {
+        free(refs);
+        free(first);
+        return PARSE_NOMEM;
+    }
+    for (size_t i = 0; i < map->n; i++) {
+        refs[i] = (struct key_ref){map->keys[i]->value, i};
+        first[i] = i;
+    }
+    qsort(refs, map->n, sizeof *refs, cmp_key_ref);
+    enum parse_result r = PARSE_OK;
+    for (size_t i = 1; i < map->n; i++) {
+        if (strcmp(refs[i].key, refs[i - 1].key) == 0)
+            first[refs[i].at] = first[refs[i - 1].at];
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < map->n; i++) {
+        if (first[i] == i) {
+            map->keys[kept] = map->keys[i];
+            map->items[kept++] = map->items[i];
+            continue;
+        }
+        mlsim_diags_report(b->d, MLSIM_SEVERITY_ERROR, map->keys[i]->loc,
+                           "duplicate key '%s' (first given at line %d)", map->keys[i]->value,
+                           map->keys[first[i]]->loc.line);
+        if (r == PARSE_OK)
+            r = discard(b, map->keys[i]);
+        else
+            node_free(map->keys[i]);
+        if (r == PARSE_OK)
+            r = discard(b, map->items[i]);
+        else
+            node_free(map->items[i]);
+    }
+    map->n = kept;
+    free(refs);
+    free(first);
+    return r;
+}
+
+/* Add KEY: VAL to MAP unless the key is not a scalar (then report, drop) or the mapping is full.
+ * VAL is NULL for an alias already reported. */
 static enum parse_result map_add(struct builder *b, struct mlsim_ynode *map,
                                  struct mlsim_ynode *key, struct mlsim_ynode *val)
 {
-    const struct mlsim_ynode *first = NULL;
     if (key->type != MLSIM_YNODE_SCALAR) {
         mlsim_diags_report(b->d, MLSIM_SEVERITY_ERROR, key->loc,
                            "a key must be a plain word, not %s", mlsim_ynode_type_name(key->type));
-    } else if ((first = find_key(map, key->value)) != NULL) {
+    } else if (map->n >= MLSIM_YDOC_MAX_KEYS) {
         mlsim_diags_report(b->d, MLSIM_SEVERITY_ERROR, key->loc,
-                           "duplicate key '%s' (first given at line %d)", key->value,
-                           first->loc.line);
+                           "more than %d keys in one mapping (MLSIM_YDOC_MAX_KEYS)",
+                           MLSIM_YDOC_MAX_KEYS);
+        node_free(key);
+        node_free(val);
+        return PARSE_SYNTAX;
     } else if (!val) {
         /* alias value, already reported */
     } else if (node_append(map, key, val)) {
@@ -166,13 +312,15 @@ static enum parse_result map_add(struct builder *b, struct mlsim_ynode *map,
         node_free(val);
         return PARSE_NOMEM;
     }
-    node_free(key);
+    enum parse_result r = discard(b, key);
+    if (r == PARSE_OK)
+        return discard(b, val);
     node_free(val);
-    return PARSE_OK;
+    return r;
 }
 
-/* Parse the children of a collection N until its end event. */
-static enum parse_result parse_children(struct builder *b, struct mlsim_ynode *n)
+/* Parse the children of a collection N, at DEPTH, until its end event. */
+static enum parse_result parse_children(struct builder *b, struct mlsim_ynode *n, int depth)
 {
     yaml_event_type_t end =
         n->type == MLSIM_YNODE_MAP ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
@@ -184,22 +332,22 @@ static enum parse_result parse_children(struct builder *b, struct mlsim_ynode *n
             return r;
         if (ev.type == end) {
             yaml_event_delete(&ev);
-            return PARSE_OK;
+            return n->type == MLSIM_YNODE_MAP ? drop_duplicates(b, n) : PARSE_OK;
         }
-        r = parse_node(b, &ev, n->type == MLSIM_YNODE_MAP ? &key : &val);
+        r = parse_node(b, &ev, n->type == MLSIM_YNODE_MAP ? &key : &val, depth + 1);
         if (r == PARSE_OK && n->type == MLSIM_YNODE_MAP) {
             r = next_event(b, &ev);
             if (r != PARSE_OK) {
                 node_free(key);
                 return r;
             }
-            r = parse_node(b, &ev, &val);
+            r = parse_node(b, &ev, &val, depth + 1);
             if (r != PARSE_OK)
                 node_free(key);
             else if (key)
                 r = map_add(b, n, key, val);
             else
-                node_free(val);
+                r = discard(b, val);
         } else if (r == PARSE_OK && val && !node_append(n, NULL, val)) {
             node_free(val);
             r = PARSE_NOMEM;
@@ -209,40 +357,174 @@ static enum parse_result parse_children(struct builder *b, struct mlsim_ynode *n
     }
 }
 
-/* Parse the node that starts with EV (consumed here). *OUT is NULL for an alias. */
-static enum parse_result parse_node(struct builder *b, yaml_event_t *ev, struct mlsim_ynode **out)
+/* Copy SRC for an alias at LOC, placed at DEPTH: every copy is placed at the alias. Counts each
+ * node against MLSIM_YDOC_MAX_ALIAS_NODES; NULL with *R set if a limit or malloc fails. */
+static struct mlsim_ynode *node_copy(struct builder *b, const struct mlsim_ynode *src,
+                                     struct mlsim_loc loc, int depth, enum parse_result *r)
+{
+    if (b->alias_nodes >= MLSIM_YDOC_MAX_ALIAS_NODES || depth > MLSIM_YDOC_MAX_DEPTH) {
+        *r = PARSE_SYNTAX;
+        return NULL;
+    }
+    b->alias_nodes++;
+    struct mlsim_ynode *n = calloc(1, sizeof *n);
+    if (!n) {
+        *r = PARSE_NOMEM;
+        return NULL;
+    }
+    n->type = src->type;
+    n->loc = loc;
+    n->quoted = src->quoted;
+    if (src->value) {
+        size_t len = strlen(src->value);
+        n->value = malloc(len + 1);
+        if (!n->value) {
+            free(n);
+            *r = PARSE_NOMEM;
+            return NULL;
+        }
+        memcpy(n->value, src->value, len + 1);
+    }
+    for (size_t i = 0; i < src->n; i++) {
+        struct mlsim_ynode *key = NULL;
+        if (src->keys && !(key = node_copy(b, src->keys[i], loc, depth + 1, r)))
+            break;
+        struct mlsim_ynode *item = node_copy(b, src->items[i], loc, depth + 1, r);
+        if (!item || !node_append(n, key, item)) {
+            if (item)
+                *r = PARSE_NOMEM;
+            node_free(key);
+            node_free(item);
+            break;
+        }
+    }
+    if (n->n != src->n) {
+        node_free(n);
+        return NULL;
+    }
+    return n;
+}
+
+static const struct mlsim_ynode *find_anchor(const struct builder *b, const char *name)
+{
+    for (size_t i = b->n_anchors; i-- > 0;) { /* a name given again means its latest node */
+        if (strcmp(b->anchors[i].name, name) == 0)
+            return b->anchors[i].node;
+    }
+    return NULL;
+}
+
+/* Remember the finished node N under NAME (NULL: none). */
+static enum parse_result add_anchor(struct builder *b, const unsigned char *name,
+                                    const struct mlsim_ynode *n)
+{
+    if (!name)
+        return PARSE_OK;
+    if (b->n_anchors >= MLSIM_YDOC_MAX_ANCHORS) {
+        mlsim_diags_report(b->d, MLSIM_SEVERITY_ERROR, n->loc,
+                           "more than %d anchors in one file (MLSIM_YDOC_MAX_ANCHORS)",
+                           MLSIM_YDOC_MAX_ANCHORS);
+        return PARSE_SYNTAX;
+    }
+    void *arr = b->anchors;
+    if (mlsim_mem_grow(&arr, &b->cap_anchors, b->n_anchors + 1, sizeof *b->anchors) != MLSIM_OK)
+        return PARSE_NOMEM;
+    b->anchors = arr;
+    size_t len = strlen((const char *)name);
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return PARSE_NOMEM;
+    memcpy(copy, name, len + 1);
+    b->anchors[b->n_anchors].name = copy;
+    b->anchors[b->n_anchors++].node = n;
+    return PARSE_OK;
+}
+
+/* An alias: a copy of its anchor's node. An unknown anchor is reported and yields no node. */
+static enum parse_result parse_alias(struct builder *b, const yaml_event_t *ev, int depth,
+                                     struct mlsim_ynode **out)
+{
+    const char *name = (const char *)ev->data.alias.anchor;
+    struct mlsim_loc loc = mark_loc(b, ev->start_mark);
+    const struct mlsim_ynode *src = find_anchor(b, name);
+    if (!src) {
+        mlsim_diags_report(b->d, MLSIM_SEVERITY_ERROR, loc,
+                           "alias *%.64s names no anchor given before it (&%.64s)", name, name);
+        return PARSE_OK;
+    }
+    enum parse_result r = PARSE_OK;
+    *out = node_copy(b, src, loc, depth, &r);
+    if (r == PARSE_SYNTAX && b->alias_nodes >= MLSIM_YDOC_MAX_ALIAS_NODES)
+        mlsim_diags_report(b->d, MLSIM_SEVERITY_ERROR, loc,
+                           "aliases expand past %d nodes (MLSIM_YDOC_MAX_ALIAS_NODES)",
+                           MLSIM_YDOC_MAX_ALIAS_NODES);
+    else if (r == PARSE_SYNTAX)
+        mlsim_diags_report(b->d, MLSIM_SEVERITY_ERROR, loc,
+                           "alias *%.64s, copied here, nests deeper than %d levels "
+                           "(MLSIM_YDOC_MAX_DEPTH)",
+                           name, MLSIM_YDOC_MAX_DEPTH);
+    return r;
+}
+
+/* A mapping or sequence at DEPTH (the root is 1), up to MLSIM_YDOC_MAX_DEPTH. */
+static enum parse_result parse_collection(struct builder *b, const yaml_event_t *ev, int depth,
+                                          struct mlsim_ynode **out)
+{
+    int is_map = ev->type == YAML_MAPPING_START_EVENT;
+    if (depth > MLSIM_YDOC_MAX_DEPTH) {
+        mlsim_diags_report(b->d, MLSIM_SEVERITY_ERROR, mark_loc(b, ev->start_mark),
+                           "mappings and lists nest deeper than %d levels (MLSIM_YDOC_MAX_DEPTH)",
+                           MLSIM_YDOC_MAX_DEPTH);
+        return PARSE_SYNTAX;
+    }
+    check_tag(b, is_map ? ev->data.mapping_start.tag : ev->data.sequence_start.tag, ev->start_mark);
+    struct mlsim_ynode *n = node_new(b, is_map ? MLSIM_YNODE_MAP : MLSIM_YNODE_SEQ, ev->start_mark);
+    if (!n)
+        return PARSE_NOMEM;
+    enum parse_result r = parse_children(b, n, depth);
+    if (r == PARSE_OK)
+        *out = n;
+    else
+        node_free(n);
+    return r;
+}
+
+/* Parse the node that starts with EV (consumed here), at DEPTH. *OUT is NULL for an alias of no
+ * anchor. */
+static enum parse_result parse_node(struct builder *b, yaml_event_t *ev, struct mlsim_ynode **out,
+                                    int depth)
 {
     enum parse_result r = PARSE_OK;
-    struct mlsim_ynode *n = NULL;
+    const unsigned char *anchor = NULL;
     *out = NULL;
     switch (ev->type) {
     case YAML_SCALAR_EVENT:
+        anchor = ev->data.scalar.anchor;
         r = parse_scalar(b, ev, out);
         break;
     case YAML_MAPPING_START_EVENT:
+        anchor = ev->data.mapping_start.anchor;
+        r = parse_collection(b, ev, depth, out);
+        break;
     case YAML_SEQUENCE_START_EVENT:
-        n = node_new(b, ev->type == YAML_MAPPING_START_EVENT ? MLSIM_YNODE_MAP : MLSIM_YNODE_SEQ,
-                     ev->start_mark);
-        if (!n) {
-            r = PARSE_NOMEM;
-            break;
-        }
-        r = parse_children(b, n);
-        if (r == PARSE_OK)
-            *out = n;
-        else
-            node_free(n);
+        anchor = ev->data.sequence_start.anchor;
+        r = parse_collection(b, ev, depth, out);
         break;
     case YAML_ALIAS_EVENT:
-        mlsim_diags_report(b->d, MLSIM_SEVERITY_ERROR, mark_loc(b, ev->start_mark),
-                           "YAML aliases (*%s) are not supported: write the value out",
-                           (const char *)ev->data.alias.anchor);
+        r = parse_alias(b, ev, depth, out);
         break;
     default:
         mlsim_diags_report(b->d, MLSIM_SEVERITY_ERROR, mark_loc(b, ev->start_mark),
                            "unexpected YAML structure");
         r = PARSE_SYNTAX;
         break;
+    }
+    if (r == PARSE_OK && *out) {
+        r = add_anchor(b, anchor, *out);
+        if (r != PARSE_OK) { /* the caller takes a node only with PARSE_OK */
+            node_free(*out);
+            *out = NULL;
+        }
     }
     yaml_event_delete(ev);
     return r;
@@ -267,7 +549,7 @@ static enum parse_result parse_stream(struct builder *b)
         }
         if (t == YAML_SCALAR_EVENT || t == YAML_MAPPING_START_EVENT ||
             t == YAML_SEQUENCE_START_EVENT || t == YAML_ALIAS_EVENT) {
-            r = parse_node(b, &ev, &b->doc->root);
+            r = parse_node(b, &ev, &b->doc->root, 1);
             if (r != PARSE_OK)
                 return r;
             continue;
@@ -275,6 +557,16 @@ static enum parse_result parse_stream(struct builder *b)
         yaml_event_delete(&ev);
     }
     return r;
+}
+
+static void free_anchors(struct builder *b)
+{
+    for (size_t i = 0; i < b->n_anchors; i++)
+        free(b->anchors[i].name);
+    free(b->anchors);
+    for (size_t i = 0; i < b->n_dropped; i++)
+        node_free(b->dropped[i]);
+    free(b->dropped);
 }
 
 enum mlsim_status mlsim_ydoc_load_string(const char *name, const char *text, size_t len,
@@ -301,6 +593,7 @@ enum mlsim_status mlsim_ydoc_load_string(const char *name, const char *text, siz
     yaml_parser_set_input_string(&b.parser, (const unsigned char *)b.doc->text, len);
     enum parse_result r = parse_stream(&b);
     yaml_parser_delete(&b.parser);
+    free_anchors(&b);
     if (r != PARSE_OK) {
         mlsim_ydoc_free(b.doc);
         return r == PARSE_NOMEM ? MLSIM_ERR_NOMEM : MLSIM_ERR_INPUT;
@@ -318,38 +611,14 @@ enum mlsim_status mlsim_ydoc_load_string(const char *name, const char *text, siz
 enum mlsim_status mlsim_ydoc_load_file(const char *path, struct mlsim_diags *d,
                                        struct mlsim_ydoc **out)
 {
-    struct mlsim_loc whole = {path, 0, 0};
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, whole, "cannot open: %s", strerror(errno));
-        return MLSIM_ERR_IO;
-    }
     char *text = NULL;
-    size_t len = 0, cap = 0;
-    enum mlsim_status st = MLSIM_OK;
-    for (;;) {
-        if (cap - len < 4096) {
-            cap = cap ? 2 * cap : 8192;
-            char *t = realloc(text, cap);
-            if (!t) {
-                st = MLSIM_ERR_NOMEM;
-                break;
-            }
-            text = t;
-        }
-        size_t got = fread(text + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (st == MLSIM_OK && ferror(f)) {
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, whole, "cannot read: %s", strerror(errno));
-        st = MLSIM_ERR_IO;
-    }
-    fclose(f);
+    size_t len = 0;
+    *out = NULL;
+    enum mlsim_status st = mlsim_diags_read_file(d, path, &text, &len);
     if (st == MLSIM_OK)
-        st = mlsim_ydoc_load_string(path, text ? text : "", len, d, out);
+        st = mlsim_ydoc_load_string(path, text, len, d, out);
+    else if (st == MLSIM_ERR_RANGE)
+        st = MLSIM_ERR_IO; /* to a loader, a file too large is one it cannot read */
     free(text);
     return st;
 }

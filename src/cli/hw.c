@@ -54,7 +54,10 @@ static const char hw_usage_text[] =
     "    -h, --help           Print this text and exit.\n"
     "\n"
     "EXIT STATUS\n"
-    "    0 the table was written; 1 an unknown device or a broken device file; 2 bad usage\n"
+    "    0 the table was written; 1 an unknown device or a broken device file; 2 bad usage.\n"
+    "    list still writes the devices it could read when some file is broken (a syntax\n"
+    "    error, a FIFO, a link to /dev/zero): each broken file is reported on stderr and the\n"
+    "    status is 1.\n"
     "\n"
     "EXAMPLES\n"
     "    mlsim hw list --kind tpu\n"
@@ -287,27 +290,34 @@ static int add_named(const struct hw_options *o, struct mlsim_hwdb *db, char **i
     return status;
 }
 
-/* Add every device of the chosen kind (all kinds if none), kind by kind, to T. */
+/* Add every device of the chosen kind (all kinds if none), kind by kind, to T. A broken file
+ * is reported into D and left out; the others are still added (one bad file must not hide the
+ * database), and the status says that something was left out. */
 static int add_listed(const struct hw_options *o, struct mlsim_hwdb *db, char **ids, size_t n,
                       struct mlsim_hwtable *t, struct mlsim_diags *d)
 {
     const struct mlsim_device **devs = calloc(n, sizeof *devs);
-    int status = devs ? MLSIM_EXIT_OK : MLSIM_EXIT_INPUT;
-    for (size_t i = 0; devs && i < n; i++) {
+    if (!devs) {
+        fputs("mlsim hw: error: out of memory\n", stderr);
+        return MLSIM_EXIT_INPUT;
+    }
+    int status = MLSIM_EXIT_OK;
+    for (size_t i = 0; i < n; i++) {
         devs[i] = load(db, ids[i], d);
         if (!devs[i])
             status = MLSIM_EXIT_INPUT; /* go on: report every broken file */
     }
-    for (int k = 0; status == MLSIM_EXIT_OK && k < MLSIM_KIND_N; k++) {
-        for (size_t i = 0; i < n && status == MLSIM_EXIT_OK; i++) {
-            if (devs[i]->kind != k || (o->kind >= 0 && k != o->kind))
+    for (int k = 0; k < MLSIM_KIND_N; k++) {
+        for (size_t i = 0; i < n; i++) {
+            if (!devs[i] || devs[i]->kind != k || (o->kind >= 0 && k != o->kind))
                 continue;
-            if (mlsim_hwtable_add(t, devs[i], o->precision) != MLSIM_OK)
-                status = MLSIM_EXIT_INPUT;
+            if (mlsim_hwtable_add(t, devs[i], o->precision) != MLSIM_OK) {
+                free(devs);
+                fputs("mlsim hw: error: out of memory\n", stderr);
+                return -1;
+            }
         }
     }
-    if (!devs)
-        fputs("mlsim hw: error: out of memory\n", stderr);
     free(devs);
     return status;
 }
@@ -344,11 +354,18 @@ static int run_hw(const struct hw_options *o, struct mlsim_hwdb *db, struct mlsi
                                       : add_named(o, db, ids, n, t, d);
     mlsim_hwdb_free_ids(ids, n);
     mlsim_diags_print(d, stderr);
-    if (status != MLSIM_EXIT_OK || mlsim_diags_errors(d) > 0)
+    /* list writes what it could read even past a broken file; show and compare write nothing */
+    int partial = o->cmd == CMD_LIST && status == MLSIM_EXIT_INPUT && mlsim_hwtable_size(t) > 0;
+    if (!partial && (status != MLSIM_EXIT_OK || mlsim_diags_errors(d) > 0))
         return MLSIM_EXIT_INPUT;
+    if (partial)
+        fputs("mlsim hw: error: some device files cannot be read (above); the others are "
+              "listed\n",
+              stderr);
     if (o->sort_col >= 0)
         mlsim_hwtable_sort(t, o->sort_col, o->sort_desc);
-    return write_out(o, t);
+    int written = write_out(o, t);
+    return partial ? MLSIM_EXIT_INPUT : written;
 }
 
 int mlsim_cli_hw(int argc, char **argv)

@@ -229,6 +229,38 @@ static void test_reader_rejects_malformed(void **state)
     snprintf(buf, sizeof buf, "%sgemm,fp32,1,0,8,8,1024,768,1e-6\n", hdr);
     expect_error("zero", buf, 2, 13, "m, n and k");
     expect_error("empty", hdr, 0, 0, "no measurements");
+    /* -inf was converted to int before it was checked (undefined; UBSan stops on it) */
+    snprintf(buf, sizeof buf, "%sgemm,fp32,-inf,8,8,8,1024,768,1e-6\n", hdr);
+    expect_error("threads_inf", buf, 2, 11, "threads: expected a non-negative number, got '-inf'");
+    snprintf(buf, sizeof buf, "%sgemm,fp32,nan,8,8,8,1024,768,1e-6\n", hdr);
+    expect_error("threads_nan", buf, 2, 11, "threads");
+}
+
+/* Huge but finite thread counts are read and not converted out of int's range. */
+static void test_reader_huge_threads(void **state)
+{
+    (void)state;
+    struct mlsim_diags *d = mlsim_diags_alloc();
+    struct mlsim_calib_data data;
+    const char *path =
+        write_tmp("threads_huge", "kind,precision,threads,m,n,k,flops,bytes,seconds\n"
+                                  "gemm,fp32,1e300,8,8,8,1024,768,1e-6\n");
+    assert_int_equal(mlsim_calibrate_read(path, &data, d), MLSIM_OK);
+    assert_int_equal(data.points[0].threads, 0); /* "not said" */
+    mlsim_calibrate_release(&data);
+    mlsim_diags_free(d);
+}
+
+/* A CSV that is a FIFO or /dev/zero is refused at once, not read until memory runs out. */
+static void test_reader_refuses_non_regular(void **state)
+{
+    (void)state;
+    struct mlsim_diags *d = mlsim_diags_alloc();
+    struct mlsim_calib_data data;
+    assert_int_equal(mlsim_calibrate_read("/dev/zero", &data, d), MLSIM_ERR_IO);
+    assert_non_null(strstr(mlsim_diags_message(d, 0), "not a regular file"));
+    assert_null(data.points);
+    mlsim_diags_free(d);
 }
 
 int main(void)
@@ -240,6 +272,8 @@ int main(void)
         cmocka_unit_test(test_fit_recovers_onchip_tier),
         cmocka_unit_test(test_fit_gemm_only),
         cmocka_unit_test(test_reader_rejects_malformed),
+        cmocka_unit_test(test_reader_huge_threads),
+        cmocka_unit_test(test_reader_refuses_non_regular),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -249,6 +249,83 @@ static void test_link_direction(void **state)
     mlsim_diags_free(d);
 }
 
+#define GOOD_X1                                                                                    \
+    GOOD_HEAD "peak: {fp32: 10 TFLOPS}\nsources:\n  - for: [peak, year]\n    cite: a datasheet\n"
+
+/* Device files that are not files, or too deep: each is refused with its reason, at once (a FIFO
+ * must not wait for a writer), and the good file beside them still loads and is listed. */
+static void test_hostile_device_files(void **state)
+{
+    struct tmpdb *t = *state;
+    struct mlsim_diags *d = mlsim_diags_alloc();
+    write_device(t, "gpu", "x1", GOOD_X1);
+    char deep[128] = "id: ";
+    memset(deep + 4, '[', 100); /* 100 levels, past MLSIM_YDOC_MAX_DEPTH */
+    write_device(t, "gpu", "deep", deep);
+    char path[128];
+    snprintf(path, sizeof path, "%s/gpu/zero.yaml", t->root);
+    assert_int_equal(symlink("/dev/zero", path), 0);
+    snprintf(path, sizeof path, "%s/gpu/fifo.yaml", t->root);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    struct mlsim_hwdb *db = mlsim_hwdb_alloc(t->root);
+    char **ids = NULL;
+    size_t n = 0;
+    assert_int_equal(mlsim_hwdb_list(db, &ids, &n), MLSIM_OK);
+    static const char *const want[] = {"deep", "fifo", "x1", "zero"};
+    unsigned seen = 0; /* the shared folder holds other tests' files too: a bit for each */
+    for (size_t i = 0; i < n; i++) {
+        for (unsigned w = 0; w < 4; w++)
+            seen |= strcmp(ids[i], want[w]) == 0 ? 1u << w : 0u;
+    }
+    assert_int_equal(seen, 15);
+    mlsim_hwdb_free_ids(ids, n);
+    const struct mlsim_device *dev = NULL;
+    assert_int_equal(mlsim_hwdb_find(db, "zero", d, &dev), MLSIM_ERR_INPUT);
+    assert_int_equal(mlsim_hwdb_find(db, "fifo", d, &dev), MLSIM_ERR_INPUT);
+    assert_int_equal(mlsim_hwdb_find(db, "deep", d, &dev), MLSIM_ERR_INPUT);
+    assert_true(has_message(d, "not a regular file"));
+    assert_true(has_message(d, "nest deeper than 64 levels"));
+    assert_int_equal(mlsim_hwdb_find(db, "x1", d, &dev), MLSIM_OK);
+    mlsim_hwdb_free(db);
+    mlsim_diags_free(d);
+}
+
+/* A database folder whose path is longer than any fixed buffer: it is listed whole (the listing
+ * cut the path at 1024 bytes and found nothing), and a device path of 512 bytes or more, too long
+ * to keep in struct mlsim_device, is an error rather than a cut name. */
+static void test_long_hwdb_path(void **state)
+{
+    struct tmpdb *t = *state;
+    char dir[1400];
+    size_t used = (size_t)snprintf(dir, sizeof dir, "%s", t->root);
+    for (int i = 0; i < 12; i++) {
+        used += (size_t)snprintf(dir + used, sizeof dir - used, "/%0100d", i);
+        assert_int_equal(mkdir(dir, 0700), 0);
+    }
+    char gpu[1408];
+    snprintf(gpu, sizeof gpu, "%s/gpu", dir);
+    assert_int_equal(mkdir(gpu, 0700), 0);
+    char file[1420];
+    snprintf(file, sizeof file, "%s/x1.yaml", gpu);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fputs(GOOD_X1, f);
+    fclose(f);
+    struct mlsim_hwdb *db = mlsim_hwdb_alloc(dir);
+    char **ids = NULL;
+    size_t n = 0;
+    assert_int_equal(mlsim_hwdb_list(db, &ids, &n), MLSIM_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(ids[0], "x1");
+    mlsim_hwdb_free_ids(ids, n);
+    struct mlsim_diags *d = mlsim_diags_alloc();
+    const struct mlsim_device *dev = NULL;
+    assert_int_equal(mlsim_hwdb_find(db, "x1", d, &dev), MLSIM_ERR_INPUT);
+    assert_true(has_message(d, "the path of a device file must be under 512 bytes"));
+    mlsim_hwdb_free(db);
+    mlsim_diags_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +338,8 @@ int main(void)
         cmocka_unit_test(test_id_and_folder_must_match),
         cmocka_unit_test(test_required_and_rental_date),
         cmocka_unit_test(test_link_direction),
+        cmocka_unit_test(test_hostile_device_files),
+        cmocka_unit_test(test_long_hwdb_path),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }

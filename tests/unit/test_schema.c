@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -137,12 +138,44 @@ static void test_set_override(void **state)
     mlsim_diags_free(d);
 }
 
+/* --set text never passes libyaml: invalid UTF-8 is refused at the byte at fault, and so is a
+ * value longer than MLSIM_YDOC_MAX_SCALAR (the limit itself is allowed through to the field). */
+static void test_set_checks_utf8_and_length(void **state)
+{
+    (void)state;
+    struct mlsim_diags *d = mlsim_diags_alloc();
+    struct thing t;
+    memset(&t, 0, sizeof t);
+    char value[] = "ab\xc3";
+    struct mlsim_ynode node = {MLSIM_YNODE_SCALAR, {"--set", 2, 7}, value, 0, NULL, NULL, 0};
+    assert_int_equal(mlsim_schema_set(&schema, "label", &node, &t, d), MLSIM_ERR_INPUT);
+    assert_non_null(strstr(mlsim_diags_message(d, 0), "invalid UTF-8 in a --set (byte 3)"));
+    assert_int_equal(mlsim_diags_loc(d, 0).line, 2);
+    assert_int_equal(mlsim_diags_loc(d, 0).col, 9);
+    char ok[] = "ok";
+    node.value = ok;
+    assert_int_equal(mlsim_schema_set(&schema, "spec.\xff", &node, &t, d), MLSIM_ERR_INPUT);
+    assert_int_equal(mlsim_diags_loc(d, 1).col, 6); /* the path starts at column 1 */
+    char *big = malloc(MLSIM_YDOC_MAX_SCALAR + 2);
+    memset(big, 'x', MLSIM_YDOC_MAX_SCALAR + 1);
+    big[MLSIM_YDOC_MAX_SCALAR] = '\0';
+    node.value = big;
+    assert_int_equal(mlsim_schema_set(&schema, "label", &node, &t, d), MLSIM_ERR_INPUT);
+    assert_non_null(strstr(mlsim_diags_message(d, 2), "is too long")); /* reached the field */
+    big[MLSIM_YDOC_MAX_SCALAR] = 'x';
+    big[MLSIM_YDOC_MAX_SCALAR + 1] = '\0';
+    assert_int_equal(mlsim_schema_set(&schema, "label", &node, &t, d), MLSIM_ERR_INPUT);
+    assert_non_null(strstr(mlsim_diags_message(d, 3), "a --set of 65537 bytes is longer"));
+    free(big);
+    mlsim_diags_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loads_every_kind), cmocka_unit_test(test_every_fault_reported),
         cmocka_unit_test(test_wrong_shapes),     cmocka_unit_test(test_string_too_long),
-        cmocka_unit_test(test_set_override),
+        cmocka_unit_test(test_set_override),     cmocka_unit_test(test_set_checks_utf8_and_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -112,6 +112,8 @@ static void test_errors_name_accepted_units(void **state)
     parse_fails("", MLSIM_DIM_POWER, "expected a power");
     parse_fails("$15000", MLSIM_DIM_MONEY_RATE, "is an amount of money");
     parse_fails("1e999 W", MLSIM_DIM_POWER, "expected a power");
+    /* finite as written, infinite once scaled (1e308 x 1e15): refused, not passed on as inf */
+    parse_fails("1e308 PFLOP/s", MLSIM_DIM_FLOPS, "too large to hold");
     parse_fails("12 GB", MLSIM_DIM_NUMBER, "none (a plain number)");
 }
 
