@@ -224,7 +224,8 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
      * rank 1's FLOPs counted p - 2 times. */
     for (int r = 0; r < p; r = r == 1 && p > 3 ? p - 1 : r + 1) {
         double times = r == 1 && p > 3 ? p - 2 : 1;
-        double t = 0, gathers = 0, last_bwd = 0, params = 0, act = 0, first_chunk_params = 0;
+        double t = 0, gathers = 0, last_bwd = 0, params = 0, act = 0;
+        double bwd_total = 0; /* the rank's backward passes of one micro-batch */
         double unit = 0;
         for (int ch = 0; ch < v; ch++) {
             int vs = ch * p + r;
@@ -242,6 +243,7 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
             double u = c->layer.params + ends;
             unit = u > unit ? u : unit;
             t += x.fwd_s + x.bwd_s;
+            bwd_total += x.bwd_s;
             /* each pass waits for its chunk's weights, gathered on the data-parallel stream,
              * which runs ahead of compute: the slower of the two streams sets the pace */
             if (zero3) { /* FSDP: per layer, a gather before each pass, a reduce-scatter after */
@@ -252,10 +254,8 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
                     gathers += 3.0 * extra / layer_b *
                                dp_collective(w, &g, dp, MLSIM_COLL_ALL_GATHER, layer_b) / per;
             }
-            if (ch == 0) {
+            if (ch == 0)
                 last_bwd = x.bwd_s;
-                first_chunk_params = x.params;
-            }
             params += x.params;
             act += x.act_bytes / v;
             out->model_flops += x.model_flops * m * l->tp * dp * times;
@@ -265,9 +265,20 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
             t = gathers;
         /* the update: the reduction of what is not yet reduced, the optimizer, ZeRO's gather */
         double reduce = 0;
-        if (dp > 1) {
-            double pending = run->training.overlap_comm && v > 1 ? first_chunk_params : params;
-            reduce = dp_collective(w, &g, dp, reduce_op, pending * grad_bytes);
+        if (dp > 1 && zero3) {
+            /* FSDP reduce-scatters each unit after its backward: the last unit's is left */
+            reduce =
+                dp_collective(w, &g, dp, MLSIM_COLL_REDUCE_SCATTER, c->layer.params * grad_bytes);
+        } else if (dp > 1 && run->training.overlap_comm) {
+            /* DDP's buckets during the last micro-batch's backward (cluster.c): what that pass
+             * does not hide, and the last bucket after it */
+            double bucket =
+                run->training.bucket_bytes > 0 ? run->training.bucket_bytes : 25.0 * 1048576.0;
+            double bytes = params * grad_bytes, n = bytes > bucket ? bytes / bucket : 1.0;
+            double all = n * dp_collective(w, &g, dp, reduce_op, bytes / n);
+            reduce = (all > bwd_total ? all - bwd_total : 0.0) + all / n;
+        } else if (dp > 1) {
+            reduce = dp_collective(w, &g, dp, reduce_op, params * grad_bytes);
         }
         struct mlsim_kernel k = c->opt;
         k.bytes = c->opt_bytes_per_param * params / shard;
