@@ -139,7 +139,7 @@ static void gemm_bwd(struct list *l, const struct gemm_names *nm, int layer, dou
 struct tshape {
     double b, s, h, a, d, kvd, f, fn, v, e, t;
     struct elems el; /* the recipe's element sizes (e is el.e) */
-    double keys; /* keys each query attends: s, or a sliding window's width */
+    double keys;     /* keys each query attends: s, or a sliding window's width */
     double tp;
     double t_seq; /* tokens the elementwise kernels see: t, or t / tp with sequence parallelism */
     int sp;
