@@ -7,6 +7,7 @@
  */
 #include "mlsim/report.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "mlsim/columns.h"
@@ -249,13 +250,13 @@ static void write_rows(FILE *out, const struct mlsim_scenario *sc, const struct 
     }
 }
 
-/* Print each distinct assumption of the runs once. */
+/* Print each distinct assumption of the runs once, at most MLSIM_REPORT_MAX_SHARED of them; the
+ * count of those left out is said (JSON gives every run's own). */
 static void write_shared_assumptions(FILE *out, const struct mlsim_result *res, size_t n)
 {
-    enum { MAX_LINES = 64 };
-    char seen[MAX_LINES][MLSIM_REPORT_ASSUMPTION_LEN];
+    char seen[MLSIM_REPORT_MAX_SHARED][MLSIM_REPORT_ASSUMPTION_LEN]; /* 128 KiB of stack */
     char lines[MLSIM_REPORT_MAX_ASSUMPTIONS][MLSIM_REPORT_ASSUMPTION_LEN];
-    size_t n_seen = 0;
+    size_t n_seen = 0, left_out = 0;
     fprintf(out, "\nAssumptions\n");
     for (size_t i = 0; i < n; i++) {
         size_t k = mlsim_report_assumptions(&res[i], 0, lines, MLSIM_REPORT_MAX_ASSUMPTIONS);
@@ -263,12 +264,21 @@ static void write_shared_assumptions(FILE *out, const struct mlsim_result *res, 
             size_t s = 0;
             while (s < n_seen && strcmp(seen[s], lines[j]) != 0)
                 s++;
-            if (s < n_seen || n_seen == MAX_LINES)
+            if (s < n_seen)
                 continue;
+            if (n_seen == MLSIM_REPORT_MAX_SHARED) {
+                left_out++; /* may count a line twice: it is an upper bound, said as such */
+                continue;
+            }
             memcpy(seen[n_seen++], lines[j], MLSIM_REPORT_ASSUMPTION_LEN);
             fprintf(out, "  - %s\n", lines[j]);
         }
     }
+    if (left_out > 0)
+        fprintf(out,
+                "  - (up to %zu more assumptions not shown here: --format json lists every "
+                "run's)\n",
+                left_out);
 }
 
 /* Inference runs side by side, each against the baseline: the run whose published relative

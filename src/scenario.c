@@ -962,6 +962,14 @@ static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
         int any = 0;
         for (int i = 0; shape[i]; i++)
             any |= seen(r, shape[i]);
+        if (!any && given(r, "model.params") && r->model.params > MLSIM_MODEL_MAX_DERIVED_PARAMS) {
+            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR,
+                               *mlsim_schema_given(&mlsim_run_schema, r, "model.params"),
+                               "a shape is derived for at most %.0e parameters; give the "
+                               "model's layers, hidden, heads, seq_len and vocab",
+                               MLSIM_MODEL_MAX_DERIVED_PARAMS);
+            return 0;
+        }
         if (!any && given(r, "model.params")) {
             mlsim_model_derive_shape(r->model.params, &r->model);
             r->shape_derived = 1;

@@ -48,7 +48,7 @@ static void price(const struct mlsim_run *run, struct mlsim_search_row *row)
     memset(&r, 0, sizeof r);
     double tokens_step = (double)row->layout.global_batch *
                          (run->model.type == MLSIM_MODEL_TRANSFORMER ? run->model.seq_len : 1);
-    double steps = run->model.tokens / tokens_step;
+    double steps = run->model.tokens >= tokens_step ? run->model.tokens / tokens_step : 1.0;
     row->run_s = steps * row->closed.step_s;
     double busy = row->closed.step_s > 0 ? row->closed.compute_s / row->closed.step_s : 1.0;
     mlsim_cost_finish(run, row->run_s * run->count, busy < 1.0 ? busy : 1.0, &r);

@@ -185,7 +185,8 @@ static void fill_result(const struct mlsim_run *r, const struct mlsim_workload *
     out->hfu = hw_flops_step / (sr->step_s * peak);
     out->tflops_per_device = model_flops_step / sr->step_s / 1e12;
     out->tokens_per_s = per_step_tokens / sr->step_s;
-    out->steps = r->model.tokens / per_step_tokens;
+    /* a run of fewer tokens than a step still takes its one step */
+    out->steps = r->model.tokens >= per_step_tokens ? r->model.tokens / per_step_tokens : 1.0;
     out->events = sr->events;
     out->busy_fraction = sr->compute_s / sr->step_s;
     /* The run's FLOPs as the model counts them (per token: forward and backward of every weight and
@@ -262,7 +263,8 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run, const str
     out->hfu = cr.hw_flops / (cr.step_s * peak * run->count);
     out->tflops_per_device = cr.model_flops / run->count / cr.step_s / 1e12;
     out->tokens_per_s = tokens_step / cr.step_s;
-    out->steps = run->model.tokens / tokens_step;
+    /* a run of fewer tokens than a step still takes its one step */
+    out->steps = run->model.tokens >= tokens_step ? run->model.tokens / tokens_step : 1.0;
     out->events = cr.events;
     out->tp = l->tp;
     out->pp = l->pp;

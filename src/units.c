@@ -290,6 +290,11 @@ static char *format_scaled(double v, const struct scale *s, size_t n, char *buf,
 char *mlsim_units_grouped(double v, char *buf, size_t len)
 {
     char digits[64];
+    /* past 10^18 (or not a number) whole digits say nothing more and need not fit: %.4g */
+    if (!(fabs(v) < 1e18)) {
+        snprintf(buf, len, "%.4g", v);
+        return buf;
+    }
     snprintf(digits, sizeof digits, "%.0f", fabs(v));
     size_t nd = strlen(digits);
     size_t o = 0;

@@ -57,6 +57,10 @@ double mlsim_model_params(const struct mlsim_model_spec *m);
  * layers of 12,288. M's other fields are kept. */
 void mlsim_model_derive_shape(double params, struct mlsim_model_spec *m);
 
+/* The largest count a shape is derived for (10^16: about 3,700 layers of 470,000; past it the
+ * layer count and width overflow an int). */
+#define MLSIM_MODEL_MAX_DERIVED_PARAMS 1e16
+
 /* Bytes per element of activations and weights a training run at PRECISION (enum mlsim_precision)
  * stores, its recipe's (precision.h): 8 for fp64, 4 for fp32/tf32, 2 for 16-bit and for the fp8
  * and int8 recipes (bf16 activations and weights beside narrow GEMM operands). */

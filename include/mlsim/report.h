@@ -29,6 +29,9 @@ void mlsim_report_write(FILE *out, const struct mlsim_report_format *format,
 
 #define MLSIM_REPORT_MAX_ASSUMPTIONS 24
 #define MLSIM_REPORT_ASSUMPTION_LEN  MLSIM_ASSUMPTION_LEN
+/* A table prints each distinct assumption of its runs once, up to this many (then says how many
+ * it left out). */
+#define MLSIM_REPORT_MAX_SHARED 256
 
 /* Fill LINES with the assumptions behind RES, one sentence each, as its mode's code wrote them
  * (run.h's mode table); returns how many. With WITH_LINES, a field given in a file is cited with
