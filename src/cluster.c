@@ -482,6 +482,11 @@ static enum mlsim_status alloc_builder(struct builder *b, size_t n_vs)
 static void select_replica(struct builder *b, int rep)
 {
     size_t n_vs = ((size_t)b->p * (size_t)b->v), cells = n_vs * (size_t)b->m;
+    b->rep = rep;
+    if (!b->fwd_all || !b->bwd_all || !b->send_f_all || !b->send_b_all || !b->last_all ||
+        !b->res_all || !b->opt_all || !b->gather_all || !b->fwd_head_all || !b->bwd_head_all ||
+        !b->prev1_all || !b->prev2_all || !b->last_dp_all)
+        return; /* not allocated (a layout that cannot be built): no offsets from NULL */
     b->fwd = b->fwd_all + (size_t)rep * cells;
     b->bwd = b->bwd_all + (size_t)rep * cells;
     b->send_f = b->send_f_all + (size_t)rep * cells;
