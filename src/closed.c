@@ -6,6 +6,7 @@
  */
 #include "mlsim/closed.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -232,6 +233,7 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
             int first_layer = 0;
             if (!mlsim_layout_stage_layers(l, run->model.layers, vs, n_vs, &first_layer, &per))
                 return MLSIM_ERR_INPUT;
+            assert(per > 0); /* the layout tiles (mlsim_layout_check): every chunk has layers */
             struct piece x = chunk_of(c, vs, n_vs, per);
             /* ZeRO-3's unit is a layer, the embedding and the head folded into their neighbours */
             double ends =

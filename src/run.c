@@ -37,6 +37,8 @@ static const struct mlsim_mode_type modes[] = {
     {"inference", inference, mlsim_inference_assumptions},
 };
 
+_Static_assert(sizeof modes / sizeof modes[0] == MLSIM_MODE_N, "one mode type per enum mlsim_mode");
+
 const struct mlsim_mode_type *mlsim_run_mode(int mode)
 {
     if (mode < 0 || (size_t)mode >= sizeof modes / sizeof modes[0])

@@ -7,6 +7,7 @@
  */
 #include "mlsim/search.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,6 +217,7 @@ enum mlsim_status mlsim_search_finish(struct mlsim_search *s, struct mlsim_diags
         return MLSIM_OK;
     qsort(s->rows, s->n, sizeof *s->rows, by_objective);
     size_t k = (size_t)s->o.top_k < s->n ? (size_t)s->o.top_k : s->n;
+    assert(k >= 1 && k <= s->n);
     size_t upto = s->o.check ? s->n : k;
     struct mlsim_diags *quiet = mlsim_diags_alloc();
     if (!quiet)

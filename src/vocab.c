@@ -24,3 +24,12 @@ const char *const mlsim_bool_names[] = {MLSIM_BOOL_TABLE(WORD) NULL};
 const char *const mlsim_bool_negated_names[] = {"true", "false", NULL};
 const char *const mlsim_collective_op_names[] = {MLSIM_COLL_TABLE(WORD) NULL};
 const char *const mlsim_group_names[] = {MLSIM_GROUP_TABLE(WORD) NULL};
+
+/* each words table has one word per value and its NULL */
+_Static_assert(sizeof mlsim_mode_names / sizeof mlsim_mode_names[0] == MLSIM_MODE_N + 1,
+               "mode words");
+_Static_assert(sizeof mlsim_precision_names / sizeof mlsim_precision_names[0] ==
+                   MLSIM_PRECISION_N + 1,
+               "precision words");
+_Static_assert(sizeof mlsim_group_names / sizeof mlsim_group_names[0] == MLSIM_GROUP_N + 1,
+               "group words");
