@@ -227,6 +227,8 @@ enum mlsim_status mlsim_search_finish(struct mlsim_search *s, struct mlsim_diags
     for (size_t i = 0; i < upto && st != MLSIM_ERR_NOMEM; i++) {
         /* a layout the closed form accepts and the engine does not is reported, not fatal */
         st = simulate_row(&s->o, &s->rows[i], i < k ? d : quiet);
+        if (s->o.progress)
+            s->o.progress(s->o.progress_ctx, i + 1, upto);
         if (st == MLSIM_OK) {
             s->stats.simulated++;
             if (best == (size_t)-1 || s->rows[i].objective < s->rows[best].objective)

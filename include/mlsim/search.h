@@ -30,6 +30,10 @@ struct mlsim_search_options {
     int max_devices;   /* 0: none */
     int top_k;         /* layouts simulated on the engine (at least 1) */
     int check;         /* simulate every candidate, to check the closed form's top K */
+    /* called after each simulation with the count done and to do (NULL: not called); the library
+     * prints nothing, its caller may */
+    void (*progress)(void *ctx, size_t done, size_t total);
+    void *progress_ctx;
 };
 
 /* One candidate: a run (its device and count) and a layout, its closed form, and what the

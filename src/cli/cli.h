@@ -25,6 +25,17 @@ int mlsim_cli_calibrate(int argc, char **argv);
 int mlsim_cli_calibrate_layers(const char *path, const char *device, const char *hwdb,
                                const char *out, int quiet);
 
+/* A progress line for long work (progress.c): drawn on stderr only when it is a terminal and the
+ * work has run over a second. */
+struct mlsim_cli_progress {
+    const char *what;
+    double t0, last, after_s;
+    int shown, tty;
+};
+void mlsim_cli_progress_start(struct mlsim_cli_progress *p, const char *what);
+void mlsim_cli_progress(void *ctx, size_t done, size_t total); /* CTX: the progress */
+void mlsim_cli_progress_end(struct mlsim_cli_progress *p);
+
 /* `mlsim search SCENARIO.yaml ...` (search.c): ARGV[0] is "search". */
 int mlsim_cli_search(int argc, char **argv);
 

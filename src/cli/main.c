@@ -243,8 +243,11 @@ static int estimate_all(const struct options *opt, struct mlsim_scenario *sc,
     uint64_t events = 0;
     double t0 = wall_now();
     int status = EXIT_OK;
+    struct mlsim_cli_progress progress;
+    mlsim_cli_progress_start(&progress, "run");
     for (size_t i = 0; i < sc->n_runs; i++) {
         const struct mlsim_run *r = &sc->runs[i];
+        mlsim_cli_progress(&progress, i, sc->n_runs);
         size_t errors = mlsim_diags_errors(d);
         enum mlsim_status st = mlsim_run_estimate(r, &res[i], opt->trace ? &sims[i] : NULL, d);
         events += res[i].events;
@@ -256,6 +259,7 @@ static int estimate_all(const struct options *opt, struct mlsim_scenario *sc,
             fprintf(stderr, "': %s\n", mlsim_status_message(st));
         }
     }
+    mlsim_cli_progress_end(&progress);
     double dt = wall_now() - t0;
     if (opt->stats)
         fprintf(stderr, "mlsim: %llu events simulated in %.6f s (%.3g events/s)\n",

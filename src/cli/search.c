@@ -55,6 +55,8 @@ static const char search_usage_text[] =
     "    -f, --format FORMAT  table (default), csv or json\n"
     "    -s, --set PATH=VALUE override a field of the scenario (as for mlsim SCENARIO)\n"
     "        --hwdb DIR       read devices from DIR\n"
+    "    A search that simulates for over a second draws a progress line on stderr when it is a\n"
+    "    terminal (MLSIM_PROGRESS_AFTER sets the seconds); piped, it says nothing.\n"
     "    -h, --help           print this text\n"
     "\n"
     "EXIT STATUS\n"
@@ -419,6 +421,9 @@ int mlsim_cli_search(int argc, char **argv)
     struct mlsim_diags *d = mlsim_diags_alloc();
     struct mlsim_hwdb *db =
         mlsim_hwdb_alloc(mlsim_cli_locate_hwdb(a.hwdb, hwdb_buf, sizeof hwdb_buf));
+    struct mlsim_cli_progress progress;
+    a.o.progress = mlsim_cli_progress;
+    a.o.progress_ctx = &progress;
     struct mlsim_search *s = mlsim_search_alloc(&a.o);
     struct mlsim_scenario *scs[MAX_CHOICES * MAX_CHOICES];
     size_t n_scs = 0;
@@ -447,7 +452,10 @@ int mlsim_cli_search(int argc, char **argv)
             }
         }
     }
-    if (status == MLSIM_EXIT_OK && mlsim_search_finish(s, d) != MLSIM_OK) {
+    mlsim_cli_progress_start(&progress, "simulating layout");
+    enum mlsim_status fin = status == MLSIM_EXIT_OK ? mlsim_search_finish(s, d) : MLSIM_OK;
+    mlsim_cli_progress_end(&progress);
+    if (status == MLSIM_EXIT_OK && fin != MLSIM_OK) {
         fputs("mlsim search: out of memory\n", stderr);
         status = MLSIM_EXIT_INPUT;
     }

@@ -107,5 +107,45 @@ class Search(unittest.TestCase):
         self.assertIn("error:", err)
 
 
+class Progress(unittest.TestCase):
+    def test_silent_when_piped(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+            f.write(XL)
+        try:
+            p = subprocess.run([MLSIM, "search", f.name, "--check"], cwd=SRC,
+                               env=clitest.clean_env({"MLSIM_PROGRESS_AFTER": "0"}),
+                               capture_output=True, timeout=TIMEOUT_S)
+        finally:
+            os.unlink(f.name)
+        self.assertEqual(p.returncode, 0)
+        self.assertEqual(p.stderr, b"")
+
+    def test_drawn_on_a_terminal(self):
+        import pty
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+            f.write(XL)
+        master, slave = pty.openpty()
+        try:
+            p = subprocess.run([MLSIM, "search", f.name, "--check"], cwd=SRC,
+                               env=clitest.clean_env({"MLSIM_PROGRESS_AFTER": "0"}),
+                               stdout=subprocess.PIPE, stderr=slave, timeout=TIMEOUT_S)
+            os.close(slave)
+            seen = b""
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+        finally:
+            os.close(master)
+            os.unlink(f.name)
+        self.assertEqual(p.returncode, 0)
+        self.assertIn(b"mlsim: simulating layout 1 of", seen)
+        self.assertTrue(seen.endswith(b"\r\x1b[K"), seen[-40:])  # the line is cleared
+
+
 if __name__ == "__main__":
     raise SystemExit(clitest.main())
