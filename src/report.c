@@ -17,13 +17,25 @@
 #include "mlsim/version.h"
 
 /* TEXT for a terminal: control bytes (an escape sequence's ESC included) become '?', so a name
- * from a file cannot move the cursor or fake a line of the report. Into BUF; returns BUF. */
+ * from a file cannot move the cursor or fake a line of the report. Into BUF, at most LEN - 1 bytes
+ * and never the first bytes of a UTF-8 character without its last; returns BUF. */
 static const char *term(const char *text, char *buf, size_t len)
 {
     size_t i = 0;
     for (; text[i] && i + 1 < len; i++) {
         unsigned char c = (unsigned char)text[i];
         buf[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    }
+    if (text[i]) { /* cut: drop a last character whose bytes did not all fit */
+        size_t lead = i;
+        while (lead > 0 && ((unsigned char)buf[lead - 1] & 0xC0) == 0x80)
+            lead--;
+        if (lead > 0 && (unsigned char)buf[lead - 1] >= 0xC0) {
+            unsigned char c = (unsigned char)buf[lead - 1];
+            size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            if (i - (lead - 1) < need)
+                i = lead - 1;
+        }
     }
     buf[i] = '\0';
     return buf;
@@ -232,14 +244,13 @@ static void write_rows(FILE *out, const struct mlsim_scenario *sc, const struct 
     for (size_t i = 0; i < n; i++) {
         const struct mlsim_run *r = res[i].run;
         if (res[i].not_run[0]) { /* a row that was not estimated says why */
-            fprintf(out, "%-30.30s %8s %8s  %-24.24s %5d  %s\n", term(r->name, tn, sizeof tn),
+            fprintf(out, "%-30s %8s %8s  %-24.24s %5d  %s\n", term(r->name, tn, 31),
                     mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a),
                     mlsim_units_format(r->model.tokens, MLSIM_DIM_COUNT, b, sizeof b),
                     r->device->name, r->count, res[i].not_run);
             continue;
         }
-        fprintf(out, "%-30.30s %8s %8s  %-24.24s %5d %7s %9s %14s %10s %9.1f\n",
-                term(r->name, tn, sizeof tn),
+        fprintf(out, "%-30s %8s %8s  %-24.24s %5d %7s %9s %14s %10s %9.1f\n", term(r->name, tn, 31),
                 mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a),
                 mlsim_units_format(r->model.tokens, MLSIM_DIM_COUNT, b, sizeof b), r->device->name,
                 r->count, mlsim_units_format(res[i].mfu, MLSIM_DIM_RATIO, c, sizeof c),
@@ -304,8 +315,8 @@ static void write_inference_rows(FILE *out, const struct mlsim_scenario *sc,
             snprintf(deck, sizeof deck, "%.3gx", r->ref_relative);
         else
             snprintf(deck, sizeof deck, "-");
-        fprintf(out, "%-30.30s %-24.24s %-9s %8d %11s %15s %9.3gx %10s %6.1f%%\n",
-                term(r->name, tn, sizeof tn), r->device->name, mlsim_precision_names[r->precision],
+        fprintf(out, "%-30s %-24.24s %-9s %8d %11s %15s %9.3gx %10s %6.1f%%\n",
+                term(r->name, tn, 31), r->device->name, mlsim_precision_names[r->precision],
                 res[i].batch, mlsim_units_format(res[i].step_s, MLSIM_DIM_TIME, a, sizeof a),
                 mlsim_units_grouped(res[i].tokens_per_s, b, sizeof b),
                 res[i].tokens_per_s / res[base].tokens_per_s, deck, 100.0 * res[i].mfu);

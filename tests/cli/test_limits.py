@@ -68,5 +68,18 @@ class Limits(unittest.TestCase):
         self.assertIn("more assumptions not shown here", shown[-1])
 
 
+class Cells(unittest.TestCase):
+    def test_a_long_name_is_cut_between_characters(self):
+        # "x" and 16 two-byte e-acutes (33 bytes) in a 30-byte cell: "x" and 14 of them fit (29
+        # bytes); the 15th would need bytes 30 and 31, so it is left out whole
+        name = "x" + "\u00e9" * 16
+        rc, out, err = run("runs:\n  - name: \"%s\"\n    model: {params: 1B, tokens: 20B}\n"
+                           "    hardware: {device: a100-sxm4-40gb, count: 8}\n"
+                           "    precision: bf16\n    mfu: 40%%\n" % name)
+        self.assertEqual(rc, 0, err)  # run() decodes stdout as strict UTF-8
+        row = [l for l in out.splitlines() if l.startswith("x")][0]
+        self.assertTrue(row.startswith("x" + "\u00e9" * 14 + " "), row)
+
+
 if __name__ == "__main__":
     raise SystemExit(clitest.main())
