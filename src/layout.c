@@ -73,6 +73,8 @@ enum mlsim_layout_fault mlsim_layout_check(const struct mlsim_model_spec *m, int
         return MLSIM_LAYOUT_DEVICES;
     if (m->type == MLSIM_MODEL_MLP && mp > 1)
         return MLSIM_LAYOUT_MLP;
+    if (m->type == MLSIM_MODEL_TRANSFORMER && (m->heads <= 0 || m->hidden % m->heads != 0))
+        return MLSIM_LAYOUT_SHAPE;
     if (m->type == MLSIM_MODEL_TRANSFORMER) {
         int kv = m->kv_heads > 0 ? m->kv_heads : m->heads;
         /* Megatron-LM replicates KV heads when there are fewer than tensor ranks, each rank
@@ -111,6 +113,10 @@ const char *mlsim_layout_fault_text(enum mlsim_layout_fault fault, const struct 
         snprintf(buf, len,
                  "tp x pp (%d x %d) must divide the %d devices (data parallelism takes the rest)",
                  l->tp, l->pp, count);
+        break;
+    case MLSIM_LAYOUT_SHAPE:
+        snprintf(buf, len, "the %d attention heads must divide the hidden width %d", m->heads,
+                 m->hidden);
         break;
     case MLSIM_LAYOUT_MLP:
         snprintf(buf, len, "tensor and pipeline parallelism are for transformers");

@@ -36,6 +36,7 @@ struct mlsim_layout {
 enum mlsim_layout_fault {
     MLSIM_LAYOUT_OK,
     MLSIM_LAYOUT_DEVICES,    /* tp x pp does not divide the devices */
+    MLSIM_LAYOUT_SHAPE,      /* the heads do not divide the hidden width (no layout helps) */
     MLSIM_LAYOUT_MLP,        /* tensor or pipeline parallelism of an MLP */
     MLSIM_LAYOUT_HEADS,      /* tp does not divide the heads, nor the KV heads tp (or tp them) */
     MLSIM_LAYOUT_LAYERS,     /* the layers do not split into pp x interleave chunks */

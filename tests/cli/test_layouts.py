@@ -102,6 +102,7 @@ class ReplicatedKvHeads(unittest.TestCase):
 
     def test_kv_heads_neither_dividing_nor_multiple(self):
         rc, out, err, _ = run(self.MQA.replace("KV", "16").replace("heads: 32,", "heads: 48,")
+                              .replace("hidden: 4096", "hidden: 6144")
                               .replace("tp: 8", "tp: 6").replace("count: 8", "count: 6"))
         self.assertEqual(rc, 1)
         self.assertIn("tp 6 must divide the 48 attention heads, and divide or be a multiple of "

@@ -68,6 +68,19 @@ class Limits(unittest.TestCase):
         self.assertIn("more assumptions not shown here", shown[-1])
 
 
+class Shapes(unittest.TestCase):
+    def test_heads_that_do_not_divide_the_width(self):
+        # 1000 wide in 7 heads: no layout can split it (it reached unallocated arrays before)
+        rc, out, err = run("name: h\nmode: simulate\nmodel: {layers: 4, hidden: 1000, heads: 7, "
+                           "seq_len: 128, vocab: 1000, tokens: 1B}\n"
+                           "hardware: {system: dgx-a100-80gb-hdr, count: 16}\nprecision: bf16\n"
+                           "training: {micro_batch: 1, global_batch: 16, tp: 1, pp: 2}\n")
+        self.assertEqual(rc, 1)
+        self.assertEqual(out, "")
+        self.assertRegex(err, r":6:\d+: error: the 7 attention heads must divide the hidden "
+                              r"width 1000")
+
+
 class Cells(unittest.TestCase):
     def test_a_long_name_is_cut_between_characters(self):
         # "x" and 16 two-byte e-acutes (33 bytes) in a 30-byte cell: "x" and 14 of them fit (29

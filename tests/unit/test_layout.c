@@ -69,9 +69,13 @@ static void test_tiling_rule(void **state)
     l.tp = 16; /* 8 KV heads on 16 ranks: Megatron-LM replicates each on two */
     assert_int_equal(mlsim_layout_check(&m, 1024, 16, &l), MLSIM_LAYOUT_OK);
     struct mlsim_model_spec odd = m;
-    odd.heads = 96; /* 96 heads and 8 KV heads on 12 ranks: neither divides the other */
+    odd.heads = 96;     /* 96 heads and 8 KV heads on 12 ranks: neither divides the other */
+    odd.hidden = 12288; /* 96 heads of 128 */
     l.tp = 12;
     assert_int_equal(mlsim_layout_check(&odd, 1536, 16, &l), MLSIM_LAYOUT_HEADS);
+    struct mlsim_model_spec no_heads = m;
+    no_heads.heads = 48; /* 8192 wide does not split into 48 heads, whatever the layout */
+    assert_int_equal(mlsim_layout_check(&no_heads, 1536, 16, &l), MLSIM_LAYOUT_SHAPE);
     l.tp = 8;
     l.pp = 3; /* 80 layers do not split into 3 */
     assert_int_equal(mlsim_layout_check(&m, 1032, 8, &l), MLSIM_LAYOUT_LAYERS);
