@@ -284,8 +284,12 @@ static int add_named(const struct hw_options *o, struct mlsim_hwdb *db, char **i
             continue;
         }
         const struct mlsim_device *dev = load(db, ids[at], d);
-        if (!dev || mlsim_hwtable_add(t, dev, o->precision) != MLSIM_OK)
+        if (!dev) {
             status = MLSIM_EXIT_INPUT;
+        } else if (mlsim_hwtable_add(t, dev, o->precision) != MLSIM_OK) {
+            fputs("mlsim hw: error: out of memory\n", stderr);
+            status = MLSIM_EXIT_INPUT;
+        }
     }
     return status;
 }

@@ -56,9 +56,6 @@ COMMANDS = [
 # fault is skipped only if it is of that kind and its failing call was made under that function
 # (the stack comes from a second run with MLSIM_FAILALLOC_WHERE). Remove an entry once fixed.
 KNOWN = [
-    ("silent", "mlsim_hwtable_add",
-     "src/cli/hw.c add_named, add_listed: MLSIM_ERR_NOMEM from mlsim_hwtable_add gives exit 1 "
-     "with no message"),
 ]
 
 
