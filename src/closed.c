@@ -65,12 +65,9 @@ static enum mlsim_status cost_piece(const struct mlsim_closed_work *w, const str
                                     const struct mlsim_layout_groups *g, int first, int embed,
                                     int head, struct piece *out, struct costs *c)
 {
-    struct mlsim_run r = *w->run;
     struct mlsim_workload_spec s;
     struct mlsim_workload wl;
-    r.training.tp = l->tp;
-    r.training.sequence_parallel = l->sequence_parallel;
-    mlsim_model_workload_spec(&r, l->micro_batch, l->recompute, &s);
+    mlsim_layout_workload_spec(w->run, l, &s);
     s.first_layer = first;
     s.n_layers = 1;
     s.with_embedding = embed;

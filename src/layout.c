@@ -180,6 +180,31 @@ void mlsim_layout_of_run(const struct mlsim_run *run, struct mlsim_layout *l)
     l->last_stage_layers = t->last_stage_layers;
 }
 
+void mlsim_layout_apply(const struct mlsim_layout *l, struct mlsim_run *run)
+{
+    struct mlsim_training *t = &run->training;
+    t->tp = l->tp;
+    t->pp = l->pp;
+    t->micro_batch = l->micro_batch;
+    t->schedule = l->schedule;
+    t->interleave = l->interleave;
+    t->first_stage_layers = l->first_stage_layers;
+    t->last_stage_layers = l->last_stage_layers;
+    t->recompute = l->recompute;
+    t->sharding = l->sharding;
+    t->sequence_parallel = l->sequence_parallel;
+    run->layout_derived = 0;
+}
+
+void mlsim_layout_workload_spec(const struct mlsim_run *run, const struct mlsim_layout *l,
+                                struct mlsim_workload_spec *s)
+{
+    struct mlsim_run r = *run;
+    r.training.tp = l->tp;
+    r.training.sequence_parallel = l->sequence_parallel;
+    mlsim_model_workload_spec(&r, l->micro_batch, l->recompute, s);
+}
+
 const struct mlsim_link *mlsim_layout_find_link(const struct mlsim_device *dev, const char *name)
 {
     for (int i = 0; i < dev->n_links; i++) {
@@ -294,10 +319,7 @@ static enum mlsim_status cost_chunk(const struct mlsim_run *run, const struct ml
 {
     struct mlsim_workload_spec s;
     struct mlsim_workload w;
-    struct mlsim_run r = *run;
-    r.training.tp = l->tp;
-    r.training.sequence_parallel = l->sequence_parallel;
-    mlsim_model_workload_spec(&r, l->micro_batch, l->recompute, &s);
+    mlsim_layout_workload_spec(run, l, &s);
     if (!mlsim_layout_stage_layers(l, s.model.layers, vs, n_vs, &s.first_layer, &s.n_layers))
         return MLSIM_ERR_INPUT;
     s.with_embedding = vs == 0;

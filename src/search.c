@@ -190,16 +190,7 @@ static enum mlsim_status simulate_row(const struct mlsim_search_options *o,
                                       struct mlsim_search_row *row, struct mlsim_diags *d)
 {
     struct mlsim_run r = *row->run;
-    const struct mlsim_layout *l = &row->layout;
-    r.training.tp = l->tp;
-    r.training.pp = l->pp;
-    r.training.micro_batch = l->micro_batch;
-    r.training.schedule = l->schedule;
-    r.training.interleave = l->interleave;
-    r.training.recompute = l->recompute;
-    r.training.sharding = l->sharding;
-    r.training.sequence_parallel = l->sequence_parallel;
-    r.layout_derived = 0;
+    mlsim_layout_apply(&row->layout, &r);
     enum mlsim_status st = mlsim_run_estimate(&r, &row->sim, NULL, d);
     row->sim.run = row->run;
     if (st != MLSIM_OK)

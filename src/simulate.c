@@ -204,11 +204,8 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run, const str
     const struct mlsim_training *t = &run->training;
     struct mlsim_cluster_config c;
     struct mlsim_cluster_result cr;
-    struct mlsim_run r = *run; /* the workload of the layout's tensor parallelism */
-    r.training.tp = l->tp;
-    r.training.sequence_parallel = l->sequence_parallel;
     memset(&c, 0, sizeof c);
-    mlsim_model_workload_spec(&r, l->micro_batch, l->recompute, &c.spec);
+    mlsim_layout_workload_spec(run, l, &c.spec);
     c.km = km;
     c.tp = l->tp;
     c.pp = l->pp;

@@ -95,6 +95,17 @@ struct mlsim_link;
  * with dp and the micro-batches per step derived (0 where they do not divide). */
 void mlsim_layout_of_run(const struct mlsim_run *run, struct mlsim_layout *l);
 
+/* Write L into RUN's training block (tp, pp, micro-batch, schedule, interleave, stages,
+ * recomputation, sharding, sequence parallelism), as a run that asked for it; the layout is then
+ * no longer the chooser's to make. */
+void mlsim_layout_apply(const struct mlsim_layout *l, struct mlsim_run *run);
+
+/* The workload spec of one device of RUN under L: RUN's model and options at L's tensor
+ * parallelism, sequence parallelism, micro-batch and recomputation. */
+struct mlsim_workload_spec;
+void mlsim_layout_workload_spec(const struct mlsim_run *run, const struct mlsim_layout *l,
+                                struct mlsim_workload_spec *s);
+
 /* The link of DEV named NAME, or NULL. */
 const struct mlsim_link *mlsim_layout_find_link(const struct mlsim_device *dev, const char *name);
 

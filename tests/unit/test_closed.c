@@ -57,14 +57,7 @@ static double simulated(const struct mlsim_run *run, const struct mlsim_layout *
                         struct mlsim_result *res, struct mlsim_diags *d)
 {
     struct mlsim_run r = *run;
-    r.training.tp = l->tp;
-    r.training.pp = l->pp;
-    r.training.micro_batch = l->micro_batch;
-    r.training.schedule = l->schedule;
-    r.training.interleave = l->interleave;
-    r.training.recompute = l->recompute;
-    r.training.sharding = l->sharding;
-    r.training.sequence_parallel = l->sequence_parallel;
+    mlsim_layout_apply(l, &r);
     r.count = l->tp * l->pp * l->dp;
     assert_int_equal(mlsim_run_estimate(&r, res, NULL, d), MLSIM_OK);
     return res->step_s;
