@@ -231,6 +231,7 @@ double mlsim_calibrate_predict(const struct mlsim_calib_point *p, const double *
         .vector_flops = peak_flops,
         .mem_bw_Bps = bw_Bps,
         .gemm_eff = value[MLSIM_CALIB_GEMM_EFF],
+        .flash_eff = value[MLSIM_CALIB_GEMM_EFF],
         .mem_eff = value[MLSIM_CALIB_MEM_EFF],
         .overhead_s = value[MLSIM_CALIB_OVERHEAD],
         .calibrated_gemm = 1,

@@ -18,6 +18,7 @@ void mlsim_kernel_model_init_uniform(const struct mlsim_device *dev, int precisi
     m->calibrated_mem = c->memory_efficiency > 0;
     m->calibrated_overhead = c->launch_s > 0;
     m->gemm_eff = m->calibrated_gemm ? c->gemm_efficiency : MLSIM_DEFAULT_GEMM_EFFICIENCY;
+    m->flash_eff = c->flash_efficiency > 0 ? c->flash_efficiency : m->gemm_eff;
     m->mem_eff = m->calibrated_mem ? c->memory_efficiency : MLSIM_DEFAULT_MEMORY_EFFICIENCY;
     m->overhead_s = m->calibrated_overhead ? c->launch_s : MLSIM_DEFAULT_KERNEL_OVERHEAD_S;
     m->gemm_half_m = c->gemm_half_m;
@@ -73,7 +74,7 @@ double mlsim_kernel_time(const struct mlsim_kernel_model *m, const struct mlsim_
     int matmul = k->kind == MLSIM_KERNEL_GEMM || k->kind == MLSIM_KERNEL_ATTENTION;
     int linear = k->kind == MLSIM_KERNEL_GEMM && k->linear;
     double eff = k->kind == MLSIM_KERNEL_GEMM ? mlsim_kernel_gemm_efficiency(m, k->m, k->n, k->k)
-                                              : m->gemm_eff;
+                                              : m->flash_eff;
     double rate = matmul ? m->peak_flops * eff : m->vector_flops;
     if (linear) /* the same shape falloff, on the linear precision's peak and efficiency */
         rate = m->linear_flops * shaped(m, m->linear_eff, k->m, k->n, k->k);

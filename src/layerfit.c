@@ -218,6 +218,9 @@ static double cost(double g, void *arg, struct mlsim_layerfit *fit)
 {
     struct problem *pr = arg;
     struct mlsim_kernel_model km = pr->km;
+    /* flash kernels carry the fitted efficiency unless the device has a figure of their own */
+    if (km.flash_eff == km.gemm_eff)
+        km.flash_eff = g;
     km.gemm_eff = g;
     double sum = 0;
     for (int i = 0; i < pr->data->n_rows; i++) {

@@ -48,6 +48,10 @@ struct mlsim_calibration {
     double onchip_bw_Bps;
     /* large-GEMM efficiency of fp8 matmuls, of the fp8 peak (0 = carry gemm_efficiency) */
     double fp8_gemm_efficiency;
+    /* fraction of the matmul peak FlashAttention's fused kernels reach on this device (0 = carry
+     * gemm_efficiency): attention is not a GEMM, and on Hopper FlashAttention-2 reaches about
+     * half of what a GEMM does (Shah et al. 2024) */
+    double flash_efficiency;
     /* enum mlsim_bool: TRUE if gemm_efficiency is a best-shape ceiling of a single matmul, fitted
      * to no training work (the report flags it as uncalibrated) */
     int gemm_ceiling;

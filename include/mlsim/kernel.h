@@ -38,6 +38,7 @@ struct mlsim_kernel_model {
     double vector_flops; /* fp32, for the arithmetic of memory-bound kernels */
     double mem_bw_Bps;
     double gemm_eff;
+    double flash_eff; /* FlashAttention's kernels, of peak_flops (the device's, or gemm_eff) */
     double mem_eff;
     double overhead_s;
     int calibrated_gemm, calibrated_mem, calibrated_overhead; /* from hwdb, not defaults */

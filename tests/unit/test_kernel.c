@@ -79,6 +79,12 @@ static void test_two_rates(void **state)
     assert_rel(mlsim_kernel_time(&km, &g), 2e-6 + f / (1000e12 * 0.8), 1e-12);
     struct mlsim_kernel att = {"a", MLSIM_KERNEL_ATTENTION, 0, 0, 0, 0, 0, 1, f, 0, 0, 0, 0};
     assert_rel(mlsim_kernel_time(&km, &att), 2e-6 + f / (1000e12 * 0.8), 1e-12);
+    /* a device figure of its own for FlashAttention's kernels (the H100's 35%, Shah et al. 2024):
+     * the fused attention at 1000e12 x 0.35, GEMMs unchanged */
+    d.calibration.flash_efficiency = 0.35;
+    mlsim_kernel_model_init(&d, MLSIM_PRECISION_FP8, &km);
+    assert_rel(mlsim_kernel_time(&km, &att), 2e-6 + f / (1000e12 * 0.35), 1e-12);
+    assert_rel(mlsim_kernel_time(&km, &g), 2e-6 + f / (1000e12 * 0.8), 1e-12);
     /* no fp8 figure: the 16-bit efficiency is carried and said to be */
     device(&d, 0.8, 0);
     mlsim_kernel_model_init(&d, MLSIM_PRECISION_FP8, &km);
