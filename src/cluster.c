@@ -145,6 +145,7 @@ struct builder {
     const struct mlsim_cluster_config *c;
     const struct stage *stages;
     int p, m, v;
+    int mem_m; /* micro-batches whose peak memory is counted (M, or a folded step's) */
     int64_t *fwd, *bwd, *send_f, *send_b; /* [vs * m + mb]; fwd, bwd: a pass's last task */
     int64_t *fwd_head, *bwd_head;         /* [vs * m + mb]: its first (a pass split in units) */
     int64_t *prev1, *prev2;               /* [rank]: its last two compute tasks, or -1 */
@@ -583,7 +584,9 @@ static void summarize(const struct builder *b, const struct stage *stages,
             unit = s->max_unit_params > unit ? s->max_unit_params : unit;
         }
         const struct mlsim_pipe_op *ops = &b->ops[(size_t)rank * 2 * (size_t)b->m * (size_t)b->v];
-        int in_flight = mlsim_pipeline_in_flight(ops, 2 * (size_t)b->m * (size_t)b->v);
+        int in_flight = b->mem_m == b->m
+                            ? mlsim_pipeline_in_flight(ops, 2 * (size_t)b->m * (size_t)b->v)
+                            : mlsim_pipeline_peak(c->schedule, b->p, b->mem_m, b->v, rank);
         double per_param = mlsim_layout_sharded_bytes(stages[rank].state_bytes_per_param,
                                                       c->spec.elem_bytes, c->dp, c->sharding);
         double states = params * per_param, acts = act * in_flight;
@@ -615,8 +618,9 @@ static void summarize(const struct builder *b, const struct stage *stages,
         r->bubble_s = 0;
 }
 
-enum mlsim_status mlsim_cluster_simulate(const struct mlsim_cluster_config *c,
-                                         struct mlsim_cluster_result *r, struct mlsim_sim **keep)
+/* One step of C simulated whole, its memory counted at MEM_M micro-batches. */
+static enum mlsim_status simulate_once(const struct mlsim_cluster_config *c, int mem_m,
+                                       struct mlsim_cluster_result *r, struct mlsim_sim **keep)
 {
     struct builder b;
     memset(&b, 0, sizeof b);
@@ -626,6 +630,7 @@ enum mlsim_status mlsim_cluster_simulate(const struct mlsim_cluster_config *c,
     b.c = c;
     b.p = c->pp;
     b.m = c->microbatches;
+    b.mem_m = mem_m;
     b.v = c->schedule == MLSIM_SCHEDULE_INTERLEAVED ? c->interleave : 1;
     b.reps = c->unfold_dp && c->dp > 1 ? c->dp : 1;
     int n_vs = b.p * b.v;
@@ -700,4 +705,91 @@ enum mlsim_status mlsim_cluster_simulate(const struct mlsim_cluster_config *c,
         free(stages[vs].unit_fwd_s);
     free(stages);
     return st;
+}
+
+/* ---- folding the steady state ----
+ * A step of M micro-batches repeats one pattern: after the pipeline fills, every further period
+ * of micro-batches adds the same work to every stream, so the step and each of its sums grow by
+ * the same amount each period; only the fill, the drain and the last backward's reductions
+ * differ, and they are the same for any M past the fill. A long step is therefore simulated at
+ * four short counts and extended along their line, which they are checked to lie on: three a
+ * period apart (the pattern), a fourth four times as far (a backlog that builds up slowly, a
+ * stream whose queue outgrows the compute, bends the line and is caught). Off the line, every
+ * micro-batch is simulated. Memory stays that of the short steps' tasks instead of growing with
+ * M (146 bytes a task); it is counted at M micro-batches from the schedule (pipeline.h). */
+
+/* Micro-batches at which folding starts: well past the fill of any schedule here (1F1B fills in
+ * P - 1, interleaving in (V - 1) P + 2 (P - 1) chunks, Narayanan et al. 2021). */
+static int fold_base(const struct mlsim_cluster_config *c)
+{
+    int v = c->schedule == MLSIM_SCHEDULE_INTERLEAVED && c->interleave > 1 ? c->interleave : 1;
+    int base = 4 * c->pp * v;
+    return base < 32 ? 32 : base;
+}
+
+/* X at M micro-batches on the line through (M1, X1) and (M2, X2). */
+static double extend(double x1, double x2, double m1, double m2, double m)
+{
+    return x1 + (x2 - x1) * ((m - m1) / (m2 - m1));
+}
+
+/* Whether the points X at counts M lie on one line, to rounding. */
+static int on_line(const double *x, const int *m, int n)
+{
+    double scale = x[n - 1] > 0 ? x[n - 1] : -x[n - 1];
+    for (int i = 1; i + 1 < n; i++) {
+        double gap = x[i] - extend(x[0], x[n - 1], m[0], m[n - 1], m[i]);
+        if ((gap < 0 ? -gap : gap) > 1e-9 * (scale > 0 ? scale : 1))
+            return 0;
+    }
+    return 1;
+}
+
+enum mlsim_status mlsim_cluster_simulate(const struct mlsim_cluster_config *c,
+                                         struct mlsim_cluster_result *r, struct mlsim_sim **keep)
+{
+    /* The pattern repeats every 2 P micro-batches at most (1F1B's sends alternate between two
+     * patterns; interleaving takes P at a time): the short counts are whole periods apart and
+     * congruent to M, so that M lies on their line a whole number of periods on. */
+    int period = 2 * (c->pp > 0 ? c->pp : 1);
+    int base = fold_base(c);
+    if (keep || c->no_fold || c->pp < 1 || c->microbatches < 8 * (base + 2 * period))
+        return simulate_once(c, c->microbatches, r, keep);
+    base += (c->microbatches - base) % period;
+    int m[4] = {base, base + period, base + 2 * period, 4 * (base + 2 * period)};
+    m[3] += (c->microbatches - m[3]) % period;
+    struct mlsim_cluster_config short_c = *c;
+    struct mlsim_cluster_result p[4];
+    double step[4], compute[4], exposed[4], dp[4];
+    for (int i = 0; i < 4; i++) {
+        short_c.microbatches = m[i];
+        enum mlsim_status st = simulate_once(&short_c, c->microbatches, &p[i], NULL);
+        if (st != MLSIM_OK)
+            return st;
+        step[i] = p[i].step_s;
+        compute[i] = p[i].compute_s;
+        exposed[i] = p[i].exposed_comm_s;
+        dp[i] = p[i].dp_comm_s;
+    }
+    if (!on_line(step, m, 4) || !on_line(compute, m, 4) || !on_line(exposed, m, 4) ||
+        !on_line(dp, m, 4))
+        return simulate_once(c, c->microbatches, r, NULL);
+    double a = m[2], b = m[3], x = c->microbatches;
+    *r = p[3]; /* parameters, and memory: already counted at M micro-batches */
+#define EXTEND(f) r->f = extend(p[2].f, p[3].f, a, b, x)
+    EXTEND(step_s);
+    EXTEND(compute_s);
+    EXTEND(dp_comm_s);
+    EXTEND(tp_comm_s);
+    EXTEND(exposed_comm_s);
+    EXTEND(model_flops);
+    EXTEND(hw_flops);
+#undef EXTEND
+    r->bubble_s = r->step_s - r->compute_s - r->exposed_comm_s;
+    if (r->bubble_s < 1e-12 * r->step_s && r->bubble_s > -1e-12 * r->step_s)
+        r->bubble_s = 0;
+    r->events = p[0].events + p[1].events + p[2].events + p[3].events; /* what was simulated */
+    r->tasks = p[3].tasks;
+    r->folded = 1;
+    return MLSIM_OK;
 }

@@ -49,6 +49,9 @@ struct mlsim_cluster_config {
      * folding: identical replicas must give the same step). */
     int unfold_dp;
     const struct mlsim_collective_algo *algo;
+    /* Simulate every micro-batch instead of folding a long step's steady state (for checking the
+     * folding; mlsim_cluster_simulate). */
+    int no_fold;
 };
 
 struct mlsim_cluster_result {
@@ -65,14 +68,17 @@ struct mlsim_cluster_result {
     double mem_states_bytes;
     double mem_act_bytes;
     double mem_buffer_bytes; /* ZeRO-3's gathered units (layout.h) */
+    uint64_t events;         /* simulated: a folded step's are its four short steps' */
+    size_t tasks;            /* the most simulated at once */
     int in_flight;           /* micro-batch chunks whose activations rank 0 holds at once */
-    uint64_t events;
-    size_t tasks;
+    int folded;              /* the steady state was folded (mlsim_cluster_simulate) */
 };
 
 /* Simulate one step of C into *R (KEEP as in mlsim_step_simulate). MLSIM_ERR_INPUT for a layout
  * that cannot be built (layers not divisible among the chunks, interleaving without M a multiple
- * of P). */
+ * of P). A step of many micro-batches (at least 8 x (max(32, 4 P V) + 4 P)) with no KEEP is
+ * folded: its steady state is simulated at four short counts and extended along their line,
+ * which they are checked to lie on (else every micro-batch is simulated); R->folded says so. */
 enum mlsim_status mlsim_cluster_simulate(const struct mlsim_cluster_config *c,
                                          struct mlsim_cluster_result *r, struct mlsim_sim **keep);
 

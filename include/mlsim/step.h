@@ -32,6 +32,7 @@ struct mlsim_step_config {
     int overlap_comm; /* all-reduce during the backward pass (else after it) */
     double host_s;    /* the host's own work per step (framework, data loading) before the
                          device starts; 0: none */
+    int no_fold;      /* simulate every micro-batch (for checking the folding, below) */
 };
 
 struct mlsim_step_result {
@@ -42,12 +43,16 @@ struct mlsim_step_result {
     double
         exposed_comm_s;   /* the optimizer's wait for the last all-reduce after the backward pass */
     double closed_form_s; /* the same step without queueing (see mlsim_step_closed_form) */
-    uint64_t events;
-    size_t tasks;
+    uint64_t events;      /* simulated: a folded step's are its short steps' */
+    size_t tasks;         /* the most simulated at once */
+    int folded;           /* its accumulation was folded (below) */
 };
 
 /* Simulate one step of C into *R. If KEEP is not NULL, *KEEP receives the finished simulation
- * (for traces; the caller frees it), else it is freed here. */
+ * (for traces; the caller frees it), else it is freed here. Without KEEP, a step of at least 64
+ * micro-batches is folded: the micro-batches before the last carry no communication and repeat,
+ * so the step is simulated at four short accumulations and extended along their line, which they
+ * are checked to lie on (else every micro-batch is simulated); R->folded says so. */
 enum mlsim_status mlsim_step_simulate(const struct mlsim_step_config *c,
                                       struct mlsim_step_result *r, struct mlsim_sim **keep);
 

@@ -387,6 +387,54 @@ static void test_layouts_that_cannot_be_built(void **state)
     assert_int_equal(mlsim_cluster_simulate(&c, &r, NULL), MLSIM_ERR_INPUT);
 }
 
+/* A long step is folded (its steady state simulated at three short counts and extended along
+ * their line): it must give the step, its parts and its memory that simulating every micro-batch
+ * gives, for each schedule, with data-parallel buckets, ZeRO-3 per unit, uneven stages and a NIC
+ * shared by sends and reductions; and it must simulate fewer tasks. */
+static void test_steady_state_folding(void **state)
+{
+    (void)state;
+    int n_folded = 0;
+    for (int sched = 0; sched < MLSIM_SCHEDULE_N; sched++) {
+        for (int variant = 0; variant < 3; variant++) {
+            struct mlsim_cluster_result folded, full;
+            struct mlsim_cluster_config c = config(2, 4, 2, 512);
+            c.schedule = sched;
+            c.interleave = sched == MLSIM_SCHEDULE_INTERLEAVED ? 2 : 1;
+            if (variant == 1) {
+                c.sharding = MLSIM_SHARD_ZERO3;
+                c.groups.share_nic = 1;
+            } else if (variant == 2) {
+                c.overlap_comm = 1;
+                if (sched != MLSIM_SCHEDULE_INTERLEAVED)
+                    c.first_stage_layers = c.last_stage_layers = 3; /* 3, 5, 5, 3 of 16 */
+            }
+            assert_int_equal(mlsim_cluster_simulate(&c, &folded, NULL), MLSIM_OK);
+            c.no_fold = 1;
+            assert_int_equal(mlsim_cluster_simulate(&c, &full, NULL), MLSIM_OK);
+            assert_false(full.folded);
+            n_folded += folded.folded;
+            if (!folded.folded)
+                continue; /* off the line: simulated whole, the same by construction */
+            assert_rel(folded.step_s, full.step_s, 1e-9);
+            assert_rel(folded.compute_s, full.compute_s, 1e-9);
+            assert_rel(folded.dp_comm_s, full.dp_comm_s, 1e-9);
+            assert_near(folded.exposed_comm_s, full.exposed_comm_s, 1e-9 * full.step_s);
+            assert_near(folded.bubble_s, full.bubble_s, 1e-9 * full.step_s);
+            assert_rel(folded.model_flops, full.model_flops, 1e-9);
+            assert_rel(folded.mem_bytes, full.mem_bytes, 1e-9);
+            assert_int_equal(folded.in_flight, full.in_flight);
+            assert_true(folded.tasks * 2 < full.tasks);
+        }
+    }
+    assert_true(n_folded >= 6);
+    /* a short step is not folded */
+    struct mlsim_cluster_result r;
+    struct mlsim_cluster_config c = config(2, 4, 2, 16);
+    assert_int_equal(mlsim_cluster_simulate(&c, &r, NULL), MLSIM_OK);
+    assert_false(r.folded);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_buckets_during_backward),
         cmocka_unit_test(test_uneven_stages),
         cmocka_unit_test(test_layouts_that_cannot_be_built),
+        cmocka_unit_test(test_steady_state_folding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

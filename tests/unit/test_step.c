@@ -238,6 +238,49 @@ static void test_memory_check(void **state)
     mlsim_diags_free(d);
 }
 
+/* Gradient accumulation folded: 1,000 micro-batches simulated as four short accumulations give
+ * the step that simulating all 1,000 gives, with input copies, host work and overlapped buckets
+ * of eight devices; the hand-computed step of the ideal device scales by 1000 / 3. */
+static void test_accumulation_folded(void **state)
+{
+    (void)state;
+    struct mlsim_workload w;
+    mlp(&w, 100);
+    struct mlsim_step_config c = config(&w, &ideal, 1, 1000, 1);
+    struct mlsim_step_result r, full;
+    assert_int_equal(mlsim_step_simulate(&c, &r, NULL), MLSIM_OK);
+    assert_true(r.folded);
+    assert_rel(r.step_s, 1000 * 327.2704e-6, 1e-9); /* test_hand_computed_step's micro-batch */
+    mlsim_workload_release(&w);
+    static const int deep[] = {784, 2048, 2048, 2048, 10};
+    mlp_widths(&w, 128, deep, 5);
+    struct mlsim_kernel_model real = {.peak_flops = 19.5e12,
+                                      .vector_flops = 19.5e12,
+                                      .mem_bw_Bps = 1555e9,
+                                      .gemm_eff = 0.8,
+                                      .mem_eff = 0.88,
+                                      .overhead_s = 5e-6,
+                                      .calibrated_gemm = 1,
+                                      .calibrated_mem = 1,
+                                      .calibrated_overhead = 1};
+    c = config(&w, &real, 8, 1000, 1);
+    c.h2d_Bps = 32e9;
+    c.host_s = 1e-3;
+    assert_int_equal(mlsim_step_simulate(&c, &r, NULL), MLSIM_OK);
+    c.no_fold = 1;
+    assert_int_equal(mlsim_step_simulate(&c, &full, NULL), MLSIM_OK);
+    assert_true(r.folded);
+    assert_false(full.folded);
+    assert_rel(r.step_s, full.step_s, 1e-9);
+    assert_rel(r.compute_s, full.compute_s, 1e-9);
+    assert_rel(r.comm_s, full.comm_s, 1e-9);
+    assert_rel(r.copy_s, full.copy_s, 1e-9);
+    assert_near(r.exposed_comm_s, full.exposed_comm_s, 1e-9 * full.step_s);
+    assert_rel(r.closed_form_s, full.closed_form_s, 1e-12);
+    assert_true(r.tasks * 10 < full.tasks);
+    mlsim_workload_release(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_host_work_before_the_step),
         cmocka_unit_test(test_step_trace_kept),
         cmocka_unit_test(test_memory_check),
+        cmocka_unit_test(test_accumulation_folded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
