@@ -237,6 +237,11 @@ static int64_t dp_task(struct builder *b, int r, const char *name, int vs, int m
     int64_t id = task(b, name, b->res[(size_t)r * SLOTS + 3], 1, vs, mb, dur, 0, bytes);
     b->last_dp[r] = id;
     depend(b, id, after);
+    if (b->c->overlap_slowdown > 0) /* the SMs it takes from the compute it overlaps */
+        depend(b,
+               task(b, "overlap.contention", b->res[(size_t)r * SLOTS], 0, vs, mb,
+                    b->c->overlap_slowdown * dur, 0, 0),
+               after);
     if (b->reps > 1 && b->st == MLSIM_OK) {
         void *colls = b->colls;
         b->st = mlsim_mem_grow(&colls, &b->cap_colls, b->n_colls + 1, sizeof *b->colls);

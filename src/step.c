@@ -51,6 +51,11 @@ static void add_bucket(struct builder *b, double params, int64_t after, int64_t 
         add(b, "allreduce", b->comm, MLSIM_CAT_COMM, -1, -1, bucket_time(b->c, params), 0, bytes);
     depend(b, id, after);
     buckets[(*n)++] = id;
+    if (b->c->overlap_comm && b->c->overlap_slowdown > 0) /* the SMs it takes from the backward */
+        depend(b,
+               add(b, "overlap.contention", b->compute, MLSIM_CAT_COMPUTE, -1, -1,
+                   b->c->overlap_slowdown * bucket_time(b->c, params), 0, 0),
+               after);
 }
 
 /* Whether backward kernel I of W completes a bucket: buckets close at layer boundaries once they

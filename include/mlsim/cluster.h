@@ -52,6 +52,10 @@ struct mlsim_cluster_config {
     /* Simulate every micro-batch instead of folding a long step's steady state (for checking the
      * folding; mlsim_cluster_simulate). */
     int no_fold;
+    /* Compute seconds each second of a data-parallel collective takes from the compute beside it
+     * (MLSIM_OVERLAP_SLOWDOWN; 0: none): a task of that length on the rank's compute stream, ready
+     * when the collective is. Where the compute is waiting for it anyway, it costs nothing. */
+    double overlap_slowdown;
 };
 
 struct mlsim_cluster_result {

@@ -26,6 +26,14 @@
 #define MLSIM_LINK_EFFICIENCY_NVLINK     0.80
 #define MLSIM_LINK_EFFICIENCY_INFINIBAND 0.96
 
+/* Compute slowed by communication running beside it: NCCL's kernels take SMs and memory
+ * bandwidth from the compute they overlap. Lee et al. 2025 ("Characterizing Compute-Communication
+ * Overlap in GPU-Accelerated Distributed Deep Learning", arXiv:2507.03114) measured compute
+ * 18.9% slower on average while overlapped (at most 40%), over GPT and Llama training on A100,
+ * H100, MI250 and MI210: each second of a collective overlapping compute costs the compute
+ * 0.189 s. */
+#define MLSIM_OVERLAP_SLOWDOWN 0.189
+
 /* The fraction of a link's bandwidth collectives reach on a link of TYPE (enum mlsim_link_type):
  * the figures above, or 1 (the full bandwidth) where mlsim has no measurement. */
 double mlsim_link_efficiency(int type);

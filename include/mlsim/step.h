@@ -33,6 +33,9 @@ struct mlsim_step_config {
     double host_s;    /* the host's own work per step (framework, data loading) before the
                          device starts; 0: none */
     int no_fold;      /* simulate every micro-batch (for checking the folding, below) */
+    /* compute seconds each second of an overlapped all-reduce takes from the compute beside it
+     * (MLSIM_OVERLAP_SLOWDOWN; 0: none), as mlsim_cluster_config's */
+    double overlap_slowdown;
 };
 
 struct mlsim_step_result {

@@ -435,6 +435,34 @@ static void test_steady_state_folding(void **state)
     assert_false(r.folded);
 }
 
+/* Communication overlapping compute slows it (NCCL's kernels take SMs): each data-parallel
+ * collective puts OVERLAP_SLOWDOWN times its length on its rank's compute stream. With ZeRO-3
+ * every collective is one of those, so the compute stream's busy time grows by exactly s times
+ * the data-parallel communication, and the step by at most that. */
+static void test_overlap_contention(void **state)
+{
+    (void)state;
+    struct mlsim_cluster_result r0, r1;
+    struct mlsim_cluster_config c = config(1, 1, 4, 2);
+    c.sharding = MLSIM_SHARD_ZERO3;
+    c.groups.g[MLSIM_GROUP_DP].link.bw_Bps = 1e12; /* gathers well inside the compute */
+    assert_int_equal(mlsim_cluster_simulate(&c, &r0, NULL), MLSIM_OK);
+    assert_true(r0.exposed_comm_s < 0.5 * r0.dp_comm_s);
+    c.overlap_slowdown = 0.25;
+    assert_int_equal(mlsim_cluster_simulate(&c, &r1, NULL), MLSIM_OK);
+    assert_rel(r1.dp_comm_s, r0.dp_comm_s, 1e-12);
+    assert_rel(r1.compute_s, r0.compute_s + 0.25 * r0.dp_comm_s, 1e-9);
+    assert_true(r1.step_s > r0.step_s);
+    assert_true(r1.step_s <= r0.step_s + 0.25 * r0.dp_comm_s * (1 + 1e-12));
+    /* where the compute waits for the collectives anyway (a slow network), it costs little */
+    c = config(1, 1, 4, 2);
+    c.sharding = MLSIM_SHARD_ZERO3;
+    assert_int_equal(mlsim_cluster_simulate(&c, &r0, NULL), MLSIM_OK);
+    c.overlap_slowdown = 0.25;
+    assert_int_equal(mlsim_cluster_simulate(&c, &r1, NULL), MLSIM_OK);
+    assert_true(r1.step_s - r0.step_s < 0.1 * 0.25 * r0.dp_comm_s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -449,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_uneven_stages),
         cmocka_unit_test(test_layouts_that_cannot_be_built),
         cmocka_unit_test(test_steady_state_folding),
+        cmocka_unit_test(test_overlap_contention),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
