@@ -91,6 +91,9 @@ static const struct mlsim_field run_fields[] = {
     RINT("training.tp", training.tp),
     RINT("training.pp", training.pp),
     RINT("training.interleave", training.interleave),
+    RINT("training.cp", training.cp),
+    RF("training.cp_algo", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.cp_algo, 0, 0, 0,
+       mlsim_cp_algo_names),
     RINT("training.first_stage_layers", training.first_stage_layers),
     RINT("training.last_stage_layers", training.last_stage_layers),
     RF("training.schedule", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.schedule, 0, 0, 0,
@@ -944,6 +947,21 @@ static int check_network(const struct mlsim_run *r, struct mlsim_diags *d)
     return 0;
 }
 
+/* Context parallelism splits the attention's sequence, which Megatron-LM does only in Transformer
+ * Engine's fused attention (megatron/core/transformer/dot_product_attention.py, the unfused
+ * DotProductAttention, asserts context_parallel_size == 1): a plain softmax has no CP here. */
+static int check_context(const struct mlsim_run *r, struct mlsim_diags *d)
+{
+    const struct mlsim_loc *at = mlsim_schema_given(&mlsim_run_schema, r, "training.cp");
+    if (!at || r->training.cp <= 1 || r->training.attention == MLSIM_ATTENTION_FLASH)
+        return 1;
+    mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *at,
+                       "context parallelism (cp %d) runs in fused attention: set "
+                       "'training.attention: flash'",
+                       r->training.cp);
+    return 0;
+}
+
 /* What simulate mode needs beyond the analytic fields. */
 static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
 {
@@ -1012,8 +1030,12 @@ static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
         t->pp = 1;
     if (!given(r, "training.interleave"))
         t->interleave = 1;
+    if (!given(r, "training.cp"))
+        t->cp = 1;
     if (!given(r, "training.schedule"))
         t->schedule = MLSIM_SCHEDULE_1F1B;
+    if (ok && !check_context(r, d))
+        ok = 0;
     r->layout_derived = r->model.type == MLSIM_MODEL_TRANSFORMER && !given(r, "training.tp") &&
                         !given(r, "training.pp") && (r->shape_derived || r->count > r->node_size);
     if (ok && !r->layout_derived)
@@ -1090,7 +1112,7 @@ static int resolve_inference(struct mlsim_run *r, struct mlsim_diags *d)
         r->max_batch = 1 << 20;
     if (!given(r, "hardware.node_size"))
         r->node_size = r->count;
-    r->training.tp = r->training.pp = 1;
+    r->training.tp = r->training.pp = r->training.cp = 1;
     return ok;
 }
 

@@ -38,6 +38,8 @@ struct mlsim_training {
     int sequence_parallel; /* 0/1 */
     double host_s;         /* the host's own work per step before the devices start, seconds */
     int first_stage_layers, last_stage_layers; /* uneven pipelines (layout.h); 0: even */
+    int cp;      /* context-parallel ranks each sequence is split over (layout.h); 1: none */
+    int cp_algo; /* enum mlsim_cp_algo: how those ranks exchange keys and values */
 };
 
 /* Prices and the grid. All SI: USD/s, USD/J, kg CO2 per J, W. */

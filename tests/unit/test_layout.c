@@ -275,6 +275,77 @@ static void test_chooser(void **state)
     release(&f);
 }
 
+/* Context parallelism by hand on GPT-3 175B (2048 tokens, 96 heads) in DGX A100 nodes of 8. */
+static void test_context_parallel(void **state)
+{
+    struct fixture f = {0};
+    (void)state;
+    struct mlsim_model_spec m = {.type = MLSIM_MODEL_TRANSFORMER,
+                                 .layers = 96,
+                                 .hidden = 12288,
+                                 .heads = 96,
+                                 .seq_len = 2048};
+    struct mlsim_layout l = {.tp = 4,
+                             .pp = 8,
+                             .cp = 2,
+                             .micro_batch = 1,
+                             .global_batch = 64,
+                             .schedule = MLSIM_SCHEDULE_1F1B,
+                             .interleave = 1};
+    /* 4 x 2 x 8 = 64 devices of 128 leave dp 2; 64 = 1 x 2 x 32 micro-batches */
+    assert_int_equal(mlsim_layout_check(&m, 128, 8, &l), MLSIM_LAYOUT_OK);
+    assert_int_equal(mlsim_layout_check(&m, 96, 8, &l), MLSIM_LAYOUT_DEVICES); /* 96 % 64 */
+    char buf[256];
+    mlsim_layout_fault_text(MLSIM_LAYOUT_DEVICES, &m, 96, 8, &l, buf, sizeof buf);
+    assert_non_null(strstr(buf, "tp x cp x pp (4 x 2 x 8)"));
+    l.cp = 3; /* 2048 tokens do not split into 6 chunks */
+    assert_int_equal(mlsim_layout_check(&m, 96 * 2, 8, &l), MLSIM_LAYOUT_CONTEXT);
+    mlsim_layout_fault_text(MLSIM_LAYOUT_CONTEXT, &m, 192, 8, &l, buf, sizeof buf);
+    assert_non_null(strstr(buf, "2 x cp = 6"));
+    l.cp = 1024; /* 2048 chunks of one token: still a split (dp 1, 64 micro-batches) */
+    assert_int_equal(mlsim_layout_check(&m, 4 * 8 * 1024, 8, &l), MLSIM_LAYOUT_OK);
+    l.cp = 2048; /* 4096 chunks of 2048 tokens: no */
+    assert_int_equal(mlsim_layout_check(&m, 4 * 8 * 2048, 8, &l), MLSIM_LAYOUT_CONTEXT);
+    struct mlsim_model_spec mlp = {.type = MLSIM_MODEL_MLP};
+    l = (struct mlsim_layout){.tp = 1, .pp = 1, .cp = 2, .micro_batch = 1, .global_batch = 8};
+    assert_int_equal(mlsim_layout_check(&mlp, 8, 8, &l), MLSIM_LAYOUT_CONTEXT);
+    /* the groups: tp 4 x cp 2 = 8 fits a node, on NVLink; tp 8 x cp 2 spans two, on the network
+     * (200e9 / 8 x 0.96 per GPU as in test_groups_by_hand) */
+    struct mlsim_run *r = (struct mlsim_run *)load(&f, gpt3);
+    r->training.tp = 4;
+    r->training.cp = 2;
+    r->training.pp = 16;
+    struct mlsim_layout_groups g;
+    mlsim_layout_of_run(r, &l);
+    assert_int_equal(l.dp, 8); /* 1024 / (4 x 2 x 16) */
+    assert_int_equal(mlsim_layout_grad_ranks(&l), 16);
+    mlsim_layout_groups(r, &l, &g);
+    assert_int_equal(g.g[MLSIM_GROUP_CP].size, 2);
+    assert_false(g.g[MLSIM_GROUP_CP].crosses_network);
+    assert_rel(g.g[MLSIM_GROUP_CP].link.bw_Bps, 0.8 * 300e9, 1e-12);
+    r->training.tp = 8;
+    r->training.pp = 8;
+    mlsim_layout_of_run(r, &l);
+    mlsim_layout_groups(r, &l, &g);
+    assert_true(g.g[MLSIM_GROUP_CP].crosses_network);
+    assert_rel(g.g[MLSIM_GROUP_CP].link.bw_Bps, 200e9 * 0.96 / 8.0, 1e-12);
+    /* memory: ZeRO-1 shards the optimizer over dp x cp = 16 ranks, and the activations of 1024
+     * tokens are half those of 2048 (full recomputation keeps 2 s b h per layer) */
+    struct mlsim_layout_work *w = mlsim_layout_work_alloc();
+    struct mlsim_layout_memory one, two;
+    l.sharding = MLSIM_SHARD_ZERO1;
+    assert_int_equal(mlsim_layout_memory(w, r, &l, &two), MLSIM_OK);
+    struct mlsim_layout l1 = l;
+    l1.cp = 1;
+    l1.dp = 16;
+    l1.microbatches = 1536 / 16;
+    assert_int_equal(mlsim_layout_memory(w, r, &l1, &one), MLSIM_OK);
+    assert_rel(two.states_bytes, one.states_bytes, 1e-12); /* the same 16-way shards */
+    assert_rel(two.act_bytes, one.act_bytes / 2, 1e-12);
+    mlsim_layout_work_free(w);
+    release(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_memory_equals_the_simulation),
         cmocka_unit_test(test_sharded_bytes),
         cmocka_unit_test(test_chooser),
+        cmocka_unit_test(test_context_parallel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
