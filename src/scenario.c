@@ -781,6 +781,27 @@ static void report_unknown_device(const struct mlsim_run *r, struct mlsim_hwdb *
     mlsim_hwdb_free_ids(ids, n);
 }
 
+/* A system holds at most its max_nodes (hwdb/system/): a run on more nodes than that is not a
+ * run of that system. Placed at the device count, the system named beside it. */
+static int check_max_nodes(const struct mlsim_run *r, struct mlsim_diags *d)
+{
+    const struct mlsim_device *sys = r->system;
+    int per = r->node_size > 0 ? r->node_size : sys->node.devices;
+    if (sys->max_nodes <= 0 || per <= 0 || r->count <= 0)
+        return 1;
+    long long nodes = ((long long)r->count + per - 1) / per;
+    if (nodes <= sys->max_nodes)
+        return 1;
+    const struct mlsim_loc *at = mlsim_schema_given(&mlsim_run_schema, r, "hardware.count");
+    if (!at)
+        at = mlsim_schema_given(&mlsim_run_schema, r, "hardware.system");
+    mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, at ? *at : r->loc,
+                       "%d devices in nodes of %d need %lld nodes, but system '%s' holds at most "
+                       "%d (its max_nodes)",
+                       r->count, per, nodes, sys->id, sys->max_nodes);
+    return 0;
+}
+
 /* A system in hwdb gives the device, the node size, the node's link, the network and the host's
  * share of the node's power, each unless the run sets it. */
 static int resolve_system(struct mlsim_run *r, struct mlsim_hwdb *db, struct mlsim_diags *d)
@@ -821,7 +842,7 @@ static int resolve_system(struct mlsim_run *r, struct mlsim_hwdb *db, struct mls
     }
     if (!given(r, "hardware.nic_latency") && sys->network.latency_s > 0)
         r->nic_latency_s = sys->network.latency_s;
-    return 1;
+    return check_max_nodes(r, d);
 }
 
 static int resolve_device(struct mlsim_run *r, struct mlsim_hwdb *db, struct mlsim_diags *d)
