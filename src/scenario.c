@@ -92,6 +92,10 @@ static const struct mlsim_field run_fields[] = {
     RINT("training.pp", training.pp),
     RINT("training.interleave", training.interleave),
     RINT("training.cp", training.cp),
+    RSEC("training.batch_rampup"),
+    RINT("training.batch_rampup.start", training.rampup.start),
+    RINT("training.batch_rampup.increment", training.rampup.increment),
+    RQ("training.batch_rampup.tokens", MLSIM_DIM_COUNT, training.rampup.tokens),
     RF("training.cp_algo", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.cp_algo, 0, 0, 0,
        mlsim_cp_algo_names),
     RINT("training.first_stage_layers", training.first_stage_layers),
@@ -983,6 +987,64 @@ static int check_context(const struct mlsim_run *r, struct mlsim_diags *d)
     return 0;
 }
 
+/* A batch ramp-up needs its three numbers, a start below the batch, the rest a whole number of
+ * increments (Megatron-LM's RampupBatchsizeNumMicroBatches asserts both) and, where the layout is
+ * known, every batch of the ramp a whole number of micro-batches x data-parallel replicas (it
+ * asserts that at each step). */
+static int check_rampup(const struct mlsim_run *r, struct mlsim_diags *d)
+{
+    const struct mlsim_loc *at = mlsim_schema_given(&mlsim_run_schema, r, "training.batch_rampup");
+    static const char *const parts[] = {"training.batch_rampup.start",
+                                        "training.batch_rampup.increment",
+                                        "training.batch_rampup.tokens", NULL};
+    if (!at)
+        return 1;
+    int ok = 1;
+    for (int i = 0; parts[i]; i++) {
+        if (!seen(r, parts[i])) {
+            report_missing(r, parts[i], d);
+            ok = 0;
+        }
+    }
+    const struct mlsim_training *t = &r->training;
+    if (!ok || t->rampup.start <= 0 || t->rampup.increment <= 0)
+        return 0; /* a value that was refused is reported already */
+    if (t->rampup.start >= t->global_batch) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *at,
+                           "the ramp-up's start (%d sequences) must be below training.global_batch "
+                           "(%d)",
+                           t->rampup.start, t->global_batch);
+        return 0;
+    }
+    if ((t->global_batch - t->rampup.start) % t->rampup.increment != 0) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *at,
+                           "the ramp-up from %d to training.global_batch %d must be a whole number "
+                           "of increments of %d",
+                           t->rampup.start, t->global_batch, t->rampup.increment);
+        return 0;
+    }
+    if ((t->global_batch - t->rampup.start) / t->rampup.increment > MLSIM_SCENARIO_MAX_RAMP_SIZES) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *at,
+                           "a ramp-up passes through at most %d batch sizes: %d to %d by %d is %d",
+                           MLSIM_SCENARIO_MAX_RAMP_SIZES, t->rampup.start, t->global_batch,
+                           t->rampup.increment,
+                           (t->global_batch - t->rampup.start) / t->rampup.increment);
+        return 0;
+    }
+    struct mlsim_layout l;
+    mlsim_layout_of_run(r, &l);
+    long long per = (long long)l.micro_batch * l.dp;
+    if (!r->layout_derived && per > 0 &&
+        (t->rampup.start % per != 0 || t->rampup.increment % per != 0)) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *at,
+                           "every batch of the ramp-up must be a multiple of micro_batch x "
+                           "data-parallel size (%d x %d): start %d and increment %d are not",
+                           l.micro_batch, l.dp, t->rampup.start, t->rampup.increment);
+        return 0;
+    }
+    return 1;
+}
+
 /* What simulate mode needs beyond the analytic fields. */
 static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
 {
@@ -1063,6 +1125,8 @@ static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
         ok = check_layout(r, d);
     if (ok && r->layout_derived)
         ok = check_network(r, d);
+    if (ok && !r->not_run[0])
+        ok = check_rampup(r, d);
     return ok && resolve_link(r, d);
 }
 

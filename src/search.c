@@ -53,7 +53,14 @@ static void price(const struct mlsim_run *run, struct mlsim_search_row *row)
     double steps = run->model.tokens >= tokens_step ? run->model.tokens / tokens_step : 1.0;
     row->run_s = steps * row->closed.step_s;
     double busy = row->closed.step_s > 0 ? row->closed.compute_s / row->closed.step_s : 1.0;
+    if (run->training.rampup.start > 0) { /* the ramp-up's steps, as a simulated run's (cost.h) */
+        r.simulated = 1;
+        r.step_s = row->closed.step_s;
+        r.compute_s = row->closed.compute_s;
+    }
     mlsim_cost_finish(run, row->run_s * run->count, busy < 1.0 ? busy : 1.0, &r);
+    if (run->training.rampup.start > 0)
+        row->run_s = r.time_s;
     row->cost_usd = r.cost_usd;
     row->energy_j = r.energy_j;
 }
