@@ -58,6 +58,20 @@ static int uneven_stage_layers(const struct mlsim_layout *l, int layers, int vs,
     return *count > 0;
 }
 
+/* Uneven stages tile LAYERS in N_VS chunks: the first rank's, a middle one's and the last's
+ * (the three kinds of stage) each split into their chunks. */
+static int uneven_stages_tile(const struct mlsim_layout *l, int layers, int64_t n_vs)
+{
+    int ranks[3] = {0, l->pp > 2 ? 1 : 0, l->pp - 1}, f, n;
+    if (n_vs > layers)
+        return 0;
+    for (int i = 0; i < 3; i++) {
+        if (!mlsim_layout_stage_layers(l, layers, ranks[i], (int)n_vs, &f, &n))
+            return 0;
+    }
+    return 1;
+}
+
 int mlsim_layout_stage_layers(const struct mlsim_layout *l, int layers, int vs, int n_vs,
                               int *first, int *count)
 {
@@ -65,9 +79,17 @@ int mlsim_layout_stage_layers(const struct mlsim_layout *l, int layers, int vs, 
     if (n_vs < 1 || vs < 0 || vs >= n_vs || layers < 1)
         return 0;
     if (l->first_stage_layers != 0 || l->last_stage_layers != 0) {
-        if (n_vs != l->pp) /* uneven stages are not interleaved */
+        if (l->pp < 1 || n_vs % l->pp != 0)
             return 0;
-        return uneven_stage_layers(l, layers, vs, first, count);
+        int v = n_vs / l->pp, rank = vs % l->pp, chunk = vs / l->pp, f, n;
+        if (!uneven_stage_layers(l, layers, rank, &f, &n) || n % v != 0)
+            return 0;
+        /* Interleaved (Megatron-LM's get_transformer_layer_offset and get_num_layers_to_build):
+         * each rank's layers split into its V chunks, chunk c of every rank drawn from the c-th
+         * V-th of the model, so rank r's chunk c starts at c L / V + (its first layer) / V. */
+        *count = n / v;
+        *first = chunk * (layers / v) + f / v;
+        return 1;
     }
     if (layers % n_vs != 0)
         return 0;
@@ -96,12 +118,11 @@ enum mlsim_layout_fault mlsim_layout_check(const struct mlsim_model_spec *m, int
          * with tp a multiple of num_query_groups). */
         if (m->heads % l->tp != 0 || (kv % l->tp != 0 && l->tp % kv != 0))
             return MLSIM_LAYOUT_HEADS;
-        int uneven = l->first_stage_layers != 0 || l->last_stage_layers != 0, f0, n0;
-        if (!uneven && m->layers % ((int64_t)l->pp * chunks_of(l)) != 0)
+        int uneven = l->first_stage_layers != 0 || l->last_stage_layers != 0;
+        int64_t n_vs = (int64_t)l->pp * chunks_of(l);
+        if (!uneven && m->layers % n_vs != 0)
             return MLSIM_LAYOUT_LAYERS;
-        if (uneven &&
-            (chunks_of(l) > 1 || !mlsim_layout_stage_layers(l, m->layers, 0, l->pp, &f0, &n0) ||
-             !mlsim_layout_stage_layers(l, m->layers, l->pp - 1, l->pp, &f0, &n0)))
+        if (uneven && !uneven_stages_tile(l, m->layers, n_vs))
             return MLSIM_LAYOUT_STAGES;
     }
     if (node_size > 0 && l->tp > node_size)
@@ -164,11 +185,19 @@ const char *mlsim_layout_fault_text(enum mlsim_layout_fault fault, const struct 
                  m->layers, (long long)l->pp * chunks_of(l));
         break;
     case MLSIM_LAYOUT_STAGES:
-        snprintf(buf, len,
-                 "uneven stages (first %d, last %d layers) need the other %d layers to split "
-                 "evenly among the stages between, and no interleaving",
-                 l->first_stage_layers, l->last_stage_layers,
-                 m->layers - l->first_stage_layers - l->last_stage_layers);
+        if (chunks_of(l) > 1)
+            snprintf(buf, len,
+                     "uneven stages (first %d, last %d layers) need the other %d layers to split "
+                     "evenly among the stages between, and each stage's layers to split into its "
+                     "%d interleaved chunks",
+                     l->first_stage_layers, l->last_stage_layers,
+                     m->layers - l->first_stage_layers - l->last_stage_layers, chunks_of(l));
+        else
+            snprintf(buf, len,
+                     "uneven stages (first %d, last %d layers) need the other %d layers to split "
+                     "evenly among the stages between",
+                     l->first_stage_layers, l->last_stage_layers,
+                     m->layers - l->first_stage_layers - l->last_stage_layers);
         break;
     case MLSIM_LAYOUT_NODE:
         snprintf(buf, len, "tp %d spans more than a node of %d devices", l->tp, node_size);

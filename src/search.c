@@ -155,18 +155,21 @@ static enum mlsim_status add_cp(struct mlsim_search *s, struct mlsim_closed_work
     struct mlsim_search_row row;
     enum mlsim_status st = MLSIM_OK;
     long long cp = l.cp;
+    /* the run's uneven stages are kept: the tiling rule, not a divisibility of the layers,
+     * decides which pipelines and chunks they fit */
+    int uneven = l.first_stage_layers != 0 || l.last_stage_layers != 0;
     for (int tp = 1; tp <= node && st == MLSIM_OK; tp++) {
         if (run->model.type == MLSIM_MODEL_TRANSFORMER && run->model.heads % tp != 0)
             continue;
         for (int pp = 1; pp <= layers && st == MLSIM_OK; pp++) {
-            if (layers % pp != 0 || run->count % ((long long)tp * pp * cp) != 0)
+            if ((!uneven && layers % pp != 0) || run->count % ((long long)tp * pp * cp) != 0)
                 continue;
             int dp = (int)(run->count / ((long long)tp * pp * cp));
             for (int mb = 1; mb <= MLSIM_SEARCH_MAX_MICRO_BATCH && st == MLSIM_OK; mb++) {
                 if (l.global_batch % ((long long)mb * dp) != 0)
                     continue;
                 for (int v = 1; v <= 8 && st == MLSIM_OK; v++) {
-                    if (v > 1 && (pp == 1 || layers % (pp * v) != 0))
+                    if (v > 1 && (pp == 1 || (!uneven && layers % (pp * v) != 0)))
                         continue;
                     for (int rc = 0; rc < MLSIM_RECOMPUTE_N && st == MLSIM_OK; rc++) {
                         for (int sh = 0; sh < (dp > 1 ? 4 : 1) && st == MLSIM_OK; sh++) {

@@ -46,7 +46,8 @@ enum mlsim_layout_fault {
     MLSIM_LAYOUT_MLP,        /* tensor or pipeline parallelism of an MLP */
     MLSIM_LAYOUT_HEADS,      /* tp does not divide the heads, nor the KV heads tp (or tp them) */
     MLSIM_LAYOUT_LAYERS,     /* the layers do not split into pp x interleave chunks */
-    MLSIM_LAYOUT_STAGES,     /* uneven stages: the rest does not split evenly, or interleaved */
+    MLSIM_LAYOUT_STAGES,     /* uneven stages: the rest does not split evenly, or a stage's
+                                layers not into its interleaved chunks */
     MLSIM_LAYOUT_NODE,       /* tp spans more than a node */
     MLSIM_LAYOUT_BATCH,      /* the batch does not split into micro-batches x data parallelism */
     MLSIM_LAYOUT_INTERLEAVE, /* interleaving needs the micro-batches to be a multiple of pp */
@@ -69,8 +70,10 @@ enum mlsim_layout_fault mlsim_layout_check(const struct mlsim_model_spec *m, int
 
 /* The layers of virtual stage VS of N_VS (chunk c of rank r is virtual stage c pp + r) under L for
  * a model of LAYERS layers: *FIRST, *COUNT. Even chunks of LAYERS / N_VS, or with uneven stages
- * (L's first_stage_layers, last_stage_layers; no interleaving) the given first and last stages
- * and an even share of the rest for each stage between. Returns 0 where they do not tile. */
+ * (L's first_stage_layers, last_stage_layers) the given first and last stages and an even share
+ * of the rest for each stage between; interleaved, as Megatron-LM does it, each stage's layers in
+ * N_VS / pp equal chunks, chunk c of every rank from the c-th part of the model. Returns 0 where
+ * they do not tile. */
 int mlsim_layout_stage_layers(const struct mlsim_layout *l, int layers, int vs, int n_vs,
                               int *first, int *count);
 

@@ -139,7 +139,8 @@ static void test_uneven_stages(void **state)
     assert_true(mlsim_layout_stage_layers(&l, 126, 15, 16, &first, &count));
     assert_int_equal(first, 118);
     assert_int_equal(count, 8);
-    /* uneven stages are not interleaved */
+    /* interleaved, each stage's layers split into its chunks (Megatron-LM asserts
+     * num_layers_per_pipeline_rank % vp_size == 0): 7 do not split in 2 */
     l.first_stage_layers = l.last_stage_layers = 7;
     l.schedule = MLSIM_SCHEDULE_INTERLEAVED;
     l.interleave = 2;
@@ -147,6 +148,11 @@ static void test_uneven_stages(void **state)
     char buf[256];
     mlsim_layout_fault_text(MLSIM_LAYOUT_STAGES, &llama, 16384, 8, &l, buf, sizeof buf);
     assert_non_null(strstr(buf, "the other 112 layers to split evenly"));
+    assert_non_null(strstr(buf, "into its 2 interleaved chunks"));
+    /* first 6, the rest even: 120 / 15 = 8 a stage, 3 and 4 a chunk */
+    l.first_stage_layers = 6;
+    l.last_stage_layers = 0;
+    assert_int_equal(mlsim_layout_check(&llama, 16384, 8, &l), MLSIM_LAYOUT_OK);
     struct mlsim_model_spec bloom = {.layers = 70, .hidden = 14336, .heads = 112};
     l = (struct mlsim_layout){.tp = 4,
                               .pp = 12,
@@ -346,11 +352,50 @@ static void test_context_parallel(void **state)
     release(&f);
 }
 
+/* Uneven stages interleaved, by hand: 16 layers on 4 stages of 2, 6, 6, 2 layers, 2 chunks each.
+ * Megatron-LM's offset (get_transformer_layer_offset) takes chunk c of every rank from the c-th
+ * half of the model, 8 layers: rank 0 holds [0, 1) and [8, 9), rank 1 [1, 4) and [9, 12), rank 2
+ * [4, 7) and [12, 15), rank 3 [7, 8) and [15, 16): each half covered once, in order. */
+static void test_uneven_interleaved(void **state)
+{
+    (void)state;
+    struct mlsim_layout l = {.pp = 4, .first_stage_layers = 2, .last_stage_layers = 2};
+    static const int want[8][2] = {{0, 1}, {1, 3}, {4, 3},  {7, 1},
+                                   {8, 1}, {9, 3}, {12, 3}, {15, 1}};
+    for (int vs = 0; vs < 8; vs++) { /* virtual stage c pp + r */
+        int first, count;
+        assert_true(mlsim_layout_stage_layers(&l, 16, vs, 8, &first, &count));
+        assert_int_equal(first, want[vs][0]);
+        assert_int_equal(count, want[vs][1]);
+    }
+    int first, count;
+    l.first_stage_layers = l.last_stage_layers = 1; /* 1 layer does not split in 2 */
+    assert_false(mlsim_layout_stage_layers(&l, 16, 0, 8, &first, &count));
+    l.first_stage_layers = l.last_stage_layers = 4; /* 8 / 2 = 4 a middle stage: 2 a chunk */
+    assert_true(mlsim_layout_stage_layers(&l, 16, 6, 8, &first, &count));
+    assert_int_equal(first, 8 + 2 + 2);
+    assert_int_equal(count, 2);
+    struct mlsim_model_spec m = {
+        .type = MLSIM_MODEL_TRANSFORMER, .layers = 16, .hidden = 1024, .heads = 8, .seq_len = 1024};
+    l = (struct mlsim_layout){.tp = 1,
+                              .pp = 4,
+                              .micro_batch = 1,
+                              .global_batch = 8,
+                              .schedule = MLSIM_SCHEDULE_INTERLEAVED,
+                              .interleave = 2,
+                              .first_stage_layers = 2,
+                              .last_stage_layers = 2};
+    assert_int_equal(mlsim_layout_check(&m, 4, 4, &l), MLSIM_LAYOUT_OK);
+    l.interleave = 4; /* 6 layers do not split in 4 */
+    assert_int_equal(mlsim_layout_check(&m, 4, 4, &l), MLSIM_LAYOUT_STAGES);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tiling_rule),
         cmocka_unit_test(test_uneven_stages),
+        cmocka_unit_test(test_uneven_interleaved),
         cmocka_unit_test(test_zero3_buffers),
         cmocka_unit_test(test_groups_by_hand),
         cmocka_unit_test(test_memory_equals_the_simulation),
