@@ -512,11 +512,14 @@ double mlsim_layout_dp_collective(const struct mlsim_layout_groups *groups,
     return algo->time(op, dp, bytes, &g->link);
 }
 
-void mlsim_layout_cp_assumptions(const struct mlsim_run *run, struct mlsim_assumptions *a)
+void mlsim_layout_cp_assumptions(const struct mlsim_run *run, int tp, int dp,
+                                 struct mlsim_assumptions *a)
 {
     struct mlsim_layout l;
     struct mlsim_layout_groups g;
     mlsim_layout_of_run(run, &l);
+    l.tp = tp > 0 ? tp : l.tp;
+    l.dp = dp > 0 ? dp : l.dp;
     int cp = mlsim_layout_cp(&l);
     if (cp <= 1 || run->model.type != MLSIM_MODEL_TRANSFORMER)
         return;

@@ -621,7 +621,7 @@ void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_ass
                            : "are mlsim's defaults (median measured GEMM efficiency; A100 "
                              "streaming bandwidth; XLA's smallest GEMM time)");
     precision_assumptions(r, &km, a);
-    mlsim_layout_cp_assumptions(r, a);
+    mlsim_layout_cp_assumptions(r, res->tp, res->dp, a);
     char red[256];
     if (r->count > 1)
         mlsim_assume(a,

@@ -188,11 +188,12 @@ double mlsim_layout_zero3_buffer_bytes(double unit_params, double elem_bytes,
 enum mlsim_status mlsim_layout_choose(struct mlsim_layout_work *w, const struct mlsim_run *run,
                                       struct mlsim_layout *out);
 
-/* Say into A how RUN's context parallelism was modelled, with its sizes and links (nothing
- * without it): the tokens each rank holds, the KV exchange and where it runs, the gradient
- * group. */
+/* Say into A how RUN's context parallelism was modelled at tensor size TP and DP replicas (the
+ * layout simulated, which the chooser may have made), with its sizes and links (nothing without
+ * it): the tokens each rank holds, the KV exchange and where it runs, the gradient group. */
 struct mlsim_assumptions;
-void mlsim_layout_cp_assumptions(const struct mlsim_run *run, struct mlsim_assumptions *a);
+void mlsim_layout_cp_assumptions(const struct mlsim_run *run, int tp, int dp,
+                                 struct mlsim_assumptions *a);
 
 /* A data-parallel collective OP of BYTES per rank over DP ranks on GROUPS' DP group with ALGO:
  * hierarchical when the group has several ranks in each of several nodes (an all-gather or

@@ -72,6 +72,22 @@ class ContextParallel(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertIn("tp x cp x pp (4 x 4 x 1) must divide the 8 devices", err)
 
+    def test_chosen_layout_is_the_one_described(self):
+        # no tp or pp given on 8 nodes: the chooser picks tp 2 (6.65B parameters x 16 bytes =
+        # 106 GB of states do not fit 80 GB at tp 1), so 64 / (2 x 8) = 4 replicas and 4 x 8 =
+        # 32 gradient ranks; tp x cp = 16
+        # spans two nodes of 8, so the ring crosses the network
+        text = ("name: chooser\nmode: simulate\n"
+                "model: {layers: 32, hidden: 4096, heads: 32, seq_len: 65536, vocab: 51200, "
+                "tokens: 10B}\nhardware: {system: dgx-h100-ndr, count: 64}\nprecision: bf16\n"
+                "training: {cp: 8, micro_batch: 1, global_batch: 64, attention: flash, "
+                "recompute: full}\n")
+        rc, out, err, _ = run(text)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("tensor 2 x pipeline 1 x data 4", out)
+        self.assertIn("across the network", out)
+        self.assertIn("data x context = 32 ranks", out)
+
     def test_long_context_scenario(self):
         p = subprocess.run([MLSIM, "scenarios/llama3_405b_long_context.yaml"], cwd=SRC,
                            env=clitest.clean_env(), capture_output=True, timeout=TIMEOUT_S)
