@@ -23,7 +23,7 @@ struct piece {
 };
 
 struct costs {
-    int tp, sp, micro_batch, recompute; /* the key */
+    int tp, sp, micro_batch, recompute, cp, cp_algo; /* the key */
     enum mlsim_status status;
     struct piece layer, embed, head; /* a middle layer; what the first and last stages add */
     double state_bytes_per_param;
@@ -79,13 +79,16 @@ static enum mlsim_status cost_piece(const struct mlsim_closed_work *w, const str
     const struct mlsim_kernel *lists[2] = {wl.fwd, wl.bwd};
     size_t counts[2] = {wl.n_fwd, wl.n_bwd};
     for (int li = 0; li < 2; li++) {
+        double prev = 0; /* the kernel before's time, which a ring exchange hides behind */
         for (size_t i = 0; i < counts[li]; i++) {
             const struct mlsim_kernel *k = &lists[li][i];
             double t = mlsim_kernel_time(&w->km, k);
             if (k->kind == MLSIM_KERNEL_COMM) {
                 const struct mlsim_layout_group *grp = &g->g[k->group];
-                t = w->algo->time(k->coll_op, grp->size, k->bytes, &grp->link);
+                t = mlsim_workload_overlap_s(
+                    k, grp->size, w->algo->time(k->coll_op, grp->size, k->bytes, &grp->link), prev);
             }
+            prev = t;
             *(li ? &out->bwd_s : &out->fwd_s) += t;
         }
     }
@@ -99,7 +102,7 @@ static enum mlsim_status cost_piece(const struct mlsim_closed_work *w, const str
         c->opt_bytes_per_param = wl.opt[0].bytes / wl.params;
     }
     c->act_send_bytes = (double)s.micro_batch * s.model.seq_len * s.model.hidden * s.elem_bytes /
-                        (l->tp > 0 ? l->tp : 1);
+                        (l->tp > 0 ? l->tp : 1) / mlsim_layout_cp(l);
     mlsim_workload_release(&wl);
     return MLSIM_OK;
 }
@@ -117,7 +120,7 @@ static void minus(struct piece *a, const struct piece *b)
 static int same_key(const struct costs *c, const struct mlsim_layout *l)
 {
     return c->tp == l->tp && c->sp == l->sequence_parallel && c->micro_batch == l->micro_batch &&
-           c->recompute == l->recompute;
+           c->recompute == l->recompute && c->cp == mlsim_layout_cp(l) && c->cp_algo == l->cp_algo;
 }
 
 /* The costs of L's tensor-parallel shape, from the cache or made now. */
@@ -145,6 +148,8 @@ static enum mlsim_status costs_of(struct mlsim_closed_work *w, const struct mlsi
     c->sp = l->sequence_parallel;
     c->micro_batch = l->micro_batch;
     c->recompute = l->recompute;
+    c->cp = mlsim_layout_cp(l);
+    c->cp_algo = l->cp_algo;
     int last = w->run->model.layers - 1;
     c->status = cost_piece(w, l, g, 0, 0, 0, &c->layer, c);
     if (c->status == MLSIM_OK)
@@ -206,7 +211,9 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
     enum mlsim_status st = costs_of(w, l, &g, &c);
     if (st != MLSIM_OK)
         return st;
-    int p = l->pp, m = l->microbatches, dp = l->dp;
+    /* dp: the ranks a gradient is reduced over, the replicas times the context ranks (layout.h),
+     * which is also the ranks of a stage that do one tensor rank's work */
+    int p = l->pp, m = l->microbatches, dp = mlsim_layout_grad_ranks(l);
     int v = l->schedule == MLSIM_SCHEDULE_INTERLEAVED ? l->interleave : 1;
     int n_vs = p * v, per = run->model.layers / n_vs;
     double e = mlsim_precision_elem_bytes(run->precision);

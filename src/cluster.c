@@ -72,13 +72,30 @@ static void stage_units(const struct mlsim_workload *w, int first, struct stage 
     }
 }
 
+/* Context-parallel ranks of C, and the ranks one weight's gradient is reduced over: the
+ * data-parallel replicas times them (Megatron-LM reduces over the data-parallel group with
+ * context parallelism; layout.h). */
+static int cp_of(const struct mlsim_cluster_config *c)
+{
+    return c->spec.cp > 1 ? c->spec.cp : 1;
+}
+
+static int grad_ranks(const struct mlsim_cluster_config *c)
+{
+    return c->dp * cp_of(c);
+}
+
+/* Kernel K's time on its pass, PREV_S the kernel's before it (which a ring exchange of context
+ * parallelism hides behind: workload.h); tensor-parallel collectives are counted into *TP_S. */
 static double kernel_seconds(const struct mlsim_cluster_config *c, const struct mlsim_kernel *k,
-                             double *tp_s)
+                             double prev_s, double *tp_s)
 {
     if (k->kind != MLSIM_KERNEL_COMM)
         return mlsim_kernel_time(c->km, k);
     const struct mlsim_layout_group *g = &c->groups.g[k->group];
     double t = c->algo->time(k->coll_op, g->size, k->bytes, &g->link);
+    if (k->group == MLSIM_GROUP_CP)
+        return mlsim_workload_overlap_s(k, g->size, t, prev_s);
     *tp_s += t;
     return t;
 }
@@ -116,11 +133,12 @@ static enum mlsim_status cost_stage(const struct mlsim_cluster_config *c, int vs
     st->unit_bwd_s = st->unit_fwd_s + w.n_layers;
     st->unit_params = st->unit_bwd_s + w.n_layers;
     for (size_t i = 0; i < w.n_fwd; i++) {
-        times[i] = kernel_seconds(c, &w.fwd[i], &st->tp_s);
+        times[i] = kernel_seconds(c, &w.fwd[i], i > 0 ? times[i - 1] : 0.0, &st->tp_s);
         st->fwd_s += times[i];
     }
     for (size_t i = 0; i < w.n_bwd; i++) {
-        times[w.n_fwd + i] = kernel_seconds(c, &w.bwd[i], &st->tp_s);
+        times[w.n_fwd + i] =
+            kernel_seconds(c, &w.bwd[i], i > 0 ? times[w.n_fwd + i - 1] : 0.0, &st->tp_s);
         st->bwd_s += times[w.n_fwd + i];
     }
     stage_units(&w, s.first_layer, st, times, times + w.n_fwd);
@@ -131,9 +149,9 @@ static enum mlsim_status cost_stage(const struct mlsim_cluster_config *c, int vs
     st->act_bytes = w.act_bytes_per_micro;
     st->state_bytes_per_param = w.state_bytes_per_param;
     /* Narayanan et al. 2021, Sec. 4.1: with the scatter/gather optimization each TP rank sends
-     * 1/t of the b s h activation tensor to the next stage. */
+     * 1/t of the b s h activation tensor to the next stage (of its s / cp tokens). */
     st->act_send_bytes = (double)s.micro_batch * s.model.seq_len * s.model.hidden * s.elem_bytes /
-                         (c->tp > 0 ? c->tp : 1);
+                         (c->tp > 0 ? c->tp : 1) / cp_of(c);
     mlsim_workload_release(&w);
     return MLSIM_OK;
 }
@@ -207,7 +225,7 @@ static double p2p_time(const struct mlsim_link_cost *l, double bytes)
 /* A data-parallel collective of BYTES per rank (layout.c: hierarchical, NCCL's ring latency). */
 static double dp_collective(const struct mlsim_cluster_config *c, int op, double bytes)
 {
-    return mlsim_layout_dp_collective(&c->groups, c->algo, c->dp, op, bytes);
+    return mlsim_layout_dp_collective(&c->groups, c->algo, grad_ranks(c), op, bytes);
 }
 
 /* Data-parallel collectives of a rank's gradients (GRAD_PARAMS of them) and, for ZeRO, the
@@ -306,7 +324,7 @@ static void emit_units(struct builder *b, int r, int vs, int mb, int backward, i
 {
     const struct mlsim_cluster_config *c = b->c;
     const struct stage *s = &b->stages[vs];
-    int zero3 = c->sharding == MLSIM_SHARD_ZERO3 && c->dp > 1, n = s->n_units;
+    int zero3 = c->sharding == MLSIM_SHARD_ZERO3 && grad_ranks(c) > 1, n = s->n_units;
     double flops = (backward ? 2.0 : 1.0) * s->model_flops / 3.0,
            total = backward ? s->bwd_s : s->fwd_s;
     double acc = 0;
@@ -356,14 +374,14 @@ static void build_rank(struct builder *b, int r)
     int n_vs = b->p * b->v, ops_n = 2 * b->m * b->v;
     const struct mlsim_pipe_op *ops = &b->ops[(size_t)r * (size_t)ops_n];
     int sf = b->res[(size_t)r * SLOTS + 1], sb = b->res[(size_t)r * SLOTS + 2];
-    int zero3 = c->sharding == MLSIM_SHARD_ZERO3 && c->dp > 1;
+    int zero3 = c->sharding == MLSIM_SHARD_ZERO3 && grad_ranks(c) > 1;
     struct held_rs held = {-1, 0, 0, 0};
     for (int i = 0; i < ops_n && b->st == MLSIM_OK; i++) {
         int vs = ops[i].chunk * b->p + r, mb = ops[i].microbatch, bw = ops[i].backward;
         const struct stage *s = &b->stages[vs];
         size_t at = (size_t)vs * (size_t)b->m + (size_t)mb;
         /* a chunk's micro-batches run in order in every schedule: its last backward is m - 1's */
-        int buckets = !zero3 && bw && c->overlap_comm && c->dp > 1 && mb == b->m - 1;
+        int buckets = !zero3 && bw && c->overlap_comm && grad_ranks(c) > 1 && mb == b->m - 1;
         if (zero3 || buckets) {
             emit_units(b, r, vs, mb, bw, buckets, &held, bw ? &b->bwd_head[at] : &b->fwd_head[at],
                        bw ? &b->bwd[at] : &b->fwd[at]);
@@ -398,7 +416,7 @@ static void build_update(struct builder *b, int r, const struct mlsim_workload *
     double params = 0;
     for (int ch = 0; ch < b->v; ch++)
         params += b->stages[ch * b->p + r].params;
-    if (c->dp > 1) {
+    if (grad_ranks(c) > 1) {
         if (c->sharding == MLSIM_SHARD_ZERO3 || c->overlap_comm) {
             /* reduced during the backward passes (build_rank): the update waits for the last */
             reduces[n_red++] = b->last_dp[r];
@@ -414,7 +432,7 @@ static void build_update(struct builder *b, int r, const struct mlsim_workload *
             reduces[n_red++] = t;
         }
     }
-    double shard = c->sharding == MLSIM_SHARD_NONE ? 1.0 : (double)c->dp;
+    double shard = c->sharding == MLSIM_SHARD_NONE ? 1.0 : (double)grad_ranks(c);
     struct mlsim_kernel k = opt_w->opt[0];
     k.bytes = k.bytes / opt_w->params * params / shard;
     int64_t opt =
@@ -423,7 +441,7 @@ static void build_update(struct builder *b, int r, const struct mlsim_workload *
     b->gather[r] = -1;
     for (int i = 0; i < n_red; i++)
         depend(b, opt, reduces[i]);
-    if (c->dp > 1 && c->sharding != MLSIM_SHARD_NONE && c->sharding != MLSIM_SHARD_ZERO3) {
+    if (grad_ranks(c) > 1 && c->sharding != MLSIM_SHARD_NONE && c->sharding != MLSIM_SHARD_ZERO3) {
         double t = dp_collective(c, MLSIM_COLL_ALL_GATHER, params * c->grad_elem_bytes);
         int64_t g = task(b, "zero.all_gather", dp, 1, -1, -1, t, 0, params * c->grad_elem_bytes);
         depend(b, g, opt);
@@ -592,11 +610,11 @@ static void summarize(const struct builder *b, const struct stage *stages,
         int in_flight = b->mem_m == b->m
                             ? mlsim_pipeline_in_flight(ops, 2 * (size_t)b->m * (size_t)b->v)
                             : mlsim_pipeline_peak(c->schedule, b->p, b->mem_m, b->v, rank);
-        double per_param = mlsim_layout_sharded_bytes(stages[rank].state_bytes_per_param,
-                                                      c->spec.elem_bytes, c->dp, c->sharding);
+        double per_param = mlsim_layout_sharded_bytes(
+            stages[rank].state_bytes_per_param, c->spec.elem_bytes, grad_ranks(c), c->sharding);
         double states = params * per_param, acts = act * in_flight;
-        double buffers = mlsim_layout_zero3_buffer_bytes(unit, c->spec.elem_bytes,
-                                                         c->grad_elem_bytes, c->dp, c->sharding);
+        double buffers = mlsim_layout_zero3_buffer_bytes(
+            unit, c->spec.elem_bytes, c->grad_elem_bytes, grad_ranks(c), c->sharding);
         if (states + acts + buffers > r->mem_bytes) {
             r->mem_bytes = states + acts + buffers;
             r->mem_states_bytes = states;
@@ -613,8 +631,8 @@ static void summarize(const struct builder *b, const struct stage *stages,
         }
     }
     for (int vs = 0; vs < n_vs; vs++) {
-        r->model_flops += stages[vs].model_flops * b->m * c->tp * c->dp;
-        r->hw_flops += stages[vs].hw_flops * b->m * c->tp * c->dp;
+        r->model_flops += stages[vs].model_flops * b->m * c->tp * c->dp * cp_of(c);
+        r->hw_flops += stages[vs].hw_flops * b->m * c->tp * c->dp * cp_of(c);
         r->params += stages[vs].params * c->tp;
     }
     r->bubble_s = r->step_s - r->compute_s - r->exposed_comm_s;

@@ -24,9 +24,81 @@ static void price(const struct mlsim_run *run, double device_seconds, double bus
     out->co2_kg = out->energy_j * e->carbon_kg_per_j;
 }
 
+/* The step of B sequences of a batch of G (mlsim_cost_rampup_seconds). */
+static double step_of(double b, double g, double step_s, double compute_s)
+{
+    return step_s - compute_s * (1.0 - b / g);
+}
+
+double mlsim_cost_rampup_seconds(const struct mlsim_training *t, double tokens, double seq_tokens,
+                                 double step_s, double compute_s, double *steps)
+{
+    double g = t->global_batch, left = seq_tokens > 0 ? tokens / seq_tokens : 0, time = 0;
+    int ramp = t->rampup.start > 0 && t->rampup.increment > 0 && t->rampup.start < t->global_batch;
+    *steps = 0;
+    if (ramp) {
+        long long sizes = (t->global_batch - t->rampup.start) / t->rampup.increment;
+        double per_size = t->rampup.tokens / seq_tokens / (double)(sizes > 0 ? sizes : 1);
+        for (long long k = 0; k < sizes && left > 0; k++) {
+            double b = t->rampup.start + (double)k * t->rampup.increment;
+            double take = per_size < left ? per_size : left, n = take / b;
+            time += n * step_of(b, g, step_s, compute_s);
+            *steps += n;
+            left -= take;
+        }
+    }
+    if (left > 0) {
+        *steps += left / g;
+        time += left / g * step_s;
+    }
+    if (*steps < 1.0) { /* a run shorter than a step still takes its one step, at its batch */
+        *steps = 1.0;
+        time = ramp ? step_of(t->rampup.start, g, step_s, compute_s) : step_s;
+    }
+    return time;
+}
+
+/* A simulated run with a ramp-up: its steps and time summed batch size by batch size. */
+static int ramped(const struct mlsim_run *run, const struct mlsim_result *out)
+{
+    return run->mode == MLSIM_MODE_SIMULATE && run->training.rampup.start > 0 && out->simulated &&
+           out->step_s > 0 && run->model.type == MLSIM_MODEL_TRANSFORMER;
+}
+
+/* The ramp-up's sentence: its sizes, its steps and what it adds to the run at the full batch. */
+static void rampup_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a)
+{
+    const struct mlsim_run *r = res->run;
+    const struct mlsim_training *t = &r->training;
+    char x[64], y[64];
+    struct mlsim_training flat = *t;
+    flat.rampup.start = 0;
+    double steps = 0, full_steps = 0;
+    double ramp_s = mlsim_cost_rampup_seconds(t, r->model.tokens, r->model.seq_len, res->step_s,
+                                              res->compute_s, &steps);
+    double full_s = mlsim_cost_rampup_seconds(&flat, r->model.tokens, r->model.seq_len, res->step_s,
+                                              res->compute_s, &full_steps);
+    mlsim_assume(a,
+                 "Batch ramped up as Megatron-LM's --rampup-batch-size (GPT-3's ramp, Brown et al. "
+                 "2020, Sec. 2.3): from %d sequences by %d to %d over the first %s tokens, %d "
+                 "sizes; a step of fewer sequences saves the busiest device's compute for those "
+                 "left out, not the pipeline's fill and drain, the reduction or the update: %.4g "
+                 "steps, %s more than %.4g steps at the full batch",
+                 t->rampup.start, t->rampup.increment, t->global_batch,
+                 mlsim_units_format(t->rampup.tokens, MLSIM_DIM_COUNT, x, sizeof x),
+                 (t->global_batch - t->rampup.start) / t->rampup.increment, steps,
+                 mlsim_units_format(ramp_s - full_s, MLSIM_DIM_TIME, y, sizeof y), full_steps);
+}
+
 void mlsim_cost_finish(const struct mlsim_run *run, double device_seconds, double busy,
                        struct mlsim_result *out)
 {
+    if (ramped(run, out)) {
+        out->time_s =
+            mlsim_cost_rampup_seconds(&run->training, run->model.tokens, run->model.seq_len,
+                                      out->step_s, out->compute_s, &out->steps);
+        device_seconds = out->time_s * run->count;
+    }
     /* A run with a reliability block is stretched by its failures, checkpoints and restarts
      * (montecarlo.h) before it is priced; a failure of that simulation is left in out->rel. */
     if (run->reliability.enabled && run->count > 0) {
@@ -97,6 +169,8 @@ void mlsim_cost_assumptions(const struct mlsim_result *res, struct mlsim_assumpt
     else
         mlsim_assume(a,
                      "Electricity not billed separately: the rental price is taken to include it");
+    if (ramped(r, res))
+        rampup_assumptions(res, a);
     if (r->reliability.enabled && res->rel.samples > 0)
         mlsim_montecarlo_assumptions(res, a);
 }

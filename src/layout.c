@@ -15,12 +15,23 @@
 #include "mlsim/hwdb.h"
 #include "mlsim/mem.h"
 #include "mlsim/pipeline.h"
+#include "mlsim/result.h"
 #include "mlsim/scenario.h"
 #include "mlsim/workload.h"
 
 static int chunks_of(const struct mlsim_layout *l)
 {
     return l->schedule == MLSIM_SCHEDULE_INTERLEAVED && l->interleave > 0 ? l->interleave : 1;
+}
+
+int mlsim_layout_cp(const struct mlsim_layout *l)
+{
+    return l->cp > 1 ? l->cp : 1;
+}
+
+int mlsim_layout_grad_ranks(const struct mlsim_layout *l)
+{
+    return l->dp * mlsim_layout_cp(l);
 }
 
 /* Uneven stages: the given first and last, the rest evenly among the stages between. */
@@ -47,6 +58,20 @@ static int uneven_stage_layers(const struct mlsim_layout *l, int layers, int vs,
     return *count > 0;
 }
 
+/* Uneven stages tile LAYERS in N_VS chunks: the first rank's, a middle one's and the last's
+ * (the three kinds of stage) each split into their chunks. */
+static int uneven_stages_tile(const struct mlsim_layout *l, int layers, int64_t n_vs)
+{
+    int ranks[3] = {0, l->pp > 2 ? 1 : 0, l->pp - 1}, f, n;
+    if (n_vs > layers)
+        return 0;
+    for (int i = 0; i < 3; i++) {
+        if (!mlsim_layout_stage_layers(l, layers, ranks[i], (int)n_vs, &f, &n))
+            return 0;
+    }
+    return 1;
+}
+
 int mlsim_layout_stage_layers(const struct mlsim_layout *l, int layers, int vs, int n_vs,
                               int *first, int *count)
 {
@@ -54,9 +79,17 @@ int mlsim_layout_stage_layers(const struct mlsim_layout *l, int layers, int vs, 
     if (n_vs < 1 || vs < 0 || vs >= n_vs || layers < 1)
         return 0;
     if (l->first_stage_layers != 0 || l->last_stage_layers != 0) {
-        if (n_vs != l->pp) /* uneven stages are not interleaved */
+        if (l->pp < 1 || n_vs % l->pp != 0)
             return 0;
-        return uneven_stage_layers(l, layers, vs, first, count);
+        int v = n_vs / l->pp, rank = vs % l->pp, chunk = vs / l->pp, f, n;
+        if (!uneven_stage_layers(l, layers, rank, &f, &n) || n % v != 0)
+            return 0;
+        /* Interleaved (Megatron-LM's get_transformer_layer_offset and get_num_layers_to_build):
+         * each rank's layers split into its V chunks, chunk c of every rank drawn from the c-th
+         * V-th of the model, so rank r's chunk c starts at c L / V + (its first layer) / V. */
+        *count = n / v;
+        *first = chunk * (layers / v) + f / v;
+        return 1;
     }
     if (layers % n_vs != 0)
         return 0;
@@ -68,9 +101,12 @@ int mlsim_layout_stage_layers(const struct mlsim_layout *l, int layers, int vs, 
 enum mlsim_layout_fault mlsim_layout_check(const struct mlsim_model_spec *m, int count,
                                            int node_size, const struct mlsim_layout *l)
 {
-    int64_t mp = (int64_t)l->tp * l->pp;
+    int cp = mlsim_layout_cp(l);
+    int64_t mp = (int64_t)l->tp * l->pp * cp;
     if (l->tp < 1 || l->pp < 1 || count % mp != 0)
         return MLSIM_LAYOUT_DEVICES;
+    if (cp > 1 && (m->type != MLSIM_MODEL_TRANSFORMER || m->seq_len % (2 * (int64_t)cp) != 0))
+        return MLSIM_LAYOUT_CONTEXT;
     if (m->type == MLSIM_MODEL_MLP && mp > 1)
         return MLSIM_LAYOUT_MLP;
     if (m->type == MLSIM_MODEL_TRANSFORMER && (m->heads <= 0 || m->hidden % m->heads != 0))
@@ -82,12 +118,11 @@ enum mlsim_layout_fault mlsim_layout_check(const struct mlsim_model_spec *m, int
          * with tp a multiple of num_query_groups). */
         if (m->heads % l->tp != 0 || (kv % l->tp != 0 && l->tp % kv != 0))
             return MLSIM_LAYOUT_HEADS;
-        int uneven = l->first_stage_layers != 0 || l->last_stage_layers != 0, f0, n0;
-        if (!uneven && m->layers % ((int64_t)l->pp * chunks_of(l)) != 0)
+        int uneven = l->first_stage_layers != 0 || l->last_stage_layers != 0;
+        int64_t n_vs = (int64_t)l->pp * chunks_of(l);
+        if (!uneven && m->layers % n_vs != 0)
             return MLSIM_LAYOUT_LAYERS;
-        if (uneven &&
-            (chunks_of(l) > 1 || !mlsim_layout_stage_layers(l, m->layers, 0, l->pp, &f0, &n0) ||
-             !mlsim_layout_stage_layers(l, m->layers, l->pp - 1, l->pp, &f0, &n0)))
+        if (uneven && !uneven_stages_tile(l, m->layers, n_vs))
             return MLSIM_LAYOUT_STAGES;
     }
     if (node_size > 0 && l->tp > node_size)
@@ -104,12 +139,29 @@ const char *mlsim_layout_fault_text(enum mlsim_layout_fault fault, const struct 
                                     int count, int node_size, const struct mlsim_layout *l,
                                     char *buf, size_t len)
 {
-    long long dp = l->tp > 0 && l->pp > 0 ? count / ((long long)l->tp * l->pp) : 0;
+    int cp = mlsim_layout_cp(l);
+    long long dp = l->tp > 0 && l->pp > 0 ? count / ((long long)l->tp * l->pp * cp) : 0;
     switch (fault) {
     case MLSIM_LAYOUT_OK:
         snprintf(buf, len, "the layout tiles the model");
         break;
+    case MLSIM_LAYOUT_CONTEXT:
+        if (m->type != MLSIM_MODEL_TRANSFORMER)
+            snprintf(buf, len, "context parallelism splits a transformer's sequences");
+        else
+            snprintf(buf, len,
+                     "cp %d must split the sequence of %d into 2 x cp = %lld equal chunks "
+                     "(Megatron-LM's load-balanced causal split)",
+                     cp, m->seq_len, 2LL * cp);
+        break;
     case MLSIM_LAYOUT_DEVICES:
+        if (cp > 1) {
+            snprintf(buf, len,
+                     "tp x cp x pp (%d x %d x %d) must divide the %d devices (data parallelism "
+                     "takes the rest)",
+                     l->tp, cp, l->pp, count);
+            break;
+        }
         snprintf(buf, len,
                  "tp x pp (%d x %d) must divide the %d devices (data parallelism takes the rest)",
                  l->tp, l->pp, count);
@@ -133,11 +185,19 @@ const char *mlsim_layout_fault_text(enum mlsim_layout_fault fault, const struct 
                  m->layers, (long long)l->pp * chunks_of(l));
         break;
     case MLSIM_LAYOUT_STAGES:
-        snprintf(buf, len,
-                 "uneven stages (first %d, last %d layers) need the other %d layers to split "
-                 "evenly among the stages between, and no interleaving",
-                 l->first_stage_layers, l->last_stage_layers,
-                 m->layers - l->first_stage_layers - l->last_stage_layers);
+        if (chunks_of(l) > 1)
+            snprintf(buf, len,
+                     "uneven stages (first %d, last %d layers) need the other %d layers to split "
+                     "evenly among the stages between, and each stage's layers to split into its "
+                     "%d interleaved chunks",
+                     l->first_stage_layers, l->last_stage_layers,
+                     m->layers - l->first_stage_layers - l->last_stage_layers, chunks_of(l));
+        else
+            snprintf(buf, len,
+                     "uneven stages (first %d, last %d layers) need the other %d layers to split "
+                     "evenly among the stages between",
+                     l->first_stage_layers, l->last_stage_layers,
+                     m->layers - l->first_stage_layers - l->last_stage_layers);
         break;
     case MLSIM_LAYOUT_NODE:
         snprintf(buf, len, "tp %d spans more than a node of %d devices", l->tp, node_size);
@@ -165,7 +225,9 @@ void mlsim_layout_of_run(const struct mlsim_run *run, struct mlsim_layout *l)
     memset(l, 0, sizeof *l);
     l->tp = t->tp > 0 ? t->tp : 1;
     l->pp = t->pp > 0 ? t->pp : 1;
-    int64_t mp = (int64_t)l->tp * l->pp;
+    l->cp = t->cp > 1 ? t->cp : 1;
+    l->cp_algo = t->cp_algo;
+    int64_t mp = (int64_t)l->tp * l->pp * l->cp;
     l->dp = run->count > 0 && run->count % mp == 0 ? (int)(run->count / mp) : 0;
     l->micro_batch = t->micro_batch;
     l->global_batch = t->global_batch;
@@ -193,6 +255,8 @@ void mlsim_layout_apply(const struct mlsim_layout *l, struct mlsim_run *run)
     t->recompute = l->recompute;
     t->sharding = l->sharding;
     t->sequence_parallel = l->sequence_parallel;
+    t->cp = mlsim_layout_cp(l);
+    t->cp_algo = l->cp_algo;
     run->layout_derived = 0;
 }
 
@@ -203,6 +267,8 @@ void mlsim_layout_workload_spec(const struct mlsim_run *run, const struct mlsim_
     r.training.tp = l->tp;
     r.training.sequence_parallel = l->sequence_parallel;
     mlsim_model_workload_spec(&r, l->micro_batch, l->recompute, s);
+    s->cp = mlsim_layout_cp(l);
+    s->cp_algo = l->cp_algo;
 }
 
 const struct mlsim_link *mlsim_layout_find_link(const struct mlsim_device *dev, const char *name)
@@ -238,7 +304,8 @@ void mlsim_layout_groups(const struct mlsim_run *run, const struct mlsim_layout 
                                   run->nic_latency_s > 0 ? run->nic_latency_s
                                                          : MLSIM_COLLECTIVE_NVLINK_STEP_LATENCY_S,
                                   MLSIM_COLLECTIVE_BASE_LATENCY_S};
-    int64_t stage = (int64_t)l->tp * l->dp; /* devices of one pipeline stage */
+    int cp = mlsim_layout_cp(l);
+    int64_t stage = (int64_t)l->tp * cp * l->dp; /* devices of one pipeline stage */
     memset(g, 0, sizeof *g);
     for (int i = 0; i < MLSIM_GROUP_N; i++) {
         g->g[i].size = 1;
@@ -249,6 +316,13 @@ void mlsim_layout_groups(const struct mlsim_run *run, const struct mlsim_layout 
     g->g[MLSIM_GROUP_TP].size = g->g[MLSIM_GROUP_SP].size = l->tp;
     g->g[MLSIM_GROUP_PP].size = l->pp;
     g->g[MLSIM_GROUP_DP].size = l->dp;
+    /* The context ranks sit just outside the tensor ranks: in the node while tp x cp fits it,
+     * as tensor parallelism is, else each rank's ring neighbours are across the network. */
+    g->g[MLSIM_GROUP_CP].size = cp;
+    if ((int64_t)l->tp * cp > node && net.bw_Bps > 0) {
+        g->g[MLSIM_GROUP_CP].link = net;
+        g->g[MLSIM_GROUP_CP].crosses_network = 1;
+    }
     if (stage >= node && net.bw_Bps > 0) {
         g->g[MLSIM_GROUP_PP].link = net;
         g->g[MLSIM_GROUP_PP].crosses_network = 1;
@@ -364,9 +438,10 @@ enum mlsim_status mlsim_layout_memory(struct mlsim_layout_work *w, const struct 
             unit = c->max_unit_params > unit ? c->max_unit_params : unit;
         }
         double per_param = mlsim_layout_sharded_bytes(w->chunks[rank].state_bytes_per_param, e,
-                                                      l->dp, l->sharding);
+                                                      mlsim_layout_grad_ranks(l), l->sharding);
         double states = params * per_param, acts = act * in_flight;
-        double buffers = mlsim_layout_zero3_buffer_bytes(unit, e, e, l->dp, l->sharding);
+        double buffers =
+            mlsim_layout_zero3_buffer_bytes(unit, e, e, mlsim_layout_grad_ranks(l), l->sharding);
         if (states + acts + buffers > out->states_bytes + out->act_bytes + out->buffer_bytes) {
             out->states_bytes = states;
             out->act_bytes = acts;
@@ -386,8 +461,9 @@ enum mlsim_status mlsim_layout_choose(struct mlsim_layout_work *w, const struct 
     double capacity = run->device->mem_bytes;
     struct mlsim_layout l;
     mlsim_layout_of_run(run, &l);
+    int cp = mlsim_layout_cp(&l);
     for (int shard = 0; shard < 3; shard++) {
-        for (int mp = 1; mp <= run->count; mp++) {
+        for (int mp = 1; mp <= run->count / cp; mp++) {
             for (int tp = mp < run->node_size ? mp : run->node_size; tp >= 1; tp--) {
                 if (mp % tp != 0)
                     continue;
@@ -398,7 +474,7 @@ enum mlsim_status mlsim_layout_choose(struct mlsim_layout_work *w, const struct 
                 if (mlsim_layout_check(&run->model, run->count, run->node_size, &l) !=
                     MLSIM_LAYOUT_OK)
                     continue;
-                l.dp = run->count / mp;
+                l.dp = run->count / (mp * cp);
                 l.microbatches = l.global_batch / (l.micro_batch * l.dp);
                 struct mlsim_layout_memory mem;
                 enum mlsim_status st = mlsim_layout_memory(w, run, &l, &mem);
@@ -434,4 +510,35 @@ double mlsim_layout_dp_collective(const struct mlsim_layout_groups *groups,
         return t;
     }
     return algo->time(op, dp, bytes, &g->link);
+}
+
+void mlsim_layout_cp_assumptions(const struct mlsim_run *run, int tp, int dp,
+                                 struct mlsim_assumptions *a)
+{
+    struct mlsim_layout l;
+    struct mlsim_layout_groups g;
+    mlsim_layout_of_run(run, &l);
+    l.tp = tp > 0 ? tp : l.tp;
+    l.dp = dp > 0 ? dp : l.dp;
+    int cp = mlsim_layout_cp(&l);
+    if (cp <= 1 || run->model.type != MLSIM_MODEL_TRANSFORMER)
+        return;
+    mlsim_layout_groups(run, &l, &g);
+    const char *where = g.g[MLSIM_GROUP_CP].crosses_network ? "across the network" : "in the node";
+    if (l.cp_algo == MLSIM_CP_ALGO_ALLGATHER)
+        mlsim_assume(a,
+                     "Context parallelism %d: each rank holds %d of a sequence's %d tokens (2 x %d "
+                     "chunks, load-balanced for the causal mask); keys and values all-gathered "
+                     "before each attention and their gradients reduce-scattered after, %s, not "
+                     "overlapped (Dubey et al. 2024, Sec. 3.3.2); gradients reduced over data x "
+                     "context = %d ranks",
+                     cp, run->model.seq_len / cp, run->model.seq_len, cp, where, l.dp * cp);
+    else
+        mlsim_assume(a,
+                     "Context parallelism %d: each rank holds %d of a sequence's %d tokens (2 x %d "
+                     "chunks, load-balanced for the causal mask); a ring of %d K and V transfers "
+                     "per attention (with their gradients in the backward pass), %s, each "
+                     "overlapped with the attention of the chunk before (Megatron-LM; Liu et al. "
+                     "2023); gradients reduced over data x context = %d ranks",
+                     cp, run->model.seq_len / cp, run->model.seq_len, cp, cp - 1, where, l.dp * cp);
 }

@@ -91,6 +91,13 @@ static const struct mlsim_field run_fields[] = {
     RINT("training.tp", training.tp),
     RINT("training.pp", training.pp),
     RINT("training.interleave", training.interleave),
+    RINT("training.cp", training.cp),
+    RSEC("training.batch_rampup"),
+    RINT("training.batch_rampup.start", training.rampup.start),
+    RINT("training.batch_rampup.increment", training.rampup.increment),
+    RQ("training.batch_rampup.tokens", MLSIM_DIM_COUNT, training.rampup.tokens),
+    RF("training.cp_algo", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.cp_algo, 0, 0, 0,
+       mlsim_cp_algo_names),
     RINT("training.first_stage_layers", training.first_stage_layers),
     RINT("training.last_stage_layers", training.last_stage_layers),
     RF("training.schedule", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.schedule, 0, 0, 0,
@@ -778,6 +785,27 @@ static void report_unknown_device(const struct mlsim_run *r, struct mlsim_hwdb *
     mlsim_hwdb_free_ids(ids, n);
 }
 
+/* A system holds at most its max_nodes (hwdb/system/): a run on more nodes than that is not a
+ * run of that system. Placed at the device count, the system named beside it. */
+static int check_max_nodes(const struct mlsim_run *r, struct mlsim_diags *d)
+{
+    const struct mlsim_device *sys = r->system;
+    int per = r->node_size > 0 ? r->node_size : sys->node.devices;
+    if (sys->max_nodes <= 0 || per <= 0 || r->count <= 0)
+        return 1;
+    long long nodes = ((long long)r->count + per - 1) / per;
+    if (nodes <= sys->max_nodes)
+        return 1;
+    const struct mlsim_loc *at = mlsim_schema_given(&mlsim_run_schema, r, "hardware.count");
+    if (!at)
+        at = mlsim_schema_given(&mlsim_run_schema, r, "hardware.system");
+    mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, at ? *at : r->loc,
+                       "%d devices in nodes of %d need %lld nodes, but system '%s' holds at most "
+                       "%d (its max_nodes)",
+                       r->count, per, nodes, sys->id, sys->max_nodes);
+    return 0;
+}
+
 /* A system in hwdb gives the device, the node size, the node's link, the network and the host's
  * share of the node's power, each unless the run sets it. */
 static int resolve_system(struct mlsim_run *r, struct mlsim_hwdb *db, struct mlsim_diags *d)
@@ -818,7 +846,7 @@ static int resolve_system(struct mlsim_run *r, struct mlsim_hwdb *db, struct mls
     }
     if (!given(r, "hardware.nic_latency") && sys->network.latency_s > 0)
         r->nic_latency_s = sys->network.latency_s;
-    return 1;
+    return check_max_nodes(r, d);
 }
 
 static int resolve_device(struct mlsim_run *r, struct mlsim_hwdb *db, struct mlsim_diags *d)
@@ -944,6 +972,79 @@ static int check_network(const struct mlsim_run *r, struct mlsim_diags *d)
     return 0;
 }
 
+/* Context parallelism splits the attention's sequence, which Megatron-LM does only in Transformer
+ * Engine's fused attention (megatron/core/transformer/dot_product_attention.py, the unfused
+ * DotProductAttention, asserts context_parallel_size == 1): a plain softmax has no CP here. */
+static int check_context(const struct mlsim_run *r, struct mlsim_diags *d)
+{
+    const struct mlsim_loc *at = mlsim_schema_given(&mlsim_run_schema, r, "training.cp");
+    if (!at || r->training.cp <= 1 || r->training.attention == MLSIM_ATTENTION_FLASH)
+        return 1;
+    mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *at,
+                       "context parallelism (cp %d) runs in fused attention: set "
+                       "'training.attention: flash'",
+                       r->training.cp);
+    return 0;
+}
+
+/* A batch ramp-up needs its three numbers, a start below the batch, the rest a whole number of
+ * increments (Megatron-LM's RampupBatchsizeNumMicroBatches asserts both) and, where the layout is
+ * known, every batch of the ramp a whole number of micro-batches x data-parallel replicas (it
+ * asserts that at each step). */
+static int check_rampup(const struct mlsim_run *r, struct mlsim_diags *d)
+{
+    const struct mlsim_loc *at = mlsim_schema_given(&mlsim_run_schema, r, "training.batch_rampup");
+    static const char *const parts[] = {"training.batch_rampup.start",
+                                        "training.batch_rampup.increment",
+                                        "training.batch_rampup.tokens", NULL};
+    if (!at)
+        return 1;
+    int ok = 1;
+    for (int i = 0; parts[i]; i++) {
+        if (!seen(r, parts[i])) {
+            report_missing(r, parts[i], d);
+            ok = 0;
+        }
+    }
+    const struct mlsim_training *t = &r->training;
+    if (!ok || t->rampup.start <= 0 || t->rampup.increment <= 0)
+        return 0; /* a value that was refused is reported already */
+    if (t->rampup.start >= t->global_batch) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *at,
+                           "the ramp-up's start (%d sequences) must be below training.global_batch "
+                           "(%d)",
+                           t->rampup.start, t->global_batch);
+        return 0;
+    }
+    if ((t->global_batch - t->rampup.start) % t->rampup.increment != 0) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *at,
+                           "the ramp-up from %d to training.global_batch %d must be a whole number "
+                           "of increments of %d",
+                           t->rampup.start, t->global_batch, t->rampup.increment);
+        return 0;
+    }
+    if ((t->global_batch - t->rampup.start) / t->rampup.increment > MLSIM_SCENARIO_MAX_RAMP_SIZES) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *at,
+                           "a ramp-up passes through at most %d batch sizes: %d to %d by %d is %d",
+                           MLSIM_SCENARIO_MAX_RAMP_SIZES, t->rampup.start, t->global_batch,
+                           t->rampup.increment,
+                           (t->global_batch - t->rampup.start) / t->rampup.increment);
+        return 0;
+    }
+    struct mlsim_layout l;
+    mlsim_layout_of_run(r, &l);
+    long long per = (long long)l.micro_batch * l.dp;
+    if (!r->layout_derived && per > 0 &&
+        (t->rampup.start % per != 0 || t->rampup.increment % per != 0)) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *at,
+                           "every batch of the ramp-up must be a multiple of micro_batch x "
+                           "data-parallel size (%d x %d): start %d and increment %d are not",
+                           l.micro_batch, l.dp, t->rampup.start, t->rampup.increment);
+        return 0;
+    }
+    return 1;
+}
+
 /* What simulate mode needs beyond the analytic fields. */
 static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
 {
@@ -1012,14 +1113,20 @@ static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
         t->pp = 1;
     if (!given(r, "training.interleave"))
         t->interleave = 1;
+    if (!given(r, "training.cp"))
+        t->cp = 1;
     if (!given(r, "training.schedule"))
         t->schedule = MLSIM_SCHEDULE_1F1B;
+    if (ok && !check_context(r, d))
+        ok = 0;
     r->layout_derived = r->model.type == MLSIM_MODEL_TRANSFORMER && !given(r, "training.tp") &&
                         !given(r, "training.pp") && (r->shape_derived || r->count > r->node_size);
     if (ok && !r->layout_derived)
         ok = check_layout(r, d);
     if (ok && r->layout_derived)
         ok = check_network(r, d);
+    if (ok && !r->not_run[0])
+        ok = check_rampup(r, d);
     return ok && resolve_link(r, d);
 }
 
@@ -1090,7 +1197,7 @@ static int resolve_inference(struct mlsim_run *r, struct mlsim_diags *d)
         r->max_batch = 1 << 20;
     if (!given(r, "hardware.node_size"))
         r->node_size = r->count;
-    r->training.tp = r->training.pp = 1;
+    r->training.tp = r->training.pp = r->training.cp = 1;
     return ok;
 }
 

@@ -3,7 +3,8 @@
  * sizes that divide the heads and fit a node, pipeline depths that divide the layers, the
  * micro-batches of 1 to MLSIM_SEARCH_MAX_MICRO_BATCH that split the batch, 1F1B and then
  * interleaving of 2 to 8 chunks, the three recomputations, the four ZeRO stages (one when there is
- * no data parallelism), sequence parallelism off and on (with tensor parallelism).
+ * no data parallelism), sequence parallelism off and on (with tensor parallelism); all of it for
+ * each context-parallel size, 1 first.
  */
 #include "mlsim/search.h"
 
@@ -52,7 +53,14 @@ static void price(const struct mlsim_run *run, struct mlsim_search_row *row)
     double steps = run->model.tokens >= tokens_step ? run->model.tokens / tokens_step : 1.0;
     row->run_s = steps * row->closed.step_s;
     double busy = row->closed.step_s > 0 ? row->closed.compute_s / row->closed.step_s : 1.0;
+    if (run->training.rampup.start > 0) { /* the ramp-up's steps, as a simulated run's (cost.h) */
+        r.simulated = 1;
+        r.step_s = row->closed.step_s;
+        r.compute_s = row->closed.compute_s;
+    }
     mlsim_cost_finish(run, row->run_s * run->count, busy < 1.0 ? busy : 1.0, &r);
+    if (run->training.rampup.start > 0)
+        row->run_s = r.time_s;
     row->cost_usd = r.cost_usd;
     row->energy_j = r.energy_j;
 }
@@ -101,31 +109,67 @@ static int within(const struct mlsim_search_options *o, const struct mlsim_searc
            (o->max_devices <= 0 || row->run->count <= o->max_devices);
 }
 
+/* Whether context parallelism of CP (> 1) is tried for RUN: a transformer on fused attention
+ * (the only attention Megatron-LM splits, scenario.c), CP dividing the devices and splitting the
+ * sequence into 2 CP chunks, each rank keeping at least MLSIM_SEARCH_MIN_CP_TOKENS. */
+static int context_worth_trying(const struct mlsim_run *run, int cp)
+{
+    const struct mlsim_model_spec *m = &run->model;
+    return m->type == MLSIM_MODEL_TRANSFORMER && run->training.attention == MLSIM_ATTENTION_FLASH &&
+           run->count % cp == 0 && m->seq_len % (2 * cp) == 0 &&
+           m->seq_len / cp >= MLSIM_SEARCH_MIN_CP_TOKENS;
+}
+
+static enum mlsim_status add_cp(struct mlsim_search *s, struct mlsim_closed_work *w,
+                                const struct mlsim_run *run, struct mlsim_layout *lp, int node,
+                                int layers);
+
 enum mlsim_status mlsim_search_add(struct mlsim_search *s, const struct mlsim_run *run)
 {
-    static const int shardings[] = {MLSIM_SHARD_NONE, MLSIM_SHARD_ZERO1, MLSIM_SHARD_ZERO2,
-                                    MLSIM_SHARD_ZERO3};
     struct mlsim_closed_work *w = mlsim_closed_work_alloc(run);
     if (!w)
         return MLSIM_ERR_NOMEM;
     struct mlsim_layout l;
-    struct mlsim_search_row row;
     enum mlsim_status st = MLSIM_OK;
     mlsim_layout_of_run(run, &l);
     int node = run->node_size > 0 ? run->node_size : run->count;
     int layers = run->model.type == MLSIM_MODEL_TRANSFORMER ? run->model.layers : 1;
+    for (int cp = 1; cp <= run->count && st == MLSIM_OK; cp *= 2) {
+        if (cp > 1 && !context_worth_trying(run, cp))
+            continue;
+        l.cp = cp;
+        st = add_cp(s, w, run, &l, node, layers);
+    }
+    mlsim_closed_work_free(w);
+    return st;
+}
+
+/* The layouts of one context-parallel size L->cp. */
+static enum mlsim_status add_cp(struct mlsim_search *s, struct mlsim_closed_work *w,
+                                const struct mlsim_run *run, struct mlsim_layout *lp, int node,
+                                int layers)
+{
+    static const int shardings[] = {MLSIM_SHARD_NONE, MLSIM_SHARD_ZERO1, MLSIM_SHARD_ZERO2,
+                                    MLSIM_SHARD_ZERO3};
+    struct mlsim_layout l = *lp;
+    struct mlsim_search_row row;
+    enum mlsim_status st = MLSIM_OK;
+    long long cp = l.cp;
+    /* the run's uneven stages are kept: the tiling rule, not a divisibility of the layers,
+     * decides which pipelines and chunks they fit */
+    int uneven = l.first_stage_layers != 0 || l.last_stage_layers != 0;
     for (int tp = 1; tp <= node && st == MLSIM_OK; tp++) {
         if (run->model.type == MLSIM_MODEL_TRANSFORMER && run->model.heads % tp != 0)
             continue;
         for (int pp = 1; pp <= layers && st == MLSIM_OK; pp++) {
-            if (layers % pp != 0 || run->count % ((long long)tp * pp) != 0)
+            if ((!uneven && layers % pp != 0) || run->count % ((long long)tp * pp * cp) != 0)
                 continue;
-            int dp = (int)(run->count / ((long long)tp * pp));
+            int dp = (int)(run->count / ((long long)tp * pp * cp));
             for (int mb = 1; mb <= MLSIM_SEARCH_MAX_MICRO_BATCH && st == MLSIM_OK; mb++) {
                 if (l.global_batch % ((long long)mb * dp) != 0)
                     continue;
                 for (int v = 1; v <= 8 && st == MLSIM_OK; v++) {
-                    if (v > 1 && (pp == 1 || layers % (pp * v) != 0))
+                    if (v > 1 && (pp == 1 || (!uneven && layers % (pp * v) != 0)))
                         continue;
                     for (int rc = 0; rc < MLSIM_RECOMPUTE_N && st == MLSIM_OK; rc++) {
                         for (int sh = 0; sh < (dp > 1 ? 4 : 1) && st == MLSIM_OK; sh++) {
@@ -158,7 +202,6 @@ enum mlsim_status mlsim_search_add(struct mlsim_search *s, const struct mlsim_ru
             }
         }
     }
-    mlsim_closed_work_free(w);
     return st;
 }
 
@@ -174,11 +217,11 @@ static int by_objective(const void *pa, const void *pb)
     if (a->run != b->run)
         return a->run < b->run ? -1 : 1;
     const struct mlsim_layout *x = &a->layout, *y = &b->layout;
-    int keys[2][8] = {{x->tp, x->pp, x->micro_batch, x->interleave, x->recompute, x->sharding,
-                       x->sequence_parallel, x->schedule},
+    int keys[2][9] = {{x->tp, x->pp, x->micro_batch, x->interleave, x->recompute, x->sharding,
+                       x->sequence_parallel, x->schedule, x->cp},
                       {y->tp, y->pp, y->micro_batch, y->interleave, y->recompute, y->sharding,
-                       y->sequence_parallel, y->schedule}};
-    for (int i = 0; i < 8; i++) {
+                       y->sequence_parallel, y->schedule, y->cp}};
+    for (int i = 0; i < 9; i++) {
         if (keys[0][i] != keys[1][i])
             return keys[0][i] < keys[1][i] ? -1 : 1;
     }

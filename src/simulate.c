@@ -332,7 +332,7 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
     /* one node's sharded transformer runs take the path that models ZeRO's collectives */
     int sharded = t->sharding != MLSIM_SHARD_NONE && run->count > 1 &&
                   run->model.type == MLSIM_MODEL_TRANSFORMER;
-    if (t->tp > 1 || t->pp > 1 || run->count > node || sharded) {
+    if (t->tp > 1 || t->pp > 1 || t->cp > 1 || run->count > node || sharded) {
         struct mlsim_layout l;
         mlsim_layout_of_run(run, &l);
         mlsim_kernel_model_init(run->device, run->precision, &km);
@@ -521,13 +521,14 @@ static const char *states_text(const struct mlsim_result *res, char *buf, size_t
                     buf, len,
                     "%.3g bytes per parameter (%s weights and gradients, %s; ZeRO paper, Sec. 3.1)",
                     res->state_bytes_per_param, e > 4 ? "fp64" : "fp32", opt);
-    if (res->sharding != MLSIM_SHARD_NONE && res->dp > 1 && n > 0 && (size_t)n < len)
+    int ranks = res->dp * (r->training.cp > 1 ? r->training.cp : 1); /* with context ranks */
+    if (res->sharding != MLSIM_SHARD_NONE && ranks > 1 && n > 0 && (size_t)n < len)
         snprintf(buf + n, len - (size_t)n, ", %s over %d data-parallel ranks: %.3g bytes",
                  res->sharding == MLSIM_SHARD_ZERO1   ? "ZeRO-1"
                  : res->sharding == MLSIM_SHARD_ZERO2 ? "ZeRO-2"
                                                       : "ZeRO-3",
-                 res->dp,
-                 mlsim_layout_sharded_bytes(res->state_bytes_per_param, e, res->dp, res->sharding));
+                 ranks,
+                 mlsim_layout_sharded_bytes(res->state_bytes_per_param, e, ranks, res->sharding));
     return buf;
 }
 
@@ -630,6 +631,7 @@ void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_ass
                            : "are mlsim's defaults (median measured GEMM efficiency; A100 "
                              "streaming bandwidth; XLA's smallest GEMM time)");
     precision_assumptions(r, &km, a);
+    mlsim_layout_cp_assumptions(r, res->tp, res->dp, a);
     char red[256];
     if (r->count > 1)
         mlsim_assume(a,

@@ -143,6 +143,9 @@ struct tshape {
     double tp;
     double t_seq; /* tokens the elementwise kernels see: t, or t / tp with sequence parallelism */
     int sp;
+    /* context parallelism: s is this rank's s_kv / cp queries, s_kv the whole sequence */
+    double s_kv;
+    int cp, cp_algo;
 };
 
 static struct tshape shape_of(const struct mlsim_workload_spec *sp)
@@ -150,7 +153,10 @@ static struct tshape shape_of(const struct mlsim_workload_spec *sp)
     struct tshape x;
     x.tp = sp->tp > 0 ? sp->tp : 1;
     x.b = sp->micro_batch;
-    x.s = sp->model.seq_len;
+    x.cp = sp->cp > 1 ? sp->cp : 1;
+    x.cp_algo = sp->cp_algo;
+    x.s_kv = sp->model.seq_len;
+    x.s = x.s_kv / x.cp;
     /* Sliding-window attention (Beltagy et al. 2020; Mistral 7B, Jiang et al. 2023): each query
      * attends the last W keys. FlashAttention-2 skips the blocks outside the window
      * (flash_attn_func's window_size), so its FLOPs are the window's; a plain masked softmax
@@ -158,7 +164,7 @@ static struct tshape shape_of(const struct mlsim_workload_spec *sp)
     x.keys = sp->model.window > 0 && sp->model.window < sp->model.seq_len &&
                      sp->attention == MLSIM_ATTENTION_FLASH
                  ? sp->model.window
-                 : x.s;
+                 : x.s_kv;
     x.h = sp->model.hidden;
     x.d = x.h / sp->model.heads;
     x.a = sp->model.heads / x.tp;
@@ -210,6 +216,58 @@ static void tp_leave(struct list *l, const struct tshape *x, int phase, int laye
         tp_comm(l, x, "tp.all_reduce", MLSIM_COLL_ALL_REDUCE, phase, layer);
 }
 
+/* A context-parallel exchange of keys and values (or their gradients), or nothing without CP:
+ * BYTES per rank over the CP group (a send/receive is one ring step, mlsim_workload_overlap_s). */
+static void cp_comm(struct list *l, const struct tshape *x, const char *name, int op, int phase,
+                    int layer, double bytes)
+{
+    if (x->cp <= 1)
+        return;
+    struct mlsim_kernel k = {name, MLSIM_KERNEL_COMM, phase, layer, 0, 0, 0, 1, 0, bytes,
+                             op,   MLSIM_GROUP_CP,    0};
+    push(l, k);
+}
+
+/* This rank's keys and values of its s / cp tokens (this tensor rank's KV heads). */
+static double kv_chunk_bytes(const struct tshape *x)
+{
+    return 2.0 * x->t * x->kvd * x->e;
+}
+
+/* Before the attention: Llama 3's all-gather of every rank's K and V (Dubey et al. 2024, Sec.
+ * 3.3.2), exposed; the ring has nothing to do yet. BACKWARD: the K and V gathered again, as
+ * only the rank's own chunk was kept (Megatron-LM's context_parallel docs). */
+static void cp_before(struct list *l, const struct tshape *x, int phase, int layer)
+{
+    if (x->cp_algo == MLSIM_CP_ALGO_ALLGATHER)
+        cp_comm(l, x, "cp.all_gather.kv", MLSIM_COLL_ALL_GATHER, phase, layer,
+                kv_chunk_bytes(x) * x->cp);
+}
+
+/* After the attention: the ring's cp - 1 transfers of a K and V chunk behind the chunks'
+ * attention, in the backward pass with their gradients beside them (twice the bytes); or, for
+ * the all-gather, the key and value gradients reduce-scattered back to their ranks. */
+static void cp_after(struct list *l, const struct tshape *x, int phase, int layer, int backward)
+{
+    double chunk = kv_chunk_bytes(x);
+    if (x->cp_algo == MLSIM_CP_ALGO_RING)
+        cp_comm(l, x, backward ? "cp.ring.kv.bwd" : "cp.ring.kv", MLSIM_COLL_SEND_RECV, phase,
+                layer, backward ? 2.0 * chunk : chunk);
+    else if (backward)
+        cp_comm(l, x, "cp.reduce_scatter.dkv", MLSIM_COLL_REDUCE_SCATTER, phase, layer,
+                chunk * x->cp);
+}
+
+double mlsim_workload_overlap_s(const struct mlsim_kernel *k, int ranks, double step_s,
+                                double prev_s)
+{
+    if (k->kind != MLSIM_KERNEL_COMM || k->group != MLSIM_GROUP_CP ||
+        k->coll_op != MLSIM_COLL_SEND_RECV || ranks <= 1)
+        return step_s;
+    double hidden = prev_s / ranks;
+    return step_s > hidden ? (ranks - 1.0) * (step_s - hidden) : 0.0;
+}
+
 /* The attention core's forward kernels (what selective recomputation repeats). */
 static void attention_core(struct list *l, const struct tshape *x, int flash, int phase, int layer)
 {
@@ -219,17 +277,21 @@ static void attention_core(struct list *l, const struct tshape *x, int flash, in
             "attn.flash", MLSIM_KERNEL_ATTENTION, phase, layer, 0, 0, 0, 1, 0, 0, 0, 0, 0};
         k.flops = 4.0 * x->b * x->s * x->keys * hr;
         k.bytes = (2.0 * x->t * hr + 2.0 * x->t * x->kvd) * x->e;
+        cp_before(l, x, phase, layer);
         push(l, k);
+        cp_after(l, x, phase, layer, 0);
         return;
     }
     /* Megatron-LM: a fused scale-mask-softmax kernel, then dropout as a kernel of its own that
      * writes its output and a one-byte mask (the 2 + 1 + 2 bytes per score that Korthikanti et
      * al. 2022, Sec. 4.1, count as the softmax output, dropout mask and dropout output). */
-    double ba = x->b * x->a, scores = ba * x->s * x->s;
-    gemm_fwd(l, &n_score, phase, layer, x->s, x->s, x->d, ba, &x->el);
+    double ba = x->b * x->a, scores = ba * x->s * x->s_kv;
+    cp_before(l, x, phase, layer);
+    gemm_fwd(l, &n_score, phase, layer, x->s, x->s_kv, x->d, ba, &x->el);
     push(l, memk("attn.softmax", phase, layer, scores * 2.0 * x->e));
     push(l, memk("attn.dropout", phase, layer, scores * (2.0 * x->e + 1.0)));
-    gemm_fwd(l, &n_attnv, phase, layer, x->s, x->d, x->s, ba, &x->el);
+    gemm_fwd(l, &n_attnv, phase, layer, x->s, x->d, x->s_kv, ba, &x->el);
+    cp_after(l, x, phase, layer, 0); /* overlapped with the last GEMM only: CP runs flash */
 }
 
 static void layer_fwd(struct list *l, const struct tshape *x, int flash, int phase, int layer)
@@ -287,18 +349,23 @@ static void attention_bwd(struct list *l, const struct tshape *x, int flash, int
             "attn.flash.bwd", MLSIM_KERNEL_ATTENTION, B, layer, 0, 0, 0, 1, 0, 0, 0, 0, 0};
         k.flops = 10.0 * x->b * x->s * x->keys * hr;
         k.bytes = (4.0 * x->t * hr + 4.0 * x->t * x->kvd) * x->e;
+        cp_before(l, x, B, layer);
         push(l, k);
+        cp_after(l, x, B, layer, 1);
     } else {
         double ba = x->b * x->a;
         /* attn.v: O = P V with P (s x s), V (s x d): dP = dO V^T, dV = P^T dO */
-        push(l, gemm(n_attnv.dgrad, B, layer, x->s, x->s, x->d, ba, x->e));
-        push(l, gemm(n_attnv.wgrad, B, layer, x->s, x->d, x->s, ba, x->e));
+        double q = x->s, kv = x->s_kv; /* queries of this rank, the keys they attend */
+        cp_before(l, x, B, layer);
+        push(l, gemm(n_attnv.dgrad, B, layer, q, kv, x->d, ba, x->e));
+        push(l, gemm(n_attnv.wgrad, B, layer, kv, x->d, q, ba, x->e));
         /* dropout's backward reads the gradient and the mask; softmax's reads its output too */
-        push(l, memk("attn.dropout.bwd", B, layer, ba * x->s * x->s * (2.0 * x->e + 1.0)));
-        push(l, memk("attn.softmax.bwd", B, layer, ba * x->s * x->s * 3.0 * x->e));
+        push(l, memk("attn.dropout.bwd", B, layer, ba * q * kv * (2.0 * x->e + 1.0)));
+        push(l, memk("attn.softmax.bwd", B, layer, ba * q * kv * 3.0 * x->e));
         /* score: S = Q K^T: dQ = dS K, dK = dS^T Q */
-        push(l, gemm(n_score.dgrad, B, layer, x->s, x->d, x->s, ba, x->e));
-        push(l, gemm(n_score.wgrad, B, layer, x->s, x->d, x->s, ba, x->e));
+        push(l, gemm(n_score.dgrad, B, layer, q, x->d, kv, ba, x->e));
+        push(l, gemm(n_score.wgrad, B, layer, kv, x->d, q, ba, x->e));
+        cp_after(l, x, B, layer, 1);
     }
 }
 
@@ -471,7 +538,7 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
      * Of the replicated 10 (Sec. 4.1: two norms' inputs 2 + 2, the QKV and fc1 inputs 2 + 2, two
      * dropout masks 1 + 1), a parallel block keeps one norm's input, one input shared by QKV and
      * fc1 and one mask: 5, so 29 of the 34 with sequence parallelism. */
-    double sbh = x.s * x.b * x.h, t = x.tp, as_h = 5.0 * sp->model.heads * x.s / x.h;
+    double sbh = x.s * x.b * x.h, t = x.tp, as_h = 5.0 * sp->model.heads * x.s_kv / x.h;
     double kept = sp->model.parallel_block ? 5.0 : 10.0;
     int no_scores = sp->recompute == MLSIM_RECOMPUTE_SELECTIVE || flash;
     double per_layer_act;

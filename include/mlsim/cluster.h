@@ -28,7 +28,8 @@
 #include "mlsim/workload.h"
 
 struct mlsim_cluster_config {
-    struct mlsim_workload_spec spec; /* the whole model; tp and sequence_parallel set */
+    struct mlsim_workload_spec spec; /* the whole model; tp, sequence_parallel and cp set (a
+                                        stage's dp x cp ranks reduce its gradients) */
     const struct mlsim_kernel_model *km;
     int tp, pp, dp;
     int interleave;      /* model chunks per pipeline rank (interleaved schedule) */

@@ -17,6 +17,18 @@
 void mlsim_cost_finish(const struct mlsim_run *run, double device_seconds, double busy,
                        struct mlsim_result *out);
 
+/* The wall-clock seconds of a run of TOKENS in sequences of SEQ_TOKENS under T's batch ramp-up
+ * (scenario.h), its steps into *STEPS. Megatron-LM's schedule (megatron/core/num_microbatches_
+ * calculator.py, RampupBatchsizeNumMicroBatches): the ramp's samples split evenly among its
+ * (global_batch - start) / increment batch sizes, start, start + increment, ...; then the full
+ * batch for the rest. A step of B sequences takes STEP_S less the busiest device's compute for
+ * the sequences left out, COMPUTE_S x (1 - B / global_batch): its micro-batches are fewer, while
+ * the pipeline's fill and drain, the gradient reduction and the update stay (Narayanan et al.
+ * 2021, Sec. 2.2). Without a ramp-up: TOKENS / (global_batch x SEQ_TOKENS) steps of STEP_S, one at
+ * least. */
+double mlsim_cost_rampup_seconds(const struct mlsim_training *t, double tokens, double seq_tokens,
+                                 double step_s, double compute_s, double *steps);
+
 /* The assumptions of the pricing (price, power, PUE, grid, electricity), with the values used and
  * where each came from, into A. */
 void mlsim_cost_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a);

@@ -30,6 +30,12 @@ struct mlsim_layout {
      * decoder_last_pipeline_num_layers): layers of the first and the last stage, the others split
      * evenly among the stages between; 0: that stage takes an even share like the rest. */
     int first_stage_layers, last_stage_layers;
+    /* Context parallelism (Megatron-LM's context_parallel_size): each sequence split over cp ranks
+     * just outside the tensor ranks (parallel_state.py's order tp-cp-ep-dp-pp), so devices are
+     * tp x cp x pp x dp; cp_algo (enum mlsim_cp_algo) says how they exchange keys and values.
+     * Gradients reduce over the dp x cp ranks that hold one weight (Megatron's data-parallel
+     * group with context parallelism). cp 0 reads as 1. */
+    int cp, cp_algo;
 };
 
 /* Why a layout does not tile, in the order the rule checks. */
@@ -40,21 +46,34 @@ enum mlsim_layout_fault {
     MLSIM_LAYOUT_MLP,        /* tensor or pipeline parallelism of an MLP */
     MLSIM_LAYOUT_HEADS,      /* tp does not divide the heads, nor the KV heads tp (or tp them) */
     MLSIM_LAYOUT_LAYERS,     /* the layers do not split into pp x interleave chunks */
-    MLSIM_LAYOUT_STAGES,     /* uneven stages: the rest does not split evenly, or interleaved */
+    MLSIM_LAYOUT_STAGES,     /* uneven stages: the rest does not split evenly, or a stage's
+                                layers not into its interleaved chunks */
     MLSIM_LAYOUT_NODE,       /* tp spans more than a node */
     MLSIM_LAYOUT_BATCH,      /* the batch does not split into micro-batches x data parallelism */
     MLSIM_LAYOUT_INTERLEAVE, /* interleaving needs the micro-batches to be a multiple of pp */
+    MLSIM_LAYOUT_CONTEXT,    /* cp does not split the sequence into 2 cp chunks (or an MLP) */
 };
 
+/* The context-parallel size of L (1 when unset), and the ranks one weight's gradient is reduced
+ * over: L's data-parallel replicas times its context-parallel ranks. */
+int mlsim_layout_cp(const struct mlsim_layout *l);
+int mlsim_layout_grad_ranks(const struct mlsim_layout *l);
+
 /* The one tiling rule: whether L tiles model M on COUNT devices in nodes of NODE_SIZE (0: the
- * node check is skipped). Products are taken in 64 bits, so no field can make them overflow. */
+ * node check is skipped). Products are taken in 64 bits, so no field can make them overflow.
+ * Context parallelism needs tp x cp x pp to divide the devices and, as Megatron-LM's
+ * get_batch_on_this_cp_rank splits each sequence into 2 cp chunks (rank i takes chunks i and
+ * 2 cp - 1 - i, so every rank does the same share of causal attention), 2 cp to divide the
+ * sequence. */
 enum mlsim_layout_fault mlsim_layout_check(const struct mlsim_model_spec *m, int count,
                                            int node_size, const struct mlsim_layout *l);
 
 /* The layers of virtual stage VS of N_VS (chunk c of rank r is virtual stage c pp + r) under L for
  * a model of LAYERS layers: *FIRST, *COUNT. Even chunks of LAYERS / N_VS, or with uneven stages
- * (L's first_stage_layers, last_stage_layers; no interleaving) the given first and last stages
- * and an even share of the rest for each stage between. Returns 0 where they do not tile. */
+ * (L's first_stage_layers, last_stage_layers) the given first and last stages and an even share
+ * of the rest for each stage between; interleaved, as Megatron-LM does it, each stage's layers in
+ * N_VS / pp equal chunks, chunk c of every rank from the c-th part of the model. Returns 0 where
+ * they do not tile. */
 int mlsim_layout_stage_layers(const struct mlsim_layout *l, int layers, int vs, int n_vs,
                               int *first, int *count);
 
@@ -168,6 +187,13 @@ double mlsim_layout_zero3_buffer_bytes(double unit_params, double elem_bytes,
  * it replaces, Sec. 7 of the ZeRO paper), then ZeRO-3. MLSIM_ERR_NOT_FOUND if none fits. */
 enum mlsim_status mlsim_layout_choose(struct mlsim_layout_work *w, const struct mlsim_run *run,
                                       struct mlsim_layout *out);
+
+/* Say into A how RUN's context parallelism was modelled at tensor size TP and DP replicas (the
+ * layout simulated, which the chooser may have made), with its sizes and links (nothing without
+ * it): the tokens each rank holds, the KV exchange and where it runs, the gradient group. */
+struct mlsim_assumptions;
+void mlsim_layout_cp_assumptions(const struct mlsim_run *run, int tp, int dp,
+                                 struct mlsim_assumptions *a);
 
 /* A data-parallel collective OP of BYTES per rank over DP ranks on GROUPS' DP group with ALGO:
  * hierarchical when the group has several ranks in each of several nodes (an all-gather or

@@ -38,7 +38,19 @@ struct mlsim_training {
     int sequence_parallel; /* 0/1 */
     double host_s;         /* the host's own work per step before the devices start, seconds */
     int first_stage_layers, last_stage_layers; /* uneven pipelines (layout.h); 0: even */
+    int cp;      /* context-parallel ranks each sequence is split over (layout.h); 1: none */
+    int cp_algo; /* enum mlsim_cp_algo: how those ranks exchange keys and values */
+    /* Batch-size ramp-up (Megatron-LM's --rampup-batch-size START INCREMENT SAMPLES; GPT-3's
+     * linear ramp, Brown et al. 2020, Sec. 2.3): from START sequences per step, INCREMENT more at
+     * a time, to global_batch over the first TOKENS of the run; START 0: none (cost.h). */
+    struct {
+        int start, increment;
+        double tokens;
+    } rampup;
 };
+
+/* The most batch sizes a ramp-up may pass through (each is a term of cost.c's sum). */
+#define MLSIM_SCENARIO_MAX_RAMP_SIZES 100000
 
 /* Prices and the grid. All SI: USD/s, USD/J, kg CO2 per J, W. */
 struct mlsim_economics {

@@ -21,6 +21,12 @@
  * Sec. 5). */
 #define MLSIM_SEARCH_MAX_MICRO_BATCH 16
 
+/* Context parallelism is tried (in powers of two) while each rank keeps this many tokens of a
+ * sequence at least: a bound on the enumeration, not a rule of Megatron-LM's, whose context-
+ * parallel runs split sequences of 8K and more (Llama 3's 131,072 over 16 ranks keeps 8,192;
+ * Dubey et al. 2024, Table 4); short-context runs are searched as before. */
+#define MLSIM_SEARCH_MIN_CP_TOKENS 4096
+
 enum mlsim_objective { MLSIM_OBJECTIVE_TIME, MLSIM_OBJECTIVE_COST, MLSIM_OBJECTIVE_ENERGY };
 
 struct mlsim_search_options {

@@ -77,6 +77,14 @@
     X(1F1B, "1f1b")                                                                                \
     X(INTERLEAVED, "interleaved")
 
+/* Context parallelism's KV exchange (layout.h): Megatron-LM's ring, each step's send and receive
+ * of a K and V chunk overlapped with the attention of the chunk before (Liu et al. 2023, Ring
+ * Attention), or Llama 3's all-gather of every K and V before the attention, exposed (Dubey et
+ * al. 2024, Sec. 3.3.2). */
+#define MLSIM_CP_ALGO_TABLE(X)                                                                     \
+    X(RING, "ring")                                                                                \
+    X(ALLGATHER, "allgather")
+
 /* ZeRO stages (Rajbhandari et al. 2020): 1 optimizer states, 2 + gradients, 3 + weights. */
 #define MLSIM_SHARD_TABLE(X)                                                                       \
     X(NONE, "none")                                                                                \
@@ -124,6 +132,7 @@
 #define MLSIM_VOCAB_X_OPTIMIZER(name, word) MLSIM_OPTIMIZER_##name,
 #define MLSIM_VOCAB_X_SCHEDULE(name, word)  MLSIM_SCHEDULE_##name,
 #define MLSIM_VOCAB_X_SHARD(name, word)     MLSIM_SHARD_##name,
+#define MLSIM_VOCAB_X_CP_ALGO(name, word)   MLSIM_CP_ALGO_##name,
 #define MLSIM_VOCAB_X_COUNTING(name, word)  MLSIM_COUNTING_##name,
 #define MLSIM_VOCAB_X_BOOL(name, word)      MLSIM_BOOL_##name,
 #define MLSIM_VOCAB_X_COLL(name, word)      MLSIM_COLL_##name,
@@ -141,6 +150,7 @@ enum mlsim_attention { MLSIM_ATTENTION_TABLE(MLSIM_VOCAB_X_ATTENTION) MLSIM_ATTE
 enum mlsim_optimizer { MLSIM_OPTIMIZER_TABLE(MLSIM_VOCAB_X_OPTIMIZER) MLSIM_OPTIMIZER_N };
 enum mlsim_schedule { MLSIM_SCHEDULE_TABLE(MLSIM_VOCAB_X_SCHEDULE) MLSIM_SCHEDULE_N };
 enum mlsim_sharding { MLSIM_SHARD_TABLE(MLSIM_VOCAB_X_SHARD) MLSIM_SHARD_N };
+enum mlsim_cp_algo { MLSIM_CP_ALGO_TABLE(MLSIM_VOCAB_X_CP_ALGO) MLSIM_CP_ALGO_N };
 enum mlsim_counting { MLSIM_COUNTING_TABLE(MLSIM_VOCAB_X_COUNTING) MLSIM_COUNTING_N };
 enum mlsim_bool { MLSIM_BOOL_TABLE(MLSIM_VOCAB_X_BOOL) MLSIM_BOOL_N };
 enum mlsim_collective_op { MLSIM_COLL_TABLE(MLSIM_VOCAB_X_COLL) MLSIM_COLL_N };
@@ -159,6 +169,7 @@ extern const char *const mlsim_attention_names[];
 extern const char *const mlsim_optimizer_names[];
 extern const char *const mlsim_schedule_names[];
 extern const char *const mlsim_sharding_names[];
+extern const char *const mlsim_cp_algo_names[];
 extern const char *const mlsim_counting_names[];
 extern const char *const mlsim_bool_names[];
 /* "true", "false": a flag stored negated, so that its default (true) is 0. */

@@ -40,6 +40,16 @@ struct mlsim_kernel {
     int linear;  /* MLSIM_KERNEL_GEMM: 1 if it runs at the recipe's linear-layer precision */
 };
 
+/* The time communication kernel K adds to its pass when one transfer takes STEP_S, the kernel
+ * before it PREV_S and its group has RANKS ranks. A context-parallel send/receive is ring
+ * attention's exchange: RANKS - 1 transfers of K's bytes, the attention cut in RANKS equal parts,
+ * the first on the rank's own chunk and each later one once its chunk has arrived, which ran
+ * beside the part before (Liu et al. 2023, Ring Attention, Sec. 3; Transformer Engine's
+ * AttnFuncWithCPAndKVP2P, which Megatron-LM calls): (RANKS - 1) x max(0, STEP_S - PREV_S /
+ * RANKS). Any other kernel adds STEP_S. */
+double mlsim_workload_overlap_s(const struct mlsim_kernel *k, int ranks, double step_s,
+                                double prev_s);
+
 /* The shape of a model and how it is trained, for one device's share of a step. */
 struct mlsim_workload_spec {
     struct mlsim_model_spec model; /* the shape (model.h); name, params and tokens unused */
@@ -61,6 +71,10 @@ struct mlsim_workload_spec {
     int n_layers;          /* 0: all */
     int with_embedding;    /* the stage holds the embedding (first stage) */
     int with_head;         /* the stage holds the final norm, logits and loss (last stage) */
+    /* context parallelism (layout.h): each rank holds seq_len / cp tokens of every sequence and
+     * attends all seq_len keys, exchanging K and V with the other cp - 1 ranks by CP_ALGO
+     * (enum mlsim_cp_algo); 0 or 1: none */
+    int cp, cp_algo;
 };
 
 /* One micro-batch's kernels plus the optimizer step. */

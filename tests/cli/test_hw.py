@@ -143,7 +143,8 @@ class TestListShow(HwTestCase):
         self.assertEqual([x["id"] for x in r],
                          ["bluegene-l", "dgx-a100-80gb-hdr", "dgx-b200", "dgx-h100-ndr",
                           "gb200-nvl72", "h800-ib-cluster", "hls-gaudi2", "hls-gaudi3",
-                          "mi300x-roce", "tpu-v3-pod", "tpu-v4-pod", "tpu-v5e-pod", "tpu-v5p-pod",
+                          "mi300x-roce", "selene", "tpu-v3-pod", "tpu-v4-pod", "tpu-v5e-pod",
+                          "tpu-v5p-pod",
                           "tpu-v6e-pod"])
 
     def test_show(self):

@@ -136,11 +136,90 @@ static void test_memory_and_bound_over_a_space(void **state)
     release(&f);
 }
 
+/* Context parallelism: tp 2 x cp 4 on one node, no pipeline, gradients reduced over the 4 context
+ * ranks after the backward pass. Nothing overlaps but the ring inside each attention, which both
+ * cost with the one rule (workload.h), so the closed form is exact, for both exchanges; and the
+ * model's FLOPs per step are the whole model's, 4 ranks of a quarter each. */
+static void test_context_parallel_exact(void **state)
+{
+    struct fixture f = {0};
+    (void)state;
+    struct mlsim_run *run = load(&f, model);
+    run->count = 8;
+    run->node_size = 8;
+    run->training.overlap_comm = 0;
+    struct mlsim_closed_work *w = mlsim_closed_work_alloc(run);
+    struct mlsim_layout l = {.tp = 2,
+                             .pp = 1,
+                             .dp = 1,
+                             .cp = 4,
+                             .micro_batch = 1,
+                             .global_batch = 64,
+                             .microbatches = 64,
+                             .schedule = MLSIM_SCHEDULE_1F1B,
+                             .interleave = 1,
+                             .sequence_parallel = 1};
+    for (int algo = 0; algo < MLSIM_CP_ALGO_N; algo++) {
+        l.cp_algo = algo;
+        struct mlsim_closed_step cs, one;
+        struct mlsim_result res;
+        struct mlsim_run r = *run;
+        mlsim_layout_apply(&l, &r);
+        assert_int_equal(mlsim_closed_step(w, &l, &cs), MLSIM_OK);
+        assert_int_equal(mlsim_run_estimate(&r, &res, NULL, f.d), MLSIM_OK);
+        assert_rel(cs.step_s, res.step_s, 1e-9);
+        assert_rel(cs.mem.total_bytes, res.mem_bytes, 1e-12);
+        assert_rel(cs.model_flops, res.tflops_per_device * 1e12 * res.step_s * 8, 1e-9);
+        struct mlsim_layout l1 = l;
+        l1.cp = 1;
+        l1.dp = 4;
+        l1.microbatches = 16;
+        assert_int_equal(mlsim_closed_step(w, &l1, &one), MLSIM_OK);
+        assert_rel(cs.model_flops, one.model_flops, 1e-9);
+    }
+    mlsim_closed_work_free(w);
+    release(&f);
+}
+
+/* Uneven stages interleaved: 24 layers on 4 stages of 3, 9, 9, 3 in 3 chunks each (1, 3, 3, 1
+ * layers a chunk). The simulation builds every chunk of Megatron-LM's offsets and the closed form
+ * the same chunks from the rule; memory is equal and the step within the bound of the space. */
+static void test_uneven_interleaved_agrees(void **state)
+{
+    struct fixture f = {0};
+    (void)state;
+    struct mlsim_run *run = load(&f, model);
+    run->count = 4;
+    run->node_size = 8;
+    struct mlsim_closed_work *w = mlsim_closed_work_alloc(run);
+    struct mlsim_layout l = {.tp = 1,
+                             .pp = 4,
+                             .dp = 1,
+                             .micro_batch = 1,
+                             .global_batch = 64,
+                             .microbatches = 64,
+                             .schedule = MLSIM_SCHEDULE_INTERLEAVED,
+                             .interleave = 3,
+                             .first_stage_layers = 3,
+                             .last_stage_layers = 3};
+    struct mlsim_closed_step cs;
+    struct mlsim_result res;
+    assert_int_equal(mlsim_closed_step(w, &l, &cs), MLSIM_OK);
+    double sim = simulated(run, &l, &res, f.d);
+    assert_rel(cs.mem.total_bytes, res.mem_bytes, 1e-12);
+    assert_rel(cs.model_flops, res.tflops_per_device * 1e12 * res.step_s * 4, 1e-9);
+    assert_true(cs.step_s / sim - 1 < 0.15 && sim / cs.step_s - 1 < 0.15);
+    mlsim_closed_work_free(w);
+    release(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_equal_where_nothing_overlaps),
         cmocka_unit_test(test_memory_and_bound_over_a_space),
+        cmocka_unit_test(test_context_parallel_exact),
+        cmocka_unit_test(test_uneven_interleaved_agrees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -139,7 +139,8 @@ static void test_uneven_stages(void **state)
     assert_true(mlsim_layout_stage_layers(&l, 126, 15, 16, &first, &count));
     assert_int_equal(first, 118);
     assert_int_equal(count, 8);
-    /* uneven stages are not interleaved */
+    /* interleaved, each stage's layers split into its chunks (Megatron-LM asserts
+     * num_layers_per_pipeline_rank % vp_size == 0): 7 do not split in 2 */
     l.first_stage_layers = l.last_stage_layers = 7;
     l.schedule = MLSIM_SCHEDULE_INTERLEAVED;
     l.interleave = 2;
@@ -147,6 +148,11 @@ static void test_uneven_stages(void **state)
     char buf[256];
     mlsim_layout_fault_text(MLSIM_LAYOUT_STAGES, &llama, 16384, 8, &l, buf, sizeof buf);
     assert_non_null(strstr(buf, "the other 112 layers to split evenly"));
+    assert_non_null(strstr(buf, "into its 2 interleaved chunks"));
+    /* first 6, the rest even: 120 / 15 = 8 a stage, 3 and 4 a chunk */
+    l.first_stage_layers = 6;
+    l.last_stage_layers = 0;
+    assert_int_equal(mlsim_layout_check(&llama, 16384, 8, &l), MLSIM_LAYOUT_OK);
     struct mlsim_model_spec bloom = {.layers = 70, .hidden = 14336, .heads = 112};
     l = (struct mlsim_layout){.tp = 4,
                               .pp = 12,
@@ -275,16 +281,127 @@ static void test_chooser(void **state)
     release(&f);
 }
 
+/* Context parallelism by hand on GPT-3 175B (2048 tokens, 96 heads) in DGX A100 nodes of 8. */
+static void test_context_parallel(void **state)
+{
+    struct fixture f = {0};
+    (void)state;
+    struct mlsim_model_spec m = {.type = MLSIM_MODEL_TRANSFORMER,
+                                 .layers = 96,
+                                 .hidden = 12288,
+                                 .heads = 96,
+                                 .seq_len = 2048};
+    struct mlsim_layout l = {.tp = 4,
+                             .pp = 8,
+                             .cp = 2,
+                             .micro_batch = 1,
+                             .global_batch = 64,
+                             .schedule = MLSIM_SCHEDULE_1F1B,
+                             .interleave = 1};
+    /* 4 x 2 x 8 = 64 devices of 128 leave dp 2; 64 = 1 x 2 x 32 micro-batches */
+    assert_int_equal(mlsim_layout_check(&m, 128, 8, &l), MLSIM_LAYOUT_OK);
+    assert_int_equal(mlsim_layout_check(&m, 96, 8, &l), MLSIM_LAYOUT_DEVICES); /* 96 % 64 */
+    char buf[256];
+    mlsim_layout_fault_text(MLSIM_LAYOUT_DEVICES, &m, 96, 8, &l, buf, sizeof buf);
+    assert_non_null(strstr(buf, "tp x cp x pp (4 x 2 x 8)"));
+    l.cp = 3; /* 2048 tokens do not split into 6 chunks */
+    assert_int_equal(mlsim_layout_check(&m, 96 * 2, 8, &l), MLSIM_LAYOUT_CONTEXT);
+    mlsim_layout_fault_text(MLSIM_LAYOUT_CONTEXT, &m, 192, 8, &l, buf, sizeof buf);
+    assert_non_null(strstr(buf, "2 x cp = 6"));
+    l.cp = 1024; /* 2048 chunks of one token: still a split (dp 1, 64 micro-batches) */
+    assert_int_equal(mlsim_layout_check(&m, 4 * 8 * 1024, 8, &l), MLSIM_LAYOUT_OK);
+    l.cp = 2048; /* 4096 chunks of 2048 tokens: no */
+    assert_int_equal(mlsim_layout_check(&m, 4 * 8 * 2048, 8, &l), MLSIM_LAYOUT_CONTEXT);
+    struct mlsim_model_spec mlp = {.type = MLSIM_MODEL_MLP};
+    l = (struct mlsim_layout){.tp = 1, .pp = 1, .cp = 2, .micro_batch = 1, .global_batch = 8};
+    assert_int_equal(mlsim_layout_check(&mlp, 8, 8, &l), MLSIM_LAYOUT_CONTEXT);
+    /* the groups: tp 4 x cp 2 = 8 fits a node, on NVLink; tp 8 x cp 2 spans two, on the network
+     * (200e9 / 8 x 0.96 per GPU as in test_groups_by_hand) */
+    struct mlsim_run *r = (struct mlsim_run *)load(&f, gpt3);
+    r->training.tp = 4;
+    r->training.cp = 2;
+    r->training.pp = 16;
+    struct mlsim_layout_groups g;
+    mlsim_layout_of_run(r, &l);
+    assert_int_equal(l.dp, 8); /* 1024 / (4 x 2 x 16) */
+    assert_int_equal(mlsim_layout_grad_ranks(&l), 16);
+    mlsim_layout_groups(r, &l, &g);
+    assert_int_equal(g.g[MLSIM_GROUP_CP].size, 2);
+    assert_false(g.g[MLSIM_GROUP_CP].crosses_network);
+    assert_rel(g.g[MLSIM_GROUP_CP].link.bw_Bps, 0.8 * 300e9, 1e-12);
+    r->training.tp = 8;
+    r->training.pp = 8;
+    mlsim_layout_of_run(r, &l);
+    mlsim_layout_groups(r, &l, &g);
+    assert_true(g.g[MLSIM_GROUP_CP].crosses_network);
+    assert_rel(g.g[MLSIM_GROUP_CP].link.bw_Bps, 200e9 * 0.96 / 8.0, 1e-12);
+    /* memory: ZeRO-1 shards the optimizer over dp x cp = 16 ranks, and the activations of 1024
+     * tokens are half those of 2048 (full recomputation keeps 2 s b h per layer) */
+    struct mlsim_layout_work *w = mlsim_layout_work_alloc();
+    struct mlsim_layout_memory one, two;
+    l.sharding = MLSIM_SHARD_ZERO1;
+    assert_int_equal(mlsim_layout_memory(w, r, &l, &two), MLSIM_OK);
+    struct mlsim_layout l1 = l;
+    l1.cp = 1;
+    l1.dp = 16;
+    l1.microbatches = 1536 / 16;
+    assert_int_equal(mlsim_layout_memory(w, r, &l1, &one), MLSIM_OK);
+    assert_rel(two.states_bytes, one.states_bytes, 1e-12); /* the same 16-way shards */
+    assert_rel(two.act_bytes, one.act_bytes / 2, 1e-12);
+    mlsim_layout_work_free(w);
+    release(&f);
+}
+
+/* Uneven stages interleaved, by hand: 16 layers on 4 stages of 2, 6, 6, 2 layers, 2 chunks each.
+ * Megatron-LM's offset (get_transformer_layer_offset) takes chunk c of every rank from the c-th
+ * half of the model, 8 layers: rank 0 holds [0, 1) and [8, 9), rank 1 [1, 4) and [9, 12), rank 2
+ * [4, 7) and [12, 15), rank 3 [7, 8) and [15, 16): each half covered once, in order. */
+static void test_uneven_interleaved(void **state)
+{
+    (void)state;
+    struct mlsim_layout l = {.pp = 4, .first_stage_layers = 2, .last_stage_layers = 2};
+    static const int want[8][2] = {{0, 1}, {1, 3}, {4, 3},  {7, 1},
+                                   {8, 1}, {9, 3}, {12, 3}, {15, 1}};
+    for (int vs = 0; vs < 8; vs++) { /* virtual stage c pp + r */
+        int first, count;
+        assert_true(mlsim_layout_stage_layers(&l, 16, vs, 8, &first, &count));
+        assert_int_equal(first, want[vs][0]);
+        assert_int_equal(count, want[vs][1]);
+    }
+    int first, count;
+    l.first_stage_layers = l.last_stage_layers = 1; /* 1 layer does not split in 2 */
+    assert_false(mlsim_layout_stage_layers(&l, 16, 0, 8, &first, &count));
+    l.first_stage_layers = l.last_stage_layers = 4; /* 8 / 2 = 4 a middle stage: 2 a chunk */
+    assert_true(mlsim_layout_stage_layers(&l, 16, 6, 8, &first, &count));
+    assert_int_equal(first, 8 + 2 + 2);
+    assert_int_equal(count, 2);
+    struct mlsim_model_spec m = {
+        .type = MLSIM_MODEL_TRANSFORMER, .layers = 16, .hidden = 1024, .heads = 8, .seq_len = 1024};
+    l = (struct mlsim_layout){.tp = 1,
+                              .pp = 4,
+                              .micro_batch = 1,
+                              .global_batch = 8,
+                              .schedule = MLSIM_SCHEDULE_INTERLEAVED,
+                              .interleave = 2,
+                              .first_stage_layers = 2,
+                              .last_stage_layers = 2};
+    assert_int_equal(mlsim_layout_check(&m, 4, 4, &l), MLSIM_LAYOUT_OK);
+    l.interleave = 4; /* 6 layers do not split in 4 */
+    assert_int_equal(mlsim_layout_check(&m, 4, 4, &l), MLSIM_LAYOUT_STAGES);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tiling_rule),
         cmocka_unit_test(test_uneven_stages),
+        cmocka_unit_test(test_uneven_interleaved),
         cmocka_unit_test(test_zero3_buffers),
         cmocka_unit_test(test_groups_by_hand),
         cmocka_unit_test(test_memory_equals_the_simulation),
         cmocka_unit_test(test_sharded_bytes),
         cmocka_unit_test(test_chooser),
+        cmocka_unit_test(test_context_parallel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

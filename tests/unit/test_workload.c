@@ -288,6 +288,81 @@ static void test_megatron_memory_passes(void **state)
     mlsim_workload_release(&w);
 }
 
+/* Context parallelism by hand: cp 4 of the sequence of S = 2048 leaves each rank 512 queries,
+ * which attend all 2048 keys. Flash forward FLOPs per layer and rank 4 B (S / 4) S h (Dao et al.
+ * 2022's 4 N^2 d per head over h = A d), a quarter of cp 1's; the GEMMs see a quarter of the
+ * tokens, so the whole micro-batch's model FLOPs are a quarter too. The ring sends one K and V
+ * chunk per step: 2 (K, V) x B x 512 tokens x h x 2 bytes = 16 MiB forward, 32 MiB backward
+ * (with dK, dV); the all-gather gathers cp of them, and the backward gathers again and
+ * reduce-scatters the gradients. */
+static void test_context_parallel(void **state)
+{
+    (void)state;
+    struct mlsim_workload one, ring, ag;
+    struct mlsim_workload_spec s = gpt(MLSIM_RECOMPUTE_NONE, MLSIM_ATTENTION_FLASH);
+    assert_int_equal(mlsim_workload_build(&s, &one), MLSIM_OK);
+    s.cp = 4;
+    s.cp_algo = MLSIM_CP_ALGO_RING;
+    assert_int_equal(mlsim_workload_build(&s, &ring), MLSIM_OK);
+    s.cp_algo = MLSIM_CP_ALGO_ALLGATHER;
+    assert_int_equal(mlsim_workload_build(&s, &ag), MLSIM_OK);
+    assert_rel(ring.model_flops_per_micro, one.model_flops_per_micro / 4, 1e-12);
+    assert_rel(ring.params, one.params, 0);
+    double chunk = 2.0 * B * (S / 4) * H * 2, flash = 0;
+    int rings = 0, ring_bwd = 0, gathers = 0, scatters = 0;
+    for (size_t i = 0; i < ring.n_fwd; i++) {
+        const struct mlsim_kernel *k = &ring.fwd[i];
+        if (k->kind == MLSIM_KERNEL_ATTENTION && flash == 0)
+            flash = k->flops;
+        if (k->kind == MLSIM_KERNEL_COMM && k->group == MLSIM_GROUP_CP) {
+            assert_int_equal(k->coll_op, MLSIM_COLL_SEND_RECV);
+            assert_rel(k->bytes, chunk, 1e-15);
+            assert_int_equal(ring.fwd[i - 1].kind, MLSIM_KERNEL_ATTENTION); /* what it hides in */
+            rings++;
+        }
+    }
+    assert_rel(flash, 4.0 * B * (S / 4) * S * H, 1e-15);
+    for (size_t i = 0; i < ring.n_bwd; i++) {
+        const struct mlsim_kernel *k = &ring.bwd[i];
+        if (k->kind == MLSIM_KERNEL_COMM && k->group == MLSIM_GROUP_CP) {
+            assert_rel(k->bytes, 2 * chunk, 1e-15);
+            ring_bwd++;
+        }
+    }
+    assert_int_equal(rings, L);
+    assert_int_equal(ring_bwd, L);
+    for (size_t i = 0; i < ag.n_fwd + ag.n_bwd; i++) {
+        const struct mlsim_kernel *k = i < ag.n_fwd ? &ag.fwd[i] : &ag.bwd[i - ag.n_fwd];
+        if (k->kind != MLSIM_KERNEL_COMM || k->group != MLSIM_GROUP_CP)
+            continue;
+        assert_rel(k->bytes, 4 * chunk, 1e-15);
+        gathers += k->coll_op == MLSIM_COLL_ALL_GATHER;
+        scatters += k->coll_op == MLSIM_COLL_REDUCE_SCATTER;
+    }
+    assert_int_equal(gathers, 2 * L);
+    assert_int_equal(scatters, L);
+    /* Korthikanti's s b h (10 + 24) per layer at s = 512 (flash keeps no scores), plus the fp32
+     * logits of 512 tokens: a quarter of cp 1's */
+    assert_rel(ring.act_bytes_per_micro, one.act_bytes_per_micro / 4, 1e-12);
+    mlsim_workload_release(&one);
+    mlsim_workload_release(&ring);
+    mlsim_workload_release(&ag);
+}
+
+/* The ring's overlap by hand: 4 ranks, attention of 2 ms cut in 4 parts of 0.5 ms, transfers of
+ * 1 ms: each of the 3 later parts waits 0.5 ms for its chunk, 1.5 ms in all; with attention of
+ * 8 ms (parts of 2 ms) every transfer is hidden. Other kernels take their own time. */
+static void test_ring_overlap(void **state)
+{
+    (void)state;
+    struct mlsim_kernel k = {"cp.ring.kv",         MLSIM_KERNEL_COMM, 0, 0, 0, 0, 0, 1, 0, 1.0,
+                             MLSIM_COLL_SEND_RECV, MLSIM_GROUP_CP,    0};
+    assert_rel(mlsim_workload_overlap_s(&k, 4, 1e-3, 2e-3), 1.5e-3, 1e-12);
+    assert_rel(mlsim_workload_overlap_s(&k, 4, 1e-3, 8e-3), 0.0, 0);
+    k.group = MLSIM_GROUP_TP;
+    assert_rel(mlsim_workload_overlap_s(&k, 4, 1e-3, 8e-3), 1e-3, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +375,8 @@ int main(void)
         cmocka_unit_test(test_bad_shapes),
         cmocka_unit_test(test_grouped_query_and_gated),
         cmocka_unit_test(test_megatron_memory_passes),
+        cmocka_unit_test(test_context_parallel),
+        cmocka_unit_test(test_ring_overlap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
