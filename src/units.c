@@ -135,10 +135,23 @@ static const struct unit units[] = {
 #define N_UNITS (sizeof units / sizeof units[0])
 
 static const char *const dim_names[] = {
-#define MLSIM_DIM_NAME(name, what, si) what,
+#define MLSIM_DIM_NAME(name, what, si, bare) what,
     MLSIM_DIM_TABLE(MLSIM_DIM_NAME)
 #undef MLSIM_DIM_NAME
 };
+
+static const char *const bare_meanings[] = {
+#define MLSIM_DIM_BARE(name, what, si, bare) bare,
+    MLSIM_DIM_TABLE(MLSIM_DIM_BARE)
+#undef MLSIM_DIM_BARE
+};
+
+const char *mlsim_units_bare_meaning(enum mlsim_dim dim)
+{
+    if ((unsigned)dim >= MLSIM_DIM_N)
+        return NULL;
+    return bare_meanings[dim];
+}
 
 const char *mlsim_units_dim_name(enum mlsim_dim dim)
 {
@@ -161,8 +174,14 @@ char *mlsim_units_accepted(enum mlsim_dim dim, char *buf, size_t len)
             break;
         used += (size_t)n;
     }
-    if (used == 0)
+    if (used == 0) {
         snprintf(buf, len, "none (a plain number)");
+        return buf;
+    }
+    /* Say what a number without a unit means, so no reader has to guess the SI base. */
+    const char *bare = mlsim_units_bare_meaning(dim);
+    if (bare && used < len)
+        snprintf(buf + used, len - used, "; a bare number is in %s", bare);
     return buf;
 }
 
@@ -194,6 +213,45 @@ static int unit_symbol(const char *s, int dollar, char *sym, size_t len)
     return w >= 0 && (size_t)w < len;
 }
 
+/* The unit a bare number of DIM was most likely meant in, as the user would write it around the
+ * number NUM: a price per hour, not per second; electricity per kWh, not per joule. */
+static void suggest(enum mlsim_dim dim, const char *num, char *buf, size_t len)
+{
+    switch (dim) {
+    case MLSIM_DIM_MONEY:
+        snprintf(buf, len, "'$%s'", num);
+        return;
+    case MLSIM_DIM_MONEY_RATE:
+        snprintf(buf, len, "'$%s/h'", num);
+        return;
+    case MLSIM_DIM_ENERGY_PRICE:
+        snprintf(buf, len, "'$%s/kWh'", num);
+        return;
+    case MLSIM_DIM_ENERGY:
+        snprintf(buf, len, "'%s kWh' or '%s J'", num, num);
+        return;
+    case MLSIM_DIM_CARBON_INTENSITY:
+        snprintf(buf, len, "'%s gCO2/kWh'", num);
+        return;
+    default:
+        snprintf(buf, len, "'%s %s'", num, "<unit>");
+        return;
+    }
+}
+
+/* Say why the bare number TEXT (its digits from NUM to END) is refused for DIM. */
+static void refuse_bare(const char *text, const char *num, const char *end, enum mlsim_dim dim,
+                        char *err, size_t errlen)
+{
+    char digits[64], meant[160], accepted[512];
+    snprintf(digits, sizeof digits, "%.*s", (int)(end - num), num);
+    suggest(dim, digits, meant, sizeof meant);
+    mlsim_units_accepted(dim, accepted, sizeof accepted);
+    snprintf(err, errlen,
+             "'%s' has no unit, and %s needs one (did you mean %s? accepted units: %s)", text,
+             mlsim_units_dim_name(dim), meant, accepted);
+}
+
 enum mlsim_status mlsim_units_parse(const char *text, enum mlsim_dim dim, double *out, char *err,
                                     size_t errlen)
 {
@@ -221,9 +279,14 @@ enum mlsim_status mlsim_units_parse(const char *text, enum mlsim_dim dim, double
         snprintf(err, errlen, "unit in '%s' is too long", text);
         return MLSIM_ERR_INPUT;
     }
-    if (sym[0] == '\0') { /* a bare number is already in SI units */
-        *out = value;
-        return MLSIM_OK;
+    if (sym[0] == '\0') {
+        /* A bare number is in SI units where that is the reading people mean; 0 is 0 in any. */
+        if (value == 0.0 || mlsim_units_bare_meaning(dim)) {
+            *out = value;
+            return MLSIM_OK;
+        }
+        refuse_bare(text, s, end, dim, err, errlen);
+        return MLSIM_ERR_INPUT;
     }
     const struct unit *u = find_unit(sym, dim, 0);
     if (u) {

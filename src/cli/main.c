@@ -267,6 +267,27 @@ static int estimate_all(const struct options *opt, struct mlsim_scenario *sc,
     return status;
 }
 
+/* A path given to --set twice is an error: the later would win without a word, and a run
+ * priced or sized by a value its reader did not see is worse than one that stops. */
+static int repeated_sets(const struct options *opt, struct mlsim_diags *d)
+{
+    int found = 0;
+    for (size_t j = 1; j < opt->n_sets; j++) {
+        size_t lj = strcspn(opt->sets[j], "=");
+        for (size_t i = 0; i < j; i++) {
+            if (strcspn(opt->sets[i], "=") != lj || strncmp(opt->sets[i], opt->sets[j], lj) != 0)
+                continue;
+            struct mlsim_loc at = {"--set", (int)j + 1, 1};
+            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, at,
+                               "'%.*s' is set again (first by --set %zu): give each path once",
+                               (int)lj, opt->sets[j], i + 1);
+            found = 1;
+            break;
+        }
+    }
+    return found;
+}
+
 /* Load, override, resolve and estimate; on success *RES holds one result per run. */
 static int run(const struct options *opt, struct mlsim_diags *d, struct mlsim_hwdb *db,
                struct mlsim_scenario **sc, struct mlsim_result **res, struct mlsim_sim ***sims)
@@ -279,6 +300,8 @@ static int run(const struct options *opt, struct mlsim_diags *d, struct mlsim_hw
         return EXIT_INPUT;
     if (mlsim_scenario_set(*sc, opt->sets, opt->n_sets, d) == MLSIM_ERR_NOMEM)
         return out_of_memory();
+    if (repeated_sets(opt, d))
+        st = MLSIM_ERR_INPUT;
     enum mlsim_status resolved = mlsim_scenario_resolve(*sc, db, d);
     if (resolved == MLSIM_ERR_NOMEM)
         return out_of_memory();

@@ -117,6 +117,29 @@ static void test_errors_name_accepted_units(void **state)
     parse_fails("12 GB", MLSIM_DIM_NUMBER, "none (a plain number)");
 }
 
+/* Issue #17 item 1: a bare number where its SI reading is a trap is refused with the unit meant.
+ * 2 read as USD/s would be $7,200 per hour; 0.1 read as USD/J would be $360,000 per kWh. */
+static void test_bare_numbers(void **state)
+{
+    (void)state;
+    parse_fails("2", MLSIM_DIM_MONEY_RATE, "did you mean '$2/h'?");
+    parse_fails("0.1", MLSIM_DIM_ENERGY_PRICE, "did you mean '$0.1/kWh'?");
+    parse_fails("30000", MLSIM_DIM_MONEY, "did you mean '$30000'?");
+    parse_fails("5", MLSIM_DIM_ENERGY, "did you mean '5 kWh' or '5 J'?");
+    parse_fails("429", MLSIM_DIM_CARBON_INTENSITY, "did you mean '429 gCO2/kWh'?");
+    parse_fails(" 2.5 ", MLSIM_DIM_MONEY_RATE, "'$2.5/h'");
+    /* 0 is 0 in every unit ("electricity not billed"): no unit needed */
+    assert_true(parse_ok("0", MLSIM_DIM_ENERGY_PRICE) == 0.0);
+    assert_true(parse_ok("0", MLSIM_DIM_MONEY_RATE) == 0.0);
+    /* where the SI reading is what people mean, a bare number is kept, and its meaning said */
+    assert_true(parse_ok("700", MLSIM_DIM_POWER) == 700.0);
+    assert_true(parse_ok("0.5", MLSIM_DIM_TIME) == 0.5);
+    parse_fails("3 furlongs", MLSIM_DIM_TIME, "a bare number is in seconds");
+    parse_fails("3 furlongs", MLSIM_DIM_POWER, "a bare number is in watts");
+    assert_string_equal(mlsim_units_bare_meaning(MLSIM_DIM_BYTES), "bytes");
+    assert_null(mlsim_units_bare_meaning(MLSIM_DIM_MONEY_RATE));
+}
+
 static void test_format(void **state)
 {
     (void)state;
@@ -148,6 +171,7 @@ int main(void)
         cmocka_unit_test(test_carbon),
         cmocka_unit_test(test_counts_and_ratios),
         cmocka_unit_test(test_errors_name_accepted_units),
+        cmocka_unit_test(test_bare_numbers),
         cmocka_unit_test(test_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
