@@ -6,6 +6,7 @@
 #include "mlsim/cost.h"
 
 #include "mlsim/montecarlo.h"
+#include "mlsim/price.h"
 #include "mlsim/scenario.h"
 #include "mlsim/units.h"
 
@@ -45,6 +46,11 @@ void mlsim_cost_assumptions(const struct mlsim_result *res, struct mlsim_assumpt
     if (mlsim_scenario_origin(r, "economics.price_per_device_hour", a->with_lines, o, sizeof o))
         mlsim_assume(a, "Price %s per device-hour (%s)",
                      mlsim_units_format(e->price_usd_per_s, MLSIM_DIM_MONEY_RATE, x, sizeof x), o);
+    else if (!mlsim_price_known(r))
+        mlsim_assume(a,
+                     "No price: %s has no rental price in hwdb, so the cost is left out (set "
+                     "economics.price_per_device_hour to price the run)",
+                     dev->id);
     else
         mlsim_assume(a,
                      "Price %s per device-hour: the on-demand rental price of %s in hwdb (seen %s)",

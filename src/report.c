@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mlsim/columns.h"
+#include "mlsim/price.h"
 #include "mlsim/run.h"
 #include "mlsim/textio.h"
 #include "mlsim/units.h"
@@ -199,9 +200,12 @@ static void write_full(FILE *out, const struct mlsim_scenario *sc, const struct 
         write_whole_run(out, res);
     fprintf(out, "  %-14s %s\n", "Device-hours",
             mlsim_units_grouped(res->device_hours, a, sizeof a));
-    fprintf(out, "  %-14s %s (at %s per device-hour)\n", "Cost",
-            mlsim_units_format(res->cost_usd, MLSIM_DIM_MONEY, a, sizeof a),
-            mlsim_units_format(r->econ.price_usd_per_s, MLSIM_DIM_MONEY_RATE, b, sizeof b));
+    if (mlsim_price_known(r))
+        fprintf(out, "  %-14s %s (at %s per device-hour)\n", "Cost",
+                mlsim_units_format(res->cost_usd, MLSIM_DIM_MONEY, a, sizeof a),
+                mlsim_units_format(r->econ.price_usd_per_s, MLSIM_DIM_MONEY_RATE, b, sizeof b));
+    else
+        fprintf(out, "  %-14s not known: %s has no rental price in hwdb\n", "Cost", dev->id);
     fprintf(out, "  %-14s %s (%s per device on average, PUE %.3g)\n", "Energy",
             mlsim_units_format(res->energy_j, MLSIM_DIM_ENERGY, a, sizeof a),
             mlsim_units_format(res->avg_power_w, MLSIM_DIM_POWER, b, sizeof b), r->econ.pue);

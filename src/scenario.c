@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mlsim/layout.h"
+#include "mlsim/price.h"
 #include "mlsim/units.h"
 #include "mlsim/wholerun.h"
 
@@ -119,6 +120,7 @@ static const struct mlsim_field run_fields[] = {
     RSEC("economics"),
     RF("economics.price_per_device_hour", MLSIM_FIELD_QUANTITY, MLSIM_DIM_MONEY_RATE,
        econ.price_usd_per_s, 0, INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RSTR("economics.price_as_of", econ.price_as_of),
     RF("economics.electricity_price", MLSIM_FIELD_QUANTITY, MLSIM_DIM_ENERGY_PRICE,
        econ.electricity_usd_per_j, 0, INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
     RF("economics.pue", MLSIM_FIELD_QUANTITY, MLSIM_DIM_NUMBER, econ.pue, 1, 5,
@@ -877,14 +879,9 @@ static int resolve_economics(struct mlsim_run *r, struct mlsim_diags *d)
     if (!given(r, "economics.carbon_intensity"))
         e->carbon_kg_per_j = MLSIM_DEFAULT_CARBON_G_PER_KWH * 1e-3 / MLSIM_UNITS_J_PER_KWH;
     if (!given(r, "economics.price_per_device_hour")) {
-        e->price_usd_per_s = r->device->rental_usd_per_s;
-        if (e->price_usd_per_s <= 0) {
-            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc,
-                               "%s has no rental price in the hardware database: set "
-                               "'economics.price_per_device_hour'",
-                               r->device->id);
-            ok = 0;
-        }
+        /* No price known: the cost is left out (NAN), not guessed (price.h) */
+        e->price_usd_per_s =
+            r->device->rental_usd_per_s > 0 ? r->device->rental_usd_per_s : (double)NAN;
     }
     if (!given(r, "economics.device_power")) {
         e->device_power_w = r->device->tdp_w;
@@ -1143,5 +1140,7 @@ enum mlsim_status mlsim_scenario_resolve(struct mlsim_scenario *sc, struct mlsim
     int ok = 1;
     for (size_t i = 0; i < sc->n_runs; i++)
         ok &= resolve_run(&sc->runs[i], i, db, d);
+    if (ok && mlsim_price_check(sc, d) != MLSIM_OK)
+        ok = 0;
     return ok ? MLSIM_OK : MLSIM_ERR_INPUT;
 }

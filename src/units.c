@@ -379,6 +379,10 @@ char *mlsim_units_grouped(double v, char *buf, size_t len)
 static char *format_money(double v, char *buf, size_t len)
 {
     char digits[64];
+    if (!isfinite(v)) { /* no price known: the cost is left out, said as a dash */
+        snprintf(buf, len, "-");
+        return buf;
+    }
     snprintf(buf, len, "$%s", mlsim_units_grouped(v, digits, sizeof digits));
     return buf;
 }
@@ -411,6 +415,8 @@ char *mlsim_units_format(double value, enum mlsim_dim dim, char *buf, size_t len
     case MLSIM_DIM_MONEY:
         return format_money(value, buf, len);
     case MLSIM_DIM_MONEY_RATE:
+        if (!isfinite(value))
+            return format_money(value, buf, len);
         snprintf(buf, len, "$%.4g/h", value * 3600.0);
         return buf;
     case MLSIM_DIM_ENERGY_PRICE:

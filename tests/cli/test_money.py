@@ -84,5 +84,110 @@ class RepeatedSet(unittest.TestCase):
         self.assertNotIn("set again", err)
 
 
+def scenario(tmp, text, name="s.yaml"):
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+# hwdb/gpu/h100-sxm5-80gb.yaml: rental 12.29 USD/h, rental_date "2023-07"
+H100_RUN = """model: {params: 1B, tokens: 20B}
+hardware: {device: h100-sxm5-80gb, count: 8}
+precision: bf16
+mfu: 40%
+"""
+TPU_RUN = H100_RUN.replace("h100-sxm5-80gb", "tpu-v4")  # hwdb/tpu/tpu-v4.yaml has no price
+
+
+class PriceAge(unittest.TestCase):
+    """A default price older than 12 months before the reference date is warned about."""
+
+    def age(self, as_of):
+        with tempfile.TemporaryDirectory() as tmp:
+            return mlsim(scenario(tmp, H100_RUN), "--set", "economics.price_as_of=" + as_of)
+
+    def test_twelve_months_is_not_old(self):
+        rc, out, err = self.age("2024-07")  # 2023-07 + 12 months
+        self.assertEqual(rc, 0, err)
+        self.assertNotIn("warning", err)
+
+    def test_thirteen_months_is_old(self):
+        rc, out, err = self.age("2024-08-15")
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(err, r"warning: the rental price of h100-sxm5-80gb in hwdb \(\$12.29/h\) "
+                              r"dates from 2023-07, 13 months before 2024-08-15 "
+                              r"\(economics.price_as_of\)")
+
+    def test_build_date_by_default(self):
+        # the build date is after 2024-07 on any machine that builds this tree
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, out, err = mlsim(scenario(tmp, H100_RUN))
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(err, r"dates from 2023-07, \d+ months before \d{4}-\d\d-\d\d "
+                              r"\(the build date\)")
+
+    def test_given_price_is_not_aged(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, out, err = mlsim(scenario(tmp, H100_RUN), "--set",
+                                 "economics.price_per_device_hour=$2/h")
+        self.assertEqual(rc, 0, err)
+        self.assertNotIn("warning", err)
+
+    def test_bad_date(self):
+        rc, out, err = self.age("July 2024")
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(out, "")
+        self.assertRegex(err, r"(?m)^--set:1:\d+: error: 'economics.price_as_of' expects a date")
+
+
+class NoPrice(unittest.TestCase):
+    """A device without a price: its cost is left out, not an error, unless a chart needs it."""
+
+    def test_cost_left_out(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = scenario(tmp, TPU_RUN)
+            rc, out, err = mlsim(path)
+            self.assertEqual(rc, 0, err)
+            self.assertIn("Cost           not known: tpu-v4 has no rental price in hwdb", out)
+            rc, out, err = mlsim(path, "--format", "csv")
+            self.assertEqual(rc, 0, err)
+            row = next(csv.DictReader(io.StringIO(out)))
+            self.assertEqual(row["cost_usd"], "")
+            # 6 x 1e9 x 20e9 / (8 x 275e12 x 0.4) s x 8 / 3600 = 303.03 device-hours, still given
+            self.assertAlmostEqual(float(row["device_hours"]), 303.0303, places=3)
+
+    def test_a_chart_asks_for_cost(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, out, err = mlsim(scenario(tmp, TPU_RUN + "charts: [cost-table]\n"))
+        self.assertEqual(rc, 1, err)
+        self.assertIn("tpu-v4 has no rental price in the hardware database, and this scenario "
+                      "draws charts of cost", err)
+
+
+class PricedTheSameWay(unittest.TestCase):
+    def test_mixed_table_says_which_differ(self):
+        text = ("runs:\n"
+                "  - {name: given, model: {params: 1B, tokens: 20B}, hardware: {device: "
+                "a100-sxm4-80gb, count: 8}, precision: bf16, mfu: 40%, economics: "
+                "{price_per_device_hour: $1.5/h}}\n"
+                "  - {name: from hwdb, model: {params: 1B, tokens: 20B}, hardware: {device: "
+                "h100-sxm5-80gb, count: 8}, precision: bf16, mfu: 40%}\n")
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, out, err = mlsim(scenario(tmp, text), "--set", "economics.price_as_of=2024-01")
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(err, r":3:5: warning: the runs are not priced the same way.*'given' at a "
+                              r"price set in the scenario; 'from hwdb' at hwdb's rental price of "
+                              r"2023-07")
+
+    def test_tpu_vs_gpu_prices_every_run_alike(self):
+        rc, out, err = mlsim("scenarios/tpu_vs_gpu.yaml", "--format", "csv")
+        self.assertEqual(rc, 0, err)
+        self.assertNotIn("warning", err)
+        rows = list(csv.DictReader(io.StringIO(out)))
+        for r in rows:  # every run at the deck's $1.5 per device-hour
+            self.assertAlmostEqual(float(r["cost_usd"]), float(r["device_hours"]) * 1.5, places=3)
+
+
 if __name__ == "__main__":
     raise SystemExit(clitest.main())
