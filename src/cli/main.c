@@ -335,6 +335,11 @@ static int write_trace(const char *path, const char *input, const struct mlsim_s
         first = 0;
     }
     mlsim_trace_end(f);
+    if (first) /* an empty trace without a word reads as a broken writer */
+        fprintf(stderr,
+                "mlsim: warning: trace '%s': no run of this scenario is simulated ('mode: "
+                "simulate'), so the trace holds no slices\n",
+                path);
     if (mlsim_outfile_commit(of, &why) != MLSIM_OK) {
         fprintf(stderr, "mlsim: error: trace '%s': %s\n", path, why);
         return EXIT_INPUT;

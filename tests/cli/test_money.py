@@ -189,5 +189,37 @@ class PricedTheSameWay(unittest.TestCase):
             self.assertAlmostEqual(float(r["cost_usd"]), float(r["device_hours"]) * 1.5, places=3)
 
 
+class Install(unittest.TestCase):
+    """`cmake --install` carries the published validation runs and the scenarios, and the
+    installed binary runs them from anywhere (its hwdb found beside it)."""
+
+    def test_installed_tree_runs(self):
+        build = os.path.dirname(MLSIM)
+        if not os.path.exists(os.path.join(build, "cmake_install.cmake")):
+            self.skipTest("not a CMake build tree")
+        with tempfile.TemporaryDirectory() as tmp:
+            p = subprocess.run(["cmake", "--install", build, "--prefix", tmp],
+                               capture_output=True, timeout=120)
+            self.assertEqual(p.returncode, 0, p.stderr.decode())
+            share = os.path.join(tmp, "share", "mlsim")
+            for f in ("validate/published/megatron2021_table1.yaml",
+                      "validate/published/README.md", "scenarios/tpu_vs_gpu.yaml"):
+                self.assertTrue(os.path.isfile(os.path.join(share, f)), f)
+            rc, out, err = mlsim(os.path.join(share, "validate/published/megatron2021_table1.yaml"),
+                                 cwd=tmp)
+            self.assertEqual(rc, 0, err)
+            self.assertIn("Predicted against measured", out)
+
+
+class TraceWithNothing(unittest.TestCase):
+    def test_analytic_run_warns(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            trace = os.path.join(tmp, "t.json")
+            rc, out, err = mlsim(GPT3, "--trace", trace)
+            self.assertEqual(rc, 0, err)
+            self.assertIn("warning: trace", err)
+            self.assertIn("no run of this scenario is simulated", err)
+
+
 if __name__ == "__main__":
     raise SystemExit(clitest.main())
