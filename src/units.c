@@ -181,7 +181,7 @@ char *mlsim_units_accepted(enum mlsim_dim dim, char *buf, size_t len)
     /* Say what a number without a unit means, so no reader has to guess the SI base. */
     const char *bare = mlsim_units_bare_meaning(dim);
     if (bare && used < len)
-        snprintf(buf + used, len - used, "; a bare number is in %s", bare);
+        snprintf(buf + used, len - used, "; a bare number means %s", bare);
     return buf;
 }
 
@@ -327,7 +327,7 @@ static const struct scale bw_scales[] = {
     {1e15, " PB/s"}, {1e12, " TB/s"}, {1e9, " GB/s"}, {1e6, " MB/s"}, {1, " B/s"}};
 static const struct scale power_scales[] = {{1e6, " MW"}, {1e3, " kW"}, {1, " W"}};
 static const struct scale energy_scales[] = {
-    {3.6e12, " GWh"}, {3.6e9, " MWh"}, {3.6e6, " kWh"}, {3600, " Wh"}};
+    {3.6e12, " GWh"}, {3.6e9, " MWh"}, {3.6e6, " kWh"}, {3600, " Wh"}, {1, " J"}};
 static const struct scale time_scales[] = {{365.25 * 86400, " years"},
                                            {86400, " days"},
                                            {3600, " h"},
@@ -383,8 +383,27 @@ static char *format_money(double v, char *buf, size_t len)
         snprintf(buf, len, "-");
         return buf;
     }
+    if (v != 0.0 && fabs(v) < 10.0) { /* a small run's cost in cents, not "$0" */
+        snprintf(buf, len, fabs(v) < 0.01 ? "$%.2g" : "$%.2f", v);
+        return buf;
+    }
     snprintf(buf, len, "$%s", mlsim_units_grouped(v, digits, sizeof digits));
     return buf;
+}
+
+/* A size that is a whole number of GiB (or TiB) was given in binary units (a TPU v4's 32 GiB):
+ * said in them, not as "34.36 GB". Decimal sizes keep their decimal prefixes. */
+static char *format_bytes(double v, char *buf, size_t len)
+{
+    static const struct scale binary[] = {{1099511627776.0, " TiB"}, {1073741824.0, " GiB"}};
+    for (size_t i = 0; i < sizeof binary / sizeof binary[0]; i++) {
+        double k = v / binary[i].factor;
+        if (fabs(v) >= binary[i].factor && k == floor(k) && fabs(k) < 1e6) {
+            snprintf(buf, len, "%.0f%s", k, binary[i].suffix);
+            return buf;
+        }
+    }
+    return format_scaled(v, byte_scales, sizeof byte_scales / sizeof byte_scales[0], buf, len);
 }
 
 #define SCALED(arr) format_scaled(value, (arr), sizeof(arr) / sizeof((arr)[0]), buf, len)
@@ -397,7 +416,7 @@ char *mlsim_units_format(double value, enum mlsim_dim dim, char *buf, size_t len
     case MLSIM_DIM_FLOP:
         return SCALED(flop_scales);
     case MLSIM_DIM_BYTES:
-        return SCALED(byte_scales);
+        return format_bytes(value, buf, len);
     case MLSIM_DIM_BANDWIDTH:
         return SCALED(bw_scales);
     case MLSIM_DIM_POWER:

@@ -189,6 +189,31 @@ class PricedTheSameWay(unittest.TestCase):
             self.assertAlmostEqual(float(r["cost_usd"]), float(r["device_hours"]) * 1.5, places=3)
 
 
+class ReportText(unittest.TestCase):
+    """Issue #17 item 9: grammar and units that fit the size of the figure."""
+
+    def test_one_device_small_run(self):
+        # 1e6 params, 1e9 tokens on one A100 at 40%: 6e15 FLOP / (312e12 x 0.4) = 48.08 s,
+        # 48.08/3600 h x $1.5/h = $0.02; 400 W x 48.08 s x PUE 1.58 = 30,385 J = 8.44 Wh;
+        # x 480 gCO2/kWh = 4.05 g
+        text = ("model: {params: 1M, tokens: 1B}\nhardware: {device: a100-sxm4-80gb, count: 1}\n"
+                "precision: bf16\nmfu: 40%\neconomics: {price_per_device_hour: $1.5/h}\n")
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, out, err = mlsim(scenario(tmp, text))
+        self.assertEqual(rc, 0, err)
+        self.assertIn("48.08 s on 1 device\n", out)
+        self.assertIn("Cost           $0.02 (at $1.5/h", out)
+        self.assertIn("Energy         8.44 Wh", out)
+        self.assertIn("Emissions      4.051 g CO2", out)
+
+    def test_binary_memory_in_gib(self):
+        # hwdb/tpu/tpu-v4.yaml: 32 GiB of HBM
+        rc, out, err = mlsim("hw", "show", "tpu-v4")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("32 GiB", out)
+        self.assertNotIn("34.36 GB", out)
+
+
 class Install(unittest.TestCase):
     """`cmake --install` carries the published validation runs and the scenarios, and the
     installed binary runs them from anywhere (its hwdb found beside it)."""

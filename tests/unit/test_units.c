@@ -1,4 +1,5 @@
 /* Unit parsing and formatting: each dimension's units against hand-computed SI values. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -134,10 +135,31 @@ static void test_bare_numbers(void **state)
     /* where the SI reading is what people mean, a bare number is kept, and its meaning said */
     assert_true(parse_ok("700", MLSIM_DIM_POWER) == 700.0);
     assert_true(parse_ok("0.5", MLSIM_DIM_TIME) == 0.5);
-    parse_fails("3 furlongs", MLSIM_DIM_TIME, "a bare number is in seconds");
-    parse_fails("3 furlongs", MLSIM_DIM_POWER, "a bare number is in watts");
+    parse_fails("3 furlongs", MLSIM_DIM_TIME, "a bare number means seconds");
+    parse_fails("3 furlongs", MLSIM_DIM_POWER, "a bare number means watts");
     assert_string_equal(mlsim_units_bare_meaning(MLSIM_DIM_BYTES), "bytes");
     assert_null(mlsim_units_bare_meaning(MLSIM_DIM_MONEY_RATE));
+}
+
+/* Issue #17 item 9: small costs in cents, binary sizes in binary units, small energies in J. */
+static void test_format_adapts(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_string_equal(mlsim_units_format(0.42, MLSIM_DIM_MONEY, buf, sizeof buf), "$0.42");
+    assert_string_equal(mlsim_units_format(9.99, MLSIM_DIM_MONEY, buf, sizeof buf), "$9.99");
+    assert_string_equal(mlsim_units_format(0.0042, MLSIM_DIM_MONEY, buf, sizeof buf), "$0.0042");
+    assert_string_equal(mlsim_units_format(0.0, MLSIM_DIM_MONEY, buf, sizeof buf), "$0");
+    assert_string_equal(mlsim_units_format(10.0, MLSIM_DIM_MONEY, buf, sizeof buf), "$10");
+    /* a TPU v4's 32 GiB is 34,359,738,368 bytes: said as given, not "34.36 GB" */
+    assert_string_equal(mlsim_units_format(32.0 * 1073741824.0, MLSIM_DIM_BYTES, buf, sizeof buf),
+                        "32 GiB");
+    assert_string_equal(mlsim_units_format(40e9, MLSIM_DIM_BYTES, buf, sizeof buf), "40 GB");
+    assert_string_equal(mlsim_units_format(26214400.0, MLSIM_DIM_BYTES, buf, sizeof buf),
+                        "26.21 MB"); /* 25 MiB: below a GiB, decimal */
+    /* 0.003153 Wh = 11.35 J */
+    assert_string_equal(mlsim_units_format(11.35, MLSIM_DIM_ENERGY, buf, sizeof buf), "11.35 J");
+    assert_string_equal(mlsim_units_format(NAN, MLSIM_DIM_MONEY, buf, sizeof buf), "-");
 }
 
 static void test_format(void **state)
@@ -172,6 +194,7 @@ int main(void)
         cmocka_unit_test(test_counts_and_ratios),
         cmocka_unit_test(test_errors_name_accepted_units),
         cmocka_unit_test(test_bare_numbers),
+        cmocka_unit_test(test_format_adapts),
         cmocka_unit_test(test_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
