@@ -317,28 +317,44 @@ static void write_rows(FILE *out, const struct mlsim_scenario *sc, const struct 
 }
 
 /* Print each distinct assumption of the runs once, at most MLSIM_REPORT_MAX_SHARED of them; the
- * count of those left out is said (JSON gives every run's own). */
+ * count of those left out is said (JSON gives every run's own). A line that holds for some runs
+ * only (a device's calibration, a run's own MFU) is labelled with the first run it holds for and
+ * how many more, so a reader of a table knows which row it explains. */
 static void write_shared_assumptions(FILE *out, const struct mlsim_result *res, size_t n)
 {
     char seen[MLSIM_REPORT_MAX_SHARED][MLSIM_REPORT_ASSUMPTION_LEN]; /* 128 KiB of stack */
+    size_t first[MLSIM_REPORT_MAX_SHARED], count[MLSIM_REPORT_MAX_SHARED];
     char lines[MLSIM_REPORT_MAX_ASSUMPTIONS][MLSIM_REPORT_ASSUMPTION_LEN];
     size_t n_seen = 0, left_out = 0;
-    fprintf(out, "\nAssumptions\n");
     for (size_t i = 0; i < n; i++) {
         size_t k = mlsim_report_assumptions(&res[i], 0, lines, MLSIM_REPORT_MAX_ASSUMPTIONS);
         for (size_t j = 0; j < k; j++) {
             size_t s = 0;
             while (s < n_seen && strcmp(seen[s], lines[j]) != 0)
                 s++;
-            if (s < n_seen)
+            if (s < n_seen) {
+                count[s]++;
                 continue;
+            }
             if (n_seen == MLSIM_REPORT_MAX_SHARED) {
                 left_out++; /* may count a line twice: it is an upper bound, said as such */
                 continue;
             }
-            memcpy(seen[n_seen++], lines[j], MLSIM_REPORT_ASSUMPTION_LEN);
-            fprintf(out, "  - %s\n", lines[j]);
+            memcpy(seen[n_seen], lines[j], MLSIM_REPORT_ASSUMPTION_LEN);
+            first[n_seen] = i;
+            count[n_seen++] = 1;
         }
+    }
+    fprintf(out, "\nAssumptions\n");
+    char tn[256];
+    for (size_t s = 0; s < n_seen; s++) {
+        if (count[s] >= n || n < 2)
+            fprintf(out, "  - %s\n", seen[s]);
+        else if (count[s] == 1)
+            fprintf(out, "  - [%s] %s\n", term(res[first[s]].run->name, tn, sizeof tn), seen[s]);
+        else
+            fprintf(out, "  - [%s and %zu more] %s\n", term(res[first[s]].run->name, tn, sizeof tn),
+                    count[s] - 1, seen[s]);
     }
     if (left_out > 0)
         fprintf(out,

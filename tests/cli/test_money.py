@@ -206,6 +206,13 @@ class ReportText(unittest.TestCase):
         self.assertIn("Energy         8.44 Wh", out)
         self.assertIn("Emissions      4.051 g CO2", out)
 
+    def test_table_labels_lines_of_some_runs(self):
+        # the H100 DGX's TDP is 700 W (hwdb/gpu/h100-sxm5-80gb.yaml); the price holds for all
+        rc, out, err = mlsim("scenarios/tpu_vs_gpu.yaml")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("  - [H100 SXM5, 1024 (DGX H100)] Device power 700 W", out)
+        self.assertIn("  - Price $1.5/h per device-hour", out)
+
     def test_binary_memory_in_gib(self):
         # hwdb/tpu/tpu-v4.yaml: 32 GiB of HBM
         rc, out, err = mlsim("hw", "show", "tpu-v4")
