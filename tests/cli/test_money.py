@@ -127,6 +127,14 @@ class PriceAge(unittest.TestCase):
         self.assertRegex(err, r"dates from 2023-07, \d+ months before \d{4}-\d\d-\d\d "
                               r"\(the build date\)")
 
+    def test_default_price_says_date_and_source(self):
+        # hwdb/gpu/h100-sxm5-80gb.yaml: rental_date "2023-07", its price.rental source's cite
+        rc, out, err = self.age("2024-01")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("Price $12.29/h per device-hour: the on-demand rental price of "
+                      "h100-sxm5-80gb in hwdb (seen 2023-07; The Next Platform, 'H100 GPU "
+                      "Instance Pricing On AWS: Grin And Bear It' (2023-07-27))", out)
+
     def test_given_price_is_not_aged(self):
         with tempfile.TemporaryDirectory() as tmp:
             rc, out, err = mlsim(scenario(tmp, H100_RUN), "--set",
