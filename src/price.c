@@ -74,8 +74,10 @@ static int check_as_of(const struct mlsim_run *r, struct mlsim_diags *d)
 static void check_age(const struct mlsim_scenario *sc, size_t i, struct mlsim_diags *d)
 {
     const struct mlsim_run *r = &sc->runs[i];
+    int y, m;
+    int dated = mlsim_price_parse_date(r->device->rental_date, &y, &m);
     int months = price_age_months(r);
-    if (months <= MLSIM_PRICE_MAX_AGE_MONTHS)
+    if (dated && months <= MLSIM_PRICE_MAX_AGE_MONTHS)
         return;
     for (size_t j = 0; j < i; j++) {
         const struct mlsim_run *q = &sc->runs[j];
@@ -84,6 +86,13 @@ static void check_age(const struct mlsim_scenario *sc, size_t i, struct mlsim_di
             return;
     }
     char x[64];
+    if (!dated) { /* hwdb asks for a date, not its form: an unread one still gets a word */
+        mlsim_diags_report(d, MLSIM_SEVERITY_WARNING, r->loc,
+                           "the rental price of %s in hwdb is dated '%s', not YYYY-MM: its age "
+                           "is unknown",
+                           r->device->id, r->device->rental_date);
+        return;
+    }
     mlsim_diags_report(
         d, MLSIM_SEVERITY_WARNING, r->loc,
         "the rental price of %s in hwdb (%s) dates from %s, %d months before %s (%s): prices "

@@ -11,6 +11,7 @@ import csv
 import io
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -141,6 +142,19 @@ class PriceAge(unittest.TestCase):
                                  "economics.price_per_device_hour=$2/h")
         self.assertEqual(rc, 0, err)
         self.assertNotIn("warning", err)
+
+    def test_unreadable_hwdb_date(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            db = os.path.join(tmp, "hwdb")
+            shutil.copytree(os.path.join(SRC, "hwdb"), db)
+            h100 = os.path.join(db, "gpu", "h100-sxm5-80gb.yaml")
+            with open(h100) as f:
+                text = f.read()
+            with open(h100, "w") as f:
+                f.write(text.replace('rental_date: "2023-07"', 'rental_date: "mid-2023"'))
+            rc, out, err = mlsim("--hwdb", db, scenario(tmp, H100_RUN))
+        self.assertEqual(rc, 0, err)
+        self.assertIn("is dated 'mid-2023', not YYYY-MM: its age is unknown", err)
 
     def test_bad_date(self):
         rc, out, err = self.age("July 2024")
