@@ -222,6 +222,26 @@ const char *mlsim_cli_locate_hwdb(const char *given, char *buf, size_t len)
     return MLSIM_SOURCE_HWDB;
 }
 
+/* A shipped scenario by name ("gpt3_a100" or "gpt3_a100.yaml"): a NAME with no '/' that is no
+ * file here is looked for in the scenarios folder beside the hardware database HWDB (installed:
+ * share/mlsim/scenarios; in the source tree: scenarios/). Returns NAME when not found, so the
+ * loader's own error names what was given. */
+static const char *locate_scenario(const char *name, const char *hwdb, char *buf, size_t len)
+{
+    struct stat st;
+    if (strchr(name, '/') || stat(name, &st) == 0)
+        return name;
+    size_t n = strlen(name);
+    int has_ext = n > 5 && strcmp(name + n - 5, ".yaml") == 0;
+    size_t h = strlen(hwdb); /* ".../hwdb" -> ".../scenarios", so the report names it plainly */
+    int plain = h >= 5 && strcmp(hwdb + h - 5, "/hwdb") == 0;
+    int w = snprintf(buf, len, "%.*s%s/%s%s", (int)(plain ? h - 5 : h), hwdb,
+                     plain ? "/scenarios" : "/../scenarios", name, has_ext ? "" : ".yaml");
+    if (w > 0 && (size_t)w < len && stat(buf, &st) == 0 && S_ISREG(st.st_mode))
+        return buf;
+    return name;
+}
+
 static double wall_now(void)
 {
     struct timespec ts;
@@ -359,8 +379,10 @@ int main(int argc, char **argv)
         return status;
     char hwdb_buf[PATH_MAX + 32];
     struct mlsim_diags *d = mlsim_diags_alloc();
-    struct mlsim_hwdb *db =
-        mlsim_hwdb_alloc(mlsim_cli_locate_hwdb(opt.hwdb, hwdb_buf, sizeof hwdb_buf));
+    const char *hwdb = mlsim_cli_locate_hwdb(opt.hwdb, hwdb_buf, sizeof hwdb_buf);
+    struct mlsim_hwdb *db = mlsim_hwdb_alloc(hwdb);
+    char scenario_buf[2 * PATH_MAX + 64];
+    opt.file = locate_scenario(opt.file, hwdb, scenario_buf, sizeof scenario_buf);
     struct mlsim_scenario *sc = NULL;
     struct mlsim_result *res = NULL;
     struct mlsim_sim **sims = NULL;

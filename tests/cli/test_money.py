@@ -263,6 +263,13 @@ class Install(unittest.TestCase):
                                  cwd=tmp)
             self.assertEqual(rc, 0, err)
             self.assertIn("Predicted against measured", out)
+            # a shipped scenario by name, from a folder that holds no such file
+            installed = os.path.join(tmp, "bin", "mlsim")
+            for name in ("gpt3_a100", "gpt3_a100.yaml"):
+                p = subprocess.run([installed, name], cwd=tmp, env=clitest.clean_env(),
+                                   capture_output=True, timeout=TIMEOUT_S)
+                self.assertEqual(p.returncode, 0, p.stderr.decode())
+                self.assertIn("$841,346", p.stdout.decode())  # the deck's GPT-3 cost
 
 
 class TraceWithNothing(unittest.TestCase):
