@@ -130,6 +130,9 @@ static const struct unit units[] = {
     {"GH/s", MLSIM_DIM_HASHRATE, 1e9},
     {"TH/s", MLSIM_DIM_HASHRATE, 1e12},
     {"PH/s", MLSIM_DIM_HASHRATE, 1e15},
+    {"/h", MLSIM_DIM_FAILURE_RATE, 1},
+    {"/d", MLSIM_DIM_FAILURE_RATE, 1.0 / 24.0},
+    {"/1000d", MLSIM_DIM_FAILURE_RATE, 1.0 / 24000.0}, /* Kokolis et al.'s "per 1000 node-days" */
 };
 
 #define N_UNITS (sizeof units / sizeof units[0])
@@ -446,6 +449,9 @@ char *mlsim_units_format(double value, enum mlsim_dim dim, char *buf, size_t len
         return buf;
     case MLSIM_DIM_RATIO:
         snprintf(buf, len, "%.4g%%", value * 100.0);
+        return buf;
+    case MLSIM_DIM_FAILURE_RATE:
+        snprintf(buf, len, "%.4g /1000d", value * 24000.0);
         return buf;
     case MLSIM_DIM_NUMBER:
     case MLSIM_DIM_N:

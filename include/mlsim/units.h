@@ -14,7 +14,8 @@
 /* What a quantity measures, and so which units it accepts: its name, the SI unit it is held in,
  * and what a bare number (one without a unit) means. Where the SI reading of a bare number is a
  * trap (2 as a price is $2 per second, $7,200/h; 0.1 as an electricity price is $0.1 per joule),
- * the last column is NULL: a bare number other than 0 is refused with a suggested unit. */
+ * the last column is NULL: a bare number other than 0 is refused with a suggested unit. A failure
+ * rate is held per component-hour, not per second: the unit its sources and reliability.h use. */
 #define MLSIM_DIM_TABLE(X)                                                                         \
     X(NUMBER, "a plain number", "", "a plain number")                                              \
     X(COUNT, "a count", "", "a count")                                                             \
@@ -31,7 +32,8 @@
     X(TIME, "a time", "s", "seconds")                                                              \
     X(CARBON_INTENSITY, "a carbon intensity", "kg/J", NULL)                                        \
     X(FREQUENCY, "a frequency", "Hz", "hertz")                                                     \
-    X(HASHRATE, "a hash rate", "H/s", "hashes per second")
+    X(HASHRATE, "a hash rate", "H/s", "hashes per second")                                         \
+    X(FAILURE_RATE, "a failure rate", "/h", "failures per component-hour")
 
 enum mlsim_dim {
 #define MLSIM_DIM_ENUM(name, what, si, bare) MLSIM_DIM_##name,

@@ -138,6 +138,11 @@ static void test_bare_numbers(void **state)
     parse_fails("3 furlongs", MLSIM_DIM_TIME, "a bare number means seconds");
     parse_fails("3 furlongs", MLSIM_DIM_POWER, "a bare number means watts");
     assert_string_equal(mlsim_units_bare_meaning(MLSIM_DIM_BYTES), "bytes");
+    /* Kokolis et al. 2024's RSC-1: 6.50 failures per 1000 node-days = 6.5 / 24000 per hour */
+    assert_near(parse_ok("6.5 /1000d", MLSIM_DIM_FAILURE_RATE), 6.5 / 24000.0, 1e-18);
+    assert_near(parse_ok("0.5 /d", MLSIM_DIM_FAILURE_RATE), 0.5 / 24.0, 1e-15);
+    assert_near(parse_ok("1e-5", MLSIM_DIM_FAILURE_RATE), 1e-5, 1e-20);
+    parse_fails("3 GB", MLSIM_DIM_FAILURE_RATE, "a bare number means failures per component-hour");
     assert_null(mlsim_units_bare_meaning(MLSIM_DIM_MONEY_RATE));
 }
 
