@@ -6,6 +6,7 @@
 #include "mlsim/cost.h"
 
 #include "mlsim/montecarlo.h"
+#include "mlsim/price.h"
 #include "mlsim/scenario.h"
 #include "mlsim/units.h"
 
@@ -117,11 +118,19 @@ void mlsim_cost_assumptions(const struct mlsim_result *res, struct mlsim_assumpt
     if (mlsim_scenario_origin(r, "economics.price_per_device_hour", a->with_lines, o, sizeof o))
         mlsim_assume(a, "Price %s per device-hour (%s)",
                      mlsim_units_format(e->price_usd_per_s, MLSIM_DIM_MONEY_RATE, x, sizeof x), o);
-    else
+    else if (!mlsim_price_known(r))
         mlsim_assume(a,
-                     "Price %s per device-hour: the on-demand rental price of %s in hwdb (seen %s)",
-                     mlsim_units_format(e->price_usd_per_s, MLSIM_DIM_MONEY_RATE, x, sizeof x),
-                     dev->id, dev->rental_date);
+                     "No price: %s has no rental price in hwdb, so the cost is left out (set "
+                     "economics.price_per_device_hour to price the run)",
+                     dev->id);
+    else {
+        /* A default price says where it is from and when, so its reader can judge its age */
+        const struct mlsim_source *src = mlsim_device_source(dev, "price.rental");
+        mlsim_assume(
+            a, "Price %s per device-hour: the on-demand rental price of %s in hwdb (seen %s%s%s)",
+            mlsim_units_format(e->price_usd_per_s, MLSIM_DIM_MONEY_RATE, x, sizeof x), dev->id,
+            dev->rental_date, src ? "; " : "", src ? src->cite : "");
+    }
     if (res->simulated && dev->idle_w > 0)
         mlsim_assume(
             a, "Device power follows utilization: %s idle to %s busy (busy %.0f%% of the step)",

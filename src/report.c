@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mlsim/columns.h"
+#include "mlsim/price.h"
 #include "mlsim/run.h"
 #include "mlsim/textio.h"
 #include "mlsim/units.h"
@@ -101,8 +102,9 @@ static void write_step(FILE *out, const struct mlsim_result *res)
                 res->dp,
                 res->layout_chosen ? " (chosen by mlsim: the least model parallelism that fits)"
                                    : "");
-    fprintf(out, "  %-14s MFU %.1f%% (simulated), HFU %.1f%%; %.1f TFLOP/s per device",
-            "Utilization", 100.0 * res->mfu, 100.0 * res->hfu, res->tflops_per_device);
+    fprintf(out, "  %-14s MFU %.1f%% (simulated), HFU %.1f%%; %s per device", "Utilization",
+            100.0 * res->mfu, 100.0 * res->hfu,
+            mlsim_units_format(res->tflops_per_device * 1e12, MLSIM_DIM_FLOPS, a, sizeof a));
     if (mlsim_schema_given(&mlsim_run_schema, r, "mfu"))
         fprintf(out, " (assumed: %s)", mlsim_units_format(r->mfu, MLSIM_DIM_RATIO, a, sizeof a));
     fprintf(out, "\n  %-14s %s %s/s; %.4g steps\n", "Throughput",
@@ -162,6 +164,52 @@ static void write_whole_run(FILE *out, const struct mlsim_result *res)
             w->co2_kg.p10 / 1000.0, w->co2_kg.p50 / 1000.0, w->co2_kg.p90 / 1000.0);
 }
 
+/* A mass of KG for people, in the unit that keeps it readable: 215,058.6 kg as "215.1 t", a
+ * small run's 0.042 kg as "42 g", never "0.0 t". */
+static const char *mass(double kg, char *buf, size_t len)
+{
+    char g[64];
+    if (kg >= 1e7) /* 18,434 t, not 1.843e+04 t */
+        snprintf(buf, len, "%s t", mlsim_units_grouped(kg / 1000.0, g, sizeof g));
+    else if (kg >= 1000.0)
+        snprintf(buf, len, "%.4g t", kg / 1000.0);
+    else if (kg >= 1.0 || kg == 0.0)
+        snprintf(buf, len, "%.4g kg", kg);
+    else
+        snprintf(buf, len, "%.4g g", kg * 1000.0);
+    return buf;
+}
+
+/* Characters in UTF-8 TEXT (its bytes less its continuation bytes): the width a terminal gives
+ * it, for the scripts names are written in here. */
+static size_t chars(const char *text)
+{
+    size_t n = 0;
+    for (; *text; text++)
+        n += ((unsigned char)*text & 0xC0) != 0x80;
+    return n;
+}
+
+/* The widest of the runs' names (NAMES = 1) or device names, in characters, and at least MIN: a
+ * column as wide as its longest entry, so no name is cut. */
+static size_t widest(const struct mlsim_result *res, size_t n, int names, size_t min)
+{
+    size_t w = min;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = chars(names ? res[i].run->name : res[i].run->device->name);
+        w = l > w ? l : w;
+    }
+    return w;
+}
+
+/* TEXT left-aligned in a cell of WIDTH characters. */
+static void cell(FILE *out, const char *text, size_t width)
+{
+    fputs(text, out);
+    for (size_t k = chars(text); k < width; k++)
+        fputc(' ', out);
+}
+
 static void write_full(FILE *out, const struct mlsim_scenario *sc, const struct mlsim_result *res)
 {
     const struct mlsim_run *r = res->run;
@@ -192,23 +240,27 @@ static void write_full(FILE *out, const struct mlsim_scenario *sc, const struct 
     else
         fprintf(out, "  %-14s MFU %s (assumed)\n", "Utilization",
                 mlsim_units_format(res->mfu, MLSIM_DIM_RATIO, a, sizeof a));
-    fprintf(out, "  %-14s %s on %d devices%s\n", "Time",
+    fprintf(out, "  %-14s %s on %d device%s%s\n", "Time",
             mlsim_units_format(res->time_s, MLSIM_DIM_TIME, a, sizeof a), r->count,
+            r->count == 1 ? "" : "s",
             res->rel.samples > 0 ? " (mean over the whole run's replicates)" : "");
     if (res->rel.samples > 0)
         write_whole_run(out, res);
     fprintf(out, "  %-14s %s\n", "Device-hours",
             mlsim_units_grouped(res->device_hours, a, sizeof a));
-    fprintf(out, "  %-14s %s (at %s per device-hour)\n", "Cost",
-            mlsim_units_format(res->cost_usd, MLSIM_DIM_MONEY, a, sizeof a),
-            mlsim_units_format(r->econ.price_usd_per_s, MLSIM_DIM_MONEY_RATE, b, sizeof b));
+    if (mlsim_price_known(r))
+        fprintf(out, "  %-14s %s (at %s per device-hour)\n", "Cost",
+                mlsim_units_format(res->cost_usd, MLSIM_DIM_MONEY, a, sizeof a),
+                mlsim_units_format(r->econ.price_usd_per_s, MLSIM_DIM_MONEY_RATE, b, sizeof b));
+    else
+        fprintf(out, "  %-14s not known: %s has no rental price in hwdb\n", "Cost", dev->id);
     fprintf(out, "  %-14s %s (%s per device on average, PUE %.3g)\n", "Energy",
             mlsim_units_format(res->energy_j, MLSIM_DIM_ENERGY, a, sizeof a),
             mlsim_units_format(res->avg_power_w, MLSIM_DIM_POWER, b, sizeof b), r->econ.pue);
     if (res->energy_cost_usd > 0)
         fprintf(out, "  %-14s %s\n", "Electricity",
                 mlsim_units_format(res->energy_cost_usd, MLSIM_DIM_MONEY, a, sizeof a));
-    fprintf(out, "  %-14s %.4g t CO2 (at %s)\n", "Emissions", res->co2_kg / 1000.0,
+    fprintf(out, "  %-14s %s CO2 (at %s)\n", "Emissions", mass(res->co2_kg, b, sizeof b),
             mlsim_units_format(r->econ.carbon_kg_per_j, MLSIM_DIM_CARBON_INTENSITY, c, sizeof c));
     size_t n = mlsim_report_assumptions(res, 1, lines, MLSIM_REPORT_MAX_ASSUMPTIONS);
     fprintf(out, "\nAssumptions\n");
@@ -234,56 +286,75 @@ static const char *run_time(double s, char *buf, size_t n)
 static void write_rows(FILE *out, const struct mlsim_scenario *sc, const struct mlsim_result *res,
                        size_t n)
 {
-    char a[64], b[64], c[64], e[64], en[64], t[64];
-    char tn[256];
+    char a[64], b[64], c[64], e[64], en[64], t[64], m[64];
+    char tn[256], td[256];
+    size_t wn = widest(res, n, 1, 30), wd = widest(res, n, 0, 24);
     if (sc->title[0])
         fprintf(out, "%s\n", term(sc->title, tn, sizeof tn));
     fprintf(out, "mlsim %s, scenario %s\n\n", MLSIM_VERSION, sc->doc->file);
-    fprintf(out, "%-30s %8s %8s  %-24s %5s %7s %9s %14s %10s %9s\n", "Model", "Size", "Tokens",
-            "Device", "Count", "MFU", "Time", "Cost", "Energy", "CO2 (t)");
+    cell(out, "Model", wn);
+    fprintf(out, " %8s %8s  ", "Size", "Tokens");
+    cell(out, "Device", wd);
+    fprintf(out, " %5s %7s %9s %14s %10s %9s\n", "Count", "MFU", "Time", "Cost", "Energy", "CO2");
     for (size_t i = 0; i < n; i++) {
         const struct mlsim_run *r = res[i].run;
+        cell(out, term(r->name, tn, sizeof tn), wn);
+        fprintf(out, " %8s %8s  ",
+                mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a),
+                mlsim_units_format(r->model.tokens, MLSIM_DIM_COUNT, b, sizeof b));
+        cell(out, term(r->device->name, td, sizeof td), wd);
         if (res[i].not_run[0]) { /* a row that was not estimated says why */
-            fprintf(out, "%-30s %8s %8s  %-24.24s %5d  %s\n", term(r->name, tn, 31),
-                    mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a),
-                    mlsim_units_format(r->model.tokens, MLSIM_DIM_COUNT, b, sizeof b),
-                    r->device->name, r->count, res[i].not_run);
+            fprintf(out, " %5d  %s\n", r->count, res[i].not_run);
             continue;
         }
-        fprintf(out, "%-30s %8s %8s  %-24.24s %5d %7s %9s %14s %10s %9.1f\n", term(r->name, tn, 31),
-                mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a),
-                mlsim_units_format(r->model.tokens, MLSIM_DIM_COUNT, b, sizeof b), r->device->name,
-                r->count, mlsim_units_format(res[i].mfu, MLSIM_DIM_RATIO, c, sizeof c),
+        fprintf(out, " %5d %7s %9s %14s %10s %9s\n", r->count,
+                mlsim_units_format(res[i].mfu, MLSIM_DIM_RATIO, c, sizeof c),
                 run_time(res[i].time_s, t, sizeof t),
                 mlsim_units_format(res[i].cost_usd, MLSIM_DIM_MONEY, e, sizeof e),
                 mlsim_units_format(res[i].energy_j, MLSIM_DIM_ENERGY, en, sizeof en),
-                res[i].co2_kg / 1000.0);
+                mass(res[i].co2_kg, m, sizeof m));
     }
 }
 
 /* Print each distinct assumption of the runs once, at most MLSIM_REPORT_MAX_SHARED of them; the
- * count of those left out is said (JSON gives every run's own). */
+ * count of those left out is said (JSON gives every run's own). A line that holds for some runs
+ * only (a device's calibration, a run's own MFU) is labelled with the first run it holds for and
+ * how many more, so a reader of a table knows which row it explains. */
 static void write_shared_assumptions(FILE *out, const struct mlsim_result *res, size_t n)
 {
     char seen[MLSIM_REPORT_MAX_SHARED][MLSIM_REPORT_ASSUMPTION_LEN]; /* 128 KiB of stack */
+    size_t first[MLSIM_REPORT_MAX_SHARED], count[MLSIM_REPORT_MAX_SHARED];
     char lines[MLSIM_REPORT_MAX_ASSUMPTIONS][MLSIM_REPORT_ASSUMPTION_LEN];
     size_t n_seen = 0, left_out = 0;
-    fprintf(out, "\nAssumptions\n");
     for (size_t i = 0; i < n; i++) {
         size_t k = mlsim_report_assumptions(&res[i], 0, lines, MLSIM_REPORT_MAX_ASSUMPTIONS);
         for (size_t j = 0; j < k; j++) {
             size_t s = 0;
             while (s < n_seen && strcmp(seen[s], lines[j]) != 0)
                 s++;
-            if (s < n_seen)
+            if (s < n_seen) {
+                count[s]++;
                 continue;
+            }
             if (n_seen == MLSIM_REPORT_MAX_SHARED) {
                 left_out++; /* may count a line twice: it is an upper bound, said as such */
                 continue;
             }
-            memcpy(seen[n_seen++], lines[j], MLSIM_REPORT_ASSUMPTION_LEN);
-            fprintf(out, "  - %s\n", lines[j]);
+            memcpy(seen[n_seen], lines[j], MLSIM_REPORT_ASSUMPTION_LEN);
+            first[n_seen] = i;
+            count[n_seen++] = 1;
         }
+    }
+    fprintf(out, "\nAssumptions\n");
+    char tn[256];
+    for (size_t s = 0; s < n_seen; s++) {
+        if (count[s] >= n || n < 2)
+            fprintf(out, "  - %s\n", seen[s]);
+        else if (count[s] == 1)
+            fprintf(out, "  - [%s] %s\n", term(res[first[s]].run->name, tn, sizeof tn), seen[s]);
+        else
+            fprintf(out, "  - [%s and %zu more] %s\n", term(res[first[s]].run->name, tn, sizeof tn),
+                    count[s] - 1, seen[s]);
     }
     if (left_out > 0)
         fprintf(out,

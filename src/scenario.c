@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mlsim/layout.h"
+#include "mlsim/price.h"
 #include "mlsim/units.h"
 #include "mlsim/wholerun.h"
 
@@ -126,6 +127,7 @@ static const struct mlsim_field run_fields[] = {
     RSEC("economics"),
     RF("economics.price_per_device_hour", MLSIM_FIELD_QUANTITY, MLSIM_DIM_MONEY_RATE,
        econ.price_usd_per_s, 0, INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RSTR("economics.price_as_of", econ.price_as_of),
     RF("economics.electricity_price", MLSIM_FIELD_QUANTITY, MLSIM_DIM_ENERGY_PRICE,
        econ.electricity_usd_per_j, 0, INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
     RF("economics.pue", MLSIM_FIELD_QUANTITY, MLSIM_DIM_NUMBER, econ.pue, 1, 5,
@@ -136,15 +138,15 @@ static const struct mlsim_field run_fields[] = {
     RF("economics.host_power_per_device", MLSIM_FIELD_QUANTITY, MLSIM_DIM_POWER, econ.host_power_w,
        0, INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
     RSEC("reliability"),
-    RQ("reliability.gpu_failure_rate", MLSIM_DIM_NUMBER,
+    RQ("reliability.gpu_failure_rate", MLSIM_DIM_FAILURE_RATE,
        reliability.rate_per_h[MLSIM_COMPONENT_GPU]),
-    RQ("reliability.node_failure_rate", MLSIM_DIM_NUMBER,
+    RQ("reliability.node_failure_rate", MLSIM_DIM_FAILURE_RATE,
        reliability.rate_per_h[MLSIM_COMPONENT_NODE]),
-    RQ("reliability.nic_failure_rate", MLSIM_DIM_NUMBER,
+    RQ("reliability.nic_failure_rate", MLSIM_DIM_FAILURE_RATE,
        reliability.rate_per_h[MLSIM_COMPONENT_NIC]),
-    RQ("reliability.switch_failure_rate", MLSIM_DIM_NUMBER,
+    RQ("reliability.switch_failure_rate", MLSIM_DIM_FAILURE_RATE,
        reliability.rate_per_h[MLSIM_COMPONENT_SWITCH]),
-    RQ("reliability.software_failure_rate", MLSIM_DIM_NUMBER,
+    RQ("reliability.software_failure_rate", MLSIM_DIM_FAILURE_RATE,
        reliability.rate_per_h[MLSIM_COMPONENT_SOFTWARE]),
     RSTR("reliability.rate_source", reliability.rate_source),
     RF("reliability.rate_uncertainty", MLSIM_FIELD_QUANTITY, MLSIM_DIM_NUMBER,
@@ -905,14 +907,9 @@ static int resolve_economics(struct mlsim_run *r, struct mlsim_diags *d)
     if (!given(r, "economics.carbon_intensity"))
         e->carbon_kg_per_j = MLSIM_DEFAULT_CARBON_G_PER_KWH * 1e-3 / MLSIM_UNITS_J_PER_KWH;
     if (!given(r, "economics.price_per_device_hour")) {
-        e->price_usd_per_s = r->device->rental_usd_per_s;
-        if (e->price_usd_per_s <= 0) {
-            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc,
-                               "%s has no rental price in the hardware database: set "
-                               "'economics.price_per_device_hour'",
-                               r->device->id);
-            ok = 0;
-        }
+        /* No price known: the cost is left out (NAN), not guessed (price.h) */
+        e->price_usd_per_s =
+            r->device->rental_usd_per_s > 0 ? r->device->rental_usd_per_s : (double)NAN;
     }
     if (!given(r, "economics.device_power")) {
         e->device_power_w = r->device->tdp_w;
@@ -1250,5 +1247,7 @@ enum mlsim_status mlsim_scenario_resolve(struct mlsim_scenario *sc, struct mlsim
     int ok = 1;
     for (size_t i = 0; i < sc->n_runs; i++)
         ok &= resolve_run(&sc->runs[i], i, db, d);
+    if (ok && mlsim_price_check(sc, d) != MLSIM_OK)
+        ok = 0;
     return ok ? MLSIM_OK : MLSIM_ERR_INPUT;
 }

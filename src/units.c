@@ -130,15 +130,31 @@ static const struct unit units[] = {
     {"GH/s", MLSIM_DIM_HASHRATE, 1e9},
     {"TH/s", MLSIM_DIM_HASHRATE, 1e12},
     {"PH/s", MLSIM_DIM_HASHRATE, 1e15},
+    {"/h", MLSIM_DIM_FAILURE_RATE, 1},
+    {"/d", MLSIM_DIM_FAILURE_RATE, 1.0 / 24.0},
+    {"/1000d", MLSIM_DIM_FAILURE_RATE, 1.0 / 24000.0}, /* Kokolis et al.'s "per 1000 node-days" */
 };
 
 #define N_UNITS (sizeof units / sizeof units[0])
 
 static const char *const dim_names[] = {
-#define MLSIM_DIM_NAME(name, what, si) what,
+#define MLSIM_DIM_NAME(name, what, si, bare) what,
     MLSIM_DIM_TABLE(MLSIM_DIM_NAME)
 #undef MLSIM_DIM_NAME
 };
+
+static const char *const bare_meanings[] = {
+#define MLSIM_DIM_BARE(name, what, si, bare) bare,
+    MLSIM_DIM_TABLE(MLSIM_DIM_BARE)
+#undef MLSIM_DIM_BARE
+};
+
+const char *mlsim_units_bare_meaning(enum mlsim_dim dim)
+{
+    if ((unsigned)dim >= MLSIM_DIM_N)
+        return NULL;
+    return bare_meanings[dim];
+}
 
 const char *mlsim_units_dim_name(enum mlsim_dim dim)
 {
@@ -161,8 +177,14 @@ char *mlsim_units_accepted(enum mlsim_dim dim, char *buf, size_t len)
             break;
         used += (size_t)n;
     }
-    if (used == 0)
+    if (used == 0) {
         snprintf(buf, len, "none (a plain number)");
+        return buf;
+    }
+    /* Say what a number without a unit means, so no reader has to guess the SI base. */
+    const char *bare = mlsim_units_bare_meaning(dim);
+    if (bare && used < len)
+        snprintf(buf + used, len - used, "; a bare number means %s", bare);
     return buf;
 }
 
@@ -194,6 +216,45 @@ static int unit_symbol(const char *s, int dollar, char *sym, size_t len)
     return w >= 0 && (size_t)w < len;
 }
 
+/* The unit a bare number of DIM was most likely meant in, as the user would write it around the
+ * number NUM: a price per hour, not per second; electricity per kWh, not per joule. */
+static void suggest(enum mlsim_dim dim, const char *num, char *buf, size_t len)
+{
+    switch (dim) {
+    case MLSIM_DIM_MONEY:
+        snprintf(buf, len, "'$%s'", num);
+        return;
+    case MLSIM_DIM_MONEY_RATE:
+        snprintf(buf, len, "'$%s/h'", num);
+        return;
+    case MLSIM_DIM_ENERGY_PRICE:
+        snprintf(buf, len, "'$%s/kWh'", num);
+        return;
+    case MLSIM_DIM_ENERGY:
+        snprintf(buf, len, "'%s kWh' or '%s J'", num, num);
+        return;
+    case MLSIM_DIM_CARBON_INTENSITY:
+        snprintf(buf, len, "'%s gCO2/kWh'", num);
+        return;
+    default:
+        snprintf(buf, len, "'%s %s'", num, "<unit>");
+        return;
+    }
+}
+
+/* Say why the bare number TEXT (its digits from NUM to END) is refused for DIM. */
+static void refuse_bare(const char *text, const char *num, const char *end, enum mlsim_dim dim,
+                        char *err, size_t errlen)
+{
+    char digits[64], meant[160], accepted[512];
+    snprintf(digits, sizeof digits, "%.*s", (int)(end - num), num);
+    suggest(dim, digits, meant, sizeof meant);
+    mlsim_units_accepted(dim, accepted, sizeof accepted);
+    snprintf(err, errlen,
+             "'%s' has no unit, and %s needs one (did you mean %s? accepted units: %s)", text,
+             mlsim_units_dim_name(dim), meant, accepted);
+}
+
 enum mlsim_status mlsim_units_parse(const char *text, enum mlsim_dim dim, double *out, char *err,
                                     size_t errlen)
 {
@@ -221,9 +282,14 @@ enum mlsim_status mlsim_units_parse(const char *text, enum mlsim_dim dim, double
         snprintf(err, errlen, "unit in '%s' is too long", text);
         return MLSIM_ERR_INPUT;
     }
-    if (sym[0] == '\0') { /* a bare number is already in SI units */
-        *out = value;
-        return MLSIM_OK;
+    if (sym[0] == '\0') {
+        /* A bare number is in SI units where that is the reading people mean; 0 is 0 in any. */
+        if (value == 0.0 || mlsim_units_bare_meaning(dim)) {
+            *out = value;
+            return MLSIM_OK;
+        }
+        refuse_bare(text, s, end, dim, err, errlen);
+        return MLSIM_ERR_INPUT;
     }
     const struct unit *u = find_unit(sym, dim, 0);
     if (u) {
@@ -264,7 +330,7 @@ static const struct scale bw_scales[] = {
     {1e15, " PB/s"}, {1e12, " TB/s"}, {1e9, " GB/s"}, {1e6, " MB/s"}, {1, " B/s"}};
 static const struct scale power_scales[] = {{1e6, " MW"}, {1e3, " kW"}, {1, " W"}};
 static const struct scale energy_scales[] = {
-    {3.6e12, " GWh"}, {3.6e9, " MWh"}, {3.6e6, " kWh"}, {3600, " Wh"}};
+    {3.6e12, " GWh"}, {3.6e9, " MWh"}, {3.6e6, " kWh"}, {3600, " Wh"}, {1, " J"}};
 static const struct scale time_scales[] = {{365.25 * 86400, " years"},
                                            {86400, " days"},
                                            {3600, " h"},
@@ -316,8 +382,31 @@ char *mlsim_units_grouped(double v, char *buf, size_t len)
 static char *format_money(double v, char *buf, size_t len)
 {
     char digits[64];
+    if (!isfinite(v)) { /* no price known: the cost is left out, said as a dash */
+        snprintf(buf, len, "-");
+        return buf;
+    }
+    if (v != 0.0 && fabs(v) < 10.0) { /* a small run's cost in cents, not "$0" */
+        snprintf(buf, len, fabs(v) < 0.01 ? "$%.2g" : "$%.2f", v);
+        return buf;
+    }
     snprintf(buf, len, "$%s", mlsim_units_grouped(v, digits, sizeof digits));
     return buf;
+}
+
+/* A size that is a whole number of GiB (or TiB) was given in binary units (a TPU v4's 32 GiB):
+ * said in them, not as "34.36 GB". Decimal sizes keep their decimal prefixes. */
+static char *format_bytes(double v, char *buf, size_t len)
+{
+    static const struct scale binary[] = {{1099511627776.0, " TiB"}, {1073741824.0, " GiB"}};
+    for (size_t i = 0; i < sizeof binary / sizeof binary[0]; i++) {
+        double k = v / binary[i].factor;
+        if (fabs(v) >= binary[i].factor && k == floor(k) && fabs(k) < 1e6) {
+            snprintf(buf, len, "%.0f%s", k, binary[i].suffix);
+            return buf;
+        }
+    }
+    return format_scaled(v, byte_scales, sizeof byte_scales / sizeof byte_scales[0], buf, len);
 }
 
 #define SCALED(arr) format_scaled(value, (arr), sizeof(arr) / sizeof((arr)[0]), buf, len)
@@ -330,7 +419,7 @@ char *mlsim_units_format(double value, enum mlsim_dim dim, char *buf, size_t len
     case MLSIM_DIM_FLOP:
         return SCALED(flop_scales);
     case MLSIM_DIM_BYTES:
-        return SCALED(byte_scales);
+        return format_bytes(value, buf, len);
     case MLSIM_DIM_BANDWIDTH:
         return SCALED(bw_scales);
     case MLSIM_DIM_POWER:
@@ -348,6 +437,8 @@ char *mlsim_units_format(double value, enum mlsim_dim dim, char *buf, size_t len
     case MLSIM_DIM_MONEY:
         return format_money(value, buf, len);
     case MLSIM_DIM_MONEY_RATE:
+        if (!isfinite(value))
+            return format_money(value, buf, len);
         snprintf(buf, len, "$%.4g/h", value * 3600.0);
         return buf;
     case MLSIM_DIM_ENERGY_PRICE:
@@ -358,6 +449,9 @@ char *mlsim_units_format(double value, enum mlsim_dim dim, char *buf, size_t len
         return buf;
     case MLSIM_DIM_RATIO:
         snprintf(buf, len, "%.4g%%", value * 100.0);
+        return buf;
+    case MLSIM_DIM_FAILURE_RATE:
+        snprintf(buf, len, "%.4g /1000d", value * 24000.0);
         return buf;
     case MLSIM_DIM_NUMBER:
     case MLSIM_DIM_N:

@@ -54,7 +54,8 @@ struct mlsim_training {
 
 /* Prices and the grid. All SI: USD/s, USD/J, kg CO2 per J, W. */
 struct mlsim_economics {
-    double price_usd_per_s;       /* rental price per device-second */
+    double price_usd_per_s;       /* rental price per device-second; NAN = none known */
+    char price_as_of[16];         /* the date prices are aged against (price.h); "" = build's */
     double electricity_usd_per_j; /* 0 = not priced */
     double pue;                   /* facility power / IT power */
     double carbon_kg_per_j;       /* grid carbon intensity */

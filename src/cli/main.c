@@ -222,6 +222,26 @@ const char *mlsim_cli_locate_hwdb(const char *given, char *buf, size_t len)
     return MLSIM_SOURCE_HWDB;
 }
 
+/* A shipped scenario by name ("gpt3_a100" or "gpt3_a100.yaml"): a NAME with no '/' that is no
+ * file here is looked for in the scenarios folder beside the hardware database HWDB (installed:
+ * share/mlsim/scenarios; in the source tree: scenarios/). Returns NAME when not found, so the
+ * loader's own error names what was given. */
+static const char *locate_scenario(const char *name, const char *hwdb, char *buf, size_t len)
+{
+    struct stat st;
+    if (strchr(name, '/') || stat(name, &st) == 0)
+        return name;
+    size_t n = strlen(name);
+    int has_ext = n > 5 && strcmp(name + n - 5, ".yaml") == 0;
+    size_t h = strlen(hwdb); /* ".../hwdb" -> ".../scenarios", so the report names it plainly */
+    int plain = h >= 5 && strcmp(hwdb + h - 5, "/hwdb") == 0;
+    int w = snprintf(buf, len, "%.*s%s/%s%s", (int)(plain ? h - 5 : h), hwdb,
+                     plain ? "/scenarios" : "/../scenarios", name, has_ext ? "" : ".yaml");
+    if (w > 0 && (size_t)w < len && stat(buf, &st) == 0 && S_ISREG(st.st_mode))
+        return buf;
+    return name;
+}
+
 static double wall_now(void)
 {
     struct timespec ts;
@@ -267,6 +287,27 @@ static int estimate_all(const struct options *opt, struct mlsim_scenario *sc,
     return status;
 }
 
+/* A path given to --set twice is an error: the later would win without a word, and a run
+ * priced or sized by a value its reader did not see is worse than one that stops. */
+static int repeated_sets(const struct options *opt, struct mlsim_diags *d)
+{
+    int found = 0;
+    for (size_t j = 1; j < opt->n_sets; j++) {
+        size_t lj = strcspn(opt->sets[j], "=");
+        for (size_t i = 0; i < j; i++) {
+            if (strcspn(opt->sets[i], "=") != lj || strncmp(opt->sets[i], opt->sets[j], lj) != 0)
+                continue;
+            struct mlsim_loc at = {"--set", (int)j + 1, 1};
+            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, at,
+                               "'%.*s' is set again (first by --set %zu): give each path once",
+                               (int)lj, opt->sets[j], i + 1);
+            found = 1;
+            break;
+        }
+    }
+    return found;
+}
+
 /* Load, override, resolve and estimate; on success *RES holds one result per run. */
 static int run(const struct options *opt, struct mlsim_diags *d, struct mlsim_hwdb *db,
                struct mlsim_scenario **sc, struct mlsim_result **res, struct mlsim_sim ***sims)
@@ -279,6 +320,8 @@ static int run(const struct options *opt, struct mlsim_diags *d, struct mlsim_hw
         return EXIT_INPUT;
     if (mlsim_scenario_set(*sc, opt->sets, opt->n_sets, d) == MLSIM_ERR_NOMEM)
         return out_of_memory();
+    if (repeated_sets(opt, d))
+        st = MLSIM_ERR_INPUT;
     enum mlsim_status resolved = mlsim_scenario_resolve(*sc, db, d);
     if (resolved == MLSIM_ERR_NOMEM)
         return out_of_memory();
@@ -312,6 +355,11 @@ static int write_trace(const char *path, const char *input, const struct mlsim_s
         first = 0;
     }
     mlsim_trace_end(f);
+    if (first) /* an empty trace without a word reads as a broken writer */
+        fprintf(stderr,
+                "mlsim: warning: trace '%s': no run of this scenario is simulated ('mode: "
+                "simulate'), so the trace holds no slices\n",
+                path);
     if (mlsim_outfile_commit(of, &why) != MLSIM_OK) {
         fprintf(stderr, "mlsim: error: trace '%s': %s\n", path, why);
         return EXIT_INPUT;
@@ -331,8 +379,10 @@ int main(int argc, char **argv)
         return status;
     char hwdb_buf[PATH_MAX + 32];
     struct mlsim_diags *d = mlsim_diags_alloc();
-    struct mlsim_hwdb *db =
-        mlsim_hwdb_alloc(mlsim_cli_locate_hwdb(opt.hwdb, hwdb_buf, sizeof hwdb_buf));
+    const char *hwdb = mlsim_cli_locate_hwdb(opt.hwdb, hwdb_buf, sizeof hwdb_buf);
+    struct mlsim_hwdb *db = mlsim_hwdb_alloc(hwdb);
+    char scenario_buf[2 * PATH_MAX + 64];
+    opt.file = locate_scenario(opt.file, hwdb, scenario_buf, sizeof scenario_buf);
     struct mlsim_scenario *sc = NULL;
     struct mlsim_result *res = NULL;
     struct mlsim_sim **sims = NULL;

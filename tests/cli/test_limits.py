@@ -65,13 +65,14 @@ class Shapes(unittest.TestCase):
 
 
 class Cells(unittest.TestCase):
-    def test_a_long_name_is_cut_between_characters(self):
-        # "x" and 16 two-byte e-acutes (33 bytes) in a 30-byte cell: "x" and 14 of them fit (29
-        # bytes); the 15th would need bytes 30 and 31, so it is left out whole
+    def test_a_long_name_is_printed_whole(self):
+        # "x" and 16 two-byte e-acutes: 17 characters in 33 bytes, more than the 30-byte cell
+        # that used to cut it. Names are no longer cut (issue #17 item 9), and a cell is padded
+        # by characters: the 30-character Model column, then " " and the 8-wide Size, "      1B"
         rc, out, err = data("hostile_utf8_cell.yaml")
         self.assertEqual(rc, 0, err)  # stdout decoded as strict UTF-8
         row = [l for l in out.splitlines() if l.startswith("x")][0]
-        self.assertTrue(row.startswith("x" + "\u00e9" * 14 + " "), row)
+        self.assertTrue(row.startswith("x" + "\u00e9" * 16 + " " * 13 + " " + "      1B"), row)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 /* Unit parsing and formatting: each dimension's units against hand-computed SI values. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -117,6 +118,55 @@ static void test_errors_name_accepted_units(void **state)
     parse_fails("12 GB", MLSIM_DIM_NUMBER, "none (a plain number)");
 }
 
+/* Issue #17 item 1: a bare number where its SI reading is a trap is refused with the unit meant.
+ * 2 read as USD/s would be $7,200 per hour; 0.1 read as USD/J would be $360,000 per kWh. */
+static void test_bare_numbers(void **state)
+{
+    (void)state;
+    parse_fails("2", MLSIM_DIM_MONEY_RATE, "did you mean '$2/h'?");
+    parse_fails("0.1", MLSIM_DIM_ENERGY_PRICE, "did you mean '$0.1/kWh'?");
+    parse_fails("30000", MLSIM_DIM_MONEY, "did you mean '$30000'?");
+    parse_fails("5", MLSIM_DIM_ENERGY, "did you mean '5 kWh' or '5 J'?");
+    parse_fails("429", MLSIM_DIM_CARBON_INTENSITY, "did you mean '429 gCO2/kWh'?");
+    parse_fails(" 2.5 ", MLSIM_DIM_MONEY_RATE, "'$2.5/h'");
+    /* 0 is 0 in every unit ("electricity not billed"): no unit needed */
+    assert_true(parse_ok("0", MLSIM_DIM_ENERGY_PRICE) == 0.0);
+    assert_true(parse_ok("0", MLSIM_DIM_MONEY_RATE) == 0.0);
+    /* where the SI reading is what people mean, a bare number is kept, and its meaning said */
+    assert_true(parse_ok("700", MLSIM_DIM_POWER) == 700.0);
+    assert_true(parse_ok("0.5", MLSIM_DIM_TIME) == 0.5);
+    parse_fails("3 furlongs", MLSIM_DIM_TIME, "a bare number means seconds");
+    parse_fails("3 furlongs", MLSIM_DIM_POWER, "a bare number means watts");
+    assert_string_equal(mlsim_units_bare_meaning(MLSIM_DIM_BYTES), "bytes");
+    /* Kokolis et al. 2024's RSC-1: 6.50 failures per 1000 node-days = 6.5 / 24000 per hour */
+    assert_near(parse_ok("6.5 /1000d", MLSIM_DIM_FAILURE_RATE), 6.5 / 24000.0, 1e-18);
+    assert_near(parse_ok("0.5 /d", MLSIM_DIM_FAILURE_RATE), 0.5 / 24.0, 1e-15);
+    assert_near(parse_ok("1e-5", MLSIM_DIM_FAILURE_RATE), 1e-5, 1e-20);
+    parse_fails("3 GB", MLSIM_DIM_FAILURE_RATE, "a bare number means failures per component-hour");
+    assert_null(mlsim_units_bare_meaning(MLSIM_DIM_MONEY_RATE));
+}
+
+/* Issue #17 item 9: small costs in cents, binary sizes in binary units, small energies in J. */
+static void test_format_adapts(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_string_equal(mlsim_units_format(0.42, MLSIM_DIM_MONEY, buf, sizeof buf), "$0.42");
+    assert_string_equal(mlsim_units_format(9.99, MLSIM_DIM_MONEY, buf, sizeof buf), "$9.99");
+    assert_string_equal(mlsim_units_format(0.0042, MLSIM_DIM_MONEY, buf, sizeof buf), "$0.0042");
+    assert_string_equal(mlsim_units_format(0.0, MLSIM_DIM_MONEY, buf, sizeof buf), "$0");
+    assert_string_equal(mlsim_units_format(10.0, MLSIM_DIM_MONEY, buf, sizeof buf), "$10");
+    /* a TPU v4's 32 GiB is 34,359,738,368 bytes: said as given, not "34.36 GB" */
+    assert_string_equal(mlsim_units_format(32.0 * 1073741824.0, MLSIM_DIM_BYTES, buf, sizeof buf),
+                        "32 GiB");
+    assert_string_equal(mlsim_units_format(40e9, MLSIM_DIM_BYTES, buf, sizeof buf), "40 GB");
+    assert_string_equal(mlsim_units_format(26214400.0, MLSIM_DIM_BYTES, buf, sizeof buf),
+                        "26.21 MB"); /* 25 MiB: below a GiB, decimal */
+    /* 0.003153 Wh = 11.35 J */
+    assert_string_equal(mlsim_units_format(11.35, MLSIM_DIM_ENERGY, buf, sizeof buf), "11.35 J");
+    assert_string_equal(mlsim_units_format(NAN, MLSIM_DIM_MONEY, buf, sizeof buf), "-");
+}
+
 static void test_format(void **state)
 {
     (void)state;
@@ -148,6 +198,8 @@ int main(void)
         cmocka_unit_test(test_carbon),
         cmocka_unit_test(test_counts_and_ratios),
         cmocka_unit_test(test_errors_name_accepted_units),
+        cmocka_unit_test(test_bare_numbers),
+        cmocka_unit_test(test_format_adapts),
         cmocka_unit_test(test_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
