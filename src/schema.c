@@ -212,6 +212,15 @@ static int set_field(const struct mlsim_schema *s, const struct mlsim_field *f,
                      const struct mlsim_ynode *node, void *obj, struct mlsim_diags *d)
 {
     void *dst = (char *)obj + f->offset;
+    if ((f->flags & MLSIM_FIELD_NAMED) && node->type == MLSIM_YNODE_SCALAR) {
+        char from[PATH_MAX_LEN];
+        snprintf(from, sizeof from, "%s.from", f->path);
+        const struct mlsim_field *named = mlsim_schema_find(s, from);
+        if (named) {
+            prov_of(s, obj)->seen[f - s->fields] = 1;
+            return set_field(s, named, node, obj, d);
+        }
+    }
     prov_of(s, obj)->seen[f - s->fields] = 1;
     enum mlsim_ynode_type want =
         f->kind == MLSIM_FIELD_SECTION ? MLSIM_YNODE_MAP
@@ -332,7 +341,8 @@ enum mlsim_status mlsim_schema_set(const struct mlsim_schema *s, const char *pat
                            hint ? "'?)" : "");
         return MLSIM_ERR_INPUT;
     }
-    if (f->kind == MLSIM_FIELD_SECTION || f->kind == MLSIM_FIELD_LIST) {
+    if ((f->kind == MLSIM_FIELD_SECTION && !(f->flags & MLSIM_FIELD_NAMED)) ||
+        f->kind == MLSIM_FIELD_LIST) {
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, at_path,
                            "'%s' is not a single value; set one of its fields, like '%s.<key>'",
                            path, path);

@@ -30,6 +30,9 @@ enum mlsim_field_kind {
 #define MLSIM_FIELD_LO_INCLUSIVE 1u
 /* A LIST field whose LOAD_LIST takes a mapping instead of a sequence (a scenario's sweep:). */
 #define MLSIM_FIELD_TAKES_MAP 2u
+/* A SECTION a single value may stand for: the value is loaded as the section's `from` field
+ * (`model: llama-2-70b` is `model: {from: llama-2-70b}`). */
+#define MLSIM_FIELD_NAMED 4u
 
 /* Where each field given by the user came from; LOC[i].file == NULL means "not given".
  * SEEN[i] is set when the field was present, even if its value was rejected, so that a bad value
