@@ -1230,8 +1230,10 @@ static int resolve_zoo(struct mlsim_run *r, struct mlsim_hwdb *db, struct mlsim_
         return st != MLSIM_ERR_NOMEM;
     }
     /* the model's own fields are missing for this one reason: say it once */
-    r->prov.seen[mlsim_schema_find(&mlsim_run_schema, "model.params") - mlsim_run_schema.fields] =
-        1;
+    static const char *const from_zoo[] = {"model.params", "model.tokens"};
+    for (size_t i = 0; i < sizeof from_zoo / sizeof from_zoo[0]; i++)
+        r->prov.seen[mlsim_schema_find(&mlsim_run_schema, from_zoo[i]) -
+                     mlsim_run_schema.fields] = 1;
     const char *hint = mlsim_zoo_suggest(zoo, r->model_from);
     if (st == MLSIM_ERR_NOMEM)
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc, "out of memory reading the model zoo");

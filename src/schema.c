@@ -350,3 +350,36 @@ enum mlsim_status mlsim_schema_set(const struct mlsim_schema *s, const char *pat
     }
     return set_field(s, f, value, obj, d) ? MLSIM_OK : MLSIM_ERR_INPUT;
 }
+
+char *mlsim_schema_value_text(const struct mlsim_field *f, const void *obj, char *buf, size_t len)
+{
+    const char *src = (const char *)obj + f->offset;
+    double v = 0;
+    int iv = 0;
+    buf[0] = '\0';
+    switch (f->kind) {
+    case MLSIM_FIELD_QUANTITY:
+        memcpy(&v, src, sizeof v);
+        mlsim_units_format(v, f->dim, buf, len);
+        break;
+    case MLSIM_FIELD_INT:
+        memcpy(&iv, src, sizeof iv);
+        snprintf(buf, len, "%d", iv);
+        break;
+    case MLSIM_FIELD_STRING:
+        snprintf(buf, len, "%.*s", (int)f->size, src);
+        break;
+    case MLSIM_FIELD_ENUM: {
+        memcpy(&iv, src, sizeof iv);
+        size_t n = 0;
+        while (f->names[n])
+            n++;
+        snprintf(buf, len, "%s", iv >= 0 && (size_t)iv < n ? f->names[iv] : "?");
+        break;
+    }
+    case MLSIM_FIELD_SECTION:
+    case MLSIM_FIELD_LIST:
+        break;
+    }
+    return buf;
+}

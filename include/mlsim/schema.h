@@ -73,6 +73,10 @@ enum mlsim_status mlsim_schema_set(const struct mlsim_schema *s, const char *pat
                                    const struct mlsim_ynode *value, void *obj,
                                    struct mlsim_diags *d);
 
+/* The value of field F of OBJ as a scenario would write it ("4096", "2T", "bf16", "true"), in
+ * BUF of LEN bytes; "" for a section or a list. Returns BUF. */
+char *mlsim_schema_value_text(const struct mlsim_field *f, const void *obj, char *buf, size_t len);
+
 /* The field at PATH, or NULL. */
 const struct mlsim_field *mlsim_schema_find(const struct mlsim_schema *s, const char *path);
 

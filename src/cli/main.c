@@ -35,7 +35,8 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     {"calibrate", mlsim_cli_calibrate}, {"hw", mlsim_cli_hw}, {"plot", mlsim_cli_plot},
-    {"search", mlsim_cli_search},       {NULL, NULL},
+    {"search", mlsim_cli_search},       {"models", mlsim_cli_models}, {"run", mlsim_cli_run},
+    {"fields", mlsim_cli_fields},       {NULL, NULL},
 };
 
 #define MAX_SETS 64
@@ -109,6 +110,9 @@ struct options {
     const char *trace;
     int stats;
     const char *file;
+    const char *text; /* `mlsim run`'s scenario, made from its options (file is its name) */
+    const char *adds[MLSIM_CLI_MAX_LAYERS]; /* --hwdb-add */
+    size_t n_adds;
     const char *sets[MAX_SETS];
     size_t n_sets;
     char mc_sets[2][64]; /* --samples and --seed, as the --set they stand for */
@@ -127,7 +131,7 @@ static int usage_error(const char *msg, const char *arg)
 /* Parse ARGV into *OPT. Returns -1 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, struct options *opt)
 {
-    enum { OPT_HWDB = 256, OPT_TRACE, OPT_STATS, OPT_SAMPLES, OPT_SEED };
+    enum { OPT_HWDB = 256, OPT_TRACE, OPT_STATS, OPT_SAMPLES, OPT_SEED, OPT_HWDB_ADD };
     static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
                                              {"set", required_argument, NULL, 's'},
                                              {"hwdb", required_argument, NULL, OPT_HWDB},
@@ -137,6 +141,7 @@ static int parse_args(int argc, char **argv, struct options *opt)
                                              {"version", no_argument, NULL, 'V'},
                                              {"samples", required_argument, NULL, OPT_SAMPLES},
                                              {"seed", required_argument, NULL, OPT_SEED},
+                                             {"hwdb-add", required_argument, NULL, OPT_HWDB_ADD},
                                              {NULL, 0, NULL, 0}};
     int c;
     opterr = 0;
@@ -167,6 +172,11 @@ static int parse_args(int argc, char **argv, struct options *opt)
         case OPT_HWDB:
             opt->hwdb = optarg;
             break;
+        case OPT_HWDB_ADD:
+            if (opt->n_adds == MLSIM_CLI_MAX_LAYERS)
+                return usage_error("too many --hwdb-add options", NULL);
+            opt->adds[opt->n_adds++] = optarg;
+            break;
         case OPT_TRACE:
             opt->trace = optarg;
             break;
@@ -183,11 +193,13 @@ static int parse_args(int argc, char **argv, struct options *opt)
             return usage_error("unknown option or missing argument:", argv[optind - 1]);
         }
     }
-    if (optind == argc)
+    if (optind == argc && !opt->text)
         return usage_error("no scenario file given", NULL);
-    if (optind + 1 < argc)
-        return usage_error("one scenario file at a time; extra argument:", argv[optind + 1]);
-    opt->file = argv[optind];
+    if (optind + 1 < argc || (opt->text && optind < argc))
+        return usage_error("one scenario file at a time; extra argument:",
+                           argv[opt->text ? optind : optind + 1]);
+    if (!opt->text)
+        opt->file = argv[optind];
     if (!mlsim_report_format_find(opt->format))
         return usage_error("unknown --format (use table, csv or json):", opt->format);
     return -1;
@@ -272,7 +284,9 @@ static int run(const struct options *opt, struct mlsim_diags *d, struct mlsim_hw
                struct mlsim_scenario **sc, struct mlsim_result **res, struct mlsim_sim ***sims)
 {
     /* Go on past input errors as far as the file allows, to report every error at once. */
-    enum mlsim_status st = mlsim_scenario_load(opt->file, d, sc);
+    enum mlsim_status st =
+        opt->text ? mlsim_scenario_load_text(opt->file, opt->text, strlen(opt->text), d, sc)
+                  : mlsim_scenario_load(opt->file, d, sc);
     if (st == MLSIM_ERR_NOMEM)
         return out_of_memory();
     if (!*sc)
@@ -319,20 +333,18 @@ static int write_trace(const char *path, const char *input, const struct mlsim_s
     return EXIT_OK;
 }
 
-int main(int argc, char **argv)
+int mlsim_cli_scenario(int argc, char **argv, const char *name, const char *text)
 {
-    for (size_t i = 0; argc > 1 && subcommands[i].name; i++) {
-        if (strcmp(argv[1], subcommands[i].name) == 0)
-            return subcommands[i].fn(argc - 1, argv + 1);
-    }
-    struct options opt = {.format = "table"};
+    struct options opt = {.format = "table", .text = text, .file = name};
     int status = parse_args(argc, argv, &opt);
     if (status >= 0)
         return status;
-    char hwdb_buf[PATH_MAX + 32];
     struct mlsim_diags *d = mlsim_diags_alloc();
-    struct mlsim_hwdb *db =
-        mlsim_hwdb_alloc(mlsim_cli_locate_hwdb(opt.hwdb, hwdb_buf, sizeof hwdb_buf));
+    struct mlsim_hwdb *db = NULL;
+    if (d && mlsim_cli_open_hwdb(opt.hwdb, opt.adds, opt.n_adds, &db) != MLSIM_EXIT_OK) {
+        mlsim_diags_free(d);
+        return EXIT_INPUT;
+    }
     struct mlsim_scenario *sc = NULL;
     struct mlsim_result *res = NULL;
     struct mlsim_sim **sims = NULL;
@@ -345,7 +357,7 @@ int main(int argc, char **argv)
         mlsim_diags_print(d, stderr);
     }
     if (status == EXIT_OK && opt.trace)
-        status = write_trace(opt.trace, opt.file, sc, sims);
+        status = write_trace(opt.trace, opt.text ? "" : opt.file, sc, sims);
     if (status == EXIT_OK) {
         mlsim_report_write(stdout, mlsim_report_format_find(opt.format), sc, res, sc->n_runs);
         if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -361,4 +373,13 @@ int main(int argc, char **argv)
     mlsim_hwdb_free(db);
     mlsim_diags_free(d);
     return status;
+}
+
+int main(int argc, char **argv)
+{
+    for (size_t i = 0; argc > 1 && subcommands[i].name; i++) {
+        if (strcmp(argv[1], subcommands[i].name) == 0)
+            return subcommands[i].fn(argc - 1, argv + 1);
+    }
+    return mlsim_cli_scenario(argc, argv, NULL, NULL);
 }
