@@ -12,7 +12,7 @@ const struct mlsim_field_doc mlsim_fields_docs[] = {
     {"name", "the model's name", "the run's name in reports"},
     {"charts", "-", "charts `mlsim plot` draws from this scenario"},
     {"description", "-", "a line of text about the run"},
-    {"sweep", "-", "one run per point: {FIELD: [values] | {from, to, step|factor}, combine}"},
+    {"sweep", "-", "one run per point: {FIELD: [values] or {from, to, step or factor}, combine}"},
     {"mode", "simulate without mfu, else analytic",
      "analytic (6 N D at an assumed MFU), simulate (a step kernel by kernel), inference"},
     {"model", "required", "the model: a zoo id (`mlsim models`) or a mapping of the fields below"},
@@ -179,8 +179,15 @@ void mlsim_fields_write(FILE *out, int markdown)
         char takes[128];
         mlsim_fields_takes(f, takes, sizeof takes);
         const char *def = doc ? doc->default_text : "?", *what = doc ? doc->meaning : "?";
-        if (markdown)
-            fprintf(out, "| `%s` | %s | %s | %s |\n", f->path, takes, def, what);
+        if (markdown) {
+            fprintf(out, "| `%s` | ", f->path);
+            for (const char *c = takes; *c; c++) {
+                if (*c == '|') /* a bar would end the cell */
+                    fputc('\\', out);
+                fputc(*c, out);
+            }
+            fprintf(out, " | %s | %s |\n", def, what);
+        }
         else
             fprintf(out, "%-40s %-32s %s; %s\n", f->path, takes, def, what);
     }

@@ -359,6 +359,16 @@ class TestFields(ZooCase):
         self.assertIn("25 MiB", line)
 
 
+    def test_readme_table_is_the_generated_one(self):
+        out, _ = self.ok("fields", "--markdown")
+        with open(os.path.join(SRC, "README.md")) as f:
+            readme = f.read()
+        begin, end = "<!-- fields:begin -->\n", "<!-- fields:end -->"
+        self.assertIn(begin, readme)
+        table = readme[readme.index(begin) + len(begin):readme.index(end)]
+        self.assertEqual(table, out, "README.md's field table: paste `mlsim fields --markdown`")
+
+
 class TestInstall(ZooCase):
     def test_installed_zoo(self):
         build_dir = os.path.dirname(MLSIM)
