@@ -333,6 +333,8 @@ class TestLayers(ZooCase):
         self.assertAlmostEqual(float(r["time_s"]), 6 * GPT2 * 1e9 / 50e12, delta=1e-6)
         r = self.row(*args, env={"MLSIM_HWDB_PATH": mine})
         self.assertEqual(r["device"], "my-gpu")
+        out, _ = self.ok("hw", "show", "my-gpu", env={"MLSIM_HWDB_PATH": mine})
+        self.assertIn("My GPU", out)
         # the shipped devices are still there
         self.row("run", "--model", "gpt2", "--tokens", "1B", "--device", "t4", "--count", "1",
                  "--mfu", "0.5", "--hwdb-add", mine)
