@@ -32,7 +32,8 @@ const struct mlsim_field_doc mlsim_fields_docs[] = {
     {"model.gated_mlp", "false", "a gated MLP of three matrices (SwiGLU, GeGLU)"},
     {"model.biases", "true", "biases in linear layers and norms (false: Llama, PaLM)"},
     {"model.tied_embeddings", "true", "the output head reuses the token embedding"},
-    {"model.position", "learned", "positions: learned (a table of seq_len x hidden), rotary, alibi"},
+    {"model.position", "learned",
+     "positions: learned (a table of seq_len x hidden), rotary, alibi"},
     {"model.ffn", "4 x hidden", "the MLP's inner width"},
     {"model.seq_len", "required to simulate", "tokens per training sequence"},
     {"model.vocab", "required to simulate", "vocabulary size"},
@@ -43,7 +44,8 @@ const struct mlsim_field_doc mlsim_fields_docs[] = {
     {"hardware.count", "required", "devices in the run"},
     {"hardware.node_size", "the system's; else 8 (simulate), count (inference)",
      "devices per node"},
-    {"hardware.link", "the device's first NVLink or ICI link", "the link collectives use in a node"},
+    {"hardware.link", "the device's first NVLink or ICI link",
+     "the link collectives use in a node"},
     {"hardware.nic_bandwidth", "the system's; required past one node",
      "network bandwidth per node, each way (all its NICs)"},
     {"hardware.nic_latency", "the system's; else NVLink's step latency (NCCL's model)",
@@ -58,8 +60,7 @@ const struct mlsim_field_doc mlsim_fields_docs[] = {
     {"training.recompute", "none", "activation recomputation: none, selective, full"},
     {"training.attention", "plain", "attention kernel: plain, or flash (no score matrix kept)"},
     {"training.optimizer", "adam", "optimizer (its states per parameter): adam, rmsprop, sgd"},
-    {"training.bucket_size", "25 MiB (PyTorch DDP's bucket_cap_mb)",
-     "gradient all-reduce bucket"},
+    {"training.bucket_size", "25 MiB (PyTorch DDP's bucket_cap_mb)", "gradient all-reduce bucket"},
     {"training.overlap_comm", "true", "all-reduce gradients during the backward pass"},
     {"training.tp", "chosen by mlsim across nodes; else 1", "tensor-parallel size"},
     {"training.pp", "chosen by mlsim across nodes; else 1", "pipeline-parallel size"},
@@ -187,8 +188,7 @@ void mlsim_fields_write(FILE *out, int markdown)
                 fputc(*c, out);
             }
             fprintf(out, " | %s | %s |\n", def, what);
-        }
-        else
+        } else
             fprintf(out, "%-40s %-32s %s; %s\n", f->path, takes, def, what);
     }
 }

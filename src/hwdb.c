@@ -446,8 +446,8 @@ struct mlsim_hwdb {
     int n_layers;
     struct mlsim_device **devices;
     size_t n, cap;
-    char *models_dir;       /* the model zoo's folder: DIR/../models unless set */
-    struct mlsim_zoo *zoo;  /* read on first use */
+    char *models_dir;      /* the model zoo's folder: DIR/../models unless set */
+    struct mlsim_zoo *zoo; /* read on first use */
     enum mlsim_status zoo_st;
     int zoo_tried;
 };

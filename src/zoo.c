@@ -23,7 +23,7 @@ struct mlsim_zoo {
 
 static const char *const entry_keys[] = {"source", "model", "training"};
 /* What a zoo entry must give: a shape the parameter count and a simulated step follow from. */
-static const char *const shape_keys[] = {"model.layers",  "model.hidden", "model.heads",
+static const char *const shape_keys[] = {"model.layers", "model.hidden", "model.heads",
                                          "model.seq_len", "model.vocab"};
 
 void mlsim_zoo_free(struct mlsim_zoo *z)
@@ -141,8 +141,8 @@ static int load_entry(const struct mlsim_ynode *key, const struct mlsim_ynode *v
     }
     /* the entry without its source, as a run's mapping: the schema loads what is left */
     struct mlsim_ynode *keys[2], *items[2];
-    struct mlsim_ynode fields = {.type = MLSIM_YNODE_MAP, .loc = val->loc, .keys = keys,
-                                 .items = items};
+    struct mlsim_ynode fields = {
+        .type = MLSIM_YNODE_MAP, .loc = val->loc, .keys = keys, .items = items};
     int ok = 1;
     for (size_t i = 0; i < val->n; i++) {
         const char *k = val->keys[i]->value;
@@ -168,9 +168,9 @@ static int load_entry(const struct mlsim_ynode *key, const struct mlsim_ynode *v
         }
     }
     if (!m->source[0] && ok) {
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, key->loc,
-                           "model '%s' has no 'source': say which paper or config its shape is from",
-                           m->id);
+        mlsim_diags_report(
+            d, MLSIM_SEVERITY_ERROR, key->loc,
+            "model '%s' has no 'source': say which paper or config its shape is from", m->id);
         ok = 0;
     }
     m->fields.loc = val->loc;

@@ -147,8 +147,8 @@ enum mlsim_status mlsim_hwdb_zoo(struct mlsim_hwdb *db, struct mlsim_diags *d,
 enum mlsim_status mlsim_hwdb_set_models_dir(struct mlsim_hwdb *db, const char *dir);
 const char *mlsim_hwdb_models_dir(const struct mlsim_hwdb *db);
 
-/* List every device id in DB (its layers too, each id once), sorted. *IDS is a malloc'd array of malloc'd strings; free it with
- * mlsim_hwdb_free_ids. */
+/* List every device id in DB (its layers too, each id once), sorted. *IDS is a malloc'd array of
+ * malloc'd strings; free it with mlsim_hwdb_free_ids. */
 enum mlsim_status mlsim_hwdb_list(const struct mlsim_hwdb *db, char ***ids, size_t *n);
 
 /* Free a list returned by mlsim_hwdb_list. */

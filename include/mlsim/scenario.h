@@ -61,8 +61,8 @@ struct mlsim_run {
     double mfu;    /* assumed model FLOPs utilization (analytic mode; a reference in simulate) */
     char model_from[64]; /* the zoo model (zoo.h) the run's model fields start from, or "" */
     const struct mlsim_ynode *hw_override; /* `hardware.override:`, device fields (in the doc) */
-    char link[32]; /* the device link collectives use ("" = the device's first fast link) */
-    char system_id[64];                /* a system of nodes in hwdb (kind system), or "" */
+    char link[32];      /* the device link collectives use ("" = the device's first fast link) */
+    char system_id[64]; /* a system of nodes in hwdb (kind system), or "" */
     const struct mlsim_device *system; /* set by resolve */
     int host_power_from_system;        /* host share derived from the system's node power */
     int node_size;                     /* devices per node */

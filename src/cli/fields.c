@@ -23,8 +23,9 @@ int mlsim_cli_fields(int argc, char **argv)
                   stdout);
             return MLSIM_EXIT_OK;
         } else {
-            fprintf(stderr, "mlsim fields: unknown argument: %s\nusage: mlsim fields "
-                            "[--markdown]\n",
+            fprintf(stderr,
+                    "mlsim fields: unknown argument: %s\nusage: mlsim fields "
+                    "[--markdown]\n",
                     argv[i]);
             return MLSIM_EXIT_USAGE;
         }

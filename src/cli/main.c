@@ -34,8 +34,9 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-    {"calibrate", mlsim_cli_calibrate}, {"hw", mlsim_cli_hw}, {"plot", mlsim_cli_plot},
-    {"search", mlsim_cli_search},       {"models", mlsim_cli_models}, {"run", mlsim_cli_run},
+    {"calibrate", mlsim_cli_calibrate}, {"hw", mlsim_cli_hw},
+    {"plot", mlsim_cli_plot},           {"search", mlsim_cli_search},
+    {"models", mlsim_cli_models},       {"run", mlsim_cli_run},
     {"fields", mlsim_cli_fields},       {NULL, NULL},
 };
 

@@ -68,9 +68,9 @@ static void list_models(const struct mlsim_zoo *z)
         if (mlsim_schema_given(&mlsim_run_schema, &m->fields, "training.global_batch"))
             snprintf(b, sizeof b, "%d", m->fields.training.global_batch);
         int ffn = s->ffn > 0 ? s->ffn : 4 * s->hidden;
-        printf("%-16s %-20.20s %9s %6d %6d %5d %4d %6d %7d %6s %5s\n", m->id, s->name, p,
-               s->layers, s->hidden, s->heads, s->kv_heads > 0 ? s->kv_heads : s->heads, ffn,
-               s->seq_len, t, b);
+        printf("%-16s %-20.20s %9s %6d %6d %5d %4d %6d %7d %6s %5s\n", m->id, s->name, p, s->layers,
+               s->hidden, s->heads, s->kv_heads > 0 ? s->kv_heads : s->heads, ffn, s->seq_len, t,
+               b);
     }
 }
 
@@ -139,8 +139,9 @@ int mlsim_cli_models(int argc, char **argv)
         } else if (c == OPT_MODELS) {
             models = optarg;
         } else {
-            fprintf(stderr, "mlsim models: unknown option or missing argument: %s\n"
-                            "usage: mlsim models [ID...] [--hwdb DIR] [--models DIR]\n",
+            fprintf(stderr,
+                    "mlsim models: unknown option or missing argument: %s\n"
+                    "usage: mlsim models [ID...] [--hwdb DIR] [--models DIR]\n",
                     argv[optind - 1]);
             return MLSIM_EXIT_USAGE;
         }

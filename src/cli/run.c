@@ -40,10 +40,14 @@ static const struct {
     const char *section; /* "model", or NULL for a top-level field */
     const char *key;
 } run_options[] = {
-    {"--model", "model", "from"},       {"--tokens", "model", "tokens"},
-    {"--device", "hardware", "device"}, {"--system", "hardware", "system"},
-    {"--count", "hardware", "count"},   {"--mode", NULL, "mode"},
-    {"--mfu", NULL, "mfu"},             {"--precision", NULL, "precision"},
+    {"--model", "model", "from"},
+    {"--tokens", "model", "tokens"},
+    {"--device", "hardware", "device"},
+    {"--system", "hardware", "system"},
+    {"--count", "hardware", "count"},
+    {"--mode", NULL, "mode"},
+    {"--mfu", NULL, "mfu"},
+    {"--precision", NULL, "precision"},
 };
 #define N_RUN_OPTIONS (sizeof run_options / sizeof run_options[0])
 
