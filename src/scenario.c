@@ -491,7 +491,10 @@ static int sweep_run(const struct mlsim_run *base, const struct sweep_dim *dims,
                          dot ? dot + 1 : dims[i].path, v->value);
         used = w > 0 && (size_t)w < sizeof label - used ? used + (size_t)w : sizeof label - 1;
     }
-    const char *name = base->name[0] ? base->name : base->model.name[0] ? base->model.name : "run";
+    const char *name = base->name[0]         ? base->name
+                       : base->model.name[0] ? base->model.name
+                       : out->model_from[0]  ? out->model_from
+                                             : "run";
     char whole[sizeof out->name];
     snprintf(whole, sizeof whole, "%.60s (%.63s)", name, label);
     memcpy(out->name, whole, sizeof whole);
@@ -874,30 +877,37 @@ static void apply_system(struct mlsim_run *r, const struct mlsim_loc *loc)
  * the ICI: tpu-v4-pod; an H100's DGX H100 nodes on NDR InfiniBand), where there is exactly one.
  * Device files that do not load are skipped here (a scratch diagnostics list): they are not this
  * run's. */
-static void find_system(struct mlsim_run *r, struct mlsim_hwdb *db)
+static int find_system(struct mlsim_run *r, struct mlsim_hwdb *db, struct mlsim_diags *d)
 {
     if (r->mode != MLSIM_MODE_SIMULATE || r->system || given(r, "hardware.nic_bandwidth") ||
         given(r, "hardware.node_size") || r->count <= 8)
-        return;
+        return 1;
     char **ids = NULL;
     size_t n = 0;
     struct mlsim_diags *scratch = mlsim_diags_alloc();
     const struct mlsim_device *pod = NULL;
     int found = 0;
-    if (scratch && mlsim_hwdb_list(db, &ids, &n) == MLSIM_OK) {
-        for (size_t i = 0; i < n; i++) {
-            const struct mlsim_device *sys = NULL;
-            if (mlsim_hwdb_find(db, ids[i], scratch, &sys) == MLSIM_OK &&
-                sys->kind == MLSIM_KIND_SYSTEM && strcmp(sys->node.device, r->device->id) == 0) {
-                pod = sys;
-                found++;
-            }
+    enum mlsim_status st = scratch ? mlsim_hwdb_list(db, &ids, &n) : MLSIM_ERR_NOMEM;
+    for (size_t i = 0; i < n && st == MLSIM_OK; i++) {
+        const struct mlsim_device *sys = NULL;
+        enum mlsim_status one = mlsim_hwdb_find(db, ids[i], scratch, &sys);
+        if (one == MLSIM_ERR_NOMEM)
+            st = one;
+        if (one == MLSIM_OK && sys->kind == MLSIM_KIND_SYSTEM &&
+            strcmp(sys->node.device, r->device->id) == 0) {
+            pod = sys;
+            found++;
         }
     }
     mlsim_hwdb_free_ids(ids, n);
     mlsim_diags_free(scratch);
+    if (st == MLSIM_ERR_NOMEM) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc,
+                           "out of memory while looking for a system of %s nodes", r->device->id);
+        return 0;
+    }
     if (found != 1)
-        return;
+        return 1;
     r->system = pod;
     snprintf(r->system_id, sizeof r->system_id, "%s", pod->id);
     apply_system(r, mlsim_schema_given(&mlsim_run_schema, r, "hardware.device"));
@@ -905,6 +915,7 @@ static void find_system(struct mlsim_run *r, struct mlsim_hwdb *db)
              "System %s: the one system of %s nodes in hwdb, for %d devices with no system or "
              "network given",
              pod->id, r->device->id, r->count);
+    return 1;
 }
 
 static int resolve_device(struct mlsim_run *r, struct mlsim_hwdb *db, struct mlsim_diags *d)
@@ -1378,7 +1389,8 @@ static int resolve_run(struct mlsim_scenario *sc, size_t index, struct mlsim_hwd
     }
     if (!override_device(sc, index, d))
         return 0;
-    find_system(r, db);
+    if (!find_system(r, db, d))
+        return 0;
     /* The host's share of a system's node power, unless given (the node's maximum less its
      * devices'). */
     if (r->system && r->system->node.power_w > 0 && r->device->tdp_w > 0 &&

@@ -151,6 +151,14 @@ class TestModelByName(ZooCase):
         rows = list(csv.DictReader(io.StringIO(out)))
         self.assertEqual([int(r["params"]) for r in rows], [LLAMA2_7B, LLAMA2_70B])
 
+    def test_sweep_over_models(self):
+        s = self.write("a.yaml", "model: {tokens: 1T}\nhardware: {device: a100-sxm4-80gb, "
+                       "count: 8}\nmfu: 0.5\nsweep: {model.from: [gpt2, llama-2-7b]}\n")
+        out, _ = self.ok(s, "--format", "csv")
+        rows = list(csv.DictReader(io.StringIO(out)))
+        self.assertEqual([int(r["params"]) for r in rows], [GPT2, LLAMA2_7B])
+        self.assertEqual(rows[0]["name"], "gpt2 (from=gpt2)")  # the zoo is read at resolve
+
     def test_unknown_model_is_located(self):
         s = self.write("a.yaml", "model:\n  from: lama-2-7b\nhardware: {device: a100-sxm4-80gb, "
                        "count: 8}\nmfu: 0.5\n")
