@@ -155,7 +155,8 @@ static int load_entry(const struct mlsim_ynode *key, const struct mlsim_ynode *v
                                "'source' expects a line of text (under %zu characters)",
                                sizeof m->source);
             ok = 0;
-        } else if (strcmp(k, "model") == 0 || strcmp(k, "training") == 0) {
+        } else if ((strcmp(k, "model") == 0 || strcmp(k, "training") == 0) && fields.n < 2) {
+            /* (a key given twice is ydoc's error already, so two is all there can be) */
             keys[fields.n] = val->keys[i];
             items[fields.n++] = val->items[i];
         } else {

@@ -242,6 +242,11 @@ class TestRun(ZooCase):
         self.assertIn("(command line):4:11: error: unknown device 'h100' (did you mean one of "
                       "h100-pcie-80gb, h100-sxm5-80gb?)", err)
 
+    def test_run_with_a_file_is_plain_mlsim(self):
+        scenario = os.path.join(SRC, "scenarios", "gpt3_a100.yaml")
+        self.assertEqual(self.ok("run", scenario, "--format", "csv"),
+                         self.ok(scenario, "--format", "csv"))
+
     def test_usage(self):
         rc, out, err = mlsim("run", "--model")
         self.assertEqual(rc, 2)
