@@ -190,7 +190,7 @@ static const char *kind_wants(const struct mlsim_field *f)
 {
     switch (f->kind) {
     case MLSIM_FIELD_SECTION:
-        return "a mapping of keys";
+        return f->flags & MLSIM_FIELD_NAMED ? "a name or a mapping of keys" : "a mapping of keys";
     case MLSIM_FIELD_LIST:
         return f->flags & MLSIM_FIELD_TAKES_MAP ? "a mapping of keys" : "a list";
     case MLSIM_FIELD_QUANTITY:
