@@ -352,6 +352,17 @@ class TestLayers(ZooCase):
         self.row("run", "--model", "gpt2", "--tokens", "1B", "--device", "t4", "--count", "1",
                  "--mfu", "0.5", "--hwdb-add", mine)
 
+    def test_a_layer_shadows_a_shipped_device(self):
+        with open(os.path.join(SRC, "hwdb", "gpu", "t4.yaml")) as f:
+            t4 = f.read()
+        self.write("mine/gpu/t4.yaml", t4.replace("\nname: ", "\nname: Shadowed ", 1))
+        env = {"MLSIM_HWDB_PATH": os.path.join(self.tmp.name, "mine")}
+        out, _ = self.ok("hw", "show", "t4", env=env)
+        self.assertIn("Shadowed", out)
+        out, _ = self.ok("hw", "list", "--kind", "gpu", "--format", "csv", env=env)
+        ids = [r["id"] for r in csv.DictReader(io.StringIO(out))]
+        self.assertEqual(ids.count("t4"), 1)
+
     def test_not_a_folder(self):
         rc, out, err = mlsim("run", "--model", "gpt2", "--device", "t4", "--count", "1",
                              "--hwdb-add", "/nonexistent")
