@@ -115,6 +115,8 @@ void mlsim_cost_assumptions(const struct mlsim_result *res, struct mlsim_assumpt
     const struct mlsim_device *dev = r->device;
     const struct mlsim_economics *e = &r->econ;
     char x[64], y[64], o[160];
+    for (int i = 0; i < r->n_notes; i++) /* the defaults resolve chose (scenario.h) */
+        mlsim_assume(a, "%s", r->notes[i]);
     if (mlsim_scenario_origin(r, "economics.price_per_device_hour", a->with_lines, o, sizeof o))
         mlsim_assume(a, "Price %s per device-hour (%s)",
                      mlsim_units_format(e->price_usd_per_s, MLSIM_DIM_MONEY_RATE, x, sizeof x), o);

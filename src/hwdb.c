@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mlsim/zoo.h"
+
 /* `peak_published: false` stores 1 (the vendor gives no throughput figure at all). */
 static const char *const unpublished_names[] = {"true", "false", NULL};
 static const char *const direction_names[] = {"each_way", "both_ways", NULL};
@@ -437,11 +439,66 @@ enum mlsim_status mlsim_device_load(const char *path, struct mlsim_device *dev,
 
 /* ---- the database ---- */
 
+/* The most folders layered over the shipped one (--hwdb-add, MLSIM_HWDB_PATH). */
+#define MAX_LAYERS 16
+
 struct mlsim_hwdb {
     char *dir;
+    char *layers[MAX_LAYERS]; /* searched before DIR, first added first */
+    int n_layers;
     struct mlsim_device **devices;
     size_t n, cap;
+    char *models_dir;      /* the model zoo's folder: DIR/../models unless set */
+    struct mlsim_zoo *zoo; /* read on first use */
+    enum mlsim_status zoo_st;
+    int zoo_tried;
 };
+
+/* A malloc'd copy of S, or NULL. */
+static char *copy_str(const char *s)
+{
+    char *c = malloc(strlen(s) + 1);
+    if (c)
+        memcpy(c, s, strlen(s) + 1);
+    return c;
+}
+
+enum mlsim_status mlsim_hwdb_add_dir(struct mlsim_hwdb *db, const char *dir)
+{
+    if (db->n_layers == MAX_LAYERS)
+        return MLSIM_ERR_RANGE;
+    db->layers[db->n_layers] = copy_str(dir);
+    if (!db->layers[db->n_layers])
+        return MLSIM_ERR_NOMEM;
+    db->n_layers++;
+    return MLSIM_OK;
+}
+
+enum mlsim_status mlsim_hwdb_set_models_dir(struct mlsim_hwdb *db, const char *dir)
+{
+    char *c = copy_str(dir);
+    if (!c)
+        return MLSIM_ERR_NOMEM;
+    free(db->models_dir);
+    db->models_dir = c;
+    return MLSIM_OK;
+}
+
+const char *mlsim_hwdb_models_dir(const struct mlsim_hwdb *db)
+{
+    return db->models_dir;
+}
+
+enum mlsim_status mlsim_hwdb_zoo(struct mlsim_hwdb *db, struct mlsim_diags *d,
+                                 const struct mlsim_zoo **out)
+{
+    if (!db->zoo_tried) {
+        db->zoo_tried = 1;
+        db->zoo_st = mlsim_zoo_load(db->models_dir, d, &db->zoo);
+    }
+    *out = db->zoo;
+    return db->zoo_st;
+}
 
 struct mlsim_hwdb *mlsim_hwdb_alloc(const char *dir)
 {
@@ -454,6 +511,26 @@ struct mlsim_hwdb *mlsim_hwdb_alloc(const char *dir)
         return NULL;
     }
     memcpy(db->dir, dir, strlen(dir) + 1);
+    /* the data folder holds hwdb/ and models/ side by side, in the source tree and installed:
+     * DIR's parent's models/ (DIR/../models where DIR has no parent to name) */
+    size_t len = strlen(dir) + sizeof "/../models";
+    db->models_dir = malloc(len);
+    if (!db->models_dir) {
+        mlsim_hwdb_free(db);
+        return NULL;
+    }
+    size_t end = strlen(dir);
+    while (end > 1 && dir[end - 1] == '/')
+        end--;
+    size_t cut = end;
+    while (cut > 0 && dir[cut - 1] != '/')
+        cut--;
+    int plain = end > cut && strncmp(dir + cut, ".", end - cut) != 0 &&
+                strncmp(dir + cut, "..", end - cut) != 0;
+    if (plain)
+        snprintf(db->models_dir, len, "%.*smodels", (int)cut, dir);
+    else
+        snprintf(db->models_dir, len, "%s/../models", dir);
     return db;
 }
 
@@ -465,6 +542,10 @@ void mlsim_hwdb_free(struct mlsim_hwdb *db)
         free(db->devices[i]);
     free(db->devices);
     free(db->dir);
+    for (int i = 0; i < db->n_layers; i++)
+        free(db->layers[i]);
+    free(db->models_dir);
+    mlsim_zoo_free(db->zoo);
     free(db);
 }
 
@@ -516,13 +597,17 @@ enum mlsim_status mlsim_hwdb_find(struct mlsim_hwdb *db, const char *id, struct 
         }
     }
     char *path = NULL;
-    for (int k = 0; mlsim_kind_names[k] && !path; k++) {
-        path = join_path(db->dir, mlsim_kind_names[k], id);
-        if (!path)
-            return MLSIM_ERR_NOMEM;
-        if (access(path, R_OK) != 0) {
-            free(path);
-            path = NULL;
+    /* the layers first, in the order added, then the shipped folder */
+    for (int l = 0; l <= db->n_layers && !path; l++) {
+        const char *dir = l < db->n_layers ? db->layers[l] : db->dir;
+        for (int k = 0; mlsim_kind_names[k] && !path; k++) {
+            path = join_path(dir, mlsim_kind_names[k], id);
+            if (!path)
+                return MLSIM_ERR_NOMEM;
+            if (access(path, R_OK) != 0) {
+                free(path);
+                path = NULL;
+            }
         }
     }
     if (!path)
@@ -611,18 +696,30 @@ enum mlsim_status mlsim_hwdb_list(const struct mlsim_hwdb *db, char ***ids, size
     size_t cap = 0;
     *ids = NULL;
     *n = 0;
-    for (int k = 0; mlsim_kind_names[k]; k++) {
-        char *dir = join_path(db->dir, mlsim_kind_names[k], NULL);
-        enum mlsim_status st = dir ? list_dir(dir, ids, n, &cap) : MLSIM_ERR_NOMEM;
-        free(dir);
-        if (st != MLSIM_OK) {
-            mlsim_hwdb_free_ids(*ids, *n);
-            *ids = NULL;
-            *n = 0;
-            return st;
+    for (int l = 0; l <= db->n_layers; l++) {
+        const char *root = l < db->n_layers ? db->layers[l] : db->dir;
+        for (int k = 0; mlsim_kind_names[k]; k++) {
+            char *dir = join_path(root, mlsim_kind_names[k], NULL);
+            enum mlsim_status st = dir ? list_dir(dir, ids, n, &cap) : MLSIM_ERR_NOMEM;
+            free(dir);
+            if (st != MLSIM_OK) {
+                mlsim_hwdb_free_ids(*ids, *n);
+                *ids = NULL;
+                *n = 0;
+                return st;
+            }
         }
     }
     if (*n > 1)
         qsort(*ids, *n, sizeof **ids, cmp_str);
+    /* a device a layer shadows is listed once */
+    size_t kept = 0;
+    for (size_t i = 0; i < *n; i++) {
+        if (kept > 0 && strcmp((*ids)[kept - 1], (*ids)[i]) == 0)
+            free((*ids)[i]);
+        else
+            (*ids)[kept++] = (*ids)[i];
+    }
+    *n = kept;
     return MLSIM_OK;
 }

@@ -6,7 +6,9 @@
 #include "mlsim/scenario.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,7 @@
 #include "mlsim/price.h"
 #include "mlsim/units.h"
 #include "mlsim/wholerun.h"
+#include "mlsim/zoo.h"
 
 static enum mlsim_status load_widths(const struct mlsim_ynode *seq, void *obj,
                                      struct mlsim_diags *d);
@@ -21,6 +24,8 @@ static enum mlsim_status load_charts(const struct mlsim_ynode *seq, void *obj,
                                      struct mlsim_diags *d);
 static enum mlsim_status load_sweep(const struct mlsim_ynode *map, void *obj,
                                     struct mlsim_diags *d);
+static enum mlsim_status load_override(const struct mlsim_ynode *map, void *obj,
+                                       struct mlsim_diags *d);
 
 #define RF(path, kind, dim, member, lo, hi, flags, names)                                          \
     {                                                                                              \
@@ -43,7 +48,9 @@ static const struct mlsim_field run_fields[] = {
     {"sweep", MLSIM_FIELD_LIST, MLSIM_DIM_NUMBER, offsetof(struct mlsim_run, sweep),
      sizeof(((struct mlsim_run *)0)->sweep), 0, 0, MLSIM_FIELD_TAKES_MAP, NULL, load_sweep},
     RF("mode", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, mode, 0, 0, 0, mlsim_mode_names),
-    RSEC("model"),
+    /* `model: ID` names a zoo model (zoo.h): it is `model: {from: ID}` */
+    {"model", MLSIM_FIELD_SECTION, MLSIM_DIM_NUMBER, 0, 0, 0, 0, MLSIM_FIELD_NAMED, NULL, NULL},
+    RSTR("model.from", model_from),
     RSTR("model.name", model.name),
     RF("model.type", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, model.type, 0, 0, 0,
        mlsim_model_type_names),
@@ -77,6 +84,9 @@ static const struct mlsim_field run_fields[] = {
     RSTR("hardware.link", link),
     RQ("hardware.nic_bandwidth", MLSIM_DIM_BANDWIDTH, nic_bw_Bps),
     RQ("hardware.nic_latency", MLSIM_DIM_TIME, nic_latency_s),
+    {"hardware.override", MLSIM_FIELD_LIST, MLSIM_DIM_NUMBER,
+     offsetof(struct mlsim_run, hw_override), sizeof(((struct mlsim_run *)0)->hw_override), 0, 0,
+     MLSIM_FIELD_TAKES_MAP, NULL, load_override},
     RSEC("training"),
     RINT("training.micro_batch", training.micro_batch),
     RINT("training.global_batch", training.global_batch),
@@ -263,6 +273,7 @@ void mlsim_scenario_free(struct mlsim_scenario *sc)
     free(sc->runs);
     free(sc->set_text);
     free(sc->sweep_nodes);
+    free(sc->devices);
     mlsim_ydoc_free(sc->doc);
     free(sc);
 }
@@ -291,6 +302,16 @@ static int copy_text(const struct mlsim_ynode *node, const char *key, char *buf,
     }
     memcpy(buf, node->value, strlen(node->value) + 1);
     return 1;
+}
+
+/* `hardware.override:` is kept as its node and loaded over a copy of the device at resolve, when
+ * the device is known (override_device). */
+static enum mlsim_status load_override(const struct mlsim_ynode *map, void *obj,
+                                       struct mlsim_diags *d)
+{
+    (void)d;
+    ((struct mlsim_run *)obj)->hw_override = map;
+    return MLSIM_OK;
 }
 
 /* `sweep:` is kept as its node and expanded once the runs are loaded (expand_sweeps). */
@@ -479,7 +500,10 @@ static int sweep_run(const struct mlsim_run *base, const struct sweep_dim *dims,
                          dot ? dot + 1 : dims[i].path, v->value);
         used = w > 0 && (size_t)w < sizeof label - used ? used + (size_t)w : sizeof label - 1;
     }
-    const char *name = base->name[0] ? base->name : base->model.name[0] ? base->model.name : "run";
+    const char *name = base->name[0]         ? base->name
+                       : base->model.name[0] ? base->model.name
+                       : out->model_from[0]  ? out->model_from
+                                             : "run";
     char whole[sizeof out->name];
     snprintf(whole, sizeof whole, "%.60s (%.63s)", name, label);
     memcpy(out->name, whole, sizeof whole);
@@ -618,14 +642,16 @@ static enum mlsim_status load_single(struct mlsim_scenario *sc, struct mlsim_dia
     return mlsim_schema_load(&mlsim_run_schema, sc->doc->root, &sc->runs[0], d);
 }
 
-enum mlsim_status mlsim_scenario_load(const char *path, struct mlsim_diags *d,
-                                      struct mlsim_scenario **out)
+/* Load a scenario from a file (PATH) or, with PATH NULL, from TEXT of LEN bytes named NAME. */
+static enum mlsim_status load_doc(const char *path, const char *name, const char *text, size_t len,
+                                  struct mlsim_diags *d, struct mlsim_scenario **out)
 {
     *out = NULL;
     struct mlsim_scenario *sc = calloc(1, sizeof *sc);
     if (!sc)
         return MLSIM_ERR_NOMEM;
-    enum mlsim_status st = mlsim_ydoc_load_file(path, d, &sc->doc);
+    enum mlsim_status st = path ? mlsim_ydoc_load_file(path, d, &sc->doc)
+                                : mlsim_ydoc_load_string(name, text, len, d, &sc->doc);
     if (st != MLSIM_OK) {
         mlsim_scenario_free(sc);
         return st;
@@ -656,6 +682,18 @@ enum mlsim_status mlsim_scenario_load(const char *path, struct mlsim_diags *d,
     }
     *out = sc;
     return st;
+}
+
+enum mlsim_status mlsim_scenario_load(const char *path, struct mlsim_diags *d,
+                                      struct mlsim_scenario **out)
+{
+    return load_doc(path, NULL, NULL, 0, d, out);
+}
+
+enum mlsim_status mlsim_scenario_load_text(const char *name, const char *text, size_t len,
+                                           struct mlsim_diags *d, struct mlsim_scenario **out)
+{
+    return load_doc(NULL, name, text, len, d, out);
 }
 
 /* Parse one "path=value" of line LINE of the --set text into a scalar node. */
@@ -808,6 +846,13 @@ static int check_max_nodes(const struct mlsim_run *r, struct mlsim_diags *d)
     return 0;
 }
 
+static void apply_system(struct mlsim_run *r, const struct mlsim_loc *loc);
+static void add_note(struct mlsim_run *r, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
 /* A system in hwdb gives the device, the node size, the node's link, the network and the host's
  * share of the node's power, each unless the run sets it. */
 static int resolve_system(struct mlsim_run *r, struct mlsim_hwdb *db, struct mlsim_diags *d)
@@ -828,6 +873,13 @@ static int resolve_system(struct mlsim_run *r, struct mlsim_hwdb *db, struct mls
     }
     if (st != MLSIM_OK)
         return 0;
+    apply_system(r, loc);
+    return check_max_nodes(r, d);
+}
+
+/* The fields system R->system gives R, each unless R sets it; their place is LOC. */
+static void apply_system(struct mlsim_run *r, const struct mlsim_loc *loc)
+{
     const struct mlsim_device *sys = r->system;
     if (!given(r, "hardware.device")) {
         snprintf(r->device_id, sizeof r->device_id, "%s", sys->node.device);
@@ -848,7 +900,52 @@ static int resolve_system(struct mlsim_run *r, struct mlsim_hwdb *db, struct mls
     }
     if (!given(r, "hardware.nic_latency") && sys->network.latency_s > 0)
         r->nic_latency_s = sys->network.latency_s;
-    return check_max_nodes(r, d);
+}
+
+/* A simulated run of more devices than a node, naming no system, node size or network, runs in
+ * its device's system: the one system in hwdb whose nodes hold that device (a TPU's pod, all on
+ * the ICI: tpu-v4-pod; an H100's DGX H100 nodes on NDR InfiniBand), where there is exactly one.
+ * Device files that do not load are skipped here (a scratch diagnostics list): they are not this
+ * run's. */
+static int find_system(struct mlsim_run *r, struct mlsim_hwdb *db, struct mlsim_diags *d)
+{
+    if (r->mode != MLSIM_MODE_SIMULATE || r->system || given(r, "hardware.nic_bandwidth") ||
+        given(r, "hardware.node_size") || r->count <= 8)
+        return 1;
+    char **ids = NULL;
+    size_t n = 0;
+    struct mlsim_diags *scratch = mlsim_diags_alloc();
+    const struct mlsim_device *pod = NULL;
+    int found = 0;
+    enum mlsim_status st = scratch ? mlsim_hwdb_list(db, &ids, &n) : MLSIM_ERR_NOMEM;
+    for (size_t i = 0; i < n && st == MLSIM_OK; i++) {
+        const struct mlsim_device *sys = NULL;
+        enum mlsim_status one = mlsim_hwdb_find(db, ids[i], scratch, &sys);
+        if (one == MLSIM_ERR_NOMEM)
+            st = one;
+        if (one == MLSIM_OK && sys->kind == MLSIM_KIND_SYSTEM &&
+            strcmp(sys->node.device, r->device->id) == 0) {
+            pod = sys;
+            found++;
+        }
+    }
+    mlsim_hwdb_free_ids(ids, n);
+    mlsim_diags_free(scratch);
+    if (st == MLSIM_ERR_NOMEM) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->loc,
+                           "out of memory while looking for a system of %s nodes", r->device->id);
+        return 0;
+    }
+    if (found != 1)
+        return 1;
+    r->system = pod;
+    snprintf(r->system_id, sizeof r->system_id, "%s", pod->id);
+    apply_system(r, mlsim_schema_given(&mlsim_run_schema, r, "hardware.device"));
+    add_note(r,
+             "System %s: the one system of %s nodes in hwdb, for %d devices with no system or "
+             "network given",
+             pod->id, r->device->id, r->count);
+    return 1;
 }
 
 static int resolve_device(struct mlsim_run *r, struct mlsim_hwdb *db, struct mlsim_diags *d)
@@ -868,12 +965,47 @@ static int resolve_device(struct mlsim_run *r, struct mlsim_hwdb *db, struct mls
     return st == MLSIM_OK;
 }
 
+static void add_note(struct mlsim_run *r, const char *fmt, ...)
+{
+    if (r->n_notes == (int)(sizeof r->notes / sizeof r->notes[0]))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    /* clang-tidy 14 reports this va_list as uninitialized: a false positive (as in diag.c). */
+    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
+    vsnprintf(r->notes[r->n_notes++], sizeof r->notes[0], fmt, ap);
+    va_end(ap);
+}
+
+/* The precision a run gets when it names none: the 16-bit format of mixed-precision training
+ * (Micikevicius et al. 2018, arXiv:1710.03740), bf16 where the device has it (as Llama 2 and 3,
+ * PaLM and Gopher trained), else fp16, else the widest format it has. -1 if it has none. */
+static int default_precision(const struct mlsim_device *dev)
+{
+    static const int order[] = {MLSIM_PRECISION_BF16, MLSIM_PRECISION_FP16, MLSIM_PRECISION_TF32,
+                                MLSIM_PRECISION_FP32, MLSIM_PRECISION_FP64};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        if (dev->peak_flops[order[i]] > 0)
+            return order[i];
+    }
+    return -1;
+}
+
 static int resolve_precision(struct mlsim_run *r, struct mlsim_diags *d)
 {
     const struct mlsim_loc *loc = mlsim_schema_given(&mlsim_run_schema, r, "precision");
+    if (!loc && seen(r, "precision"))
+        return 0; /* a bad value, reported already */
+    if (!loc && default_precision(r->device) >= 0) {
+        r->precision = default_precision(r->device);
+        add_note(r,
+                 "Precision %s: default, mixed-precision training (Micikevicius et al. 2018) in "
+                 "%s's 16-bit format, bf16 first; set 'precision' to choose",
+                 mlsim_precision_names[r->precision], r->device->id);
+        return 1;
+    }
     if (!loc) {
-        if (!seen(r, "precision"))
-            report_missing(r, "precision", d);
+        report_missing(r, "precision", d);
         return 0;
     }
     if (r->device->peak_flops[r->precision] > 0)
@@ -1162,7 +1294,9 @@ static void warn_unused_training(const struct mlsim_run *r, struct mlsim_diags *
         if (strncmp(f->path, "training.", 9) != 0 || f->kind == MLSIM_FIELD_SECTION)
             continue;
         const struct mlsim_loc *at = mlsim_schema_given(&mlsim_run_schema, r, f->path);
-        if (at)
+        /* a zoo model's recipe is for simulating; an analytic run of it just ignores it */
+        int from_zoo = at && at->file != r->loc.file && strcmp(at->file, "--set") != 0;
+        if (at && !from_zoo)
             mlsim_diags_report(d, MLSIM_SEVERITY_WARNING, *at,
                                "'%s' has no effect in analytic mode, which assumes the MFU "
                                "(did you mean 'mode: simulate'?)",
@@ -1198,16 +1332,150 @@ static int resolve_inference(struct mlsim_run *r, struct mlsim_diags *d)
     return ok;
 }
 
-static int resolve_run(struct mlsim_run *r, size_t index, struct mlsim_hwdb *db,
+/* A run that names a zoo model takes each of its fields the run does not give. */
+static int resolve_zoo(struct mlsim_run *r, struct mlsim_hwdb *db, struct mlsim_diags *d)
+{
+    const struct mlsim_loc *loc = mlsim_schema_given(&mlsim_run_schema, r, "model.from");
+    if (!loc)
+        return !seen(r, "model.from");
+    const struct mlsim_zoo *zoo = NULL;
+    enum mlsim_status st = mlsim_hwdb_zoo(db, d, &zoo);
+    const struct mlsim_zoo_model *m = zoo ? mlsim_zoo_find(zoo, r->model_from) : NULL;
+    if (m) {
+        mlsim_zoo_apply(m, r);
+        add_note(r, "Model %s from the model zoo (%s:%d, with its sources; 'mlsim models %s')",
+                 m->id, basename_of(m->loc.file), m->loc.line, m->id);
+        return st != MLSIM_ERR_NOMEM;
+    }
+    /* the model's own fields are missing for this one reason: say it once */
+    static const char *const from_zoo[] = {"model.params", "model.tokens"};
+    for (size_t i = 0; i < sizeof from_zoo / sizeof from_zoo[0]; i++)
+        r->prov.seen[mlsim_schema_find(&mlsim_run_schema, from_zoo[i]) - mlsim_run_schema.fields] =
+            1;
+    const char *hint = mlsim_zoo_suggest(zoo, r->model_from);
+    if (st == MLSIM_ERR_NOMEM)
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc, "out of memory reading the model zoo");
+    else if (!zoo)
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc,
+                           "model '%s' names a zoo model, but there is no model zoo at %s",
+                           r->model_from, mlsim_hwdb_models_dir(db));
+    else if (hint)
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc,
+                           "unknown model '%s' (did you mean '%s'? 'mlsim models' lists them)",
+                           r->model_from, hint);
+    else
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc,
+                           "unknown model '%s' ('mlsim models' lists the zoo)", r->model_from);
+    return 0;
+}
+
+/* With no 'mode' and no 'mfu', a run is simulated: the MFU is then an output, not a guess the
+ * user had to make. */
+static void default_mode(struct mlsim_run *r)
+{
+    if (seen(r, "mode") || seen(r, "mfu"))
+        return;
+    r->mode = MLSIM_MODE_SIMULATE;
+    add_note(r, "Mode simulate: default when no 'mfu' is given, so the MFU is simulated (give "
+                "'mfu' for the 6 N D estimate)");
+}
+
+/* A zoo model's recipe gives the global batch; its micro-batch is one sequence, the smallest
+ * (the layout search, layout.h, then finds the rest). */
+static void default_micro_batch(struct mlsim_run *r)
+{
+    if (!given(r, "model.from") || !seen(r, "training.global_batch") ||
+        seen(r, "training.micro_batch"))
+        return;
+    r->training.micro_batch = 1;
+    r->prov.seen[mlsim_schema_find(&mlsim_run_schema, "training.micro_batch") -
+                 mlsim_run_schema.fields] = 1;
+}
+
+/* `hardware.override:` loads device fields (hwdb's names and units) over a copy of the run's
+ * device, held by the scenario: "the same GPU with twice the bandwidth". The device's identity
+ * and its lists stay the file's. */
+static int override_device(struct mlsim_scenario *sc, size_t index, struct mlsim_diags *d)
+{
+    struct mlsim_run *r = &sc->runs[index];
+    if (!r->hw_override)
+        return 1;
+    if (!sc->devices)
+        sc->devices = calloc(sc->n_runs, sizeof *sc->devices);
+    if (!sc->devices) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, r->hw_override->loc,
+                           "out of memory for 'hardware.override'");
+        return 0;
+    }
+    struct mlsim_device *dev = &sc->devices[index];
+    *dev = *r->device;
+    memset(&dev->prov, 0, sizeof dev->prov);
+    if (mlsim_schema_load(&mlsim_device_schema, r->hw_override, dev, d) != MLSIM_OK)
+        return 0;
+    static const char *const fixed[] = {"id", "kind", "links", "sources", "node", "network"};
+    int ok = 1;
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        const struct mlsim_loc *at = mlsim_schema_given(&mlsim_device_schema, dev, fixed[i]);
+        if (at) {
+            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *at,
+                               "'%s' cannot be overridden in a scenario (it names or links the "
+                               "device); add a device file with --hwdb-add instead",
+                               fixed[i]);
+            ok = 0;
+        }
+    }
+    char list[160] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < mlsim_device_schema.n_fields; i++) {
+        const struct mlsim_field *f = &mlsim_device_schema.fields[i];
+        if (!dev->prov.loc[i].file || f->kind == MLSIM_FIELD_SECTION)
+            continue;
+        int w = snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "", f->path);
+        used = w > 0 && (size_t)w < sizeof list - used ? used + (size_t)w : used;
+    }
+    add_note(r, "Device %s with hardware.override (line %d): %s", r->device->id,
+             r->hw_override->loc.line, list);
+    r->device = dev;
+    return ok;
+}
+
+/* What a run lacks that no device could give, reported when the device itself is missing or
+ * unknown, so that one pass names every missing field. */
+static void report_missing_rest(const struct mlsim_run *r, struct mlsim_diags *d)
+{
+    static const char *const shape[] = {"model.layers",  "model.hidden", "model.heads",
+                                        "model.seq_len", "model.vocab",  NULL};
+    static const char *const batch[] = {"training.micro_batch", "training.global_batch", NULL};
+    int derives =
+        r->mode == MLSIM_MODE_SIMULATE && seen(r, "model.params") && !seen(r, "model.layers");
+    if (r->mode == MLSIM_MODE_INFERENCE && !seen(r, "inference.latency_bound"))
+        report_missing(r, "inference.latency_bound", d);
+    if (r->mode == MLSIM_MODE_ANALYTIC || r->model.type != MLSIM_MODEL_TRANSFORMER || derives)
+        return;
+    for (int i = 0; shape[i] && seen(r, "model.params"); i++) {
+        if (!seen(r, shape[i]))
+            report_missing(r, shape[i], d);
+    }
+    for (int i = 0; batch[i] && r->mode == MLSIM_MODE_SIMULATE; i++) {
+        if (!seen(r, batch[i]))
+            report_missing(r, batch[i], d);
+    }
+}
+
+static int resolve_run(struct mlsim_scenario *sc, size_t index, struct mlsim_hwdb *db,
                        struct mlsim_diags *d)
 {
+    struct mlsim_run *r = &sc->runs[index];
+    int zoo_ok = resolve_zoo(r, db, d);
+    default_mode(r);
+    default_micro_batch(r);
     if (!r->name[0]) {
         if (r->model.name[0])
             snprintf(r->name, sizeof r->name, "%s", r->model.name);
         else
             snprintf(r->name, sizeof r->name, "run %zu", index + 1);
     }
-    int ok = resolve_model(r, d);
+    int ok = resolve_model(r, d) && zoo_ok;
     if (!given(r, "hardware.count")) {
         if (!seen(r, "hardware.count"))
             report_missing(r, "hardware.count", d);
@@ -1219,7 +1487,13 @@ static int resolve_run(struct mlsim_run *r, size_t index, struct mlsim_hwdb *db,
         report_missing(r, "mfu", d);
         ok = 0;
     }
-    if (!resolve_system(r, db, d) || !resolve_device(r, db, d))
+    if (!resolve_system(r, db, d) || !resolve_device(r, db, d)) {
+        report_missing_rest(r, d);
+        return 0;
+    }
+    if (!override_device(sc, index, d))
+        return 0;
+    if (!find_system(r, db, d))
         return 0;
     /* The host's share of a system's node power, unless given (the node's maximum less its
      * devices'). */
@@ -1246,7 +1520,7 @@ enum mlsim_status mlsim_scenario_resolve(struct mlsim_scenario *sc, struct mlsim
 {
     int ok = 1;
     for (size_t i = 0; i < sc->n_runs; i++)
-        ok &= resolve_run(&sc->runs[i], i, db, d);
+        ok &= resolve_run(sc, i, db, d);
     if (ok && mlsim_price_check(sc, d) != MLSIM_OK)
         ok = 0;
     return ok ? MLSIM_OK : MLSIM_ERR_INPUT;

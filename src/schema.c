@@ -190,7 +190,7 @@ static const char *kind_wants(const struct mlsim_field *f)
 {
     switch (f->kind) {
     case MLSIM_FIELD_SECTION:
-        return "a mapping of keys";
+        return f->flags & MLSIM_FIELD_NAMED ? "a name or a mapping of keys" : "a mapping of keys";
     case MLSIM_FIELD_LIST:
         return f->flags & MLSIM_FIELD_TAKES_MAP ? "a mapping of keys" : "a list";
     case MLSIM_FIELD_QUANTITY:
@@ -212,6 +212,15 @@ static int set_field(const struct mlsim_schema *s, const struct mlsim_field *f,
                      const struct mlsim_ynode *node, void *obj, struct mlsim_diags *d)
 {
     void *dst = (char *)obj + f->offset;
+    if ((f->flags & MLSIM_FIELD_NAMED) && node->type == MLSIM_YNODE_SCALAR) {
+        char from[PATH_MAX_LEN];
+        snprintf(from, sizeof from, "%s.from", f->path);
+        const struct mlsim_field *named = mlsim_schema_find(s, from);
+        if (named) {
+            prov_of(s, obj)->seen[f - s->fields] = 1;
+            return set_field(s, named, node, obj, d);
+        }
+    }
     prov_of(s, obj)->seen[f - s->fields] = 1;
     enum mlsim_ynode_type want =
         f->kind == MLSIM_FIELD_SECTION ? MLSIM_YNODE_MAP
@@ -332,11 +341,45 @@ enum mlsim_status mlsim_schema_set(const struct mlsim_schema *s, const char *pat
                            hint ? "'?)" : "");
         return MLSIM_ERR_INPUT;
     }
-    if (f->kind == MLSIM_FIELD_SECTION || f->kind == MLSIM_FIELD_LIST) {
+    if ((f->kind == MLSIM_FIELD_SECTION && !(f->flags & MLSIM_FIELD_NAMED)) ||
+        f->kind == MLSIM_FIELD_LIST) {
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, at_path,
                            "'%s' is not a single value; set one of its fields, like '%s.<key>'",
                            path, path);
         return MLSIM_ERR_INPUT;
     }
     return set_field(s, f, value, obj, d) ? MLSIM_OK : MLSIM_ERR_INPUT;
+}
+
+char *mlsim_schema_value_text(const struct mlsim_field *f, const void *obj, char *buf, size_t len)
+{
+    const char *src = (const char *)obj + f->offset;
+    double v = 0;
+    int iv = 0;
+    buf[0] = '\0';
+    switch (f->kind) {
+    case MLSIM_FIELD_QUANTITY:
+        memcpy(&v, src, sizeof v);
+        mlsim_units_format(v, f->dim, buf, len);
+        break;
+    case MLSIM_FIELD_INT:
+        memcpy(&iv, src, sizeof iv);
+        snprintf(buf, len, "%d", iv);
+        break;
+    case MLSIM_FIELD_STRING:
+        snprintf(buf, len, "%.*s", (int)f->size, src);
+        break;
+    case MLSIM_FIELD_ENUM: {
+        memcpy(&iv, src, sizeof iv);
+        size_t n = 0;
+        while (f->names[n])
+            n++;
+        snprintf(buf, len, "%s", iv >= 0 && (size_t)iv < n ? f->names[iv] : "?");
+        break;
+    }
+    case MLSIM_FIELD_SECTION:
+    case MLSIM_FIELD_LIST:
+        break;
+    }
+    return buf;
 }

@@ -135,8 +135,24 @@ const struct mlsim_source *mlsim_device_source(const struct mlsim_device *dev, c
 enum mlsim_status mlsim_hwdb_find(struct mlsim_hwdb *db, const char *id, struct mlsim_diags *d,
                                   const struct mlsim_device **out);
 
-/* List every device id in DB, sorted. *IDS is a malloc'd array of malloc'd strings; free it with
- * mlsim_hwdb_free_ids. */
+/* Layer folder DIR (laid out as the database, cpu/ ... system/) over DB: a device is looked for
+ * in each layer, in the order added, before the database's own folder, so a user's folder adds
+ * devices or shadows shipped ones without copying the rest. Returns MLSIM_ERR_RANGE past 16
+ * layers, MLSIM_ERR_NOMEM. */
+enum mlsim_status mlsim_hwdb_add_dir(struct mlsim_hwdb *db, const char *dir);
+
+/* The model zoo (zoo.h) that scenarios of DB name models from: read from DB's models folder
+ * (the database folder's sibling `models/`, or the one set with mlsim_hwdb_set_models_dir) on
+ * first use, its faults reported into D then. *OUT stays owned by DB; it is NULL when the folder
+ * cannot be read (MLSIM_ERR_IO, reported) or memory ran out. Returns the load's status. */
+struct mlsim_zoo;
+enum mlsim_status mlsim_hwdb_zoo(struct mlsim_hwdb *db, struct mlsim_diags *d,
+                                 const struct mlsim_zoo **out);
+enum mlsim_status mlsim_hwdb_set_models_dir(struct mlsim_hwdb *db, const char *dir);
+const char *mlsim_hwdb_models_dir(const struct mlsim_hwdb *db);
+
+/* List every device id in DB (its layers too, each id once), sorted. *IDS is a malloc'd array of
+ * malloc'd strings; free it with mlsim_hwdb_free_ids. */
 enum mlsim_status mlsim_hwdb_list(const struct mlsim_hwdb *db, char ***ids, size_t *n);
 
 /* Free a list returned by mlsim_hwdb_list. */

@@ -72,8 +72,10 @@ struct mlsim_run {
     int count;     /* devices */
     int precision; /* enum mlsim_precision */
     double mfu;    /* assumed model FLOPs utilization (analytic mode; a reference in simulate) */
-    char link[32]; /* the device link collectives use ("" = the device's first fast link) */
-    char system_id[64];                /* a system of nodes in hwdb (kind system), or "" */
+    char model_from[64]; /* the zoo model (zoo.h) the run's model fields start from, or "" */
+    const struct mlsim_ynode *hw_override; /* `hardware.override:`, device fields (in the doc) */
+    char link[32];      /* the device link collectives use ("" = the device's first fast link) */
+    char system_id[64]; /* a system of nodes in hwdb (kind system), or "" */
     const struct mlsim_device *system; /* set by resolve */
     int host_power_from_system;        /* host share derived from the system's node power */
     int node_size;                     /* devices per node */
@@ -100,6 +102,10 @@ struct mlsim_run {
     char not_run[192];               /* why the row was not estimated (resolve: does not tile) */
     struct mlsim_economics econ;
     struct mlsim_reliability reliability; /* failures, checkpoints, restarts (wholerun.h) */
+    /* defaults resolve chose where the run gave nothing (the zoo model, the precision, the
+     * mode), one sentence each, for the report's assumptions */
+    char notes[5][200];
+    int n_notes;
     struct mlsim_provenance prov;
     struct mlsim_loc loc;              /* the run's mapping */
     const struct mlsim_device *device; /* set by resolve; owned by the hwdb */
@@ -126,6 +132,7 @@ struct mlsim_scenario {
     struct mlsim_ydoc *doc;          /* the parsed file; runs' places point into it */
     char *set_text;                  /* the --set overrides, one per line, for messages */
     struct mlsim_ynode *sweep_nodes; /* the values a sweep's ranges made (their text follows) */
+    struct mlsim_device *devices;    /* resolve: run I's device with its hardware.override */
 };
 
 /* The most runs a scenario may hold, its sweeps expanded. */
@@ -135,6 +142,11 @@ struct mlsim_scenario {
  * is a scenario (possibly partial) to free with mlsim_scenario_free; on other errors it is NULL. */
 enum mlsim_status mlsim_scenario_load(const char *path, struct mlsim_diags *d,
                                       struct mlsim_scenario **out);
+
+/* The same for the scenario TEXT (LEN bytes) named NAME in messages (`mlsim run`'s options make
+ * one in memory, so a command line and a file take the same path). */
+enum mlsim_status mlsim_scenario_load_text(const char *name, const char *text, size_t len,
+                                           struct mlsim_diags *d, struct mlsim_scenario **out);
 
 /* Apply N overrides of the form "path=value" (e.g. "economics.pue=1.1") to every run of SC.
  * Faults are reported into D with the place "--set:I:COL". */

@@ -30,6 +30,9 @@ enum mlsim_field_kind {
 #define MLSIM_FIELD_LO_INCLUSIVE 1u
 /* A LIST field whose LOAD_LIST takes a mapping instead of a sequence (a scenario's sweep:). */
 #define MLSIM_FIELD_TAKES_MAP 2u
+/* A SECTION a single value may stand for: the value is loaded as the section's `from` field
+ * (`model: llama-2-70b` is `model: {from: llama-2-70b}`). */
+#define MLSIM_FIELD_NAMED 4u
 
 /* Where each field given by the user came from; LOC[i].file == NULL means "not given".
  * SEEN[i] is set when the field was present, even if its value was rejected, so that a bad value
@@ -69,6 +72,10 @@ enum mlsim_status mlsim_schema_load(const struct mlsim_schema *s, const struct m
 enum mlsim_status mlsim_schema_set(const struct mlsim_schema *s, const char *path,
                                    const struct mlsim_ynode *value, void *obj,
                                    struct mlsim_diags *d);
+
+/* The value of field F of OBJ as a scenario would write it ("4096", "2T", "bf16", "true"), in
+ * BUF of LEN bytes; "" for a section or a list. Returns BUF. */
+char *mlsim_schema_value_text(const struct mlsim_field *f, const void *obj, char *buf, size_t len);
 
 /* The field at PATH, or NULL. */
 const struct mlsim_field *mlsim_schema_find(const struct mlsim_schema *s, const char *path);

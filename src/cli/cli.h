@@ -14,6 +14,27 @@ enum { MLSIM_EXIT_OK = 0, MLSIM_EXIT_INPUT = 1, MLSIM_EXIT_USAGE = 2 };
  * ../share/mlsim/hwdb beside the binary, else the source tree's hwdb/. BUF holds the result. */
 const char *mlsim_cli_locate_hwdb(const char *given, char *buf, size_t len);
 
+/* The most folders --hwdb-add and MLSIM_HWDB_PATH layer over the database, together. */
+#define MLSIM_CLI_MAX_LAYERS 16
+
+/* Open the hardware database into *DB (data.c): mlsim_cli_locate_hwdb(GIVEN), with the folders
+ * of $MLSIM_HWDB_PATH (':'-separated) and then ADDS (N, from --hwdb-add) layered over it, each
+ * searched before the shipped one. A layer that is not a folder is an error said on stderr.
+ * Returns an exit status; on MLSIM_EXIT_OK *DB is the caller's to free. */
+struct mlsim_hwdb;
+int mlsim_cli_open_hwdb(const char *given, const char *const *adds, size_t n,
+                        struct mlsim_hwdb **db);
+
+/* `mlsim SCENARIO.yaml [OPTIONS]` (main.c): ARGV as main's. With TEXT not NULL, the scenario is
+ * TEXT, named NAME in messages, and ARGV holds no file. Returns an exit status. */
+int mlsim_cli_scenario(int argc, char **argv, const char *name, const char *text);
+
+/* `mlsim models [ID...]` (models.c), `mlsim run --model ID --device ID ...` (run.c), `mlsim
+ * fields` (fields.c): ARGV[0] is the subcommand's name. */
+int mlsim_cli_models(int argc, char **argv);
+int mlsim_cli_run(int argc, char **argv);
+int mlsim_cli_fields(int argc, char **argv);
+
 /* `mlsim hw list|show|compare ...` (hw.c): ARGV[0] is "hw". Returns an exit status. */
 int mlsim_cli_hw(int argc, char **argv);
 

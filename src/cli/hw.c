@@ -398,9 +398,10 @@ int mlsim_cli_hw(int argc, char **argv)
     int status = parse_hw_args(argc - 1, argv + 1, &o);
     if (status >= 0)
         return status;
-    char buf[PATH_MAX + 32];
+    struct mlsim_hwdb *db = NULL; /* with MLSIM_HWDB_PATH's layers (data.c) */
+    if (mlsim_cli_open_hwdb(o.hwdb, NULL, 0, &db) != MLSIM_EXIT_OK)
+        return MLSIM_EXIT_INPUT;
     struct mlsim_diags *d = mlsim_diags_alloc();
-    struct mlsim_hwdb *db = mlsim_hwdb_alloc(mlsim_cli_locate_hwdb(o.hwdb, buf, sizeof buf));
     struct mlsim_hwtable *t = mlsim_hwtable_alloc();
     if (!d || !db || !t) {
         fputs("mlsim hw: error: out of memory\n", stderr);

@@ -34,8 +34,10 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-    {"calibrate", mlsim_cli_calibrate}, {"hw", mlsim_cli_hw}, {"plot", mlsim_cli_plot},
-    {"search", mlsim_cli_search},       {NULL, NULL},
+    {"calibrate", mlsim_cli_calibrate}, {"hw", mlsim_cli_hw},
+    {"plot", mlsim_cli_plot},           {"search", mlsim_cli_search},
+    {"models", mlsim_cli_models},       {"run", mlsim_cli_run},
+    {"fields", mlsim_cli_fields},       {NULL, NULL},
 };
 
 #define MAX_SETS 64
@@ -48,6 +50,9 @@ static const char usage_text[] =
     "    mlsim [--format table|csv|json] [--set PATH=VALUE]... [--hwdb DIR] [--trace FILE] "
     "[--stats]\n"
     "          SCENARIO.yaml\n"
+    "    mlsim run --model ID --device ID --count N --tokens T   (no file; mlsim run --help)\n"
+    "    mlsim models [ID...]                 the model zoo a scenario names with 'model: ID'\n"
+    "    mlsim fields                         every scenario field: unit, default, meaning\n"
     "    mlsim hw list|show|compare ...      (mlsim hw --help)\n"
     "    mlsim search SCENARIO.yaml [...]     the best layouts (mlsim search --help)\n"
     "    mlsim calibrate FILE.csv --device ID (mlsim calibrate --help)\n"
@@ -74,6 +79,7 @@ static const char usage_text[] =
     "                         --set mfu=0.4 --set hardware.device=h100-sxm5-80gb\n"
     "                         --set economics.price_per_device_hour='$2/h'. May be repeated.\n"
     "        --hwdb DIR       Read devices from DIR (holding cpu/, gpu/, tpu/, asic/, system/).\n"
+    "        --hwdb-add DIR   Look for devices in DIR (laid out as hwdb/) before the database.\n"
     "        --trace FILE     Write the simulated step of each 'mode: simulate' run to FILE as\n"
     "                         Chrome trace-event JSON (open it in ui.perfetto.dev).\n"
     "        --stats          Print simulation statistics to stderr: events, wall time, events/s.\n"
@@ -93,6 +99,7 @@ static const char usage_text[] =
     "\n"
     "ENVIRONMENT\n"
     "    MLSIM_HWDB  the hardware database folder, when --hwdb is not given\n"
+    "    MLSIM_HWDB_PATH  folders (DIR1:DIR2) layered over it, as --hwdb-add\n"
     "\n"
     "FILES\n"
     "    Without --hwdb or MLSIM_HWDB, mlsim looks for ../share/mlsim/hwdb beside its own binary\n"
@@ -109,6 +116,9 @@ struct options {
     const char *trace;
     int stats;
     const char *file;
+    const char *text; /* `mlsim run`'s scenario, made from its options (file is its name) */
+    const char *adds[MLSIM_CLI_MAX_LAYERS]; /* --hwdb-add */
+    size_t n_adds;
     const char *sets[MAX_SETS];
     size_t n_sets;
     char mc_sets[2][64]; /* --samples and --seed, as the --set they stand for */
@@ -127,7 +137,7 @@ static int usage_error(const char *msg, const char *arg)
 /* Parse ARGV into *OPT. Returns -1 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, struct options *opt)
 {
-    enum { OPT_HWDB = 256, OPT_TRACE, OPT_STATS, OPT_SAMPLES, OPT_SEED };
+    enum { OPT_HWDB = 256, OPT_TRACE, OPT_STATS, OPT_SAMPLES, OPT_SEED, OPT_HWDB_ADD };
     static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
                                              {"set", required_argument, NULL, 's'},
                                              {"hwdb", required_argument, NULL, OPT_HWDB},
@@ -137,6 +147,7 @@ static int parse_args(int argc, char **argv, struct options *opt)
                                              {"version", no_argument, NULL, 'V'},
                                              {"samples", required_argument, NULL, OPT_SAMPLES},
                                              {"seed", required_argument, NULL, OPT_SEED},
+                                             {"hwdb-add", required_argument, NULL, OPT_HWDB_ADD},
                                              {NULL, 0, NULL, 0}};
     int c;
     opterr = 0;
@@ -167,6 +178,11 @@ static int parse_args(int argc, char **argv, struct options *opt)
         case OPT_HWDB:
             opt->hwdb = optarg;
             break;
+        case OPT_HWDB_ADD:
+            if (opt->n_adds == MLSIM_CLI_MAX_LAYERS)
+                return usage_error("too many --hwdb-add options", NULL);
+            opt->adds[opt->n_adds++] = optarg;
+            break;
         case OPT_TRACE:
             opt->trace = optarg;
             break;
@@ -183,11 +199,13 @@ static int parse_args(int argc, char **argv, struct options *opt)
             return usage_error("unknown option or missing argument:", argv[optind - 1]);
         }
     }
-    if (optind == argc)
+    if (optind == argc && !opt->text)
         return usage_error("no scenario file given", NULL);
-    if (optind + 1 < argc)
-        return usage_error("one scenario file at a time; extra argument:", argv[optind + 1]);
-    opt->file = argv[optind];
+    if (optind + 1 < argc || (opt->text && optind < argc))
+        return usage_error("one scenario file at a time; extra argument:",
+                           argv[opt->text ? optind : optind + 1]);
+    if (!opt->text)
+        opt->file = argv[optind];
     if (!mlsim_report_format_find(opt->format))
         return usage_error("unknown --format (use table, csv or json):", opt->format);
     return -1;
@@ -313,7 +331,9 @@ static int run(const struct options *opt, struct mlsim_diags *d, struct mlsim_hw
                struct mlsim_scenario **sc, struct mlsim_result **res, struct mlsim_sim ***sims)
 {
     /* Go on past input errors as far as the file allows, to report every error at once. */
-    enum mlsim_status st = mlsim_scenario_load(opt->file, d, sc);
+    enum mlsim_status st =
+        opt->text ? mlsim_scenario_load_text(opt->file, opt->text, strlen(opt->text), d, sc)
+                  : mlsim_scenario_load(opt->file, d, sc);
     if (st == MLSIM_ERR_NOMEM)
         return out_of_memory();
     if (!*sc)
@@ -367,22 +387,23 @@ static int write_trace(const char *path, const char *input, const struct mlsim_s
     return EXIT_OK;
 }
 
-int main(int argc, char **argv)
+int mlsim_cli_scenario(int argc, char **argv, const char *name, const char *text)
 {
-    for (size_t i = 0; argc > 1 && subcommands[i].name; i++) {
-        if (strcmp(argv[1], subcommands[i].name) == 0)
-            return subcommands[i].fn(argc - 1, argv + 1);
-    }
-    struct options opt = {.format = "table"};
+    struct options opt = {.format = "table", .text = text, .file = name};
     int status = parse_args(argc, argv, &opt);
     if (status >= 0)
         return status;
-    char hwdb_buf[PATH_MAX + 32];
     struct mlsim_diags *d = mlsim_diags_alloc();
-    const char *hwdb = mlsim_cli_locate_hwdb(opt.hwdb, hwdb_buf, sizeof hwdb_buf);
-    struct mlsim_hwdb *db = mlsim_hwdb_alloc(hwdb);
-    char scenario_buf[2 * PATH_MAX + 64];
-    opt.file = locate_scenario(opt.file, hwdb, scenario_buf, sizeof scenario_buf);
+    struct mlsim_hwdb *db = NULL;
+    if (d && mlsim_cli_open_hwdb(opt.hwdb, opt.adds, opt.n_adds, &db) != MLSIM_EXIT_OK) {
+        mlsim_diags_free(d);
+        return EXIT_INPUT;
+    }
+    char hwdb_buf[PATH_MAX + 32], scenario_buf[2 * PATH_MAX + 64];
+    if (opt.file && !opt.text) /* a shipped scenario by name (mlsim gpt3_a100) */
+        opt.file = locate_scenario(
+            opt.file, mlsim_cli_locate_hwdb(opt.hwdb, hwdb_buf, sizeof hwdb_buf), scenario_buf,
+            sizeof scenario_buf);
     struct mlsim_scenario *sc = NULL;
     struct mlsim_result *res = NULL;
     struct mlsim_sim **sims = NULL;
@@ -395,7 +416,7 @@ int main(int argc, char **argv)
         mlsim_diags_print(d, stderr);
     }
     if (status == EXIT_OK && opt.trace)
-        status = write_trace(opt.trace, opt.file, sc, sims);
+        status = write_trace(opt.trace, opt.text ? "" : opt.file, sc, sims);
     if (status == EXIT_OK) {
         mlsim_report_write(stdout, mlsim_report_format_find(opt.format), sc, res, sc->n_runs);
         if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -411,4 +432,13 @@ int main(int argc, char **argv)
     mlsim_hwdb_free(db);
     mlsim_diags_free(d);
     return status;
+}
+
+int main(int argc, char **argv)
+{
+    for (size_t i = 0; argc > 1 && subcommands[i].name; i++) {
+        if (strcmp(argv[1], subcommands[i].name) == 0)
+            return subcommands[i].fn(argc - 1, argv + 1);
+    }
+    return mlsim_cli_scenario(argc, argv, NULL, NULL);
 }

@@ -417,10 +417,10 @@ int mlsim_cli_search(int argc, char **argv)
     int status = parse(argc, argv, &a);
     if (status >= 0)
         return status;
-    char hwdb_buf[PATH_MAX + 32];
+    struct mlsim_hwdb *db = NULL; /* with MLSIM_HWDB_PATH's layers (data.c) */
+    if (mlsim_cli_open_hwdb(a.hwdb, NULL, 0, &db) != MLSIM_EXIT_OK)
+        return MLSIM_EXIT_INPUT;
     struct mlsim_diags *d = mlsim_diags_alloc();
-    struct mlsim_hwdb *db =
-        mlsim_hwdb_alloc(mlsim_cli_locate_hwdb(a.hwdb, hwdb_buf, sizeof hwdb_buf));
     struct mlsim_cli_progress progress;
     a.o.progress = mlsim_cli_progress;
     a.o.progress_ctx = &progress;

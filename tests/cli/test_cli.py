@@ -401,10 +401,10 @@ class TestBadInput(MlsimTestCase):
         self.assertEqual((rc, err), (0, ""))
 
     def test_missing(self):
+        # no 'mode' and no 'mfu': simulate mode, which needs no MFU (test_zoo.py's defaults)
         self.check_bad("bad_missing.yaml",
                        ["missing required key 'model.tokens'",
-                        "missing required key 'hardware.count'",
-                        "missing required key 'mfu'"], count=3)
+                        "missing required key 'hardware.count'"], count=2)
 
     def test_types(self):
         self.check_bad("bad_types.yaml", ["expects"])

@@ -181,14 +181,14 @@ static void test_cross_field_errors(void **state)
                                   "  - {model: {tokens: 1B}, hardware: {device: a100-sxm4-40gb, "
                                   "count: 8}, precision: fp8, mfu: 40%}\n"
                                   "  - {model: {params: 1B, tokens: 1B, layers: 2}, hardware: "
-                                  "{device: tpu-v4, count: 8}, precision: bf16}\n"
+                                  "{device: tpu-v4, count: 8}, precision: bf16, mode: analytic}\n"
                                   "  - {model: {params: 1B, tokens: 1B}, hardware: {device: h100, "
                                   "count: 8}, precision: bf16, mfu: 1}\n",
                                   NULL),
                      MLSIM_ERR_INPUT);
     assert_true(has_message(f->d, "needs 'model.params', or a transformer shape"));
     assert_true(has_message(f->d, "a100-sxm4-40gb has no fp8 throughput"));
-    assert_true(has_message(f->d, "missing required key 'mfu'"));
+    assert_true(has_message(f->d, "missing required key 'mfu'")); /* analytic mode needs it */
     assert_false(has_message(f->d, "tpu-v4 has no rental price")); /* cost left out (cost.h) */
     /* two ids start with 'h100': both are offered */
     assert_true(has_message(
