@@ -103,6 +103,8 @@ static const struct mlsim_field run_fields[] = {
        training.memory_reserve_bytes, 0, INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
     RF("training.host_overhead", MLSIM_FIELD_QUANTITY, MLSIM_DIM_TIME, training.host_s, 0, INFINITY,
        MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RF("training.framework", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.framework, 0, 0, 0,
+       mlsim_framework_names),
     RF("precision", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, precision, 0, 0, 0, mlsim_precision_names),
     RF("mfu", MLSIM_FIELD_QUANTITY, MLSIM_DIM_RATIO, mfu, 0, 1, 0, NULL),
     RSEC("inference"),

@@ -10,6 +10,7 @@
 
 #include "mlsim/cluster.h"
 #include "mlsim/cost.h"
+#include "mlsim/framework.h"
 #include "mlsim/kernel.h"
 #include "mlsim/layout.h"
 #include "mlsim/model.h"
@@ -160,6 +161,10 @@ static void step_config(const struct mlsim_run *r, const struct mlsim_workload *
     c->algo = mlsim_collective_find("ring");
     c->overlap_comm = r->training.overlap_comm;
     c->host_s = r->training.host_s;
+    const struct mlsim_framework_type *f = mlsim_framework_get(r->training.framework);
+    c->kernel_host_s = mlsim_framework_kernel_s(f, r->device->kind);
+    c->host_issues = mlsim_framework_offloaded(r->device->kind);
+    c->sync_s = c->host_issues ? f->sync_s : 0.0;
     c->link = g.g[MLSIM_GROUP_DP].link;
     c->h2d_Bps = g.h2d_Bps;
 }
@@ -323,13 +328,22 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
         *keep = NULL;
     const struct mlsim_training *t = &run->training;
     int node = run->node_size > 0 ? run->node_size : run->count;
+    /* one node's sharded transformer runs take the path that models ZeRO's collectives */
+    int sharded = t->sharding != MLSIM_SHARD_NONE && run->count > 1 &&
+                  run->model.type == MLSIM_MODEL_TRANSFORMER;
+    if (t->framework != MLSIM_FRAMEWORK_NONE &&
+        (run->layout_derived || t->tp > 1 || t->pp > 1 || run->count > node || sharded)) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, run->loc,
+                           "run '%s': training.framework is modelled on one node's data "
+                           "parallelism only, not with tensor, pipeline, multi-node or ZeRO runs "
+                           "(set training.framework: none)",
+                           run->name);
+        return MLSIM_ERR_INPUT;
+    }
     if (run->layout_derived) {
         mlsim_kernel_model_init(run->device, run->precision, &km);
         return simulate_chosen_layout(run, &km, out, keep, d);
     }
-    /* one node's sharded transformer runs take the path that models ZeRO's collectives */
-    int sharded = t->sharding != MLSIM_SHARD_NONE && run->count > 1 &&
-                  run->model.type == MLSIM_MODEL_TRANSFORMER;
     if (t->tp > 1 || t->pp > 1 || run->count > node || sharded) {
         struct mlsim_layout l;
         mlsim_layout_of_run(run, &l);
@@ -575,6 +589,27 @@ static void precision_assumptions(const struct mlsim_run *r, const struct mlsim_
         mlsim_assume(a, "%s", flag);
 }
 
+/* What the framework's host work per kernel is and where it goes, when the run names one. */
+static void framework_assumptions(const struct mlsim_run *r, struct mlsim_assumptions *a)
+{
+    const struct mlsim_framework_type *f = mlsim_framework_get(r->training.framework);
+    if (r->training.framework == MLSIM_FRAMEWORK_NONE)
+        return;
+    if (!mlsim_framework_offloaded(r->device->kind)) {
+        mlsim_assume(a,
+                     "Framework %s: %.3g us of host work per kernel, added to each kernel (the CPU "
+                     "is its own host); %s",
+                     f->name, f->dispatch_s * 1e6, f->source);
+        return;
+    }
+    mlsim_assume(a,
+                 "Framework %s: the host issues each kernel ahead of %s, %.3g us each (dispatch "
+                 "%.3g us + launch %.3g us), and a kernel starts once issued and the device is "
+                 "free; %.3g us of synchronisation ends the step; %s",
+                 f->name, r->device->id, mlsim_framework_kernel_s(f, r->device->kind) * 1e6,
+                 f->dispatch_s * 1e6, f->launch_s * 1e6, f->sync_s * 1e6, f->source);
+}
+
 void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a)
 {
     const struct mlsim_run *r = res->run;
@@ -632,6 +667,7 @@ void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_ass
         mlsim_assume(a,
                      "Host work %s per step before the devices start (framework, data loading; %s)",
                      mlsim_units_format(r->training.host_s, MLSIM_DIM_TIME, x, sizeof x), o);
+    framework_assumptions(r, a);
     char states[200], buffers[96] = "";
     double gathered = res->mem_bytes - res->mem_states_bytes - res->mem_act_bytes -
                       r->training.memory_reserve_bytes;
