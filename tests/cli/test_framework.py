@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -163,6 +164,26 @@ class Crossover(unittest.TestCase):
         lean = {r["name"]: float(r["step_time_s"])
                 for r in rows(MNIST, "--set", "training.framework=none")}
         self.assertTrue(all(lean[n] < eager[n] for n in eager))
+
+
+class ChartWithoutMeasuredPoints(unittest.TestCase):
+    @unittest.skipUnless(shutil.which("gnuplot"), "gnuplot is not on PATH")
+    def test_cpu_vs_gpu_draws_with_no_measured_file(self):
+        # No validate/train-xeon-gold-6140.csv exists: the chart has no measured point and must
+        # still be drawn (it used to fail in gnuplot and leave no image).
+        with open(MNIST) as f:
+            text = f.read().replace("epyc-zen5-2vcpu", "xeon-gold-6140")
+        self.assertFalse(os.path.exists(os.path.join(SRC, "validate", "train-xeon-gold-6140.csv")))
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "s.yaml")
+            with open(path, "w") as f:
+                f.write(text)
+            out_dir = os.path.join(d, "out")
+            rc, out, err = mlsim("plot", "cpu-vs-gpu", path, "-o", out_dir, "--format", "png")
+            self.assertEqual(rc, 0, err)
+            with open(os.path.join(out_dir, "cpu-vs-gpu.png"), "rb") as f:
+                png = f.read()
+            self.assertTrue(png.startswith(b"\x89PNG") and png.endswith(b"IEND\xaeB`\x82"))
 
 
 if __name__ == "__main__":
