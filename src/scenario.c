@@ -752,32 +752,14 @@ static void report_unknown_device(const struct mlsim_run *r, struct mlsim_hwdb *
                                   struct mlsim_diags *d)
 {
     const struct mlsim_loc *loc = mlsim_schema_given(&mlsim_run_schema, r, "hardware.device");
-    char **ids = NULL;
-    size_t n = 0;
-    const char *hint = NULL;
-    if (mlsim_hwdb_list(db, &ids, &n) == MLSIM_OK)
-        hint = mlsim_diag_suggest(r->device_id, (const char *const *)ids, n);
-    char several[256] = "";
-    size_t used = 0, n_prefixed = 0, len = strlen(r->device_id);
-    for (size_t i = 0; i < n && !hint; i++) {
-        if (strncmp(ids[i], r->device_id, len) != 0)
-            continue;
-        int w = snprintf(several + used, sizeof several - used, "%s%s", used ? ", " : "", ids[i]);
-        if (w > 0 && (size_t)w < sizeof several - used)
-            used += (size_t)w;
-        n_prefixed++;
-    }
-    if (hint)
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc,
-                           "unknown device '%s' (did you mean '%s'?)", r->device_id, hint);
-    else if (n_prefixed > 1)
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc,
-                           "unknown device '%s' (did you mean one of %s?)", r->device_id, several);
+    char hint[600];
+    if (mlsim_hwdb_suggest(db, r->device_id, hint, sizeof hint)[0])
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc, "unknown device '%s'%s", r->device_id,
+                           hint);
     else
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc,
                            "unknown device '%s': no file %s/<kind>/%s.yaml", r->device_id,
                            mlsim_hwdb_dir(db), r->device_id);
-    mlsim_hwdb_free_ids(ids, n);
 }
 
 /* A system in hwdb gives the device, the node size, the node's link, the network and the host's
