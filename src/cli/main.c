@@ -138,11 +138,11 @@ static const struct subcommand *find_subcommand(const char *name)
 /* The subcommand near NAME (a did-you-mean), or NULL. */
 static const char *near_subcommand(const char *name)
 {
-    const char *names[16];
-    size_t n = 0;
-    for (; n < 16 && subcommands[n].name; n++)
-        names[n] = subcommands[n].name;
-    return mlsim_diag_suggest(name, names, n);
+    enum { N = sizeof subcommands / sizeof subcommands[0] - 1 }; /* less the NULL row */
+    const char *names[N];
+    for (size_t i = 0; i < N; i++)
+        names[i] = subcommands[i].name;
+    return mlsim_diag_suggest(name, names, N);
 }
 
 /* `mlsim help [COMMAND]`: the manual, or COMMAND's (its --help). */
