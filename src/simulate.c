@@ -385,6 +385,30 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
     return st;
 }
 
+/* The forward pass under the run's framework, as the step takes it (step.c): the host issues each
+ * kernel on an accelerator and the device runs it once issued and free, a CPU adds the dispatch
+ * to each kernel; the inputs are copied before the first kernel, the outputs after the last, and
+ * an accelerator's host then synchronises. */
+static double framework_latency(const struct mlsim_run *run, const struct mlsim_kernel_model *km,
+                                const struct mlsim_workload *w, double in_s, double out_s)
+{
+    const struct mlsim_framework_type *f = mlsim_framework_get(run->training.framework);
+    int offloaded = mlsim_framework_offloaded(run->device->kind);
+    double per = mlsim_framework_kernel_s(f, run->device->kind);
+    double host = 0, dev = in_s;
+    for (size_t i = 0; i < w->n_fwd; i++) {
+        double d = mlsim_kernel_time(km, &w->fwd[i]);
+        if (!offloaded) {
+            dev += d + per;
+            continue;
+        }
+        host += per;
+        dev = (dev > host ? dev : host) + d;
+    }
+    dev += out_s;
+    return offloaded ? (dev > host ? dev : host) + f->sync_s : dev;
+}
+
 /* Latency of one forward pass of BATCH inputs of RUN on its device. */
 static enum mlsim_status forward_latency(const struct mlsim_run *run,
                                          const struct mlsim_kernel_model *km, double h2d_Bps,
@@ -396,9 +420,7 @@ static enum mlsim_status forward_latency(const struct mlsim_run *run,
     enum mlsim_status st = mlsim_workload_build(&spec, &w);
     if (st != MLSIM_OK)
         return st;
-    double t = 0;
-    for (size_t i = 0; i < w.n_fwd; i++)
-        t += mlsim_kernel_time(km, &w.fwd[i]);
+    double in_s = 0, out_s = 0, copy_s = 0;
     if (h2d_Bps > 0) {
         double out_elems = run->model.type == MLSIM_MODEL_MLP
                                ? run->model.widths[run->model.n_widths - 1]
@@ -406,9 +428,19 @@ static enum mlsim_status forward_latency(const struct mlsim_run *run,
         double in_bytes = run->model.type == MLSIM_MODEL_MLP
                               ? (double)batch * run->model.widths[0] * spec.elem_bytes
                               : w.input_bytes_per_micro;
-        t += (in_bytes + (double)batch * out_elems * spec.elem_bytes) / h2d_Bps;
+        double out_bytes = (double)batch * out_elems * spec.elem_bytes;
+        in_s = in_bytes / h2d_Bps;
+        out_s = out_bytes / h2d_Bps;
+        copy_s = (in_bytes + out_bytes) / h2d_Bps;
     }
-    *latency = t;
+    if (run->training.framework == MLSIM_FRAMEWORK_NONE) { /* the sum, as it always was */
+        double t = 0;
+        for (size_t i = 0; i < w.n_fwd; i++)
+            t += mlsim_kernel_time(km, &w.fwd[i]);
+        *latency = t + copy_s;
+    } else {
+        *latency = framework_latency(run, km, &w, in_s, out_s);
+    }
     mlsim_workload_release(&w);
     return MLSIM_OK;
 }
@@ -605,7 +637,7 @@ static void framework_assumptions(const struct mlsim_run *r, struct mlsim_assump
     mlsim_assume(a,
                  "Framework %s: the host issues each kernel ahead of %s, %.3g us each (dispatch "
                  "%.3g us + launch %.3g us), and a kernel starts once issued and the device is "
-                 "free; %.3g us of synchronisation ends the step; %s",
+                 "free; %.3g us of synchronisation ends each step (in inference, each batch); %s",
                  f->name, r->device->id, mlsim_framework_kernel_s(f, r->device->kind) * 1e6,
                  f->dispatch_s * 1e6, f->launch_s * 1e6, f->sync_s * 1e6, f->source);
 }
@@ -696,10 +728,15 @@ void mlsim_inference_assumptions(const struct mlsim_result *res, struct mlsim_as
     char x[64], y[64];
     struct mlsim_kernel_model km;
     mlsim_kernel_model_init_uniform(dev, r->precision, &km);
-    mlsim_assume(a,
-                 "Inference latency = inputs copied to the device over its PCIe link + the forward "
-                 "kernels + "
-                 "outputs copied back; no host, driver or framework time, no queueing of requests");
+    if (r->training.framework == MLSIM_FRAMEWORK_NONE)
+        mlsim_assume(a, "Inference latency = inputs copied to the device over its PCIe link + the "
+                        "forward kernels + outputs copied back; no host, driver or framework time, "
+                        "no queueing of requests");
+    else
+        mlsim_assume(a, "Inference latency = inputs copied to the device over its PCIe link, the "
+                        "forward kernels as the framework issues them, outputs copied back; no "
+                        "queueing of requests");
+    framework_assumptions(r, a);
     mlsim_assume(
         a,
         "Kernel time = %.3g us + max(FLOPs / (%s x %.3g), bytes / (%s x %.3g)): weights are "

@@ -131,6 +131,19 @@ class Framework(unittest.TestCase):
         self.assertEqual((rc, out), (1, ""))
         self.assertRegex(err, r"s\.yaml:6:\d+: error: .*'pytorh'.*did you mean 'pytorch'")
 
+    def test_inference_pays_the_host_too(self):
+        # Under a latency bound, host work per kernel leaves less time for the batch: never a
+        # larger batch than without it, and the assumptions say how the kernels were issued.
+        inf = os.path.join("scenarios", "inference_k80_tpu_p40.yaml")
+        lean = rows(inf)
+        eager = rows(inf, "--set", "training.framework=pytorch")
+        for a, b in zip(lean, eager):
+            self.assertLessEqual(int(b["batch"]), int(a["batch"]), a["name"])
+        self.assertLess(sum(int(r["batch"]) for r in eager), sum(int(r["batch"]) for r in lean))
+        rc, out, err = mlsim(inf, "--set", "training.framework=pytorch")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("the forward kernels as the framework issues them", out)
+
     def test_cluster_runs_refuse_a_framework(self):
         rc, out, err = mlsim(os.path.join("scenarios", "gpt3_a100_simulated.yaml"), "--set",
                              "training.framework=pytorch")
