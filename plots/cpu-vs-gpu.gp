@@ -4,7 +4,7 @@
 # measured: 1 series, 2 device, 3 n, 4 params, 5 step_s, 6 steps, 7 time_s
 measured = name . '-measured.csv'
 stats measured using 7 nooutput
-n_measured = STATS_records
+n_measured = exists("STATS_records") ? STATS_records : 0  # none: no measured file for any series
 
 set logscale xy
 set format x '%.0s%c'

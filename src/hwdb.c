@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -654,6 +655,78 @@ void mlsim_hwdb_free_ids(char **ids, size_t n)
     for (size_t i = 0; i < n; i++)
         free(ids[i]);
     free(ids);
+}
+
+/* The ids of IDS that begin with the first PLEN bytes of WORD, as "A, B" into BUF; how many (a
+ * list too long for BUF stops where it is: it says enough). */
+static size_t list_prefixed(const char *word, size_t plen, char *const *ids, size_t n, char *buf,
+                            size_t len)
+{
+    size_t found = 0, at = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(ids[i], word, plen) != 0)
+            continue;
+        int w = snprintf(buf + at, len - at, "%s%s", found ? ", " : "", ids[i]);
+        if (w < 0 || (size_t)w >= len - at) {
+            buf[at] = '\0';
+            break;
+        }
+        at += (size_t)w;
+        found++;
+    }
+    return found;
+}
+
+static const char *say_list(char *buf, size_t len, size_t found, const char *list)
+{
+    if (found == 1)
+        snprintf(buf, len, " (did you mean '%s'?)", list);
+    else
+        snprintf(buf, len, " (did you mean one of %s?)", list);
+    return buf;
+}
+
+const char *mlsim_hwdb_suggest_ids(const char *word, char *const *ids, size_t n, char *buf,
+                                   size_t len)
+{
+    if (len == 0)
+        return buf;
+    buf[0] = '\0';
+    size_t wlen = strlen(word);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(ids[i], word) == 0)
+            return buf; /* an id: nothing to say */
+    }
+    /* Ids that begin with WORD come first: "a100-p" means a100-pcie-40gb, not the nearer a10. */
+    char list[512];
+    size_t found = wlen > 0 ? list_prefixed(word, wlen, ids, n, list, sizeof list) : 0;
+    if (found > 0)
+        return say_list(buf, len, found, list);
+    const char *close = mlsim_diag_suggest(word, (const char *const *)ids, n);
+    if (close) {
+        snprintf(buf, len, " (did you mean '%s'?)", close);
+        return buf;
+    }
+    for (size_t plen = wlen; plen-- > 2;) {
+        found = list_prefixed(word, plen, ids, n, list, sizeof list);
+        if (found > 0)
+            return say_list(buf, len, found, list);
+    }
+    return buf;
+}
+
+const char *mlsim_hwdb_suggest(const struct mlsim_hwdb *db, const char *word, char *buf, size_t len)
+{
+    char **ids = NULL;
+    size_t n = 0;
+    if (len > 0)
+        buf[0] = '\0';
+    if (!word || mlsim_hwdb_list(db, &ids, &n) != MLSIM_OK)
+        return buf;
+    mlsim_hwdb_suggest_ids(word, ids, n, buf, len);
+    mlsim_hwdb_free_ids(ids, n);
+    return buf;
 }
 
 /* Append the ids of the *.yaml files in DIR to *IDS. */

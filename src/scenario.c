@@ -121,6 +121,8 @@ static const struct mlsim_field run_fields[] = {
        training.memory_reserve_bytes, 0, INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
     RF("training.host_overhead", MLSIM_FIELD_QUANTITY, MLSIM_DIM_TIME, training.host_s, 0, INFINITY,
        MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RF("training.framework", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.framework, 0, 0, 0,
+       mlsim_framework_names),
     RF("precision", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, precision, 0, 0, 0, mlsim_precision_names),
     RF("mfu", MLSIM_FIELD_QUANTITY, MLSIM_DIM_RATIO, mfu, 0, 1, 0, NULL),
     RSEC("inference"),
@@ -797,32 +799,14 @@ static void report_unknown_device(const struct mlsim_run *r, struct mlsim_hwdb *
                                   struct mlsim_diags *d)
 {
     const struct mlsim_loc *loc = mlsim_schema_given(&mlsim_run_schema, r, "hardware.device");
-    char **ids = NULL;
-    size_t n = 0;
-    const char *hint = NULL;
-    if (mlsim_hwdb_list(db, &ids, &n) == MLSIM_OK)
-        hint = mlsim_diag_suggest(r->device_id, (const char *const *)ids, n);
-    char several[256] = "";
-    size_t used = 0, n_prefixed = 0, len = strlen(r->device_id);
-    for (size_t i = 0; i < n && !hint; i++) {
-        if (strncmp(ids[i], r->device_id, len) != 0)
-            continue;
-        int w = snprintf(several + used, sizeof several - used, "%s%s", used ? ", " : "", ids[i]);
-        if (w > 0 && (size_t)w < sizeof several - used)
-            used += (size_t)w;
-        n_prefixed++;
-    }
-    if (hint)
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc,
-                           "unknown device '%s' (did you mean '%s'?)", r->device_id, hint);
-    else if (n_prefixed > 1)
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc,
-                           "unknown device '%s' (did you mean one of %s?)", r->device_id, several);
+    char hint[600];
+    if (mlsim_hwdb_suggest(db, r->device_id, hint, sizeof hint)[0])
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc, "unknown device '%s'%s", r->device_id,
+                           hint);
     else
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *loc,
                            "unknown device '%s': no file %s/<kind>/%s.yaml", r->device_id,
                            mlsim_hwdb_dir(db), r->device_id);
-    mlsim_hwdb_free_ids(ids, n);
 }
 
 /* A system holds at most its max_nodes (hwdb/system/): a run on more nodes than that is not a

@@ -10,6 +10,7 @@
 
 #include "mlsim/cluster.h"
 #include "mlsim/cost.h"
+#include "mlsim/framework.h"
 #include "mlsim/kernel.h"
 #include "mlsim/layout.h"
 #include "mlsim/model.h"
@@ -161,6 +162,10 @@ static void step_config(const struct mlsim_run *r, const struct mlsim_workload *
     c->overlap_comm = r->training.overlap_comm;
     c->overlap_slowdown = MLSIM_OVERLAP_SLOWDOWN;
     c->host_s = r->training.host_s;
+    const struct mlsim_framework_type *f = mlsim_framework_get(r->training.framework);
+    c->kernel_host_s = mlsim_framework_kernel_s(f, r->device->kind);
+    c->host_issues = mlsim_framework_offloaded(r->device->kind);
+    c->sync_s = c->host_issues ? f->sync_s : 0.0;
     c->link = g.g[MLSIM_GROUP_DP].link;
     c->h2d_Bps = g.h2d_Bps;
 }
@@ -325,13 +330,22 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
         *keep = NULL;
     const struct mlsim_training *t = &run->training;
     int node = run->node_size > 0 ? run->node_size : run->count;
+    /* one node's sharded transformer runs take the path that models ZeRO's collectives */
+    int sharded = t->sharding != MLSIM_SHARD_NONE && run->count > 1 &&
+                  run->model.type == MLSIM_MODEL_TRANSFORMER;
+    if (t->framework != MLSIM_FRAMEWORK_NONE &&
+        (run->layout_derived || t->tp > 1 || t->pp > 1 || run->count > node || sharded)) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, run->loc,
+                           "run '%s': training.framework is modelled on one node's data "
+                           "parallelism only, not with tensor, pipeline, multi-node or ZeRO runs "
+                           "(set training.framework: none)",
+                           run->name);
+        return MLSIM_ERR_INPUT;
+    }
     if (run->layout_derived) {
         mlsim_kernel_model_init(run->device, run->precision, &km);
         return simulate_chosen_layout(run, &km, out, keep, d);
     }
-    /* one node's sharded transformer runs take the path that models ZeRO's collectives */
-    int sharded = t->sharding != MLSIM_SHARD_NONE && run->count > 1 &&
-                  run->model.type == MLSIM_MODEL_TRANSFORMER;
     if (t->tp > 1 || t->pp > 1 || t->cp > 1 || run->count > node || sharded) {
         struct mlsim_layout l;
         mlsim_layout_of_run(run, &l);
@@ -373,6 +387,30 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
     return st;
 }
 
+/* The forward pass under the run's framework, as the step takes it (step.c): the host issues each
+ * kernel on an accelerator and the device runs it once issued and free, a CPU adds the dispatch
+ * to each kernel; the inputs are copied before the first kernel, the outputs after the last, and
+ * an accelerator's host then synchronises. */
+static double framework_latency(const struct mlsim_run *run, const struct mlsim_kernel_model *km,
+                                const struct mlsim_workload *w, double in_s, double out_s)
+{
+    const struct mlsim_framework_type *f = mlsim_framework_get(run->training.framework);
+    int offloaded = mlsim_framework_offloaded(run->device->kind);
+    double per = mlsim_framework_kernel_s(f, run->device->kind);
+    double host = 0, dev = in_s;
+    for (size_t i = 0; i < w->n_fwd; i++) {
+        double d = mlsim_kernel_time(km, &w->fwd[i]);
+        if (!offloaded) {
+            dev += d + per;
+            continue;
+        }
+        host += per;
+        dev = (dev > host ? dev : host) + d;
+    }
+    dev += out_s;
+    return offloaded ? (dev > host ? dev : host) + f->sync_s : dev;
+}
+
 /* Latency of one forward pass of BATCH inputs of RUN on its device. */
 static enum mlsim_status forward_latency(const struct mlsim_run *run,
                                          const struct mlsim_kernel_model *km, double h2d_Bps,
@@ -384,9 +422,7 @@ static enum mlsim_status forward_latency(const struct mlsim_run *run,
     enum mlsim_status st = mlsim_workload_build(&spec, &w);
     if (st != MLSIM_OK)
         return st;
-    double t = 0;
-    for (size_t i = 0; i < w.n_fwd; i++)
-        t += mlsim_kernel_time(km, &w.fwd[i]);
+    double in_s = 0, out_s = 0, copy_s = 0;
     if (h2d_Bps > 0) {
         double out_elems = run->model.type == MLSIM_MODEL_MLP
                                ? run->model.widths[run->model.n_widths - 1]
@@ -394,9 +430,19 @@ static enum mlsim_status forward_latency(const struct mlsim_run *run,
         double in_bytes = run->model.type == MLSIM_MODEL_MLP
                               ? (double)batch * run->model.widths[0] * spec.elem_bytes
                               : w.input_bytes_per_micro;
-        t += (in_bytes + (double)batch * out_elems * spec.elem_bytes) / h2d_Bps;
+        double out_bytes = (double)batch * out_elems * spec.elem_bytes;
+        in_s = in_bytes / h2d_Bps;
+        out_s = out_bytes / h2d_Bps;
+        copy_s = (in_bytes + out_bytes) / h2d_Bps;
     }
-    *latency = t;
+    if (run->training.framework == MLSIM_FRAMEWORK_NONE) { /* the sum, as it always was */
+        double t = 0;
+        for (size_t i = 0; i < w.n_fwd; i++)
+            t += mlsim_kernel_time(km, &w.fwd[i]);
+        *latency = t + copy_s;
+    } else {
+        *latency = framework_latency(run, km, &w, in_s, out_s);
+    }
     mlsim_workload_release(&w);
     return MLSIM_OK;
 }
@@ -586,6 +632,27 @@ static void precision_assumptions(const struct mlsim_run *r, const struct mlsim_
         mlsim_assume(a, "%s", flag);
 }
 
+/* What the framework's host work per kernel is and where it goes, when the run names one. */
+static void framework_assumptions(const struct mlsim_run *r, struct mlsim_assumptions *a)
+{
+    const struct mlsim_framework_type *f = mlsim_framework_get(r->training.framework);
+    if (r->training.framework == MLSIM_FRAMEWORK_NONE)
+        return;
+    if (!mlsim_framework_offloaded(r->device->kind)) {
+        mlsim_assume(a,
+                     "Framework %s: %.3g us of host work per kernel, added to each kernel (the CPU "
+                     "is its own host); %s",
+                     f->name, f->dispatch_s * 1e6, f->source);
+        return;
+    }
+    mlsim_assume(a,
+                 "Framework %s: the host issues each kernel ahead of %s, %.3g us each (dispatch "
+                 "%.3g us + launch %.3g us), and a kernel starts once issued and the device is "
+                 "free; %.3g us of synchronisation ends each step (in inference, each batch); %s",
+                 f->name, r->device->id, mlsim_framework_kernel_s(f, r->device->kind) * 1e6,
+                 f->dispatch_s * 1e6, f->launch_s * 1e6, f->sync_s * 1e6, f->source);
+}
+
 void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a)
 {
     const struct mlsim_run *r = res->run;
@@ -644,6 +711,7 @@ void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_ass
         mlsim_assume(a,
                      "Host work %s per step before the devices start (framework, data loading; %s)",
                      mlsim_units_format(r->training.host_s, MLSIM_DIM_TIME, x, sizeof x), o);
+    framework_assumptions(r, a);
     char states[200], buffers[96] = "";
     double gathered = res->mem_bytes - res->mem_states_bytes - res->mem_act_bytes -
                       r->training.memory_reserve_bytes;
@@ -672,10 +740,15 @@ void mlsim_inference_assumptions(const struct mlsim_result *res, struct mlsim_as
     char x[64], y[64];
     struct mlsim_kernel_model km;
     mlsim_kernel_model_init_uniform(dev, r->precision, &km);
-    mlsim_assume(a,
-                 "Inference latency = inputs copied to the device over its PCIe link + the forward "
-                 "kernels + "
-                 "outputs copied back; no host, driver or framework time, no queueing of requests");
+    if (r->training.framework == MLSIM_FRAMEWORK_NONE)
+        mlsim_assume(a, "Inference latency = inputs copied to the device over its PCIe link + the "
+                        "forward kernels + outputs copied back; no host, driver or framework time, "
+                        "no queueing of requests");
+    else
+        mlsim_assume(a, "Inference latency = inputs copied to the device over its PCIe link, the "
+                        "forward kernels as the framework issues them, outputs copied back; no "
+                        "queueing of requests");
+    framework_assumptions(r, a);
     mlsim_assume(
         a,
         "Kernel time = %.3g us + max(FLOPs / (%s x %.3g), bytes / (%s x %.3g)): weights are "

@@ -11,8 +11,9 @@
 struct builder {
     struct mlsim_sim *sim;
     const struct mlsim_step_config *c;
-    int compute, comm, copy;
+    int compute, comm, copy, host;
     enum mlsim_status st;
+    int64_t last;          /* the last compute kernel issued */
     int64_t last_bwd, opt; /* the wait between them is exposed communication */
 };
 
@@ -32,10 +33,24 @@ static void depend(struct builder *b, int64_t task, int64_t on)
         b->st = mlsim_sim_depend(b->sim, task, on);
 }
 
+/* Kernel K on the compute stream. Where the host issues kernels, it first spends the
+ * framework's time per kernel on the host stream and the kernel waits for that; where the host
+ * is the device, that time is the kernel's own. */
 static int64_t add_kernel(struct builder *b, const struct mlsim_kernel *k, int micro)
 {
-    return add(b, k->name, b->compute, MLSIM_CAT_COMPUTE, k->layer, micro,
-               mlsim_kernel_time(b->c->km, k), k->flops, k->bytes);
+    const struct mlsim_step_config *c = b->c;
+    double t = mlsim_kernel_time(c->km, k);
+    int64_t issued = -1;
+    if (c->host_issues && c->kernel_host_s > 0)
+        issued =
+            add(b, "host.launch", b->host, MLSIM_CAT_HOST, k->layer, micro, c->kernel_host_s, 0, 0);
+    else
+        t += c->kernel_host_s;
+    int64_t id =
+        add(b, k->name, b->compute, MLSIM_CAT_COMPUTE, k->layer, micro, t, k->flops, k->bytes);
+    depend(b, id, issued);
+    b->last = id;
+    return id;
 }
 
 static double bucket_time(const struct mlsim_step_config *c, double params)
@@ -115,10 +130,11 @@ static enum mlsim_status build(struct builder *b, int64_t *buckets, size_t *n_bu
     b->compute = mlsim_sim_resource(b->sim, "compute");
     b->comm = c->dp > 1 ? mlsim_sim_resource(b->sim, "comm") : -1;
     b->copy = c->h2d_Bps > 0 ? mlsim_sim_resource(b->sim, "h2d copy") : -1;
+    int host_work = c->host_s > 0 || c->sync_s > 0 || (c->host_issues && c->kernel_host_s > 0);
+    b->host = host_work ? mlsim_sim_resource(b->sim, "host") : -1;
     int64_t host = -1;
     if (c->host_s > 0)
-        host = add(b, "host.step", mlsim_sim_resource(b->sim, "host"), MLSIM_CAT_HOST, -1, -1,
-                   c->host_s, 0, 0);
+        host = add(b, "host.step", b->host, MLSIM_CAT_HOST, -1, -1, c->host_s, 0, 0);
     for (int m = 0; m < c->grad_accum && b->st == MLSIM_OK; m++) {
         int64_t copy = -1;
         if (b->copy >= 0) {
@@ -145,12 +161,60 @@ static enum mlsim_status build(struct builder *b, int64_t *buckets, size_t *n_bu
         for (size_t j = 0; j < *n_buckets; j++)
             depend(b, b->opt, buckets[j]);
     }
+    if (c->sync_s > 0) /* the host waits for the step's last kernel, then reads the loss */
+        depend(b, add(b, "host.sync", b->host, MLSIM_CAT_HOST, -1, -1, c->sync_s, 0, 0), b->last);
     return b->st;
+}
+
+/* The closed form's clock where the framework does host work per kernel: HOST is when the host
+ * is free, DEV when the device is. */
+struct clock {
+    double host, dev;
+};
+
+static void issue(const struct mlsim_step_config *c, const struct mlsim_kernel *k, struct clock *t)
+{
+    double d = mlsim_kernel_time(c->km, k);
+    if (!c->host_issues) {
+        t->dev += d + c->kernel_host_s;
+        return;
+    }
+    t->host += c->kernel_host_s;
+    t->dev = (t->dev > t->host ? t->dev : t->host) + d;
+}
+
+/* The closed form with the framework's host work: the kernels in the order the step issues them
+ * (micro-batch by micro-batch, then the buckets after the backward pass, then the optimizer). */
+static double closed_with_host(const struct mlsim_step_config *c)
+{
+    const struct mlsim_workload *w = c->w;
+    struct clock t = {c->host_s, c->host_s};
+    if (c->h2d_Bps > 0)
+        t.dev += w->input_bytes_per_micro / c->h2d_Bps;
+    for (int m = 0; m < c->grad_accum; m++) {
+        for (size_t i = 0; i < w->n_fwd; i++)
+            issue(c, &w->fwd[i], &t);
+        for (size_t i = 0; i < w->n_bwd; i++)
+            issue(c, &w->bwd[i], &t);
+    }
+    if (c->dp > 1) {
+        double pending = 0, closed = 0;
+        for (size_t i = 0; i < w->n_bwd; i++) {
+            if (closes_bucket(c, i, &pending, &closed))
+                t.dev += bucket_time(c, closed);
+        }
+    }
+    for (size_t i = 0; i < w->n_opt; i++)
+        issue(c, &w->opt[i], &t);
+    double end = t.dev > t.host ? t.dev : t.host;
+    return end + c->sync_s;
 }
 
 double mlsim_step_closed_form(const struct mlsim_step_config *c)
 {
     const struct mlsim_workload *w = c->w;
+    if (c->kernel_host_s > 0 || c->sync_s > 0)
+        return closed_with_host(c);
     double micro = 0, t = 0;
     for (size_t i = 0; i < w->n_fwd; i++)
         micro += mlsim_kernel_time(c->km, &w->fwd[i]);
@@ -175,7 +239,7 @@ double mlsim_step_closed_form(const struct mlsim_step_config *c)
 static enum mlsim_status step_once(const struct mlsim_step_config *c, struct mlsim_step_result *r,
                                    struct mlsim_sim **keep)
 {
-    struct builder b = {mlsim_sim_alloc(), c, -1, -1, -1, MLSIM_OK, -1, -1};
+    struct builder b = {mlsim_sim_alloc(), c, -1, -1, -1, -1, MLSIM_OK, -1, -1, -1};
     size_t max_buckets = c->w->n_bwd + 1; /* at most one per backward kernel */
     int64_t *buckets = malloc(max_buckets * sizeof *buckets);
     size_t n_buckets = 0;

@@ -53,7 +53,9 @@ def main():
                                "--steps", steps], check=True, capture_output=True, text=True).stdout
     meas = {int(r["n"]): float(r["seconds_per_step"])
             for r in csv.DictReader(l for l in io.StringIO(text) if not l.startswith("#"))}
+    # the trainer is lean C, no framework: the scenario's framework is set aside
     out = subprocess.run([os.path.join(build, "mlsim"), "--format", "csv",
+                          "--set", "training.framework=none",
                           os.path.join(root, "scenarios", "mnist_mlp_cpu_vs_gpu.yaml")],
                          check=True, capture_output=True, text=True).stdout
     pred, gpu = {}, {}

@@ -158,6 +158,19 @@ enum mlsim_status mlsim_hwdb_list(const struct mlsim_hwdb *db, char ***ids, size
 /* Free a list returned by mlsim_hwdb_list. */
 void mlsim_hwdb_free_ids(char **ids, size_t n);
 
+/* What a device WORD that is no id may have meant, the one wording every place that takes an id
+ * uses (a scenario's hardware.device, mlsim hw, plot, calibrate): ids are exact everywhere, so a
+ * prefix is told its ids rather than taken. Into BUF (LEN bytes): " (did you mean 'ID'?)" or
+ * " (did you mean one of A, B?)" for the ids of the N IDS that begin with WORD, else the nearest
+ * id (mlsim_diag_suggest), else the ids that share WORD's longest beginning of at least 2 bytes
+ * ("h100x": the H100s); "" when WORD is an id or nothing is near. Returns BUF. */
+const char *mlsim_hwdb_suggest_ids(const char *word, char *const *ids, size_t n, char *buf,
+                                   size_t len);
+
+/* The same against the ids of DB ("" if they cannot be listed). */
+const char *mlsim_hwdb_suggest(const struct mlsim_hwdb *db, const char *word, char *buf,
+                               size_t len);
+
 /* The precision named NAME, or -1. */
 int mlsim_precision_from_name(const char *name);
 

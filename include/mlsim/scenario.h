@@ -37,6 +37,7 @@ struct mlsim_training {
     int sharding;          /* enum mlsim_sharding */
     int sequence_parallel; /* 0/1 */
     double host_s;         /* the host's own work per step before the devices start, seconds */
+    int framework;         /* enum mlsim_framework: host work per kernel and per step */
     int first_stage_layers, last_stage_layers; /* uneven pipelines (layout.h); 0: even */
     int cp;      /* context-parallel ranks each sequence is split over (layout.h); 1: none */
     int cp_algo; /* enum mlsim_cp_algo: how those ranks exchange keys and values */

@@ -36,6 +36,13 @@ struct mlsim_step_config {
     /* compute seconds each second of an overlapped all-reduce takes from the compute beside it
      * (MLSIM_OVERLAP_SLOWDOWN; 0: none), as mlsim_cluster_config's */
     double overlap_slowdown;
+    /* The framework's host work (framework.h). KERNEL_HOST_S per kernel: with HOST_ISSUES the
+     * host issues each kernel on its own stream ahead of the device and the kernel waits for it
+     * (an accelerator); without, the host is the device and the time adds to the kernel's (a
+     * CPU). SYNC_S: the host waits for the device once at the end of the step. 0: none. */
+    double kernel_host_s;
+    int host_issues;
+    double sync_s;
 };
 
 struct mlsim_step_result {
@@ -60,7 +67,9 @@ enum mlsim_status mlsim_step_simulate(const struct mlsim_step_config *c,
                                       struct mlsim_step_result *r, struct mlsim_sim **keep);
 
 /* The step in closed form: every compute kernel back to back, the first input copy, and, with
- * more than one device, every all-reduce bucket after the backward pass. Equal to the simulation
+ * more than one device, every all-reduce bucket after the backward pass. Host work issued per
+ * kernel is followed kernel by kernel (a kernel starts when both it is issued and the one before
+ * it is done), so the closed form stays exact on one device. Equal to the simulation
  * when communication does not overlap (one device, or overlap off); with overlap the simulation
  * is the reference and the gap is reported. */
 double mlsim_step_closed_form(const struct mlsim_step_config *c);

@@ -92,6 +92,12 @@
     X(ZERO2, "zero2")                                                                              \
     X(ZERO3, "zero3")
 
+/* The framework that drives a training step from the host (framework.h gives each one's host
+ * work per kernel and per step): none is mlsim's lean C trainer. */
+#define MLSIM_FRAMEWORK_TABLE(X)                                                                   \
+    X(NONE, "none")                                                                                \
+    X(PYTORCH, "pytorch")
+
 /* How a published throughput was counted: model FLOPs (MFU) or hardware FLOPs (HFU). */
 #define MLSIM_COUNTING_TABLE(X)                                                                    \
     X(MODEL, "model")                                                                              \
@@ -134,6 +140,7 @@
 #define MLSIM_VOCAB_X_SHARD(name, word)     MLSIM_SHARD_##name,
 #define MLSIM_VOCAB_X_CP_ALGO(name, word)   MLSIM_CP_ALGO_##name,
 #define MLSIM_VOCAB_X_COUNTING(name, word)  MLSIM_COUNTING_##name,
+#define MLSIM_VOCAB_X_FRAMEWORK(name, word) MLSIM_FRAMEWORK_##name,
 #define MLSIM_VOCAB_X_BOOL(name, word)      MLSIM_BOOL_##name,
 #define MLSIM_VOCAB_X_COLL(name, word)      MLSIM_COLL_##name,
 #define MLSIM_VOCAB_X_GROUP(name, word)     MLSIM_GROUP_##name,
@@ -151,6 +158,7 @@ enum mlsim_optimizer { MLSIM_OPTIMIZER_TABLE(MLSIM_VOCAB_X_OPTIMIZER) MLSIM_OPTI
 enum mlsim_schedule { MLSIM_SCHEDULE_TABLE(MLSIM_VOCAB_X_SCHEDULE) MLSIM_SCHEDULE_N };
 enum mlsim_sharding { MLSIM_SHARD_TABLE(MLSIM_VOCAB_X_SHARD) MLSIM_SHARD_N };
 enum mlsim_cp_algo { MLSIM_CP_ALGO_TABLE(MLSIM_VOCAB_X_CP_ALGO) MLSIM_CP_ALGO_N };
+enum mlsim_framework { MLSIM_FRAMEWORK_TABLE(MLSIM_VOCAB_X_FRAMEWORK) MLSIM_FRAMEWORK_N };
 enum mlsim_counting { MLSIM_COUNTING_TABLE(MLSIM_VOCAB_X_COUNTING) MLSIM_COUNTING_N };
 enum mlsim_bool { MLSIM_BOOL_TABLE(MLSIM_VOCAB_X_BOOL) MLSIM_BOOL_N };
 enum mlsim_collective_op { MLSIM_COLL_TABLE(MLSIM_VOCAB_X_COLL) MLSIM_COLL_N };
@@ -170,6 +178,7 @@ extern const char *const mlsim_optimizer_names[];
 extern const char *const mlsim_schedule_names[];
 extern const char *const mlsim_sharding_names[];
 extern const char *const mlsim_cp_algo_names[];
+extern const char *const mlsim_framework_names[];
 extern const char *const mlsim_counting_names[];
 extern const char *const mlsim_bool_names[];
 /* "true", "false": a flag stored negated, so that its default (true) is 0. */

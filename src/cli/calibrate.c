@@ -92,7 +92,18 @@ static int parse(int argc, char **argv, struct cal_opts *o)
             i++;
             continue;
         }
-        if (a[0] == '-' || o->csv)
+        if (a[0] == '-') { /* with the option it may have meant */
+            static const struct option known[] = {
+                {"device", required_argument, NULL, 0},  {"precision", required_argument, NULL, 0},
+                {"threads", required_argument, NULL, 0}, {"hwdb", required_argument, NULL, 0},
+                {"stream", required_argument, NULL, 0},  {"quiet", no_argument, NULL, 0},
+                {"help", no_argument, NULL, 0},          {NULL, 0, NULL, 0}};
+            char bad[128];
+            fprintf(stderr, "mlsim calibrate: unknown option %s\n",
+                    mlsim_cli_bad_option(a, known, bad, sizeof bad));
+            return 0;
+        }
+        if (o->csv)
             return 0;
         o->csv = a;
     }
@@ -253,6 +264,12 @@ static int report(const struct cal_opts *o, const struct mlsim_device *dev,
 int mlsim_cli_calibrate(int argc, char **argv)
 {
     struct cal_opts o = {NULL, NULL, "fp32", NULL, NULL, NULL, 0, 0};
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage_text, stdout);
+            return MLSIM_EXIT_OK;
+        }
+    }
     if (!parse(argc, argv, &o)) {
         fputs(usage_text, stderr);
         return MLSIM_EXIT_USAGE;
@@ -283,9 +300,10 @@ int mlsim_cli_calibrate(int argc, char **argv)
         fprintf(stderr, "mlsim calibrate: error: out of memory\n");
     } else if (st != MLSIM_OK) {
         mlsim_diags_print(d, stderr);
+        char hint[600];
         if (read_ok && mlsim_diags_errors(d) == 0)
-            fprintf(stderr, "mlsim calibrate: no device '%s' in %s\n", o.device,
-                    mlsim_hwdb_dir(db));
+            fprintf(stderr, "mlsim calibrate: no device '%s' in %s%s\n", o.device,
+                    mlsim_hwdb_dir(db), mlsim_hwdb_suggest(db, o.device, hint, sizeof hint));
     } else {
         int threads = o.threads ? o.threads : most_threads(&data, o.prec);
         rc = report(&o, dev, &data, threads, prec);

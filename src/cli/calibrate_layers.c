@@ -127,8 +127,11 @@ int mlsim_cli_calibrate_layers(const char *path, const char *device, const char 
             fprintf(stderr, "mlsim calibrate: error: out of memory\n");
         } else if (st != MLSIM_OK) {
             mlsim_diags_print(d, stderr);
-            if (mlsim_diags_errors(d) == 0)
-                fprintf(stderr, "mlsim calibrate: no device '%s' in %s\n", id, mlsim_hwdb_dir(db));
+            if (mlsim_diags_errors(d) == 0) {
+                char hint[600];
+                fprintf(stderr, "mlsim calibrate: no device '%s' in %s%s\n", id, mlsim_hwdb_dir(db),
+                        mlsim_hwdb_suggest(db, id, hint, sizeof hint));
+            }
         } else {
             rc = report(path, out, quiet, dev, &data);
         }

@@ -6,6 +6,7 @@
 #ifndef MLSIM_CLI_H
 #define MLSIM_CLI_H
 
+#include <getopt.h>
 #include <stddef.h>
 
 enum { MLSIM_EXIT_OK = 0, MLSIM_EXIT_INPUT = 1, MLSIM_EXIT_USAGE = 2 };
@@ -35,6 +36,11 @@ int mlsim_cli_models(int argc, char **argv);
 int mlsim_cli_run(int argc, char **argv);
 int mlsim_cli_fields(int argc, char **argv);
 
+/* Did-you-mean (suggest.c). ARG as a getopt_long option it did not know, for a usage message:
+ * "--formt (did you mean '--format'?)" when ARG is near one of LONGOPTS, else ARG; written into
+ * BUF (LEN bytes). */
+const char *mlsim_cli_bad_option(const char *arg, const struct option *longopts, char *buf,
+                                 size_t len);
 /* `mlsim hw list|show|compare ...` (hw.c): ARGV[0] is "hw". Returns an exit status. */
 int mlsim_cli_hw(int argc, char **argv);
 

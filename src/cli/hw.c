@@ -1,7 +1,7 @@
 /*
  * `mlsim hw`: look at the hardware database. `list` shows every device (or one kind), `show` one
  * device with its sources, `compare` several side by side with mu (throughput per dollar) and eta
- * (per watt). Ids may be abbreviated to a unique prefix; a near miss gets a did-you-mean. The
+ * (per watt). Ids are exact, as in a scenario; a prefix or a near miss gets a did-you-mean. The
  * table itself is libmlsim's hwtable; this file parses arguments, finds devices and prints.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -27,14 +27,17 @@ static const char hw_usage_text[] =
     "    mlsim hw compare ID... [--precision P] [OPTIONS]\n"
     "\n"
     "DESCRIPTION\n"
-    "    Each row is a device's peak throughput with its memory, bandwidth, TDP and prices, and\n"
-    "    the figures of merit: mu, the peak per purchase dollar and per rental dollar-hour, and\n"
-    "    eta, the peak per watt of TDP. Peaks are dense. Without --precision a row takes the\n"
-    "    device's largest fp16, bf16 or fp32 peak, else fp64, int8, tf32, fp8. A device whose\n"
-    "    only published figure is sparse (a 2:4-sparse or \"AI\" headline) shows it marked\n"
-    "    'sparse'; a mining ASIC shows SHA-256 hashes/s (H/s), marked 'hash': it does no FLOPs.\n"
+    "    list gives a line per device: its peak throughput, memory and TDP. compare puts\n"
+    "    devices side by side with bandwidth, prices and the figures of merit: mu, the peak per\n"
+    "    purchase dollar and per rental dollar-hour, and eta, the peak per watt of TDP (list\n"
+    "    --format csv or json gives those columns too). Peaks are dense. Without --precision a\n"
+    "    row takes the device's largest fp16, bf16 or fp32 peak, else fp64, int8, tf32, fp8. A\n"
+    "    device whose only published figure is sparse (a 2:4-sparse or \"AI\" headline) shows\n"
+    "    it marked 'sparse'; a mining ASIC shows SHA-256 hashes/s (H/s), marked 'hash': it\n"
+    "    does no FLOPs.\n"
     "    A system (kind 'system') has its Rpeak as fp64 peak and its LINPACK Rmax beside it.\n"
-    "    An ID may be a unique prefix of a device id (a100-p for a100-pcie-40gb).\n"
+    "    An ID is a device's id exactly, as in a scenario; a prefix or a near miss is told the\n"
+    "    ids it may mean (v100: v100-sxm2-16gb, v100-sxm2-32gb).\n"
     "\n"
     "OPTIONS\n"
     "    -f, --format FORMAT  table (default), csv or json; CSV and JSON give every column,\n"
@@ -63,7 +66,7 @@ static const char hw_usage_text[] =
     "    mlsim hw list --kind tpu\n"
     "    mlsim hw show t4\n"
     "    mlsim hw compare t4 a100-pcie-40gb tpu-v4 antminer-s7\n"
-    "    mlsim hw compare k80 p40 t4 v100 --precision fp32 --sort eta --format csv\n";
+    "    mlsim hw compare k80 p40 t4 v100-sxm2-16gb --precision fp32 --sort eta --format csv\n";
 
 enum { CMD_LIST, CMD_SHOW, CMD_COMPARE };
 
@@ -210,8 +213,12 @@ static int parse_hw_args(int argc, char **argv, struct hw_options *o)
         case 'h':
             fputs(hw_usage_text, stdout);
             return MLSIM_EXIT_OK;
-        default:
-            return hw_usage("unknown option or missing argument:", argv[optind - 1], NULL);
+        default: {
+            char bad[128];
+            return hw_usage("unknown option or missing argument:",
+                            mlsim_cli_bad_option(argv[optind - 1], longopts, bad, sizeof bad),
+                            NULL);
+        }
         }
     }
     if (st >= 0)
@@ -229,32 +236,19 @@ static int parse_hw_args(int argc, char **argv, struct hw_options *o)
     return -1;
 }
 
-/* Report WORD as unknown, with the ids it may have meant. */
-static void report_unknown(const char *word, enum mlsim_hwtable_match m, char **ids, size_t n,
-                           size_t at, const char *dir)
+/* Report WORD as no device id, with the ids it may have meant. */
+static void report_unknown(const char *word, char **ids, size_t n, const char *dir)
 {
-    if (m == MLSIM_HWTABLE_CLOSE) {
-        fprintf(stderr, "mlsim hw: error: unknown device '%s' (did you mean '%s'?)\n", word,
-                ids[at]);
+    char hint[600];
+    mlsim_hwdb_suggest_ids(word, ids, n, hint, sizeof hint);
+    if (hint[0]) {
+        fprintf(stderr, "mlsim hw: error: unknown device '%s'%s\n", word, hint);
         return;
     }
-    if (m == MLSIM_HWTABLE_UNKNOWN) {
-        fprintf(stderr,
-                "mlsim hw: error: unknown device '%s': no file %s/<kind>/%s.yaml "
-                "(mlsim hw list shows the ids)\n",
-                word, dir, word);
-        return;
-    }
-    fprintf(stderr, "mlsim hw: error: device '%s' is ambiguous: it may be", word);
-    size_t len = strlen(word);
-    const char *sep = " ";
-    for (size_t i = at; i < n; i++) {
-        if (strncmp(ids[i], word, len) == 0) {
-            fprintf(stderr, "%s%s", sep, ids[i]);
-            sep = ", ";
-        }
-    }
-    fputc('\n', stderr);
+    fprintf(stderr,
+            "mlsim hw: error: unknown device '%s': no file %s/<kind>/%s.yaml "
+            "(mlsim hw list shows the ids)\n",
+            word, dir, word);
 }
 
 /* Load device ID, reporting a broken file into D. NULL if it cannot be loaded. */
@@ -278,8 +272,8 @@ static int add_named(const struct hw_options *o, struct mlsim_hwdb *db, char **i
         size_t at = 0;
         enum mlsim_hwtable_match m =
             mlsim_hwtable_match_id(o->ids[i], (const char *const *)ids, n, &at);
-        if (m != MLSIM_HWTABLE_EXACT && m != MLSIM_HWTABLE_PREFIX) {
-            report_unknown(o->ids[i], m, ids, n, at, mlsim_hwdb_dir(db));
+        if (m != MLSIM_HWTABLE_EXACT) { /* ids are exact, as in a scenario */
+            report_unknown(o->ids[i], ids, n, mlsim_hwdb_dir(db));
             status = MLSIM_EXIT_INPUT;
             continue;
         }

@@ -27,36 +27,45 @@
 
 enum { EXIT_OK = MLSIM_EXIT_OK, EXIT_INPUT = MLSIM_EXIT_INPUT, EXIT_USAGE = MLSIM_EXIT_USAGE };
 
-/* Subcommands: `mlsim NAME ARGS...` runs FN(argc - 1, argv + 1). One line each. */
+/* Subcommands: `mlsim NAME ARGS...` runs FN(argc - 1, argv + 1); `mlsim NAME --help` is its
+ * manual. One line each: the manual's SYNOPSIS lists them from here, so a new subcommand is a
+ * row and nothing else. */
 struct subcommand {
     const char *name;
     int (*fn)(int argc, char **argv);
+    const char *args;    /* what follows the name in the synopsis */
+    const char *summary; /* what it does, in a few words */
 };
 
+static int help_command(int argc, char **argv);
+
 static const struct subcommand subcommands[] = {
-    {"calibrate", mlsim_cli_calibrate}, {"hw", mlsim_cli_hw},
-    {"plot", mlsim_cli_plot},           {"search", mlsim_cli_search},
-    {"models", mlsim_cli_models},       {"run", mlsim_cli_run},
-    {"fields", mlsim_cli_fields},       {NULL, NULL},
+    {"hw", mlsim_cli_hw, "list|show|compare ...", "the hardware database"},
+    {"search", mlsim_cli_search, "SCENARIO.yaml [...]", "the best layouts and devices"},
+    {"run", mlsim_cli_run, "--model ID --device ID --count N --tokens T",
+     "a scenario in one line, no file"},
+    {"models", mlsim_cli_models, "[ID...]", "the model zoo a scenario names with 'model: ID'"},
+    {"fields", mlsim_cli_fields, "[--markdown]", "every scenario field: unit, default, meaning"},
+    {"plot", mlsim_cli_plot, "CHART [SCENARIO | DEVICE] | all", "the lecture's charts"},
+    {"calibrate", mlsim_cli_calibrate, "FILE.csv --device ID | LAYERS.yaml",
+     "fit kernels to measurements"},
+    {"help", help_command, "[COMMAND]", "this manual, or COMMAND's"},
+    {NULL, NULL, NULL, NULL},
 };
 
 #define MAX_SETS 64
 
-static const char usage_text[] =
+/* The manual, in two parts around the subcommands' synopsis lines (print_manual). */
+static const char usage_head[] =
     "NAME\n"
     "    mlsim - what training a model on given hardware costs, in time, energy, dollars and CO2\n"
     "\n"
     "SYNOPSIS\n"
     "    mlsim [--format table|csv|json] [--set PATH=VALUE]... [--hwdb DIR] [--trace FILE] "
     "[--stats]\n"
-    "          SCENARIO.yaml\n"
-    "    mlsim run --model ID --device ID --count N --tokens T   (no file; mlsim run --help)\n"
-    "    mlsim models [ID...]                 the model zoo a scenario names with 'model: ID'\n"
-    "    mlsim fields                         every scenario field: unit, default, meaning\n"
-    "    mlsim hw list|show|compare ...      (mlsim hw --help)\n"
-    "    mlsim search SCENARIO.yaml [...]     the best layouts (mlsim search --help)\n"
-    "    mlsim calibrate FILE.csv --device ID (mlsim calibrate --help)\n"
-    "    mlsim calibrate LAYERS.yaml          (a GPU's GEMM efficiency from layer times)\n"
+    "          SCENARIO.yaml\n";
+
+static const char usage_text[] =
     "    mlsim --help | --version\n"
     "\n"
     "DESCRIPTION\n"
@@ -108,7 +117,64 @@ static const char usage_text[] =
     "EXAMPLES\n"
     "    mlsim scenarios/gpt3_a100.yaml\n"
     "    mlsim scenarios/llm_cost_table.yaml --format csv\n"
-    "    mlsim scenarios/gpt3_a100.yaml --set hardware.device=h100-sxm5-80gb --set mfu=0.4\n";
+    "    mlsim scenarios/gpt3_a100.yaml --set hardware.device=h100-sxm5-80gb --set mfu=0.4\n"
+    "    mlsim help plot\n";
+
+/* The manual: its head, a line per subcommand from the table, the rest. */
+static void print_manual(FILE *f)
+{
+    fputs(usage_head, f);
+    for (size_t i = 0; subcommands[i].name; i++) {
+        int w = fprintf(f, "    mlsim %s %s", subcommands[i].name, subcommands[i].args);
+        fprintf(f, "%*s%s\n", w < 56 ? 56 - w : 1, "", subcommands[i].summary);
+    }
+    fputs(usage_text, f);
+}
+
+/* The subcommand named NAME, or NULL. */
+static const struct subcommand *find_subcommand(const char *name)
+{
+    for (size_t i = 0; subcommands[i].name; i++) {
+        if (strcmp(name, subcommands[i].name) == 0)
+            return &subcommands[i];
+    }
+    return NULL;
+}
+
+/* The subcommand near NAME (a did-you-mean), or NULL. */
+static const char *near_subcommand(const char *name)
+{
+    enum { N = sizeof subcommands / sizeof subcommands[0] - 1 }; /* less the NULL row */
+    const char *names[N];
+    for (size_t i = 0; i < N; i++)
+        names[i] = subcommands[i].name;
+    return mlsim_diag_suggest(name, names, N);
+}
+
+/* `mlsim help [COMMAND]`: the manual, or COMMAND's (its --help). */
+static int help_command(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_manual(stdout);
+        return EXIT_OK;
+    }
+    const struct subcommand *sub = find_subcommand(argv[1]);
+    if (sub && sub->fn == help_command) {
+        print_manual(stdout);
+        return EXIT_OK;
+    }
+    if (!sub) {
+        const char *hint = near_subcommand(argv[1]);
+        fprintf(stderr, "mlsim help: unknown command '%s'", argv[1]);
+        if (hint)
+            fprintf(stderr, " (did you mean '%s'?)", hint);
+        fputs("\nusage: mlsim help [COMMAND]\n", stderr);
+        return EXIT_USAGE;
+    }
+    char help_flag[] = "--help";
+    char *args[] = {argv[1], help_flag, NULL};
+    return sub->fn(2, args);
+}
 
 struct options {
     const char *format;
@@ -190,13 +256,16 @@ static int parse_args(int argc, char **argv, struct options *opt)
             opt->stats = 1;
             break;
         case 'h':
-            fputs(usage_text, stdout);
+            print_manual(stdout);
             return EXIT_OK;
         case 'V':
             printf("mlsim %s\n", MLSIM_VERSION);
             return EXIT_OK;
-        default:
-            return usage_error("unknown option or missing argument:", argv[optind - 1]);
+        default: {
+            char bad[128];
+            return usage_error("unknown option or missing argument:",
+                               mlsim_cli_bad_option(argv[optind - 1], longopts, bad, sizeof bad));
+        }
         }
     }
     if (optind == argc && !opt->text)
@@ -387,6 +456,41 @@ static int write_trace(const char *path, const char *input, const struct mlsim_s
     return EXIT_OK;
 }
 
+/* Whether ARG, where a subcommand or a scenario may stand, is a word that names neither: no
+ * option, no file, no YAML name, no folder in it, no shipped scenario of that name ("plt"). */
+static int not_a_scenario(const char *arg)
+{
+    size_t n = strlen(arg);
+    int yaml =
+        (n > 5 && strcmp(arg + n - 5, ".yaml") == 0) || (n > 4 && strcmp(arg + n - 4, ".yml") == 0);
+    struct stat st;
+    if (arg[0] == '-' || yaml || strchr(arg, '/') || stat(arg, &st) == 0)
+        return 0;
+    char hwdb_buf[PATH_MAX + 32], scenario_buf[2 * PATH_MAX + 64];
+    const char *hwdb = mlsim_cli_locate_hwdb(NULL, hwdb_buf, sizeof hwdb_buf);
+    return locate_scenario(arg, hwdb, scenario_buf, sizeof scenario_buf) == arg;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1) {
+        const struct subcommand *sub = find_subcommand(argv[1]);
+        if (sub)
+            return sub->fn(argc - 1, argv + 1);
+        if (not_a_scenario(argv[1])) {
+            const char *hint = near_subcommand(argv[1]);
+            fprintf(stderr, "mlsim: unknown command '%s'", argv[1]);
+            if (hint)
+                fprintf(stderr, " (did you mean '%s'?)", hint);
+            else
+                fputs(", and no scenario file of that name", stderr);
+            fputs("\n       mlsim --help lists the commands\n", stderr);
+            return EXIT_USAGE;
+        }
+    }
+    return mlsim_cli_scenario(argc, argv, NULL, NULL);
+}
+
 int mlsim_cli_scenario(int argc, char **argv, const char *name, const char *text)
 {
     struct options opt = {.format = "table", .text = text, .file = name};
@@ -432,13 +536,4 @@ int mlsim_cli_scenario(int argc, char **argv, const char *name, const char *text
     mlsim_hwdb_free(db);
     mlsim_diags_free(d);
     return status;
-}
-
-int main(int argc, char **argv)
-{
-    for (size_t i = 0; argc > 1 && subcommands[i].name; i++) {
-        if (strcmp(argv[1], subcommands[i].name) == 0)
-            return subcommands[i].fn(argc - 1, argv + 1);
-    }
-    return mlsim_cli_scenario(argc, argv, NULL, NULL);
 }

@@ -90,8 +90,24 @@ static int is_scenario(const char *arg)
     return n > 5 && (strcmp(arg + n - 5, ".yaml") == 0 || strcmp(arg + n - 4, ".yml") == 0);
 }
 
+/* CHART, with the chart it may mean ("cost" is cost-table), into BUF. */
+static const char *chart_hint(const char *chart, char *buf, size_t len)
+{
+    const char *names[32] = {"all"};
+    size_t n = 1;
+    for (size_t i = 0; i < mlsim_plot_chart_count() && n < 32; i++)
+        names[n++] = mlsim_plot_chart_at(i)->name;
+    const char *near = mlsim_diag_suggest(chart, names, n);
+    if (near)
+        snprintf(buf, len, "%s (did you mean '%s'?)", chart, near);
+    else
+        snprintf(buf, len, "%s", chart);
+    return buf;
+}
+
 static int parse_plot_args(int argc, char **argv, struct plot_opts *o)
 {
+    char hint[160];
     enum { OPT_HWDB = 256, OPT_LIST, OPT_NO_RENDER };
     static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
                                              {"format", required_argument, NULL, 'f'},
@@ -125,8 +141,12 @@ static int parse_plot_args(int argc, char **argv, struct plot_opts *o)
         case 'h':
             printf("%s%s", plot_usage, plot_help);
             return MLSIM_EXIT_OK;
-        default:
-            return plot_usage_error("unknown option or missing argument:", argv[optind - 1]);
+        default: {
+            char bad[128];
+            return plot_usage_error(
+                "unknown option or missing argument:",
+                mlsim_cli_bad_option(argv[optind - 1], longopts, bad, sizeof bad));
+        }
         }
     }
     if (o->list)
@@ -142,7 +162,8 @@ static int parse_plot_args(int argc, char **argv, struct plot_opts *o)
         return plot_usage_error("'all' draws each chart from its own input; extra argument:",
                                 o->input);
     if (strcmp(o->chart, "all") != 0 && !mlsim_plot_chart_find(o->chart) && !is_scenario(o->chart))
-        return plot_usage_error("unknown chart (mlsim plot --list shows them):", o->chart);
+        return plot_usage_error("unknown chart (mlsim plot --list shows them):",
+                                chart_hint(o->chart, hint, sizeof hint));
     return -1;
 }
 
@@ -358,6 +379,13 @@ static int plot_one(const struct plot_opts *o, const struct mlsim_plot_chart *c,
     struct mlsim_diags *d = mlsim_diags_alloc();
     if (!d) {
         fputs("mlsim plot: out of memory\n", stderr);
+        return MLSIM_EXIT_INPUT;
+    }
+    char hint[600];
+    if (c->input == MLSIM_PLOT_INPUT_DEVICE && o->input &&
+        mlsim_hwdb_suggest(db, o->input, hint, sizeof hint)[0]) { /* ids are exact */
+        fprintf(stderr, "mlsim plot: error: unknown device '%s'%s\n", o->input, hint);
+        mlsim_diags_free(d);
         return MLSIM_EXIT_INPUT;
     }
     struct mlsim_plot_request req = {.out_dir = o->out_dir, .root = root, .input = o->input};

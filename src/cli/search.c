@@ -228,8 +228,11 @@ static int parse(int argc, char **argv, struct search_args *a)
         case 'h':
             fputs(search_usage_text, stdout);
             return MLSIM_EXIT_OK;
-        default:
-            return usage("unknown option or missing argument:", argv[optind - 1]);
+        default: {
+            char bad[128];
+            return usage("unknown option or missing argument:",
+                         mlsim_cli_bad_option(argv[optind - 1], longopts, bad, sizeof bad));
+        }
         }
     }
     if (optind == argc)

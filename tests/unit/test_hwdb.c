@@ -326,6 +326,33 @@ static void test_long_hwdb_path(void **state)
     mlsim_diags_free(d);
 }
 
+/* What a mistyped id is told, by hand: ids that begin with the word first, then the nearest id by
+ * edit distance, then the ids sharing the word's longest beginning; nothing for an id. */
+static void test_suggest_ids(void **state)
+{
+    (void)state;
+    char *ids[] = {"a10", "a100-pcie-40gb", "a100-sxm4-40gb", "h100-pcie-80gb", "h100-sxm5-80gb",
+                   "t4"};
+    size_t n = sizeof ids / sizeof ids[0];
+    char buf[256];
+    assert_string_equal(mlsim_hwdb_suggest_ids("t4", ids, n, buf, sizeof buf), "");
+    /* a prefix of one id: that id, though "a10" is 3 edits away and nearer */
+    assert_string_equal(mlsim_hwdb_suggest_ids("a100-p", ids, n, buf, sizeof buf),
+                        " (did you mean 'a100-pcie-40gb'?)");
+    assert_string_equal(mlsim_hwdb_suggest_ids("a100", ids, n, buf, sizeof buf),
+                        " (did you mean one of a100-pcie-40gb, a100-sxm4-40gb?)");
+    assert_string_equal(mlsim_hwdb_suggest_ids("t5", ids, n, buf, sizeof buf),
+                        " (did you mean 't4'?)");
+    /* "h100x" begins no id and is 10 edits from each; "h100" begins two */
+    assert_string_equal(mlsim_hwdb_suggest_ids("h100x", ids, n, buf, sizeof buf),
+                        " (did you mean one of h100-pcie-80gb, h100-sxm5-80gb?)");
+    assert_string_equal(mlsim_hwdb_suggest_ids("zzz-quantum", ids, n, buf, sizeof buf), "");
+    /* a buffer too small for the whole sentence still ends in a NUL */
+    char small[8];
+    mlsim_hwdb_suggest_ids("a100", ids, n, small, sizeof small);
+    assert_int_equal(strlen(small), sizeof small - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +367,7 @@ int main(void)
         cmocka_unit_test(test_link_direction),
         cmocka_unit_test(test_hostile_device_files),
         cmocka_unit_test(test_long_hwdb_path),
+        cmocka_unit_test(test_suggest_ids),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }

@@ -1,0 +1,34 @@
+/*
+ * A training framework as the host sees it: the work the host does per kernel before the kernel
+ * can run (the framework's dispatch of an operator, the driver's launch of a kernel) and per step
+ * (a synchronisation with the device, to read the loss back). A framework is a const row of
+ * figures, each with its source; a run names one in `training.framework` (vocab.h's words, the
+ * rows in the same order). On a CPU the host runs the kernels itself, so the dispatch adds to
+ * every kernel; on an accelerator the host issues kernels ahead of the device and a kernel starts
+ * once it has been issued and the device is free (step.c), so host work hides behind long kernels
+ * and shows behind short ones: the lecture's "GPU slower than CPU" for small networks.
+ */
+#ifndef MLSIM_FRAMEWORK_H
+#define MLSIM_FRAMEWORK_H
+
+#include "mlsim/vocab.h"
+
+struct mlsim_framework_type {
+    const char *name;   /* the word in training.framework */
+    double dispatch_s;  /* host work per kernel (operator), on every device */
+    double launch_s;    /* and per kernel launched on an accelerator (not a CPU) */
+    double sync_s;      /* one host-device synchronisation per step, on an accelerator */
+    const char *source; /* where the figures come from, for the assumptions */
+};
+
+/* The row of FRAMEWORK (enum mlsim_framework); MLSIM_FRAMEWORK_NONE's figures are all 0. */
+const struct mlsim_framework_type *mlsim_framework_get(int framework);
+
+/* The host work per kernel of FRAMEWORK on a device of KIND (enum mlsim_device_kind), seconds. */
+double mlsim_framework_kernel_s(const struct mlsim_framework_type *f, int kind);
+
+/* Whether a device of KIND runs its kernels apart from the host (an accelerator), so that the
+ * host issues them ahead of it; a CPU is its own host. */
+int mlsim_framework_offloaded(int kind);
+
+#endif
