@@ -322,6 +322,137 @@ class PlotCli(unittest.TestCase):
             self.assertFalse(os.path.exists(os.path.join(d, "cost-table.png")))
 
 
+H100_TABLE = """title: My own table on H100s
+defaults:
+  mode: analytic
+  hardware: {device: h100-sxm5-80gb, count: 512}
+  precision: bf16
+  mfu: 40%
+  economics: {price_per_device_hour: $2.5/h}
+runs:
+  - name: A model with a rather long name, 70B
+    model: {params: 70B, tokens: 1.4T}
+  - name: Small 7B
+    model: {params: 7B, tokens: 1T}
+"""
+
+
+def gp_var(script, key):
+    """The value of the line `KEY = VALUE` mlsim wrote into SCRIPT (the text after ' = ')."""
+    for line in script.split("\n"):
+        if line.startswith(key + " = "):
+            return line[len(key) + 3:]
+    raise AssertionError("no %s in the script" % key)
+
+
+class PlotLook(unittest.TestCase):
+    """What the charts look like, read from the scripts mlsim writes (the PNGs were looked at)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.out = os.path.join(cls.tmp.name, "a")
+        cls.rc, _, cls.err = run("plot", "all", "-o", cls.out, "--no-render")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def script(self, name, out=None):
+        with open(os.path.join(out or self.out, name + ".gp")) as f:
+            return f.read()
+
+    def test_footnote_at_least_20_pt(self):
+        self.assertEqual(self.rc, 0, self.err)
+        for c in CHARTS:
+            s = self.script(c)
+            line = [x for x in s.split("\n") if x.startswith("set label 9999 footnote")][0]
+            size = float(line.split("font ',")[1].split("'")[0])
+            self.assertGreaterEqual(size, 20, c)
+            # it sits higher the more lines it has, so that the last stays on the page
+            lines = int(gp_var(s, "footnote_lines"))
+            self.assertEqual(lines, gp_var(s, "footnote").count('"\\n"') + 1, c)
+            self.assertLessEqual(lines, 2, c)  # two lines stay clear of the x axis' label
+
+    def test_same_scale_in_every_format(self):
+        # gnuplot 5.4: svg text is 3/4 of pngcairo's at one font size and pdfcairo's fontscale
+        # defaults to 0.5 with lines half as wide (measured on rasterized pages): each is undone.
+        s = self.script("amdahl")
+        terms = {t: [x for x in s.split("\n") if x.strip().startswith("set terminal " + t)][0]
+                 for t in ("pngcairo", "svg", "pdfcairo")}
+        self.assertIn("fontscale 1 ", terms["pngcairo"])
+        self.assertIn("fontscale 1.3333 ", terms["svg"])
+        self.assertIn("fontscale 1 ", terms["pdfcairo"])
+        self.assertIn("linewidth 2", terms["pngcairo"])
+        self.assertIn("linewidth 4", terms["pdfcairo"])
+        # margins are fractions of the page, not characters (which differ by terminal)
+        self.assertIn("set lmargin at screen", s)
+        self.assertNotRegex(s, r"set [lr]margin \d")
+        # every point size is scaled for svg
+        for c in CHARTS:
+            for line in self.script(c).split("\n"):
+                if " ps " in line and not line.lstrip().startswith("#"):
+                    self.assertIn("* pt_k", line, c)
+
+    def test_cost_table_of_ones_own_scenario(self):
+        s = self.script("cost-table")
+        self.assertIn("at $1.50 per a100-sxm4-40gb hour", gp_var(s, "cost_xlabel"))
+        # the longest bar carries its label inside (white), or it runs past the frame
+        self.assertIn("with labels right font ',22' textcolor rgb '#ffffff'", s)
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "mine.yaml"), "w") as f:
+                f.write(H100_TABLE)
+            rc, _, err = run_in(d, "plot", "cost-table", "mine.yaml", "-o", d, "--no-render")
+            self.assertEqual(rc, 0, err)
+            s = self.script("cost-table", d)
+        self.assertEqual(gp_var(s, "cost_xlabel"),
+                         "'Training cost (million US$, at $2.50 per h100-sxm5-80gb hour)'")
+        self.assertNotIn("SemiAnalysis", gp_var(s, "footnote"))
+        self.assertNotIn("A100", s.split("# ---- plots/style.gp")[0])
+        # "A model with a rather long name, 70B" is 36 characters: the left margin fits it
+        self.assertEqual(gp_var(s, "name_chars"), "36")
+
+    def test_cpu_vs_gpu_key_above_the_data(self):
+        # a decade above the slowest run is left for the key at the top left
+        self.assertIn("set yrange [* : 10 ** (ceil(log10(STATS_max)) + 1)]",
+                      self.script("cpu-vs-gpu"))
+
+    def test_mu_eta_labels_apart(self):
+        s = self.script("mu-eta")
+        self.assertEqual(s.count("with labels left offset 0.9, 0 font ',18'"), 2)
+        rows = read_csv(os.path.join(self.out, "mu-eta.csv"))
+        # An 18 pt label is 26 pixels high and a decade of the eta panel (5 decades over 746
+        # pixels) is 149: two labels of one year must be 0.175 decade apart.
+        named = [r for r in rows if r["label_eta"]]
+        for a in named:
+            for b in named:
+                if a is not b and a["year"] == b["year"]:
+                    gap = abs(math.log10(float(a["eta_per_w"]) / float(b["eta_per_w"])))
+                    self.assertGreaterEqual(gap, 0.175, (a["id"], b["id"]))
+
+    def test_timeline_of_64_pipeline_streams(self):
+        with tempfile.TemporaryDirectory() as d:
+            rc, _, err = run("plot", "timeline", "scenarios/gpt3_a100_simulated.yaml", "-o", d,
+                             "--no-render")
+            self.assertEqual(rc, 0, err)
+            s = self.script("timeline", d)
+            tasks = read_csv(os.path.join(d, "timeline.csv"))
+        # pp 16: 16 ranks x 4 streams; one row per rank, every second row named
+        names = [x for x in s.split("\n") if x.startswith("array stream_name")][0]
+        self.assertIn("[16]", names)
+        self.assertIn("'rank 15'", names)
+        self.assertEqual(gp_var(s, "label_every"), "2")
+        self.assertEqual({int(t["row"]) for t in tasks}, set(range(16)))
+        # a tensor-parallel run keeps a row per stream, its margin fitting the longest name
+        with tempfile.TemporaryDirectory() as d:
+            rc, _, err = run("plot", "timeline", "scenarios/gptj_parallel_block.yaml", "-o", d,
+                             "--no-render")
+            self.assertEqual(rc, 0, err)
+            s = self.script("timeline", d)
+        self.assertEqual(gp_var(s, "label_chars"), str(len("rank 0 send backward")))
+        self.assertEqual(gp_var(s, "label_every"), "1")
+
+
 # Text that would run commands if it reached a gnuplot script as code: a newline then `system`,
 # a quote that closes the string it sits in (single and double), a backslash (which continues a
 # comment line onto the next), a backtick command and an @macro.
