@@ -615,6 +615,8 @@ class PlotImages(unittest.TestCase):
                                          env=self.fake(d, tag, data, status))
                 self.assertEqual(rc, want, tag + ": " + err)
                 self.assertEqual(self.listing(out), files, tag)
+                if want:  # a chart that cannot be drawn leaves no file: no data, no script
+                    self.assertEqual(os.listdir(out), [], tag)
                 if want == 0:
                     self.assertNotIn("W-ok", err)  # a warning of a good run stays quiet
                     with open(os.path.join(out, "amdahl.png"), "rb") as f:
@@ -624,6 +626,20 @@ class PlotImages(unittest.TestCase):
                     self.assertIn("W-" + tag, err)  # a failure shows what gnuplot said
                     self.assertNotIn("amdahl.png", stdout)
             self.assertIn("status 3", err)
+            # an earlier run's files stay as they were when a later one cannot be drawn
+            shutil.rmtree(out, ignore_errors=True)
+            rc, _, err = run_in(d, "plot", "amdahl", "-o", out, "--format", "png",
+                                env=self.fake(d, "ok2", png, 0))
+            self.assertEqual(rc, 0, err)
+            with open(os.path.join(out, "amdahl.csv"), "w") as f:
+                f.write("earlier\n")  # what this run would replace, were it drawn
+            before = {n: open(os.path.join(out, n), "rb").read() for n in os.listdir(out)}
+            rc, _, err = run_in(d, "plot", "amdahl", "-o", out, "--format", "png",
+                                env=self.fake(d, "fails2", png, 3))
+            self.assertEqual(rc, 1, err)
+            self.assertIn("W-fails2", err)
+            after = {n: open(os.path.join(out, n), "rb").read() for n in os.listdir(out)}
+            self.assertEqual(after, before)
 
     def test_target_not_a_regular_file(self):
         with tempfile.TemporaryDirectory() as d:
