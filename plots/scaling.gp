@@ -15,13 +15,13 @@ set logscale y
 set ylabel 'Step time (s)'
 set key top right
 plot data using 1:2 with linespoints lt 1 lw 4 title 'simulated', \
-     data using 1:3 with lines dt 2 lt 8 lw 3 title 'ideal: step(1) / N'
+     data using 1:3 with lines dt 2 lt 8 lw 3 title ideal_title
 unset label 9998
 unset label 9999
 
 unset logscale y
 set yrange [0:105]
-set ylabel 'Parallel efficiency S(N) / N (%)'
+set ylabel efficiency_label
 set key bottom left
 set offsets graph 0.09, graph 0.09, 0, 0   # room for the end points' labels
 plot data using 1:(100 * $5) with linespoints lt 2 lw 4 title 'efficiency', \

@@ -453,6 +453,50 @@ class PlotLook(unittest.TestCase):
         self.assertEqual(gp_var(s, "label_every"), "1")
 
 
+OWN_SWEEP = """name: GPT 1.3B, my own sweep
+mode: simulate
+model: {name: GPT-3 XL shape, layers: 24, hidden: 2048, heads: 16, seq_len: 2048, vocab: 51200,
+        tokens: 26B}
+hardware: {device: a100-sxm4-40gb, count: 8, nic_bandwidth: 1600 Gb/s}
+precision: bf16
+training: {micro_batch: 2, global_batch: 512, attention: flash, recompute: none}
+economics: {price_per_device_hour: $1.5/h}
+sweep: {hardware.count: [8, 16, 32]}
+"""
+
+
+class PlotOwnSweep(unittest.TestCase):
+    """A scenario that sweeps hardware.count sets the counts of scaling and pareto."""
+
+    def test_scaling_and_pareto_take_the_scenarios_counts(self):
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "own.yaml"), "w") as f:
+                f.write(OWN_SWEEP)
+            for chart in ("scaling", "pareto"):
+                rc, _, err = run_in(d, "plot", chart, "own.yaml", "-o", d, "--no-render")
+                self.assertEqual(rc, 0, err)
+            rows = read_csv(os.path.join(d, "scaling.csv"))
+            with open(os.path.join(d, "scaling.gp")) as f:
+                s = f.read()
+            w = read_csv(os.path.join(d, "pareto.csv"))
+            with open(os.path.join(d, "pareto.gp")) as f:
+                p = f.read()
+        self.assertEqual([r["devices"] for r in rows], ["8", "16", "32"])
+        # against 8 devices: speed-up step(8) / step(N), efficiency speed-up x 8 / N
+        t8 = float(rows[0]["step_s"])
+        for r in rows:
+            n = int(r["devices"])
+            self.assertAlmostEqual(float(r["speedup"]), t8 / float(r["step_s"]), places=6)
+            self.assertAlmostEqual(float(r["efficiency"]), t8 / float(r["step_s"]) * 8 / n,
+                                   places=6)
+            self.assertEqual(r["amdahl_p"], "NaN")  # Amdahl's p needs a one-device base
+        self.assertIn("on 8 to 32 x NVIDIA A100", gp_var(s, "footnote"))
+        self.assertEqual(gp_var(s, "ideal_title"), "'ideal: step(8) x 8 / N'")
+        self.assertEqual(sorted(int(r["count"]) for r in w), [8, 16, 32])
+        self.assertIn("sweep of hardware.count", gp_var(p, "footnote"))
+        self.assertEqual(gp_var(p, "chart_title"), "'Cost against time: GPT 1.3B, my own sweep'")
+
+
 # Text that would run commands if it reached a gnuplot script as code: a newline then `system`,
 # a quote that closes the string it sits in (single and double), a backslash (which continues a
 # comment line onto the next), a backtick command and an @macro.
