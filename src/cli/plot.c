@@ -32,6 +32,7 @@
 
 static const char plot_usage[] =
     "usage: mlsim plot CHART [SCENARIO | DEVICE] [-o DIR] [--format png,svg,pdf] [--hwdb DIR]\n"
+    "       mlsim plot sweep SCENARIO [--x FIELD] [--y COLUMN]   (a scenario with a sweep:)\n"
     "       mlsim plot all [-o DIR] [--format png,svg,pdf]   (every lecture chart)\n"
     "       mlsim plot --list\n";
 
@@ -45,6 +46,10 @@ static const char plot_help[] =
     "    -f, --format LIST    comma-separated: png, svg, pdf (default png,svg,pdf)\n"
     "        --no-render      write data and scripts only\n"
     "        --hwdb DIR       the hardware database folder\n"
+    "        --x FIELD        the sweep chart's x: a field the scenario sweeps (default: its "
+    "first)\n"
+    "        --y COLUMN       the sweep chart's y: a numeric result column (default: time_s);\n"
+    "                         runs with a reliability: block draw their P10-P90 band\n"
     "        --list           list the charts and what each reads by default\n";
 
 struct plot_opts {
@@ -52,6 +57,7 @@ struct plot_opts {
     const char *hwdb;
     const char *chart;
     const char *input;
+    const char *x_field, *y_column;
     int formats;
     int no_render;
     int list;
@@ -95,12 +101,14 @@ static int is_scenario(const char *arg)
 
 static int parse_plot_args(int argc, char **argv, struct plot_opts *o)
 {
-    enum { OPT_HWDB = 256, OPT_LIST, OPT_NO_RENDER };
+    enum { OPT_HWDB = 256, OPT_LIST, OPT_NO_RENDER, OPT_X, OPT_Y };
     static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
                                              {"format", required_argument, NULL, 'f'},
                                              {"hwdb", required_argument, NULL, OPT_HWDB},
                                              {"list", no_argument, NULL, OPT_LIST},
                                              {"no-render", no_argument, NULL, OPT_NO_RENDER},
+                                             {"x", required_argument, NULL, OPT_X},
+                                             {"y", required_argument, NULL, OPT_Y},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     int c;
@@ -124,6 +132,12 @@ static int parse_plot_args(int argc, char **argv, struct plot_opts *o)
             break;
         case OPT_NO_RENDER:
             o->no_render = 1;
+            break;
+        case OPT_X:
+            o->x_field = optarg;
+            break;
+        case OPT_Y:
+            o->y_column = optarg;
             break;
         case 'h':
             printf("%s%s", plot_usage, plot_help);
@@ -435,7 +449,11 @@ static int stage_chart(const struct plot_opts *o, const struct mlsim_plot_chart 
         fputs("mlsim plot: out of memory\n", stderr);
         return MLSIM_EXIT_INPUT;
     }
-    struct mlsim_plot_request req = {.out_dir = stage, .root = root, .input = o->input};
+    struct mlsim_plot_request req = {.out_dir = stage,
+                                     .root = root,
+                                     .input = o->input,
+                                     .x_field = o->x_field,
+                                     .y_column = o->y_column};
     enum mlsim_status st = mlsim_plot_write(c, &req, db, d);
     int bad = st != MLSIM_OK || mlsim_diags_errors(d) > 0;
     mlsim_diags_print(d, stderr);

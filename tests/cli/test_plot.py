@@ -31,7 +31,7 @@ MLSIM, SRC = clitest.paths("test_plot.py")
 
 TIMEOUT_S = 120
 CHARTS = ["cost-table", "cpu-vs-gpu", "amdahl", "tpu-vs-gpu", "mu-eta", "roofline", "scaling",
-          "timeline", "pareto"]
+          "timeline", "pareto", "sweep"]
 HAVE_GNUPLOT = shutil.which("gnuplot") is not None
 
 # The deck's "State-Of-The-Art Training Costs" (lecture-experiments.md sec. 1), in its order.
@@ -495,6 +495,74 @@ class PlotOwnSweep(unittest.TestCase):
         self.assertEqual(sorted(int(r["count"]) for r in w), [8, 16, 32])
         self.assertIn("sweep of hardware.count", gp_var(p, "footnote"))
         self.assertEqual(gp_var(p, "chart_title"), "'Cost against time: GPT 1.3B, my own sweep'")
+
+
+class PlotSweepChart(unittest.TestCase):
+    """`mlsim plot sweep`: a result column against a swept field, with Monte Carlo bands."""
+
+    def test_axes_from_the_scenario(self):
+        with tempfile.TemporaryDirectory() as d:
+            rc, _, err = run("plot", "sweep", "scenarios/gpt3_layout_sweep.yaml", "--x",
+                             "training.pp", "--y", "mfu", "-o", d, "--no-render")
+            self.assertEqual(rc, 0, err)
+            rows = read_csv(os.path.join(d, "sweep.csv"))
+            with open(os.path.join(d, "sweep.gp")) as f:
+                s = f.read()
+        self.assertEqual(gp_var(s, "x_label"), "'training.pp'")
+        self.assertIn("model flops utilization", gp_var(s, "y_label").lower())
+        # the scenario's pp range {from: 4, to: 32, factor: 2}
+        self.assertTrue({float(r["x"]) for r in rows} <= {4, 8, 16, 32})
+        names = [x for x in s.split("\n") if x.startswith("array series_title")][0]
+        self.assertIn("'tp=8, micro_batch=1'", names)
+        rc, out, err = run("scenarios/gpt3_layout_sweep.yaml", "--format", "csv")
+        cli = [r for r in csv.DictReader(io.StringIO(out)) if r["mfu"]]
+        self.assertEqual(len(rows), len(cli))  # every point that fits, none that does not
+        self.assertEqual(sorted(round(float(r["y"]), 9) for r in rows),
+                         sorted(round(float(r["mfu"]), 9) for r in cli))
+
+    def test_bad_axes_are_errors(self):
+        with tempfile.TemporaryDirectory() as d:
+            rc, out, err = run("plot", "sweep", "scenarios/gpt3_layout_sweep.yaml", "--y",
+                               "time_ss", "-o", d)
+            self.assertEqual(rc, 1)
+            self.assertIn("'time_ss' is not a numeric result column (did you mean 'time_s'?)", err)
+            rc, out, err = run("plot", "sweep", "scenarios/gpt3_layout_sweep.yaml", "--x",
+                               "training.ppp", "-o", d)
+            self.assertEqual(rc, 1)
+            self.assertIn("gpt3_layout_sweep.yaml:14:3: error: --x 'training.ppp' is not a field "
+                          "this sweep varies (did you mean 'training.pp'?)", err)
+            rc, out, err = run("plot", "sweep", "scenarios/gpt_1.3b_dgx_a100.yaml", "-o", d)
+            self.assertEqual(rc, 1)
+            self.assertIn("has no 'sweep:'", err)
+            self.assertEqual(os.listdir(d), [])  # a chart that cannot be drawn leaves no file
+
+    def test_monte_carlo_bands(self):
+        with open(os.path.join(SRC, "scenarios", "llama3_405b_reliability.yaml")) as f:
+            text = f.read().replace("samples: 200", "samples: 20")
+        self.assertIn("samples: 20\n", text)
+        text += "sweep: {hardware.count: [8192, 16384]}\n"
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "mc.yaml"), "w") as f:
+                f.write(text)
+            rc, _, err = run_in(d, "plot", "sweep", "mc.yaml", "-o", d, "--no-render")
+            self.assertEqual(rc, 0, err)
+            rows = read_csv(os.path.join(d, "sweep.csv"))
+            with open(os.path.join(d, "sweep.gp")) as f:
+                s = f.read()
+            rc, out, err = run_in(d, "mc.yaml", "--format", "csv")
+            self.assertEqual(rc, 0, err)
+            cli = {int(r["count"]): r for r in csv.DictReader(io.StringIO(out))}
+        self.assertEqual(gp_var(s, "has_bands"), "1")
+        self.assertIn("over 20 Monte Carlo replicates", gp_var(s, "footnote"))
+        self.assertEqual([r["x"] for r in rows], ["8192", "16384"])
+        for r in rows:
+            c = cli[int(r["x"])]
+            self.assertLessEqual(float(r["p10"]), float(r["p50"]))
+            self.assertLessEqual(float(r["p50"]), float(r["p90"]))
+            for q in ("p10", "p50", "p90"):
+                want = float(c["time_%s_s" % q])
+                self.assertLessEqual(abs(float(r[q]) - want), 1e-6 * want, q)
+        self.assertIn("with filledcurves", s)
 
 
 # Text that would run commands if it reached a gnuplot script as code: a newline then `system`,
