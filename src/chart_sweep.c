@@ -3,7 +3,8 @@
  * run's device count (1 to 64) and show step time, speed-up and efficiency; pareto prices every
  * run at 128 to 1024 devices and marks the what-ifs that no other beats on both time and cost.
  * A scenario that sweeps hardware.count itself (`sweep: {hardware.count: ...}`) sets the counts
- * of scaling, and its runs are pareto's what-ifs.
+ * of scaling, and its runs are pareto's what-ifs. The search chart draws the layout search's
+ * candidates (search.h) of every run the same way, its front across the runs' devices.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -13,6 +14,7 @@
 
 #include "mlsim/chart.h"
 #include "mlsim/run.h"
+#include "mlsim/search.h"
 #include "mlsim/version.h"
 #include "mlsim/ydoc.h"
 
@@ -488,5 +490,144 @@ enum mlsim_status mlsim_chart_pareto(struct mlsim_plot_job *job)
         mlsim_chart_gp_str(o.f, "front", "pareto-front.csv");
         st = mlsim_chart_script_end(job, &o);
     }
+    return st;
+}
+
+/* ---- search: the layout search's candidates, time against cost, the front across devices ---- */
+
+/* The most candidates drawn: the fastest by the closed form (the search ranks them so). */
+#define SEARCH_MAX_ROWS 5000
+
+/* Add every run of SC (each its device) to the search S. */
+static enum mlsim_status search_runs(struct mlsim_search *s, const struct mlsim_scenario *sc,
+                                     char series[][128], size_t *n_series)
+{
+    for (size_t i = 0; i < sc->n_runs && i < PARETO_MAX_RUNS; i++) {
+        enum mlsim_status st = mlsim_search_add(s, &sc->runs[i]);
+        if (st != MLSIM_OK)
+            return st;
+        snprintf(series[i], 128, "%s", sc->runs[i].device->name);
+        *n_series = i + 1;
+    }
+    return MLSIM_OK;
+}
+
+static int by_time_then_cost(const void *a, const void *b)
+{
+    const struct whatif *p = a, *q = b;
+    if (p->time_s != q->time_s)
+        return p->time_s < q->time_s ? -1 : 1;
+    return p->cost_usd < q->cost_usd ? -1 : p->cost_usd > q->cost_usd;
+}
+
+/* Mark the front of W (N what-ifs, sorted by time then cost) in one pass: a what-if is on it
+ * when no faster one is as cheap and none as fast is cheaper (mark_front's rule, in O(N)). */
+static void mark_front_sorted(struct whatif *w, size_t n)
+{
+    double best = INFINITY; /* the cheapest of the faster ones */
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && w[j].time_s == w[i].time_s)
+            j++;
+        for (size_t k = i; k < j; k++)
+            w[k].front = w[k].cost_usd < best && w[k].cost_usd == w[i].cost_usd;
+        best = fmin(best, w[i].cost_usd);
+        i = j;
+    }
+}
+
+/* The search's rows as what-ifs (closed-form run time and cost) into *W (malloc'd), the front
+ * marked over all of them and labelled with its layout; past SEARCH_MAX_ROWS the others are
+ * thinned to every k-th, the front kept whole. Returns how many, or 0 (*W NULL) if memory runs
+ * out or none is costed. */
+static size_t search_whatifs(const struct mlsim_search *s, const struct mlsim_scenario *sc,
+                             struct whatif **out)
+{
+    size_t n_rows = 0, n = 0, n_front = 0;
+    const struct mlsim_search_row *rows = mlsim_search_rows(s, &n_rows);
+    struct whatif *w = calloc(n_rows ? n_rows : 1, sizeof *w);
+    *out = w;
+    if (!w)
+        return 0;
+    for (size_t i = 0; i < n_rows; i++) {
+        const struct mlsim_search_row *r = &rows[i];
+        if (!(r->run_s > 0) || !(r->cost_usd > 0))
+            continue;
+        const struct mlsim_layout *l = &r->layout;
+        w[n] = (struct whatif){.run = (int)(r->run - sc->runs),
+                               .count = r->run->count,
+                               .time_s = r->run_s,
+                               .cost_usd = r->cost_usd,
+                               .mfu = NAN};
+        snprintf(w[n].label, sizeof w[n].label, "tp%d pp%d dp%d mb%d", l->tp, l->pp, l->dp,
+                 l->micro_batch);
+        n++;
+    }
+    qsort(w, n, sizeof *w, by_time_then_cost);
+    mark_front_sorted(w, n);
+    for (size_t i = 0; i < n; i++)
+        n_front += (size_t)w[i].front;
+    size_t room = SEARCH_MAX_ROWS > n_front ? SEARCH_MAX_ROWS - n_front : 1;
+    size_t k = (n - n_front + room - 1) / room, kept = 0, seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        int keep = w[i].front || (k > 0 && seen++ % k == 0);
+        if (!w[i].front)
+            w[i].label[0] = '\0';
+        if (keep)
+            w[kept++] = w[i];
+    }
+    return kept;
+}
+
+enum mlsim_status mlsim_chart_search(struct mlsim_plot_job *job)
+{
+    const char *sets[] = {"mode=simulate"}; /* the search simulates its best layouts */
+    struct mlsim_scenario *sc = NULL;
+    enum mlsim_status st = mlsim_chart_load(job, job->input, sets, 1, job->d, &sc);
+    if (st != MLSIM_OK)
+        return st;
+    struct mlsim_search_options opt = {.objective = MLSIM_OBJECTIVE_TIME, .top_k = 1};
+    struct mlsim_search *s = mlsim_search_alloc(&opt);
+    struct whatif *w = NULL;
+    char series[PARETO_MAX_RUNS][128] = {{0}};
+    size_t n_series = 0, n = 0;
+    st = s ? search_runs(s, sc, series, &n_series) : MLSIM_ERR_NOMEM;
+    if (st == MLSIM_OK)
+        st = mlsim_search_finish(s, job->d);
+    if (st == MLSIM_OK) {
+        n = search_whatifs(s, sc, &w);
+        if (!w)
+            st = MLSIM_ERR_NOMEM;
+    }
+    if (st == MLSIM_OK && n == 0) {
+        mlsim_diags_report(job->d, MLSIM_SEVERITY_ERROR, mlsim_chart_nowhere(job->input),
+                           "no layout of '%s' tiles and fits its devices", job->input);
+        st = MLSIM_ERR_INPUT;
+    }
+    if (st == MLSIM_OK)
+        st = write_whatifs(job, w, n); /* its front file: the front in order of time */
+    if (st == MLSIM_OK) {
+        const struct mlsim_search_stats *stats = mlsim_search_stats(s);
+        char title[200], foot[1024];
+        snprintf(title, sizeof title, "Layout search: %s", mlsim_chart_title(sc));
+        snprintf(foot, sizeof foot,
+                 "Source: mlsim %s, %s: the layout search over every run's device; %zu layouts "
+                 "considered, %zu drawn (whole run at the closed form's step). Ringed and "
+                 "labelled: the Pareto front across devices.",
+                 MLSIM_VERSION, job->shown, stats->considered, n);
+        struct mlsim_chart_out o = {0};
+        st = mlsim_chart_script_begin(job, &o, title, foot);
+        if (st == MLSIM_OK) {
+            const char *items[PARETO_MAX_RUNS];
+            for (size_t i = 0; i < n_series; i++)
+                items[i] = series[i];
+            mlsim_chart_gp_array(o.f, "series_title", items, n_series);
+            mlsim_chart_gp_str(o.f, "front", "search-front.csv");
+            st = mlsim_chart_script_end(job, &o);
+        }
+    }
+    free(w);
+    mlsim_search_free(s);
+    mlsim_scenario_free(sc);
     return st;
 }
