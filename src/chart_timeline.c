@@ -139,8 +139,8 @@ static enum mlsim_status timeline_script(struct mlsim_plot_job *job, const struc
     enum mlsim_status st = mlsim_chart_script_begin(job, &o, title, foot);
     if (st == MLSIM_OK) {
         mlsim_chart_gp_array(o.f, "stream_name", items, rows->n);
-        mlsim_chart_gp_num(o.f, "label_every",
-                           (double)((rows->n + TIMELINE_MAX_LABELS - 1) / TIMELINE_MAX_LABELS));
+        size_t every = (rows->n + TIMELINE_MAX_LABELS - 1) / TIMELINE_MAX_LABELS; /* ceiling */
+        mlsim_chart_gp_num(o.f, "label_every", (double)every);
         mlsim_chart_gp_num(o.f, "label_chars", (double)longest);
         mlsim_chart_gp_num(o.f, "step_end", end);
         mlsim_chart_gp_num(o.f, "zoom_from", zoom - 0.02 * (end - zoom));
