@@ -29,5 +29,5 @@ plot data using 1:5 with lines lt 1 lw 4 title 'Amdahl: S = 1/((1 - p) + p/N)', 
      data using 1:3 with lines lt 3 lw 4 notitle, \
      data using 1:2 with lines lt 4 lw 4 notitle, \
      x with lines dt 2 lw 2 lc rgb grey title 'linear (p = 1)', \
-     simulated using 1:4 with linespoints lt 8 pt 7 ps 2.6 lw 3 title sim_title, \
+     simulated using 1:4 with linespoints lt 8 pt 7 ps 2.6 * pt_k lw 3 title sim_title, \
      simulated using 1:4:(sprintf('%.1f×', $4)) every ::1 with labels right offset -0.8, 0.6 font ',22' textcolor rgb ink notitle

@@ -7,9 +7,12 @@ max_cost = STATS_max
 
 set yrange [n_rows - 0.4 : -0.6]
 set xrange [0 : max_cost / 1e6 * 1.75]
-set xlabel "Training cost (million US$, at the table's price per A100-hour)"
+set xlabel cost_xlabel
 set ytics scale 0 font ',26'
-set lmargin 30
+# the left margin fits the longest name (name_chars) at 26 pt, 0.0095 of the width a character
+# (measured on the PNG)
+left = 0.03 + 0.0095 * name_chars
+set lmargin at screen (left < 0.1 ? 0.1 : (left > 0.5 ? 0.5 : left))
 set grid xtics noytics
 unset key
 set style fill solid 0.85 noborder
@@ -17,7 +20,13 @@ set style fill solid 0.85 noborder
 thousands(x) = x < 1000 ? sprintf('%.0f', x) : thousands(floor(x / 1000)) . sprintf(',%03.0f', x - 1000 * floor(x / 1000))
 dollars(x) = '$' . thousands(floor(x + 0.5))
 
+# A bar longer than half the axis carries its label inside, in white, right-aligned: outside,
+# the label (about 480 pixels at 22 pt) would run past the frame.
+label(c, m, t) = dollars(c) . sprintf('  (%.0f%% MFU, %.0f days)', 100 * m, t / 86400)
+long(c) = c / 1e6 > 0.5 * max_cost / 1e6 * 1.75
 plot data using (0):0:(0):($10 / 1e6):($0 - 0.36):($0 + 0.36):ytic(1) \
          with boxxyerror lc rgb '#0072B2', \
-     data using ($10 / 1e6):0:(' ' . dollars($10) . sprintf('  (%.0f%% MFU, %.0f days)', 100 * $7, $8 / 86400)) \
-         with labels left font ',22' textcolor rgb ink
+     data using (long($10) ? NaN : $10 / 1e6):0:(' ' . label($10, $7, $8)) \
+         with labels left font ',22' textcolor rgb ink, \
+     data using (long($10) ? $10 / 1e6 : NaN):0:(label($10, $7, $8) . ' ') \
+         with labels right font ',22' textcolor rgb '#ffffff'

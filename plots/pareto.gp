@@ -8,7 +8,7 @@ set ylabel 'Cost (million US$)'
 set key top right
 set format x '%g'
 plot front using ($1 / 86400):($2 / 1e6) with lines lt 8 lw 3 dt 2 title 'Pareto front', \
-     data using ($3 / 86400):($6 == 1 ? $4 / 1e6 : NaN) with points lt 8 pt 6 ps 4.5 lw 3 notitle, \
+     data using ($3 / 86400):($6 == 1 ? $4 / 1e6 : NaN) with points lt 8 pt 6 ps 4.5 * pt_k lw 3 notitle, \
      for [i = 1:|series_title|] data using ($3 / 86400):(column(1) == i - 1 ? $4 / 1e6 : NaN) \
-         with points lt i ps 2.6 title series_title[i], \
+         with points lt i ps 2.6 * pt_k title series_title[i], \
      data using ($3 / 86400):($4 / 1e6):(sprintf('%d', $2)) with labels left offset 1.2, 0.6 font ',20' textcolor rgb ink notitle

@@ -11,13 +11,13 @@ set format y '%.0s%cFLOP/s'
 set xrange [1.0 / 16 : 4096]
 set xlabel 'Arithmetic intensity (FLOP per byte moved)'
 set ylabel 'Attainable throughput (FLOP/s)' offset -1, 0
-set lmargin 18
+set lmargin at screen 0.2
 set key bottom right
 set label 1 sprintf('ridge: %.3g FLOP/byte', ridge) at ridge, peak * 1.35 center font ',22' textcolor rgb ink
 
 is_kind(k, c) = strcol(1) eq k ? column(c) : NaN
 plot roofs using 1:2 with lines lt 8 lw 4 title 'datasheet roof', \
      roofs using 1:(calibrated ? $3 : NaN) with lines lt 1 lw 4 dt 2 title (calibrated ? 'fitted roof (calibration)' : ''), \
-     data using 10:(is_kind('gemm', 11)) with points lt 2 pt 7 ps 2.4 title (has_points ? 'GEMM, measured' : ''), \
-     data using 10:(is_kind('memory', 11)) with points lt 3 pt 9 ps 2.8 title (has_points ? 'memory stream, measured' : ''), \
-     data using 10:12 with points lt 8 pt 6 ps 1.6 lw 2 title (has_points && calibrated ? 'mlsim model of each' : '')
+     data using 10:(is_kind('gemm', 11)) with points lt 2 pt 7 ps 2.4 * pt_k title (has_points ? 'GEMM, measured' : ''), \
+     data using 10:(is_kind('memory', 11)) with points lt 3 pt 9 ps 2.8 * pt_k title (has_points ? 'memory stream, measured' : ''), \
+     data using 10:12 with points lt 8 pt 6 ps 1.6 * pt_k lw 2 title (has_points && calibrated ? 'mlsim model of each' : '')

@@ -8,7 +8,8 @@ n_dev = STATS_records
 stats data using ($3 == 0 ? 1 : NaN) nooutput
 n_deck = STATS_records
 
-set multiplot layout 2, 2 margins screen 0.09, 0.98, 0.2, 0.89 spacing screen 0.1, 0.17
+# bottom margin: room for the rotated device names above the two-line footnote
+set multiplot layout 2, 2 margins screen 0.1, 0.98, 0.27, 0.89 spacing screen 0.1, 0.19
 set style fill solid 0.85 noborder
 set boxwidth 0.7
 set xrange [-0.6 : n_dev - 0.4]

@@ -201,12 +201,15 @@ void mlsim_chart_gp_num(FILE *f, const char *key, double value)
     fputc('\n', f);
 }
 
-/* The footnote, broken at spaces into lines of at most FOOT_LINE characters, joined by "\n". */
-#define FOOT_LINE 150
+/* The footnote, broken at spaces into lines of at most FOOT_LINE characters, joined by "\n",
+ * then how many lines it took (footnote_lines: style.gp raises the first line by that much).
+ * 138 characters of the 20 pt footnote fill 1,820 of the 1,920 pixels (DejaVu Sans averages
+ * 13.2 pixels a character there, measured on the PNG); two lines sit below the x axis' label. */
+#define FOOT_LINE 138
 static void gp_footnote(FILE *f, const char *text)
 {
     fputs("footnote = ", f);
-    size_t len = strlen(text);
+    size_t len = strlen(text), lines = 1;
     const char *p = text;
     while (1) {
         size_t rest = len - (size_t)(p - text), cut = rest;
@@ -227,8 +230,9 @@ static void gp_footnote(FILE *f, const char *text)
         if (!*p)
             break;
         fputs(" . \"\\n\" . ", f);
+        lines++;
     }
-    fputc('\n', f);
+    fprintf(f, "\nfootnote_lines = %zu\n", lines);
 }
 
 void mlsim_chart_gp_array(FILE *f, const char *key, const char *const *items, size_t n)

@@ -64,6 +64,26 @@ static enum mlsim_status write_cost_table_data(struct mlsim_plot_job *job,
     return mlsim_chart_close(job, &o, MLSIM_OK);
 }
 
+/* The x axis names the price the bars are at: the runs' one price per device-hour and their one
+ * device when they share them (an H100 table is priced per H100-hour, not per A100-hour). */
+static void cost_axis_label(const struct mlsim_scenario *sc, char *buf, size_t len)
+{
+    const struct mlsim_run *r0 = &sc->runs[0];
+    int same_price = 1, same_device = 1;
+    for (size_t i = 1; i < sc->n_runs; i++) {
+        same_price &= sc->runs[i].econ.price_usd_per_s == r0->econ.price_usd_per_s;
+        same_device &= sc->runs[i].device == r0->device;
+    }
+    double per_h = r0->econ.price_usd_per_s * 3600;
+    if (same_price && same_device && per_h > 0)
+        snprintf(buf, len, "Training cost (million US$, at $%.2f per %s hour)", per_h,
+                 r0->device->id);
+    else if (same_price && per_h > 0)
+        snprintf(buf, len, "Training cost (million US$, at $%.2f per device-hour)", per_h);
+    else
+        snprintf(buf, len, "Training cost (million US$, at each run's price per device-hour)");
+}
+
 enum mlsim_status mlsim_chart_cost_table(struct mlsim_plot_job *job)
 {
     struct mlsim_scenario *sc = NULL;
@@ -73,16 +93,26 @@ enum mlsim_status mlsim_chart_cost_table(struct mlsim_plot_job *job)
         st = write_cost_table_data(job, sc, res);
     if (st == MLSIM_OK) {
         const struct mlsim_run *r0 = &sc->runs[0];
-        char foot[1024];
+        char foot[1024], axis[256];
+        /* the source of the table is the scenario's to name (its title or description), not
+         * the chart's: a chart of one's own scenario claims no one else's table */
         snprintf(foot, sizeof foot,
-                 "Source: mlsim %s, %s. Cost = 6 x parameters x tokens / (peak x MFU) x price "
-                 "per device-hour; %s at %.3g TFLOP/s. Table after SemiAnalysis, "
-                 "'The AI Brick Wall'.",
-                 MLSIM_VERSION, job->shown, r0->device->name, res[0].peak_flops / 1e12);
+                 "Source: mlsim %s, %s%s%s. Cost = 6 x parameters x tokens / (peak x MFU) x "
+                 "price per device-hour; %s at %.3g TFLOP/s.",
+                 MLSIM_VERSION, job->shown, sc->description[0] ? ": " : "", sc->description,
+                 r0->device->name, res[0].peak_flops / 1e12);
+        cost_axis_label(sc, axis, sizeof axis);
         struct mlsim_chart_out o = {0};
         st = mlsim_chart_script_begin(job, &o, mlsim_chart_title(sc), foot);
-        if (st == MLSIM_OK)
+        size_t name_chars = 0;
+        for (size_t i = 0; i < sc->n_runs; i++)
+            name_chars =
+                strlen(sc->runs[i].name) > name_chars ? strlen(sc->runs[i].name) : name_chars;
+        if (st == MLSIM_OK) {
+            mlsim_chart_gp_str(o.f, "cost_xlabel", axis);
+            mlsim_chart_gp_num(o.f, "name_chars", (double)name_chars);
             st = mlsim_chart_script_end(job, &o);
+        }
     }
     free(res);
     mlsim_scenario_free(sc);

@@ -135,24 +135,112 @@ struct merit_point {
     int label_eta, label_mu;
 };
 
-/* Name a point only where its label would not run into one already placed: labels start just
- * right of their point, are about a quarter of a year wide per character at the chart's font and
- * about a tenth of a decade high (measured on the rendered 1920 x 1080 PNG). Points keep the
- * database's order, so the choice is deterministic. */
+/* Label geometry of the mu-eta panels at 1920 x 1080 (plots/mu-eta.gp), measured on the
+ * rendered PNG: a panel is 690 pixels wide for its 23 years (30 a year) and 746 high; a marker
+ * reaches 11 pixels from its centre; a label starts 15 pixels right of its point, in 18 pt
+ * DejaVu Sans, 13.5 pixels a character and 26 high. */
+#define MERIT_YEAR0    2004
+#define MERIT_YEARS    23
+#define MERIT_YEAR_PX  30.0
+#define MERIT_PANEL_PX 746.0
+#define MERIT_MARK_PX  11.0
+#define MERIT_GAP_PX   15.0
+#define MERIT_CHAR_PX  13.5
+#define MERIT_LINE_PX  26.0
+
+/* The devices of the deck's inference slide: named first, whatever they come near. */
+static const char *const merit_deck[] = {"k80", "tpu-v1", "p40"};
+
+static int merit_is_deck(const struct merit_point *pt)
+{
+    for (size_t i = 0; i < sizeof merit_deck / sizeof merit_deck[0]; i++) {
+        if (strcmp(pt->dev->id, merit_deck[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static double merit_value(const struct merit_point *pt, int mu)
+{
+    double v = mu ? pt->row.mu_usd : pt->row.eta_w;
+    return v > 0 && pt->row.basis == MLSIM_HWTABLE_DENSE ? v : 0;
+}
+
+/* The decades gnuplot's log axis shows for the drawn values of PTS: from the decade below the
+ * smallest to the one above the largest. */
+static double merit_decades(const struct merit_point *pts, size_t n, int mu)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        double v = merit_value(&pts[i], mu);
+        if (v > 0) {
+            lo = fmin(lo, log10(v));
+            hi = fmax(hi, log10(v));
+        }
+    }
+    return hi >= lo ? fmax(1.0, ceil(hi) - floor(lo)) : 1.0;
+}
+
+/* A box on the panel, in pixels. */
+struct box {
+    double x0, x1, y0, y1;
+};
+
+static int overlap(const struct box *a, const struct box *b)
+{
+    return a->x0 < b->x1 && b->x0 < a->x1 && a->y0 < b->y1 && b->y0 < a->y1;
+}
+
+static struct box label_box(const struct merit_point *pt, int mu, double decade_px)
+{
+    double x = (pt->dev->year - MERIT_YEAR0) * MERIT_YEAR_PX + MERIT_GAP_PX;
+    double y = log10(merit_value(pt, mu)) * decade_px;
+    struct box b = {x, x + MERIT_CHAR_PX * (double)strlen(pt->dev->id), y - MERIT_LINE_PX / 2,
+                    y + MERIT_LINE_PX / 2};
+    return b;
+}
+
+static struct box mark_box(const struct merit_point *pt, int mu, double decade_px)
+{
+    double x = (pt->dev->year - MERIT_YEAR0) * MERIT_YEAR_PX;
+    double y = log10(merit_value(pt, mu)) * decade_px;
+    struct box b = {x - MERIT_MARK_PX, x + MERIT_MARK_PX, y - MERIT_MARK_PX, y + MERIT_MARK_PX};
+    return b;
+}
+
+/* May the label of point I be printed, with the labels flagged so far placed? Not if its box
+ * would leave the panel or cover a label already placed or another device's marker. */
+static int label_fits(const struct merit_point *pts, size_t n, size_t i, int mu, double decade_px)
+{
+    struct box b = label_box(&pts[i], mu, decade_px);
+    if (b.x1 > MERIT_YEARS * MERIT_YEAR_PX - 2 * MERIT_CHAR_PX) /* clear of the frame */
+        return 0;
+    if (merit_is_deck(&pts[i]))
+        return 1;
+    for (size_t j = 0; j < n; j++) {
+        if (j == i || merit_value(&pts[j], mu) <= 0)
+            continue;
+        struct box m = mark_box(&pts[j], mu, decade_px);
+        if (overlap(&b, &m))
+            return 0;
+        struct box l = label_box(&pts[j], mu, decade_px);
+        if ((mu ? pts[j].label_mu : pts[j].label_eta) && overlap(&b, &l))
+            return 0;
+    }
+    return 1;
+}
+
+/* Name a point only where its label fits (label_fits): the deck's devices first, then the
+ * others in the database's order, so the choice is deterministic. */
 static void place_labels(struct merit_point *pts, size_t n, int mu)
 {
-    for (size_t i = 0; i < n; i++) {
-        double v = mu ? pts[i].row.mu_usd : pts[i].row.eta_w;
-        int *flag = mu ? &pts[i].label_mu : &pts[i].label_eta;
-        *flag = v > 0 && pts[i].row.basis == MLSIM_HWTABLE_DENSE;
-        for (size_t j = 0; j < i && *flag; j++) {
-            double w = mu ? pts[j].row.mu_usd : pts[j].row.eta_w;
-            if (!(mu ? pts[j].label_mu : pts[j].label_eta))
+    double decade_px = MERIT_PANEL_PX / merit_decades(pts, n, mu);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            int *flag = mu ? &pts[i].label_mu : &pts[i].label_eta;
+            if (merit_is_deck(&pts[i]) != (pass == 0))
                 continue;
-            int left = pts[j].dev->year <= pts[i].dev->year ? (int)j : (int)i;
-            double width = 1.0 + 0.25 * (double)strlen(pts[left].dev->id);
-            if (fabs(log10(v / w)) < 0.13 && abs(pts[i].dev->year - pts[j].dev->year) < width)
-                *flag = 0;
+            *flag = merit_value(&pts[i], mu) > 0 && label_fits(pts, n, i, mu, decade_px);
         }
     }
 }

@@ -2,6 +2,9 @@
  * The sweep charts: a scenario re-run over device counts. Amdahl and scaling sweep the first
  * run's device count (1 to 64) and show step time, speed-up and efficiency; pareto prices every
  * run at 128 to 1024 devices and marks the what-ifs that no other beats on both time and cost.
+ * A scenario that sweeps hardware.count itself (`sweep: {hardware.count: ...}`) sets the counts
+ * of scaling, and its runs are pareto's what-ifs. The search chart draws the layout search's
+ * candidates (search.h) of every run the same way, its front across the runs' devices.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -11,12 +14,53 @@
 
 #include "mlsim/chart.h"
 #include "mlsim/run.h"
+#include "mlsim/search.h"
 #include "mlsim/version.h"
+#include "mlsim/ydoc.h"
+
+/* ---- the device counts a scenario sweeps itself ---- */
+
+/* The most device counts a chart takes from a scenario's sweep. */
+#define SWEEP_MAX 32
+
+/* The scenario's own `sweep:` (of its one run, or of a table's defaults), or NULL. */
+static const struct mlsim_ynode *own_sweep(const struct mlsim_scenario *sc)
+{
+    const struct mlsim_ynode *root = sc->doc ? sc->doc->root : NULL;
+    if (!root || root->type != MLSIM_YNODE_MAP)
+        return NULL;
+    const struct mlsim_ynode *sw = mlsim_ynode_get(root, "sweep");
+    const struct mlsim_ynode *defaults = mlsim_ynode_get(root, "defaults");
+    if (!sw && defaults && defaults->type == MLSIM_YNODE_MAP)
+        sw = mlsim_ynode_get(defaults, "sweep");
+    return sw && sw->type == MLSIM_YNODE_MAP ? sw : NULL;
+}
+
+/* The distinct device counts of SC's runs, ascending, into COUNTS (at most MAX), when SC sweeps
+ * hardware.count itself; 0 otherwise. */
+static size_t own_counts(const struct mlsim_scenario *sc, int *counts, size_t max)
+{
+    const struct mlsim_ynode *sw = own_sweep(sc);
+    if (!sw || !mlsim_ynode_get(sw, "hardware.count"))
+        return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < sc->n_runs; i++) {
+        int c = sc->runs[i].count, at = 0;
+        while ((size_t)at < n && counts[at] < c)
+            at++;
+        if (((size_t)at < n && counts[at] == c) || n == max)
+            continue;
+        memmove(counts + at + 1, counts + at, (n - (size_t)at) * sizeof *counts);
+        counts[at] = c;
+        n++;
+    }
+    return n;
+}
 
 /* ---- a device-count sweep of a scenario's first run (amdahl, scaling) ---- */
 
 static const int sweep_counts[] = {1, 2, 4, 8, 16, 32, 64};
-#define SWEEP_N (sizeof sweep_counts / sizeof sweep_counts[0])
+#define SWEEP_N SWEEP_MAX
 /* Beyond one node the sweep needs a network; without one in the scenario it assumes DGX A100
  * nodes: 8 x 200 Gb/s HDR InfiniBand (NVIDIA DGX A100 datasheet). */
 #define SWEEP_NIC "hardware.nic_bandwidth=1600 Gb/s"
@@ -25,6 +69,7 @@ struct sweep {
     char run[128];
     char device[128];
     int assumed_nic; /* SWEEP_NIC was used */
+    int own;         /* the counts are the scenario's own sweep's */
     size_t n;
     int devices[SWEEP_N];
     struct mlsim_result res[SWEEP_N];
@@ -52,40 +97,71 @@ static enum mlsim_status sweep_point(struct mlsim_plot_job *job, int count, int 
     if (st == MLSIM_OK)
         st = mlsim_run_estimate(r, res, NULL, d);
     snprintf(sw->run, sizeof sw->run, "%s", r->name);
+    char *swept = strstr(sw->run, " (count="); /* a point of the scenario's own sweep */
+    if (swept)
+        *swept = '\0';
     snprintf(sw->device, sizeof sw->device, "%s", r->device->name);
     res->run = NULL; /* the scenario is freed below */
     mlsim_scenario_free(sc);
     return st;
 }
 
-/* Sweep the device count over sweep_counts, stopping at the first count the run cannot take
- * (a batch that does not split, a layout that does not tile): one device must work. */
-static enum mlsim_status sweep_run(struct mlsim_plot_job *job, struct sweep *sw)
+/* The device counts of the scenario's own sweep of hardware.count into COUNTS (at most
+ * SWEEP_MAX), read from the file as loaded (not resolved: its faults are reported when it is);
+ * 0 if it has none. */
+static size_t job_own_counts(const struct mlsim_plot_job *job, int *counts)
+{
+    struct mlsim_diags *scratch = mlsim_diags_alloc();
+    struct mlsim_scenario *sc = NULL;
+    size_t n = 0;
+    if (scratch && mlsim_scenario_load(job->input, scratch, &sc) == MLSIM_OK && sc)
+        n = own_counts(sc, counts, SWEEP_MAX);
+    mlsim_scenario_free(sc);
+    mlsim_diags_free(scratch);
+    return n;
+}
+
+/* The counts to sweep into COUNTS: the scenario's own sweep of hardware.count when OWN asks
+ * for it and it has one (*IS_OWN set), else 1 to 64. */
+static size_t counts_of(struct mlsim_plot_job *job, int own, int *counts, int *is_own)
+{
+    size_t n = own ? job_own_counts(job, counts) : 0;
+    *is_own = n > 0;
+    for (size_t i = 0; n == 0 && i < sizeof sweep_counts / sizeof sweep_counts[0]; i++)
+        counts[i] = sweep_counts[i];
+    return n ? n : sizeof sweep_counts / sizeof sweep_counts[0];
+}
+
+/* Sweep the device count over the counts (counts_of), stopping at the first count the run
+ * cannot take (a batch that does not split, a layout that does not tile): the first must work. */
+static enum mlsim_status sweep_run(struct mlsim_plot_job *job, struct sweep *sw, int own)
 {
     memset(sw, 0, sizeof *sw);
-    enum mlsim_status st = sweep_point(job, 1, 0, job->d, &sw->res[0], sw);
+    int counts[SWEEP_MAX];
+    size_t n = counts_of(job, own, counts, &sw->own);
+    enum mlsim_status st = sweep_point(job, counts[0], 0, job->d, &sw->res[0], sw);
     if (st != MLSIM_OK)
         return st;
-    sw->devices[0] = 1;
+    sw->devices[0] = counts[0];
     sw->n = 1;
-    for (size_t i = 1; i < SWEEP_N; i++) {
+    for (size_t i = 1; i < n; i++) {
         struct mlsim_diags *scratch = mlsim_diags_alloc();
         if (!scratch)
             return MLSIM_ERR_NOMEM;
-        st = sweep_point(job, sweep_counts[i], 0, scratch, &sw->res[i], sw);
+        st = sweep_point(job, counts[i], 0, scratch, &sw->res[i], sw);
         if (st != MLSIM_OK) {
             mlsim_diags_free(scratch);
             scratch = mlsim_diags_alloc();
             if (!scratch)
                 return MLSIM_ERR_NOMEM;
-            st = sweep_point(job, sweep_counts[i], 1, scratch, &sw->res[i], sw);
+            st = sweep_point(job, counts[i], 1, scratch, &sw->res[i], sw);
             if (st == MLSIM_OK)
                 sw->assumed_nic = 1;
         }
         mlsim_diags_free(scratch);
         if (st != MLSIM_OK)
             break;
-        sw->devices[i] = sweep_counts[i];
+        sw->devices[i] = counts[i];
         sw->n = i + 1;
     }
     return MLSIM_OK;
@@ -103,16 +179,18 @@ static enum mlsim_status write_sweep(struct mlsim_plot_job *job, const char *suf
     fputs("devices,step_s,ideal_step_s,speedup,efficiency,amdahl_p,compute_s,exposed_comm_s,mfu,"
           "tokens_per_s\n",
           o.f);
-    double t1 = sw->res[0].step_s;
+    /* against the first count N0 (one device unless the scenario sweeps its own): the ideal
+     * step is step(N0) N0 / N and the efficiency S N0 / N; Amdahl's p needs N0 = 1 */
+    double t1 = sw->res[0].step_s, n0 = sw->devices[0];
     for (size_t i = 0; i < sw->n; i++) {
         const struct mlsim_result *r = &sw->res[i];
         double n = sw->devices[i], s = t1 / r->step_s;
         fprintf(o.f, "%d", sw->devices[i]);
         mlsim_chart_csv_num(o.f, r->step_s);
-        mlsim_chart_csv_num(o.f, t1 / n);
+        mlsim_chart_csv_num(o.f, t1 * n0 / n);
         mlsim_chart_csv_num(o.f, s);
-        mlsim_chart_csv_num(o.f, s / n);
-        mlsim_chart_csv_num(o.f, n > 1 ? (1 - 1 / s) / (1 - 1 / n) : NAN);
+        mlsim_chart_csv_num(o.f, s * n0 / n);
+        mlsim_chart_csv_num(o.f, n > 1 && n0 == 1 ? (1 - 1 / s) / (1 - 1 / n) : NAN);
         mlsim_chart_csv_num(o.f, r->compute_s);
         mlsim_chart_csv_num(o.f, r->exposed_comm_s);
         mlsim_chart_csv_num(o.f, r->mfu);
@@ -146,9 +224,10 @@ static void sweep_footnote(const struct mlsim_plot_job *job, const struct sweep 
                            size_t len)
 {
     snprintf(buf, len,
-             "Source: mlsim %s, %s: '%s' simulated on 1 to %d x %s, the scenario's global batch "
-             "fixed (strong scaling)%s.",
-             MLSIM_VERSION, job->shown, sw->run, sw->devices[sw->n - 1], sw->device,
+             "Source: mlsim %s, %s: '%s' simulated on %d to %d x %s%s, the scenario's global "
+             "batch fixed (strong scaling)%s.",
+             MLSIM_VERSION, job->shown, sw->run, sw->devices[0], sw->devices[sw->n - 1], sw->device,
+             sw->own ? " (the scenario's sweep)" : "",
              sw->assumed_nic ? "; beyond one node 8 x 200 Gb/s InfiniBand per node, assumed" : "");
 }
 
@@ -157,7 +236,7 @@ enum mlsim_status mlsim_chart_amdahl(struct mlsim_plot_job *job)
     struct sweep *sw = malloc(sizeof *sw);
     if (!sw)
         return MLSIM_ERR_NOMEM;
-    enum mlsim_status st = sweep_run(job, sw);
+    enum mlsim_status st = sweep_run(job, sw, 0); /* Amdahl's law counts from one device */
     if (st == MLSIM_OK)
         st = write_amdahl_curves(job);
     if (st == MLSIM_OK)
@@ -190,17 +269,28 @@ enum mlsim_status mlsim_chart_scaling(struct mlsim_plot_job *job)
     struct sweep *sw = malloc(sizeof *sw);
     if (!sw)
         return MLSIM_ERR_NOMEM;
-    enum mlsim_status st = sweep_run(job, sw);
+    enum mlsim_status st = sweep_run(job, sw, 1);
     if (st == MLSIM_OK)
         st = write_sweep(job, ".csv", sw);
     if (st == MLSIM_OK) {
-        char foot[1024], title[256];
+        char foot[1024], title[256], ideal[96], eff[128];
         sweep_footnote(job, sw, foot, sizeof foot);
         snprintf(title, sizeof title, "Scaling with device count: %s", sw->run);
+        int n0 = sw->devices[0];
+        if (n0 == 1) {
+            snprintf(ideal, sizeof ideal, "ideal: step(1) / N");
+            snprintf(eff, sizeof eff, "Parallel efficiency S(N) / N (%%)");
+        } else {
+            snprintf(ideal, sizeof ideal, "ideal: step(%d) x %d / N", n0, n0);
+            snprintf(eff, sizeof eff, "Efficiency against %d devices (%%)", n0);
+        }
         struct mlsim_chart_out o = {0};
         st = mlsim_chart_script_begin(job, &o, title, foot);
-        if (st == MLSIM_OK)
+        if (st == MLSIM_OK) {
+            mlsim_chart_gp_str(o.f, "ideal_title", ideal);
+            mlsim_chart_gp_str(o.f, "efficiency_label", eff);
             st = mlsim_chart_script_end(job, &o);
+        }
     }
     free(sw);
     return st;
@@ -244,6 +334,46 @@ static size_t whatifs_at(struct mlsim_plot_job *job, int count, struct whatif *w
                                    .cost_usd = res.cost_usd,
                                    .mfu = res.mfu};
             snprintf(w[n].label, sizeof w[n].label, "%d", count);
+            n++;
+        }
+    }
+    mlsim_scenario_free(sc);
+    mlsim_diags_free(scratch);
+    return n;
+}
+
+/* The what-ifs of a scenario that sweeps hardware.count itself: its runs as they are, one series
+ * per device. Returns how many (what cannot run is left out); *OWN says whether it sweeps. */
+static size_t whatifs_own(struct mlsim_plot_job *job, struct whatif *w, size_t max,
+                          char series[][128], size_t *n_series, int *own)
+{
+    int counts[SWEEP_MAX];
+    *own = job_own_counts(job, counts) > 0;
+    if (!*own)
+        return 0;
+    struct mlsim_diags *scratch = mlsim_diags_alloc();
+    struct mlsim_scenario *sc = NULL;
+    size_t n = 0;
+    /* loaded already as given (mlsim_chart_pareto): this load's faults are known */
+    if (scratch && mlsim_chart_load(job, job->input, NULL, 0, scratch, &sc) == MLSIM_OK) {
+        for (size_t i = 0; i < sc->n_runs && n < max; i++) {
+            struct mlsim_result res;
+            const struct mlsim_run *r = &sc->runs[i];
+            if (mlsim_run_estimate(r, &res, NULL, scratch) != MLSIM_OK || res.cost_usd <= 0)
+                continue;
+            size_t k = 0;
+            while (k < *n_series && strcmp(series[k], r->device->name) != 0)
+                k++;
+            if (k == PARETO_MAX_RUNS)
+                continue;
+            if (k == *n_series)
+                snprintf(series[(*n_series)++], 128, "%s", r->device->name);
+            w[n] = (struct whatif){.run = (int)k,
+                                   .count = r->count,
+                                   .time_s = res.time_s,
+                                   .cost_usd = res.cost_usd,
+                                   .mfu = res.mfu};
+            snprintf(w[n].label, sizeof w[n].label, "%d", r->count);
             n++;
         }
     }
@@ -313,7 +443,7 @@ static enum mlsim_status write_whatifs(struct mlsim_plot_job *job, const struct 
 
 enum mlsim_status mlsim_chart_pareto(struct mlsim_plot_job *job)
 {
-    struct whatif w[PARETO_N * PARETO_MAX_RUNS];
+    struct whatif w[SWEEP_MAX * PARETO_MAX_RUNS];
     char series[PARETO_MAX_RUNS][128] = {{0}};
     size_t n = 0, n_series = 0;
     struct mlsim_scenario *sc = NULL;
@@ -323,13 +453,19 @@ enum mlsim_status mlsim_chart_pareto(struct mlsim_plot_job *job)
         return st;
     char title[200];
     snprintf(title, sizeof title, "Cost against time: %s", mlsim_chart_title(sc));
+    char *swept = strstr(title, " (count="); /* a point of the scenario's own sweep */
+    if (swept)
+        *swept = '\0';
     mlsim_scenario_free(sc);
-    for (size_t i = 0; i < PARETO_N; i++)
+    int own = 0;
+    n = whatifs_own(job, w, sizeof w / sizeof w[0], series, &n_series, &own);
+    for (size_t i = 0; !own && i < PARETO_N; i++)
         n +=
             whatifs_at(job, pareto_counts[i], w + n, sizeof w / sizeof w[0] - n, series, &n_series);
     if (n == 0) {
         mlsim_diags_report(job->d, MLSIM_SEVERITY_ERROR, mlsim_chart_nowhere(job->input),
-                           "no run of '%s' could be estimated at 128 to 1024 devices", job->input);
+                           "no run of '%s' could be estimated%s", job->input,
+                           own ? "" : " at 128 to 1024 devices");
         return MLSIM_ERR_INPUT;
     }
     mark_front(w, n);
@@ -338,9 +474,12 @@ enum mlsim_status mlsim_chart_pareto(struct mlsim_plot_job *job)
         return st;
     char foot[1024];
     snprintf(foot, sizeof foot,
-             "Source: mlsim %s, %s: every run at 128, 256, 512 and 1024 devices (labels); "
-             "%zu what-ifs ran. Ringed: the Pareto front, no what-if both faster and cheaper.",
-             MLSIM_VERSION, job->shown, n);
+             "Source: mlsim %s, %s: %s (labels: devices); %zu what-ifs ran. Ringed: the Pareto "
+             "front, no what-if both faster and cheaper.",
+             MLSIM_VERSION, job->shown,
+             own ? "the runs of the scenario's sweep of hardware.count"
+                 : "every run at 128, 256, 512 and 1024 devices",
+             n);
     struct mlsim_chart_out o = {0};
     st = mlsim_chart_script_begin(job, &o, title, foot);
     if (st == MLSIM_OK) {
@@ -351,5 +490,144 @@ enum mlsim_status mlsim_chart_pareto(struct mlsim_plot_job *job)
         mlsim_chart_gp_str(o.f, "front", "pareto-front.csv");
         st = mlsim_chart_script_end(job, &o);
     }
+    return st;
+}
+
+/* ---- search: the layout search's candidates, time against cost, the front across devices ---- */
+
+/* The most candidates drawn: the fastest by the closed form (the search ranks them so). */
+#define SEARCH_MAX_ROWS 5000
+
+/* Add every run of SC (each its device) to the search S. */
+static enum mlsim_status search_runs(struct mlsim_search *s, const struct mlsim_scenario *sc,
+                                     char series[][128], size_t *n_series)
+{
+    for (size_t i = 0; i < sc->n_runs && i < PARETO_MAX_RUNS; i++) {
+        enum mlsim_status st = mlsim_search_add(s, &sc->runs[i]);
+        if (st != MLSIM_OK)
+            return st;
+        snprintf(series[i], 128, "%s", sc->runs[i].device->name);
+        *n_series = i + 1;
+    }
+    return MLSIM_OK;
+}
+
+static int by_time_then_cost(const void *a, const void *b)
+{
+    const struct whatif *p = a, *q = b;
+    if (p->time_s != q->time_s)
+        return p->time_s < q->time_s ? -1 : 1;
+    return p->cost_usd < q->cost_usd ? -1 : p->cost_usd > q->cost_usd;
+}
+
+/* Mark the front of W (N what-ifs, sorted by time then cost) in one pass: a what-if is on it
+ * when no faster one is as cheap and none as fast is cheaper (mark_front's rule, in O(N)). */
+static void mark_front_sorted(struct whatif *w, size_t n)
+{
+    double best = INFINITY; /* the cheapest of the faster ones */
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && w[j].time_s == w[i].time_s)
+            j++;
+        for (size_t k = i; k < j; k++)
+            w[k].front = w[k].cost_usd < best && w[k].cost_usd == w[i].cost_usd;
+        best = fmin(best, w[i].cost_usd);
+        i = j;
+    }
+}
+
+/* The search's rows as what-ifs (closed-form run time and cost) into *W (malloc'd), the front
+ * marked over all of them and labelled with its layout; past SEARCH_MAX_ROWS the others are
+ * thinned to every k-th, the front kept whole. Returns how many, or 0 (*W NULL) if memory runs
+ * out or none is costed. */
+static size_t search_whatifs(const struct mlsim_search *s, const struct mlsim_scenario *sc,
+                             struct whatif **out)
+{
+    size_t n_rows = 0, n = 0, n_front = 0;
+    const struct mlsim_search_row *rows = mlsim_search_rows(s, &n_rows);
+    struct whatif *w = calloc(n_rows ? n_rows : 1, sizeof *w);
+    *out = w;
+    if (!w)
+        return 0;
+    for (size_t i = 0; i < n_rows; i++) {
+        const struct mlsim_search_row *r = &rows[i];
+        if (!(r->run_s > 0) || !(r->cost_usd > 0))
+            continue;
+        const struct mlsim_layout *l = &r->layout;
+        w[n] = (struct whatif){.run = (int)(r->run - sc->runs),
+                               .count = r->run->count,
+                               .time_s = r->run_s,
+                               .cost_usd = r->cost_usd,
+                               .mfu = NAN};
+        snprintf(w[n].label, sizeof w[n].label, "tp%d pp%d dp%d mb%d", l->tp, l->pp, l->dp,
+                 l->micro_batch);
+        n++;
+    }
+    qsort(w, n, sizeof *w, by_time_then_cost);
+    mark_front_sorted(w, n);
+    for (size_t i = 0; i < n; i++)
+        n_front += (size_t)w[i].front;
+    size_t room = SEARCH_MAX_ROWS > n_front ? SEARCH_MAX_ROWS - n_front : 1;
+    size_t k = (n - n_front + room - 1) / room, kept = 0, seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        int keep = w[i].front || (k > 0 && seen++ % k == 0);
+        if (!w[i].front)
+            w[i].label[0] = '\0';
+        if (keep)
+            w[kept++] = w[i];
+    }
+    return kept;
+}
+
+enum mlsim_status mlsim_chart_search(struct mlsim_plot_job *job)
+{
+    const char *sets[] = {"mode=simulate"}; /* the search simulates its best layouts */
+    struct mlsim_scenario *sc = NULL;
+    enum mlsim_status st = mlsim_chart_load(job, job->input, sets, 1, job->d, &sc);
+    if (st != MLSIM_OK)
+        return st;
+    struct mlsim_search_options opt = {.objective = MLSIM_OBJECTIVE_TIME, .top_k = 1};
+    struct mlsim_search *s = mlsim_search_alloc(&opt);
+    struct whatif *w = NULL;
+    char series[PARETO_MAX_RUNS][128] = {{0}};
+    size_t n_series = 0, n = 0;
+    st = s ? search_runs(s, sc, series, &n_series) : MLSIM_ERR_NOMEM;
+    if (st == MLSIM_OK)
+        st = mlsim_search_finish(s, job->d);
+    if (st == MLSIM_OK) {
+        n = search_whatifs(s, sc, &w);
+        if (!w)
+            st = MLSIM_ERR_NOMEM;
+    }
+    if (st == MLSIM_OK && n == 0) {
+        mlsim_diags_report(job->d, MLSIM_SEVERITY_ERROR, mlsim_chart_nowhere(job->input),
+                           "no layout of '%s' tiles and fits its devices", job->input);
+        st = MLSIM_ERR_INPUT;
+    }
+    if (st == MLSIM_OK)
+        st = write_whatifs(job, w, n); /* its front file: the front in order of time */
+    if (st == MLSIM_OK) {
+        const struct mlsim_search_stats *stats = mlsim_search_stats(s);
+        char title[200], foot[1024];
+        snprintf(title, sizeof title, "Layout search: %s", mlsim_chart_title(sc));
+        snprintf(foot, sizeof foot,
+                 "Source: mlsim %s, %s: the layout search over every run's device; %zu layouts "
+                 "considered, %zu drawn (whole run at the closed form's step). Ringed and "
+                 "labelled: the Pareto front across devices.",
+                 MLSIM_VERSION, job->shown, stats->considered, n);
+        struct mlsim_chart_out o = {0};
+        st = mlsim_chart_script_begin(job, &o, title, foot);
+        if (st == MLSIM_OK) {
+            const char *items[PARETO_MAX_RUNS];
+            for (size_t i = 0; i < n_series; i++)
+                items[i] = series[i];
+            mlsim_chart_gp_array(o.f, "series_title", items, n_series);
+            mlsim_chart_gp_str(o.f, "front", "search-front.csv");
+            st = mlsim_chart_script_end(job, &o);
+        }
+    }
+    free(w);
+    mlsim_search_free(s);
+    mlsim_scenario_free(sc);
     return st;
 }

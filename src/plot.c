@@ -33,6 +33,10 @@ static const struct mlsim_plot_chart charts[] = {
      MLSIM_PLOT_INPUT_SCENARIO, "scenarios/gpt_1.3b_dgx_a100.yaml", mlsim_chart_timeline},
     {"pareto", "cost against time over what-ifs of device count, Pareto front marked",
      MLSIM_PLOT_INPUT_SCENARIO, "scenarios/tpu_vs_gpu.yaml", mlsim_chart_pareto},
+    {"search", "the layout search's candidates, time against cost, Pareto front across devices",
+     MLSIM_PLOT_INPUT_SCENARIO, "scenarios/tpu_vs_gpu.yaml", mlsim_chart_search},
+    {"sweep", "a result column (--y) against a field the scenario sweeps (--x), P10-P90 bands",
+     MLSIM_PLOT_INPUT_SCENARIO, "scenarios/gpt3_layout_sweep.yaml", mlsim_chart_swept},
 };
 
 #define N_CHARTS (sizeof charts / sizeof charts[0])

@@ -101,8 +101,8 @@ static int replaceable(const char *path)
     return lstat(path, &st) != 0 || S_ISREG(st.st_mode);
 }
 
-static enum mlsim_status check(int format, const char *tmp, const char *target,
-                               struct mlsim_diags *d)
+enum mlsim_status mlsim_plot_image_check(int format, const char *tmp, const char *target,
+                                         struct mlsim_diags *d)
 {
     struct mlsim_loc loc = {target, 0, 0};
     char *text = NULL;
@@ -131,7 +131,7 @@ enum mlsim_status mlsim_plot_image_install(int format, const char *tmp, const ch
                                            struct mlsim_diags *d)
 {
     struct mlsim_loc loc = {target, 0, 0};
-    enum mlsim_status st = check(format, tmp, target, d);
+    enum mlsim_status st = mlsim_plot_image_check(format, tmp, target, d);
     if (st == MLSIM_OK && !replaceable(target)) {
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, loc,
                            "exists and is not a regular file (a folder, a link, a FIFO): not "

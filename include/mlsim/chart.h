@@ -140,6 +140,10 @@ enum mlsim_status mlsim_chart_cpu_vs_gpu(struct mlsim_plot_job *job);
 enum mlsim_status mlsim_chart_amdahl(struct mlsim_plot_job *job);
 enum mlsim_status mlsim_chart_scaling(struct mlsim_plot_job *job);
 enum mlsim_status mlsim_chart_pareto(struct mlsim_plot_job *job);
+enum mlsim_status mlsim_chart_search(struct mlsim_plot_job *job);
+
+/* chart_swept.c: a result column against a field the scenario sweeps, with Monte Carlo bands. */
+enum mlsim_status mlsim_chart_swept(struct mlsim_plot_job *job);
 
 /* chart_hw.c: charts of the hardware database. */
 enum mlsim_status mlsim_chart_tpu_vs_gpu(struct mlsim_plot_job *job);

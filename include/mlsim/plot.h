@@ -28,9 +28,11 @@ enum mlsim_plot_input { MLSIM_PLOT_INPUT_SCENARIO, MLSIM_PLOT_INPUT_DEVICE };
 
 /* One chart request. Every path is borrowed. */
 struct mlsim_plot_request {
-    const char *out_dir; /* an existing folder; the chart's files are written into it */
-    const char *root;    /* the folder holding scenarios/ and validate/ (data, never code) */
-    const char *input;   /* a scenario file or a device id; NULL: the chart's default */
+    const char *out_dir;  /* an existing folder; the chart's files are written into it */
+    const char *root;     /* the folder holding scenarios/ and validate/ (data, never code) */
+    const char *input;    /* a scenario file or a device id; NULL: the chart's default */
+    const char *x_field;  /* the sweep chart's x: a field the scenario sweeps (NULL: its first) */
+    const char *y_column; /* the sweep chart's y: a numeric result column (NULL: time_s) */
 };
 
 struct mlsim_plot_job;

@@ -22,6 +22,12 @@ const char *mlsim_plot_image_fault(int format, const char *text, size_t len);
  * bytes; the length and so every offset of the file is kept. Returns the number blanked. */
 size_t mlsim_plot_image_pdf_undate(char *text, size_t len);
 
+/* Check the image TMP in FORMAT and undate it if it is a PDF, leaving it where it is; a fault is
+ * reported into D at TARGET (the name it is meant to take): MLSIM_ERR_INPUT (incomplete),
+ * MLSIM_ERR_IO (TMP cannot be read or rewritten), MLSIM_ERR_NOMEM. */
+enum mlsim_status mlsim_plot_image_check(int format, const char *tmp, const char *target,
+                                         struct mlsim_diags *d);
+
 /* Check the image TMP in FORMAT (undating a PDF), then rename it to TARGET if TARGET is absent or
  * a regular file. On any fault TMP is removed and the fault reported into D at TARGET:
  * MLSIM_ERR_INPUT (the image is incomplete, or TARGET is a folder, a link or another kind of

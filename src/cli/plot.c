@@ -1,12 +1,15 @@
 /*
  * `mlsim plot`: the lecture's charts. The library (plot.c) writes each chart's data and gnuplot
  * script into the output folder; this file picks the charts, makes the folder and runs gnuplot
- * once per format (fork and exec, in the output folder), showing progress on stderr. gnuplot
- * draws into a temporary file that is checked (plot_image.c) before it takes the image's name;
- * what gnuplot prints is shown only when it fails. Without gnuplot on PATH it says how to
- * render what was written, and succeeds.
+ * once per format (fork and exec), showing progress on stderr. A chart is written and drawn in a
+ * folder of its own inside the output folder (a stage); gnuplot draws into a temporary file that
+ * is checked (plot_image.c) before it takes the image's name; only when every file of the chart
+ * is complete do they all move out of the stage, so a chart that cannot be drawn leaves no file
+ * and an earlier run's files as they were. What gnuplot prints is shown only when it fails.
+ * Without gnuplot on PATH it says how to render what was written, and succeeds.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -29,6 +32,7 @@
 
 static const char plot_usage[] =
     "usage: mlsim plot CHART [SCENARIO | DEVICE] [-o DIR] [--format png,svg,pdf] [--hwdb DIR]\n"
+    "       mlsim plot sweep SCENARIO [--x FIELD] [--y COLUMN]   (a scenario with a sweep:)\n"
     "       mlsim plot all [-o DIR] [--format png,svg,pdf]   (every lecture chart)\n"
     "       mlsim plot --list\n";
 
@@ -42,6 +46,10 @@ static const char plot_help[] =
     "    -f, --format LIST    comma-separated: png, svg, pdf (default png,svg,pdf)\n"
     "        --no-render      write data and scripts only\n"
     "        --hwdb DIR       the hardware database folder\n"
+    "        --x FIELD        the sweep chart's x: a field the scenario sweeps (default: its "
+    "first)\n"
+    "        --y COLUMN       the sweep chart's y: a numeric result column (default: time_s);\n"
+    "                         runs with a reliability: block draw their P10-P90 band\n"
     "        --list           list the charts and what each reads by default\n";
 
 struct plot_opts {
@@ -49,6 +57,7 @@ struct plot_opts {
     const char *hwdb;
     const char *chart;
     const char *input;
+    const char *x_field, *y_column;
     int formats;
     int no_render;
     int list;
@@ -108,12 +117,14 @@ static const char *chart_hint(const char *chart, char *buf, size_t len)
 static int parse_plot_args(int argc, char **argv, struct plot_opts *o)
 {
     char hint[160];
-    enum { OPT_HWDB = 256, OPT_LIST, OPT_NO_RENDER };
+    enum { OPT_HWDB = 256, OPT_LIST, OPT_NO_RENDER, OPT_X, OPT_Y };
     static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
                                              {"format", required_argument, NULL, 'f'},
                                              {"hwdb", required_argument, NULL, OPT_HWDB},
                                              {"list", no_argument, NULL, OPT_LIST},
                                              {"no-render", no_argument, NULL, OPT_NO_RENDER},
+                                             {"x", required_argument, NULL, OPT_X},
+                                             {"y", required_argument, NULL, OPT_Y},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     int c;
@@ -137,6 +148,12 @@ static int parse_plot_args(int argc, char **argv, struct plot_opts *o)
             break;
         case OPT_NO_RENDER:
             o->no_render = 1;
+            break;
+        case OPT_X:
+            o->x_field = optarg;
+            break;
+        case OPT_Y:
+            o->y_column = optarg;
             break;
         case 'h':
             printf("%s%s", plot_usage, plot_help);
@@ -317,34 +334,40 @@ static int make_temp(const char *dir, const char *name, const char *format, char
     return 0;
 }
 
-/* Render chart NAME in FORMAT (its Ith name) into a temporary file, check it and rename it into
- * place. What gnuplot prints is shown only when it fails. */
-static int render_one(const struct plot_opts *o, const char *name, int i)
+/* Render chart NAME in FORMAT (its Ith name) in the stage STAGE of the output folder OUT: into a
+ * temporary file, checked, then renamed to its name in the stage. What gnuplot prints is shown
+ * only when it fails; faults name the image's place in OUT. */
+static int render_one(const char *stage, const char *out, const char *name, int i)
 {
-    char tmp[PATH_MAX], target[PATH_MAX];
+    char tmp[PATH_MAX], staged[PATH_MAX], target[PATH_MAX];
     const char *base = NULL;
-    int n = snprintf(target, sizeof target, "%s/%s.%s", o->out_dir, name, format_names[i]);
-    if (n < 0 || (size_t)n >= sizeof target ||
-        make_temp(o->out_dir, name, format_names[i], tmp, sizeof tmp, &base) != 0) {
-        fprintf(stderr, "mlsim plot: error: cannot write in '%s'\n", o->out_dir);
+    int n = snprintf(target, sizeof target, "%s/%s.%s", out, name, format_names[i]);
+    int m = snprintf(staged, sizeof staged, "%s/%s.%s", stage, name, format_names[i]);
+    if (n < 0 || (size_t)n >= sizeof target || m < 0 || (size_t)m >= sizeof staged ||
+        make_temp(stage, name, format_names[i], tmp, sizeof tmp, &base) != 0) {
+        fprintf(stderr, "mlsim plot: error: cannot write in '%s'\n", out);
         return MLSIM_EXIT_INPUT;
     }
     struct gp_said said = {0};
-    int rc = run_gnuplot(o->out_dir, name, format_names[i], base, &said);
+    int rc = run_gnuplot(stage, name, format_names[i], base, &said);
     struct mlsim_diags *d = mlsim_diags_alloc();
     enum mlsim_status st = MLSIM_ERR_INPUT;
     if (rc == 0 && d)
-        st = mlsim_plot_image_install(1 << i, tmp, target, d);
-    else
-        remove(tmp);
+        st = mlsim_plot_image_check(1 << i, tmp, target, d);
+    if (st == MLSIM_OK && rename(tmp, staged) != 0) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, (struct mlsim_loc){target, 0, 0},
+                           "cannot rename the image into place");
+        st = MLSIM_ERR_IO;
+    }
     if (st != MLSIM_OK) {
+        remove(tmp);
         if (said.len)
             fputs(said.text, stderr);
         if (said.len && said.text[said.len - 1] != '\n')
             fputc('\n', stderr);
         if (rc != 0)
             fprintf(stderr, "mlsim plot: error: gnuplot failed on %s/%s.gp (fmt %s, status %d)\n",
-                    o->out_dir, name, format_names[i], rc);
+                    out, name, format_names[i], rc);
         else if (d)
             mlsim_diags_print(d, stderr);
         else
@@ -352,28 +375,94 @@ static int render_one(const struct plot_opts *o, const char *name, int i)
     }
     mlsim_diags_free(d);
     free(said.text);
-    if (st != MLSIM_OK)
-        return MLSIM_EXIT_INPUT;
-    printf("%s\n", target);
-    return MLSIM_EXIT_OK;
+    return st == MLSIM_OK ? MLSIM_EXIT_OK : MLSIM_EXIT_INPUT;
 }
 
-/* Render chart NAME in every format asked; report each file on stdout. */
-static int render(const struct plot_opts *o, const char *name)
+/* Render chart NAME in STAGE in every format O asks. */
+static int render(const struct plot_opts *o, const char *stage, const char *name)
 {
     for (int i = 0; i < 3; i++) {
         if (!(o->formats & (1 << i)))
             continue;
-        int rc = render_one(o, name, i);
+        int rc = render_one(stage, o->out_dir, name, i);
         if (rc != MLSIM_EXIT_OK)
             return rc;
     }
     return MLSIM_EXIT_OK;
 }
 
-/* Write chart C (the Ith of N) and render it. */
-static int plot_one(const struct plot_opts *o, const struct mlsim_plot_chart *c, size_t i, size_t n,
-                    const char *root, struct mlsim_hwdb *db, int gnuplot)
+/* A new, empty stage for chart NAME in OUT: a hidden folder, its path into STAGE. */
+static int make_stage(const char *out, const char *name, char *stage, size_t len)
+{
+    int n = snprintf(stage, len, "%s/.%s.stage.XXXXXX", out, name);
+    return n < 0 || (size_t)n >= len || !mkdtemp(stage) ? -1 : 0;
+}
+
+/* Remove the stage STAGE and every file left in it (it holds no folder). */
+static void remove_stage(const char *stage)
+{
+    DIR *dir = opendir(stage);
+    struct dirent *e;
+    while (dir && (e = readdir(dir)) != NULL) {
+        char path[PATH_MAX];
+        int n = snprintf(path, sizeof path, "%s/%s", stage, e->d_name);
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 && n > 0 &&
+            (size_t)n < sizeof path)
+            remove(path);
+    }
+    if (dir)
+        closedir(dir);
+    rmdir(stage);
+}
+
+/* Is PATH absent or a regular file (not a link, a folder, a FIFO)? */
+static int replaceable(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) != 0 || S_ISREG(st.st_mode);
+}
+
+/* Move every file of STAGE into OUT, checking every place first so that a refusal (a folder,
+ * a link or a FIFO where a file would go) moves nothing. */
+static int publish(const char *stage, const char *out)
+{
+    int rc = MLSIM_EXIT_OK;
+    for (int pass = 0; pass < 2 && rc == MLSIM_EXIT_OK; pass++) {
+        DIR *dir = opendir(stage);
+        if (!dir) {
+            fprintf(stderr, "mlsim plot: error: cannot read '%s'\n", stage);
+            return MLSIM_EXIT_INPUT;
+        }
+        struct dirent *e;
+        while (rc == MLSIM_EXIT_OK && (e = readdir(dir)) != NULL) {
+            if (e->d_name[0] == '.')
+                continue; /* ".", "..": the stage's own files never start with a dot */
+            char from[PATH_MAX], to[PATH_MAX];
+            int n = snprintf(from, sizeof from, "%s/%s", stage, e->d_name);
+            int m = snprintf(to, sizeof to, "%s/%s", out, e->d_name);
+            if (n < 0 || (size_t)n >= sizeof from || m < 0 || (size_t)m >= sizeof to) {
+                fprintf(stderr, "mlsim plot: error: output path too long in '%s'\n", out);
+                rc = MLSIM_EXIT_INPUT;
+            } else if (pass == 0 && !replaceable(to)) {
+                fprintf(stderr,
+                        "%s: error: exists and is not a regular file (a folder, a link, a FIFO): "
+                        "not replaced\n",
+                        to);
+                rc = MLSIM_EXIT_INPUT;
+            } else if (pass == 1 && rename(from, to) != 0) {
+                fprintf(stderr, "%s: error: cannot write '%s'\n", to, to);
+                rc = MLSIM_EXIT_INPUT;
+            }
+        }
+        closedir(dir);
+    }
+    return rc;
+}
+
+/* Write chart C in the stage STAGE and render it there (the Ith of N, for progress). */
+static int stage_chart(const struct plot_opts *o, const struct mlsim_plot_chart *c, size_t i,
+                       size_t n, const char *root, struct mlsim_hwdb *db, int gnuplot,
+                       const char *stage)
 {
     double t0 = now_s();
     struct mlsim_diags *d = mlsim_diags_alloc();
@@ -388,7 +477,11 @@ static int plot_one(const struct plot_opts *o, const struct mlsim_plot_chart *c,
         mlsim_diags_free(d);
         return MLSIM_EXIT_INPUT;
     }
-    struct mlsim_plot_request req = {.out_dir = o->out_dir, .root = root, .input = o->input};
+    struct mlsim_plot_request req = {.out_dir = stage,
+                                     .root = root,
+                                     .input = o->input,
+                                     .x_field = o->x_field,
+                                     .y_column = o->y_column};
     enum mlsim_status st = mlsim_plot_write(c, &req, db, d);
     int bad = st != MLSIM_OK || mlsim_diags_errors(d) > 0;
     mlsim_diags_print(d, stderr);
@@ -399,15 +492,38 @@ static int plot_one(const struct plot_opts *o, const struct mlsim_plot_chart *c,
     }
     fprintf(stderr, "mlsim plot: [%zu/%zu] %s: data and script written in %.1f s\n", i + 1, n,
             c->name, now_s() - t0);
-    printf("%s/%s.csv\n%s/%s.gp\n", o->out_dir, c->name, o->out_dir, c->name);
     if (!gnuplot)
         return MLSIM_EXIT_OK;
     t0 = now_s();
-    int rc = render(o, c->name);
+    int rc = render(o, stage, c->name);
     if (rc == MLSIM_EXIT_OK)
         fprintf(stderr, "mlsim plot: [%zu/%zu] %s: rendered in %.1f s\n", i + 1, n, c->name,
                 now_s() - t0);
     return rc;
+}
+
+/* Write chart C (the Ith of N) and render it in a stage, then move its files into the output
+ * folder and name them on stdout. */
+static int plot_one(const struct plot_opts *o, const struct mlsim_plot_chart *c, size_t i, size_t n,
+                    const char *root, struct mlsim_hwdb *db, int gnuplot)
+{
+    char stage[PATH_MAX];
+    if (make_stage(o->out_dir, c->name, stage, sizeof stage) != 0) {
+        fprintf(stderr, "mlsim plot: error: cannot write in '%s'\n", o->out_dir);
+        return MLSIM_EXIT_INPUT;
+    }
+    int rc = stage_chart(o, c, i, n, root, db, gnuplot, stage);
+    if (rc == MLSIM_EXIT_OK)
+        rc = publish(stage, o->out_dir);
+    remove_stage(stage);
+    if (rc != MLSIM_EXIT_OK)
+        return rc;
+    printf("%s/%s.csv\n%s/%s.gp\n", o->out_dir, c->name, o->out_dir, c->name);
+    for (int k = 0; gnuplot && k < 3; k++) {
+        if (o->formats & (1 << k))
+            printf("%s/%s.%s\n", o->out_dir, c->name, format_names[k]);
+    }
+    return MLSIM_EXIT_OK;
 }
 
 /* The folder above the hardware database: it holds plots/, scenarios/ and validate/. */

@@ -31,7 +31,7 @@ MLSIM, SRC = clitest.paths("test_plot.py")
 
 TIMEOUT_S = 120
 CHARTS = ["cost-table", "cpu-vs-gpu", "amdahl", "tpu-vs-gpu", "mu-eta", "roofline", "scaling",
-          "timeline", "pareto"]
+          "timeline", "pareto", "search", "sweep"]
 HAVE_GNUPLOT = shutil.which("gnuplot") is not None
 
 # The deck's "State-Of-The-Art Training Costs" (lecture-experiments.md sec. 1), in its order.
@@ -322,6 +322,274 @@ class PlotCli(unittest.TestCase):
             self.assertFalse(os.path.exists(os.path.join(d, "cost-table.png")))
 
 
+H100_TABLE = """title: My own table on H100s
+defaults:
+  mode: analytic
+  hardware: {device: h100-sxm5-80gb, count: 512}
+  precision: bf16
+  mfu: 40%
+  economics: {price_per_device_hour: $2.5/h}
+runs:
+  - name: A model with a rather long name, 70B
+    model: {params: 70B, tokens: 1.4T}
+  - name: Small 7B
+    model: {params: 7B, tokens: 1T}
+"""
+
+
+def gp_var(script, key):
+    """The value of the line `KEY = VALUE` mlsim wrote into SCRIPT (the text after ' = ')."""
+    for line in script.split("\n"):
+        if line.startswith(key + " = "):
+            return line[len(key) + 3:]
+    raise AssertionError("no %s in the script" % key)
+
+
+class PlotLook(unittest.TestCase):
+    """What the charts look like, read from the scripts mlsim writes (the PNGs were looked at)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.out = os.path.join(cls.tmp.name, "a")
+        cls.rc, _, cls.err = run("plot", "all", "-o", cls.out, "--no-render")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def script(self, name, out=None):
+        with open(os.path.join(out or self.out, name + ".gp")) as f:
+            return f.read()
+
+    def test_footnote_at_least_20_pt(self):
+        self.assertEqual(self.rc, 0, self.err)
+        for c in CHARTS:
+            s = self.script(c)
+            line = [x for x in s.split("\n") if x.startswith("set label 9999 footnote")][0]
+            size = float(line.split("font ',")[1].split("'")[0])
+            self.assertGreaterEqual(size, 20, c)
+            # it sits higher the more lines it has, so that the last stays on the page
+            lines = int(gp_var(s, "footnote_lines"))
+            self.assertEqual(lines, gp_var(s, "footnote").count('"\\n"') + 1, c)
+            self.assertLessEqual(lines, 2, c)  # two lines stay clear of the x axis' label
+
+    def test_same_scale_in_every_format(self):
+        # gnuplot 5.4: svg text is 3/4 of pngcairo's at one font size and pdfcairo's fontscale
+        # defaults to 0.5 with lines half as wide (measured on rasterized pages): each is undone.
+        s = self.script("amdahl")
+        terms = {t: [x for x in s.split("\n") if x.strip().startswith("set terminal " + t)][0]
+                 for t in ("pngcairo", "svg", "pdfcairo")}
+        self.assertIn("fontscale 1 ", terms["pngcairo"])
+        self.assertIn("fontscale 1.3333 ", terms["svg"])
+        self.assertIn("fontscale 1 ", terms["pdfcairo"])
+        self.assertIn("linewidth 2", terms["pngcairo"])
+        self.assertIn("linewidth 4", terms["pdfcairo"])
+        # margins are fractions of the page, not characters (which differ by terminal)
+        self.assertIn("set lmargin at screen", s)
+        self.assertNotRegex(s, r"set [lr]margin \d")
+        # every point size is scaled for svg
+        for c in CHARTS:
+            for line in self.script(c).split("\n"):
+                if " ps " in line and not line.lstrip().startswith("#"):
+                    self.assertIn("* pt_k", line, c)
+
+    def test_cost_table_of_ones_own_scenario(self):
+        s = self.script("cost-table")
+        self.assertIn("at $1.50 per a100-sxm4-40gb hour", gp_var(s, "cost_xlabel"))
+        # the longest bar carries its label inside (white), or it runs past the frame
+        self.assertIn("with labels right font ',22' textcolor rgb '#ffffff'", s)
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "mine.yaml"), "w") as f:
+                f.write(H100_TABLE)
+            rc, _, err = run_in(d, "plot", "cost-table", "mine.yaml", "-o", d, "--no-render")
+            self.assertEqual(rc, 0, err)
+            s = self.script("cost-table", d)
+        self.assertEqual(gp_var(s, "cost_xlabel"),
+                         "'Training cost (million US$, at $2.50 per h100-sxm5-80gb hour)'")
+        self.assertNotIn("SemiAnalysis", gp_var(s, "footnote"))
+        self.assertNotIn("A100", s.split("# ---- plots/style.gp")[0])
+        # "A model with a rather long name, 70B" is 36 characters: the left margin fits it
+        self.assertEqual(gp_var(s, "name_chars"), "36")
+
+    def test_cpu_vs_gpu_key_above_the_data(self):
+        # a decade above the slowest run is left for the key at the top left
+        self.assertIn("set yrange [* : 10 ** (ceil(log10(STATS_max)) + 1)]",
+                      self.script("cpu-vs-gpu"))
+
+    def test_mu_eta_labels_apart(self):
+        s = self.script("mu-eta")
+        self.assertEqual(s.count("with labels left offset 0.9, 0 font ',18'"), 2)
+        rows = read_csv(os.path.join(self.out, "mu-eta.csv"))
+        # An 18 pt label is 26 pixels high and a decade of the eta panel (5 decades over 746
+        # pixels) is 149: two labels of one year must be 0.175 decade apart.
+        named = [r for r in rows if r["label_eta"]]
+        for a in named:
+            for b in named:
+                if a is not b and a["year"] == b["year"]:
+                    gap = abs(math.log10(float(a["eta_per_w"]) / float(b["eta_per_w"])))
+                    self.assertGreaterEqual(gap, 0.175, (a["id"], b["id"]))
+
+    def test_timeline_of_64_pipeline_streams(self):
+        with tempfile.TemporaryDirectory() as d:
+            rc, _, err = run("plot", "timeline", "scenarios/gpt3_a100_simulated.yaml", "-o", d,
+                             "--no-render")
+            self.assertEqual(rc, 0, err)
+            s = self.script("timeline", d)
+            tasks = read_csv(os.path.join(d, "timeline.csv"))
+        # pp 16: 16 ranks x 4 streams; one row per rank, every second row named
+        names = [x for x in s.split("\n") if x.startswith("array stream_name")][0]
+        self.assertIn("[16]", names)
+        self.assertIn("'rank 15'", names)
+        self.assertEqual(gp_var(s, "label_every"), "2")
+        self.assertEqual({int(t["row"]) for t in tasks}, set(range(16)))
+        # a tensor-parallel run keeps a row per stream, its margin fitting the longest name
+        with tempfile.TemporaryDirectory() as d:
+            rc, _, err = run("plot", "timeline", "scenarios/gptj_parallel_block.yaml", "-o", d,
+                             "--no-render")
+            self.assertEqual(rc, 0, err)
+            s = self.script("timeline", d)
+        self.assertEqual(gp_var(s, "label_chars"), str(len("rank 0 send backward")))
+        self.assertEqual(gp_var(s, "label_every"), "1")
+
+
+OWN_SWEEP = """name: GPT 1.3B, my own sweep
+mode: simulate
+model: {name: GPT-3 XL shape, layers: 24, hidden: 2048, heads: 16, seq_len: 2048, vocab: 51200,
+        tokens: 26B}
+hardware: {device: a100-sxm4-40gb, count: 8, nic_bandwidth: 1600 Gb/s}
+precision: bf16
+training: {micro_batch: 2, global_batch: 512, attention: flash, recompute: none}
+economics: {price_per_device_hour: $1.5/h}
+sweep: {hardware.count: [8, 16, 32]}
+"""
+
+
+class PlotOwnSweep(unittest.TestCase):
+    """A scenario that sweeps hardware.count sets the counts of scaling and pareto."""
+
+    def test_scaling_and_pareto_take_the_scenarios_counts(self):
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "own.yaml"), "w") as f:
+                f.write(OWN_SWEEP)
+            for chart in ("scaling", "pareto"):
+                rc, _, err = run_in(d, "plot", chart, "own.yaml", "-o", d, "--no-render")
+                self.assertEqual(rc, 0, err)
+            rows = read_csv(os.path.join(d, "scaling.csv"))
+            with open(os.path.join(d, "scaling.gp")) as f:
+                s = f.read()
+            w = read_csv(os.path.join(d, "pareto.csv"))
+            with open(os.path.join(d, "pareto.gp")) as f:
+                p = f.read()
+        self.assertEqual([r["devices"] for r in rows], ["8", "16", "32"])
+        # against 8 devices: speed-up step(8) / step(N), efficiency speed-up x 8 / N
+        t8 = float(rows[0]["step_s"])
+        for r in rows:
+            n = int(r["devices"])
+            self.assertAlmostEqual(float(r["speedup"]), t8 / float(r["step_s"]), places=6)
+            self.assertAlmostEqual(float(r["efficiency"]), t8 / float(r["step_s"]) * 8 / n,
+                                   places=6)
+            self.assertEqual(r["amdahl_p"], "NaN")  # Amdahl's p needs a one-device base
+        self.assertIn("on 8 to 32 x NVIDIA A100", gp_var(s, "footnote"))
+        self.assertEqual(gp_var(s, "ideal_title"), "'ideal: step(8) x 8 / N'")
+        self.assertEqual(sorted(int(r["count"]) for r in w), [8, 16, 32])
+        self.assertIn("sweep of hardware.count", gp_var(p, "footnote"))
+        self.assertEqual(gp_var(p, "chart_title"), "'Cost against time: GPT 1.3B, my own sweep'")
+
+
+class PlotSweepChart(unittest.TestCase):
+    """`mlsim plot sweep`: a result column against a swept field, with Monte Carlo bands."""
+
+    def test_axes_from_the_scenario(self):
+        with tempfile.TemporaryDirectory() as d:
+            rc, _, err = run("plot", "sweep", "scenarios/gpt3_layout_sweep.yaml", "--x",
+                             "training.pp", "--y", "mfu", "-o", d, "--no-render")
+            self.assertEqual(rc, 0, err)
+            rows = read_csv(os.path.join(d, "sweep.csv"))
+            with open(os.path.join(d, "sweep.gp")) as f:
+                s = f.read()
+        self.assertEqual(gp_var(s, "x_label"), "'training.pp'")
+        self.assertIn("model flops utilization", gp_var(s, "y_label").lower())
+        # the scenario's pp range {from: 4, to: 32, factor: 2}
+        self.assertTrue({float(r["x"]) for r in rows} <= {4, 8, 16, 32})
+        names = [x for x in s.split("\n") if x.startswith("array series_title")][0]
+        self.assertIn("'tp=8, micro_batch=1'", names)
+        rc, out, err = run("scenarios/gpt3_layout_sweep.yaml", "--format", "csv")
+        cli = [r for r in csv.DictReader(io.StringIO(out)) if r["mfu"]]
+        self.assertEqual(len(rows), len(cli))  # every point that fits, none that does not
+        for a, b in zip(sorted(float(r["y"]) for r in rows), sorted(float(r["mfu"]) for r in cli)):
+            self.assertLessEqual(abs(a - b), 1e-8 * b)
+
+    def test_bad_axes_are_errors(self):
+        with tempfile.TemporaryDirectory() as d:
+            rc, out, err = run("plot", "sweep", "scenarios/gpt3_layout_sweep.yaml", "--y",
+                               "time_ss", "-o", d)
+            self.assertEqual(rc, 1)
+            self.assertIn("'time_ss' is not a numeric result column (did you mean 'time_s'?)", err)
+            rc, out, err = run("plot", "sweep", "scenarios/gpt3_layout_sweep.yaml", "--x",
+                               "training.ppp", "-o", d)
+            self.assertEqual(rc, 1)
+            self.assertIn("gpt3_layout_sweep.yaml:14:3: error: --x 'training.ppp' is not a field "
+                          "this sweep varies (did you mean 'training.pp'?)", err)
+            rc, out, err = run("plot", "sweep", "scenarios/gpt_1.3b_dgx_a100.yaml", "-o", d)
+            self.assertEqual(rc, 1)
+            self.assertIn("has no 'sweep:'", err)
+            self.assertEqual(os.listdir(d), [])  # a chart that cannot be drawn leaves no file
+
+    def test_monte_carlo_bands(self):
+        with open(os.path.join(SRC, "scenarios", "llama3_405b_reliability.yaml")) as f:
+            text = f.read().replace("samples: 200", "samples: 20")
+        self.assertIn("samples: 20\n", text)
+        text += "sweep: {hardware.count: [8192, 16384]}\n"
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "mc.yaml"), "w") as f:
+                f.write(text)
+            rc, _, err = run_in(d, "plot", "sweep", "mc.yaml", "-o", d, "--no-render")
+            self.assertEqual(rc, 0, err)
+            rows = read_csv(os.path.join(d, "sweep.csv"))
+            with open(os.path.join(d, "sweep.gp")) as f:
+                s = f.read()
+            rc, out, err = run_in(d, "mc.yaml", "--format", "csv")
+            self.assertEqual(rc, 0, err)
+            cli = {int(r["count"]): r for r in csv.DictReader(io.StringIO(out))}
+        self.assertEqual(gp_var(s, "has_bands"), "1")
+        self.assertIn("over 20 Monte Carlo replicates", gp_var(s, "footnote"))
+        self.assertEqual([r["x"] for r in rows], ["8192", "16384"])
+        for r in rows:
+            c = cli[int(r["x"])]
+            self.assertLessEqual(float(r["p10"]), float(r["p50"]))
+            self.assertLessEqual(float(r["p50"]), float(r["p90"]))
+            for q in ("p10", "p50", "p90"):
+                want = float(c["time_%s_s" % q])
+                self.assertLessEqual(abs(float(r[q]) - want), 1e-6 * want, q)
+        self.assertIn("with filledcurves", s)
+
+
+class PlotSearch(unittest.TestCase):
+    def test_search_front_across_devices(self):
+        with tempfile.TemporaryDirectory() as d:
+            rc, _, err = run("plot", "search", "-o", d, "--no-render")
+            self.assertEqual(rc, 0, err)
+            w = read_csv(os.path.join(d, "search.csv"))
+            front = read_csv(os.path.join(d, "search-front.csv"))
+            rc, out, err = run("search", "scenarios/tpu_vs_gpu.yaml", "--format", "csv")
+        self.assertEqual(rc, 0, err)
+        # the three devices of the scenario's runs are all searched
+        self.assertEqual({r["series"] for r in w}, {"0", "1", "2"})
+        pts = [(float(r["time_s"]), float(r["cost_usd"]), r["pareto"]) for r in w]
+        for t, c, f in pts:  # the front kept whole: every other point is dominated by one drawn
+            dominated = any(t2 <= t and c2 <= c and (t2, c2) != (t, c) for t2, c2, _ in pts)
+            self.assertEqual(f, "0" if dominated else "1")
+        self.assertEqual(len(front), sum(p[2] == "1" for p in pts))
+        self.assertTrue(all(r["label"].startswith("tp") for r in w if r["pareto"] == "1"))
+        # mlsim search (of the first run, tpu-v4) finds no tpu-v4 layout cheaper than the
+        # chart's cheapest tpu-v4 point by more than its closed form's error (the CLI's top rows
+        # are priced at the simulated step, within a few percent of the closed form's)
+        cli = [float(r["cost_usd"]) for r in csv.DictReader(io.StringIO(out))]
+        tpu = min(float(r["cost_usd"]) for r in w if r["series"] == "0")
+        self.assertGreater(min(cli), 0.9 * tpu)
+
+
 # Text that would run commands if it reached a gnuplot script as code: a newline then `system`,
 # a quote that closes the string it sits in (single and double), a backslash (which continues a
 # comment line onto the next), a backtick command and an @macro.
@@ -484,6 +752,8 @@ class PlotImages(unittest.TestCase):
                                          env=self.fake(d, tag, data, status))
                 self.assertEqual(rc, want, tag + ": " + err)
                 self.assertEqual(self.listing(out), files, tag)
+                if want:  # a chart that cannot be drawn leaves no file: no data, no script
+                    self.assertEqual(os.listdir(out), [], tag)
                 if want == 0:
                     self.assertNotIn("W-ok", err)  # a warning of a good run stays quiet
                     with open(os.path.join(out, "amdahl.png"), "rb") as f:
@@ -493,6 +763,20 @@ class PlotImages(unittest.TestCase):
                     self.assertIn("W-" + tag, err)  # a failure shows what gnuplot said
                     self.assertNotIn("amdahl.png", stdout)
             self.assertIn("status 3", err)
+            # an earlier run's files stay as they were when a later one cannot be drawn
+            shutil.rmtree(out, ignore_errors=True)
+            rc, _, err = run_in(d, "plot", "amdahl", "-o", out, "--format", "png",
+                                env=self.fake(d, "ok2", png, 0))
+            self.assertEqual(rc, 0, err)
+            with open(os.path.join(out, "amdahl.csv"), "w") as f:
+                f.write("earlier\n")  # what this run would replace, were it drawn
+            before = {n: open(os.path.join(out, n), "rb").read() for n in os.listdir(out)}
+            rc, _, err = run_in(d, "plot", "amdahl", "-o", out, "--format", "png",
+                                env=self.fake(d, "fails2", png, 3))
+            self.assertEqual(rc, 1, err)
+            self.assertIn("W-fails2", err)
+            after = {n: open(os.path.join(out, n), "rb").read() for n in os.listdir(out)}
+            self.assertEqual(after, before)
 
     def test_target_not_a_regular_file(self):
         with tempfile.TemporaryDirectory() as d:
