@@ -38,6 +38,7 @@ struct mlsim_training {
     int sequence_parallel; /* 0/1 */
     double host_s;         /* the host's own work per step before the devices start, seconds */
     int first_stage_layers, last_stage_layers; /* uneven pipelines (layout.h); 0: even */
+    int ep; /* expert-parallel size, carved out of the data-parallel group (layout.h); 0: 1 */
 };
 
 /* Prices and the grid. All SI: USD/s, USD/J, kg CO2 per J, W. */

@@ -1,0 +1,80 @@
+/*
+ * Mixture-of-experts arithmetic (moe.h). A MoE layer's MLP is a router, the shared experts every
+ * token passes and the routed experts a token is sent to; expert parallelism holds experts / ep
+ * of the routed ones on each rank, and tensor parallelism splits each expert's FFN as it splits a
+ * dense MLP (Megatron-LM's expert tensor parallelism equal to tp).
+ */
+#include "mlsim/moe.h"
+
+int mlsim_moe_is_moe_layer(const struct mlsim_model_spec *m, int layer)
+{
+    if (m->experts <= 0 || layer < m->dense_layers)
+        return 0;
+    int every = m->moe_every > 0 ? m->moe_every : 1;
+    return (layer - m->dense_layers) % every == 0;
+}
+
+int mlsim_moe_count_layers(const struct mlsim_model_spec *m, int first, int count)
+{
+    int n = 0;
+    for (int i = first; i < first + count; i++)
+        n += mlsim_moe_is_moe_layer(m, i);
+    return n;
+}
+
+int mlsim_moe_top_k(const struct mlsim_model_spec *m)
+{
+    int k = m->top_k > 0 ? m->top_k : 1;
+    return m->experts > 0 && k > m->experts ? m->experts : k;
+}
+
+double mlsim_moe_expert_ffn(const struct mlsim_model_spec *m)
+{
+    return m->expert_ffn > 0 ? m->expert_ffn : m->ffn > 0 ? m->ffn : 4.0 * m->hidden;
+}
+
+double mlsim_moe_load(const struct mlsim_model_spec *m)
+{
+    double load = m->load_imbalance >= 1.0 ? m->load_imbalance : 1.0;
+    return m->capacity_factor > 0 && m->capacity_factor < load ? m->capacity_factor : load;
+}
+
+/* The norms of one layer: a weight vector each, and a bias with LayerNorm; one in a parallel
+ * block. */
+static double norms(const struct mlsim_model_spec *m)
+{
+    return (m->parallel_block ? 1.0 : 2.0) * (m->no_biases ? 1.0 : 2.0) * m->hidden;
+}
+
+/* The router's weights: a hidden x experts linear layer without bias (Mixtral's gate, DeepSeek's
+ * MoEGate, Megatron-core's TopKRouter), replicated on every rank. */
+static double router(const struct mlsim_model_spec *m)
+{
+    return (double)m->hidden * m->experts;
+}
+
+double mlsim_moe_layer_expert_params(const struct mlsim_model_spec *m, int tp, int ep, int layer)
+{
+    if (!mlsim_moe_is_moe_layer(m, layer))
+        return 0.0;
+    double e = ep > 0 ? ep : 1;
+    return (double)m->experts / e * mlsim_model_mlp_params(m, mlsim_moe_expert_ffn(m), tp);
+}
+
+double mlsim_moe_layer_params(const struct mlsim_model_spec *m, int tp, int ep, int layer)
+{
+    if (!mlsim_moe_is_moe_layer(m, layer))
+        return mlsim_model_layer_params(m, tp);
+    double shared = m->shared_experts * mlsim_model_mlp_params(m, mlsim_moe_expert_ffn(m), tp);
+    return mlsim_model_attention_params(m, tp) + norms(m) + router(m) + shared +
+           mlsim_moe_layer_expert_params(m, tp, ep, layer);
+}
+
+double mlsim_moe_layer_active_params(const struct mlsim_model_spec *m, int layer)
+{
+    if (!mlsim_moe_is_moe_layer(m, layer))
+        return mlsim_model_layer_params(m, 1);
+    double one = mlsim_model_mlp_params(m, mlsim_moe_expert_ffn(m), 1);
+    return mlsim_moe_layer_params(m, 1, 1, layer) - mlsim_moe_layer_expert_params(m, 1, 1, layer) +
+           mlsim_moe_top_k(m) * one;
+}
