@@ -27,6 +27,7 @@ struct stage {
     int n_units;
     double *unit_fwd_s, *unit_bwd_s, *unit_params;
     double max_unit_params;
+    double expert_params; /* of params, the routed experts' (reduced over dp / ep ranks) */
 };
 
 /* Add kernel time T of layer LAYER (-1: embedding, head or loss) to the units of a pass: a layer
@@ -128,6 +129,7 @@ static enum mlsim_status cost_stage(const struct mlsim_cluster_config *c, int vs
     st->model_flops = w.model_flops_per_micro;
     st->hw_flops = w.hw_flops_per_micro;
     st->params = w.params;
+    st->expert_params = w.expert_params;
     st->act_bytes = w.act_bytes_per_micro;
     st->state_bytes_per_param = w.state_bytes_per_param;
     /* Narayanan et al. 2021, Sec. 4.1: with the scatter/gather optimization each TP rank sends
@@ -215,6 +217,21 @@ static double dp_reduce_time(const struct mlsim_cluster_config *c, double grad_p
 {
     int op = c->sharding == MLSIM_SHARD_NONE ? MLSIM_COLL_ALL_REDUCE : MLSIM_COLL_REDUCE_SCATTER;
     return dp_collective(c, op, grad_params * c->grad_elem_bytes);
+}
+
+/* The same for a rank whose EXPERT_PARAMS of GRAD_PARAMS are routed experts': those reduce over
+ * the dp / ep ranks that hold the same experts (Megatron-LM's expert-data-parallel group), after
+ * the dense gradients' reduction over all dp. */
+static double dp_reduce_moe_time(const struct mlsim_cluster_config *c, double grad_params,
+                                 double expert_params)
+{
+    int ep = c->spec.ep > 0 ? c->spec.ep : 1;
+    if (expert_params <= 0)
+        return dp_reduce_time(c, grad_params);
+    int op = c->sharding == MLSIM_SHARD_NONE ? MLSIM_COLL_ALL_REDUCE : MLSIM_COLL_REDUCE_SCATTER;
+    return dp_reduce_time(c, grad_params - expert_params) +
+           mlsim_layout_dp_collective(&c->groups, c->algo, c->dp / ep, op,
+                                      expert_params * c->grad_elem_bytes);
 }
 
 /* A compute task of rank R, after its stream's last; its last two remembered for prefetching. */
@@ -389,16 +406,18 @@ static void build_update(struct builder *b, int r, const struct mlsim_workload *
     int compute = b->res[(size_t)r * SLOTS], dp = b->res[(size_t)r * SLOTS + 3];
     int64_t reduces[1];
     int n_red = 0;
-    double params = 0;
-    for (int ch = 0; ch < b->v; ch++)
+    double params = 0, experts = 0;
+    for (int ch = 0; ch < b->v; ch++) {
         params += b->stages[ch * b->p + r].params;
+        experts += b->stages[ch * b->p + r].expert_params;
+    }
     if (c->dp > 1) {
         if (c->sharding == MLSIM_SHARD_ZERO3 || c->overlap_comm) {
             /* reduced during the backward passes (build_rank): the update waits for the last */
             reduces[n_red++] = b->last_dp[r];
         } else {
-            int64_t t = task(b, "dp.reduce", dp, 1, -1, -1, dp_reduce_time(c, params), 0,
-                             params * c->grad_elem_bytes);
+            int64_t t = task(b, "dp.reduce", dp, 1, -1, -1, dp_reduce_moe_time(c, params, experts),
+                             0, params * c->grad_elem_bytes);
             for (int rep = 0; rep < b->reps; rep++) {
                 for (int ch = 0; ch < b->v; ch++)
                     depend(b, t,
@@ -574,19 +593,21 @@ static void summarize(const struct builder *b, const struct stage *stages,
     for (int rank = 0; rank < b->p; rank++) {
         double busy = mlsim_sim_resource_busy(b->sim, b->res[(size_t)rank * SLOTS]);
         double dp = mlsim_sim_resource_busy(b->sim, b->res[(size_t)rank * SLOTS + 3]);
-        double params = 0, act = 0, tp = 0, unit = 0;
+        double params = 0, act = 0, tp = 0, unit = 0, experts = 0;
         for (int ch = 0; ch < b->v; ch++) {
             const struct stage *s = &stages[ch * b->p + rank];
             params += s->params;
+            experts += s->expert_params;
             act += s->act_bytes / b->v;
             tp += s->tp_s * b->m;
             unit = s->max_unit_params > unit ? s->max_unit_params : unit;
         }
         const struct mlsim_pipe_op *ops = &b->ops[(size_t)rank * 2 * (size_t)b->m * (size_t)b->v];
         int in_flight = mlsim_pipeline_in_flight(ops, 2 * (size_t)b->m * (size_t)b->v);
-        double per_param = mlsim_layout_sharded_bytes(stages[rank].state_bytes_per_param,
-                                                      c->spec.elem_bytes, c->dp, c->sharding);
-        double states = params * per_param, acts = act * in_flight;
+        double states =
+            mlsim_layout_states_bytes(params, experts, stages[rank].state_bytes_per_param,
+                                      c->spec.elem_bytes, c->dp, c->spec.ep, c->sharding);
+        double acts = act * in_flight;
         double buffers = mlsim_layout_zero3_buffer_bytes(unit, c->spec.elem_bytes,
                                                          c->grad_elem_bytes, c->dp, c->sharding);
         if (states + acts + buffers > r->mem_bytes) {

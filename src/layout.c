@@ -97,6 +97,13 @@ enum mlsim_layout_fault mlsim_layout_check(const struct mlsim_model_spec *m, int
         return MLSIM_LAYOUT_BATCH;
     if (l->schedule == MLSIM_SCHEDULE_INTERLEAVED && (l->global_batch / per_step) % l->pp != 0)
         return MLSIM_LAYOUT_INTERLEAVE;
+    /* Megatron-LM carves the expert-parallel group out of the data-parallel one
+     * (megatron/core/parallel_state.py, initialize_model_parallel: "data_parallel_size is not
+     * divisible by expert_model_parallel_size"), and each rank holds experts / ep of them. */
+    int ep = l->ep > 0 ? l->ep : 1;
+    if (ep > 1 && (m->type != MLSIM_MODEL_TRANSFORMER || m->experts <= 0 || m->experts % ep != 0 ||
+                   dp % ep != 0))
+        return MLSIM_LAYOUT_EXPERTS;
     return MLSIM_LAYOUT_OK;
 }
 
@@ -155,6 +162,12 @@ const char *mlsim_layout_fault_text(enum mlsim_layout_fault fault, const struct 
                  dp > 0 && l->micro_batch > 0 ? l->global_batch / (l->micro_batch * dp) : 0LL,
                  l->pp);
         break;
+    case MLSIM_LAYOUT_EXPERTS:
+        snprintf(buf, len,
+                 "training.ep %d must divide the %d routed experts (model.experts) and the "
+                 "data-parallel size %lld",
+                 l->ep, m->experts, dp);
+        break;
     }
     return buf;
 }
@@ -178,6 +191,7 @@ void mlsim_layout_of_run(const struct mlsim_run *run, struct mlsim_layout *l)
     l->sequence_parallel = t->sequence_parallel;
     l->first_stage_layers = t->first_stage_layers;
     l->last_stage_layers = t->last_stage_layers;
+    l->ep = t->ep > 0 ? t->ep : 1;
 }
 
 void mlsim_layout_apply(const struct mlsim_layout *l, struct mlsim_run *run)
@@ -193,6 +207,7 @@ void mlsim_layout_apply(const struct mlsim_layout *l, struct mlsim_run *run)
     t->recompute = l->recompute;
     t->sharding = l->sharding;
     t->sequence_parallel = l->sequence_parallel;
+    t->ep = l->ep;
     run->layout_derived = 0;
 }
 
@@ -202,6 +217,7 @@ void mlsim_layout_workload_spec(const struct mlsim_run *run, const struct mlsim_
     struct mlsim_run r = *run;
     r.training.tp = l->tp;
     r.training.sequence_parallel = l->sequence_parallel;
+    r.training.ep = l->ep;
     mlsim_model_workload_spec(&r, l->micro_batch, l->recompute, s);
 }
 
@@ -224,6 +240,20 @@ struct mlsim_link_cost mlsim_layout_link_cost(const struct mlsim_link *link)
             c.step_s = link->latency_s;
     }
     return c;
+}
+
+/* The expert group: ep consecutive data-parallel ranks, tp apart (Megatron-LM's order), so it
+ * spans tp x ep devices; inside a node on the fast link, else its all-to-all crosses the network
+ * at each device's NIC share (taken as the bottleneck of the exchange). */
+static void expert_group(const struct mlsim_layout *l, int node, const struct mlsim_link_cost *net,
+                         struct mlsim_layout_groups *g)
+{
+    int ep = l->ep > 0 ? l->ep : 1;
+    g->g[MLSIM_GROUP_EP].size = ep;
+    if (ep > 1 && (int64_t)l->tp * ep > node && net->bw_Bps > 0) {
+        g->g[MLSIM_GROUP_EP].link = *net;
+        g->g[MLSIM_GROUP_EP].crosses_network = 1;
+    }
 }
 
 void mlsim_layout_groups(const struct mlsim_run *run, const struct mlsim_layout *l,
@@ -262,6 +292,7 @@ void mlsim_layout_groups(const struct mlsim_run *run, const struct mlsim_layout 
      * each reaches the other nodes through its own NIC (NCCL runs one ring per NIC). */
     if (stage > node && l->tp < node)
         g->g[MLSIM_GROUP_DP].per_node = node / l->tp;
+    expert_group(l, node, &net, g);
     for (int i = 0; i < dev->n_links && g->h2d_Bps <= 0; i++) {
         if (dev->links[i].type == MLSIM_LINK_PCIE)
             g->h2d_Bps = dev->links[i].bw_each_Bps;
@@ -272,6 +303,7 @@ void mlsim_layout_groups(const struct mlsim_run *run, const struct mlsim_layout 
 
 struct chunk {
     double params, act_bytes, state_bytes_per_param;
+    double expert_params;   /* of params, the routed experts' */
     double max_unit_params; /* the largest layer, embedding and head folded in (ZeRO-3's unit) */
 };
 
@@ -314,6 +346,18 @@ double mlsim_layout_sharded_bytes(double per_param, double elem_bytes, int dp, i
     return per_param;
 }
 
+double mlsim_layout_states_bytes(double params, double expert_params, double per_param,
+                                 double elem_bytes, int dp, int ep, int sharding)
+{
+    int e = ep > 0 ? ep : 1;
+    double dense =
+        (params - expert_params) * mlsim_layout_sharded_bytes(per_param, elem_bytes, dp, sharding);
+    if (expert_params <= 0)
+        return dense;
+    int edp = dp / e > 0 ? dp / e : 1;
+    return dense + expert_params * mlsim_layout_sharded_bytes(per_param, elem_bytes, edp, sharding);
+}
+
 static enum mlsim_status cost_chunk(const struct mlsim_run *run, const struct mlsim_layout *l,
                                     int vs, int n_vs, struct chunk *c)
 {
@@ -328,6 +372,7 @@ static enum mlsim_status cost_chunk(const struct mlsim_run *run, const struct ml
     if (st != MLSIM_OK)
         return st;
     c->params = w.params;
+    c->expert_params = w.expert_params;
     c->act_bytes = w.act_bytes_per_micro;
     c->state_bytes_per_param = w.state_bytes_per_param;
     c->max_unit_params = 0;
@@ -356,16 +401,17 @@ enum mlsim_status mlsim_layout_memory(struct mlsim_layout_work *w, const struct 
         st = MLSIM_ERR_INPUT; /* interleaving needs whole groups of P micro-batches */
     for (int rank = 0; rank < p && st == MLSIM_OK; rank++) {
         int in_flight = mlsim_pipeline_peak(l->schedule, p, m, v, rank);
-        double params = 0, act = 0, unit = 0;
+        double params = 0, act = 0, unit = 0, experts = 0;
         for (int ch = 0; ch < v; ch++) {
             const struct chunk *c = &w->chunks[(size_t)ch * (size_t)p + (size_t)rank];
             params += c->params;
+            experts += c->expert_params;
             act += c->act_bytes / v;
             unit = c->max_unit_params > unit ? c->max_unit_params : unit;
         }
-        double per_param = mlsim_layout_sharded_bytes(w->chunks[rank].state_bytes_per_param, e,
-                                                      l->dp, l->sharding);
-        double states = params * per_param, acts = act * in_flight;
+        double states = mlsim_layout_states_bytes(
+            params, experts, w->chunks[rank].state_bytes_per_param, e, l->dp, l->ep, l->sharding);
+        double acts = act * in_flight;
         double buffers = mlsim_layout_zero3_buffer_bytes(unit, e, e, l->dp, l->sharding);
         if (states + acts + buffers > out->states_bytes + out->act_bytes + out->buffer_bytes) {
             out->states_bytes = states;

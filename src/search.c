@@ -3,7 +3,8 @@
  * sizes that divide the heads and fit a node, pipeline depths that divide the layers, the
  * micro-batches of 1 to MLSIM_SEARCH_MAX_MICRO_BATCH that split the batch, 1F1B and then
  * interleaving of 2 to 8 chunks, the three recomputations, the four ZeRO stages (one when there is
- * no data parallelism), sequence parallelism off and on (with tensor parallelism).
+ * no data parallelism), sequence parallelism off and on (with tensor parallelism), and for a
+ * mixture of experts every expert-parallel size that divides the data parallelism and the experts.
  */
 #include "mlsim/search.h"
 
@@ -101,6 +102,41 @@ static int within(const struct mlsim_search_options *o, const struct mlsim_searc
            (o->max_devices <= 0 || row->run->count <= o->max_devices);
 }
 
+/* Cost L as it stands: tiling, memory, limits, kept if it passes. */
+static enum mlsim_status consider(struct mlsim_search *s, struct mlsim_closed_work *w,
+                                  const struct mlsim_run *run, const struct mlsim_layout *l,
+                                  struct mlsim_search_row *row)
+{
+    s->stats.considered++;
+    int verdict = mlsim_search_cost(w, run, l, row);
+    if (verdict == 0)
+        s->stats.rejected_tiling++;
+    else if (verdict == 1)
+        s->stats.rejected_memory++;
+    else if (!within(&s->o, row))
+        s->stats.rejected_limits++;
+    else
+        return keep(s, row);
+    return MLSIM_OK;
+}
+
+/* L at every expert-parallel size that divides its data parallelism and the routed experts
+ * (layout.c's rule), from 1 up; a dense model has ep 1 only. */
+static enum mlsim_status consider_experts(struct mlsim_search *s, struct mlsim_closed_work *w,
+                                          const struct mlsim_run *run, struct mlsim_layout *l,
+                                          struct mlsim_search_row *row)
+{
+    int experts = run->model.type == MLSIM_MODEL_TRANSFORMER ? run->model.experts : 0;
+    enum mlsim_status st = MLSIM_OK;
+    for (int ep = 1; ep <= (experts > 0 ? l->dp : 1) && st == MLSIM_OK; ep++) {
+        if (l->dp % ep != 0 || (experts > 0 && experts % ep != 0))
+            continue;
+        l->ep = ep;
+        st = consider(s, w, run, l, row);
+    }
+    return st;
+}
+
 enum mlsim_status mlsim_search_add(struct mlsim_search *s, const struct mlsim_run *run)
 {
     static const int shardings[] = {MLSIM_SHARD_NONE, MLSIM_SHARD_ZERO1, MLSIM_SHARD_ZERO2,
@@ -141,16 +177,7 @@ enum mlsim_status mlsim_search_add(struct mlsim_search *s, const struct mlsim_ru
                                 l.recompute = rc;
                                 l.sharding = shardings[sh];
                                 l.sequence_parallel = sp;
-                                s->stats.considered++;
-                                int verdict = mlsim_search_cost(w, run, &l, &row);
-                                if (verdict == 0)
-                                    s->stats.rejected_tiling++;
-                                else if (verdict == 1)
-                                    s->stats.rejected_memory++;
-                                else if (!within(&s->o, &row))
-                                    s->stats.rejected_limits++;
-                                else
-                                    st = keep(s, &row);
+                                st = consider_experts(s, w, run, &l, &row);
                             }
                         }
                     }
@@ -182,6 +209,8 @@ static int by_objective(const void *pa, const void *pb)
         if (keys[0][i] != keys[1][i])
             return keys[0][i] < keys[1][i] ? -1 : 1;
     }
+    if (x->ep != y->ep)
+        return x->ep < y->ep ? -1 : 1;
     return 0;
 }
 

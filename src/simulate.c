@@ -330,7 +330,7 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
     /* one node's sharded transformer runs take the path that models ZeRO's collectives */
     int sharded = t->sharding != MLSIM_SHARD_NONE && run->count > 1 &&
                   run->model.type == MLSIM_MODEL_TRANSFORMER;
-    if (t->tp > 1 || t->pp > 1 || run->count > node || sharded) {
+    if (t->tp > 1 || t->pp > 1 || t->ep > 1 || run->count > node || sharded) {
         struct mlsim_layout l;
         mlsim_layout_of_run(run, &l);
         mlsim_kernel_model_init(run->device, run->precision, &km);

@@ -9,6 +9,7 @@
 
 #include "mlsim/collective.h"
 #include "mlsim/mem.h"
+#include "mlsim/moe.h"
 #include "mlsim/sim.h"
 
 #include <stdlib.h>
@@ -51,6 +52,17 @@ static const struct gemm_names n_fc1 = {"fc1", "fc1.dgrad", "fc1.wgrad", 1};
 static const struct gemm_names n_fc2 = {"fc2", "fc2.dgrad", "fc2.wgrad", 1};
 static const struct gemm_names n_logits = {"logits", "logits.dgrad", "logits.wgrad", 0};
 static const struct gemm_names n_dense = {"dense", "dense.dgrad", "dense.wgrad", 1};
+/* A MoE layer's (moe.h): the router is a plain linear layer kept in full precision (Megatron-core's
+ * TopKRouter; DeepSeek-V3, Sec. 3.3.2, keeps the gating in BF16/FP32 under its FP8 recipe); the
+ * routed experts' GEMMs are grouped, one batched GEMM per layer; the shared experts are a dense
+ * MLP of their own. */
+static const struct gemm_names n_router = {"moe.router", "moe.router.dgrad", "moe.router.wgrad", 0};
+static const struct gemm_names n_efc1 = {"moe.fc1", "moe.fc1.dgrad", "moe.fc1.wgrad", 1};
+static const struct gemm_names n_efc2 = {"moe.fc2", "moe.fc2.dgrad", "moe.fc2.wgrad", 1};
+static const struct gemm_names n_sfc1 = {"moe.shared.fc1", "moe.shared.fc1.dgrad",
+                                         "moe.shared.fc1.wgrad", 1};
+static const struct gemm_names n_sfc2 = {"moe.shared.fc2", "moe.shared.fc2.dgrad",
+                                         "moe.shared.fc2.wgrad", 1};
 static const struct gemm_names n_score = {"attn.score", "attn.score.dq", "attn.score.dk", 0};
 static const struct gemm_names n_attnv = {"attn.v", "attn.v.dp", "attn.v.dv", 0};
 
@@ -143,6 +155,11 @@ struct tshape {
     double tp;
     double t_seq; /* tokens the elementwise kernels see: t, or t / tp with sequence parallelism */
     int sp;
+    const struct mlsim_model_spec *m; /* the model, for which layers route to experts (moe.h) */
+    /* a MoE layer on this rank: routed experts held (experts / ep), the tokens they take at the
+     * busiest rank (t x top_k x load), one expert's FFN columns and width (/ tp), the shared
+     * experts' width (/ tp), the experts of the router and the expert-parallel ranks */
+    double local_experts, routed_tokens, efn, ef, sf, experts, ep;
 };
 
 static struct tshape shape_of(const struct mlsim_workload_spec *sp)
@@ -173,6 +190,16 @@ static struct tshape shape_of(const struct mlsim_workload_spec *sp)
     x.t = x.b * x.s;
     x.sp = sp->sequence_parallel && x.tp > 1;
     x.t_seq = x.sp ? x.t / x.tp : x.t;
+    x.m = &sp->model;
+    x.ep = sp->ep > 0 ? sp->ep : 1;
+    x.experts = sp->model.experts;
+    x.local_experts = x.experts > 0 ? x.experts / x.ep : 0;
+    /* every rank of the expert group sends t x top_k token copies, spread over the group's
+     * experts: t x top_k arrive at a rank on average, load times that at the busiest */
+    x.routed_tokens = x.t * mlsim_moe_top_k(&sp->model) * mlsim_moe_load(&sp->model);
+    x.ef = mlsim_moe_expert_ffn(&sp->model) / x.tp;
+    x.efn = sp->model.gated_mlp ? 2.0 * x.ef : x.ef;
+    x.sf = sp->model.shared_experts * x.ef;
     return x;
 }
 
@@ -210,6 +237,90 @@ static void tp_leave(struct list *l, const struct tshape *x, int phase, int laye
         tp_comm(l, x, "tp.all_reduce", MLSIM_COLL_ALL_REDUCE, phase, layer);
 }
 
+/* An expert-parallel all-to-all of the routed tokens (dispatch or combine), or nothing without
+ * expert parallelism: each rank sends its t x top_k token copies (at the busiest rank's load),
+ * each tensor rank 1/tp of them (the tensor group's own collectives gather the rest). */
+static void ep_comm(struct list *l, const struct tshape *x, const char *name, int phase, int layer)
+{
+    if (x->ep <= 1)
+        return;
+    struct mlsim_kernel k = {name, MLSIM_KERNEL_COMM,     phase,          layer, 0, 0, 0, 1, 0,
+                             0,    MLSIM_COLL_ALL_TO_ALL, MLSIM_GROUP_EP, 0};
+    k.bytes = x->routed_tokens * x->h * x->e / x->tp;
+    push(l, k);
+}
+
+/* A MoE layer's MLP (Megatron-core's MoELayer with the all-to-all token dispatcher; GShard's
+ * dispatch and combine, Lepikhin et al. 2020, Sec. 2.2): the router's logits (t x experts), their
+ * softmax and top-k in fp32 (4 bytes written, then read twice, per score), the tokens permuted
+ * into expert order, dispatched, the local experts' grouped GEMMs, combined back, un-permuted and
+ * summed by their gate weights; then the shared experts as a dense MLP. */
+static void moe_fwd(struct list *l, const struct tshape *x, int phase, int layer)
+{
+    double rt = x->routed_tokens, te = x->local_experts > 0 ? rt / x->local_experts : 0;
+    gemm_fwd(l, &n_router, phase, layer, x->t, x->experts, x->h, 1, &x->el);
+    push(l, memk("moe.topk", phase, layer, x->t * x->experts * 12.0));
+    push(l, memk("moe.permute", phase, layer, rt * x->h * 2.0 * x->e));
+    ep_comm(l, x, "moe.dispatch", phase, layer);
+    gemm_fwd(l, &n_efc1, phase, layer, te, x->efn, x->h, x->local_experts, &x->el);
+    push(l, memk("moe.act", phase, layer, rt * (x->efn + x->ef) * x->e));
+    gemm_fwd(l, &n_efc2, phase, layer, te, x->h, x->ef, x->local_experts, &x->el);
+    ep_comm(l, x, "moe.combine", phase, layer);
+    push(l, memk("moe.unpermute", phase, layer, (2.0 * rt + x->t) * x->h * x->e));
+    if (x->sf > 0) {
+        double sfn = x->m->gated_mlp ? 2.0 * x->sf : x->sf;
+        gemm_fwd(l, &n_sfc1, phase, layer, x->t, sfn, x->h, 1, &x->el);
+        push(l, memk("moe.shared.act", phase, layer, x->t * (sfn + x->sf) * x->e));
+        gemm_fwd(l, &n_sfc2, phase, layer, x->t, x->h, x->sf, 1, &x->el);
+    }
+}
+
+/* Its backward: the same kernels in reverse, each all-to-all once more the other way. */
+static void moe_bwd(struct list *l, const struct tshape *x, int layer)
+{
+    double rt = x->routed_tokens, te = x->local_experts > 0 ? rt / x->local_experts : 0;
+    int B = MLSIM_PHASE_BWD;
+    if (x->sf > 0) {
+        double sfn = x->m->gated_mlp ? 2.0 * x->sf : x->sf;
+        gemm_bwd(l, &n_sfc2, layer, x->t, x->h, x->sf, 1, &x->el, 1);
+        push(l, memk("moe.shared.act.bwd", B, layer, x->t * (2.0 * sfn + x->sf) * x->e));
+        gemm_bwd(l, &n_sfc1, layer, x->t, sfn, x->h, 1, &x->el, 1);
+    }
+    push(l, memk("moe.unpermute.bwd", B, layer, (2.0 * rt + x->t) * x->h * x->e));
+    ep_comm(l, x, "moe.combine.bwd", B, layer);
+    gemm_bwd(l, &n_efc2, layer, te, x->h, x->ef, x->local_experts, &x->el, 1);
+    push(l, memk("moe.act.bwd", B, layer, rt * (2.0 * x->efn + x->ef) * x->e));
+    gemm_bwd(l, &n_efc1, layer, te, x->efn, x->h, x->local_experts, &x->el, 1);
+    ep_comm(l, x, "moe.dispatch.bwd", B, layer);
+    push(l, memk("moe.permute.bwd", B, layer, rt * x->h * 2.0 * x->e));
+    push(l, memk("moe.topk.bwd", B, layer, x->t * x->experts * 12.0));
+    gemm_bwd(l, &n_router, layer, x->t, x->experts, x->h, 1, &x->el, 1);
+}
+
+/* A layer's MLP between the tensor group's collectives: dense, or a mixture of experts. */
+static void mlp_fwd(struct list *l, const struct tshape *x, int phase, int layer)
+{
+    if (mlsim_moe_is_moe_layer(x->m, layer)) {
+        moe_fwd(l, x, phase, layer);
+        return;
+    }
+    gemm_fwd(l, &n_fc1, phase, layer, x->t, x->fn, x->h, 1, &x->el);
+    push(l, memk("mlp.act", phase, layer, x->t * (x->fn + x->f) * x->e));
+    gemm_fwd(l, &n_fc2, phase, layer, x->t, x->h, x->f, 1, &x->el);
+}
+
+static void mlp_bwd(struct list *l, const struct tshape *x, int layer)
+{
+    if (mlsim_moe_is_moe_layer(x->m, layer)) {
+        moe_bwd(l, x, layer);
+        return;
+    }
+    int B = MLSIM_PHASE_BWD;
+    gemm_bwd(l, &n_fc2, layer, x->t, x->h, x->f, 1, &x->el, 1);
+    push(l, memk("mlp.act.bwd", B, layer, x->t * (2.0 * x->fn + x->f) * x->e));
+    gemm_bwd(l, &n_fc1, layer, x->t, x->fn, x->h, 1, &x->el, 1);
+}
+
 /* The attention core's forward kernels (what selective recomputation repeats). */
 static void attention_core(struct list *l, const struct tshape *x, int flash, int phase, int layer)
 {
@@ -244,9 +355,7 @@ static void layer_fwd(struct list *l, const struct tshape *x, int flash, int pha
     push(l, memk("dropout.residual", phase, layer, th * (3.0 * x->e + 1.0)));
     push(l, memk("ln2", phase, layer, 2.0 * th * x->e));
     tp_enter(l, x, phase, layer);
-    gemm_fwd(l, &n_fc1, phase, layer, x->t, x->fn, x->h, 1, &x->el);
-    push(l, memk("mlp.act", phase, layer, x->t * (x->fn + x->f) * x->e));
-    gemm_fwd(l, &n_fc2, phase, layer, x->t, x->h, x->f, 1, &x->el);
+    mlp_fwd(l, x, phase, layer);
     tp_leave(l, x, phase, layer);
     push(l, memk("dropout.residual", phase, layer, th * (3.0 * x->e + 1.0)));
 }
@@ -261,9 +370,7 @@ static void layer_bwd(struct list *l, const struct tshape *x, int flash, int lay
     int B = MLSIM_PHASE_BWD;
     push(l, memk("dropout.residual.bwd", B, layer, th * (2.0 * x->e + 1.0)));
     tp_enter(l, x, B, layer);
-    gemm_bwd(l, &n_fc2, layer, x->t, x->h, x->f, 1, &x->el, 1);
-    push(l, memk("mlp.act.bwd", B, layer, x->t * (2.0 * x->fn + x->f) * x->e));
-    gemm_bwd(l, &n_fc1, layer, x->t, x->fn, x->h, 1, &x->el, 1);
+    mlp_bwd(l, x, layer);
     tp_leave(l, x, B, layer);
     push(l, memk("ln2.bwd", B, layer, 3.0 * th * x->e));
     push(l, memk("dropout.residual.bwd", B, layer, th * (2.0 * x->e + 1.0)));
@@ -315,9 +422,7 @@ static void parallel_fwd(struct list *l, const struct tshape *x, int flash, int 
     gemm_fwd(l, &n_qkv, phase, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, &x->el);
     attention_core(l, x, flash, phase, layer);
     gemm_fwd(l, &n_proj, phase, layer, x->t, x->h, hr, 1, &x->el);
-    gemm_fwd(l, &n_fc1, phase, layer, x->t, x->fn, x->h, 1, &x->el);
-    push(l, memk("mlp.act", phase, layer, x->t * (x->fn + x->f) * x->e));
-    gemm_fwd(l, &n_fc2, phase, layer, x->t, x->h, x->f, 1, &x->el);
+    mlp_fwd(l, x, phase, layer);
     tp_leave(l, x, phase, layer);
     /* the two branches and the residual read, the sum and a dropout mask written */
     push(l, memk("dropout.residual", phase, layer, th * (4.0 * x->e + 1.0)));
@@ -329,9 +434,7 @@ static void parallel_bwd(struct list *l, const struct tshape *x, int flash, int 
     int B = MLSIM_PHASE_BWD;
     push(l, memk("dropout.residual.bwd", B, layer, th * (2.0 * x->e + 1.0)));
     tp_enter(l, x, B, layer);
-    gemm_bwd(l, &n_fc2, layer, x->t, x->h, x->f, 1, &x->el, 1);
-    push(l, memk("mlp.act.bwd", B, layer, x->t * (2.0 * x->fn + x->f) * x->e));
-    gemm_bwd(l, &n_fc1, layer, x->t, x->fn, x->h, 1, &x->el, 1);
+    mlp_bwd(l, x, layer);
     gemm_bwd(l, &n_proj, layer, x->t, x->h, hr, 1, &x->el, 1);
     attention_bwd(l, x, flash, layer);
     gemm_bwd(l, &n_qkv, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, &x->el, 1);
@@ -392,6 +495,35 @@ static double update_bytes(int optimizer, double e)
     return mixed + 4.0 + update + e;
 }
 
+/* A mixture of experts' per-layer parameters on this rank (moe.h): each layer its own count,
+ * the embedding and head folded into the first and last; the routed experts' share apart. */
+static void moe_params(const struct mlsim_workload_spec *sp, int tp, int ep, int first,
+                       double embedding, double head, struct mlsim_workload *w)
+{
+    w->params = embedding + head;
+    w->expert_params = 0;
+    for (int i = 0; i < w->n_layers; i++) {
+        w->layer_params[i] = mlsim_moe_layer_params(&sp->model, tp, ep, first + i);
+        w->params += w->layer_params[i];
+        w->expert_params += mlsim_moe_layer_expert_params(&sp->model, tp, ep, first + i);
+    }
+    w->layer_params[0] += embedding;
+    w->layer_params[w->n_layers - 1] += head;
+}
+
+/* What a MoE layer keeps for its backward pass beyond a dense layer of Korthikanti et al.'s
+ * count, whose MLP keeps 16 s b h / t (the fc1 output and the activation's, 4h wide at 2 bytes;
+ * its input and dropout mask are among the 10 replicated): the router's fp32 probabilities
+ * (4 t E), and for the routed tokens their permuted input (2 h), the experts' fc1 output and
+ * activation output (2 (efn + ef)), and the shared experts' (2 (sfn + sf)) on every token. */
+static double moe_act_delta(const struct tshape *x)
+{
+    double sfn = x->m->gated_mlp ? 2.0 * x->sf : x->sf;
+    double kept = 4.0 * x->t * x->experts + x->routed_tokens * x->e * (x->h + x->efn + x->ef) +
+                  x->t * x->e * (sfn + x->sf);
+    return kept - 16.0 * x->t * x->h / x->tp;
+}
+
 static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
                                            struct mlsim_workload *w, struct list *fwd,
                                            struct list *bwd)
@@ -408,6 +540,12 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
         sp->micro_batch <= 0 || sp->model.heads % kv != 0 || sp->model.heads % tp != 0 ||
         (kv % tp != 0 && tp % kv != 0) || (int)ffn % tp != 0 || first < 0 || count <= 0 ||
         first + count > sp->model.layers)
+        return MLSIM_ERR_INPUT;
+    int ep = sp->ep > 0 ? sp->ep : 1;
+    if (sp->model.experts > 0 &&
+        (sp->model.experts % ep != 0 || (long long)mlsim_moe_expert_ffn(&sp->model) % tp != 0))
+        return MLSIM_ERR_INPUT;
+    if (sp->model.experts <= 0 && ep != 1)
         return MLSIM_ERR_INPUT;
     if ((size_t)count > MLSIM_SIM_MAX_TASKS) /* a kernel a layer at least: refuse before calloc */
         return MLSIM_ERR_RANGE;
@@ -429,6 +567,8 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
     w->layer_params[0] += embedding;
     w->layer_params[count - 1] += head_params;
     w->params = per_layer * count + embedding + head_params;
+    if (sp->model.experts > 0) /* a mixture of experts: layers differ (moe.h) */
+        moe_params(sp, tp, ep, first, embedding, head_params, w);
 
     if (embed) {
         /* a vocabulary-parallel embedding sums its ranks' partial lookups (Megatron-LM) */
@@ -482,10 +622,18 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
     else
         per_layer_act = sbh * (kept + 24.0 / t + (no_scores ? 0.0 : as_h / t));
     w->act_bytes_per_micro = per_layer_act * count + (head ? 4.0 * x.t * x.v : 0.0);
+    int n_moe = mlsim_moe_count_layers(&sp->model, first, count);
+    if (n_moe > 0 && sp->recompute != MLSIM_RECOMPUTE_FULL)
+        w->act_bytes_per_micro += n_moe * moe_act_delta(&x);
     w->input_bytes_per_micro = embed ? x.t * 4.0 : 0.0; /* int32 token ids */
     double model =
         sum_flops(fwd->k, fwd->n, MLSIM_PHASE_FWD) + sum_flops(bwd->k, bwd->n, MLSIM_PHASE_BWD);
     w->model_flops_per_micro = flash ? model - count * flash_recompute_flops(&x) : model;
+    /* the busiest rank's extra tokens are not the model's work: the mean rank's count */
+    double load = mlsim_moe_load(&sp->model);
+    if (n_moe > 0 && load > 1.0)
+        w->model_flops_per_micro -=
+            n_moe * 6.0 * x.routed_tokens * x.h * (x.efn + x.ef) * (1.0 - 1.0 / load);
     return MLSIM_OK;
 }
 

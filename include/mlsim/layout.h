@@ -30,6 +30,10 @@ struct mlsim_layout {
      * decoder_last_pipeline_num_layers): layers of the first and the last stage, the others split
      * evenly among the stages between; 0: that stage takes an even share like the rest. */
     int first_stage_layers, last_stage_layers;
+    /* Expert parallelism (moe.h): the routed experts split over ep ranks of the data-parallel
+     * group (Megatron-LM), whose expert gradients reduce over the dp / ep ranks holding the
+     * same experts. 1 without experts. */
+    int ep;
 };
 
 /* Why a layout does not tile, in the order the rule checks. */
@@ -44,6 +48,7 @@ enum mlsim_layout_fault {
     MLSIM_LAYOUT_NODE,       /* tp spans more than a node */
     MLSIM_LAYOUT_BATCH,      /* the batch does not split into micro-batches x data parallelism */
     MLSIM_LAYOUT_INTERLEAVE, /* interleaving needs the micro-batches to be a multiple of pp */
+    MLSIM_LAYOUT_EXPERTS,    /* ep does not divide the routed experts and the data parallelism */
 };
 
 /* The one tiling rule: whether L tiles model M on COUNT devices in nodes of NODE_SIZE (0: the
@@ -63,6 +68,12 @@ int mlsim_layout_stage_layers(const struct mlsim_layout *l, int layers, int vs, 
 const char *mlsim_layout_fault_text(enum mlsim_layout_fault fault, const struct mlsim_model_spec *m,
                                     int count, int node_size, const struct mlsim_layout *l,
                                     char *buf, size_t len);
+
+/* Bytes of states per device for PARAMS parameters of which EXPERT_PARAMS are routed experts'
+ * (sharded by ZeRO over the dp / ep ranks that hold the same experts; the rest over DP), from
+ * PER_PARAM unsharded bytes at ELEM_BYTES per weight. */
+double mlsim_layout_states_bytes(double params, double expert_params, double per_param,
+                                 double elem_bytes, int dp, int ep, int sharding);
 
 /* A link as collectives see it. */
 struct mlsim_link_cost {

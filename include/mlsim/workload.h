@@ -61,6 +61,7 @@ struct mlsim_workload_spec {
     int n_layers;          /* 0: all */
     int with_embedding;    /* the stage holds the embedding (first stage) */
     int with_head;         /* the stage holds the final norm, logits and loss (last stage) */
+    int ep; /* expert-parallel ranks (moe.h): experts / ep routed experts on this rank; 0: 1 */
 };
 
 /* One micro-batch's kernels plus the optimizer step. */
@@ -75,6 +76,7 @@ struct mlsim_workload {
     double input_bytes_per_micro; /* host-to-device input copy */
     double act_bytes_per_micro;   /* activation memory kept for backward (Korthikanti Eq. 1-2) */
     double state_bytes_per_param; /* weights + gradients + optimizer states (ZeRO paper Sec. 3.1) */
+    double expert_params; /* of params, the routed experts' (sharded and reduced over dp / ep) */
 };
 
 /* Build the workload of SPEC into *W. Returns MLSIM_ERR_INPUT for an impossible shape (heads not
