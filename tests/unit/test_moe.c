@@ -8,6 +8,8 @@
 #include <cmocka.h>
 
 #include "check.h"
+#include "mlsim/collective.h"
+#include "mlsim/layout.h"
 #include "mlsim/model.h"
 #include "mlsim/moe.h"
 #include "mlsim/workload.h"
@@ -135,12 +137,152 @@ static void test_load(void **state)
     assert_int_equal(mlsim_moe_top_k(&m), 8);
 }
 
+/* One Mixtral layer on a rank of 4 expert-parallel ranks, one sequence of 4096, bf16. */
+static void mixtral_layer(int ep, double load, struct mlsim_workload *w)
+{
+    struct mlsim_workload_spec s;
+    memset(&s, 0, sizeof s);
+    s.model = mixtral;
+    s.model.load_imbalance = load;
+    s.micro_batch = 1;
+    s.elem_bytes = 2;
+    s.tp = 1;
+    s.ep = ep;
+    s.attention = MLSIM_ATTENTION_FLASH;
+    s.first_layer = 5;
+    s.n_layers = 1;
+    assert_int_equal(mlsim_workload_build(&s, w), MLSIM_OK);
+}
+
+static double flops_named(const struct mlsim_kernel *k, size_t n, const char *name)
+{
+    double f = 0;
+    for (size_t i = 0; i < n; i++)
+        f += strcmp(k[i].name, name) == 0 ? k[i].flops : 0.0;
+    return f;
+}
+
+static void test_workload(void **state)
+{
+    (void)state;
+    struct mlsim_workload w;
+    mixtral_layer(4, 1.0, &w);
+    /* the rank holds 2 of the 8 experts: attention 41,943,040, norms 8,192, router 32,768 and
+     * 2 x 176,160,768 = 352,321,536 */
+    assert_near(w.params, 394305536.0, 0.5);
+    assert_near(w.expert_params, 352321536.0, 0.5);
+    /* 4096 tokens x top-2 = 8192 reach the rank, 4096 per local expert: fc1 (gate and up)
+     * 2 x 8192 x 28672 x 4096 FLOPs, fc2 2 x 8192 x 4096 x 14336; the router 2 x 4096 x 8 x 4096 */
+    assert_near(flops_named(w.fwd, w.n_fwd, "moe.fc1"), 2.0 * 8192 * 28672 * 4096.0, 1.0);
+    assert_near(flops_named(w.fwd, w.n_fwd, "moe.fc2"), 2.0 * 8192 * 4096 * 14336.0, 1.0);
+    assert_near(flops_named(w.fwd, w.n_fwd, "moe.router"), 2.0 * 4096 * 8 * 4096.0, 1.0);
+    /* dispatch and combine forward, both again backward: 8192 tokens x 4096 x 2 bytes each */
+    int a2a = 0;
+    const struct mlsim_kernel *lists[2] = {w.fwd, w.bwd};
+    size_t counts[2] = {w.n_fwd, w.n_bwd};
+    for (int li = 0; li < 2; li++) {
+        for (size_t i = 0; i < counts[li]; i++) {
+            if (lists[li][i].kind != MLSIM_KERNEL_COMM)
+                continue;
+            assert_int_equal(lists[li][i].coll_op, MLSIM_COLL_ALL_TO_ALL);
+            assert_int_equal(lists[li][i].group, MLSIM_GROUP_EP);
+            assert_near(lists[li][i].bytes, 8192.0 * 4096 * 2, 0.5);
+            a2a++;
+        }
+    }
+    assert_int_equal(a2a, 4);
+    double flops = w.model_flops_per_micro;
+    mlsim_workload_release(&w);
+    /* a busiest rank at 1.5 x the mean runs 1.5 x the expert GEMMs; the model's FLOPs stay */
+    mixtral_layer(4, 1.5, &w);
+    assert_near(flops_named(w.fwd, w.n_fwd, "moe.fc1"), 1.5 * 2.0 * 8192 * 28672 * 4096.0, 1.0);
+    assert_rel(w.model_flops_per_micro, flops, 1e-12);
+    mlsim_workload_release(&w);
+    /* no expert parallelism: all 8 experts, no all-to-all */
+    mixtral_layer(1, 1.0, &w);
+    assert_near(w.expert_params, 8.0 * 176160768.0, 0.5);
+    for (size_t i = 0; i < w.n_fwd; i++)
+        assert_int_not_equal(w.fwd[i].kind, MLSIM_KERNEL_COMM);
+    mlsim_workload_release(&w);
+}
+
+/* DeepSeek-V3's dense and MoE layers in 4 uneven stages add up to the model's count. */
+static void test_stages_add_up(void **state)
+{
+    (void)state;
+    static const int firsts[] = {0, 16, 32, 48}, counts[] = {16, 16, 16, 13};
+    double total = 0;
+    for (int st = 0; st < 4; st++) {
+        struct mlsim_workload_spec s;
+        struct mlsim_workload w;
+        memset(&s, 0, sizeof s);
+        s.model = deepseek_v3;
+        s.micro_batch = 1;
+        s.elem_bytes = 2;
+        s.tp = 1;
+        s.ep = 1;
+        s.first_layer = firsts[st];
+        s.n_layers = counts[st];
+        s.with_embedding = st == 0;
+        s.with_head = st == 3;
+        assert_int_equal(mlsim_workload_build(&s, &w), MLSIM_OK);
+        total += w.params;
+        mlsim_workload_release(&w);
+    }
+    assert_rel(total, 671026404352.0, 1e-12);
+}
+
+static void test_layout_rule(void **state)
+{
+    (void)state;
+    struct mlsim_layout l = {.tp = 1, .pp = 4, .micro_batch = 1, .global_batch = 512, .ep = 8};
+    /* 64 devices, pp 4: dp 16; ep 8 divides the 8 experts and the 16 */
+    assert_int_equal(mlsim_layout_check(&mixtral, 64, 8, &l), MLSIM_LAYOUT_OK);
+    l.ep = 3; /* not a divisor of the experts */
+    assert_int_equal(mlsim_layout_check(&mixtral, 64, 8, &l), MLSIM_LAYOUT_EXPERTS);
+    l.ep = 16; /* more than the experts */
+    assert_int_equal(mlsim_layout_check(&mixtral, 64, 8, &l), MLSIM_LAYOUT_EXPERTS);
+    l.ep = 8;
+    l.pp = 16; /* dp 4: ep 8 does not divide it */
+    assert_int_equal(mlsim_layout_check(&mixtral, 64, 8, &l), MLSIM_LAYOUT_EXPERTS);
+    l.pp = 8; /* dp 8 */
+    assert_int_equal(mlsim_layout_check(&mixtral, 64, 8, &l), MLSIM_LAYOUT_OK);
+    l.tp = 2; /* dp 4 */
+    assert_int_equal(mlsim_layout_check(&mixtral, 64, 8, &l), MLSIM_LAYOUT_EXPERTS);
+    struct mlsim_model_spec dense = mixtral;
+    dense.experts = 0;
+    l.tp = 1;
+    assert_int_equal(mlsim_layout_check(&dense, 64, 8, &l), MLSIM_LAYOUT_EXPERTS);
+    /* ZeRO-1 states: 100 dense parameters over dp 16, 60 expert ones over dp / ep = 2, at 16
+     * bytes unsharded and 2-byte weights: 100 x (4 + 12/16) + 60 x (4 + 12/2) = 475 + 600 */
+    assert_near(mlsim_layout_states_bytes(160, 60, 16, 2, 16, 8, MLSIM_SHARD_ZERO1), 1075.0, 1e-9);
+}
+
+/* The all-to-all the dispatch uses (collective.c): P - 1 pairwise exchanges of N / P each. On 8
+ * ranks of 100 GB/s, 1 us a step and 10 us base, 64 MiB: 10 us + 7 x (1 us + 8 MiB / 100 GB/s)
+ * = 10 + 7 x (1 + 83.886) us = 604.2 us. */
+static void test_all_to_all_cost(void **state)
+{
+    (void)state;
+    const struct mlsim_collective_algo *ring = mlsim_collective_find("ring");
+    struct mlsim_link_cost link = {100e9, 1e-6, 10e-6};
+    double n = 64.0 * 1048576.0;
+    assert_rel(ring->time(MLSIM_COLL_ALL_TO_ALL, 8, n, &link),
+               10e-6 + 7.0 * (1e-6 + n / 8.0 / 100e9), 1e-12);
+    assert_near(ring->time(MLSIM_COLL_ALL_TO_ALL, 8, n, &link), 604.2e-6, 0.1e-6);
+    assert_near(ring->time(MLSIM_COLL_ALL_TO_ALL, 1, n, &link), 0.0, 0.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_published_counts),
         cmocka_unit_test(test_which_layers),
         cmocka_unit_test(test_load),
+        cmocka_unit_test(test_workload),
+        cmocka_unit_test(test_stages_add_up),
+        cmocka_unit_test(test_layout_rule),
+        cmocka_unit_test(test_all_to_all_cost),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
