@@ -156,6 +156,9 @@ struct tshape {
     double t_seq; /* tokens the elementwise kernels see: t, or t / tp with sequence parallelism */
     int sp;
     const struct mlsim_model_spec *m; /* the model, for which layers route to experts (moe.h) */
+    /* multi-head latent attention (model.h): its per-head query/key and value widths */
+    int mla;
+    double dqk, dv;
     /* a MoE layer on this rank: routed experts held (experts / ep), the tokens they take at the
      * busiest rank (t x top_k x load), one expert's FFN columns and width (/ tp), the shared
      * experts' width (/ tp), the experts of the router and the expert-parallel ranks */
@@ -191,6 +194,9 @@ static struct tshape shape_of(const struct mlsim_workload_spec *sp)
     x.sp = sp->sequence_parallel && x.tp > 1;
     x.t_seq = x.sp ? x.t / x.tp : x.t;
     x.m = &sp->model;
+    x.mla = sp->model.kv_lora_rank > 0;
+    x.dqk = x.mla ? (double)sp->model.qk_nope_dim + sp->model.qk_rope_dim : x.d;
+    x.dv = x.mla ? sp->model.v_dim : x.d;
     x.ep = sp->ep > 0 ? sp->ep : 1;
     x.experts = sp->model.experts;
     x.local_experts = x.experts > 0 ? x.experts / x.ep : 0;
@@ -321,9 +327,108 @@ static void mlp_bwd(struct list *l, const struct tshape *x, int layer)
     gemm_bwd(l, &n_fc1, layer, x->t, x->fn, x->h, 1, &x->el, 1);
 }
 
+/* Multi-head latent attention's names (DeepSeek-V2, Sec. 2.1): the down- and up-projections of
+ * the queries (q_a, q_b) and of the keys and values (kv_a, kv_b). */
+static const struct gemm_names n_q_a = {"mla.q_a", "mla.q_a.dgrad", "mla.q_a.wgrad", 1};
+static const struct gemm_names n_q_b = {"mla.q_b", "mla.q_b.dgrad", "mla.q_b.wgrad", 1};
+static const struct gemm_names n_kv_a = {"mla.kv_a", "mla.kv_a.dgrad", "mla.kv_a.wgrad", 1};
+static const struct gemm_names n_kv_b = {"mla.kv_b", "mla.kv_b.dgrad", "mla.kv_b.wgrad", 1};
+
+/* The projections into the attention: Q, K and V in one GEMM, or latent attention's: the
+ * queries through their low rank (or directly), the keys and values through the compressed
+ * latent with the shared rotary key beside it, each down-projection followed by its norm. The
+ * down-projections are replicated over TP ranks (model.c), the up-projections split by heads. */
+static void qkv_fwd(struct list *l, const struct tshape *x, int phase, int layer)
+{
+    if (!x->mla) {
+        gemm_fwd(l, &n_qkv, phase, layer, x->t, x->a * x->d + 2.0 * x->kvd, x->h, 1, &x->el);
+        return;
+    }
+    double ql = x->m->q_lora_rank, kl = x->m->kv_lora_rank, rope = x->m->qk_rope_dim;
+    if (ql > 0) {
+        gemm_fwd(l, &n_q_a, phase, layer, x->t, ql, x->h, 1, &x->el);
+        push(l, memk("mla.q_norm", phase, layer, 2.0 * x->t * ql * x->e));
+        gemm_fwd(l, &n_q_b, phase, layer, x->t, x->a * x->dqk, ql, 1, &x->el);
+    } else {
+        gemm_fwd(l, &n_q_b, phase, layer, x->t, x->a * x->dqk, x->h, 1, &x->el);
+    }
+    gemm_fwd(l, &n_kv_a, phase, layer, x->t, kl + rope, x->h, 1, &x->el);
+    push(l, memk("mla.kv_norm", phase, layer, 2.0 * x->t * kl * x->e));
+    gemm_fwd(l, &n_kv_b, phase, layer, x->t, x->a * ((double)x->m->qk_nope_dim + x->dv), kl, 1,
+             &x->el);
+}
+
+static void qkv_bwd(struct list *l, const struct tshape *x, int layer)
+{
+    if (!x->mla) {
+        gemm_bwd(l, &n_qkv, layer, x->t, x->a * x->d + 2.0 * x->kvd, x->h, 1, &x->el, 1);
+        return;
+    }
+    double ql = x->m->q_lora_rank, kl = x->m->kv_lora_rank, rope = x->m->qk_rope_dim;
+    int B = MLSIM_PHASE_BWD;
+    gemm_bwd(l, &n_kv_b, layer, x->t, x->a * ((double)x->m->qk_nope_dim + x->dv), kl, 1, &x->el, 1);
+    push(l, memk("mla.kv_norm.bwd", B, layer, 3.0 * x->t * kl * x->e));
+    gemm_bwd(l, &n_kv_a, layer, x->t, kl + rope, x->h, 1, &x->el, 1);
+    if (ql > 0) {
+        gemm_bwd(l, &n_q_b, layer, x->t, x->a * x->dqk, ql, 1, &x->el, 1);
+        push(l, memk("mla.q_norm.bwd", B, layer, 3.0 * x->t * ql * x->e));
+        gemm_bwd(l, &n_q_a, layer, x->t, ql, x->h, 1, &x->el, 1);
+    } else {
+        gemm_bwd(l, &n_q_b, layer, x->t, x->a * x->dqk, x->h, 1, &x->el, 1);
+    }
+}
+
+/* Latent attention's core: heads of dqk for queries and keys (nope + rope) and dv for values,
+ * trained on the up-projected keys and values (the absorbed form is an inference trick). Flash:
+ * QK^T and PV forward, 2 b s keys a (dqk + dv); backward dV, dP, dQ, dK and the scores again,
+ * 2 b s keys a (2 dv + 3 dqk), as layer_bwd counts multi-head attention. */
+static void mla_core(struct list *l, const struct tshape *x, int flash, int phase, int layer)
+{
+    double ba = x->b * x->a;
+    if (flash) {
+        struct mlsim_kernel k = {
+            "attn.flash", MLSIM_KERNEL_ATTENTION, phase, layer, 0, 0, 0, 1, 0, 0, 0, 0, 0};
+        k.flops = 2.0 * x->b * x->s * x->keys * x->a * (x->dqk + x->dv);
+        k.bytes = 2.0 * x->t * x->a * (x->dqk + x->dv) * x->e;
+        push(l, k);
+        return;
+    }
+    double scores = ba * x->s * x->s;
+    gemm_fwd(l, &n_score, phase, layer, x->s, x->s, x->dqk, ba, &x->el);
+    push(l, memk("attn.softmax", phase, layer, scores * 2.0 * x->e));
+    push(l, memk("attn.dropout", phase, layer, scores * (2.0 * x->e + 1.0)));
+    gemm_fwd(l, &n_attnv, phase, layer, x->s, x->dv, x->s, ba, &x->el);
+}
+
+static void mla_core_bwd(struct list *l, const struct tshape *x, int flash, int layer)
+{
+    double ba = x->b * x->a;
+    int B = MLSIM_PHASE_BWD;
+    if (flash) {
+        struct mlsim_kernel k = {
+            "attn.flash.bwd", MLSIM_KERNEL_ATTENTION, B, layer, 0, 0, 0, 1, 0, 0, 0, 0, 0};
+        k.flops = 2.0 * x->b * x->s * x->keys * x->a * (2.0 * x->dv + 3.0 * x->dqk);
+        k.bytes = 4.0 * x->t * x->a * (x->dqk + x->dv) * x->e;
+        push(l, k);
+        return;
+    }
+    push(l, gemm(n_attnv.dgrad, B, layer, x->s, x->s, x->dv, ba, x->e));
+    push(l, gemm(n_attnv.wgrad, B, layer, x->s, x->dv, x->s, ba, x->e));
+    push(l, memk("attn.dropout.bwd", B, layer, ba * x->s * x->s * (2.0 * x->e + 1.0)));
+    push(l, memk("attn.softmax.bwd", B, layer, ba * x->s * x->s * 3.0 * x->e));
+    push(l, gemm(n_score.dgrad, B, layer, x->s, x->dqk, x->s, ba, x->e));
+    push(l, gemm(n_score.wgrad, B, layer, x->s, x->dqk, x->s, ba, x->e));
+}
+
 /* The attention core's forward kernels (what selective recomputation repeats). */
+static void mla_core(struct list *l, const struct tshape *x, int flash, int phase, int layer);
+
 static void attention_core(struct list *l, const struct tshape *x, int flash, int phase, int layer)
 {
+    if (x->mla) {
+        mla_core(l, x, flash, phase, layer);
+        return;
+    }
     double hr = x->a * x->d; /* this rank's share of the hidden width */
     if (flash) {
         struct mlsim_kernel k = {
@@ -348,9 +453,9 @@ static void layer_fwd(struct list *l, const struct tshape *x, int flash, int pha
     double th = x->t_seq * x->h, hr = x->a * x->d;
     push(l, memk("ln1", phase, layer, 2.0 * th * x->e));
     tp_enter(l, x, phase, layer);
-    gemm_fwd(l, &n_qkv, phase, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, &x->el);
+    qkv_fwd(l, x, phase, layer);
     attention_core(l, x, flash, phase, layer);
-    gemm_fwd(l, &n_proj, phase, layer, x->t, x->h, hr, 1, &x->el);
+    gemm_fwd(l, &n_proj, phase, layer, x->t, x->h, x->mla ? x->a * x->dv : hr, 1, &x->el);
     tp_leave(l, x, phase, layer);
     push(l, memk("dropout.residual", phase, layer, th * (3.0 * x->e + 1.0)));
     push(l, memk("ln2", phase, layer, 2.0 * th * x->e));
@@ -375,16 +480,22 @@ static void layer_bwd(struct list *l, const struct tshape *x, int flash, int lay
     push(l, memk("ln2.bwd", B, layer, 3.0 * th * x->e));
     push(l, memk("dropout.residual.bwd", B, layer, th * (2.0 * x->e + 1.0)));
     tp_enter(l, x, B, layer);
-    gemm_bwd(l, &n_proj, layer, x->t, x->h, hr, 1, &x->el, 1);
+    gemm_bwd(l, &n_proj, layer, x->t, x->h, x->mla ? x->a * x->dv : hr, 1, &x->el, 1);
     attention_bwd(l, x, flash, layer);
-    gemm_bwd(l, &n_qkv, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, &x->el, 1);
+    qkv_bwd(l, x, layer);
     tp_leave(l, x, B, layer);
     push(l, memk("ln1.bwd", B, layer, 3.0 * th * x->e));
 }
 
 /* The attention core's backward kernels. */
+static void mla_core_bwd(struct list *l, const struct tshape *x, int flash, int layer);
+
 static void attention_bwd(struct list *l, const struct tshape *x, int flash, int layer)
 {
+    if (x->mla) {
+        mla_core_bwd(l, x, flash, layer);
+        return;
+    }
     double hr = x->a * x->d;
     int B = MLSIM_PHASE_BWD;
     if (flash) {
@@ -419,9 +530,9 @@ static void parallel_fwd(struct list *l, const struct tshape *x, int flash, int 
     double th = x->t_seq * x->h, hr = x->a * x->d;
     push(l, memk("ln1", phase, layer, 2.0 * th * x->e));
     tp_enter(l, x, phase, layer);
-    gemm_fwd(l, &n_qkv, phase, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, &x->el);
+    qkv_fwd(l, x, phase, layer);
     attention_core(l, x, flash, phase, layer);
-    gemm_fwd(l, &n_proj, phase, layer, x->t, x->h, hr, 1, &x->el);
+    gemm_fwd(l, &n_proj, phase, layer, x->t, x->h, x->mla ? x->a * x->dv : hr, 1, &x->el);
     mlp_fwd(l, x, phase, layer);
     tp_leave(l, x, phase, layer);
     /* the two branches and the residual read, the sum and a dropout mask written */
@@ -435,9 +546,9 @@ static void parallel_bwd(struct list *l, const struct tshape *x, int flash, int 
     push(l, memk("dropout.residual.bwd", B, layer, th * (2.0 * x->e + 1.0)));
     tp_enter(l, x, B, layer);
     mlp_bwd(l, x, layer);
-    gemm_bwd(l, &n_proj, layer, x->t, x->h, hr, 1, &x->el, 1);
+    gemm_bwd(l, &n_proj, layer, x->t, x->h, x->mla ? x->a * x->dv : hr, 1, &x->el, 1);
     attention_bwd(l, x, flash, layer);
-    gemm_bwd(l, &n_qkv, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, &x->el, 1);
+    qkv_bwd(l, x, layer);
     tp_leave(l, x, B, layer);
     push(l, memk("ln1.bwd", B, layer, 3.0 * th * x->e));
 }
@@ -455,6 +566,8 @@ static void block_fwd(struct list *l, const struct tshape *x, int parallel, int 
  * work (see layer_bwd). */
 static double flash_recompute_flops(const struct tshape *x)
 {
+    if (x->mla) /* the scores again, at the query/key width */
+        return 2.0 * x->b * x->s * x->keys * x->a * x->dqk;
     return 2.0 * x->b * x->s * x->keys * x->a * x->d;
 }
 
@@ -540,6 +653,9 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
         sp->micro_batch <= 0 || sp->model.heads % kv != 0 || sp->model.heads % tp != 0 ||
         (kv % tp != 0 && tp % kv != 0) || (int)ffn % tp != 0 || first < 0 || count <= 0 ||
         first + count > sp->model.layers)
+        return MLSIM_ERR_INPUT;
+    if (sp->model.kv_lora_rank > 0 &&
+        (sp->model.v_dim <= 0 || sp->model.qk_nope_dim + sp->model.qk_rope_dim <= 0))
         return MLSIM_ERR_INPUT;
     int ep = sp->ep > 0 ? sp->ep : 1;
     if (sp->model.experts > 0 &&

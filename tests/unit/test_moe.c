@@ -273,6 +273,41 @@ static void test_all_to_all_cost(void **state)
     assert_near(ring->time(MLSIM_COLL_ALL_TO_ALL, 1, n, &link), 0.0, 0.0);
 }
 
+/* DeepSeek-V3's latent attention on one sequence of 4096 (flash): the projections' GEMMs hold
+ * 187,107,328 - 1,536 - 512 (the two norms) = 187,105,280 weights, so 2 x 4096 x that FLOPs
+ * forward; the core 2 x 4096 x 4096 x 128 x (192 + 128) forward and 2 x 4096^2 x 128 x (256 +
+ * 576) backward, of which the scores again (2 x 4096^2 x 128 x 192) are recomputation. */
+static void test_mla_flops(void **state)
+{
+    (void)state;
+    struct mlsim_workload_spec s;
+    struct mlsim_workload w;
+    memset(&s, 0, sizeof s);
+    s.model = deepseek_v3;
+    s.micro_batch = 1;
+    s.elem_bytes = 2;
+    s.tp = 1;
+    s.ep = 1;
+    s.attention = MLSIM_ATTENTION_FLASH;
+    s.first_layer = 0; /* a dense layer */
+    s.n_layers = 1;
+    assert_int_equal(mlsim_workload_build(&s, &w), MLSIM_OK);
+    static const char *const proj[] = {"mla.q_a", "mla.q_b", "mla.kv_a", "mla.kv_b", "proj"};
+    double f = 0;
+    for (int i = 0; i < 5; i++)
+        f += flops_named(w.fwd, w.n_fwd, proj[i]);
+    assert_near(f, 2.0 * 4096 * 187105280.0, 1.0);
+    double s2 = 4096.0 * 4096.0 * 128.0;
+    assert_near(flops_named(w.fwd, w.n_fwd, "attn.flash"), 2.0 * s2 * 320.0, 1.0);
+    assert_near(flops_named(w.bwd, w.n_bwd, "attn.flash.bwd"), 2.0 * s2 * 832.0, 1.0);
+    /* the model's FLOPs leave the recomputed scores out: the dense MLP 3 x 7168 x 18432 and
+     * the projections, forward and backward (x 3), plus the core's 4 + 10 less 1 */
+    double mlp = 2.0 * 4096 * 3.0 * 7168 * 18432;
+    double model = 3.0 * (f + mlp) + 2.0 * s2 * (320.0 + 832.0 - 192.0);
+    assert_rel(w.model_flops_per_micro, model, 1e-3); /* the rest: none, the head is not here */
+    mlsim_workload_release(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -283,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_stages_add_up),
         cmocka_unit_test(test_layout_rule),
         cmocka_unit_test(test_all_to_all_cost),
+        cmocka_unit_test(test_mla_flops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
