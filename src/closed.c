@@ -84,17 +84,26 @@ static enum mlsim_status cost_piece(const struct mlsim_closed_work *w, const str
     memset(out, 0, sizeof *out);
     const struct mlsim_kernel *lists[2] = {wl.fwd, wl.bwd};
     size_t counts[2] = {wl.n_fwd, wl.n_bwd};
+    double *times = malloc((wl.n_fwd > wl.n_bwd ? wl.n_fwd : wl.n_bwd) * sizeof *times + 1);
+    if (!times) {
+        mlsim_workload_release(&wl);
+        return MLSIM_ERR_NOMEM;
+    }
     for (int li = 0; li < 2; li++) {
         for (size_t i = 0; i < counts[li]; i++) {
             const struct mlsim_kernel *k = &lists[li][i];
-            double t = mlsim_kernel_time(&w->km, k);
+            times[i] = mlsim_kernel_time(&w->km, k);
             if (k->kind == MLSIM_KERNEL_COMM) {
                 const struct mlsim_layout_group *grp = &g->g[k->group];
-                t = w->algo->time(k->coll_op, grp->size, k->bytes, &grp->link);
+                times[i] = w->algo->time(k->coll_op, grp->size, k->bytes, &grp->link);
             }
-            *(li ? &out->bwd_s : &out->fwd_s) += t;
         }
+        if (s.overlap_ep) /* as cluster.c's cost_stage */
+            mlsim_layout_hide_expert_comm(lists[li], counts[li], times);
+        for (size_t i = 0; i < counts[li]; i++)
+            *(li ? &out->bwd_s : &out->fwd_s) += times[i];
     }
+    free(times);
     out->model_flops = wl.model_flops_per_micro;
     out->hw_flops = wl.hw_flops_per_micro;
     out->params = wl.params;

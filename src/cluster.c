@@ -116,13 +116,20 @@ static enum mlsim_status cost_stage(const struct mlsim_cluster_config *c, int vs
     }
     st->unit_bwd_s = st->unit_fwd_s + w.n_layers;
     st->unit_params = st->unit_bwd_s + w.n_layers;
-    for (size_t i = 0; i < w.n_fwd; i++) {
-        times[i] = kernel_seconds(c, &w.fwd[i], &st->tp_s);
-        st->fwd_s += times[i];
+    double comm = 0; /* kernel_seconds's sum, made again below after any hiding */
+    for (size_t i = 0; i < w.n_fwd; i++)
+        times[i] = kernel_seconds(c, &w.fwd[i], &comm);
+    for (size_t i = 0; i < w.n_bwd; i++)
+        times[w.n_fwd + i] = kernel_seconds(c, &w.bwd[i], &comm);
+    if (s.overlap_ep) {
+        mlsim_layout_hide_expert_comm(w.fwd, w.n_fwd, times);
+        mlsim_layout_hide_expert_comm(w.bwd, w.n_bwd, times + w.n_fwd);
     }
-    for (size_t i = 0; i < w.n_bwd; i++) {
-        times[w.n_fwd + i] = kernel_seconds(c, &w.bwd[i], &st->tp_s);
-        st->bwd_s += times[w.n_fwd + i];
+    for (size_t i = 0; i < w.n_fwd + w.n_bwd; i++) {
+        const struct mlsim_kernel *k = i < w.n_fwd ? &w.fwd[i] : &w.bwd[i - w.n_fwd];
+        *(i < w.n_fwd ? &st->fwd_s : &st->bwd_s) += times[i];
+        if (k->kind == MLSIM_KERNEL_COMM)
+            st->tp_s += times[i];
     }
     stage_units(&w, s.first_layer, st, times, times + w.n_fwd);
     free(times);

@@ -346,6 +346,27 @@ double mlsim_layout_sharded_bytes(double per_param, double elem_bytes, int dp, i
     return per_param;
 }
 
+void mlsim_layout_hide_expert_comm(const struct mlsim_kernel *k, size_t n, double *t)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        double comp = 0, ep = 0;
+        for (; j < n && k[j].layer == k[i].layer; j++) {
+            if (k[j].kind == MLSIM_KERNEL_COMM && k[j].group == MLSIM_GROUP_EP)
+                ep += t[j];
+            else
+                comp += t[j];
+        }
+        double keep = ep > comp && k[i].layer >= 0 ? (ep - comp) / ep : 1.0;
+        for (size_t x = i; x < j && ep > 0 && k[i].layer >= 0; x++) {
+            if (k[x].kind == MLSIM_KERNEL_COMM && k[x].group == MLSIM_GROUP_EP)
+                t[x] = ep > comp ? t[x] * keep : 0.0;
+        }
+        i = j;
+    }
+}
+
 double mlsim_layout_states_bytes(double params, double expert_params, double per_param,
                                  double elem_bytes, int dp, int ep, int sharding)
 {

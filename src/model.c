@@ -164,6 +164,7 @@ void mlsim_model_workload_spec(const struct mlsim_run *r, int micro_batch, int r
     s->tp = r->training.tp > 0 ? r->training.tp : 1;
     s->sequence_parallel = r->training.sequence_parallel;
     s->ep = r->training.ep > 0 ? r->training.ep : 1;
+    s->overlap_ep = r->training.overlap_ep;
     s->micro_batch = micro_batch;
     s->recompute = recompute;
     s->attention = r->training.attention;

@@ -178,9 +178,9 @@ static void write_full(FILE *out, const struct mlsim_scenario *sc, const struct 
             sc->doc->file);
     char active[96] = ""; /* a mixture of experts: the parameters each token is computed with */
     if (r->model.experts > 0 && r->params_from_shape)
-        snprintf(active, sizeof active, " (%s active)",
-                 mlsim_units_format(mlsim_model_active_params(&r->model), MLSIM_DIM_COUNT, b,
-                                    sizeof b));
+        snprintf(
+            active, sizeof active, " (%s active)",
+            mlsim_units_format(mlsim_model_active_params(&r->model), MLSIM_DIM_COUNT, b, sizeof b));
     fprintf(out, "  %-14s %s: %s parameters%s, %s %s\n", "Model",
             term(r->model.name[0] ? r->model.name : r->name, t1, sizeof t1),
             mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a), active,

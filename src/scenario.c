@@ -106,6 +106,8 @@ static const struct mlsim_field run_fields[] = {
     RINT("training.tp", training.tp),
     RINT("training.pp", training.pp),
     RINT("training.ep", training.ep),
+    RF("training.overlap_ep", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.overlap_ep, 0, 0, 0,
+       mlsim_bool_names),
     RINT("training.interleave", training.interleave),
     RINT("training.first_stage_layers", training.first_stage_layers),
     RINT("training.last_stage_layers", training.last_stage_layers),

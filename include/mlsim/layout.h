@@ -75,6 +75,14 @@ const char *mlsim_layout_fault_text(enum mlsim_layout_fault fault, const struct 
 double mlsim_layout_states_bytes(double params, double expert_params, double per_param,
                                  double elem_bytes, int dp, int ep, int sharding);
 
+/* Expert all-to-alls overlapped with compute (DeepSeek-V3's DualPipe, arXiv:2412.19437, Sec.
+ * 3.2.1: a forward and a backward chunk run together, each one's all-to-all under the other's
+ * compute): in each layer of the N kernels K, whose times are T, the expert group's all-to-alls
+ * keep only what exceeds the layer's other kernels (the layer's own compute stands for its
+ * partner chunk's); T is scaled in place. The cluster step and the closed form both call it. */
+struct mlsim_kernel;
+void mlsim_layout_hide_expert_comm(const struct mlsim_kernel *k, size_t n, double *t);
+
 /* A link as collectives see it. */
 struct mlsim_link_cost {
     double bw_Bps; /* per direction, per rank */

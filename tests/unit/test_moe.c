@@ -308,6 +308,27 @@ static void test_mla_flops(void **state)
     mlsim_workload_release(&w);
 }
 
+/* DualPipe's overlap (layout.h): layer 0 computes 1 + 2 s beside all-to-alls of 1 + 3 s, which
+ * keep the 1 s beyond it, in proportion (0.25 and 0.75); layer 1's 2 s hide under its 5 s; a
+ * kernel of no layer keeps its time. */
+static void test_overlap(void **state)
+{
+    (void)state;
+    struct mlsim_kernel k[7];
+    memset(k, 0, sizeof k);
+    static const int layer[] = {0, 0, 0, 0, 1, 1, -1}, ep[] = {0, 1, 0, 1, 0, 1, 1};
+    double t[] = {1, 1, 2, 3, 5, 2, 4};
+    for (int i = 0; i < 7; i++) {
+        k[i].layer = layer[i];
+        k[i].kind = ep[i] ? MLSIM_KERNEL_COMM : MLSIM_KERNEL_GEMM;
+        k[i].group = MLSIM_GROUP_EP;
+    }
+    mlsim_layout_hide_expert_comm(k, 7, t);
+    static const double want[] = {1, 0.25, 2, 0.75, 5, 0, 4};
+    for (int i = 0; i < 7; i++)
+        assert_near(t[i], want[i], 1e-15);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -319,6 +340,7 @@ int main(void)
         cmocka_unit_test(test_layout_rule),
         cmocka_unit_test(test_all_to_all_cost),
         cmocka_unit_test(test_mla_flops),
+        cmocka_unit_test(test_overlap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
