@@ -75,6 +75,46 @@ class Layout(unittest.TestCase):
         self.assertRegex(err, r":\d+:\d+: error: training.ep 3 must divide the 8 routed experts")
         self.assertEqual(out, "")
 
+    def test_top_k_past_the_experts(self):
+        rc, out, err = run(MIXTRAL.replace("top_k: 2", "top_k: 9"))
+        self.assertEqual(rc, 1)
+        self.assertRegex(err, r":\d+:\d+: error: model.top_k 9 must be at most the 8 routed")
+        self.assertEqual(out, "")
+
+    def test_no_experts_is_dense(self):
+        rc, out, err = run(MIXTRAL.replace("experts: 8", "experts: 0"), "--format", "json")
+        self.assertEqual(rc, 0, err)
+        r = json.loads(out)["runs"][0]
+        self.assertEqual(r["active_params"], r["params"])
+
+    def test_search_holds_for_experts(self):
+        # a small MoE (4 layers, 8 experts, top-2, one shared, the first layer dense) on two
+        # nodes: every layout simulated, the closed form's top 8 holds the simulation's best
+        text = (
+            "name: small moe\nmode: simulate\n"
+            "model: {layers: 4, hidden: 1024, heads: 8, ffn: 2048, gated_mlp: true, "
+            "seq_len: 1024, vocab: 32000, biases: false, tied_embeddings: false, "
+            "position: rotary, experts: 8, top_k: 2, shared_experts: 1, expert_ffn: 1024, "
+            "dense_layers: 1, tokens: 10B}\n"
+            "hardware: {system: dgx-h100-ndr, count: 16}\nprecision: bf16\n"
+            "training: {micro_batch: 1, global_batch: 32, attention: flash}\n")
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+            f.write(text)
+            path = f.name
+        try:
+            p = subprocess.run([MLSIM, "search", "--check", "--format", "json", path], cwd=SRC,
+                               env=clitest.clean_env(), capture_output=True, timeout=TIMEOUT_S)
+            tab = subprocess.run([MLSIM, "search", path], cwd=SRC, env=clitest.clean_env(),
+                                 capture_output=True, timeout=TIMEOUT_S)
+        finally:
+            os.unlink(path)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        doc = json.loads(p.stdout.decode())
+        self.assertTrue(doc["check_holds"])
+        # ep 1, 2, 4 and 8 of dp 16 are all enumerated: more layouts than the dense model has
+        self.assertGreater(doc["considered"], 2000)
+        self.assertIn("of which b-way expert parallelism", tab.stdout.decode())
+
     def test_load_imbalance_below_one_is_refused(self):
         rc, out, err = run(MIXTRAL.replace("top_k: 2", "top_k: 2, load_imbalance: 0.5"))
         self.assertEqual(rc, 1)
