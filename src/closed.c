@@ -330,8 +330,13 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
                 run->training.bucket_bytes > 0 ? run->training.bucket_bytes : 25.0 * 1048576.0;
             double bytes = params * grad_bytes, n = bytes > bucket ? bytes / bucket : 1.0;
             double all = n * dp_collective(w, &g, dp, reduce_op, bytes / n);
+            if (experts > 0 &&
+                c->ep > 1) /* each bucket's experts' share over dp / ep (cluster.c) */
+                all =
+                    n * (dp_collective(w, &g, dp, reduce_op, bytes / n * (1.0 - experts / params)) +
+                         dp_collective(w, &g, dp / c->ep, reduce_op, bytes / n * experts / params));
             reduce = (all > bwd_total ? all - bwd_total : 0.0) + all / n;
-        } else if (dp > 1 && experts > 0) {
+        } else if (dp > 1 && experts > 0 && c->ep > 1) {
             /* the routed experts' gradients over the dp / ep ranks holding the same experts
              * (cluster.c's dp_reduce_moe_time) */
             reduce = dp_collective(w, &g, dp, reduce_op, (params - experts) * grad_bytes) +

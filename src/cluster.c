@@ -233,7 +233,7 @@ static double dp_reduce_moe_time(const struct mlsim_cluster_config *c, double gr
                                  double expert_params)
 {
     int ep = c->spec.ep > 0 ? c->spec.ep : 1;
-    if (expert_params <= 0)
+    if (expert_params <= 0 || ep <= 1) /* one group for all: one reduction */
         return dp_reduce_time(c, grad_params);
     int op = c->sharding == MLSIM_SHARD_NONE ? MLSIM_COLL_ALL_REDUCE : MLSIM_COLL_REDUCE_SCATTER;
     return dp_reduce_time(c, grad_params - expert_params) +
@@ -293,6 +293,11 @@ static void bucket_reduce(struct builder *b, int r, int vs, double bytes, int64_
     double calls = bytes > cap ? (double)(int64_t)((bytes + cap - 1) / cap) : 1.0;
     int op = c->sharding == MLSIM_SHARD_NONE ? MLSIM_COLL_ALL_REDUCE : MLSIM_COLL_REDUCE_SCATTER;
     double t = calls * dp_collective(c, op, bytes / calls);
+    const struct stage *s = &b->stages[vs];
+    if (s->expert_params > 0 && s->params > 0) /* experts' share over dp / ep (see above) */
+        t = calls *
+            dp_reduce_moe_time(c, bytes / calls / c->grad_elem_bytes,
+                               bytes / calls / c->grad_elem_bytes * s->expert_params / s->params);
     dp_task(b, r, "dp.reduce.bucket", vs, -1, t, bytes, after);
 }
 

@@ -15,6 +15,7 @@
 #include "mlsim/hwdb.h"
 #include "mlsim/mem.h"
 #include "mlsim/pipeline.h"
+#include "mlsim/result.h"
 #include "mlsim/scenario.h"
 #include "mlsim/workload.h"
 
@@ -344,6 +345,37 @@ double mlsim_layout_sharded_bytes(double per_param, double elem_bytes, int dp, i
     if (sharding == MLSIM_SHARD_ZERO3)
         return per_param / d;
     return per_param;
+}
+
+void mlsim_layout_expert_assumptions(const struct mlsim_run *run, struct mlsim_assumptions *a)
+{
+    if (run->model.type != MLSIM_MODEL_TRANSFORMER || run->model.experts <= 0)
+        return;
+    struct mlsim_layout l;
+    struct mlsim_layout_groups g;
+    mlsim_layout_of_run(run, &l);
+    if (l.dp < 1)
+        return;
+    mlsim_layout_groups(run, &l, &g);
+    int ep = l.ep;
+    if (ep <= 1) {
+        mlsim_assume(a,
+                     "No expert parallelism: all %d routed experts on every rank (each expert's "
+                     "FFN split over tp %d)",
+                     run->model.experts, l.tp);
+        return;
+    }
+    mlsim_assume(a,
+                 "Expert parallelism %d: %d of the %d routed experts on each rank (each expert's "
+                 "FFN split over tp %d); dispatch and combine all-to-alls (2 forward, 2 backward "
+                 "per MoE layer) over %d ranks %s, %s; expert gradients and ZeRO states over the "
+                 "%d ranks that hold the same experts, the rest over %d",
+                 ep, run->model.experts / ep, run->model.experts, l.tp, ep,
+                 g.g[MLSIM_GROUP_EP].crosses_network ? "across nodes on the network"
+                                                     : "inside a node",
+                 run->training.overlap_ep ? "hidden behind each layer's compute (DualPipe)"
+                                          : "blocking their rank",
+                 l.dp / ep, l.dp);
 }
 
 void mlsim_layout_hide_expert_comm(const struct mlsim_kernel *k, size_t n, double *t)

@@ -589,6 +589,7 @@ void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_ass
                  "backward, attention included, recomputation not) / (step time x peak)");
     if (r->params_from_shape)
         mlsim_model_assumptions(&r->model, a);
+    mlsim_layout_expert_assumptions(r, a);
     if (r->shape_derived)
         mlsim_assume(
             a,

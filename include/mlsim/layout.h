@@ -83,6 +83,11 @@ double mlsim_layout_states_bytes(double params, double expert_params, double per
 struct mlsim_kernel;
 void mlsim_layout_hide_expert_comm(const struct mlsim_kernel *k, size_t n, double *t);
 
+/* Say into A how RUN's experts are laid out (a mixture of experts only): experts per rank, the
+ * all-to-alls' group and link, their overlap, and the group that reduces expert gradients. */
+struct mlsim_assumptions;
+void mlsim_layout_expert_assumptions(const struct mlsim_run *run, struct mlsim_assumptions *a);
+
 /* A link as collectives see it. */
 struct mlsim_link_cost {
     double bw_Bps; /* per direction, per rank */
