@@ -85,6 +85,35 @@ static const struct mlsim_model_spec switch_like = {.layers = 12,
                                                     .top_k = 1,
                                                     .moe_every = 2};
 
+/* DeepSeek-V2 (arXiv:2405.04434, Sec. 3.1.2 and Appendix; the released config.json): 60 layers of
+ * 5120, the first dense (FFN 12288), then 160 routed experts of 1536 (top-6) and 2 shared; the
+ * same latent attention as V3 at this width; vocabulary 102400. By hand: attention q 5120 x 1536
+ * + 1536 + 1536 x 128 x 192 = 45,614,592; kv 5120 x 576 + 512 + 512 x 128 x 256 = 19,726,848;
+ * output 16384 x 5120 = 83,886,080; 149,227,520 a layer. The dense layer adds 3 x 5120 x 12288 and
+ * norms: 337,981,440. A MoE layer: attention, norms 10,240, router 819,200, 162 experts of 3 x
+ * 5120 x 1536 = 23,592,960: 3,972,116,480, 59 of them. Embedding and head 2 x 524,288,000 + 5,120.
+ * Total 235,741,434,880 (the paper's 236B); active: 8 of the experts, 21,375,800,320 (21B). */
+static const struct mlsim_model_spec deepseek_v2 = {.layers = 60,
+                                                    .hidden = 5120,
+                                                    .heads = 128,
+                                                    .ffn = 12288,
+                                                    .seq_len = 4096,
+                                                    .vocab = 102400,
+                                                    .gated_mlp = 1,
+                                                    .no_biases = 1,
+                                                    .untied_embeddings = 1,
+                                                    .position = MLSIM_POSITION_ROTARY,
+                                                    .experts = 160,
+                                                    .top_k = 6,
+                                                    .shared_experts = 2,
+                                                    .expert_ffn = 1536,
+                                                    .dense_layers = 1,
+                                                    .q_lora_rank = 1536,
+                                                    .kv_lora_rank = 512,
+                                                    .qk_nope_dim = 128,
+                                                    .qk_rope_dim = 64,
+                                                    .v_dim = 128};
+
 static void test_published_counts(void **state)
 {
     (void)state;
@@ -96,6 +125,10 @@ static void test_published_counts(void **state)
     assert_near(mlsim_model_active_params(&deepseek_v3), 37552282624.0, 0.5);
     assert_rel(mlsim_model_params(&deepseek_v3), 671e9, 0.001);
     assert_rel(mlsim_model_active_params(&deepseek_v3), 37e9, 0.02);
+    assert_near(mlsim_model_params(&deepseek_v2), 235741434880.0, 0.5);
+    assert_near(mlsim_model_active_params(&deepseek_v2), 21375800320.0, 0.5);
+    assert_rel(mlsim_model_params(&deepseek_v2), 236e9, 0.002);
+    assert_rel(mlsim_model_active_params(&deepseek_v2), 21e9, 0.02);
 }
 
 static void test_which_layers(void **state)
