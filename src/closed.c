@@ -34,7 +34,7 @@ struct costs {
     double act_send_bytes;      /* activations a rank sends the next stage per micro-batch */
     /* a mixture of experts (moe.h): the key's expert parallelism, and a MoE layer's piece (the
      * layer piece above is then a dense layer's, where the model has any) */
-    int ep;
+    int ep, etp;
     struct piece moe;
 };
 
@@ -134,7 +134,8 @@ static void minus(struct piece *a, const struct piece *b)
 static int same_key(const struct costs *c, const struct mlsim_layout *l)
 {
     return c->tp == l->tp && c->sp == l->sequence_parallel && c->micro_batch == l->micro_batch &&
-           c->recompute == l->recompute && c->ep == (l->ep > 0 ? l->ep : 1);
+           c->recompute == l->recompute && c->ep == (l->ep > 0 ? l->ep : 1) &&
+           c->etp == (l->etp > 0 ? l->etp : l->tp);
 }
 
 /* The first layer of M that routes to experts, or -1. */
@@ -173,6 +174,7 @@ static enum mlsim_status costs_of(struct mlsim_closed_work *w, const struct mlsi
     c->micro_batch = l->micro_batch;
     c->recompute = l->recompute;
     c->ep = l->ep > 0 ? l->ep : 1;
+    c->etp = l->etp > 0 ? l->etp : l->tp;
     const struct mlsim_model_spec *m = &w->run->model;
     int last = m->layers - 1, dense = 0, moe = first_moe_layer(m);
     while (dense < m->layers && mlsim_moe_is_moe_layer(m, dense))
@@ -266,6 +268,7 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
     double grad_bytes = mlsim_precision_elem_bytes(run->precision);
     double send = p > 1 ? p2p(&g.g[MLSIM_GROUP_PP].link, c->act_send_bytes) : 0.0;
     int zero3 = l->sharding == MLSIM_SHARD_ZERO3 && dp > 1;
+    int edp = mlsim_layout_expert_dp(l->tp, dp, c->ep, c->etp); /* the experts' replicas */
     int reduce_op =
         l->sharding == MLSIM_SHARD_NONE ? MLSIM_COLL_ALL_REDUCE : MLSIM_COLL_REDUCE_SCATTER;
     double t_micro = 0, busiest = -1, step = 0;
@@ -331,16 +334,16 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
             double bytes = params * grad_bytes, n = bytes > bucket ? bytes / bucket : 1.0;
             double all = n * dp_collective(w, &g, dp, reduce_op, bytes / n);
             if (experts > 0 &&
-                c->ep > 1) /* each bucket's experts' share over dp / ep (cluster.c) */
+                edp != dp) /* each bucket's experts' share over dp / ep (cluster.c) */
                 all =
                     n * (dp_collective(w, &g, dp, reduce_op, bytes / n * (1.0 - experts / params)) +
-                         dp_collective(w, &g, dp / c->ep, reduce_op, bytes / n * experts / params));
+                         dp_collective(w, &g, edp, reduce_op, bytes / n * experts / params));
             reduce = (all > bwd_total ? all - bwd_total : 0.0) + all / n;
-        } else if (dp > 1 && experts > 0 && c->ep > 1) {
+        } else if (dp > 1 && experts > 0 && edp != dp) {
             /* the routed experts' gradients over the dp / ep ranks holding the same experts
              * (cluster.c's dp_reduce_moe_time) */
             reduce = dp_collective(w, &g, dp, reduce_op, (params - experts) * grad_bytes) +
-                     dp_collective(w, &g, dp / c->ep, reduce_op, experts * grad_bytes);
+                     dp_collective(w, &g, edp, reduce_op, experts * grad_bytes);
         } else if (dp > 1) {
             reduce = dp_collective(w, &g, dp, reduce_op, params * grad_bytes);
         }
@@ -365,7 +368,7 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
             out->dp_exposed_s = reduce + gather;
         /* memory, as layout.c counts it */
         double states = mlsim_layout_states_bytes(params, experts, c->state_bytes_per_param, e, dp,
-                                                  c->ep, l->sharding);
+                                                  edp, l->sharding);
         double acts = act * mlsim_pipeline_peak(l->schedule, p, m, v, r);
         double buffers = mlsim_layout_zero3_buffer_bytes(unit, e, e, dp, l->sharding);
         if (states + acts + buffers >

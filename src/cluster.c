@@ -232,12 +232,12 @@ static double dp_reduce_time(const struct mlsim_cluster_config *c, double grad_p
 static double dp_reduce_moe_time(const struct mlsim_cluster_config *c, double grad_params,
                                  double expert_params)
 {
-    int ep = c->spec.ep > 0 ? c->spec.ep : 1;
-    if (expert_params <= 0 || ep <= 1) /* one group for all: one reduction */
+    int edp = mlsim_layout_expert_dp(c->tp, c->dp, c->spec.ep, c->spec.etp);
+    if (expert_params <= 0 || edp == c->dp) /* one group for all: one reduction */
         return dp_reduce_time(c, grad_params);
     int op = c->sharding == MLSIM_SHARD_NONE ? MLSIM_COLL_ALL_REDUCE : MLSIM_COLL_REDUCE_SCATTER;
     return dp_reduce_time(c, grad_params - expert_params) +
-           mlsim_layout_dp_collective(&c->groups, c->algo, c->dp / ep, op,
+           mlsim_layout_dp_collective(&c->groups, c->algo, edp, op,
                                       expert_params * c->grad_elem_bytes);
 }
 
@@ -616,9 +616,9 @@ static void summarize(const struct builder *b, const struct stage *stages,
         }
         const struct mlsim_pipe_op *ops = &b->ops[(size_t)rank * 2 * (size_t)b->m * (size_t)b->v];
         int in_flight = mlsim_pipeline_in_flight(ops, 2 * (size_t)b->m * (size_t)b->v);
-        double states =
-            mlsim_layout_states_bytes(params, experts, stages[rank].state_bytes_per_param,
-                                      c->spec.elem_bytes, c->dp, c->spec.ep, c->sharding);
+        double states = mlsim_layout_states_bytes(
+            params, experts, stages[rank].state_bytes_per_param, c->spec.elem_bytes, c->dp,
+            mlsim_layout_expert_dp(c->tp, c->dp, c->spec.ep, c->spec.etp), c->sharding);
         double acts = act * in_flight;
         double buffers = mlsim_layout_zero3_buffer_bytes(unit, c->spec.elem_bytes,
                                                          c->grad_elem_bytes, c->dp, c->sharding);

@@ -14,6 +14,7 @@
 #include "mlsim/collective.h"
 #include "mlsim/hwdb.h"
 #include "mlsim/mem.h"
+#include "mlsim/moe.h"
 #include "mlsim/pipeline.h"
 #include "mlsim/result.h"
 #include "mlsim/scenario.h"
@@ -101,9 +102,12 @@ enum mlsim_layout_fault mlsim_layout_check(const struct mlsim_model_spec *m, int
     /* Megatron-LM carves the expert-parallel group out of the data-parallel one
      * (megatron/core/parallel_state.py, initialize_model_parallel: "data_parallel_size is not
      * divisible by expert_model_parallel_size"), and each rank holds experts / ep of them. */
-    int ep = l->ep > 0 ? l->ep : 1;
-    if (ep > 1 && (m->type != MLSIM_MODEL_TRANSFORMER || m->experts <= 0 || m->experts % ep != 0 ||
-                   dp % ep != 0))
+    int ep = l->ep > 0 ? l->ep : 1, etp = l->etp > 0 ? l->etp : l->tp;
+    int64_t grid = (int64_t)ep * etp, stage = (int64_t)l->tp * dp;
+    int moe = m->type == MLSIM_MODEL_TRANSFORMER && m->experts > 0;
+    if ((ep > 1 && !moe) ||
+        (moe && (m->experts % ep != 0 || etp < 1 || l->tp % etp != 0 || stage % grid != 0 ||
+                 (int64_t)mlsim_moe_expert_ffn(m) % etp != 0)))
         return MLSIM_LAYOUT_EXPERTS;
     return MLSIM_LAYOUT_OK;
 }
@@ -165,9 +169,9 @@ const char *mlsim_layout_fault_text(enum mlsim_layout_fault fault, const struct 
         break;
     case MLSIM_LAYOUT_EXPERTS:
         snprintf(buf, len,
-                 "training.ep %d must divide the %d routed experts (model.experts) and the "
-                 "data-parallel size %lld",
-                 l->ep, m->experts, dp);
+                 "training.ep %d must divide the %d routed experts (model.experts), and ep x "
+                 "etp (%d x %d) the tp x dp ranks of a stage (%d x %lld), etp dividing tp",
+                 l->ep, m->experts, l->ep, l->etp > 0 ? l->etp : l->tp, l->tp, dp);
         break;
     }
     return buf;
@@ -193,6 +197,7 @@ void mlsim_layout_of_run(const struct mlsim_run *run, struct mlsim_layout *l)
     l->first_stage_layers = t->first_stage_layers;
     l->last_stage_layers = t->last_stage_layers;
     l->ep = t->ep > 0 ? t->ep : 1;
+    l->etp = t->etp > 0 ? t->etp : l->tp;
 }
 
 void mlsim_layout_apply(const struct mlsim_layout *l, struct mlsim_run *run)
@@ -209,6 +214,7 @@ void mlsim_layout_apply(const struct mlsim_layout *l, struct mlsim_run *run)
     t->sharding = l->sharding;
     t->sequence_parallel = l->sequence_parallel;
     t->ep = l->ep;
+    t->etp = l->etp;
     run->layout_derived = 0;
 }
 
@@ -219,6 +225,7 @@ void mlsim_layout_workload_spec(const struct mlsim_run *run, const struct mlsim_
     r.training.tp = l->tp;
     r.training.sequence_parallel = l->sequence_parallel;
     r.training.ep = l->ep;
+    r.training.etp = l->etp > 0 ? l->etp : l->tp;
     mlsim_model_workload_spec(&r, l->micro_batch, l->recompute, s);
 }
 
@@ -249,9 +256,9 @@ struct mlsim_link_cost mlsim_layout_link_cost(const struct mlsim_link *link)
 static void expert_group(const struct mlsim_layout *l, int node, const struct mlsim_link_cost *net,
                          struct mlsim_layout_groups *g)
 {
-    int ep = l->ep > 0 ? l->ep : 1;
+    int ep = l->ep > 0 ? l->ep : 1, etp = l->etp > 0 ? l->etp : l->tp;
     g->g[MLSIM_GROUP_EP].size = ep;
-    if (ep > 1 && (int64_t)l->tp * ep > node && net->bw_Bps > 0) {
+    if (ep > 1 && (int64_t)etp * ep > node && net->bw_Bps > 0) {
         g->g[MLSIM_GROUP_EP].link = *net;
         g->g[MLSIM_GROUP_EP].crosses_network = 1;
     }
@@ -357,25 +364,25 @@ void mlsim_layout_expert_assumptions(const struct mlsim_run *run, struct mlsim_a
     if (l.dp < 1)
         return;
     mlsim_layout_groups(run, &l, &g);
-    int ep = l.ep;
+    int ep = l.ep, edp = mlsim_layout_expert_dp(l.tp, l.dp, l.ep, l.etp);
     if (ep <= 1) {
         mlsim_assume(a,
                      "No expert parallelism: all %d routed experts on every rank (each expert's "
-                     "FFN split over tp %d)",
-                     run->model.experts, l.tp);
+                     "FFN split over etp %d of tp %d)",
+                     run->model.experts, l.etp, l.tp);
         return;
     }
     mlsim_assume(a,
                  "Expert parallelism %d: %d of the %d routed experts on each rank (each expert's "
-                 "FFN split over tp %d); dispatch and combine all-to-alls (2 forward, 2 backward "
-                 "per MoE layer) over %d ranks %s, %s; expert gradients and ZeRO states over the "
-                 "%d ranks that hold the same experts, the rest over %d",
-                 ep, run->model.experts / ep, run->model.experts, l.tp, ep,
+                 "FFN split over etp %d of tp %d); dispatch and combine all-to-alls (2 forward, 2 "
+                 "backward per MoE layer) over %d ranks %s, %s; expert gradients and ZeRO states "
+                 "over the %d ranks that hold the same experts, the rest over %d",
+                 ep, run->model.experts / ep, run->model.experts, l.etp, l.tp, ep,
                  g.g[MLSIM_GROUP_EP].crosses_network ? "across nodes on the network"
                                                      : "inside a node",
                  run->training.overlap_ep ? "hidden behind each layer's compute (DualPipe)"
                                           : "blocking their rank",
-                 l.dp / ep, l.dp);
+                 edp, l.dp);
 }
 
 void mlsim_layout_hide_expert_comm(const struct mlsim_kernel *k, size_t n, double *t)
@@ -399,16 +406,22 @@ void mlsim_layout_hide_expert_comm(const struct mlsim_kernel *k, size_t n, doubl
     }
 }
 
-double mlsim_layout_states_bytes(double params, double expert_params, double per_param,
-                                 double elem_bytes, int dp, int ep, int sharding)
+int mlsim_layout_expert_dp(int tp, int dp, int ep, int etp)
 {
-    int e = ep > 0 ? ep : 1;
+    int64_t grid = (int64_t)(ep > 0 ? ep : 1) * (etp > 0 ? etp : tp);
+    int64_t edp = grid > 0 ? (int64_t)tp * dp / grid : dp;
+    return edp > 0 ? (int)edp : 1;
+}
+
+double mlsim_layout_states_bytes(double params, double expert_params, double per_param,
+                                 double elem_bytes, int dp, int edp, int sharding)
+{
     double dense =
         (params - expert_params) * mlsim_layout_sharded_bytes(per_param, elem_bytes, dp, sharding);
     if (expert_params <= 0)
         return dense;
-    int edp = dp / e > 0 ? dp / e : 1;
-    return dense + expert_params * mlsim_layout_sharded_bytes(per_param, elem_bytes, edp, sharding);
+    return dense + expert_params * mlsim_layout_sharded_bytes(per_param, elem_bytes,
+                                                              edp > 0 ? edp : 1, sharding);
 }
 
 static enum mlsim_status cost_chunk(const struct mlsim_run *run, const struct mlsim_layout *l,
@@ -463,7 +476,8 @@ enum mlsim_status mlsim_layout_memory(struct mlsim_layout_work *w, const struct 
             unit = c->max_unit_params > unit ? c->max_unit_params : unit;
         }
         double states = mlsim_layout_states_bytes(
-            params, experts, w->chunks[rank].state_bytes_per_param, e, l->dp, l->ep, l->sharding);
+            params, experts, w->chunks[rank].state_bytes_per_param, e, l->dp,
+            mlsim_layout_expert_dp(l->tp, l->dp, l->ep, l->etp), l->sharding);
         double acts = act * in_flight;
         double buffers = mlsim_layout_zero3_buffer_bytes(unit, e, e, l->dp, l->sharding);
         if (states + acts + buffers > out->states_bytes + out->act_bytes + out->buffer_bytes) {
@@ -492,6 +506,7 @@ enum mlsim_status mlsim_layout_choose(struct mlsim_layout_work *w, const struct 
                     continue;
                 l.tp = tp;
                 l.pp = mp / tp;
+                l.etp = run->training.etp > 0 ? run->training.etp : tp;
                 l.schedule = MLSIM_SCHEDULE_1F1B;
                 l.sharding = shardings[shard] < 0 ? run->training.sharding : shardings[shard];
                 if (mlsim_layout_check(&run->model, run->count, run->node_size, &l) !=

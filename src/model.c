@@ -102,7 +102,7 @@ double mlsim_model_params(const struct mlsim_model_spec *m)
     if (m->experts > 0) {
         double p = mlsim_model_embedding_params(m, 1) + mlsim_model_head_params(m, 1);
         for (int i = 0; i < m->layers; i++)
-            p += mlsim_moe_layer_params(m, 1, 1, i);
+            p += mlsim_moe_layer_params(m, 1, 1, 1, i);
         return p;
     }
     return m->layers * mlsim_model_layer_params(m, 1) + mlsim_model_embedding_params(m, 1) +
@@ -164,6 +164,7 @@ void mlsim_model_workload_spec(const struct mlsim_run *r, int micro_batch, int r
     s->tp = r->training.tp > 0 ? r->training.tp : 1;
     s->sequence_parallel = r->training.sequence_parallel;
     s->ep = r->training.ep > 0 ? r->training.ep : 1;
+    s->etp = r->training.etp > 0 ? r->training.etp : s->tp;
     s->overlap_ep = r->training.overlap_ep;
     s->micro_batch = micro_batch;
     s->recompute = recompute;

@@ -1,8 +1,8 @@
 /*
  * Mixture-of-experts arithmetic (moe.h). A MoE layer's MLP is a router, the shared experts every
  * token passes and the routed experts a token is sent to; expert parallelism holds experts / ep
- * of the routed ones on each rank, and tensor parallelism splits each expert's FFN as it splits a
- * dense MLP (Megatron-LM's expert tensor parallelism equal to tp).
+ * of the routed ones on each rank, and expert-tensor parallelism (Megatron-core's
+ * expert_tensor_parallel_size, by default tp) splits each expert's FFN as tp splits a dense MLP.
  */
 #include "mlsim/moe.h"
 
@@ -53,21 +53,21 @@ static double router(const struct mlsim_model_spec *m)
     return (double)m->hidden * m->experts;
 }
 
-double mlsim_moe_layer_expert_params(const struct mlsim_model_spec *m, int tp, int ep, int layer)
+double mlsim_moe_layer_expert_params(const struct mlsim_model_spec *m, int etp, int ep, int layer)
 {
     if (!mlsim_moe_is_moe_layer(m, layer))
         return 0.0;
     double e = ep > 0 ? ep : 1;
-    return (double)m->experts / e * mlsim_model_mlp_params(m, mlsim_moe_expert_ffn(m), tp);
+    return (double)m->experts / e * mlsim_model_mlp_params(m, mlsim_moe_expert_ffn(m), etp);
 }
 
-double mlsim_moe_layer_params(const struct mlsim_model_spec *m, int tp, int ep, int layer)
+double mlsim_moe_layer_params(const struct mlsim_model_spec *m, int tp, int etp, int ep, int layer)
 {
     if (!mlsim_moe_is_moe_layer(m, layer))
         return mlsim_model_layer_params(m, tp);
     double shared = m->shared_experts * mlsim_model_mlp_params(m, mlsim_moe_expert_ffn(m), tp);
     return mlsim_model_attention_params(m, tp) + norms(m) + router(m) + shared +
-           mlsim_moe_layer_expert_params(m, tp, ep, layer);
+           mlsim_moe_layer_expert_params(m, etp, ep, layer);
 }
 
 double mlsim_moe_layer_active_params(const struct mlsim_model_spec *m, int layer)
@@ -75,6 +75,6 @@ double mlsim_moe_layer_active_params(const struct mlsim_model_spec *m, int layer
     if (!mlsim_moe_is_moe_layer(m, layer))
         return mlsim_model_layer_params(m, 1);
     double one = mlsim_model_mlp_params(m, mlsim_moe_expert_ffn(m), 1);
-    return mlsim_moe_layer_params(m, 1, 1, layer) - mlsim_moe_layer_expert_params(m, 1, 1, layer) +
-           mlsim_moe_top_k(m) * one;
+    return mlsim_moe_layer_params(m, 1, 1, 1, layer) -
+           mlsim_moe_layer_expert_params(m, 1, 1, layer) + mlsim_moe_top_k(m) * one;
 }

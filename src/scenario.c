@@ -110,6 +110,7 @@ static const struct mlsim_field run_fields[] = {
     RINT("training.tp", training.tp),
     RINT("training.pp", training.pp),
     RINT("training.ep", training.ep),
+    RINT("training.etp", training.etp),
     RF("training.overlap_ep", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.overlap_ep, 0, 0, 0,
        mlsim_bool_names),
     RINT("training.interleave", training.interleave),

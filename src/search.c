@@ -120,19 +120,26 @@ static enum mlsim_status consider(struct mlsim_search *s, struct mlsim_closed_wo
     return MLSIM_OK;
 }
 
-/* L at every expert-parallel size that divides its data parallelism and the routed experts
- * (layout.c's rule), from 1 up; a dense model has ep 1 only. */
+/* L at every expert-parallel and expert-tensor size that tile (layout.c's rule: ep divides the
+ * routed experts, etp divides tp, ep x etp divides tp x dp); a dense model has ep 1, etp tp. */
 static enum mlsim_status consider_experts(struct mlsim_search *s, struct mlsim_closed_work *w,
                                           const struct mlsim_run *run, struct mlsim_layout *l,
                                           struct mlsim_search_row *row)
 {
     int experts = run->model.type == MLSIM_MODEL_TRANSFORMER ? run->model.experts : 0;
     enum mlsim_status st = MLSIM_OK;
-    for (int ep = 1; ep <= (experts > 0 ? l->dp : 1) && st == MLSIM_OK; ep++) {
-        if (l->dp % ep != 0 || (experts > 0 && experts % ep != 0))
+    int tp = l->tp;
+    for (int ep = 1; ep <= (experts > 0 ? l->dp * tp : 1) && st == MLSIM_OK; ep++) {
+        if (experts > 0 && experts % ep != 0)
             continue;
-        l->ep = ep;
-        st = consider(s, w, run, l, row);
+        /* expert-tensor sizes dividing tp, whole experts first (tp itself last: the default) */
+        for (int etp = experts > 0 ? 1 : tp; etp <= tp && st == MLSIM_OK; etp++) {
+            if (tp % etp != 0 || ((long long)l->dp * tp) % ((long long)ep * etp) != 0)
+                continue;
+            l->ep = ep;
+            l->etp = etp;
+            st = consider(s, w, run, l, row);
+        }
     }
     return st;
 }
@@ -211,6 +218,8 @@ static int by_objective(const void *pa, const void *pb)
     }
     if (x->ep != y->ep)
         return x->ep < y->ep ? -1 : 1;
+    if (x->etp != y->etp)
+        return x->etp < y->etp ? -1 : 1;
     return 0;
 }
 

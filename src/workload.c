@@ -163,6 +163,7 @@ struct tshape {
      * busiest rank (t x top_k x load), one expert's FFN columns and width (/ tp), the shared
      * experts' width (/ tp), the experts of the router and the expert-parallel ranks */
     double local_experts, routed_tokens, efn, ef, sf, experts, ep;
+    double etp; /* expert-tensor ranks (a divisor of tp) */
 };
 
 static struct tshape shape_of(const struct mlsim_workload_spec *sp)
@@ -202,10 +203,14 @@ static struct tshape shape_of(const struct mlsim_workload_spec *sp)
     x.local_experts = x.experts > 0 ? x.experts / x.ep : 0;
     /* every rank of the expert group sends t x top_k token copies, spread over the group's
      * experts: t x top_k arrive at a rank on average, load times that at the busiest */
-    x.routed_tokens = x.t * mlsim_moe_top_k(&sp->model) * mlsim_moe_load(&sp->model);
-    x.ef = mlsim_moe_expert_ffn(&sp->model) / x.tp;
+    /* with expert-tensor parallelism below tp, a rank's tokens are its tensor group's share
+     * (sequence parallel, t / tp) gathered over its etp expert-tensor ranks */
+    double etp = sp->etp > 0 ? sp->etp : x.tp;
+    x.routed_tokens = x.t * mlsim_moe_top_k(&sp->model) * mlsim_moe_load(&sp->model) * etp / x.tp;
+    x.ef = mlsim_moe_expert_ffn(&sp->model) / etp;
     x.efn = sp->model.gated_mlp ? 2.0 * x.ef : x.ef;
-    x.sf = sp->model.shared_experts * x.ef;
+    x.sf = sp->model.shared_experts * mlsim_moe_expert_ffn(&sp->model) / x.tp;
+    x.etp = etp;
     return x;
 }
 
@@ -245,14 +250,15 @@ static void tp_leave(struct list *l, const struct tshape *x, int phase, int laye
 
 /* An expert-parallel all-to-all of the routed tokens (dispatch or combine), or nothing without
  * expert parallelism: each rank sends its t x top_k token copies (at the busiest rank's load),
- * each tensor rank 1/tp of them (the tensor group's own collectives gather the rest). */
+ * each tensor rank 1/tp of them (the tensor group's own collectives gather the rest): the routed
+ * tokens over etp. */
 static void ep_comm(struct list *l, const struct tshape *x, const char *name, int phase, int layer)
 {
     if (x->ep <= 1)
         return;
     struct mlsim_kernel k = {name, MLSIM_KERNEL_COMM,     phase,          layer, 0, 0, 0, 1, 0,
                              0,    MLSIM_COLL_ALL_TO_ALL, MLSIM_GROUP_EP, 0};
-    k.bytes = x->routed_tokens * x->h * x->e / x->tp;
+    k.bytes = x->routed_tokens * x->h * x->e / x->etp;
     push(l, k);
 }
 
@@ -610,15 +616,15 @@ static double update_bytes(int optimizer, double e)
 
 /* A mixture of experts' per-layer parameters on this rank (moe.h): each layer its own count,
  * the embedding and head folded into the first and last; the routed experts' share apart. */
-static void moe_params(const struct mlsim_workload_spec *sp, int tp, int ep, int first,
+static void moe_params(const struct mlsim_workload_spec *sp, int tp, int etp, int ep, int first,
                        double embedding, double head, struct mlsim_workload *w)
 {
     w->params = embedding + head;
     w->expert_params = 0;
     for (int i = 0; i < w->n_layers; i++) {
-        w->layer_params[i] = mlsim_moe_layer_params(&sp->model, tp, ep, first + i);
+        w->layer_params[i] = mlsim_moe_layer_params(&sp->model, tp, etp, ep, first + i);
         w->params += w->layer_params[i];
-        w->expert_params += mlsim_moe_layer_expert_params(&sp->model, tp, ep, first + i);
+        w->expert_params += mlsim_moe_layer_expert_params(&sp->model, etp, ep, first + i);
     }
     w->layer_params[0] += embedding;
     w->layer_params[w->n_layers - 1] += head;
@@ -657,9 +663,9 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
     if (sp->model.kv_lora_rank > 0 &&
         (sp->model.v_dim <= 0 || sp->model.qk_nope_dim + sp->model.qk_rope_dim <= 0))
         return MLSIM_ERR_INPUT;
-    int ep = sp->ep > 0 ? sp->ep : 1;
-    if (sp->model.experts > 0 &&
-        (sp->model.experts % ep != 0 || (long long)mlsim_moe_expert_ffn(&sp->model) % tp != 0))
+    int ep = sp->ep > 0 ? sp->ep : 1, etp = sp->etp > 0 ? sp->etp : tp;
+    if (sp->model.experts > 0 && (sp->model.experts % ep != 0 || tp % etp != 0 ||
+                                  (long long)mlsim_moe_expert_ffn(&sp->model) % etp != 0))
         return MLSIM_ERR_INPUT;
     if (sp->model.experts <= 0 && ep != 1)
         return MLSIM_ERR_INPUT;
@@ -684,7 +690,7 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
     w->layer_params[count - 1] += head_params;
     w->params = per_layer * count + embedding + head_params;
     if (sp->model.experts > 0) /* a mixture of experts: layers differ (moe.h) */
-        moe_params(sp, tp, ep, first, embedding, head_params, w);
+        moe_params(sp, tp, etp, ep, first, embedding, head_params, w);
 
     if (embed) {
         /* a vocabulary-parallel embedding sums its ranks' partial lookups (Megatron-LM) */

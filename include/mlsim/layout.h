@@ -34,6 +34,10 @@ struct mlsim_layout {
      * group (Megatron-LM), whose expert gradients reduce over the dp / ep ranks holding the
      * same experts. 1 without experts. */
     int ep;
+    /* Expert-tensor parallelism (Megatron-core's expert_tensor_parallel_size): each expert's FFN
+     * split over etp ranks, a divisor of tp (1: whole experts beside tensor-parallel attention);
+     * the expert grid of etp x ep x edp ranks covers a stage's tp x dp. tp by default. */
+    int etp;
 };
 
 /* Why a layout does not tile, in the order the rule checks. */
@@ -48,7 +52,8 @@ enum mlsim_layout_fault {
     MLSIM_LAYOUT_NODE,       /* tp spans more than a node */
     MLSIM_LAYOUT_BATCH,      /* the batch does not split into micro-batches x data parallelism */
     MLSIM_LAYOUT_INTERLEAVE, /* interleaving needs the micro-batches to be a multiple of pp */
-    MLSIM_LAYOUT_EXPERTS,    /* ep does not divide the routed experts and the data parallelism */
+    MLSIM_LAYOUT_EXPERTS,    /* ep does not divide the routed experts, nor ep x etp tp x dp, nor
+                                etp tp */
 };
 
 /* The one tiling rule: whether L tiles model M on COUNT devices in nodes of NODE_SIZE (0: the
@@ -69,11 +74,15 @@ const char *mlsim_layout_fault_text(enum mlsim_layout_fault fault, const struct 
                                     int count, int node_size, const struct mlsim_layout *l,
                                     char *buf, size_t len);
 
+/* The expert-data-parallel size: the ranks of a stage's TP x DP that hold the same experts,
+ * tp x dp / (ep x etp) (dp / ep when etp is tp); at least 1. Expert gradients reduce over them. */
+int mlsim_layout_expert_dp(int tp, int dp, int ep, int etp);
+
 /* Bytes of states per device for PARAMS parameters of which EXPERT_PARAMS are routed experts'
- * (sharded by ZeRO over the dp / ep ranks that hold the same experts; the rest over DP), from
+ * (sharded by ZeRO over the EDP ranks that hold the same experts; the rest over DP), from
  * PER_PARAM unsharded bytes at ELEM_BYTES per weight. */
 double mlsim_layout_states_bytes(double params, double expert_params, double per_param,
-                                 double elem_bytes, int dp, int ep, int sharding);
+                                 double elem_bytes, int dp, int edp, int sharding);
 
 /* Expert all-to-alls overlapped with compute (DeepSeek-V3's DualPipe, arXiv:2412.19437, Sec.
  * 3.2.1: a forward and a backward chunk run together, each one's all-to-all under the other's

@@ -30,15 +30,15 @@ double mlsim_moe_expert_ffn(const struct mlsim_model_spec *m);
  * 2021, Switch Transformers, Sec. 2.1; Lepikhin et al. 2020, GShard, Sec. 2.2). */
 double mlsim_moe_load(const struct mlsim_model_spec *m);
 
-/* Parameters of layer LAYER of M as one rank holds them under TP tensor and EP expert
- * parallelism: the attention and norms (model.h), and for a MoE layer the router (hidden x
- * experts, replicated), the shared experts (each an MLP of expert_ffn, split TP ways) and
- * experts / EP routed experts (each split TP ways); for a dense layer its MLP. */
-double mlsim_moe_layer_params(const struct mlsim_model_spec *m, int tp, int ep, int layer);
+/* Parameters of layer LAYER of M as one rank holds them under TP tensor, EP expert and ETP
+ * expert-tensor parallelism: the attention and norms (model.h), and for a MoE layer the router
+ * (hidden x experts, replicated), the shared experts (each an MLP of expert_ffn, split TP ways)
+ * and experts / EP routed experts (each split ETP ways); for a dense layer its MLP. */
+double mlsim_moe_layer_params(const struct mlsim_model_spec *m, int tp, int etp, int ep, int layer);
 
 /* Of those, the routed experts' own (what expert parallelism shards and what reduces over the
- * expert-data-parallel group of dp / ep ranks); 0 for a dense layer. */
-double mlsim_moe_layer_expert_params(const struct mlsim_model_spec *m, int tp, int ep, int layer);
+ * expert-data-parallel group, layout.h); 0 for a dense layer. */
+double mlsim_moe_layer_expert_params(const struct mlsim_model_spec *m, int etp, int ep, int layer);
 
 /* Parameters one token of layer LAYER is computed with: the layer less its routed experts but
  * top_k of them. */

@@ -40,6 +40,7 @@ struct mlsim_training {
     int first_stage_layers, last_stage_layers; /* uneven pipelines (layout.h); 0: even */
     int ep; /* expert-parallel size, carved out of the data-parallel group (layout.h); 0: 1 */
     int overlap_ep; /* 0/1: expert all-to-alls overlapped with compute (DualPipe) */
+    int etp;        /* expert-tensor-parallel size (a divisor of tp); 0: tp */
 };
 
 /* Prices and the grid. All SI: USD/s, USD/J, kg CO2 per J, W. */

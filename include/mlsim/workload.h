@@ -63,6 +63,7 @@ struct mlsim_workload_spec {
     int with_head;         /* the stage holds the final norm, logits and loss (last stage) */
     int ep; /* expert-parallel ranks (moe.h): experts / ep routed experts on this rank; 0: 1 */
     int overlap_ep; /* 1: the expert all-to-alls hide behind compute (layout.h) */
+    int etp; /* expert-tensor-parallel ranks splitting each expert's FFN (a divisor of tp); 0: tp */
 };
 
 /* One micro-batch's kernels plus the optimizer step. */

@@ -239,6 +239,37 @@ static void test_workload(void **state)
     mlsim_workload_release(&w);
 }
 
+/* Expert-tensor parallelism 1 under tp 2 (sequence parallel): each rank dispatches its half of
+ * the 4096 tokens, 2048 x 2 = 4096 copies, to whole experts (2 of 8 with ep 4): fc1 2 x 4096 x
+ * 28672 x 4096 FLOPs; the all-to-all 4096 x 4096 x 2 bytes; the rank holds 2 whole experts. */
+static void test_expert_tensor(void **state)
+{
+    (void)state;
+    struct mlsim_workload_spec s;
+    struct mlsim_workload w;
+    memset(&s, 0, sizeof s);
+    s.model = mixtral;
+    s.micro_batch = 1;
+    s.elem_bytes = 2;
+    s.tp = 2;
+    s.sequence_parallel = 1;
+    s.ep = 4;
+    s.etp = 1;
+    s.attention = MLSIM_ATTENTION_FLASH;
+    s.first_layer = 5;
+    s.n_layers = 1;
+    assert_int_equal(mlsim_workload_build(&s, &w), MLSIM_OK);
+    assert_near(w.expert_params, 2.0 * 176160768.0, 0.5);
+    assert_near(flops_named(w.fwd, w.n_fwd, "moe.fc1"), 2.0 * 4096 * 28672 * 4096.0, 1.0);
+    for (size_t i = 0; i < w.n_fwd; i++) {
+        if (w.fwd[i].kind == MLSIM_KERNEL_COMM && w.fwd[i].group == MLSIM_GROUP_EP)
+            assert_near(w.fwd[i].bytes, 4096.0 * 4096 * 2, 0.5);
+    }
+    mlsim_workload_release(&w);
+    s.etp = 3; /* not a divisor of tp */
+    assert_int_equal(mlsim_workload_build(&s, &w), MLSIM_ERR_INPUT);
+}
+
 /* DeepSeek-V3's dense and MoE layers in 4 uneven stages add up to the model's count. */
 static void test_stages_add_up(void **state)
 {
@@ -280,15 +311,23 @@ static void test_layout_rule(void **state)
     assert_int_equal(mlsim_layout_check(&mixtral, 64, 8, &l), MLSIM_LAYOUT_EXPERTS);
     l.pp = 8; /* dp 8 */
     assert_int_equal(mlsim_layout_check(&mixtral, 64, 8, &l), MLSIM_LAYOUT_OK);
-    l.tp = 2; /* dp 4 */
+    l.tp = 2; /* dp 4: ep 8 x etp 2 does not divide the stage's 2 x 4 ranks */
     assert_int_equal(mlsim_layout_check(&mixtral, 64, 8, &l), MLSIM_LAYOUT_EXPERTS);
+    l.etp = 1; /* whole experts (MoE parallel folding): 8 x 1 ranks tile the 8 */
+    assert_int_equal(mlsim_layout_check(&mixtral, 64, 8, &l), MLSIM_LAYOUT_OK);
+    assert_int_equal(mlsim_layout_expert_dp(2, 4, 8, 1), 1);
+    assert_int_equal(mlsim_layout_expert_dp(1, 16, 8, 1), 2);
+    l.etp = 3; /* not a divisor of tp */
+    assert_int_equal(mlsim_layout_check(&mixtral, 64, 8, &l), MLSIM_LAYOUT_EXPERTS);
+    l.etp = 0;
     struct mlsim_model_spec dense = mixtral;
     dense.experts = 0;
     l.tp = 1;
     assert_int_equal(mlsim_layout_check(&dense, 64, 8, &l), MLSIM_LAYOUT_EXPERTS);
-    /* ZeRO-1 states: 100 dense parameters over dp 16, 60 expert ones over dp / ep = 2, at 16
+    /* ZeRO-1 states: 100 dense parameters over dp 16, 60 expert ones over dp / ep = 2 (the
+     * expert-data-parallel size), at 16
      * bytes unsharded and 2-byte weights: 100 x (4 + 12/16) + 60 x (4 + 12/2) = 475 + 600 */
-    assert_near(mlsim_layout_states_bytes(160, 60, 16, 2, 16, 8, MLSIM_SHARD_ZERO1), 1075.0, 1e-9);
+    assert_near(mlsim_layout_states_bytes(160, 60, 16, 2, 16, 2, MLSIM_SHARD_ZERO1), 1075.0, 1e-9);
 }
 
 /* The all-to-all the dispatch uses (collective.c): P - 1 pairwise exchanges of N / P each. On 8
@@ -369,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_which_layers),
         cmocka_unit_test(test_load),
         cmocka_unit_test(test_workload),
+        cmocka_unit_test(test_expert_tensor),
         cmocka_unit_test(test_stages_add_up),
         cmocka_unit_test(test_layout_rule),
         cmocka_unit_test(test_all_to_all_cost),
