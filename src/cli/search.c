@@ -407,6 +407,8 @@ static void write_json(FILE *out, const struct search_args *a, const struct mlsi
                 mlsim_recompute_names[l->recompute], mlsim_sharding_names[l->sharding],
                 l->sequence_parallel ? "true" : "false", r->closed.mem.total_bytes,
                 r->closed.step_s);
+        if (r->run->model.experts > 0) /* a mixture of experts' layout (dense rows unchanged) */
+            fprintf(out, ", \"ep\": %d, \"etp\": %d", l->ep, l->etp);
         if (r->simulated)
             fprintf(out, ", \"simulated_step_s\": %.15g", r->sim.step_s);
         fprintf(out, ", \"time_s\": %.15g, \"cost_usd\": %.15g, \"energy_kwh\": %.15g}",

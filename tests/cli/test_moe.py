@@ -111,9 +111,21 @@ class Layout(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr.decode())
         doc = json.loads(p.stdout.decode())
         self.assertTrue(doc["check_holds"])
+        # every row says its expert layout; ep x etp divides tp x dp (layout.c's rule)
+        for row in doc["layouts"]:
+            self.assertEqual(row["tp"] * row["dp"] % (row["ep"] * row["etp"]), 0)
+            self.assertEqual(row["tp"] % row["etp"], 0)
         # ep 1, 2, 4 and 8 of dp 16 are all enumerated: more layouts than the dense model has
         self.assertGreater(doc["considered"], 2000)
         self.assertIn("of which b-way expert parallelism", tab.stdout.decode())
+
+    def test_etp_must_divide_tp(self):
+        text = MIXTRAL.replace("mode: analytic", "mode: simulate").replace("mfu: 0.4\n", "")
+        text += "training: {micro_batch: 1, global_batch: 512, tp: 2, pp: 4, ep: 8, etp: 3}\n"
+        rc, out, err = run(text)
+        self.assertEqual(rc, 1)
+        self.assertIn("etp dividing tp", err)
+        self.assertEqual(out, "")
 
     def test_load_imbalance_below_one_is_refused(self):
         rc, out, err = run(MIXTRAL.replace("top_k: 2", "top_k: 2, load_imbalance: 0.5"))
@@ -135,8 +147,11 @@ class Scenarios(unittest.TestCase):
         runs = self.check_closed_form("mixtral_8x7b_moe.yaml")
         by = {r["name"]: r for r in runs}
         # a busiest expert at 1.5 x the mean is slower, and MFU (the mean's work) lower
-        self.assertGreater(by["Mixtral 8x7B, ep 8, load imbalance 1.5"]["step_time_s"],
-                           by["Mixtral 8x7B, ep 8"]["step_time_s"])
+        self.assertGreater(by["Mixtral ep 8 imbalance 1.5"]["step_time_s"],
+                           by["Mixtral ep 8"]["step_time_s"])
+        # a capacity factor of 1.25 cuts the busiest expert's 1.5 x the mean to 1.25 x
+        self.assertLess(by["Mixtral ep 8 imb 1.5 cap 1.25"]["step_time_s"],
+                        by["Mixtral ep 8 imbalance 1.5"]["step_time_s"])
 
     def test_deepseek(self):
         runs = self.check_closed_form("deepseek_v3_moe.yaml")
