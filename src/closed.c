@@ -138,16 +138,6 @@ static int same_key(const struct costs *c, const struct mlsim_layout *l)
            c->etp == (l->etp > 0 ? l->etp : l->tp);
 }
 
-/* The first layer of M that routes to experts, or -1. */
-static int first_moe_layer(const struct mlsim_model_spec *m)
-{
-    for (int i = 0; i < m->layers && m->experts > 0; i++) {
-        if (mlsim_moe_is_moe_layer(m, i))
-            return i;
-    }
-    return -1;
-}
-
 /* The costs of L's tensor-parallel shape, from the cache or made now. */
 static enum mlsim_status costs_of(struct mlsim_closed_work *w, const struct mlsim_layout *l,
                                   const struct mlsim_layout_groups *g, const struct costs **out)
@@ -176,10 +166,9 @@ static enum mlsim_status costs_of(struct mlsim_closed_work *w, const struct mlsi
     c->ep = l->ep > 0 ? l->ep : 1;
     c->etp = l->etp > 0 ? l->etp : l->tp;
     const struct mlsim_model_spec *m = &w->run->model;
-    int last = m->layers - 1, dense = 0, moe = first_moe_layer(m);
-    while (dense < m->layers && mlsim_moe_is_moe_layer(m, dense))
-        dense++;
-    if (dense == m->layers)
+    int last = m->layers - 1, dense = mlsim_moe_first_layer(m, 0),
+        moe = mlsim_moe_first_layer(m, 1);
+    if (dense < 0)
         dense = 0; /* every layer routes: the layer piece is a MoE one too */
     c->status = cost_piece(w, l, g, dense, 0, 0, &c->layer, c);
     if (c->status == MLSIM_OK && moe >= 0)

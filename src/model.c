@@ -99,11 +99,12 @@ double mlsim_model_params(const struct mlsim_model_spec *m)
             p += (double)m->widths[i] * m->widths[i + 1] + m->widths[i + 1];
         return p;
     }
-    if (m->experts > 0) {
-        double p = mlsim_model_embedding_params(m, 1) + mlsim_model_head_params(m, 1);
-        for (int i = 0; i < m->layers; i++)
-            p += mlsim_moe_layer_params(m, 1, 1, 1, i);
-        return p;
+    if (m->experts > 0) { /* the MoE layers alike, the dense ones alike: counted, not looped */
+        double n_moe = mlsim_moe_count_layers(m, 0, m->layers), moe = 0;
+        if (n_moe > 0)
+            moe = mlsim_moe_layer_params(m, 1, 1, 1, mlsim_moe_first_layer(m, 1));
+        return mlsim_model_embedding_params(m, 1) + mlsim_model_head_params(m, 1) + n_moe * moe +
+               (m->layers - n_moe) * mlsim_model_layer_params(m, 1);
     }
     return m->layers * mlsim_model_layer_params(m, 1) + mlsim_model_embedding_params(m, 1) +
            mlsim_model_head_params(m, 1);
@@ -116,10 +117,11 @@ double mlsim_model_active_params(const struct mlsim_model_spec *m)
     /* a count given without a shape has no experts to leave out */
     if (m->layers <= 0 || m->hidden <= 0)
         return m->params;
-    double p = mlsim_model_embedding_params(m, 1) + mlsim_model_head_params(m, 1);
-    for (int i = 0; i < m->layers; i++)
-        p += mlsim_moe_layer_active_params(m, i);
-    return p;
+    double n_moe = mlsim_moe_count_layers(m, 0, m->layers), moe = 0;
+    if (n_moe > 0)
+        moe = mlsim_moe_layer_active_params(m, mlsim_moe_first_layer(m, 1));
+    return mlsim_model_embedding_params(m, 1) + mlsim_model_head_params(m, 1) + n_moe * moe +
+           (m->layers - n_moe) * mlsim_model_layer_params(m, 1);
 }
 
 void mlsim_model_derive_shape(double params, struct mlsim_model_spec *m)

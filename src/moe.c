@@ -6,6 +6,8 @@
  */
 #include "mlsim/moe.h"
 
+#include <stdint.h>
+
 int mlsim_moe_is_moe_layer(const struct mlsim_model_spec *m, int layer)
 {
     if (m->experts <= 0 || layer < m->dense_layers)
@@ -14,12 +16,28 @@ int mlsim_moe_is_moe_layer(const struct mlsim_model_spec *m, int layer)
     return (layer - m->dense_layers) % every == 0;
 }
 
+/* Counted, not looped: a scenario may give a billion layers, and this is asked per layout. */
 int mlsim_moe_count_layers(const struct mlsim_model_spec *m, int first, int count)
 {
-    int n = 0;
-    for (int i = first; i < first + count; i++)
-        n += mlsim_moe_is_moe_layer(m, i);
-    return n;
+    if (m->experts <= 0 || count <= 0)
+        return 0;
+    int64_t every = m->moe_every > 0 ? m->moe_every : 1,
+            d = m->dense_layers > 0 ? m->dense_layers : 0;
+    int64_t lo = first > d ? first : d, hi = (int64_t)first + count;
+    if (lo >= hi)
+        return 0;
+    int64_t k0 = d + (lo - d + every - 1) / every * every; /* the first MoE layer from lo */
+    return k0 < hi ? (int)((hi - 1 - k0) / every + 1) : 0;
+}
+
+int mlsim_moe_first_layer(const struct mlsim_model_spec *m, int moe)
+{
+    int d = m->dense_layers > 0 ? m->dense_layers : 0, every = m->moe_every > 0 ? m->moe_every : 1;
+    if (moe)
+        return m->experts > 0 && d < m->layers ? d : -1;
+    if (m->experts <= 0 || d > 0)
+        return m->layers > 0 ? 0 : -1;
+    return every > 1 && m->layers > 1 ? 1 : -1; /* layer 0 routes: the next is dense if any */
 }
 
 int mlsim_moe_top_k(const struct mlsim_model_spec *m)

@@ -17,8 +17,11 @@
  * layer i as MoE when i % freq == 0; DeepSeek's first_k_dense_replace keeps the first K dense). */
 int mlsim_moe_is_moe_layer(const struct mlsim_model_spec *m, int layer);
 
-/* The MoE layers of M among layers [FIRST, FIRST + COUNT). */
+/* The MoE layers of M among layers [FIRST, FIRST + COUNT), counted in closed form. */
 int mlsim_moe_count_layers(const struct mlsim_model_spec *m, int first, int count);
+
+/* M's first MoE layer (MOE 1) or first dense one (MOE 0), or -1 where it has none. */
+int mlsim_moe_first_layer(const struct mlsim_model_spec *m, int moe);
 
 /* M's routing with its defaults applied: experts each token goes to (top_k, 1 when unset, at
  * most the experts), one expert's FFN width (expert_ffn, else ffn, else 4 h). */

@@ -155,6 +155,38 @@ static void test_which_layers(void **state)
     assert_near(mlsim_moe_layer_active_params(&switch_like, 0), 7177728.0, 0.5);
 }
 
+/* The closed-form count against a loop over every layer, for every window of small shapes; and a
+ * billion layers counted at once (6ND of such a scenario must not loop). */
+static void test_count_layers(void **state)
+{
+    (void)state;
+    struct mlsim_model_spec m = mixtral;
+    for (int d = 0; d < 4; d++) {
+        for (int every = 0; every < 4; every++) {
+            m.dense_layers = d;
+            m.moe_every = every;
+            for (int first = 0; first < 9; first++) {
+                for (int count = 0; count < 9; count++) {
+                    int n = 0;
+                    for (int i = first; i < first + count; i++)
+                        n += mlsim_moe_is_moe_layer(&m, i);
+                    assert_int_equal(mlsim_moe_count_layers(&m, first, count), n);
+                }
+            }
+        }
+    }
+    m.dense_layers = 3;
+    m.moe_every = 2;
+    m.layers = 1000000003; /* 3 dense, then 500,000,000 MoE among the 1,000,000,000 */
+    assert_int_equal(mlsim_moe_count_layers(&m, 0, m.layers), 500000000);
+    assert_int_equal(mlsim_moe_first_layer(&m, 1), 3);
+    assert_int_equal(mlsim_moe_first_layer(&m, 0), 0);
+    m.dense_layers = 0;
+    assert_int_equal(mlsim_moe_first_layer(&m, 0), 1);
+    m.moe_every = 1;
+    assert_int_equal(mlsim_moe_first_layer(&m, 0), -1);
+}
+
 static void test_load(void **state)
 {
     (void)state;
@@ -404,15 +436,11 @@ static void test_overlap(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_published_counts),
-        cmocka_unit_test(test_which_layers),
-        cmocka_unit_test(test_load),
-        cmocka_unit_test(test_workload),
-        cmocka_unit_test(test_expert_tensor),
-        cmocka_unit_test(test_stages_add_up),
-        cmocka_unit_test(test_layout_rule),
-        cmocka_unit_test(test_all_to_all_cost),
-        cmocka_unit_test(test_mla_flops),
+        cmocka_unit_test(test_published_counts), cmocka_unit_test(test_which_layers),
+        cmocka_unit_test(test_count_layers),     cmocka_unit_test(test_load),
+        cmocka_unit_test(test_workload),         cmocka_unit_test(test_expert_tensor),
+        cmocka_unit_test(test_stages_add_up),    cmocka_unit_test(test_layout_rule),
+        cmocka_unit_test(test_all_to_all_cost),  cmocka_unit_test(test_mla_flops),
         cmocka_unit_test(test_overlap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
