@@ -21,7 +21,8 @@ enum mlsim_status mlsim_analytic_estimate(const struct mlsim_run *run, struct ml
     if (peak <= 0)
         return MLSIM_ERR_INPUT;
     out->run = run;
-    out->flops = 6.0 * run->model.params * run->model.tokens;
+    /* a mixture of experts computes each token with its active parameters only (model.h) */
+    out->flops = 6.0 * mlsim_model_active_params(&run->model) * run->model.tokens;
     out->peak_flops = peak;
     out->mfu = run->mfu;
     double device_seconds = out->flops / (peak * run->mfu);

@@ -14,12 +14,14 @@
 #include "mlsim/kernel.h"
 #include "mlsim/mem.h"
 #include "mlsim/model.h"
+#include "mlsim/moe.h"
 #include "mlsim/pipeline.h"
 #include "mlsim/scenario.h"
 #include "mlsim/workload.h"
 
 struct piece {
     double fwd_s, bwd_s, model_flops, hw_flops, params, act_bytes;
+    double expert_params; /* of params, the routed experts' (moe.h) */
 };
 
 struct costs {
@@ -30,6 +32,10 @@ struct costs {
     double opt_bytes_per_param; /* the update's bytes moved per parameter */
     struct mlsim_kernel opt;    /* the update kernel, to scale to a rank's parameters */
     double act_send_bytes;      /* activations a rank sends the next stage per micro-batch */
+    /* a mixture of experts (moe.h): the key's expert parallelism, and a MoE layer's piece (the
+     * layer piece above is then a dense layer's, where the model has any) */
+    int ep, etp;
+    struct piece moe;
 };
 
 struct mlsim_closed_work {
@@ -78,23 +84,33 @@ static enum mlsim_status cost_piece(const struct mlsim_closed_work *w, const str
     memset(out, 0, sizeof *out);
     const struct mlsim_kernel *lists[2] = {wl.fwd, wl.bwd};
     size_t counts[2] = {wl.n_fwd, wl.n_bwd};
+    double *times = malloc((wl.n_fwd > wl.n_bwd ? wl.n_fwd : wl.n_bwd) * sizeof *times + 1);
+    if (!times) {
+        mlsim_workload_release(&wl);
+        return MLSIM_ERR_NOMEM;
+    }
     for (int li = 0; li < 2; li++) {
         double prev = 0; /* the kernel before's time, which a ring exchange hides behind */
         for (size_t i = 0; i < counts[li]; i++) {
             const struct mlsim_kernel *k = &lists[li][i];
-            double t = mlsim_kernel_time(&w->km, k);
+            times[i] = mlsim_kernel_time(&w->km, k);
             if (k->kind == MLSIM_KERNEL_COMM) {
                 const struct mlsim_layout_group *grp = &g->g[k->group];
-                t = mlsim_workload_overlap_s(
+                times[i] = mlsim_workload_overlap_s(
                     k, grp->size, w->algo->time(k->coll_op, grp->size, k->bytes, &grp->link), prev);
             }
-            prev = t;
-            *(li ? &out->bwd_s : &out->fwd_s) += t;
+            prev = times[i];
         }
+        if (s.overlap_ep) /* as cluster.c's cost_stage */
+            mlsim_layout_hide_expert_comm(lists[li], counts[li], times);
+        for (size_t i = 0; i < counts[li]; i++)
+            *(li ? &out->bwd_s : &out->fwd_s) += times[i];
     }
+    free(times);
     out->model_flops = wl.model_flops_per_micro;
     out->hw_flops = wl.hw_flops_per_micro;
     out->params = wl.params;
+    out->expert_params = wl.expert_params;
     out->act_bytes = wl.act_bytes_per_micro;
     c->state_bytes_per_param = wl.state_bytes_per_param;
     if (wl.n_opt > 0 && wl.params > 0) {
@@ -115,12 +131,14 @@ static void minus(struct piece *a, const struct piece *b)
     a->hw_flops -= b->hw_flops;
     a->params -= b->params;
     a->act_bytes -= b->act_bytes;
+    a->expert_params -= b->expert_params;
 }
 
 static int same_key(const struct costs *c, const struct mlsim_layout *l)
 {
     return c->tp == l->tp && c->sp == l->sequence_parallel && c->micro_batch == l->micro_batch &&
-           c->recompute == l->recompute && c->cp == mlsim_layout_cp(l) && c->cp_algo == l->cp_algo;
+           c->recompute == l->recompute && c->cp == mlsim_layout_cp(l) && c->cp_algo == l->cp_algo &&
+           c->ep == (l->ep > 0 ? l->ep : 1) && c->etp == (l->etp > 0 ? l->etp : l->tp);
 }
 
 /* The costs of L's tensor-parallel shape, from the cache or made now. */
@@ -150,31 +168,56 @@ static enum mlsim_status costs_of(struct mlsim_closed_work *w, const struct mlsi
     c->recompute = l->recompute;
     c->cp = mlsim_layout_cp(l);
     c->cp_algo = l->cp_algo;
-    int last = w->run->model.layers - 1;
-    c->status = cost_piece(w, l, g, 0, 0, 0, &c->layer, c);
+    c->ep = l->ep > 0 ? l->ep : 1;
+    c->etp = l->etp > 0 ? l->etp : l->tp;
+    const struct mlsim_model_spec *m = &w->run->model;
+    int last = m->layers - 1, dense = mlsim_moe_first_layer(m, 0),
+        moe = mlsim_moe_first_layer(m, 1);
+    if (dense < 0)
+        dense = 0; /* every layer routes: the layer piece is a MoE one too */
+    c->status = cost_piece(w, l, g, dense, 0, 0, &c->layer, c);
+    if (c->status == MLSIM_OK && moe >= 0)
+        c->status = cost_piece(w, l, g, moe, 0, 0, &c->moe, c);
     if (c->status == MLSIM_OK)
         c->status = cost_piece(w, l, g, 0, 1, 0, &c->embed, c);
     if (c->status == MLSIM_OK)
         c->status = cost_piece(w, l, g, last, 0, 1, &c->head, c);
     if (c->status == MLSIM_ERR_NOMEM)
         return MLSIM_ERR_NOMEM; /* not cached: a later call may have the memory */
-    minus(&c->embed, &c->layer);
-    minus(&c->head, &c->layer);
+    minus(&c->embed, moe >= 0 && mlsim_moe_is_moe_layer(m, 0) ? &c->moe : &c->layer);
+    minus(&c->head, moe >= 0 && mlsim_moe_is_moe_layer(m, last) ? &c->moe : &c->layer);
     w->last = w->n++;
     *out = c;
     return c->status;
 }
 
-/* Chunk VS of N_VS (PER layers each) as the sum of its pieces. */
-static struct piece chunk_of(const struct costs *c, int vs, int n_vs, int per)
+static void add_times(struct piece *x, const struct piece *a, double n)
+{
+    x->fwd_s += a->fwd_s * n;
+    x->bwd_s += a->bwd_s * n;
+    x->model_flops += a->model_flops * n;
+    x->hw_flops += a->hw_flops * n;
+    x->params += a->params * n;
+    x->act_bytes += a->act_bytes * n;
+    x->expert_params += a->expert_params * n;
+}
+
+/* Chunk VS of N_VS (PER layers each, N_MOE of them MoE layers) as the sum of its pieces. */
+static struct piece chunk_of(const struct costs *c, int vs, int n_vs, int per, int n_moe)
 {
     struct piece x = c->layer;
-    x.fwd_s *= per;
-    x.bwd_s *= per;
-    x.model_flops *= per;
-    x.hw_flops *= per;
-    x.params *= per;
-    x.act_bytes *= per;
+    if (n_moe > 0) { /* a mixture of experts: dense and MoE layers, each its own piece */
+        memset(&x, 0, sizeof x);
+        add_times(&x, &c->layer, per - n_moe);
+        add_times(&x, &c->moe, n_moe);
+    } else {
+        x.fwd_s *= per;
+        x.bwd_s *= per;
+        x.model_flops *= per;
+        x.hw_flops *= per;
+        x.params *= per;
+        x.act_bytes *= per;
+    }
     const struct piece *ends[2] = {vs == 0 ? &c->embed : NULL, vs == n_vs - 1 ? &c->head : NULL};
     for (int i = 0; i < 2; i++) {
         if (!ends[i])
@@ -185,6 +228,7 @@ static struct piece chunk_of(const struct costs *c, int vs, int n_vs, int per)
         x.hw_flops += ends[i]->hw_flops;
         x.params += ends[i]->params;
         x.act_bytes += ends[i]->act_bytes;
+        x.expert_params += ends[i]->expert_params;
     }
     return x;
 }
@@ -220,6 +264,7 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
     double grad_bytes = mlsim_precision_elem_bytes(run->precision);
     double send = p > 1 ? p2p(&g.g[MLSIM_GROUP_PP].link, c->act_send_bytes) : 0.0;
     int zero3 = l->sharding == MLSIM_SHARD_ZERO3 && dp > 1;
+    int edp = mlsim_layout_expert_dp(l->tp, dp, c->ep, c->etp); /* the experts' replicas */
     int reduce_op =
         l->sharding == MLSIM_SHARD_NONE ? MLSIM_COLL_ALL_REDUCE : MLSIM_COLL_REDUCE_SCATTER;
     double t_micro = 0, busiest = -1, step = 0;
@@ -229,7 +274,7 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
      * rank 1's FLOPs counted p - 2 times. */
     for (int r = 0; r < p; r = r == 1 && p > 3 ? p - 1 : r + 1) {
         double times = r == 1 && p > 3 ? p - 2 : 1;
-        double t = 0, gathers = 0, last_bwd = 0, params = 0, act = 0;
+        double t = 0, gathers = 0, last_bwd = 0, params = 0, act = 0, experts = 0;
         double bwd_total = 0; /* the rank's backward passes of one micro-batch */
         double unit = 0;
         for (int ch = 0; ch < v; ch++) {
@@ -238,7 +283,8 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
             if (!mlsim_layout_stage_layers(l, run->model.layers, vs, n_vs, &first_layer, &per))
                 return MLSIM_ERR_INPUT;
             assert(per > 0); /* the layout tiles (mlsim_layout_check): every chunk has layers */
-            struct piece x = chunk_of(c, vs, n_vs, per);
+            struct piece x =
+                chunk_of(c, vs, n_vs, per, mlsim_moe_count_layers(&run->model, first_layer, per));
             /* ZeRO-3's unit is a layer, the embedding and the head folded into their neighbours */
             double ends =
                 per > 1
@@ -263,6 +309,7 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
             if (ch == 0)
                 last_bwd = x.bwd_s;
             params += x.params;
+            experts += x.expert_params;
             act += x.act_bytes / v;
             out->model_flops += x.model_flops * m * l->tp * dp * times;
             out->hw_flops += x.hw_flops * m * l->tp * dp * times;
@@ -282,7 +329,17 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
                 run->training.bucket_bytes > 0 ? run->training.bucket_bytes : 25.0 * 1048576.0;
             double bytes = params * grad_bytes, n = bytes > bucket ? bytes / bucket : 1.0;
             double all = n * dp_collective(w, &g, dp, reduce_op, bytes / n);
+            if (experts > 0 &&
+                edp != dp) /* each bucket's experts' share over dp / ep (cluster.c) */
+                all =
+                    n * (dp_collective(w, &g, dp, reduce_op, bytes / n * (1.0 - experts / params)) +
+                         dp_collective(w, &g, edp, reduce_op, bytes / n * experts / params));
             reduce = (all > bwd_total ? all - bwd_total : 0.0) + all / n;
+        } else if (dp > 1 && experts > 0 && edp != dp) {
+            /* the routed experts' gradients over the dp / ep ranks holding the same experts
+             * (cluster.c's dp_reduce_moe_time) */
+            reduce = dp_collective(w, &g, dp, reduce_op, (params - experts) * grad_bytes) +
+                     dp_collective(w, &g, edp, reduce_op, experts * grad_bytes);
         } else if (dp > 1) {
             reduce = dp_collective(w, &g, dp, reduce_op, params * grad_bytes);
         }
@@ -306,9 +363,9 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
         if (r == 0)
             out->dp_exposed_s = reduce + gather;
         /* memory, as layout.c counts it */
-        double per_param = mlsim_layout_sharded_bytes(c->state_bytes_per_param, e, dp, l->sharding);
-        double states = params * per_param,
-               acts = act * mlsim_pipeline_peak(l->schedule, p, m, v, r);
+        double states = mlsim_layout_states_bytes(params, experts, c->state_bytes_per_param, e, dp,
+                                                  edp, l->sharding);
+        double acts = act * mlsim_pipeline_peak(l->schedule, p, m, v, r);
         double buffers = mlsim_layout_zero3_buffer_bytes(unit, e, e, dp, l->sharding);
         if (states + acts + buffers >
             out->mem.states_bytes + out->mem.act_bytes + out->mem.buffer_bytes) {

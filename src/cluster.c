@@ -27,6 +27,7 @@ struct stage {
     int n_units;
     double *unit_fwd_s, *unit_bwd_s, *unit_params;
     double max_unit_params;
+    double expert_params; /* of params, the routed experts' (reduced over dp / ep ranks) */
 };
 
 /* Add kernel time T of layer LAYER (-1: embedding, head or loss) to the units of a pass: a layer
@@ -132,20 +133,28 @@ static enum mlsim_status cost_stage(const struct mlsim_cluster_config *c, int vs
     }
     st->unit_bwd_s = st->unit_fwd_s + w.n_layers;
     st->unit_params = st->unit_bwd_s + w.n_layers;
-    for (size_t i = 0; i < w.n_fwd; i++) {
-        times[i] = kernel_seconds(c, &w.fwd[i], i > 0 ? times[i - 1] : 0.0, &st->tp_s);
-        st->fwd_s += times[i];
-    }
-    for (size_t i = 0; i < w.n_bwd; i++) {
+    double comm = 0; /* kernel_seconds's sum, made again below after any hiding */
+    for (size_t i = 0; i < w.n_fwd; i++)
+        times[i] = kernel_seconds(c, &w.fwd[i], i > 0 ? times[i - 1] : 0.0, &comm);
+    for (size_t i = 0; i < w.n_bwd; i++)
         times[w.n_fwd + i] =
-            kernel_seconds(c, &w.bwd[i], i > 0 ? times[w.n_fwd + i - 1] : 0.0, &st->tp_s);
-        st->bwd_s += times[w.n_fwd + i];
+            kernel_seconds(c, &w.bwd[i], i > 0 ? times[w.n_fwd + i - 1] : 0.0, &comm);
+    if (s.overlap_ep) {
+        mlsim_layout_hide_expert_comm(w.fwd, w.n_fwd, times);
+        mlsim_layout_hide_expert_comm(w.bwd, w.n_bwd, times + w.n_fwd);
+    }
+    for (size_t i = 0; i < w.n_fwd + w.n_bwd; i++) {
+        const struct mlsim_kernel *k = i < w.n_fwd ? &w.fwd[i] : &w.bwd[i - w.n_fwd];
+        *(i < w.n_fwd ? &st->fwd_s : &st->bwd_s) += times[i];
+        if (k->kind == MLSIM_KERNEL_COMM && k->group != MLSIM_GROUP_CP)
+            st->tp_s += times[i];
     }
     stage_units(&w, s.first_layer, st, times, times + w.n_fwd);
     free(times);
     st->model_flops = w.model_flops_per_micro;
     st->hw_flops = w.hw_flops_per_micro;
     st->params = w.params;
+    st->expert_params = w.expert_params;
     st->act_bytes = w.act_bytes_per_micro;
     st->state_bytes_per_param = w.state_bytes_per_param;
     /* Narayanan et al. 2021, Sec. 4.1: with the scatter/gather optimization each TP rank sends
@@ -236,6 +245,21 @@ static double dp_reduce_time(const struct mlsim_cluster_config *c, double grad_p
     return dp_collective(c, op, grad_params * c->grad_elem_bytes);
 }
 
+/* The same for a rank whose EXPERT_PARAMS of GRAD_PARAMS are routed experts': those reduce over
+ * the dp / ep ranks that hold the same experts (Megatron-LM's expert-data-parallel group), after
+ * the dense gradients' reduction over all dp. */
+static double dp_reduce_moe_time(const struct mlsim_cluster_config *c, double grad_params,
+                                 double expert_params)
+{
+    int edp = mlsim_layout_expert_dp(c->tp, c->dp, c->spec.ep, c->spec.etp);
+    if (expert_params <= 0 || edp == c->dp) /* one group for all: one reduction */
+        return dp_reduce_time(c, grad_params);
+    int op = c->sharding == MLSIM_SHARD_NONE ? MLSIM_COLL_ALL_REDUCE : MLSIM_COLL_REDUCE_SCATTER;
+    return dp_reduce_time(c, grad_params - expert_params) +
+           mlsim_layout_dp_collective(&c->groups, c->algo, edp, op,
+                                      expert_params * c->grad_elem_bytes);
+}
+
 /* A compute task of rank R, after its stream's last; its last two remembered for prefetching. */
 static int64_t compute_task(struct builder *b, int r, const char *name, int vs, int mb, double dur,
                             double flops)
@@ -293,6 +317,11 @@ static void bucket_reduce(struct builder *b, int r, int vs, double bytes, int64_
     double calls = bytes > cap ? (double)(int64_t)((bytes + cap - 1) / cap) : 1.0;
     int op = c->sharding == MLSIM_SHARD_NONE ? MLSIM_COLL_ALL_REDUCE : MLSIM_COLL_REDUCE_SCATTER;
     double t = calls * dp_collective(c, op, bytes / calls);
+    const struct stage *s = &b->stages[vs];
+    if (s->expert_params > 0 && s->params > 0) /* experts' share over dp / ep (see above) */
+        t = calls *
+            dp_reduce_moe_time(c, bytes / calls / c->grad_elem_bytes,
+                               bytes / calls / c->grad_elem_bytes * s->expert_params / s->params);
     dp_task(b, r, "dp.reduce.bucket", vs, -1, t, bytes, after);
 }
 
@@ -413,16 +442,18 @@ static void build_update(struct builder *b, int r, const struct mlsim_workload *
     int compute = b->res[(size_t)r * SLOTS], dp = b->res[(size_t)r * SLOTS + 3];
     int64_t reduces[1];
     int n_red = 0;
-    double params = 0;
-    for (int ch = 0; ch < b->v; ch++)
+    double params = 0, experts = 0;
+    for (int ch = 0; ch < b->v; ch++) {
         params += b->stages[ch * b->p + r].params;
+        experts += b->stages[ch * b->p + r].expert_params;
+    }
     if (grad_ranks(c) > 1) {
         if (c->sharding == MLSIM_SHARD_ZERO3 || c->overlap_comm) {
             /* reduced during the backward passes (build_rank): the update waits for the last */
             reduces[n_red++] = b->last_dp[r];
         } else {
-            int64_t t = task(b, "dp.reduce", dp, 1, -1, -1, dp_reduce_time(c, params), 0,
-                             params * c->grad_elem_bytes);
+            int64_t t = task(b, "dp.reduce", dp, 1, -1, -1, dp_reduce_moe_time(c, params, experts),
+                             0, params * c->grad_elem_bytes);
             for (int rep = 0; rep < b->reps; rep++) {
                 for (int ch = 0; ch < b->v; ch++)
                     depend(b, t,
@@ -598,10 +629,11 @@ static void summarize(const struct builder *b, const struct stage *stages,
     for (int rank = 0; rank < b->p; rank++) {
         double busy = mlsim_sim_resource_busy(b->sim, b->res[(size_t)rank * SLOTS]);
         double dp = mlsim_sim_resource_busy(b->sim, b->res[(size_t)rank * SLOTS + 3]);
-        double params = 0, act = 0, tp = 0, unit = 0;
+        double params = 0, act = 0, tp = 0, unit = 0, experts = 0;
         for (int ch = 0; ch < b->v; ch++) {
             const struct stage *s = &stages[ch * b->p + rank];
             params += s->params;
+            experts += s->expert_params;
             act += s->act_bytes / b->v;
             tp += s->tp_s * b->m;
             unit = s->max_unit_params > unit ? s->max_unit_params : unit;
@@ -610,9 +642,11 @@ static void summarize(const struct builder *b, const struct stage *stages,
         int in_flight = b->mem_m == b->m
                             ? mlsim_pipeline_in_flight(ops, 2 * (size_t)b->m * (size_t)b->v)
                             : mlsim_pipeline_peak(c->schedule, b->p, b->mem_m, b->v, rank);
-        double per_param = mlsim_layout_sharded_bytes(
-            stages[rank].state_bytes_per_param, c->spec.elem_bytes, grad_ranks(c), c->sharding);
-        double states = params * per_param, acts = act * in_flight;
+        double states = mlsim_layout_states_bytes(
+            params, experts, stages[rank].state_bytes_per_param, c->spec.elem_bytes,
+            grad_ranks(c), mlsim_layout_expert_dp(c->tp, c->dp, c->spec.ep, c->spec.etp),
+            c->sharding);
+        double acts = act * in_flight;
         double buffers = mlsim_layout_zero3_buffer_bytes(
             unit, c->spec.elem_bytes, c->grad_elem_bytes, grad_ranks(c), c->sharding);
         if (states + acts + buffers > r->mem_bytes) {

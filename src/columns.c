@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mlsim/cluster.h"
+#include "mlsim/model.h"
 #include "mlsim/pipeline.h"
 #include "mlsim/units.h"
 
@@ -72,6 +73,8 @@ TEXT(get_recompute, mlsim_recompute_names[x->run->training.recompute])
 FLAG(get_sequence_parallel, x->run->training.sequence_parallel)
 FLAG(get_cluster, x->cluster)
 FLAG(get_simulated, x->simulated)
+NUMBER(get_active_params, mlsim_model_active_params(&x->run->model))
+NUMBER(get_ep, x->run->training.ep > 0 ? x->run->training.ep : 1)
 
 int mlsim_columns_reference(const struct mlsim_result *res, const char **metric, double *predicted,
                             double *measured)
@@ -313,6 +316,10 @@ static const struct mlsim_column columns[] = {
     {"simulated", BOO, ALL, "bool",
      "costed kernel by kernel (simulate and inference modes), not in closed form", get_simulated,
      0},
+    {"active_params", NUM, ALL | RUN, "count",
+     "parameters each token is computed with (a mixture of experts' active ones; else params)",
+     get_active_params, 0},
+    {"ep", NUM, S, "count", "expert-parallel size simulated (1 without experts)", get_ep, 0},
 };
 
 #undef S

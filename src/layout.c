@@ -14,6 +14,7 @@
 #include "mlsim/collective.h"
 #include "mlsim/hwdb.h"
 #include "mlsim/mem.h"
+#include "mlsim/moe.h"
 #include "mlsim/pipeline.h"
 #include "mlsim/result.h"
 #include "mlsim/scenario.h"
@@ -132,6 +133,16 @@ enum mlsim_layout_fault mlsim_layout_check(const struct mlsim_model_spec *m, int
         return MLSIM_LAYOUT_BATCH;
     if (l->schedule == MLSIM_SCHEDULE_INTERLEAVED && (l->global_batch / per_step) % l->pp != 0)
         return MLSIM_LAYOUT_INTERLEAVE;
+    /* Megatron-LM carves the expert-parallel group out of the data-parallel one
+     * (megatron/core/parallel_state.py, initialize_model_parallel: "data_parallel_size is not
+     * divisible by expert_model_parallel_size"), and each rank holds experts / ep of them. */
+    int ep = l->ep > 0 ? l->ep : 1, etp = l->etp > 0 ? l->etp : l->tp;
+    int64_t grid = (int64_t)ep * etp, stage = (int64_t)l->tp * dp;
+    int moe = m->type == MLSIM_MODEL_TRANSFORMER && m->experts > 0;
+    if ((ep > 1 && !moe) ||
+        (moe && (m->experts % ep != 0 || etp < 1 || l->tp % etp != 0 || stage % grid != 0 ||
+                 (int64_t)mlsim_moe_expert_ffn(m) % etp != 0)))
+        return MLSIM_LAYOUT_EXPERTS;
     return MLSIM_LAYOUT_OK;
 }
 
@@ -215,6 +226,12 @@ const char *mlsim_layout_fault_text(enum mlsim_layout_fault fault, const struct 
                  dp > 0 && l->micro_batch > 0 ? l->global_batch / (l->micro_batch * dp) : 0LL,
                  l->pp);
         break;
+    case MLSIM_LAYOUT_EXPERTS:
+        snprintf(buf, len,
+                 "training.ep %d must divide the %d routed experts (model.experts), and ep x "
+                 "etp (%d x %d) the tp x dp ranks of a stage (%d x %lld), etp dividing tp",
+                 l->ep, m->experts, l->ep, l->etp > 0 ? l->etp : l->tp, l->tp, dp);
+        break;
     }
     return buf;
 }
@@ -240,6 +257,8 @@ void mlsim_layout_of_run(const struct mlsim_run *run, struct mlsim_layout *l)
     l->sequence_parallel = t->sequence_parallel;
     l->first_stage_layers = t->first_stage_layers;
     l->last_stage_layers = t->last_stage_layers;
+    l->ep = t->ep > 0 ? t->ep : 1;
+    l->etp = t->etp > 0 ? t->etp : l->tp;
 }
 
 void mlsim_layout_apply(const struct mlsim_layout *l, struct mlsim_run *run)
@@ -257,6 +276,8 @@ void mlsim_layout_apply(const struct mlsim_layout *l, struct mlsim_run *run)
     t->sequence_parallel = l->sequence_parallel;
     t->cp = mlsim_layout_cp(l);
     t->cp_algo = l->cp_algo;
+    t->ep = l->ep;
+    t->etp = l->etp;
     run->layout_derived = 0;
 }
 
@@ -266,6 +287,8 @@ void mlsim_layout_workload_spec(const struct mlsim_run *run, const struct mlsim_
     struct mlsim_run r = *run;
     r.training.tp = l->tp;
     r.training.sequence_parallel = l->sequence_parallel;
+    r.training.ep = l->ep;
+    r.training.etp = l->etp > 0 ? l->etp : l->tp;
     mlsim_model_workload_spec(&r, l->micro_batch, l->recompute, s);
     s->cp = mlsim_layout_cp(l);
     s->cp_algo = l->cp_algo;
@@ -290,6 +313,20 @@ struct mlsim_link_cost mlsim_layout_link_cost(const struct mlsim_link *link)
             c.step_s = link->latency_s;
     }
     return c;
+}
+
+/* The expert group: ep consecutive data-parallel ranks, tp apart (Megatron-LM's order), so it
+ * spans tp x ep devices; inside a node on the fast link, else its all-to-all crosses the network
+ * at each device's NIC share (taken as the bottleneck of the exchange). */
+static void expert_group(const struct mlsim_layout *l, int node, const struct mlsim_link_cost *net,
+                         struct mlsim_layout_groups *g)
+{
+    int ep = l->ep > 0 ? l->ep : 1, etp = l->etp > 0 ? l->etp : l->tp;
+    g->g[MLSIM_GROUP_EP].size = ep;
+    if (ep > 1 && (int64_t)etp * ep > node && net->bw_Bps > 0) {
+        g->g[MLSIM_GROUP_EP].link = *net;
+        g->g[MLSIM_GROUP_EP].crosses_network = 1;
+    }
 }
 
 void mlsim_layout_groups(const struct mlsim_run *run, const struct mlsim_layout *l,
@@ -336,6 +373,7 @@ void mlsim_layout_groups(const struct mlsim_run *run, const struct mlsim_layout 
      * each reaches the other nodes through its own NIC (NCCL runs one ring per NIC). */
     if (stage > node && l->tp < node)
         g->g[MLSIM_GROUP_DP].per_node = node / l->tp;
+    expert_group(l, node, &net, g);
     for (int i = 0; i < dev->n_links && g->h2d_Bps <= 0; i++) {
         if (dev->links[i].type == MLSIM_LINK_PCIE)
             g->h2d_Bps = dev->links[i].bw_each_Bps;
@@ -346,6 +384,7 @@ void mlsim_layout_groups(const struct mlsim_run *run, const struct mlsim_layout 
 
 struct chunk {
     double params, act_bytes, state_bytes_per_param;
+    double expert_params;   /* of params, the routed experts' */
     double max_unit_params; /* the largest layer, embedding and head folded in (ZeRO-3's unit) */
 };
 
@@ -388,6 +427,76 @@ double mlsim_layout_sharded_bytes(double per_param, double elem_bytes, int dp, i
     return per_param;
 }
 
+void mlsim_layout_expert_assumptions(const struct mlsim_run *run, struct mlsim_assumptions *a)
+{
+    if (run->model.type != MLSIM_MODEL_TRANSFORMER || run->model.experts <= 0)
+        return;
+    struct mlsim_layout l;
+    struct mlsim_layout_groups g;
+    mlsim_layout_of_run(run, &l);
+    if (l.dp < 1)
+        return;
+    mlsim_layout_groups(run, &l, &g);
+    int ep = l.ep, edp = mlsim_layout_expert_dp(l.tp, l.dp, l.ep, l.etp);
+    if (ep <= 1) {
+        mlsim_assume(a,
+                     "No expert parallelism: all %d routed experts on every rank (each expert's "
+                     "FFN split over etp %d of tp %d)",
+                     run->model.experts, l.etp, l.tp);
+        return;
+    }
+    mlsim_assume(a,
+                 "Expert parallelism %d: %d of the %d routed experts on each rank (each expert's "
+                 "FFN split over etp %d of tp %d); dispatch and combine all-to-alls (2 forward, 2 "
+                 "backward per MoE layer) over %d ranks %s, %s; expert gradients and ZeRO states "
+                 "over the %d ranks that hold the same experts, the rest over %d",
+                 ep, run->model.experts / ep, run->model.experts, l.etp, l.tp, ep,
+                 g.g[MLSIM_GROUP_EP].crosses_network ? "across nodes on the network"
+                                                     : "inside a node",
+                 run->training.overlap_ep ? "hidden behind each layer's compute (DualPipe)"
+                                          : "blocking their rank",
+                 edp, l.dp);
+}
+
+void mlsim_layout_hide_expert_comm(const struct mlsim_kernel *k, size_t n, double *t)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        double comp = 0, ep = 0;
+        for (; j < n && k[j].layer == k[i].layer; j++) {
+            if (k[j].kind == MLSIM_KERNEL_COMM && k[j].group == MLSIM_GROUP_EP)
+                ep += t[j];
+            else
+                comp += t[j];
+        }
+        double keep = ep > comp && k[i].layer >= 0 ? (ep - comp) / ep : 1.0;
+        for (size_t x = i; x < j && ep > 0 && k[i].layer >= 0; x++) {
+            if (k[x].kind == MLSIM_KERNEL_COMM && k[x].group == MLSIM_GROUP_EP)
+                t[x] = ep > comp ? t[x] * keep : 0.0;
+        }
+        i = j;
+    }
+}
+
+int mlsim_layout_expert_dp(int tp, int dp, int ep, int etp)
+{
+    int64_t grid = (int64_t)(ep > 0 ? ep : 1) * (etp > 0 ? etp : tp);
+    int64_t edp = grid > 0 ? (int64_t)tp * dp / grid : dp;
+    return edp > 0 ? (int)edp : 1;
+}
+
+double mlsim_layout_states_bytes(double params, double expert_params, double per_param,
+                                 double elem_bytes, int dp, int edp, int sharding)
+{
+    double dense =
+        (params - expert_params) * mlsim_layout_sharded_bytes(per_param, elem_bytes, dp, sharding);
+    if (expert_params <= 0)
+        return dense;
+    return dense + expert_params * mlsim_layout_sharded_bytes(per_param, elem_bytes,
+                                                              edp > 0 ? edp : 1, sharding);
+}
+
 static enum mlsim_status cost_chunk(const struct mlsim_run *run, const struct mlsim_layout *l,
                                     int vs, int n_vs, struct chunk *c)
 {
@@ -402,6 +511,7 @@ static enum mlsim_status cost_chunk(const struct mlsim_run *run, const struct ml
     if (st != MLSIM_OK)
         return st;
     c->params = w.params;
+    c->expert_params = w.expert_params;
     c->act_bytes = w.act_bytes_per_micro;
     c->state_bytes_per_param = w.state_bytes_per_param;
     c->max_unit_params = 0;
@@ -430,16 +540,18 @@ enum mlsim_status mlsim_layout_memory(struct mlsim_layout_work *w, const struct 
         st = MLSIM_ERR_INPUT; /* interleaving needs whole groups of P micro-batches */
     for (int rank = 0; rank < p && st == MLSIM_OK; rank++) {
         int in_flight = mlsim_pipeline_peak(l->schedule, p, m, v, rank);
-        double params = 0, act = 0, unit = 0;
+        double params = 0, act = 0, unit = 0, experts = 0;
         for (int ch = 0; ch < v; ch++) {
             const struct chunk *c = &w->chunks[(size_t)ch * (size_t)p + (size_t)rank];
             params += c->params;
+            experts += c->expert_params;
             act += c->act_bytes / v;
             unit = c->max_unit_params > unit ? c->max_unit_params : unit;
         }
-        double per_param = mlsim_layout_sharded_bytes(w->chunks[rank].state_bytes_per_param, e,
-                                                      mlsim_layout_grad_ranks(l), l->sharding);
-        double states = params * per_param, acts = act * in_flight;
+        double states = mlsim_layout_states_bytes(
+            params, experts, w->chunks[rank].state_bytes_per_param, e, mlsim_layout_grad_ranks(l),
+            mlsim_layout_expert_dp(l->tp, l->dp, l->ep, l->etp), l->sharding);
+        double acts = act * in_flight;
         double buffers =
             mlsim_layout_zero3_buffer_bytes(unit, e, e, mlsim_layout_grad_ranks(l), l->sharding);
         if (states + acts + buffers > out->states_bytes + out->act_bytes + out->buffer_bytes) {
@@ -469,6 +581,7 @@ enum mlsim_status mlsim_layout_choose(struct mlsim_layout_work *w, const struct 
                     continue;
                 l.tp = tp;
                 l.pp = mp / tp;
+                l.etp = run->training.etp > 0 ? run->training.etp : tp;
                 l.schedule = MLSIM_SCHEDULE_1F1B;
                 l.sharding = shardings[shard] < 0 ? run->training.sharding : shardings[shard];
                 if (mlsim_layout_check(&run->model, run->count, run->node_size, &l) !=

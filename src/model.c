@@ -10,14 +10,57 @@
 #include <math.h>
 #include <string.h>
 
+#include "mlsim/moe.h"
 #include "mlsim/result.h"
 #include "mlsim/scenario.h"
 #include "mlsim/units.h"
 #include "mlsim/workload.h"
 
+/* Multi-head latent attention (DeepSeek-V2, Sec. 2.1.2-2.1.3; the released modeling_deepseek.py):
+ * queries through a down-projection (q_a_proj, h x q_lora, its norm) and an up-projection
+ * (q_b_proj, to heads x (nope + rope)), or directly (q_proj) without q_lora; keys and values
+ * through one down-projection (kv_a_proj_with_mqa, h x (kv_lora + rope): the shared rotary key
+ * rides along), its norm, and an up-projection (kv_b_proj, kv_lora x heads x (nope + v)); the
+ * output from heads x v. The up-projections and the output split over TP ranks by heads; the
+ * down-projections and their norms are replicated (Megatron-core's MLASelfAttention). */
+static double mla_params(const struct mlsim_model_spec *m, double t)
+{
+    double h = m->hidden, heads = m->heads > 0 ? m->heads : 1.0, hr = heads / t;
+    double qk = (double)m->qk_nope_dim + m->qk_rope_dim, kvl = m->kv_lora_rank;
+    double q = m->q_lora_rank > 0 ? h * m->q_lora_rank + m->q_lora_rank + m->q_lora_rank * hr * qk
+                                  : h * hr * qk;
+    double kv = h * (kvl + m->qk_rope_dim) + kvl + kvl * hr * ((double)m->qk_nope_dim + m->v_dim);
+    double b = m->no_biases ? 0.0 : h;
+    return q + kv + hr * m->v_dim * h + b;
+}
+
+double mlsim_model_attention_params(const struct mlsim_model_spec *m, int tp)
+{
+    double t = tp > 0 ? tp : 1;
+    if (m->kv_lora_rank > 0)
+        return mla_params(m, t);
+    double heads = m->heads > 0 ? m->heads : 1.0;
+    double h = m->hidden, d = h / heads;
+    double kv = m->kv_heads > 0 && m->heads > 0 ? m->kv_heads : heads;
+    double hr = heads / t * d, kvd = (kv >= t ? kv / t : 1.0) * d, qkv = hr + 2.0 * kvd;
+    double b = m->no_biases ? 0.0 : 1.0;
+    return (h * qkv + b * qkv) + (hr * h + b * h);
+}
+
+double mlsim_model_mlp_params(const struct mlsim_model_spec *m, double width, int tp)
+{
+    double t = tp > 0 ? tp : 1, h = m->hidden, f = width / t;
+    double fn = m->gated_mlp ? 2.0 * f : f, b = m->no_biases ? 0.0 : 1.0;
+    return (h * fn + b * fn) + (f * h + b * h);
+}
+
 double mlsim_model_layer_params(const struct mlsim_model_spec *m, int tp)
 {
     double t = tp > 0 ? tp : 1;
+    if (m->kv_lora_rank > 0) /* latent attention; the sum below is the dense layer's own */
+        return mlsim_model_attention_params(m, tp) +
+               mlsim_model_mlp_params(m, m->ffn > 0 ? m->ffn : 4.0 * m->hidden, tp) +
+               (m->parallel_block ? 1.0 : 2.0) * (m->no_biases ? 1.0 : 2.0) * m->hidden;
     /* an analytic run may give a shape without heads: its attention is counted as multi-head */
     double heads = m->heads > 0 ? m->heads : 1.0;
     double h = m->hidden, d = h / heads;
@@ -56,8 +99,29 @@ double mlsim_model_params(const struct mlsim_model_spec *m)
             p += (double)m->widths[i] * m->widths[i + 1] + m->widths[i + 1];
         return p;
     }
+    if (m->experts > 0) { /* the MoE layers alike, the dense ones alike: counted, not looped */
+        double n_moe = mlsim_moe_count_layers(m, 0, m->layers), moe = 0;
+        if (n_moe > 0)
+            moe = mlsim_moe_layer_params(m, 1, 1, 1, mlsim_moe_first_layer(m, 1));
+        return mlsim_model_embedding_params(m, 1) + mlsim_model_head_params(m, 1) + n_moe * moe +
+               (m->layers - n_moe) * mlsim_model_layer_params(m, 1);
+    }
     return m->layers * mlsim_model_layer_params(m, 1) + mlsim_model_embedding_params(m, 1) +
            mlsim_model_head_params(m, 1);
+}
+
+double mlsim_model_active_params(const struct mlsim_model_spec *m)
+{
+    if (m->type != MLSIM_MODEL_TRANSFORMER || m->experts <= 0)
+        return m->params;
+    /* a count given without a shape has no experts to leave out */
+    if (m->layers <= 0 || m->hidden <= 0)
+        return m->params;
+    double n_moe = mlsim_moe_count_layers(m, 0, m->layers), moe = 0;
+    if (n_moe > 0)
+        moe = mlsim_moe_layer_active_params(m, mlsim_moe_first_layer(m, 1));
+    return mlsim_model_embedding_params(m, 1) + mlsim_model_head_params(m, 1) + n_moe * moe +
+           (m->layers - n_moe) * mlsim_model_layer_params(m, 1);
 }
 
 void mlsim_model_derive_shape(double params, struct mlsim_model_spec *m)
@@ -101,6 +165,9 @@ void mlsim_model_workload_spec(const struct mlsim_run *r, int micro_batch, int r
     s->model = r->model;
     s->tp = r->training.tp > 0 ? r->training.tp : 1;
     s->sequence_parallel = r->training.sequence_parallel;
+    s->ep = r->training.ep > 0 ? r->training.ep : 1;
+    s->etp = r->training.etp > 0 ? r->training.etp : s->tp;
+    s->overlap_ep = r->training.overlap_ep;
     s->micro_batch = micro_batch;
     s->recompute = recompute;
     s->attention = r->training.attention;
@@ -125,4 +192,29 @@ void mlsim_model_assumptions(const struct mlsim_model_spec *m, struct mlsim_assu
                  m->parallel_block ? " beside the attention (parallel blocks)" : "",
                  m->no_biases ? "no biases" : "biases",
                  m->untied_embeddings ? "an untied" : "a tied", mlsim_position_names[m->position]);
+    if (m->kv_lora_rank > 0)
+        mlsim_assume(
+            a,
+            "Multi-head latent attention (DeepSeek-V2): queries %s %d, keys and values "
+            "compressed to %d, heads of %d + %d rotary for queries and keys, %d for values",
+            m->q_lora_rank > 0 ? "through a rank of" : "projected directly, rank", m->q_lora_rank,
+            m->kv_lora_rank, m->qk_nope_dim, m->qk_rope_dim, m->v_dim);
+    if (m->experts <= 0)
+        return;
+    char act[64];
+    double load = mlsim_moe_load(m);
+    mlsim_assume(
+        a,
+        "Mixture of experts on %d of %d layers (the first %d dense, then every %d): %d "
+        "routed experts of FFN %.0f, top-%d, %d shared; %s of the parameters are active "
+        "per token, and the 6 N D FLOPs and MFU count those",
+        mlsim_moe_count_layers(m, 0, m->layers), m->layers, m->dense_layers,
+        m->moe_every > 0 ? m->moe_every : 1, m->experts, mlsim_moe_expert_ffn(m),
+        mlsim_moe_top_k(m), m->shared_experts,
+        mlsim_units_format(mlsim_model_active_params(m), MLSIM_DIM_COUNT, act, sizeof act));
+    mlsim_assume(a, "The busiest expert takes %.2f x the mean tokens (load imbalance %.2f%s); %s",
+                 load, m->load_imbalance >= 1 ? m->load_imbalance : 1.0,
+                 m->capacity_factor > 0 ? ", cut to the capacity factor" : "",
+                 m->capacity_factor > 0 ? "tokens past an expert's capacity are dropped"
+                                        : "dropless routing");
 }

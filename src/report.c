@@ -12,6 +12,7 @@
 
 #include "mlsim/columns.h"
 #include "mlsim/price.h"
+#include "mlsim/model.h"
 #include "mlsim/run.h"
 #include "mlsim/textio.h"
 #include "mlsim/units.h"
@@ -223,9 +224,14 @@ static void write_full(FILE *out, const struct mlsim_scenario *sc, const struct 
         fprintf(out, "%s\n", term(r->description, t2, sizeof t2));
     fprintf(out, "mlsim %s, %s mode, scenario %s\n\n", MLSIM_VERSION, mlsim_mode_names[r->mode],
             sc->doc->file);
-    fprintf(out, "  %-14s %s: %s parameters, %s %s\n", "Model",
+    char active[96] = ""; /* a mixture of experts: the parameters each token is computed with */
+    if (r->model.experts > 0 && r->params_from_shape)
+        snprintf(
+            active, sizeof active, " (%s active)",
+            mlsim_units_format(mlsim_model_active_params(&r->model), MLSIM_DIM_COUNT, b, sizeof b));
+    fprintf(out, "  %-14s %s: %s parameters%s, %s %s\n", "Model",
             term(r->model.name[0] ? r->model.name : r->name, t1, sizeof t1),
-            mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a),
+            mlsim_units_format(r->model.params, MLSIM_DIM_COUNT, a, sizeof a), active,
             mlsim_units_format(r->model.tokens, MLSIM_DIM_COUNT, b, sizeof b),
             r->model.type == MLSIM_MODEL_MLP ? "samples" : "tokens");
     fprintf(out, "  %-14s %d x %s (%s)\n", "Hardware", r->count, dev->name, dev->id);

@@ -76,6 +76,25 @@ static const struct mlsim_field run_fields[] = {
     RINT("model.ffn", model.ffn),
     RINT("model.seq_len", model.seq_len),
     RINT("model.vocab", model.vocab),
+    RF("model.experts", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, model.experts, 0, 1e9,
+       MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RINT("model.top_k", model.top_k),
+    RF("model.shared_experts", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, model.shared_experts, 0, 1e9,
+       MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RINT("model.expert_ffn", model.expert_ffn),
+    RF("model.dense_layers", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, model.dense_layers, 0, 1e9,
+       MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RINT("model.moe_every", model.moe_every),
+    RF("model.capacity_factor", MLSIM_FIELD_QUANTITY, MLSIM_DIM_NUMBER, model.capacity_factor, 0,
+       INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RF("model.load_imbalance", MLSIM_FIELD_QUANTITY, MLSIM_DIM_NUMBER, model.load_imbalance, 1,
+       INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RF("model.q_lora_rank", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, model.q_lora_rank, 0, 1e9,
+       MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RINT("model.kv_lora_rank", model.kv_lora_rank),
+    RINT("model.qk_nope_dim", model.qk_nope_dim),
+    RINT("model.qk_rope_dim", model.qk_rope_dim),
+    RINT("model.v_dim", model.v_dim),
     RSEC("hardware"),
     RSTR("hardware.device", device_id),
     RSTR("hardware.system", system_id),
@@ -101,6 +120,10 @@ static const struct mlsim_field run_fields[] = {
        mlsim_bool_names),
     RINT("training.tp", training.tp),
     RINT("training.pp", training.pp),
+    RINT("training.ep", training.ep),
+    RINT("training.etp", training.etp),
+    RF("training.overlap_ep", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.overlap_ep, 0, 0, 0,
+       mlsim_bool_names),
     RINT("training.interleave", training.interleave),
     RINT("training.cp", training.cp),
     RSEC("training.batch_rampup"),
@@ -1243,6 +1266,18 @@ static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
     return ok && resolve_link(r, d);
 }
 
+/* A mixture of experts routes each token to at most all of its experts. */
+static int check_experts(const struct mlsim_run *r, struct mlsim_diags *d)
+{
+    const struct mlsim_loc *at = mlsim_schema_given(&mlsim_run_schema, r, "model.top_k");
+    if (!at || r->model.experts <= 0 || r->model.top_k <= r->model.experts)
+        return 1; /* no experts: a dense model, its routing fields unused */
+    mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *at,
+                       "model.top_k %d must be at most the %d routed experts (model.experts)",
+                       r->model.top_k, r->model.experts);
+    return 0;
+}
+
 /* The parallel layout must tile the devices, the heads, the layers and the batch (layout.h's
  * rule); a batch that does not split is placed at the batch, the rest at the training block. */
 static int check_layout(struct mlsim_run *r, struct mlsim_diags *d)
@@ -1459,7 +1494,7 @@ static int resolve_run(struct mlsim_scenario *sc, size_t index, struct mlsim_hwd
         else
             snprintf(r->name, sizeof r->name, "run %zu", index + 1);
     }
-    int ok = resolve_model(r, d) && zoo_ok;
+    int ok = resolve_model(r, d) && zoo_ok && check_experts(r, d);
     if (!given(r, "hardware.count")) {
         if (!seen(r, "hardware.count"))
             report_missing(r, "hardware.count", d);

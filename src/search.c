@@ -3,8 +3,9 @@
  * sizes that divide the heads and fit a node, pipeline depths that divide the layers, the
  * micro-batches of 1 to MLSIM_SEARCH_MAX_MICRO_BATCH that split the batch, 1F1B and then
  * interleaving of 2 to 8 chunks, the three recomputations, the four ZeRO stages (one when there is
- * no data parallelism), sequence parallelism off and on (with tensor parallelism); all of it for
- * each context-parallel size, 1 first.
+ * no data parallelism), sequence parallelism off and on (with tensor parallelism), and for a
+ * mixture of experts every expert-parallel size that divides the data parallelism and the experts;
+ * all of it for each context-parallel size, 1 first.
  */
 #include "mlsim/search.h"
 
@@ -123,6 +124,47 @@ static int context_worth_trying(const struct mlsim_run *run, int cp)
 static enum mlsim_status add_cp(struct mlsim_search *s, struct mlsim_closed_work *w,
                                 const struct mlsim_run *run, struct mlsim_layout *lp, int node,
                                 int layers);
+/* Cost L as it stands: tiling, memory, limits, kept if it passes. */
+static enum mlsim_status consider(struct mlsim_search *s, struct mlsim_closed_work *w,
+                                  const struct mlsim_run *run, const struct mlsim_layout *l,
+                                  struct mlsim_search_row *row)
+{
+    s->stats.considered++;
+    int verdict = mlsim_search_cost(w, run, l, row);
+    if (verdict == 0)
+        s->stats.rejected_tiling++;
+    else if (verdict == 1)
+        s->stats.rejected_memory++;
+    else if (!within(&s->o, row))
+        s->stats.rejected_limits++;
+    else
+        return keep(s, row);
+    return MLSIM_OK;
+}
+
+/* L at every expert-parallel and expert-tensor size that tile (layout.c's rule: ep divides the
+ * routed experts, etp divides tp, ep x etp divides tp x dp); a dense model has ep 1, etp tp. */
+static enum mlsim_status consider_experts(struct mlsim_search *s, struct mlsim_closed_work *w,
+                                          const struct mlsim_run *run, struct mlsim_layout *l,
+                                          struct mlsim_search_row *row)
+{
+    int experts = run->model.type == MLSIM_MODEL_TRANSFORMER ? run->model.experts : 0;
+    enum mlsim_status st = MLSIM_OK;
+    int tp = l->tp;
+    for (int ep = 1; ep <= (experts > 0 ? l->dp * tp : 1) && st == MLSIM_OK; ep++) {
+        if (experts > 0 && experts % ep != 0)
+            continue;
+        /* expert-tensor sizes dividing tp, whole experts first (tp itself last: the default) */
+        for (int etp = experts > 0 ? 1 : tp; etp <= tp && st == MLSIM_OK; etp++) {
+            if (tp % etp != 0 || ((long long)l->dp * tp) % ((long long)ep * etp) != 0)
+                continue;
+            l->ep = ep;
+            l->etp = etp;
+            st = consider(s, w, run, l, row);
+        }
+    }
+    return st;
+}
 
 enum mlsim_status mlsim_search_add(struct mlsim_search *s, const struct mlsim_run *run)
 {
@@ -185,16 +227,7 @@ static enum mlsim_status add_cp(struct mlsim_search *s, struct mlsim_closed_work
                                 l.recompute = rc;
                                 l.sharding = shardings[sh];
                                 l.sequence_parallel = sp;
-                                s->stats.considered++;
-                                int verdict = mlsim_search_cost(w, run, &l, &row);
-                                if (verdict == 0)
-                                    s->stats.rejected_tiling++;
-                                else if (verdict == 1)
-                                    s->stats.rejected_memory++;
-                                else if (!within(&s->o, &row))
-                                    s->stats.rejected_limits++;
-                                else
-                                    st = keep(s, &row);
+                                st = consider_experts(s, w, run, &l, &row);
                             }
                         }
                     }
@@ -225,6 +258,10 @@ static int by_objective(const void *pa, const void *pb)
         if (keys[0][i] != keys[1][i])
             return keys[0][i] < keys[1][i] ? -1 : 1;
     }
+    if (x->ep != y->ep)
+        return x->ep < y->ep ? -1 : 1;
+    if (x->etp != y->etp)
+        return x->etp < y->etp ? -1 : 1;
     return 0;
 }
 

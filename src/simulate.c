@@ -346,7 +346,7 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
         mlsim_kernel_model_init(run->device, run->precision, &km);
         return simulate_chosen_layout(run, &km, out, keep, d);
     }
-    if (t->tp > 1 || t->pp > 1 || t->cp > 1 || run->count > node || sharded) {
+    if (t->tp > 1 || t->pp > 1 || t->cp > 1 || t->ep > 1 || run->count > node || sharded) {
         struct mlsim_layout l;
         mlsim_layout_of_run(run, &l);
         mlsim_kernel_model_init(run->device, run->precision, &km);
@@ -667,6 +667,7 @@ void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_ass
                  "backward, attention included, recomputation not) / (step time x peak)");
     if (r->params_from_shape)
         mlsim_model_assumptions(&r->model, a);
+    mlsim_layout_expert_assumptions(r, a);
     if (r->shape_derived)
         mlsim_assume(
             a,

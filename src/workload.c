@@ -9,6 +9,7 @@
 
 #include "mlsim/collective.h"
 #include "mlsim/mem.h"
+#include "mlsim/moe.h"
 #include "mlsim/sim.h"
 
 #include <stdlib.h>
@@ -51,6 +52,17 @@ static const struct gemm_names n_fc1 = {"fc1", "fc1.dgrad", "fc1.wgrad", 1};
 static const struct gemm_names n_fc2 = {"fc2", "fc2.dgrad", "fc2.wgrad", 1};
 static const struct gemm_names n_logits = {"logits", "logits.dgrad", "logits.wgrad", 0};
 static const struct gemm_names n_dense = {"dense", "dense.dgrad", "dense.wgrad", 1};
+/* A MoE layer's (moe.h): the router is a plain linear layer kept in full precision (Megatron-core's
+ * TopKRouter; DeepSeek-V3, Sec. 3.3.2, keeps the gating in BF16/FP32 under its FP8 recipe); the
+ * routed experts' GEMMs are grouped, one batched GEMM per layer; the shared experts are a dense
+ * MLP of their own. */
+static const struct gemm_names n_router = {"moe.router", "moe.router.dgrad", "moe.router.wgrad", 0};
+static const struct gemm_names n_efc1 = {"moe.fc1", "moe.fc1.dgrad", "moe.fc1.wgrad", 1};
+static const struct gemm_names n_efc2 = {"moe.fc2", "moe.fc2.dgrad", "moe.fc2.wgrad", 1};
+static const struct gemm_names n_sfc1 = {"moe.shared.fc1", "moe.shared.fc1.dgrad",
+                                         "moe.shared.fc1.wgrad", 1};
+static const struct gemm_names n_sfc2 = {"moe.shared.fc2", "moe.shared.fc2.dgrad",
+                                         "moe.shared.fc2.wgrad", 1};
 static const struct gemm_names n_score = {"attn.score", "attn.score.dq", "attn.score.dk", 0};
 static const struct gemm_names n_attnv = {"attn.v", "attn.v.dp", "attn.v.dv", 0};
 
@@ -146,6 +158,15 @@ struct tshape {
     /* context parallelism: s is this rank's s_kv / cp queries, s_kv the whole sequence */
     double s_kv;
     int cp, cp_algo;
+    const struct mlsim_model_spec *m; /* the model, for which layers route to experts (moe.h) */
+    /* multi-head latent attention (model.h): its per-head query/key and value widths */
+    int mla;
+    double dqk, dv;
+    /* a MoE layer on this rank: routed experts held (experts / ep), the tokens they take at the
+     * busiest rank (t x top_k x load), one expert's FFN columns and width (/ tp), the shared
+     * experts' width (/ tp), the experts of the router and the expert-parallel ranks */
+    double local_experts, routed_tokens, efn, ef, sf, experts, ep;
+    double etp; /* expert-tensor ranks (a divisor of tp) */
 };
 
 static struct tshape shape_of(const struct mlsim_workload_spec *sp)
@@ -179,6 +200,23 @@ static struct tshape shape_of(const struct mlsim_workload_spec *sp)
     x.t = x.b * x.s;
     x.sp = sp->sequence_parallel && x.tp > 1;
     x.t_seq = x.sp ? x.t / x.tp : x.t;
+    x.m = &sp->model;
+    x.mla = sp->model.kv_lora_rank > 0;
+    x.dqk = x.mla ? (double)sp->model.qk_nope_dim + sp->model.qk_rope_dim : x.d;
+    x.dv = x.mla ? sp->model.v_dim : x.d;
+    x.ep = sp->ep > 0 ? sp->ep : 1;
+    x.experts = sp->model.experts;
+    x.local_experts = x.experts > 0 ? x.experts / x.ep : 0;
+    /* every rank of the expert group sends t x top_k token copies, spread over the group's
+     * experts: t x top_k arrive at a rank on average, load times that at the busiest */
+    /* with expert-tensor parallelism below tp, a rank's tokens are its tensor group's share
+     * (sequence parallel, t / tp) gathered over its etp expert-tensor ranks */
+    double etp = sp->etp > 0 ? sp->etp : x.tp;
+    x.routed_tokens = x.t * mlsim_moe_top_k(&sp->model) * mlsim_moe_load(&sp->model) * etp / x.tp;
+    x.ef = mlsim_moe_expert_ffn(&sp->model) / etp;
+    x.efn = sp->model.gated_mlp ? 2.0 * x.ef : x.ef;
+    x.sf = sp->model.shared_experts * mlsim_moe_expert_ffn(&sp->model) / x.tp;
+    x.etp = etp;
     return x;
 }
 
@@ -268,9 +306,193 @@ double mlsim_workload_overlap_s(const struct mlsim_kernel *k, int ranks, double 
     return step_s > hidden ? (ranks - 1.0) * (step_s - hidden) : 0.0;
 }
 
+/* An expert-parallel all-to-all of the routed tokens (dispatch or combine), or nothing without
+ * expert parallelism: each rank sends its t x top_k token copies (at the busiest rank's load),
+ * each tensor rank 1/tp of them (the tensor group's own collectives gather the rest): the routed
+ * tokens over etp. */
+static void ep_comm(struct list *l, const struct tshape *x, const char *name, int phase, int layer)
+{
+    if (x->ep <= 1)
+        return;
+    struct mlsim_kernel k = {name, MLSIM_KERNEL_COMM,     phase,          layer, 0, 0, 0, 1, 0,
+                             0,    MLSIM_COLL_ALL_TO_ALL, MLSIM_GROUP_EP, 0};
+    k.bytes = x->routed_tokens * x->h * x->e / x->etp;
+    push(l, k);
+}
+
+/* A MoE layer's MLP (Megatron-core's MoELayer with the all-to-all token dispatcher; GShard's
+ * dispatch and combine, Lepikhin et al. 2020, Sec. 2.2): the router's logits (t x experts), their
+ * softmax and top-k in fp32 (4 bytes written, then read twice, per score), the tokens permuted
+ * into expert order, dispatched, the local experts' grouped GEMMs, combined back, un-permuted and
+ * summed by their gate weights; then the shared experts as a dense MLP. */
+static void moe_fwd(struct list *l, const struct tshape *x, int phase, int layer)
+{
+    double rt = x->routed_tokens, te = x->local_experts > 0 ? rt / x->local_experts : 0;
+    gemm_fwd(l, &n_router, phase, layer, x->t, x->experts, x->h, 1, &x->el);
+    push(l, memk("moe.topk", phase, layer, x->t * x->experts * 12.0));
+    push(l, memk("moe.permute", phase, layer, rt * x->h * 2.0 * x->e));
+    ep_comm(l, x, "moe.dispatch", phase, layer);
+    gemm_fwd(l, &n_efc1, phase, layer, te, x->efn, x->h, x->local_experts, &x->el);
+    push(l, memk("moe.act", phase, layer, rt * (x->efn + x->ef) * x->e));
+    gemm_fwd(l, &n_efc2, phase, layer, te, x->h, x->ef, x->local_experts, &x->el);
+    ep_comm(l, x, "moe.combine", phase, layer);
+    push(l, memk("moe.unpermute", phase, layer, (2.0 * rt + x->t) * x->h * x->e));
+    if (x->sf > 0) {
+        double sfn = x->m->gated_mlp ? 2.0 * x->sf : x->sf;
+        gemm_fwd(l, &n_sfc1, phase, layer, x->t, sfn, x->h, 1, &x->el);
+        push(l, memk("moe.shared.act", phase, layer, x->t * (sfn + x->sf) * x->e));
+        gemm_fwd(l, &n_sfc2, phase, layer, x->t, x->h, x->sf, 1, &x->el);
+    }
+}
+
+/* Its backward: the same kernels in reverse, each all-to-all once more the other way. */
+static void moe_bwd(struct list *l, const struct tshape *x, int layer)
+{
+    double rt = x->routed_tokens, te = x->local_experts > 0 ? rt / x->local_experts : 0;
+    int B = MLSIM_PHASE_BWD;
+    if (x->sf > 0) {
+        double sfn = x->m->gated_mlp ? 2.0 * x->sf : x->sf;
+        gemm_bwd(l, &n_sfc2, layer, x->t, x->h, x->sf, 1, &x->el, 1);
+        push(l, memk("moe.shared.act.bwd", B, layer, x->t * (2.0 * sfn + x->sf) * x->e));
+        gemm_bwd(l, &n_sfc1, layer, x->t, sfn, x->h, 1, &x->el, 1);
+    }
+    push(l, memk("moe.unpermute.bwd", B, layer, (2.0 * rt + x->t) * x->h * x->e));
+    ep_comm(l, x, "moe.combine.bwd", B, layer);
+    gemm_bwd(l, &n_efc2, layer, te, x->h, x->ef, x->local_experts, &x->el, 1);
+    push(l, memk("moe.act.bwd", B, layer, rt * (2.0 * x->efn + x->ef) * x->e));
+    gemm_bwd(l, &n_efc1, layer, te, x->efn, x->h, x->local_experts, &x->el, 1);
+    ep_comm(l, x, "moe.dispatch.bwd", B, layer);
+    push(l, memk("moe.permute.bwd", B, layer, rt * x->h * 2.0 * x->e));
+    push(l, memk("moe.topk.bwd", B, layer, x->t * x->experts * 12.0));
+    gemm_bwd(l, &n_router, layer, x->t, x->experts, x->h, 1, &x->el, 1);
+}
+
+/* A layer's MLP between the tensor group's collectives: dense, or a mixture of experts. */
+static void mlp_fwd(struct list *l, const struct tshape *x, int phase, int layer)
+{
+    if (mlsim_moe_is_moe_layer(x->m, layer)) {
+        moe_fwd(l, x, phase, layer);
+        return;
+    }
+    gemm_fwd(l, &n_fc1, phase, layer, x->t, x->fn, x->h, 1, &x->el);
+    push(l, memk("mlp.act", phase, layer, x->t * (x->fn + x->f) * x->e));
+    gemm_fwd(l, &n_fc2, phase, layer, x->t, x->h, x->f, 1, &x->el);
+}
+
+static void mlp_bwd(struct list *l, const struct tshape *x, int layer)
+{
+    if (mlsim_moe_is_moe_layer(x->m, layer)) {
+        moe_bwd(l, x, layer);
+        return;
+    }
+    int B = MLSIM_PHASE_BWD;
+    gemm_bwd(l, &n_fc2, layer, x->t, x->h, x->f, 1, &x->el, 1);
+    push(l, memk("mlp.act.bwd", B, layer, x->t * (2.0 * x->fn + x->f) * x->e));
+    gemm_bwd(l, &n_fc1, layer, x->t, x->fn, x->h, 1, &x->el, 1);
+}
+
+/* Multi-head latent attention's names (DeepSeek-V2, Sec. 2.1): the down- and up-projections of
+ * the queries (q_a, q_b) and of the keys and values (kv_a, kv_b). */
+static const struct gemm_names n_q_a = {"mla.q_a", "mla.q_a.dgrad", "mla.q_a.wgrad", 1};
+static const struct gemm_names n_q_b = {"mla.q_b", "mla.q_b.dgrad", "mla.q_b.wgrad", 1};
+static const struct gemm_names n_kv_a = {"mla.kv_a", "mla.kv_a.dgrad", "mla.kv_a.wgrad", 1};
+static const struct gemm_names n_kv_b = {"mla.kv_b", "mla.kv_b.dgrad", "mla.kv_b.wgrad", 1};
+
+/* The projections into the attention: Q, K and V in one GEMM, or latent attention's: the
+ * queries through their low rank (or directly), the keys and values through the compressed
+ * latent with the shared rotary key beside it, each down-projection followed by its norm. The
+ * down-projections are replicated over TP ranks (model.c), the up-projections split by heads. */
+static void qkv_fwd(struct list *l, const struct tshape *x, int phase, int layer)
+{
+    if (!x->mla) {
+        gemm_fwd(l, &n_qkv, phase, layer, x->t, x->a * x->d + 2.0 * x->kvd, x->h, 1, &x->el);
+        return;
+    }
+    double ql = x->m->q_lora_rank, kl = x->m->kv_lora_rank, rope = x->m->qk_rope_dim;
+    if (ql > 0) {
+        gemm_fwd(l, &n_q_a, phase, layer, x->t, ql, x->h, 1, &x->el);
+        push(l, memk("mla.q_norm", phase, layer, 2.0 * x->t * ql * x->e));
+        gemm_fwd(l, &n_q_b, phase, layer, x->t, x->a * x->dqk, ql, 1, &x->el);
+    } else {
+        gemm_fwd(l, &n_q_b, phase, layer, x->t, x->a * x->dqk, x->h, 1, &x->el);
+    }
+    gemm_fwd(l, &n_kv_a, phase, layer, x->t, kl + rope, x->h, 1, &x->el);
+    push(l, memk("mla.kv_norm", phase, layer, 2.0 * x->t * kl * x->e));
+    gemm_fwd(l, &n_kv_b, phase, layer, x->t, x->a * ((double)x->m->qk_nope_dim + x->dv), kl, 1,
+             &x->el);
+}
+
+static void qkv_bwd(struct list *l, const struct tshape *x, int layer)
+{
+    if (!x->mla) {
+        gemm_bwd(l, &n_qkv, layer, x->t, x->a * x->d + 2.0 * x->kvd, x->h, 1, &x->el, 1);
+        return;
+    }
+    double ql = x->m->q_lora_rank, kl = x->m->kv_lora_rank, rope = x->m->qk_rope_dim;
+    int B = MLSIM_PHASE_BWD;
+    gemm_bwd(l, &n_kv_b, layer, x->t, x->a * ((double)x->m->qk_nope_dim + x->dv), kl, 1, &x->el, 1);
+    push(l, memk("mla.kv_norm.bwd", B, layer, 3.0 * x->t * kl * x->e));
+    gemm_bwd(l, &n_kv_a, layer, x->t, kl + rope, x->h, 1, &x->el, 1);
+    if (ql > 0) {
+        gemm_bwd(l, &n_q_b, layer, x->t, x->a * x->dqk, ql, 1, &x->el, 1);
+        push(l, memk("mla.q_norm.bwd", B, layer, 3.0 * x->t * ql * x->e));
+        gemm_bwd(l, &n_q_a, layer, x->t, ql, x->h, 1, &x->el, 1);
+    } else {
+        gemm_bwd(l, &n_q_b, layer, x->t, x->a * x->dqk, x->h, 1, &x->el, 1);
+    }
+}
+
+/* Latent attention's core: heads of dqk for queries and keys (nope + rope) and dv for values,
+ * trained on the up-projected keys and values (the absorbed form is an inference trick). Flash:
+ * QK^T and PV forward, 2 b s keys a (dqk + dv); backward dV, dP, dQ, dK and the scores again,
+ * 2 b s keys a (2 dv + 3 dqk), as layer_bwd counts multi-head attention. */
+static void mla_core(struct list *l, const struct tshape *x, int flash, int phase, int layer)
+{
+    double ba = x->b * x->a;
+    if (flash) {
+        struct mlsim_kernel k = {
+            "attn.flash", MLSIM_KERNEL_ATTENTION, phase, layer, 0, 0, 0, 1, 0, 0, 0, 0, 0};
+        k.flops = 2.0 * x->b * x->s * x->keys * x->a * (x->dqk + x->dv);
+        k.bytes = 2.0 * x->t * x->a * (x->dqk + x->dv) * x->e;
+        push(l, k);
+        return;
+    }
+    double scores = ba * x->s * x->s;
+    gemm_fwd(l, &n_score, phase, layer, x->s, x->s, x->dqk, ba, &x->el);
+    push(l, memk("attn.softmax", phase, layer, scores * 2.0 * x->e));
+    push(l, memk("attn.dropout", phase, layer, scores * (2.0 * x->e + 1.0)));
+    gemm_fwd(l, &n_attnv, phase, layer, x->s, x->dv, x->s, ba, &x->el);
+}
+
+static void mla_core_bwd(struct list *l, const struct tshape *x, int flash, int layer)
+{
+    double ba = x->b * x->a;
+    int B = MLSIM_PHASE_BWD;
+    if (flash) {
+        struct mlsim_kernel k = {
+            "attn.flash.bwd", MLSIM_KERNEL_ATTENTION, B, layer, 0, 0, 0, 1, 0, 0, 0, 0, 0};
+        k.flops = 2.0 * x->b * x->s * x->keys * x->a * (2.0 * x->dv + 3.0 * x->dqk);
+        k.bytes = 4.0 * x->t * x->a * (x->dqk + x->dv) * x->e;
+        push(l, k);
+        return;
+    }
+    push(l, gemm(n_attnv.dgrad, B, layer, x->s, x->s, x->dv, ba, x->e));
+    push(l, gemm(n_attnv.wgrad, B, layer, x->s, x->dv, x->s, ba, x->e));
+    push(l, memk("attn.dropout.bwd", B, layer, ba * x->s * x->s * (2.0 * x->e + 1.0)));
+    push(l, memk("attn.softmax.bwd", B, layer, ba * x->s * x->s * 3.0 * x->e));
+    push(l, gemm(n_score.dgrad, B, layer, x->s, x->dqk, x->s, ba, x->e));
+    push(l, gemm(n_score.wgrad, B, layer, x->s, x->dqk, x->s, ba, x->e));
+}
+
 /* The attention core's forward kernels (what selective recomputation repeats). */
+static void mla_core(struct list *l, const struct tshape *x, int flash, int phase, int layer);
+
 static void attention_core(struct list *l, const struct tshape *x, int flash, int phase, int layer)
 {
+    if (x->mla) {
+        mla_core(l, x, flash, phase, layer);
+        return;
+    }
     double hr = x->a * x->d; /* this rank's share of the hidden width */
     if (flash) {
         struct mlsim_kernel k = {
@@ -299,16 +521,14 @@ static void layer_fwd(struct list *l, const struct tshape *x, int flash, int pha
     double th = x->t_seq * x->h, hr = x->a * x->d;
     push(l, memk("ln1", phase, layer, 2.0 * th * x->e));
     tp_enter(l, x, phase, layer);
-    gemm_fwd(l, &n_qkv, phase, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, &x->el);
+    qkv_fwd(l, x, phase, layer);
     attention_core(l, x, flash, phase, layer);
-    gemm_fwd(l, &n_proj, phase, layer, x->t, x->h, hr, 1, &x->el);
+    gemm_fwd(l, &n_proj, phase, layer, x->t, x->h, x->mla ? x->a * x->dv : hr, 1, &x->el);
     tp_leave(l, x, phase, layer);
     push(l, memk("dropout.residual", phase, layer, th * (3.0 * x->e + 1.0)));
     push(l, memk("ln2", phase, layer, 2.0 * th * x->e));
     tp_enter(l, x, phase, layer);
-    gemm_fwd(l, &n_fc1, phase, layer, x->t, x->fn, x->h, 1, &x->el);
-    push(l, memk("mlp.act", phase, layer, x->t * (x->fn + x->f) * x->e));
-    gemm_fwd(l, &n_fc2, phase, layer, x->t, x->h, x->f, 1, &x->el);
+    mlp_fwd(l, x, phase, layer);
     tp_leave(l, x, phase, layer);
     push(l, memk("dropout.residual", phase, layer, th * (3.0 * x->e + 1.0)));
 }
@@ -323,23 +543,27 @@ static void layer_bwd(struct list *l, const struct tshape *x, int flash, int lay
     int B = MLSIM_PHASE_BWD;
     push(l, memk("dropout.residual.bwd", B, layer, th * (2.0 * x->e + 1.0)));
     tp_enter(l, x, B, layer);
-    gemm_bwd(l, &n_fc2, layer, x->t, x->h, x->f, 1, &x->el, 1);
-    push(l, memk("mlp.act.bwd", B, layer, x->t * (2.0 * x->fn + x->f) * x->e));
-    gemm_bwd(l, &n_fc1, layer, x->t, x->fn, x->h, 1, &x->el, 1);
+    mlp_bwd(l, x, layer);
     tp_leave(l, x, B, layer);
     push(l, memk("ln2.bwd", B, layer, 3.0 * th * x->e));
     push(l, memk("dropout.residual.bwd", B, layer, th * (2.0 * x->e + 1.0)));
     tp_enter(l, x, B, layer);
-    gemm_bwd(l, &n_proj, layer, x->t, x->h, hr, 1, &x->el, 1);
+    gemm_bwd(l, &n_proj, layer, x->t, x->h, x->mla ? x->a * x->dv : hr, 1, &x->el, 1);
     attention_bwd(l, x, flash, layer);
-    gemm_bwd(l, &n_qkv, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, &x->el, 1);
+    qkv_bwd(l, x, layer);
     tp_leave(l, x, B, layer);
     push(l, memk("ln1.bwd", B, layer, 3.0 * th * x->e));
 }
 
 /* The attention core's backward kernels. */
+static void mla_core_bwd(struct list *l, const struct tshape *x, int flash, int layer);
+
 static void attention_bwd(struct list *l, const struct tshape *x, int flash, int layer)
 {
+    if (x->mla) {
+        mla_core_bwd(l, x, flash, layer);
+        return;
+    }
     double hr = x->a * x->d;
     int B = MLSIM_PHASE_BWD;
     if (flash) {
@@ -379,12 +603,10 @@ static void parallel_fwd(struct list *l, const struct tshape *x, int flash, int 
     double th = x->t_seq * x->h, hr = x->a * x->d;
     push(l, memk("ln1", phase, layer, 2.0 * th * x->e));
     tp_enter(l, x, phase, layer);
-    gemm_fwd(l, &n_qkv, phase, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, &x->el);
+    qkv_fwd(l, x, phase, layer);
     attention_core(l, x, flash, phase, layer);
-    gemm_fwd(l, &n_proj, phase, layer, x->t, x->h, hr, 1, &x->el);
-    gemm_fwd(l, &n_fc1, phase, layer, x->t, x->fn, x->h, 1, &x->el);
-    push(l, memk("mlp.act", phase, layer, x->t * (x->fn + x->f) * x->e));
-    gemm_fwd(l, &n_fc2, phase, layer, x->t, x->h, x->f, 1, &x->el);
+    gemm_fwd(l, &n_proj, phase, layer, x->t, x->h, x->mla ? x->a * x->dv : hr, 1, &x->el);
+    mlp_fwd(l, x, phase, layer);
     tp_leave(l, x, phase, layer);
     /* the two branches and the residual read, the sum and a dropout mask written */
     push(l, memk("dropout.residual", phase, layer, th * (4.0 * x->e + 1.0)));
@@ -396,12 +618,10 @@ static void parallel_bwd(struct list *l, const struct tshape *x, int flash, int 
     int B = MLSIM_PHASE_BWD;
     push(l, memk("dropout.residual.bwd", B, layer, th * (2.0 * x->e + 1.0)));
     tp_enter(l, x, B, layer);
-    gemm_bwd(l, &n_fc2, layer, x->t, x->h, x->f, 1, &x->el, 1);
-    push(l, memk("mlp.act.bwd", B, layer, x->t * (2.0 * x->fn + x->f) * x->e));
-    gemm_bwd(l, &n_fc1, layer, x->t, x->fn, x->h, 1, &x->el, 1);
-    gemm_bwd(l, &n_proj, layer, x->t, x->h, hr, 1, &x->el, 1);
+    mlp_bwd(l, x, layer);
+    gemm_bwd(l, &n_proj, layer, x->t, x->h, x->mla ? x->a * x->dv : hr, 1, &x->el, 1);
     attention_bwd(l, x, flash, layer);
-    gemm_bwd(l, &n_qkv, layer, x->t, hr + 2.0 * x->kvd, x->h, 1, &x->el, 1);
+    qkv_bwd(l, x, layer);
     tp_leave(l, x, B, layer);
     push(l, memk("ln1.bwd", B, layer, 3.0 * th * x->e));
 }
@@ -419,6 +639,8 @@ static void block_fwd(struct list *l, const struct tshape *x, int parallel, int 
  * work (see layer_bwd). */
 static double flash_recompute_flops(const struct tshape *x)
 {
+    if (x->mla) /* the scores again, at the query/key width */
+        return 2.0 * x->b * x->s * x->keys * x->a * x->dqk;
     return 2.0 * x->b * x->s * x->keys * x->a * x->d;
 }
 
@@ -459,6 +681,35 @@ static double update_bytes(int optimizer, double e)
     return mixed + 4.0 + update + e;
 }
 
+/* A mixture of experts' per-layer parameters on this rank (moe.h): each layer its own count,
+ * the embedding and head folded into the first and last; the routed experts' share apart. */
+static void moe_params(const struct mlsim_workload_spec *sp, int tp, int etp, int ep, int first,
+                       double embedding, double head, struct mlsim_workload *w)
+{
+    w->params = embedding + head;
+    w->expert_params = 0;
+    for (int i = 0; i < w->n_layers; i++) {
+        w->layer_params[i] = mlsim_moe_layer_params(&sp->model, tp, etp, ep, first + i);
+        w->params += w->layer_params[i];
+        w->expert_params += mlsim_moe_layer_expert_params(&sp->model, etp, ep, first + i);
+    }
+    w->layer_params[0] += embedding;
+    w->layer_params[w->n_layers - 1] += head;
+}
+
+/* What a MoE layer keeps for its backward pass beyond a dense layer of Korthikanti et al.'s
+ * count, whose MLP keeps 16 s b h / t (the fc1 output and the activation's, 4h wide at 2 bytes;
+ * its input and dropout mask are among the 10 replicated): the router's fp32 probabilities
+ * (4 t E), and for the routed tokens their permuted input (2 h), the experts' fc1 output and
+ * activation output (2 (efn + ef)), and the shared experts' (2 (sfn + sf)) on every token. */
+static double moe_act_delta(const struct tshape *x)
+{
+    double sfn = x->m->gated_mlp ? 2.0 * x->sf : x->sf;
+    double kept = 4.0 * x->t * x->experts + x->routed_tokens * x->e * (x->h + x->efn + x->ef) +
+                  x->t * x->e * (sfn + x->sf);
+    return kept - 16.0 * x->t * x->h / x->tp;
+}
+
 static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
                                            struct mlsim_workload *w, struct list *fwd,
                                            struct list *bwd)
@@ -475,6 +726,15 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
         sp->micro_batch <= 0 || sp->model.heads % kv != 0 || sp->model.heads % tp != 0 ||
         (kv % tp != 0 && tp % kv != 0) || (int)ffn % tp != 0 || first < 0 || count <= 0 ||
         first + count > sp->model.layers)
+        return MLSIM_ERR_INPUT;
+    if (sp->model.kv_lora_rank > 0 &&
+        (sp->model.v_dim <= 0 || sp->model.qk_nope_dim + sp->model.qk_rope_dim <= 0))
+        return MLSIM_ERR_INPUT;
+    int ep = sp->ep > 0 ? sp->ep : 1, etp = sp->etp > 0 ? sp->etp : tp;
+    if (sp->model.experts > 0 && (sp->model.experts % ep != 0 || tp % etp != 0 ||
+                                  (long long)mlsim_moe_expert_ffn(&sp->model) % etp != 0))
+        return MLSIM_ERR_INPUT;
+    if (sp->model.experts <= 0 && ep != 1)
         return MLSIM_ERR_INPUT;
     if ((size_t)count > MLSIM_SIM_MAX_TASKS) /* a kernel a layer at least: refuse before calloc */
         return MLSIM_ERR_RANGE;
@@ -496,6 +756,8 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
     w->layer_params[0] += embedding;
     w->layer_params[count - 1] += head_params;
     w->params = per_layer * count + embedding + head_params;
+    if (sp->model.experts > 0) /* a mixture of experts: layers differ (moe.h) */
+        moe_params(sp, tp, etp, ep, first, embedding, head_params, w);
 
     if (embed) {
         /* a vocabulary-parallel embedding sums its ranks' partial lookups (Megatron-LM) */
@@ -549,10 +811,18 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
     else
         per_layer_act = sbh * (kept + 24.0 / t + (no_scores ? 0.0 : as_h / t));
     w->act_bytes_per_micro = per_layer_act * count + (head ? 4.0 * x.t * x.v : 0.0);
+    int n_moe = mlsim_moe_count_layers(&sp->model, first, count);
+    if (n_moe > 0 && sp->recompute != MLSIM_RECOMPUTE_FULL)
+        w->act_bytes_per_micro += n_moe * moe_act_delta(&x);
     w->input_bytes_per_micro = embed ? x.t * 4.0 : 0.0; /* int32 token ids */
     double model =
         sum_flops(fwd->k, fwd->n, MLSIM_PHASE_FWD) + sum_flops(bwd->k, bwd->n, MLSIM_PHASE_BWD);
     w->model_flops_per_micro = flash ? model - count * flash_recompute_flops(&x) : model;
+    /* the busiest rank's extra tokens are not the model's work: the mean rank's count */
+    double load = mlsim_moe_load(&sp->model);
+    if (n_moe > 0 && load > 1.0)
+        w->model_flops_per_micro -=
+            n_moe * 6.0 * x.routed_tokens * x.h * (x.efn + x.ef) * (1.0 - 1.0 / load);
     return MLSIM_OK;
 }
 

@@ -15,8 +15,9 @@
 
 /* The version of the column list, written as the last CSV column and a top-level JSON key. Bump
  * it whenever a column is added, renamed, moved or changes meaning. Version 1 is the unversioned
- * output of mlsim 0.1.0 (29 CSV columns, JSON without the reference and the layout). */
-#define MLSIM_COLUMNS_SCHEMA_VERSION 2
+ * output of mlsim 0.1.0 (29 CSV columns, JSON without the reference and the layout); version 3
+ * adds active_params and ep (mixtures of experts). */
+#define MLSIM_COLUMNS_SCHEMA_VERSION 3
 
 /* The name of the schema-version column and key. */
 #define MLSIM_COLUMNS_SCHEMA_KEY "schema_version"

@@ -36,6 +36,14 @@ struct mlsim_layout {
      * Gradients reduce over the dp x cp ranks that hold one weight (Megatron's data-parallel
      * group with context parallelism). cp 0 reads as 1. */
     int cp, cp_algo;
+    /* Expert parallelism (moe.h): the routed experts split over ep ranks of the data-parallel
+     * group (Megatron-LM), whose expert gradients reduce over the dp / ep ranks holding the
+     * same experts. 1 without experts. */
+    int ep;
+    /* Expert-tensor parallelism (Megatron-core's expert_tensor_parallel_size): each expert's FFN
+     * split over etp ranks, a divisor of tp (1: whole experts beside tensor-parallel attention);
+     * the expert grid of etp x ep x edp ranks covers a stage's tp x dp. tp by default. */
+    int etp;
 };
 
 /* Why a layout does not tile, in the order the rule checks. */
@@ -52,6 +60,8 @@ enum mlsim_layout_fault {
     MLSIM_LAYOUT_BATCH,      /* the batch does not split into micro-batches x data parallelism */
     MLSIM_LAYOUT_INTERLEAVE, /* interleaving needs the micro-batches to be a multiple of pp */
     MLSIM_LAYOUT_CONTEXT,    /* cp does not split the sequence into 2 cp chunks (or an MLP) */
+    MLSIM_LAYOUT_EXPERTS,    /* ep does not divide the routed experts, nor ep x etp tp x dp, nor
+                                etp tp */
 };
 
 /* The context-parallel size of L (1 when unset), and the ranks one weight's gradient is reduced
@@ -82,6 +92,29 @@ int mlsim_layout_stage_layers(const struct mlsim_layout *l, int layers, int vs, 
 const char *mlsim_layout_fault_text(enum mlsim_layout_fault fault, const struct mlsim_model_spec *m,
                                     int count, int node_size, const struct mlsim_layout *l,
                                     char *buf, size_t len);
+
+/* The expert-data-parallel size: the ranks of a stage's TP x DP that hold the same experts,
+ * tp x dp / (ep x etp) (dp / ep when etp is tp); at least 1. Expert gradients reduce over them. */
+int mlsim_layout_expert_dp(int tp, int dp, int ep, int etp);
+
+/* Bytes of states per device for PARAMS parameters of which EXPERT_PARAMS are routed experts'
+ * (sharded by ZeRO over the EDP ranks that hold the same experts; the rest over DP), from
+ * PER_PARAM unsharded bytes at ELEM_BYTES per weight. */
+double mlsim_layout_states_bytes(double params, double expert_params, double per_param,
+                                 double elem_bytes, int dp, int edp, int sharding);
+
+/* Expert all-to-alls overlapped with compute (DeepSeek-V3's DualPipe, arXiv:2412.19437, Sec.
+ * 3.2.1: a forward and a backward chunk run together, each one's all-to-all under the other's
+ * compute): in each layer of the N kernels K, whose times are T, the expert group's all-to-alls
+ * keep only what exceeds the layer's other kernels (the layer's own compute stands for its
+ * partner chunk's); T is scaled in place. The cluster step and the closed form both call it. */
+struct mlsim_kernel;
+void mlsim_layout_hide_expert_comm(const struct mlsim_kernel *k, size_t n, double *t);
+
+/* Say into A how RUN's experts are laid out (a mixture of experts only): experts per rank, the
+ * all-to-alls' group and link, their overlap, and the group that reduces expert gradients. */
+struct mlsim_assumptions;
+void mlsim_layout_expert_assumptions(const struct mlsim_run *run, struct mlsim_assumptions *a);
 
 /* A link as collectives see it. */
 struct mlsim_link_cost {

@@ -33,11 +33,38 @@ struct mlsim_model_spec {
     int position;          /* enum mlsim_position: a learned table adds seq_len x hidden weights */
     int widths[MLSIM_MODEL_MAX_WIDTHS]; /* MLP: inputs, hidden widths..., outputs */
     int n_widths;
+    /* Mixture of experts (moe.h); experts 0: every layer's MLP is dense. */
+    int experts;            /* routed experts per MoE layer (Mixtral 8, DeepSeek-V3 256) */
+    int top_k;              /* routed experts each token goes to; 0: 1 (Switch) */
+    int shared_experts;     /* experts every token goes to (DeepSeek's n_shared_experts) */
+    int expert_ffn;         /* one expert's FFN width (moe_intermediate_size); 0: ffn */
+    int dense_layers;       /* the first K layers keep a dense MLP (first_k_dense_replace) */
+    int moe_every;          /* after those, every Nth layer is MoE (moe_layer_freq); 0: 1 */
+    double capacity_factor; /* tokens an expert takes, over the mean (GShard, Switch); 0: all */
+    double load_imbalance;  /* the busiest expert's tokens over the mean (an input); 0: 1 */
+    /* Multi-head latent attention (DeepSeek-V2, arXiv:2405.04434, Sec. 2.1); kv_lora_rank 0: the
+     * attention is the multi-head (or grouped-query) one above. */
+    int q_lora_rank;  /* the queries' low-rank width (d_c'); 0: queries projected directly */
+    int kv_lora_rank; /* the compressed KV width (d_c) */
+    int qk_nope_dim;  /* per head: the query/key part without rotary positions (d_h) */
+    int qk_rope_dim;  /* per head: the decoupled rotary part (d_h^R), its key shared by heads */
+    int v_dim;        /* per head: the value width */
 };
 
-/* Parameters of one transformer layer as one of TP tensor-parallel ranks holds them (Megatron-LM's
- * split: heads, KV heads, the FFN width divided TP ways; norms replicated). TP = 1: the layer. */
+/* Parameters of one dense transformer layer as one of TP tensor-parallel ranks holds them
+ * (Megatron-LM's split: heads, KV heads, the FFN width divided TP ways; norms replicated). TP = 1:
+ * the layer. A mixture of experts' layers differ: mlsim_moe_layer_params (moe.h). */
 double mlsim_model_layer_params(const struct mlsim_model_spec *m, int tp);
+
+/* The attention of one layer as one of TP ranks holds it (multi-head, grouped-query or
+ * multi-head latent; no norms), and one MLP of WIDTH (its gate too when gated, with biases when
+ * the model has them) split TP ways. mlsim_model_layer_params is these two and the norms. */
+double mlsim_model_attention_params(const struct mlsim_model_spec *m, int tp);
+double mlsim_model_mlp_params(const struct mlsim_model_spec *m, double width, int tp);
+
+/* Parameters each token is computed with: every dense weight and, of a mixture of experts, the
+ * router, the shared experts and top_k routed ones (moe.h). M's total for a dense model. */
+double mlsim_model_active_params(const struct mlsim_model_spec *m);
 
 /* The token embedding (vocabulary-parallel over TP ranks) and a learned position table. */
 double mlsim_model_embedding_params(const struct mlsim_model_spec *m, int tp);

@@ -48,6 +48,9 @@ struct mlsim_training {
         int start, increment;
         double tokens;
     } rampup;
+    int ep; /* expert-parallel size, carved out of the data-parallel group (layout.h); 0: 1 */
+    int overlap_ep; /* 0/1: expert all-to-alls overlapped with compute (DualPipe) */
+    int etp;        /* expert-tensor-parallel size (a divisor of tp); 0: tp */
 };
 
 /* The most batch sizes a ramp-up may pass through (each is a term of cost.c's sum). */

@@ -75,6 +75,9 @@ struct mlsim_workload_spec {
      * attends all seq_len keys, exchanging K and V with the other cp - 1 ranks by CP_ALGO
      * (enum mlsim_cp_algo); 0 or 1: none */
     int cp, cp_algo;
+    int ep; /* expert-parallel ranks (moe.h): experts / ep routed experts on this rank; 0: 1 */
+    int overlap_ep; /* 1: the expert all-to-alls hide behind compute (layout.h) */
+    int etp; /* expert-tensor-parallel ranks splitting each expert's FFN (a divisor of tp); 0: tp */
 };
 
 /* One micro-batch's kernels plus the optimizer step. */
@@ -89,6 +92,7 @@ struct mlsim_workload {
     double input_bytes_per_micro; /* host-to-device input copy */
     double act_bytes_per_micro;   /* activation memory kept for backward (Korthikanti Eq. 1-2) */
     double state_bytes_per_param; /* weights + gradients + optimizer states (ZeRO paper Sec. 3.1) */
+    double expert_params; /* of params, the routed experts' (sharded and reduced over dp / ep) */
 };
 
 /* Build the workload of SPEC into *W. Returns MLSIM_ERR_INPUT for an impossible shape (heads not

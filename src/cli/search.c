@@ -313,13 +313,20 @@ static void write_table(FILE *out, const struct search_args *a, const struct mls
             "#", "Device", "Count", "TP", "PP", "DP", "MB", "Schedule", "V", "Recompute", "ZeRO",
             "SP", "Mem/dev", "Step (cf)", "Step (sim)", "Time", "Cost", "Energy");
     size_t shown = 0;
+    int any_ep = 0;
     for (size_t i = 0; i < n && shown < (size_t)a->o.top_k; i++, shown++) {
         const struct mlsim_search_row *r = &rows[i];
         const struct mlsim_layout *l = &r->layout;
         double time_s = r->simulated ? r->sim.time_s : r->run_s;
         double cost = r->simulated ? r->sim.cost_usd : r->cost_usd;
         double energy = r->simulated ? r->sim.energy_j : r->energy_j;
-        char mem[32], step_cf[32], step_sim[32], when[32], money[32], en[32];
+        char mem[32], step_cf[32], step_sim[32], when[32], money[32], en[32], dpc[32];
+        /* a mixture of experts' expert parallelism beside the data parallelism it divides */
+        if (l->ep > 1)
+            snprintf(dpc, sizeof dpc, "%d/%d", l->dp, l->ep);
+        else
+            snprintf(dpc, sizeof dpc, "%d", l->dp);
+        any_ep |= l->ep > 1;
         snprintf(mem, sizeof mem, "%.1f GiB", r->closed.mem.total_bytes / 1073741824.0);
         snprintf(step_cf, sizeof step_cf, "%.3f s", r->closed.step_s);
         if (r->simulated)
@@ -330,9 +337,9 @@ static void write_table(FILE *out, const struct search_args *a, const struct mls
         mlsim_units_format(cost, MLSIM_DIM_MONEY, money, sizeof money);
         mlsim_units_format(energy, MLSIM_DIM_ENERGY, en, sizeof en);
         fprintf(out,
-                "%3zu  %-20.20s %6d %3d %3d %5d %3d %-11s %2d %-9s %-5s %2s %9s %10s %10s %8s "
+                "%3zu  %-20.20s %6d %3d %3d %5s %3d %-11s %2d %-9s %-5s %2s %9s %10s %10s %8s "
                 "%12s %9s\n",
-                i + 1, r->run->device->id, r->run->count, l->tp, l->pp, l->dp, l->micro_batch,
+                i + 1, r->run->device->id, r->run->count, l->tp, l->pp, dpc, l->micro_batch,
                 sched_word(l), l->interleave, mlsim_recompute_names[l->recompute],
                 mlsim_sharding_names[l->sharding], l->sequence_parallel ? "y" : "n", mem, step_cf,
                 step_sim, when, money, en);
@@ -340,6 +347,8 @@ static void write_table(FILE *out, const struct search_args *a, const struct mls
     fputs("\nStep (cf): the closed form's step; Step (sim): simulated on the engine (the order "
           "follows it where given); Time, Cost and Energy are the whole run's.\n",
           out);
+    if (any_ep)
+        fputs("DP a/b: data parallelism a, of which b-way expert parallelism.\n", out);
 }
 
 static const char csv_header[] =
@@ -401,6 +410,8 @@ static void write_json(FILE *out, const struct search_args *a, const struct mlsi
                 mlsim_recompute_names[l->recompute], mlsim_sharding_names[l->sharding],
                 l->sequence_parallel ? "true" : "false", r->closed.mem.total_bytes,
                 r->closed.step_s);
+        if (r->run->model.experts > 0) /* a mixture of experts' layout (dense rows unchanged) */
+            fprintf(out, ", \"ep\": %d, \"etp\": %d", l->ep, l->etp);
         if (r->simulated)
             fprintf(out, ", \"simulated_step_s\": %.15g", r->sim.step_s);
         fprintf(out, ", \"time_s\": %.15g, \"cost_usd\": %.15g, \"energy_kwh\": %.15g}",
