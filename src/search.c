@@ -13,6 +13,7 @@
 
 #include "mlsim/cost.h"
 #include "mlsim/mem.h"
+#include "mlsim/par.h"
 #include "mlsim/run.h"
 #include "mlsim/scenario.h"
 
@@ -21,6 +22,10 @@ struct mlsim_search {
     struct mlsim_search_row *rows;
     size_t n, cap;
     struct mlsim_search_stats stats;
+    const struct mlsim_run **runs; /* the runs added, so that a row names its run by index */
+    size_t n_runs, cap_runs;
+    struct mlsim_layout *layouts; /* mlsim_search_add's enumeration, reused run to run */
+    size_t n_layouts, cap_layouts;
 };
 
 struct mlsim_search *mlsim_search_alloc(const struct mlsim_search_options *o)
@@ -39,6 +44,8 @@ void mlsim_search_free(struct mlsim_search *s)
     if (!s)
         return;
     free(s->rows);
+    free(s->runs);
+    free(s->layouts);
     free(s);
 }
 
@@ -87,6 +94,7 @@ static enum mlsim_status keep(struct mlsim_search *s, const struct mlsim_search_
         return MLSIM_ERR_NOMEM;
     s->rows = grown;
     s->rows[s->n] = *row;
+    s->rows[s->n].run_index = s->n_runs - 1;
     s->rows[s->n].objective =
         objective_of(s->o.objective, row->run_s, row->cost_usd, row->energy_j);
     s->n++;
@@ -101,16 +109,25 @@ static int within(const struct mlsim_search_options *o, const struct mlsim_searc
            (o->max_devices <= 0 || row->run->count <= o->max_devices);
 }
 
-enum mlsim_status mlsim_search_add(struct mlsim_search *s, const struct mlsim_run *run)
+/* Append layout L to the search's enumeration. */
+static enum mlsim_status push_layout(struct mlsim_search *s, const struct mlsim_layout *l)
+{
+    void *grown = s->layouts;
+    if (mlsim_mem_grow(&grown, &s->cap_layouts, s->n_layouts + 1, sizeof *s->layouts) != MLSIM_OK)
+        return MLSIM_ERR_NOMEM;
+    s->layouts = grown;
+    s->layouts[s->n_layouts++] = *l;
+    return MLSIM_OK;
+}
+
+/* Every layout of RUN, in the order of the file's header comment, into S's enumeration. */
+static enum mlsim_status enumerate(struct mlsim_search *s, const struct mlsim_run *run)
 {
     static const int shardings[] = {MLSIM_SHARD_NONE, MLSIM_SHARD_ZERO1, MLSIM_SHARD_ZERO2,
                                     MLSIM_SHARD_ZERO3};
-    struct mlsim_closed_work *w = mlsim_closed_work_alloc(run);
-    if (!w)
-        return MLSIM_ERR_NOMEM;
     struct mlsim_layout l;
-    struct mlsim_search_row row;
     enum mlsim_status st = MLSIM_OK;
+    s->n_layouts = 0;
     mlsim_layout_of_run(run, &l);
     int node = run->node_size > 0 ? run->node_size : run->count;
     int layers = run->model.type == MLSIM_MODEL_TRANSFORMER ? run->model.layers : 1;
@@ -141,16 +158,7 @@ enum mlsim_status mlsim_search_add(struct mlsim_search *s, const struct mlsim_ru
                                 l.recompute = rc;
                                 l.sharding = shardings[sh];
                                 l.sequence_parallel = sp;
-                                s->stats.considered++;
-                                int verdict = mlsim_search_cost(w, run, &l, &row);
-                                if (verdict == 0)
-                                    s->stats.rejected_tiling++;
-                                else if (verdict == 1)
-                                    s->stats.rejected_memory++;
-                                else if (!within(&s->o, &row))
-                                    s->stats.rejected_limits++;
-                                else
-                                    st = keep(s, &row);
+                                st = push_layout(s, &l);
                             }
                         }
                     }
@@ -158,7 +166,79 @@ enum mlsim_status mlsim_search_add(struct mlsim_search *s, const struct mlsim_ru
             }
         }
     }
+    return st;
+}
+
+/* A layout costed in closed form, as the ranks share it: the verdict of mlsim_search_cost and
+ * what the row needs besides its run and layout. */
+struct costed {
+    int verdict;
+    struct mlsim_closed_step closed;
+    double run_s, cost_usd, energy_j;
+};
+
+/* Cost S's enumeration of RUN into C (one per layout), each rank its block, then shared. */
+static enum mlsim_status cost_all(struct mlsim_search *s, const struct mlsim_run *run,
+                                  struct costed *c)
+{
+    struct mlsim_closed_work *w = mlsim_closed_work_alloc(run);
+    if (mlsim_par_max(s->o.par, w == NULL)) {
+        mlsim_closed_work_free(w);
+        return MLSIM_ERR_NOMEM;
+    }
+    size_t lo, hi;
+    mlsim_par_block(s->o.par, s->n_layouts, &lo, &hi);
+    struct mlsim_search_row row;
+    for (size_t i = lo; i < hi; i++) {
+        c[i].verdict = mlsim_search_cost(w, run, &s->layouts[i], &row);
+        c[i].closed = row.closed;
+        c[i].run_s = row.run_s;
+        c[i].cost_usd = row.cost_usd;
+        c[i].energy_j = row.energy_j;
+    }
     mlsim_closed_work_free(w);
+    return mlsim_par_share(s->o.par, c, s->n_layouts, sizeof *c);
+}
+
+enum mlsim_status mlsim_search_add(struct mlsim_search *s, const struct mlsim_run *run)
+{
+    void *grown = s->runs;
+    enum mlsim_status st = mlsim_mem_grow(&grown, &s->cap_runs, s->n_runs + 1, sizeof *s->runs);
+    if (st == MLSIM_OK) {
+        s->runs = grown;
+        s->runs[s->n_runs++] = run;
+        st = enumerate(s, run);
+    }
+    struct costed *c = st == MLSIM_OK ? calloc(s->n_layouts ? s->n_layouts : 1, sizeof *c) : NULL;
+    if (mlsim_par_max(s->o.par, c == NULL)) { /* every rank stops, or none */
+        free(c);
+        return MLSIM_ERR_NOMEM;
+    }
+    st = cost_all(s, run, c);
+    struct mlsim_search_row row;
+    for (size_t i = 0; i < s->n_layouts && st == MLSIM_OK; i++) {
+        s->stats.considered++;
+        if (c[i].verdict == 0) {
+            s->stats.rejected_tiling++;
+            continue;
+        }
+        if (c[i].verdict == 1) {
+            s->stats.rejected_memory++;
+            continue;
+        }
+        memset(&row, 0, sizeof row);
+        row.run = run;
+        row.layout = s->layouts[i];
+        row.closed = c[i].closed;
+        row.run_s = c[i].run_s;
+        row.cost_usd = c[i].cost_usd;
+        row.energy_j = c[i].energy_j;
+        if (!within(&s->o, &row))
+            s->stats.rejected_limits++;
+        else
+            st = keep(s, &row);
+    }
+    free(c);
     return st;
 }
 
@@ -171,8 +251,8 @@ static int by_objective(const void *pa, const void *pb)
         return a->simulated ? -1 : 1;
     if (a->objective != b->objective)
         return a->objective < b->objective ? -1 : 1;
-    if (a->run != b->run)
-        return a->run < b->run ? -1 : 1;
+    if (a->run_index != b->run_index)
+        return a->run_index < b->run_index ? -1 : 1;
     const struct mlsim_layout *x = &a->layout, *y = &b->layout;
     int keys[2][8] = {{x->tp, x->pp, x->micro_batch, x->interleave, x->recompute, x->sharding,
                        x->sequence_parallel, x->schedule},
@@ -201,6 +281,38 @@ static enum mlsim_status simulate_row(const struct mlsim_search_options *o,
     return MLSIM_OK;
 }
 
+/* Simulate rows [0, UPTO) (the first K with D, the rest quietly), each rank its block, then
+ * share them; every rank then holds every simulated row, its run pointers its own. */
+static enum mlsim_status simulate_rows(struct mlsim_search *s, size_t upto, size_t k,
+                                       struct mlsim_diags *d)
+{
+    struct mlsim_diags *quiet = mlsim_diags_alloc();
+    if (mlsim_par_max(s->o.par, quiet == NULL)) {
+        mlsim_diags_free(quiet);
+        return MLSIM_ERR_NOMEM;
+    }
+    size_t lo, hi, from = mlsim_diags_count(d);
+    mlsim_par_block(s->o.par, upto, &lo, &hi);
+    int nomem = 0;
+    for (size_t i = lo; i < hi && !nomem; i++) {
+        /* a layout the closed form accepts and the engine does not is reported, not fatal */
+        nomem = simulate_row(&s->o, &s->rows[i], i < k ? d : quiet) == MLSIM_ERR_NOMEM;
+        if (s->o.progress)
+            s->o.progress(s->o.progress_ctx, i + 1 - lo, hi - lo);
+    }
+    mlsim_diags_free(quiet);
+    if (mlsim_par_max(s->o.par, nomem))
+        return MLSIM_ERR_NOMEM;
+    enum mlsim_status st = mlsim_par_share(s->o.par, s->rows, upto, sizeof *s->rows);
+    if (st == MLSIM_OK)
+        st = mlsim_par_gather_diags(s->o.par, d, from);
+    for (size_t i = 0; i < upto; i++) {
+        s->rows[i].run = s->runs[s->rows[i].run_index];
+        s->rows[i].sim.run = s->rows[i].run;
+    }
+    return st;
+}
+
 enum mlsim_status mlsim_search_finish(struct mlsim_search *s, struct mlsim_diags *d)
 {
     s->stats.ranked = s->n;
@@ -210,25 +322,17 @@ enum mlsim_status mlsim_search_finish(struct mlsim_search *s, struct mlsim_diags
     size_t k = (size_t)s->o.top_k < s->n ? (size_t)s->o.top_k : s->n;
     assert(k >= 1 && k <= s->n);
     size_t upto = s->o.check ? s->n : k;
-    struct mlsim_diags *quiet = mlsim_diags_alloc();
-    if (!quiet)
-        return MLSIM_ERR_NOMEM;
-    enum mlsim_status st = MLSIM_OK;
-    size_t best = (size_t)-1;
-    for (size_t i = 0; i < upto && st != MLSIM_ERR_NOMEM; i++) {
-        /* a layout the closed form accepts and the engine does not is reported, not fatal */
-        st = simulate_row(&s->o, &s->rows[i], i < k ? d : quiet);
-        if (s->o.progress)
-            s->o.progress(s->o.progress_ctx, i + 1, upto);
-        if (st == MLSIM_OK) {
-            s->stats.simulated++;
-            if (best == (size_t)-1 || s->rows[i].objective < s->rows[best].objective)
-                best = i;
-        }
-    }
-    mlsim_diags_free(quiet);
-    if (st == MLSIM_ERR_NOMEM)
+    enum mlsim_status st = simulate_rows(s, upto, k, d);
+    if (st != MLSIM_OK)
         return st;
+    size_t best = (size_t)-1;
+    for (size_t i = 0; i < upto; i++) {
+        if (!s->rows[i].simulated)
+            continue;
+        s->stats.simulated++;
+        if (best == (size_t)-1 || s->rows[i].objective < s->rows[best].objective)
+            best = i;
+    }
     if (s->o.check && best != (size_t)-1) {
         s->stats.check_done = 1;
         s->stats.check_rank_of_best = best + 1;

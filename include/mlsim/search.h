@@ -14,6 +14,7 @@
 #include "mlsim/closed.h"
 #include "mlsim/diag.h"
 #include "mlsim/layout.h"
+#include "mlsim/par.h"
 #include "mlsim/result.h"
 #include "mlsim/status.h"
 
@@ -34,12 +35,16 @@ struct mlsim_search_options {
      * prints nothing, its caller may */
     void (*progress)(void *ctx, size_t done, size_t total);
     void *progress_ctx;
+    /* the ranks the costing and the simulations are spread over (par.h; NULL: this process
+     * alone); every rank adds the same runs and gets the same rows */
+    const struct mlsim_par *par;
 };
 
 /* One candidate: a run (its device and count) and a layout, its closed form, and what the
  * engine made of it when it was simulated. */
 struct mlsim_search_row {
     const struct mlsim_run *run;
+    size_t run_index; /* which run added (0 the first): ties between runs, rows between ranks */
     struct mlsim_layout layout;
     struct mlsim_closed_step closed;
     double run_s, cost_usd, energy_j; /* the whole run at the closed form's step */
@@ -72,7 +77,8 @@ void mlsim_search_free(struct mlsim_search *s);
 enum mlsim_status mlsim_search_add(struct mlsim_search *s, const struct mlsim_run *run);
 
 /* Rank the candidates, drop those past the limits, simulate the best K (all with check) and order
- * the rows by the objective, simulated rows first. Faults of a simulation are reported into D. */
+ * the rows by the objective, simulated rows first. Faults of a simulation are reported into D
+ * (in a job of several ranks, rank 0's D gets every rank's). */
 enum mlsim_status mlsim_search_finish(struct mlsim_search *s, struct mlsim_diags *d);
 
 /* The ranked rows (the best first) and the statistics, after mlsim_search_finish. */

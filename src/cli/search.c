@@ -13,6 +13,7 @@
 
 #include "mlsim/diag.h"
 #include "mlsim/hwdb.h"
+#include "mlsim/par.h"
 #include "mlsim/scenario.h"
 #include "mlsim/search.h"
 #include "mlsim/textio.h"
@@ -424,6 +425,11 @@ int mlsim_cli_search(int argc, char **argv)
     struct mlsim_cli_progress progress;
     a.o.progress = mlsim_cli_progress;
     a.o.progress_ctx = &progress;
+    /* in an MPI job every rank loads the same variants; the costing and the simulations are
+     * spread over them and rank 0 writes the table (par.h) */
+    struct mlsim_par par;
+    mlsim_par_world(&par);
+    a.o.par = &par;
     struct mlsim_search *s = mlsim_search_alloc(&a.o);
     struct mlsim_scenario *scs[MAX_CHOICES * MAX_CHOICES];
     size_t n_scs = 0;
@@ -453,6 +459,7 @@ int mlsim_cli_search(int argc, char **argv)
         }
     }
     mlsim_cli_progress_start(&progress, "simulating layout");
+    progress.tty &= par.rank == 0;
     enum mlsim_status fin = status == MLSIM_EXIT_OK ? mlsim_search_finish(s, d) : MLSIM_OK;
     mlsim_cli_progress_end(&progress);
     if (status == MLSIM_EXIT_OK && fin != MLSIM_OK) {
@@ -462,7 +469,8 @@ int mlsim_cli_search(int argc, char **argv)
     if (d) {
         if (mlsim_diags_errors(d) > 0 && status == MLSIM_EXIT_OK && n_scs == 0)
             status = MLSIM_EXIT_INPUT;
-        mlsim_diags_print(d, stderr);
+        if (par.rank == 0) /* rank 0 holds every rank's diagnostics */
+            mlsim_diags_print(d, stderr);
     }
     if (status == MLSIM_EXIT_OK) {
         if (strcmp(a.format, "csv") == 0)
