@@ -145,9 +145,6 @@ struct replicate {
     int status;
 };
 
-/* Replicates simulated between two shares among ranks: the buffer's size, whatever the count. */
-#define REPLICATE_CHUNK 4096
-
 /* Simulate replicates [LO, HI) of the run (their block of a chunk) into REP (indexed from the
  * chunk's start FIRST); stop at the first that fails, its status kept. */
 static void simulate_block(const struct mlsim_run *run, struct mlsim_wholerun *w, double busy,
@@ -179,7 +176,7 @@ static enum mlsim_status replicate_all(const struct mlsim_run *run, struct mlsim
     struct mlsim_reliability_result *rr = &out->rel;
     const struct mlsim_par *par = run->reliability.par;
     size_t n = (size_t)rr->samples;
-    size_t chunk = n < REPLICATE_CHUNK ? n : REPLICATE_CHUNK;
+    size_t chunk = n < MLSIM_MONTECARLO_CHUNK ? n : MLSIM_MONTECARLO_CHUNK;
     struct replicate *rep = calloc(chunk, sizeof *rep);
     enum mlsim_status st = mlsim_par_max(par, rep == NULL) ? MLSIM_ERR_NOMEM : MLSIM_OK;
     for (size_t first = 0; first < n && st == MLSIM_OK; first += chunk) {
