@@ -383,7 +383,7 @@ static int estimate_command(int argc, char **argv, const struct mlsim_par *par)
     }
     if (status == EXIT_OK && opt.trace && opt.par.rank == 0)
         status = write_trace(opt.trace, opt.file, sc, sims);
-    if (status == EXIT_OK) {
+    if (status == EXIT_OK && opt.par.rank == 0) {
         mlsim_report_write(stdout, mlsim_report_format_find(opt.format), sc, res, sc->n_runs);
         if (fflush(stdout) != 0 || ferror(stdout)) {
             fputs("mlsim: error: cannot write the report to standard output\n", stderr);

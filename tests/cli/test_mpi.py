@@ -8,6 +8,7 @@ Run as:  MLSIM_TEST_MPIEXEC=mpirun python3 tests/cli/test_mpi.py <path-to-mlsim-
 """
 import os
 import subprocess
+import tempfile
 import unittest
 
 import clitest
@@ -63,6 +64,19 @@ class MpiTest(unittest.TestCase):
 
     def test_monte_carlo_one_run(self):
         self.same_as_one_process(MC_ONE, ranks=3)
+
+    def test_trace_written_once(self):
+        # a trace needs every step in one process: rank 0 works alone, the others wait and say
+        # nothing (a rank that wrote a report of runs it never estimated once crashed here)
+        with tempfile.TemporaryDirectory() as tmp:
+            one, two = os.path.join(tmp, "one.json"), os.path.join(tmp, "two.json")
+            rc1, out1, err1 = run(["--trace", one, "scenarios/mnist_mlp_cpu_vs_gpu.yaml"])
+            rcn, outn, errn = run(["--trace", two, "scenarios/mnist_mlp_cpu_vs_gpu.yaml"], 2)
+            self.assertEqual(rc1, 0, err1)
+            self.assertEqual(rcn, 0, errn)
+            self.assertEqual(outn, out1)
+            with open(one, "rb") as a, open(two, "rb") as b:
+                self.assertEqual(b.read(), a.read())
 
     def test_input_error_said_once(self):
         # every rank reads the file and fails alike; only rank 0 speaks, and the job fails
