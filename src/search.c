@@ -72,7 +72,10 @@ int mlsim_search_cost(struct mlsim_closed_work *w, const struct mlsim_run *run,
     memset(row, 0, sizeof *row);
     row->run = run;
     row->layout = *l;
-    if (mlsim_closed_step(w, l, &row->closed) != MLSIM_OK)
+    enum mlsim_status st = mlsim_closed_step(w, l, &row->closed);
+    if (st == MLSIM_ERR_NOMEM)
+        return -1; /* not a verdict on the layout */
+    if (st != MLSIM_OK)
         return 0;
     if (run->device->mem_bytes > 0 && row->closed.mem.total_bytes > run->device->mem_bytes)
         return 1;
@@ -217,6 +220,10 @@ enum mlsim_status mlsim_search_add(struct mlsim_search *s, const struct mlsim_ru
     st = cost_all(s, run, c);
     struct mlsim_search_row row;
     for (size_t i = 0; i < s->n_layouts && st == MLSIM_OK; i++) {
+        if (c[i].verdict < 0) {
+            st = MLSIM_ERR_NOMEM;
+            break;
+        }
         s->stats.considered++;
         if (c[i].verdict == 0) {
             s->stats.rejected_tiling++;

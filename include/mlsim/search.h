@@ -86,7 +86,8 @@ const struct mlsim_search_row *mlsim_search_rows(const struct mlsim_search *s, s
 const struct mlsim_search_stats *mlsim_search_stats(const struct mlsim_search *s);
 
 /* Cost one layout of RUN in closed form into ROW with workspace W (the search's inner loop, for
- * benchmarks); returns 0 if it does not tile, 1 if it does not fit, 2 if it is a candidate. */
+ * benchmarks); returns 0 if it does not tile, 1 if it does not fit, 2 if it is a candidate, -1 if
+ * memory ran out. */
 int mlsim_search_cost(struct mlsim_closed_work *w, const struct mlsim_run *run,
                       const struct mlsim_layout *l, struct mlsim_search_row *row);
 

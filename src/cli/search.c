@@ -242,12 +242,15 @@ static int parse(int argc, char **argv, struct search_args *a)
 }
 
 /* Load the scenario with the --set overrides and, for this variant, DEVICE and COUNT (NULL / 0:
- * the scenario's own), in simulate mode. */
+ * the scenario's own), in simulate mode. NULL on a fault, reported into D, or when memory runs
+ * out (*NOMEM set: the loader reports that to no one). */
 static struct mlsim_scenario *load_variant(const struct search_args *a, struct mlsim_hwdb *db,
-                                           const char *device, long count, struct mlsim_diags *d)
+                                           const char *device, long count, struct mlsim_diags *d,
+                                           int *nomem)
 {
     struct mlsim_scenario *sc = NULL;
     enum mlsim_status st = mlsim_scenario_load(a->file, d, &sc);
+    *nomem = st == MLSIM_ERR_NOMEM;
     if (!sc || st != MLSIM_OK) {
         mlsim_scenario_free(sc);
         return NULL;
@@ -266,8 +269,11 @@ static struct mlsim_scenario *load_variant(const struct search_args *a, struct m
         snprintf(count_set, sizeof count_set, "hardware.count=%ld", count);
         extra[n++] = count_set;
     }
-    if (mlsim_scenario_set(sc, extra, n, d) != MLSIM_OK ||
-        mlsim_scenario_resolve(sc, db, d) != MLSIM_OK || mlsim_diags_errors(d) > 0) {
+    st = mlsim_scenario_set(sc, extra, n, d);
+    if (st == MLSIM_OK)
+        st = mlsim_scenario_resolve(sc, db, d);
+    *nomem = st == MLSIM_ERR_NOMEM;
+    if (st != MLSIM_OK || mlsim_diags_errors(d) > 0) {
         mlsim_scenario_free(sc);
         return NULL;
     }
@@ -442,9 +448,12 @@ int mlsim_cli_search(int argc, char **argv)
     size_t nd = a.n_devices ? a.n_devices : 1, nc = a.n_counts ? a.n_counts : 1;
     for (size_t i = 0; i < nd && status == MLSIM_EXIT_OK; i++) {
         for (size_t j = 0; j < nc && status == MLSIM_EXIT_OK; j++) {
+            int nomem = 0;
             struct mlsim_scenario *sc = load_variant(&a, db, a.n_devices ? a.devices[i] : NULL,
-                                                     a.n_counts ? a.counts[j] : 0, d);
+                                                     a.n_counts ? a.counts[j] : 0, d, &nomem);
             if (!sc) {
+                if (nomem)
+                    fputs("mlsim search: out of memory\n", stderr);
                 status = MLSIM_EXIT_INPUT;
                 break;
             }
