@@ -40,6 +40,8 @@ static const char search_usage_text[] =
     "    rest are ranked by the closed form of the step (no simulation, a microsecond or so each)\n"
     "    and the best K are simulated on the engine, which sets the final order. The run's own\n"
     "    layout fields are ignored; its global batch, precision, model and prices are kept.\n"
+    "    Under mpirun (a build with -DMLSIM_MPI=ON) the costing and the simulations are spread\n"
+    "    over the ranks; the table is the one a single process prints.\n"
     "\n"
     "OPTIONS\n"
     "    -o, --objective O    time (default: the run's wall-clock), cost (rental dollars), or\n"
