@@ -376,7 +376,7 @@ static int estimate_command(int argc, char **argv, const struct mlsim_par *par)
     struct mlsim_scenario *sc = NULL;
     struct mlsim_result *res = NULL;
     struct mlsim_sim **sims = NULL;
-    if (!d || !db) {
+    if (mlsim_par_max(&opt.par, !d || !db)) { /* every rank stops, or none */
         status = out_of_memory();
     } else {
         status = run(&opt, d, db, &sc, &res, &sims);
