@@ -178,7 +178,7 @@ static enum mlsim_status replicate_all(const struct mlsim_run *run, struct mlsim
     size_t n = (size_t)rr->samples;
     size_t chunk = n < MLSIM_MONTECARLO_CHUNK ? n : MLSIM_MONTECARLO_CHUNK;
     struct replicate *rep = calloc(chunk, sizeof *rep);
-    enum mlsim_status st = mlsim_par_max(par, rep == NULL) ? MLSIM_ERR_NOMEM : MLSIM_OK;
+    enum mlsim_status st = mlsim_par_max(par, rep == NULL) || !rep ? MLSIM_ERR_NOMEM : MLSIM_OK;
     for (size_t first = 0; first < n && st == MLSIM_OK; first += chunk) {
         size_t m = n - first < chunk ? n - first : chunk, lo, hi;
         memset(rep, 0, m * sizeof *rep);

@@ -157,7 +157,7 @@ enum mlsim_status mlsim_par_share(const struct mlsim_par *p, void *items, size_t
         return MLSIM_ERR_RANGE; /* every rank sees the same N and SIZE: no rank is left waiting */
     int *counts = calloc((size_t)p->size, sizeof *counts);
     int *displs = calloc((size_t)p->size, sizeof *displs);
-    if (!all_ok(p, counts && displs)) {
+    if (!all_ok(p, counts && displs) || !counts || !displs) {
         free(counts);
         free(displs);
         return MLSIM_ERR_NOMEM;
@@ -201,7 +201,7 @@ static enum mlsim_status gather_bytes(const struct mlsim_par *p, const char *buf
         return MLSIM_ERR_NOMEM;
     }
     MPI_Gather(&mine, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (p->rank == 0) {
+    if (counts && displs) { /* rank 0, the only one that took them */
         size_t total = 0;
         for (int r = 0; r < p->size; r++) {
             displs[r] = (int)total;
@@ -248,7 +248,9 @@ int mlsim_par_built_with_mpi(void)
     return 0;
 }
 
-enum mlsim_status mlsim_par_init(int *argc, char ***argv, struct mlsim_par *p)
+/* ARGC is not const: the MPI build's MPI_Init may edit it. */
+enum mlsim_status mlsim_par_init(int *argc, // NOLINT(readability-non-const-parameter)
+                                 char ***argv, struct mlsim_par *p)
 {
     (void)argc;
     (void)argv;

@@ -185,7 +185,7 @@ static enum mlsim_status cost_all(struct mlsim_search *s, const struct mlsim_run
                                   struct costed *c)
 {
     struct mlsim_closed_work *w = mlsim_closed_work_alloc(run);
-    if (mlsim_par_max(s->o.par, w == NULL)) {
+    if (mlsim_par_max(s->o.par, w == NULL) || !w) {
         mlsim_closed_work_free(w);
         return MLSIM_ERR_NOMEM;
     }
@@ -194,6 +194,8 @@ static enum mlsim_status cost_all(struct mlsim_search *s, const struct mlsim_run
     struct mlsim_search_row row;
     for (size_t i = lo; i < hi; i++) {
         c[i].verdict = mlsim_search_cost(w, run, &s->layouts[i], &row);
+        if (c[i].verdict != 2)
+            continue; /* ROW holds nothing more (C was zeroed) */
         c[i].closed = row.closed;
         c[i].run_s = row.run_s;
         c[i].cost_usd = row.cost_usd;
@@ -213,7 +215,7 @@ enum mlsim_status mlsim_search_add(struct mlsim_search *s, const struct mlsim_ru
         st = enumerate(s, run);
     }
     struct costed *c = st == MLSIM_OK ? calloc(s->n_layouts ? s->n_layouts : 1, sizeof *c) : NULL;
-    if (mlsim_par_max(s->o.par, c == NULL)) { /* every rank stops, or none */
+    if (mlsim_par_max(s->o.par, c == NULL) || !c) { /* every rank stops, or none */
         free(c);
         return MLSIM_ERR_NOMEM;
     }
@@ -294,7 +296,7 @@ static enum mlsim_status simulate_rows(struct mlsim_search *s, size_t upto, size
                                        struct mlsim_diags *d)
 {
     struct mlsim_diags *quiet = mlsim_diags_alloc();
-    if (mlsim_par_max(s->o.par, quiet == NULL)) {
+    if (mlsim_par_max(s->o.par, quiet == NULL) || !quiet) {
         mlsim_diags_free(quiet);
         return MLSIM_ERR_NOMEM;
     }

@@ -329,7 +329,8 @@ static int run(const struct options *opt, struct mlsim_diags *d, struct mlsim_hw
         return EXIT_INPUT;
     *res = calloc((*sc)->n_runs, sizeof **res);
     *sims = calloc((*sc)->n_runs, sizeof **sims);
-    if (mlsim_par_max(&opt->par, !*res || !*sims)) /* every rank stops, or none */
+    int failed = !*res || !*sims;
+    if (mlsim_par_max(&opt->par, failed) || failed) /* every rank stops, or none */
         return out_of_memory();
     return estimate_all(opt, *sc, *res, *sims, d);
 }
@@ -376,7 +377,8 @@ static int estimate_command(int argc, char **argv, const struct mlsim_par *par)
     struct mlsim_scenario *sc = NULL;
     struct mlsim_result *res = NULL;
     struct mlsim_sim **sims = NULL;
-    if (mlsim_par_max(&opt.par, !d || !db)) { /* every rank stops, or none */
+    int failed = !d || !db;
+    if (mlsim_par_max(&opt.par, failed) || failed) { /* every rank stops, or none */
         status = out_of_memory();
     } else {
         status = run(&opt, d, db, &sc, &res, &sims);

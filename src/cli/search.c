@@ -443,7 +443,8 @@ int mlsim_cli_search(int argc, char **argv)
     size_t n_scs = 0;
     char title[160] = "";
     status = MLSIM_EXIT_OK;
-    if (mlsim_par_max(&par, !d || !db || !s)) { /* every rank stops, or none */
+    int failed = !d || !db || !s;
+    if (mlsim_par_max(&par, failed) || failed) { /* every rank stops, or none */
         fputs("mlsim search: out of memory\n", stderr);
         status = MLSIM_EXIT_INPUT;
     }
