@@ -244,7 +244,7 @@ static int out_of_memory(void)
 
 /* The ranks a scenario's runs are spread over: a table's runs go in blocks to the ranks and a
  * single run spreads its Monte Carlo replicates instead (par.h). A trace needs every simulated
- * step in one process, so with one rank 0 does the work alone (NULL). */
+ * step in one process, so rank 0 then does the work alone (NULL). */
 static const struct mlsim_par *runs_par(const struct options *opt, struct mlsim_scenario *sc)
 {
     if (opt->trace || opt->par.size <= 1)
