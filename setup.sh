@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # mlsim set-up on Debian 12: install the Debian packages that are missing, build, and then
 #   ./setup.sh         run mlsim on scenarios/gpt3_a100.yaml
-#   ./setup.sh test    run every test: unit and CLI tests, the same under ASan+UBSan, and the
-#                      format and static-analysis checks
+#   ./setup.sh test    run every test: unit and CLI tests, the same under ASan+UBSan, the MPI
+#                      build on 2 ranks, and the format and static-analysis checks
 # Safe to run again: it installs only what is missing and rebuilds only what changed.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -16,10 +16,10 @@ run | test) ;;
     ;;
 esac
 
-# Build and run needs; the checks of `test` need the linters too.
+# Build and run needs; the checks of `test` need the linters and OpenMPI (its build) too.
 packages=(build-essential cmake pkg-config libyaml-dev libcmocka-dev python3 libgsl-dev libopenblas-dev gnuplot-nox)
 if [ "$mode" = test ]; then
-    packages+=(clang-format clang-tidy cppcheck)
+    packages+=(clang-format clang-tidy cppcheck libopenmpi-dev openmpi-bin)
 fi
 
 missing=()
@@ -61,12 +61,19 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMLSIM_WERROR=ON -DMLSIM_SANI
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j"$jobs" | tee -a "$log"
 
+# Only the binary and its one test: 2 ranks on this machine print what one process prints.
+echo "== the MPI build (-DMLSIM_MPI=ON): search, sweep and Monte Carlo on 2 ranks"
+cmake -S . -B build-mpi -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMLSIM_WERROR=ON -DMLSIM_MPI=ON \
+    -DMLSIM_TESTS=OFF >/dev/null
+cmake --build build-mpi -j"$jobs" --target mlsim
+ctest --test-dir build-mpi --output-on-failure -R '^mpi_bytes$' | tee -a "$log"
+
 echo "== checks: clang-format, cppcheck, clang-tidy"
 sources=$(git ls-files '*.c' '*.h' 2>/dev/null || find src include tests -name '*.[ch]')
 clang-format --dry-run -Werror $sources
 cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
     --inline-suppr -I include src
 clang-tidy --quiet -p build $(git ls-files 'src/*.c' 2>/dev/null || find src -name '*.c') 2>/dev/null
-# One closing line over both builds: ctest prints "N% tests passed, F tests failed out of T".
+# One closing line over the three builds: ctest prints "N% tests passed, F tests failed out of T".
 sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\1 \2/p' "$log" |
     awk '{ f += $1; t += $2 } END { printf "tests: %d passed, %d failed\n", t - f, f }'

@@ -315,6 +315,11 @@ const char *mlsim_diags_message(const struct mlsim_diags *d, size_t i)
     return i < d->n ? d->entries[i].msg : NULL;
 }
 
+enum mlsim_severity mlsim_diags_severity(const struct mlsim_diags *d, size_t i)
+{
+    return i < d->n ? d->entries[i].sev : MLSIM_SEVERITY_NOTE;
+}
+
 struct mlsim_loc mlsim_diags_loc(const struct mlsim_diags *d, size_t i)
 {
     struct mlsim_loc none = {NULL, 0, 0};

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mlsim/par.h"
+
 uint64_t mlsim_montecarlo_seed(uint64_t seed, uint64_t i)
 {
     /* splitmix64 (Steele, Lea and Flood 2014) of the seed and the index. */
@@ -19,28 +21,46 @@ uint64_t mlsim_montecarlo_seed(uint64_t seed, uint64_t i)
     return z ^ (z >> 31);
 }
 
-/* Mean wall-clock time of replicates 0..K-1 at INTERVAL_S. */
-static enum mlsim_status mean_wall(struct mlsim_wholerun *w, uint64_t seed, int k,
-                                   double interval_s, double *mean)
+/* Mean wall-clock time of replicates 0..K-1 at INTERVAL_S, spread over PAR's ranks: each
+ * simulates its block of a chunk of them, and the sum is taken in replicate order, as one process
+ * takes it. */
+static enum mlsim_status mean_wall(struct mlsim_wholerun *w, const struct mlsim_par *par,
+                                   uint64_t seed, int k, double interval_s, double *mean)
 {
+    struct {
+        double wall_s;
+        int status;
+    } rep[MLSIM_MONTECARLO_SEARCH_SAMPLES];
+    const size_t chunk = sizeof rep / sizeof rep[0];
+    enum mlsim_status st = MLSIM_OK;
     double sum = 0;
-    for (int i = 0; i < k; i++) {
-        struct mlsim_wholerun_sample s;
-        enum mlsim_status st =
-            mlsim_wholerun_simulate(w, interval_s, mlsim_montecarlo_seed(seed, (uint64_t)i), &s);
-        if (st != MLSIM_OK)
-            return st;
-        sum += s.wall_s;
+    for (size_t first = 0; first < (size_t)k && st == MLSIM_OK; first += chunk) {
+        size_t m = (size_t)k - first < chunk ? (size_t)k - first : chunk, lo, hi;
+        memset(rep, 0, sizeof rep);
+        mlsim_par_block(par, m, &lo, &hi);
+        for (size_t j = lo; j < hi; j++) {
+            struct mlsim_wholerun_sample s;
+            rep[j].status = (int)mlsim_wholerun_simulate(
+                w, interval_s, mlsim_montecarlo_seed(seed, first + j), &s);
+            rep[j].wall_s = s.wall_s;
+            if (rep[j].status != MLSIM_OK)
+                break;
+        }
+        st = mlsim_par_share(par, rep, m, sizeof rep[0]);
+        for (size_t j = 0; j < m && st == MLSIM_OK; j++) {
+            st = (enum mlsim_status)rep[j].status;
+            sum += rep[j].wall_s;
+        }
     }
     *mean = sum / k;
-    return MLSIM_OK;
+    return st;
 }
 
 /* Grid steps of 2^(1/4) over a factor of 8 each way of Young-Daly's interval. */
 #define GRID_HALF 12
 
-enum mlsim_status mlsim_montecarlo_best_interval(struct mlsim_wholerun *w, uint64_t seed, int k,
-                                                 double *best)
+static enum mlsim_status best_interval(struct mlsim_wholerun *w, const struct mlsim_par *par,
+                                       uint64_t seed, int k, double *best)
 {
     double base = mlsim_wholerun_young_daly_s(w);
     if (!isfinite(base)) {
@@ -53,7 +73,7 @@ enum mlsim_status mlsim_montecarlo_best_interval(struct mlsim_wholerun *w, uint6
     int best_j = -GRID_HALF;
     for (int j = -GRID_HALF; j <= GRID_HALF; j++) {
         double f;
-        enum mlsim_status st = mean_wall(w, seed, k, base * exp2(j / 4.0), &f);
+        enum mlsim_status st = mean_wall(w, par, seed, k, base * exp2(j / 4.0), &f);
         if (st != MLSIM_OK)
             return st;
         if (f < lo_f) {
@@ -65,26 +85,32 @@ enum mlsim_status mlsim_montecarlo_best_interval(struct mlsim_wholerun *w, uint6
     const double g = (sqrt(5.0) - 1.0) / 2.0;
     double a = base * exp2((best_j - 1) / 4.0), b = base * exp2((best_j + 1) / 4.0);
     double c = b - g * (b - a), d = a + g * (b - a), fc, fd;
-    enum mlsim_status st = mean_wall(w, seed, k, c, &fc);
+    enum mlsim_status st = mean_wall(w, par, seed, k, c, &fc);
     if (st == MLSIM_OK)
-        st = mean_wall(w, seed, k, d, &fd);
+        st = mean_wall(w, par, seed, k, d, &fd);
     while (st == MLSIM_OK && b - a > MLSIM_MONTECARLO_SEARCH_TOL * a) {
         if (fc <= fd) {
             b = d;
             d = c;
             fd = fc;
             c = b - g * (b - a);
-            st = mean_wall(w, seed, k, c, &fc);
+            st = mean_wall(w, par, seed, k, c, &fc);
         } else {
             a = c;
             c = d;
             fc = fd;
             d = a + g * (b - a);
-            st = mean_wall(w, seed, k, d, &fd);
+            st = mean_wall(w, par, seed, k, d, &fd);
         }
     }
     *best = 0.5 * (a + b);
     return st;
+}
+
+enum mlsim_status mlsim_montecarlo_best_interval(struct mlsim_wholerun *w, uint64_t seed, int k,
+                                                 double *best)
+{
+    return best_interval(w, NULL, seed, k, best);
 }
 
 /* Per-replicate figures, one array each. */
@@ -112,34 +138,73 @@ static void add_badput(struct mlsim_badput *sum, const struct mlsim_badput *b, d
     sum->repair_s += b->repair_s * scale;
 }
 
-/* Run the N replicates at the chosen interval into FIG and the sums of OUT->rel. */
+/* One replicate as the ranks share it: its sample, its price and its status. */
+struct replicate {
+    struct mlsim_wholerun_sample s;
+    double cost_usd, energy_j, co2_kg;
+    int status;
+};
+
+/* Simulate replicates [LO, HI) of the run (their block of a chunk) into REP (indexed from the
+ * chunk's start FIRST); stop at the first that fails, its status kept. */
+static void simulate_block(const struct mlsim_run *run, struct mlsim_wholerun *w, double busy,
+                           mlsim_montecarlo_price_fn *price, const struct mlsim_result *out,
+                           size_t first, size_t lo, size_t hi, struct replicate *rep)
+{
+    for (size_t i = lo; i < hi; i++) {
+        struct replicate *r = &rep[i - first];
+        r->status = (int)mlsim_wholerun_simulate(
+            w, out->rel.interval_s, mlsim_montecarlo_seed((uint64_t)run->reliability.seed, i),
+            &r->s);
+        if (r->status != MLSIM_OK)
+            return;
+        struct mlsim_result priced = *out;
+        price(run, r->s.wall_s * run->count, busy * r->s.busy_s / r->s.wall_s, &priced);
+        r->cost_usd = priced.cost_usd;
+        r->energy_j = priced.energy_j;
+        r->co2_kg = priced.co2_kg;
+    }
+}
+
+/* Run the N replicates at the chosen interval into FIG and the sums of OUT->rel: chunk by chunk,
+ * each chunk's replicates spread over the run's ranks and then summed in replicate order. */
 static enum mlsim_status replicate_all(const struct mlsim_run *run, struct mlsim_wholerun *w,
                                        double busy, mlsim_montecarlo_price_fn *price,
                                        double *fig[FIG_N], double *busy_sum,
                                        struct mlsim_result *out)
 {
     struct mlsim_reliability_result *rr = &out->rel;
+    const struct mlsim_par *par = run->reliability.par;
     size_t n = (size_t)rr->samples;
-    for (size_t i = 0; i < n; i++) {
-        struct mlsim_wholerun_sample s;
-        enum mlsim_status st = mlsim_wholerun_simulate(
-            w, rr->interval_s, mlsim_montecarlo_seed((uint64_t)run->reliability.seed, i), &s);
-        if (st != MLSIM_OK)
-            return st;
-        struct mlsim_result priced = *out;
-        price(run, s.wall_s * run->count, busy * s.busy_s / s.wall_s, &priced);
-        fig[FIG_WALL][i] = s.wall_s;
-        fig[FIG_COST][i] = priced.cost_usd;
-        fig[FIG_ENERGY][i] = priced.energy_j;
-        fig[FIG_CO2][i] = priced.co2_kg;
-        fig[FIG_FAILURES][i] = s.failures;
-        fig[FIG_GOODPUT][i] = s.badput.useful_s / s.wall_s;
-        *busy_sum += s.busy_s;
-        add_badput(&rr->badput, &s.badput, 1.0 / (double)n);
-        for (int c = 0; c < MLSIM_COMPONENT_N; c++)
-            rr->failures_by_component[c] += s.by_component[c] / (double)n;
+    size_t chunk = n < MLSIM_MONTECARLO_CHUNK ? n : MLSIM_MONTECARLO_CHUNK;
+    struct replicate *rep = calloc(chunk, sizeof *rep);
+    enum mlsim_status st = mlsim_par_max(par, rep == NULL) || !rep ? MLSIM_ERR_NOMEM : MLSIM_OK;
+    for (size_t first = 0; first < n && st == MLSIM_OK; first += chunk) {
+        size_t m = n - first < chunk ? n - first : chunk, lo, hi;
+        memset(rep, 0, m * sizeof *rep);
+        mlsim_par_block(par, m, &lo, &hi);
+        simulate_block(run, w, busy, price, out, first, first + lo, first + hi, rep);
+        st = mlsim_par_share(par, rep, m, sizeof *rep);
+        for (size_t j = 0; j < m && st == MLSIM_OK; j++) {
+            const struct replicate *r = &rep[j];
+            size_t i = first + j;
+            st = (enum mlsim_status)r->status;
+            if (st != MLSIM_OK)
+                break;
+            fig[FIG_WALL][i] = r->s.wall_s;
+            fig[FIG_COST][i] = r->cost_usd;
+            fig[FIG_ENERGY][i] = r->energy_j;
+            fig[FIG_CO2][i] = r->co2_kg;
+            fig[FIG_FAILURES][i] = r->s.failures;
+            fig[FIG_GOODPUT][i] = r->s.badput.useful_s / r->s.wall_s;
+            *busy_sum += r->s.busy_s;
+            add_badput(&rr->badput, &r->s.badput, 1.0 / (double)n);
+            for (int c = 0; c < MLSIM_COMPONENT_N; c++)
+                rr->failures_by_component[c] += r->s.by_component[c] / (double)n;
+        }
     }
-    return MLSIM_OK;
+    free(rep);
+    return st;
 }
 
 /* The interval: the run's, or the simulated best; Young-Daly's beside it. */
@@ -148,8 +213,8 @@ static enum mlsim_status choose_interval(const struct mlsim_run *run, struct mls
 {
     int k = rr->samples < MLSIM_MONTECARLO_SEARCH_SAMPLES ? rr->samples
                                                           : MLSIM_MONTECARLO_SEARCH_SAMPLES;
-    enum mlsim_status st =
-        mlsim_montecarlo_best_interval(w, (uint64_t)run->reliability.seed, k, &rr->best_interval_s);
+    enum mlsim_status st = best_interval(w, run->reliability.par, (uint64_t)run->reliability.seed,
+                                         k, &rr->best_interval_s);
     if (st != MLSIM_OK)
         return st;
     rr->interval_chosen = !(run->reliability.ckpt_interval_s > 0);

@@ -15,6 +15,7 @@
 
 #include "mlsim/cost.h"
 #include "mlsim/mem.h"
+#include "mlsim/par.h"
 #include "mlsim/run.h"
 #include "mlsim/scenario.h"
 
@@ -23,6 +24,10 @@ struct mlsim_search {
     struct mlsim_search_row *rows;
     size_t n, cap;
     struct mlsim_search_stats stats;
+    const struct mlsim_run **runs; /* the runs added, so that a row names its run by index */
+    size_t n_runs, cap_runs;
+    struct mlsim_layout *layouts; /* mlsim_search_add's enumeration, reused run to run */
+    size_t n_layouts, cap_layouts;
 };
 
 struct mlsim_search *mlsim_search_alloc(const struct mlsim_search_options *o)
@@ -41,6 +46,8 @@ void mlsim_search_free(struct mlsim_search *s)
     if (!s)
         return;
     free(s->rows);
+    free(s->runs);
+    free(s->layouts);
     free(s);
 }
 
@@ -74,7 +81,10 @@ int mlsim_search_cost(struct mlsim_closed_work *w, const struct mlsim_run *run,
     memset(row, 0, sizeof *row);
     row->run = run;
     row->layout = *l;
-    if (mlsim_closed_step(w, l, &row->closed) != MLSIM_OK)
+    enum mlsim_status st = mlsim_closed_step(w, l, &row->closed);
+    if (st == MLSIM_ERR_NOMEM)
+        return -1; /* not a verdict on the layout */
+    if (st != MLSIM_OK)
         return 0;
     if (run->device->mem_bytes > 0 && row->closed.mem.total_bytes > run->device->mem_bytes)
         return 1;
@@ -96,6 +106,7 @@ static enum mlsim_status keep(struct mlsim_search *s, const struct mlsim_search_
         return MLSIM_ERR_NOMEM;
     s->rows = grown;
     s->rows[s->n] = *row;
+    s->rows[s->n].run_index = s->n_runs - 1;
     s->rows[s->n].objective =
         objective_of(s->o.objective, row->run_s, row->cost_usd, row->energy_j);
     s->n++;
@@ -121,32 +132,21 @@ static int context_worth_trying(const struct mlsim_run *run, int cp)
            m->seq_len / cp >= MLSIM_SEARCH_MIN_CP_TOKENS;
 }
 
-static enum mlsim_status add_cp(struct mlsim_search *s, struct mlsim_closed_work *w,
-                                const struct mlsim_run *run, struct mlsim_layout *lp, int node,
-                                int layers);
-/* Cost L as it stands: tiling, memory, limits, kept if it passes. */
-static enum mlsim_status consider(struct mlsim_search *s, struct mlsim_closed_work *w,
-                                  const struct mlsim_run *run, const struct mlsim_layout *l,
-                                  struct mlsim_search_row *row)
+/* Append layout L to the search's enumeration. */
+static enum mlsim_status push_layout(struct mlsim_search *s, const struct mlsim_layout *l)
 {
-    s->stats.considered++;
-    int verdict = mlsim_search_cost(w, run, l, row);
-    if (verdict == 0)
-        s->stats.rejected_tiling++;
-    else if (verdict == 1)
-        s->stats.rejected_memory++;
-    else if (!within(&s->o, row))
-        s->stats.rejected_limits++;
-    else
-        return keep(s, row);
+    void *grown = s->layouts;
+    if (mlsim_mem_grow(&grown, &s->cap_layouts, s->n_layouts + 1, sizeof *s->layouts) != MLSIM_OK)
+        return MLSIM_ERR_NOMEM;
+    s->layouts = grown;
+    s->layouts[s->n_layouts++] = *l;
     return MLSIM_OK;
 }
 
 /* L at every expert-parallel and expert-tensor size that tile (layout.c's rule: ep divides the
  * routed experts, etp divides tp, ep x etp divides tp x dp); a dense model has ep 1, etp tp. */
-static enum mlsim_status consider_experts(struct mlsim_search *s, struct mlsim_closed_work *w,
-                                          const struct mlsim_run *run, struct mlsim_layout *l,
-                                          struct mlsim_search_row *row)
+static enum mlsim_status push_experts(struct mlsim_search *s, const struct mlsim_run *run,
+                                      struct mlsim_layout *l)
 {
     int experts = run->model.type == MLSIM_MODEL_TRANSFORMER ? run->model.experts : 0;
     enum mlsim_status st = MLSIM_OK;
@@ -160,41 +160,19 @@ static enum mlsim_status consider_experts(struct mlsim_search *s, struct mlsim_c
                 continue;
             l->ep = ep;
             l->etp = etp;
-            st = consider(s, w, run, l, row);
+            st = push_layout(s, l);
         }
     }
     return st;
 }
 
-enum mlsim_status mlsim_search_add(struct mlsim_search *s, const struct mlsim_run *run)
-{
-    struct mlsim_closed_work *w = mlsim_closed_work_alloc(run);
-    if (!w)
-        return MLSIM_ERR_NOMEM;
-    struct mlsim_layout l;
-    enum mlsim_status st = MLSIM_OK;
-    mlsim_layout_of_run(run, &l);
-    int node = run->node_size > 0 ? run->node_size : run->count;
-    int layers = run->model.type == MLSIM_MODEL_TRANSFORMER ? run->model.layers : 1;
-    for (int cp = 1; cp <= run->count && st == MLSIM_OK; cp *= 2) {
-        if (cp > 1 && !context_worth_trying(run, cp))
-            continue;
-        l.cp = cp;
-        st = add_cp(s, w, run, &l, node, layers);
-    }
-    mlsim_closed_work_free(w);
-    return st;
-}
-
-/* The layouts of one context-parallel size L->cp. */
-static enum mlsim_status add_cp(struct mlsim_search *s, struct mlsim_closed_work *w,
-                                const struct mlsim_run *run, struct mlsim_layout *lp, int node,
-                                int layers)
+/* The layouts of one context-parallel size LP->cp, into S's enumeration. */
+static enum mlsim_status enumerate_cp(struct mlsim_search *s, const struct mlsim_run *run,
+                                      const struct mlsim_layout *lp, int node, int layers)
 {
     static const int shardings[] = {MLSIM_SHARD_NONE, MLSIM_SHARD_ZERO1, MLSIM_SHARD_ZERO2,
                                     MLSIM_SHARD_ZERO3};
     struct mlsim_layout l = *lp;
-    struct mlsim_search_row row;
     enum mlsim_status st = MLSIM_OK;
     long long cp = l.cp;
     /* the run's uneven stages are kept: the tiling rule, not a divisibility of the layers,
@@ -227,7 +205,7 @@ static enum mlsim_status add_cp(struct mlsim_search *s, struct mlsim_closed_work
                                 l.recompute = rc;
                                 l.sharding = shardings[sh];
                                 l.sequence_parallel = sp;
-                                st = consider_experts(s, w, run, &l, &row);
+                                st = push_experts(s, run, &l);
                             }
                         }
                     }
@@ -235,6 +213,103 @@ static enum mlsim_status add_cp(struct mlsim_search *s, struct mlsim_closed_work
             }
         }
     }
+    return st;
+}
+
+/* Every layout of RUN, in the order of the file's header comment, into S's enumeration. */
+static enum mlsim_status enumerate(struct mlsim_search *s, const struct mlsim_run *run)
+{
+    struct mlsim_layout l;
+    enum mlsim_status st = MLSIM_OK;
+    s->n_layouts = 0;
+    mlsim_layout_of_run(run, &l);
+    int node = run->node_size > 0 ? run->node_size : run->count;
+    int layers = run->model.type == MLSIM_MODEL_TRANSFORMER ? run->model.layers : 1;
+    for (int cp = 1; cp <= run->count && st == MLSIM_OK; cp *= 2) {
+        if (cp > 1 && !context_worth_trying(run, cp))
+            continue;
+        l.cp = cp;
+        st = enumerate_cp(s, run, &l, node, layers);
+    }
+    return st;
+}
+
+/* A layout costed in closed form, as the ranks share it: the verdict of mlsim_search_cost and
+ * what the row needs besides its run and layout. */
+struct costed {
+    int verdict;
+    struct mlsim_closed_step closed;
+    double run_s, cost_usd, energy_j;
+};
+
+/* Cost S's enumeration of RUN into C (one per layout), each rank its block, then shared. */
+static enum mlsim_status cost_all(struct mlsim_search *s, const struct mlsim_run *run,
+                                  struct costed *c)
+{
+    struct mlsim_closed_work *w = mlsim_closed_work_alloc(run);
+    if (mlsim_par_max(s->o.par, w == NULL) || !w) {
+        mlsim_closed_work_free(w);
+        return MLSIM_ERR_NOMEM;
+    }
+    size_t lo, hi;
+    mlsim_par_block(s->o.par, s->n_layouts, &lo, &hi);
+    struct mlsim_search_row row;
+    for (size_t i = lo; i < hi; i++) {
+        c[i].verdict = mlsim_search_cost(w, run, &s->layouts[i], &row);
+        if (c[i].verdict != 2)
+            continue; /* ROW holds nothing more (C was zeroed) */
+        c[i].closed = row.closed;
+        c[i].run_s = row.run_s;
+        c[i].cost_usd = row.cost_usd;
+        c[i].energy_j = row.energy_j;
+    }
+    mlsim_closed_work_free(w);
+    return mlsim_par_share(s->o.par, c, s->n_layouts, sizeof *c);
+}
+
+enum mlsim_status mlsim_search_add(struct mlsim_search *s, const struct mlsim_run *run)
+{
+    void *grown = s->runs;
+    enum mlsim_status st = mlsim_mem_grow(&grown, &s->cap_runs, s->n_runs + 1, sizeof *s->runs);
+    if (st == MLSIM_OK) {
+        s->runs = grown;
+        s->runs[s->n_runs++] = run;
+        st = enumerate(s, run);
+    }
+    struct costed *c = st == MLSIM_OK ? calloc(s->n_layouts ? s->n_layouts : 1, sizeof *c) : NULL;
+    if (mlsim_par_max(s->o.par, c == NULL) || !c) { /* every rank stops, or none */
+        free(c);
+        return MLSIM_ERR_NOMEM;
+    }
+    st = cost_all(s, run, c);
+    struct mlsim_search_row row;
+    for (size_t i = 0; i < s->n_layouts && st == MLSIM_OK; i++) {
+        if (c[i].verdict < 0) {
+            st = MLSIM_ERR_NOMEM;
+            break;
+        }
+        s->stats.considered++;
+        if (c[i].verdict == 0) {
+            s->stats.rejected_tiling++;
+            continue;
+        }
+        if (c[i].verdict == 1) {
+            s->stats.rejected_memory++;
+            continue;
+        }
+        memset(&row, 0, sizeof row);
+        row.run = run;
+        row.layout = s->layouts[i];
+        row.closed = c[i].closed;
+        row.run_s = c[i].run_s;
+        row.cost_usd = c[i].cost_usd;
+        row.energy_j = c[i].energy_j;
+        if (!within(&s->o, &row))
+            s->stats.rejected_limits++;
+        else
+            st = keep(s, &row);
+    }
+    free(c);
     return st;
 }
 
@@ -247,8 +322,8 @@ static int by_objective(const void *pa, const void *pb)
         return a->simulated ? -1 : 1;
     if (a->objective != b->objective)
         return a->objective < b->objective ? -1 : 1;
-    if (a->run != b->run)
-        return a->run < b->run ? -1 : 1;
+    if (a->run_index != b->run_index)
+        return a->run_index < b->run_index ? -1 : 1;
     const struct mlsim_layout *x = &a->layout, *y = &b->layout;
     int keys[2][9] = {{x->tp, x->pp, x->micro_batch, x->interleave, x->recompute, x->sharding,
                        x->sequence_parallel, x->schedule, x->cp},
@@ -281,6 +356,38 @@ static enum mlsim_status simulate_row(const struct mlsim_search_options *o,
     return MLSIM_OK;
 }
 
+/* Simulate rows [0, UPTO) (the first K with D, the rest quietly), each rank its block, then
+ * share them; every rank then holds every simulated row, its run pointers its own. */
+static enum mlsim_status simulate_rows(struct mlsim_search *s, size_t upto, size_t k,
+                                       struct mlsim_diags *d)
+{
+    struct mlsim_diags *quiet = mlsim_diags_alloc();
+    if (mlsim_par_max(s->o.par, quiet == NULL) || !quiet) {
+        mlsim_diags_free(quiet);
+        return MLSIM_ERR_NOMEM;
+    }
+    size_t lo, hi, from = mlsim_diags_count(d);
+    mlsim_par_block(s->o.par, upto, &lo, &hi);
+    int nomem = 0;
+    for (size_t i = lo; i < hi && !nomem; i++) {
+        /* a layout the closed form accepts and the engine does not is reported, not fatal */
+        nomem = simulate_row(&s->o, &s->rows[i], i < k ? d : quiet) == MLSIM_ERR_NOMEM;
+        if (s->o.progress)
+            s->o.progress(s->o.progress_ctx, i + 1 - lo, hi - lo);
+    }
+    mlsim_diags_free(quiet);
+    if (mlsim_par_max(s->o.par, nomem))
+        return MLSIM_ERR_NOMEM;
+    enum mlsim_status st = mlsim_par_share(s->o.par, s->rows, upto, sizeof *s->rows);
+    if (st == MLSIM_OK)
+        st = mlsim_par_gather_diags(s->o.par, d, from);
+    for (size_t i = 0; i < upto; i++) {
+        s->rows[i].run = s->runs[s->rows[i].run_index];
+        s->rows[i].sim.run = s->rows[i].run;
+    }
+    return st;
+}
+
 enum mlsim_status mlsim_search_finish(struct mlsim_search *s, struct mlsim_diags *d)
 {
     s->stats.ranked = s->n;
@@ -290,25 +397,17 @@ enum mlsim_status mlsim_search_finish(struct mlsim_search *s, struct mlsim_diags
     size_t k = (size_t)s->o.top_k < s->n ? (size_t)s->o.top_k : s->n;
     assert(k >= 1 && k <= s->n);
     size_t upto = s->o.check ? s->n : k;
-    struct mlsim_diags *quiet = mlsim_diags_alloc();
-    if (!quiet)
-        return MLSIM_ERR_NOMEM;
-    enum mlsim_status st = MLSIM_OK;
-    size_t best = (size_t)-1;
-    for (size_t i = 0; i < upto && st != MLSIM_ERR_NOMEM; i++) {
-        /* a layout the closed form accepts and the engine does not is reported, not fatal */
-        st = simulate_row(&s->o, &s->rows[i], i < k ? d : quiet);
-        if (s->o.progress)
-            s->o.progress(s->o.progress_ctx, i + 1, upto);
-        if (st == MLSIM_OK) {
-            s->stats.simulated++;
-            if (best == (size_t)-1 || s->rows[i].objective < s->rows[best].objective)
-                best = i;
-        }
-    }
-    mlsim_diags_free(quiet);
-    if (st == MLSIM_ERR_NOMEM)
+    enum mlsim_status st = simulate_rows(s, upto, k, d);
+    if (st != MLSIM_OK)
         return st;
+    size_t best = (size_t)-1;
+    for (size_t i = 0; i < upto; i++) {
+        if (!s->rows[i].simulated)
+            continue;
+        s->stats.simulated++;
+        if (best == (size_t)-1 || s->rows[i].objective < s->rows[best].objective)
+            best = i;
+    }
     if (s->o.check && best != (size_t)-1) {
         s->stats.check_done = 1;
         s->stats.check_rank_of_best = best + 1;

@@ -79,6 +79,9 @@ size_t mlsim_diags_count(const struct mlsim_diags *d);
 /* The message of diagnostic I (0 <= I < count), for tests; NULL if I is out of range. */
 const char *mlsim_diags_message(const struct mlsim_diags *d, size_t i);
 
+/* The severity of diagnostic I (a note when I is out of range). */
+enum mlsim_severity mlsim_diags_severity(const struct mlsim_diags *d, size_t i);
+
 /* The place of diagnostic I. */
 struct mlsim_loc mlsim_diags_loc(const struct mlsim_diags *d, size_t i);
 

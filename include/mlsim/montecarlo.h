@@ -23,6 +23,9 @@
  * before it starts from the expected failures and the Weibull components: about 10 s on one
  * core. A run past it is refused with MLSIM_ERR_RANGE and rel.too_much_work set. */
 #define MLSIM_MONTECARLO_MAX_DRAWS 2e8
+/* Replicates simulated between two shares among MPI ranks (par.h): the size of the buffer that
+ * holds them, whatever the count. */
+#define MLSIM_MONTECARLO_CHUNK 4096
 /* Replicate runs the search costs, for that count: a grid of 25 and ~25 golden-section steps. */
 #define MLSIM_MONTECARLO_SEARCH_RUNS 50
 

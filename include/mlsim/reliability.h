@@ -22,6 +22,8 @@ extern const char *const mlsim_component_names[];
 extern const char *const mlsim_failure_dist_names[];
 extern const char *const mlsim_checkpoint_mode_names[];
 
+struct mlsim_par;
+
 enum mlsim_failure_dist { MLSIM_FAILURE_EXPONENTIAL, MLSIM_FAILURE_WEIBULL };
 enum mlsim_checkpoint_mode { MLSIM_CHECKPOINT_SYNC, MLSIM_CHECKPOINT_ASYNC };
 
@@ -73,6 +75,9 @@ struct mlsim_reliability {
     double ckpt_interval_s;        /* compute between checkpoints (0: chosen) */
     double straggler_slowdown;     /* each step stretched by this share */
     int samples, seed;             /* Monte Carlo replicates and their seed */
+    /* the ranks the replicates are spread over (par.h; NULL: this process alone). Set by the
+     * caller that runs the run on every rank alike, never by the loader. */
+    const struct mlsim_par *par;
 };
 
 /* A P10/P50/P90 band and the mean of one figure over the Monte Carlo replicates. */

@@ -14,6 +14,7 @@
 #include "mlsim/closed.h"
 #include "mlsim/diag.h"
 #include "mlsim/layout.h"
+#include "mlsim/par.h"
 #include "mlsim/result.h"
 #include "mlsim/status.h"
 
@@ -40,12 +41,16 @@ struct mlsim_search_options {
      * prints nothing, its caller may */
     void (*progress)(void *ctx, size_t done, size_t total);
     void *progress_ctx;
+    /* the ranks the costing and the simulations are spread over (par.h; NULL: this process
+     * alone); every rank adds the same runs and gets the same rows */
+    const struct mlsim_par *par;
 };
 
 /* One candidate: a run (its device and count) and a layout, its closed form, and what the
  * engine made of it when it was simulated. */
 struct mlsim_search_row {
     const struct mlsim_run *run;
+    size_t run_index; /* which run added (0 the first): ties between runs, rows between ranks */
     struct mlsim_layout layout;
     struct mlsim_closed_step closed;
     double run_s, cost_usd, energy_j; /* the whole run at the closed form's step */
@@ -78,7 +83,8 @@ void mlsim_search_free(struct mlsim_search *s);
 enum mlsim_status mlsim_search_add(struct mlsim_search *s, const struct mlsim_run *run);
 
 /* Rank the candidates, drop those past the limits, simulate the best K (all with check) and order
- * the rows by the objective, simulated rows first. Faults of a simulation are reported into D. */
+ * the rows by the objective, simulated rows first. Faults of a simulation are reported into D
+ * (in a job of several ranks, rank 0's D gets every rank's). */
 enum mlsim_status mlsim_search_finish(struct mlsim_search *s, struct mlsim_diags *d);
 
 /* The ranked rows (the best first) and the statistics, after mlsim_search_finish. */
@@ -86,7 +92,8 @@ const struct mlsim_search_row *mlsim_search_rows(const struct mlsim_search *s, s
 const struct mlsim_search_stats *mlsim_search_stats(const struct mlsim_search *s);
 
 /* Cost one layout of RUN in closed form into ROW with workspace W (the search's inner loop, for
- * benchmarks); returns 0 if it does not tile, 1 if it does not fit, 2 if it is a candidate. */
+ * benchmarks); returns 0 if it does not tile, 1 if it does not fit, 2 if it is a candidate, -1 if
+ * memory ran out. */
 int mlsim_search_cost(struct mlsim_closed_work *w, const struct mlsim_run *run,
                       const struct mlsim_layout *l, struct mlsim_search_row *row);
 

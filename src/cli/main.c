@@ -16,6 +16,7 @@
 #include "mlsim/diag.h"
 #include "mlsim/hwdb.h"
 #include "mlsim/outfile.h"
+#include "mlsim/par.h"
 #include "mlsim/report.h"
 #include "mlsim/run.h"
 #include "mlsim/scenario.h"
@@ -80,6 +81,10 @@ static const char usage_text[] =
     "    cost table); simulate, a training step simulated kernel by kernel on a discrete-event\n"
     "    engine, from one device to clusters (tensor, pipeline, data parallelism, ZeRO), so the\n"
     "    MFU is an output; inference, the largest batch whose latency stays under a bound.\n"
+    "\n"
+    "    Built with MPI (cmake -DMLSIM_MPI=ON), 'mpirun -np N mlsim ...' spreads a table's runs,\n"
+    "    or a single run's Monte Carlo replicates, over N ranks, and prints what one process\n"
+    "    prints (only rank 0 writes).\n"
     "\n"
     "OPTIONS\n"
     "    -f, --format FORMAT  table (default: a report for people), csv, or json. CSV and JSON\n"
@@ -187,7 +192,8 @@ struct options {
     size_t n_adds;
     const char *sets[MAX_SETS];
     size_t n_sets;
-    char mc_sets[2][64]; /* --samples and --seed, as the --set they stand for */
+    char mc_sets[2][64];  /* --samples and --seed, as the --set they stand for */
+    struct mlsim_par par; /* where this process is in an MPI job (rank 0 of 1 without one) */
 };
 
 static int usage_error(const char *msg, const char *arg)
@@ -343,6 +349,35 @@ static int out_of_memory(void)
     return EXIT_INPUT;
 }
 
+/* The ranks a scenario's runs are spread over: a table's runs go in blocks to the ranks and a
+ * single run spreads its Monte Carlo replicates instead (par.h). A trace needs every simulated
+ * step in one process, so rank 0 then does the work alone (NULL). */
+static const struct mlsim_par *runs_par(const struct options *opt, struct mlsim_scenario *sc)
+{
+    if (opt->trace || opt->par.size <= 1)
+        return NULL;
+    if (sc->n_runs == 1) {
+        sc->runs[0].reliability.par = &opt->par;
+        return NULL;
+    }
+    return &opt->par;
+}
+
+/* Bring every rank's block of RES to each rank (their run pointers made this process's), its
+ * diagnostics to rank 0's D, and the worst of the ranks' STATUS to all. */
+static int gather_runs(const struct mlsim_par *par, struct mlsim_scenario *sc,
+                       struct mlsim_result *res, struct mlsim_diags *d, size_t from, int status)
+{
+    if (!par)
+        return status;
+    if (mlsim_par_share(par, res, sc->n_runs, sizeof *res) != MLSIM_OK ||
+        mlsim_par_gather_diags(par, d, from) != MLSIM_OK)
+        return out_of_memory();
+    for (size_t i = 0; i < sc->n_runs; i++)
+        res[i].run = &sc->runs[i];
+    return mlsim_par_max(par, status);
+}
+
 /* Estimate every run of SC into RES; simulated steps are kept in SIMS when a trace is asked. */
 static int estimate_all(const struct options *opt, struct mlsim_scenario *sc,
                         struct mlsim_result *res, struct mlsim_sim **sims, struct mlsim_diags *d)
@@ -350,14 +385,19 @@ static int estimate_all(const struct options *opt, struct mlsim_scenario *sc,
     uint64_t events = 0;
     double t0 = wall_now();
     int status = EXIT_OK;
+    const struct mlsim_par *par = runs_par(opt, sc);
+    size_t lo, hi, from = mlsim_diags_count(d);
+    mlsim_par_block(par, sc->n_runs, &lo, &hi);
+    if (opt->trace && opt->par.rank > 0)
+        hi = lo; /* rank 0 traces alone */
     struct mlsim_cli_progress progress;
     mlsim_cli_progress_start(&progress, "run");
-    for (size_t i = 0; i < sc->n_runs; i++) {
+    progress.tty &= opt->par.rank == 0;
+    for (size_t i = lo; i < hi; i++) {
         const struct mlsim_run *r = &sc->runs[i];
-        mlsim_cli_progress(&progress, i, sc->n_runs);
+        mlsim_cli_progress(&progress, i - lo, hi - lo);
         size_t errors = mlsim_diags_errors(d);
         enum mlsim_status st = mlsim_run_estimate(r, &res[i], opt->trace ? &sims[i] : NULL, d);
-        events += res[i].events;
         if (st != MLSIM_OK)
             status = EXIT_INPUT; /* go on: report every run's faults */
         if (st != MLSIM_OK && mlsim_diags_errors(d) == errors) { /* never fail silently */
@@ -367,8 +407,11 @@ static int estimate_all(const struct options *opt, struct mlsim_scenario *sc,
         }
     }
     mlsim_cli_progress_end(&progress);
+    status = gather_runs(par, sc, res, d, from, status);
+    for (size_t i = 0; i < sc->n_runs; i++)
+        events += res[i].events;
     double dt = wall_now() - t0;
-    if (opt->stats)
+    if (opt->stats && opt->par.rank == 0)
         fprintf(stderr, "mlsim: %llu events simulated in %.6f s (%.3g events/s)\n",
                 (unsigned long long)events, dt, dt > 0 ? (double)events / dt : 0.0);
     return status;
@@ -418,7 +461,8 @@ static int run(const struct options *opt, struct mlsim_diags *d, struct mlsim_hw
         return EXIT_INPUT;
     *res = calloc((*sc)->n_runs, sizeof **res);
     *sims = calloc((*sc)->n_runs, sizeof **sims);
-    if (!*res || !*sims)
+    int failed = !*res || !*sims;
+    if (mlsim_par_max(&opt->par, failed) || failed) /* every rank stops, or none */
         return out_of_memory();
     return estimate_all(opt, *sc, *res, *sims, d);
 }
@@ -471,29 +515,54 @@ static int not_a_scenario(const char *arg)
     return locate_scenario(arg, hwdb, scenario_buf, sizeof scenario_buf) == arg;
 }
 
+/* Where this process is in an MPI job: main's, for `mlsim SCENARIO.yaml`; rank 0 of 1 for a
+ * scenario a subcommand makes (`mlsim run`, which rank 0 alone runs). */
+static struct mlsim_par scenario_par = {0, 1};
+
 int main(int argc, char **argv)
 {
+    struct mlsim_par par;
+    if (mlsim_par_init(&argc, &argv, &par) != MLSIM_OK) {
+        fputs("mlsim: error: cannot start MPI\n", stderr);
+        return EXIT_INPUT;
+    }
+    /* In a job of several ranks only rank 0 writes: the others' standard output goes nowhere. */
+    if (par.rank > 0 && !freopen("/dev/null", "w", stdout)) {
+        mlsim_par_finalize();
+        return EXIT_INPUT;
+    }
+    int status = -1;
     if (argc > 1) {
         const struct subcommand *sub = find_subcommand(argv[1]);
+        /* the search spreads its work over the ranks; the other subcommands are rank 0's alone
+         * (their files would be written by every rank at once) */
         if (sub)
-            return sub->fn(argc - 1, argv + 1);
-        if (not_a_scenario(argv[1])) {
-            const char *hint = near_subcommand(argv[1]);
-            fprintf(stderr, "mlsim: unknown command '%s'", argv[1]);
-            if (hint)
-                fprintf(stderr, " (did you mean '%s'?)", hint);
-            else
-                fputs(", and no scenario file of that name", stderr);
-            fputs("\n       mlsim --help lists the commands\n", stderr);
-            return EXIT_USAGE;
+            status = par.rank == 0 || sub->fn == mlsim_cli_search ? sub->fn(argc - 1, argv + 1)
+                                                                   : EXIT_OK;
+        else if (not_a_scenario(argv[1])) {
+            if (par.rank == 0) {
+                const char *hint = near_subcommand(argv[1]);
+                fprintf(stderr, "mlsim: unknown command '%s'", argv[1]);
+                if (hint)
+                    fprintf(stderr, " (did you mean '%s'?)", hint);
+                else
+                    fputs(", and no scenario file of that name", stderr);
+                fputs("\n       mlsim --help lists the commands\n", stderr);
+            }
+            status = EXIT_USAGE;
         }
     }
-    return mlsim_cli_scenario(argc, argv, NULL, NULL);
+    if (status < 0) {
+        scenario_par = par;
+        status = mlsim_cli_scenario(argc, argv, NULL, NULL);
+    }
+    mlsim_par_finalize();
+    return status;
 }
 
 int mlsim_cli_scenario(int argc, char **argv, const char *name, const char *text)
 {
-    struct options opt = {.format = "table", .text = text, .file = name};
+    struct options opt = {.format = "table", .text = text, .file = name, .par = scenario_par};
     int status = parse_args(argc, argv, &opt);
     if (status >= 0)
         return status;
@@ -511,17 +580,19 @@ int mlsim_cli_scenario(int argc, char **argv, const char *name, const char *text
     struct mlsim_scenario *sc = NULL;
     struct mlsim_result *res = NULL;
     struct mlsim_sim **sims = NULL;
-    if (!d || !db) {
+    int failed = !d || !db;
+    if (mlsim_par_max(&opt.par, failed) || failed) { /* every rank stops, or none */
         status = out_of_memory();
     } else {
         status = run(&opt, d, db, &sc, &res, &sims);
         if (mlsim_diags_errors(d) > 0)
             status = EXIT_INPUT;
-        mlsim_diags_print(d, stderr);
+        if (opt.par.rank == 0) /* rank 0 holds every rank's diagnostics */
+            mlsim_diags_print(d, stderr);
     }
-    if (status == EXIT_OK && opt.trace)
+    if (status == EXIT_OK && opt.trace && opt.par.rank == 0)
         status = write_trace(opt.trace, opt.text ? "" : opt.file, sc, sims);
-    if (status == EXIT_OK) {
+    if (status == EXIT_OK && opt.par.rank == 0) {
         mlsim_report_write(stdout, mlsim_report_format_find(opt.format), sc, res, sc->n_runs);
         if (fflush(stdout) != 0 || ferror(stdout)) {
             fputs("mlsim: error: cannot write the report to standard output\n", stderr);

@@ -13,6 +13,7 @@
 
 #include "mlsim/diag.h"
 #include "mlsim/hwdb.h"
+#include "mlsim/par.h"
 #include "mlsim/scenario.h"
 #include "mlsim/search.h"
 #include "mlsim/textio.h"
@@ -39,6 +40,8 @@ static const char search_usage_text[] =
     "    rest are ranked by the closed form of the step (no simulation, a microsecond or so each)\n"
     "    and the best K are simulated on the engine, which sets the final order. The run's own\n"
     "    layout fields are ignored; its global batch, precision, model and prices are kept.\n"
+    "    Under mpirun (a build with -DMLSIM_MPI=ON) the costing and the simulations are spread\n"
+    "    over the ranks; the table is the one a single process prints.\n"
     "\n"
     "OPTIONS\n"
     "    -o, --objective O    time (default: the run's wall-clock), cost (rental dollars), or\n"
@@ -244,12 +247,15 @@ static int parse(int argc, char **argv, struct search_args *a)
 }
 
 /* Load the scenario with the --set overrides and, for this variant, DEVICE and COUNT (NULL / 0:
- * the scenario's own), in simulate mode. */
+ * the scenario's own), in simulate mode. NULL on a fault, reported into D, or when memory runs
+ * out (*NOMEM set: the loader reports that to no one). */
 static struct mlsim_scenario *load_variant(const struct search_args *a, struct mlsim_hwdb *db,
-                                           const char *device, long count, struct mlsim_diags *d)
+                                           const char *device, long count, struct mlsim_diags *d,
+                                           int *nomem)
 {
     struct mlsim_scenario *sc = NULL;
     enum mlsim_status st = mlsim_scenario_load(a->file, d, &sc);
+    *nomem = st == MLSIM_ERR_NOMEM;
     if (!sc || st != MLSIM_OK) {
         mlsim_scenario_free(sc);
         return NULL;
@@ -268,8 +274,11 @@ static struct mlsim_scenario *load_variant(const struct search_args *a, struct m
         snprintf(count_set, sizeof count_set, "hardware.count=%ld", count);
         extra[n++] = count_set;
     }
-    if (mlsim_scenario_set(sc, extra, n, d) != MLSIM_OK ||
-        mlsim_scenario_resolve(sc, db, d) != MLSIM_OK || mlsim_diags_errors(d) > 0) {
+    st = mlsim_scenario_set(sc, extra, n, d);
+    if (st == MLSIM_OK)
+        st = mlsim_scenario_resolve(sc, db, d);
+    *nomem = st == MLSIM_ERR_NOMEM;
+    if (st != MLSIM_OK || mlsim_diags_errors(d) > 0) {
         mlsim_scenario_free(sc);
         return NULL;
     }
@@ -438,21 +447,30 @@ int mlsim_cli_search(int argc, char **argv)
     struct mlsim_cli_progress progress;
     a.o.progress = mlsim_cli_progress;
     a.o.progress_ctx = &progress;
+    /* in an MPI job every rank loads the same variants; the costing and the simulations are
+     * spread over them and rank 0 writes the table (par.h) */
+    struct mlsim_par par;
+    mlsim_par_world(&par);
+    a.o.par = &par;
     struct mlsim_search *s = mlsim_search_alloc(&a.o);
     struct mlsim_scenario *scs[MAX_CHOICES * MAX_CHOICES];
     size_t n_scs = 0;
     char title[160] = "";
     status = MLSIM_EXIT_OK;
-    if (!d || !db || !s) {
+    int failed = !d || !db || !s;
+    if (mlsim_par_max(&par, failed) || failed) { /* every rank stops, or none */
         fputs("mlsim search: out of memory\n", stderr);
         status = MLSIM_EXIT_INPUT;
     }
     size_t nd = a.n_devices ? a.n_devices : 1, nc = a.n_counts ? a.n_counts : 1;
     for (size_t i = 0; i < nd && status == MLSIM_EXIT_OK; i++) {
         for (size_t j = 0; j < nc && status == MLSIM_EXIT_OK; j++) {
+            int nomem = 0;
             struct mlsim_scenario *sc = load_variant(&a, db, a.n_devices ? a.devices[i] : NULL,
-                                                     a.n_counts ? a.counts[j] : 0, d);
+                                                     a.n_counts ? a.counts[j] : 0, d, &nomem);
             if (!sc) {
+                if (nomem)
+                    fputs("mlsim search: out of memory\n", stderr);
                 status = MLSIM_EXIT_INPUT;
                 break;
             }
@@ -467,6 +485,7 @@ int mlsim_cli_search(int argc, char **argv)
         }
     }
     mlsim_cli_progress_start(&progress, "simulating layout");
+    progress.tty &= par.rank == 0;
     enum mlsim_status fin = status == MLSIM_EXIT_OK ? mlsim_search_finish(s, d) : MLSIM_OK;
     mlsim_cli_progress_end(&progress);
     if (status == MLSIM_EXIT_OK && fin != MLSIM_OK) {
@@ -476,7 +495,8 @@ int mlsim_cli_search(int argc, char **argv)
     if (d) {
         if (mlsim_diags_errors(d) > 0 && status == MLSIM_EXIT_OK && n_scs == 0)
             status = MLSIM_EXIT_INPUT;
-        mlsim_diags_print(d, stderr);
+        if (par.rank == 0) /* rank 0 holds every rank's diagnostics */
+            mlsim_diags_print(d, stderr);
     }
     if (status == MLSIM_EXIT_OK) {
         if (strcmp(a.format, "csv") == 0)

@@ -119,6 +119,43 @@ static void test_shipped_run(void **state)
     assert_true(q->goodput > 0.5 && q->goodput < 1.0);
 }
 
+/* The replicates go in chunks of MLSIM_MONTECARLO_CHUNK (shared among MPI ranks between chunks):
+ * a run of one chunk and 4 more crosses a chunk's end. Its mean wall-clock time and failures are
+ * those of the same replicates simulated here one by one at the interval it used (a naive loop
+ * beside the library's); a replicate dropped, repeated or given another's seed would move the mean
+ * by about 1e-5 of itself. */
+static void test_chunks(void **state)
+{
+    (void)state;
+    char samples[64];
+    snprintf(samples, sizeof samples, "reliability.samples=%d", MLSIM_MONTECARLO_CHUNK + 4);
+    const char *sets[] = {samples, "reliability.seed=3"};
+    struct loaded l;
+    load(SHIPPED, sets, 2, &l);
+    const struct mlsim_run *run = &l.sc->runs[0];
+    struct mlsim_result a;
+    assert_int_equal(mlsim_run_estimate(run, &a, NULL, l.d), MLSIM_OK);
+    assert_int_equal(a.rel.status, MLSIM_OK);
+    /* analytic.c's failure-free work: FLOPs / (peak x MFU) device-seconds over the devices */
+    double work = a.flops / (a.peak_flops * run->mfu) / run->count;
+    struct mlsim_wholerun *w = NULL;
+    assert_int_equal(mlsim_wholerun_alloc(run, work, &w), MLSIM_OK);
+    double wall = 0, failures = 0;
+    int n = MLSIM_MONTECARLO_CHUNK + 4;
+    for (int i = 0; i < n; i++) {
+        struct mlsim_wholerun_sample s;
+        assert_int_equal(
+            mlsim_wholerun_simulate(w, a.rel.interval_s, mlsim_montecarlo_seed(3, (uint64_t)i), &s),
+            MLSIM_OK);
+        wall += s.wall_s;
+        failures += s.failures;
+    }
+    mlsim_wholerun_free(w);
+    assert_rel(a.rel.time_s.mean, wall / n, 1e-12);
+    assert_rel(a.rel.failures.mean, failures / n, 1e-12);
+    unload(&l);
+}
+
 /* ---- the reliability check ---- */
 
 /* Dubey et al. 2024, "The Llama 3 Herd of Models" (arXiv 2407.21783), Sec. 3.3.4 and Table 5:
@@ -235,6 +272,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seeds),
         cmocka_unit_test(test_shipped_run),
+        cmocka_unit_test(test_chunks),
         cmocka_unit_test(test_llama3_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
