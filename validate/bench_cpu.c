@@ -20,7 +20,10 @@
  * --quick keeps the memory rows up to the full sweep's sizes (so the DRAM tier is measured
  * beyond any last-level cache) and shortens the GEMM sweep and the samples.
  *
- *   bench_cpu [--quick] [--threads N] [-o FILE] | --check-data
+ *   bench_cpu [--quick] [--once] [--threads N] [-o FILE] | --check-data
+ *
+ * --once times each point by one call after one warm-up: the rows of a sweep in seconds, for
+ * tests of what reads them; its times are a single sample's, too noisy to calibrate from.
  */
 #include <cblas.h>
 #include <errno.h>
@@ -51,6 +54,7 @@ char *openblas_get_config(void);
 struct opts {
     int quick;
     int check_data;
+    int once; /* one timed call a point: the sweep's rows fast, their times noisy (for tests) */
     int threads;
     double sample_s; /* wall time of one sample */
     double point_s;  /* time budget of one point (fewer samples for big kernels, at least 3) */
@@ -152,6 +156,12 @@ static double time_kernel(struct kernel *k, const struct opts *o, int *samples)
     double t0 = now_s();
     k->run(k, 1);
     double one = now_s() - t0;
+    if (o->once) { /* the warm-up above, then one timed call */
+        t0 = now_s();
+        k->run(k, 1);
+        *samples = 1;
+        return now_s() - t0;
+    }
     while (one * (double)calls < o->sample_s && calls < (1L << 30))
         calls *= 2;
     k->run(k, calls); /* warm caches, threads and clocks at the batch size */
@@ -382,6 +392,8 @@ static int parse(int argc, char **argv, struct opts *o)
             o->quick = 1;
         } else if (strcmp(argv[i], "--check-data") == 0) {
             o->check_data = 1;
+        } else if (strcmp(argv[i], "--once") == 0) {
+            o->once = 1;
         } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
             char *end;
             errno = 0;
@@ -420,9 +432,10 @@ static void run_all(const struct opts *o, struct kernel *k, int all)
 
 int main(int argc, char **argv)
 {
-    struct opts o = {0, 0, 0, 0.02, 0.3, stdout};
+    struct opts o = {0, 0, 0, 0, 0.02, 0.3, stdout};
     if (parse(argc, argv, &o) < 0) {
-        fprintf(stderr, "usage: bench_cpu [--quick] [--threads N] [-o FILE] | --check-data\n");
+        fprintf(stderr,
+                "usage: bench_cpu [--quick] [--once] [--threads N] [-o FILE] | --check-data\n");
         return 2;
     }
     if (o.quick || o.check_data) {
@@ -453,7 +466,8 @@ int main(int argc, char **argv)
         fprintf(o.out, "# blas: OpenBLAS %s\n", openblas_get_config());
         fprintf(o.out, "# cold gemm: operands rotated through %zu MiB; warm: the same operands\n",
                 k.pool_bytes >> 20);
-        fprintf(o.out, "# sweep: %s\n", o.quick ? "quick" : "full");
+        fprintf(o.out, "# sweep: %s%s\n", o.quick ? "quick" : "full",
+                o.once ? ", one timed call a point" : "");
         fprintf(o.out,
                 "kind,precision,threads,cache,transa,transb,m,n,k,flops,bytes,samples,seconds\n");
         run_all(&o, &k, all);
