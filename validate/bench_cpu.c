@@ -18,7 +18,8 @@
  * microcode assist for subnormal operands (issue 17). `--check-data` checks every operand.
  *
  * --quick keeps the memory rows up to the full sweep's sizes (so the DRAM tier is measured
- * beyond any last-level cache) and shortens the GEMM sweep and the samples.
+ * beyond any last-level cache), stops the cubes at 1024 and the MLP's shapes at n = 2048, leaves
+ * out GPT-2's, and shortens the samples.
  *
  *   bench_cpu [--quick] [--once] [--threads N] [-o FILE] | --check-data
  *
@@ -303,7 +304,7 @@ static void transformer_shapes(const struct opts *o, struct kernel *k, int threa
 
 static void sweep(const struct opts *o, struct kernel *k, int threads)
 {
-    int max_sq = o->quick ? 512 : 4096;
+    int max_sq = o->quick ? 1024 : 4096;
     if (!k->prog->counting)
         openblas_set_num_threads(threads);
     for (int p = 0; p < 2; p++) {
@@ -313,7 +314,7 @@ static void sweep(const struct opts *o, struct kernel *k, int threads)
                 gemm_point(o, k, threads, p ? 'd' : 's', 0, 0, s * 3 / 2, s * 3 / 2, s * 3 / 2);
         }
     }
-    for (int n = 16; n <= (o->quick ? 256 : 4096); n *= 2)
+    for (int n = 16; n <= (o->quick ? 2048 : 4096); n *= 2)
         mlp_shapes(o, k, threads, n);
     if (!o->quick)
         transformer_shapes(o, k, threads);
@@ -443,8 +444,11 @@ int main(int argc, char **argv)
         o.point_s = 0.02;
     }
     int all = o.threads ? o.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    /* GEMMs need 4096^2 doubles an operand (the quick sweep 512^2), streams 32 Mi floats */
-    size_t gemm_elems = o.quick || o.check_data ? (size_t)1 << 18 : (size_t)1 << 24;
+    /* GEMMs need 4096^2 doubles an operand (the quick sweep 2048^2 floats), streams 32 Mi
+     * floats; --check-data checks a smaller fill */
+    size_t gemm_elems = o.check_data ? (size_t)1 << 18
+                        : o.quick    ? (size_t)1 << 21
+                                     : (size_t)1 << 24;
     size_t stream_elems = (size_t)STREAM_MAX_LEN / 2;
     struct progress prog = {0, isatty(STDERR_FILENO), 0, 0, now_s(), ""};
     struct kernel k = {0};
