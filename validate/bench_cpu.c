@@ -21,7 +21,11 @@
  * beyond any last-level cache), stops the cubes at 1024 and the MLP's shapes at n = 2048, leaves
  * out GPT-2's, and shortens the samples.
  *
- *   bench_cpu [--quick] [--once] [--threads N] [-o FILE] | --check-data
+ *   bench_cpu [--quick] [--once] [--cpu-time] [--threads N] [-o FILE] | --check-data
+ *
+ * --cpu-time (with --threads 1) times each call by the thread's CPU time instead of the wall
+ * clock: on a machine shared with busier processes, a kernel's time without the waits for a CPU
+ * (what others' cache and memory traffic cost it still counts). train_mlp has it too.
  *
  * --once times each point by one call after one warm-up: the rows of a sweep in seconds, for
  * tests of what reads them; its times are a single sample's, too noisy to calibrate from.
@@ -57,6 +61,7 @@ struct opts {
     int check_data;
     int once; /* one timed call a point: the sweep's rows fast, their times noisy (for tests) */
     int threads;
+    clockid_t clock; /* what a kernel is timed by: the wall clock, or the thread's CPU time */
     double sample_s; /* wall time of one sample */
     double point_s;  /* time budget of one point (fewer samples for big kernels, at least 3) */
     FILE *out;
@@ -72,11 +77,16 @@ struct progress {
     char section[64];
 };
 
-static double now_s(void)
+static double clock_s(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double now_s(void)
+{
+    return clock_s(CLOCK_MONOTONIC);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -154,14 +164,14 @@ static void run_update(struct kernel *x, long calls)
 static double time_kernel(struct kernel *k, const struct opts *o, int *samples)
 {
     long calls = 1;
-    double t0 = now_s();
+    double t0 = clock_s(o->clock);
     k->run(k, 1);
-    double one = now_s() - t0;
+    double one = clock_s(o->clock) - t0;
     if (o->once) { /* the warm-up above, then one timed call */
-        t0 = now_s();
+        t0 = clock_s(o->clock);
         k->run(k, 1);
         *samples = 1;
-        return now_s() - t0;
+        return clock_s(o->clock) - t0;
     }
     while (one * (double)calls < o->sample_s && calls < (1L << 30))
         calls *= 2;
@@ -171,9 +181,9 @@ static double time_kernel(struct kernel *k, const struct opts *o, int *samples)
     n = n < 3 ? 3 : n > MAX_SAMPLES ? MAX_SAMPLES : n;
     double t[MAX_SAMPLES] = {0};
     for (int i = 0; i < n; i++) {
-        t0 = now_s();
+        t0 = clock_s(o->clock);
         k->run(k, calls);
-        t[i] = (now_s() - t0) / (double)calls;
+        t[i] = (clock_s(o->clock) - t0) / (double)calls;
     }
     qsort(t, (size_t)n, sizeof t[0], cmp_double);
     *samples = n;
@@ -395,6 +405,8 @@ static int parse(int argc, char **argv, struct opts *o)
             o->check_data = 1;
         } else if (strcmp(argv[i], "--once") == 0) {
             o->once = 1;
+        } else if (strcmp(argv[i], "--cpu-time") == 0) {
+            o->clock = CLOCK_THREAD_CPUTIME_ID;
         } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
             char *end;
             errno = 0;
@@ -433,10 +445,16 @@ static void run_all(const struct opts *o, struct kernel *k, int all)
 
 int main(int argc, char **argv)
 {
-    struct opts o = {0, 0, 0, 0, 0.02, 0.3, stdout};
-    if (parse(argc, argv, &o) < 0) {
+    struct opts o = {0, 0, 0, 0, CLOCK_MONOTONIC, 0.02, 0.3, stdout};
+    int parsed = parse(argc, argv, &o);
+    if (parsed == 0 && o.clock == CLOCK_THREAD_CPUTIME_ID && o.threads != 1) {
+        fprintf(stderr, "bench_cpu: --cpu-time times one thread: it needs --threads 1\n");
+        parsed = -1;
+    }
+    if (parsed < 0) {
         fprintf(stderr,
-                "usage: bench_cpu [--quick] [--once] [--threads N] [-o FILE] | --check-data\n");
+                "usage: bench_cpu [--quick] [--once] [--cpu-time] [--threads N] [-o FILE] | "
+                "--check-data\n");
         return 2;
     }
     if (o.quick || o.check_data) {
@@ -472,6 +490,8 @@ int main(int argc, char **argv)
                 k.pool_bytes >> 20);
         fprintf(o.out, "# sweep: %s%s\n", o.quick ? "quick" : "full",
                 o.once ? ", one timed call a point" : "");
+        fprintf(o.out, "# timing: %s\n",
+                o.clock == CLOCK_MONOTONIC ? "wall clock" : "thread CPU time (--cpu-time)");
         fprintf(o.out,
                 "kind,precision,threads,cache,transa,transb,m,n,k,flops,bytes,samples,seconds\n");
         run_all(&o, &k, all);

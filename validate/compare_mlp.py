@@ -2,7 +2,7 @@
 """Predicted vs measured: the MNIST MLP trained for real (validate/train_mlp) on this machine
 against mlsim's simulation of scenarios/mnist_mlp_cpu_vs_gpu.yaml on the calibrated CPU.
 
-    validate/compare_mlp.py BUILD_DIR [--steps S] [--repeat R] [--measured FILE.csv]
+    validate/compare_mlp.py BUILD_DIR [--steps S] [--repeat R] [--cpu-time] [--measured FILE.csv]
                             [--device-file DEV.yaml]
 
 Prints per n the measured and predicted seconds per step and 20-epoch training time, the error,
@@ -11,7 +11,8 @@ or the mean by more than 10% (the bar of issue 5). The trainer's timings never e
 --device-file predicts on that device (validate/this_machine.py writes one for the machine it
 runs on) instead of epyc-zen5-2vcpu: read from a copy of hwdb/ with the file added to it.
 --repeat R trains R times and takes each n's least time per step (what others' load least
-disturbed).
+disturbed); --cpu-time times the trainer's steps by its thread's CPU time (as bench_cpu
+--cpu-time: for a machine shared with busier processes; it then does not wait for idle CPUs).
 This is a shared 2-vCPU machine: before training it waits (up to two minutes) for the other
 processes to leave both CPUs idle, and says so if they never do.
 """
@@ -76,6 +77,7 @@ def main():
     if "--device-file" in args:
         device_file = args[args.index("--device-file") + 1]
     repeat = int(args[args.index("--repeat") + 1]) if "--repeat" in args else 1
+    cpu_time = ["--cpu-time"] if "--cpu-time" in args else []
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     meas = {}
     for i in range(1 if measured else repeat):
@@ -83,11 +85,11 @@ def main():
             with open(measured) as f:
                 text = f.read()
         else:
-            if i == 0:
+            if i == 0 and not cpu_time:
                 wait_quiet()
             text = subprocess.run([os.path.join(build, "validate", "train_mlp"), "--threads",
-                                   "1", "--steps", steps], check=True, capture_output=True,
-                                  text=True).stdout
+                                   "1", "--steps", steps] + cpu_time, check=True,
+                                  capture_output=True, text=True).stdout
         for r in csv.DictReader(l for l in io.StringIO(text) if not l.startswith("#")):
             t = float(r["seconds_per_step"])
             meas[int(r["n"])] = min(t, meas.get(int(r["n"]), t))

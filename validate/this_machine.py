@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A device file for the machine this runs on, measured and calibrated, in one command.
 
-    validate/this_machine.py BUILD_DIR [--quick] [--repeat R] [--sweep FILE.csv]
+    validate/this_machine.py BUILD_DIR [--quick] [--repeat R] [--cpu-time] [--sweep FILE.csv]
                              [--sweep-out FILE.csv] [-o FILE.yaml] [--id ID] [--year YEAR]
 
 1. Reads the machine: /proc/cpuinfo (model name, vendor, SIMD flags, clock), lscpu (sockets,
@@ -10,7 +10,8 @@
    15 s quick, 5 min full on a 2-core machine); --repeat R sweeps R times and keeps each
    point's least time (on a shared machine, the one others' load least disturbed); --sweep takes
    a sweep measured before instead; --sweep-out names the file written; --once (for tests)
-   times each point by one call.
+   times each point by one call; --cpu-time times by the thread's CPU time, not the wall clock
+   (a machine shared with busier processes: pass it to compare_mlp.py too).
 3. Writes the device (id, peak from cores x clock x FLOP per cycle of the widest SIMD, memory,
    L3), each number with its source, and fits it with `mlsim calibrate SWEEP --threads 1
    --stream update` (one thread, the in-place update rows: as issue 5's MNIST check runs).
@@ -259,8 +260,8 @@ def run_sweep(build, opts, ident):
     runs, repeat = [], int(opts["repeat"])
     for i in range(repeat):
         part = "%s.%d.part" % (out, i)
-        cmd = [bench, "--threads", "1", "-o", part] + (["--quick"] if opts["quick"] else []) + (
-            ["--once"] if opts["once"] else [])
+        cmd = [bench, "--threads", "1", "-o", part] + [
+            "--" + k for k in ("quick", "once", "cpu-time") if opts[k]]
         sys.stderr.write("this_machine: sweep %d of %d: %s\n" % (i + 1, repeat, " ".join(cmd)))
         if subprocess.run(cmd).returncode != 0:
             fail("bench_cpu failed")
@@ -297,7 +298,7 @@ def least(runs):
 
 def parse(argv):
     opts = {"quick": False, "sweep": None, "out": None, "id": None, "year": None, "repeat": "1",
-            "once": False, "sweep-out": None}
+            "once": False, "cpu-time": False, "sweep-out": None}
     args = list(argv)
     if not args or args[0].startswith("-"):
         sys.stderr.write(__doc__)
@@ -305,7 +306,7 @@ def parse(argv):
     opts["build"] = args.pop(0)
     while args:
         a = args.pop(0)
-        if a in ("--quick", "--once"):
+        if a in ("--quick", "--once", "--cpu-time"):
             opts[a[2:]] = True
         elif a in ("--sweep", "--sweep-out", "-o", "--id", "--year", "--repeat") and args:
             opts[{"-o": "out"}.get(a, a[2:])] = args.pop(0)

@@ -132,6 +132,16 @@ class TestNewMachine(unittest.TestCase):
         self.assertEqual(len(re.findall(r"(?m)^ *\d+ +\d+ +[0-9.]+ ms +[0-9.]+ ms", out)), 9)
         self.assertIn("mean absolute error over n = 64 ... 4096", out)
 
+    def test_cpu_time_needs_one_thread(self):
+        # the thread's CPU time is one thread's: more threads are refused, not mismeasured
+        rc, out, err = run([BENCH, "--cpu-time", "--threads", "2"], self.tmp)
+        self.assertEqual(rc, 2)
+        self.assertIn("needs --threads 1", err)
+        trainer = os.path.join(os.path.dirname(BENCH), "train_mlp")
+        rc, out, err = run([trainer, "--cpu-time", "--threads", "2", "--n", "16"], self.tmp)
+        self.assertEqual(rc, 2)
+        self.assertIn("needs --threads 1", err)
+
     def test_refused_sweep_writes_nothing(self):
         bad = os.path.join(self.tmp, "small.csv")
         with open(self.sweep) as f, open(bad, "w") as g:  # no memory row beyond 4 KiB
