@@ -175,9 +175,9 @@ def device_yaml(m, sweep, head, bw):
         "below is",
         "# what one thread reaches of them (gemm_efficiency, memory_efficiency).",
         "id: %s" % m["id"],
-        "name: %s, %d CPUs (this machine, measured)" % (m["model"], m["logical"]),
+        "name: %s" % quote("%s, %d CPUs (this machine, measured)" % (m["model"], m["logical"])),
         "kind: cpu",
-        "vendor: %s" % m["vendor"],
+        "vendor: %s" % quote(m["vendor"]),
         "year: %d" % year,
         "peak:",
         "  fp64: %.6g GFLOPS" % (fp32 / 2e9),
@@ -330,7 +330,12 @@ def main():
     mlsim = os.path.abspath(os.path.join(opts["build"], "mlsim"))
     m = machine(opts)
     sweep = opts["sweep"] or run_sweep(opts["build"], opts, m["id"])
-    head, rows = read_sweep(sweep)
+    try:
+        head, rows = read_sweep(sweep)
+    except OSError as e:
+        fail("%s: %s" % (sweep, e.strerror))
+    except (KeyError, ValueError, TypeError):
+        fail("%s: not a bench_cpu CSV (kind, bytes and seconds columns)" % sweep)
     year = opts["year"] or head.get("date", "")[:4]
     m["year"], m["year_given"] = (int(year) if year.isdigit() else
                                   datetime.date.today().year), bool(opts["year"])
