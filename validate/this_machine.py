@@ -360,6 +360,7 @@ def main():
         fd, part = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(out)), suffix=".part")
         os.close(fd)
         shutil.copyfile(dev, part)
+        os.chmod(part, 0o644)  # mkstemp's 0600 is for the temporary, not the device file
         os.replace(part, out)
     print("wrote %s (device %s, calibrated from %s)" % (out, m["id"], sweep))
     print("next: validate/compare_mlp.py %s --device-file %s" % (opts["build"], out))
