@@ -6,7 +6,8 @@
  * timed, seconds, seconds per step (the median of 5 blocks of steps), loss at the first and last
  * timed step.
  *
- *   train_mlp [--n 64,128,...] [--steps S] [--threads T] [--mnist DIR] [-o FILE]
+ *   train_mlp [--n 64,128,...] [--steps S] [--threads T] [--cpu-time] [--mnist DIR] [-o FILE]
+ *   (--cpu-time, with --threads 1: steps timed by the thread's CPU time, as bench_cpu's)
  *   train_mlp --check-grad     finite differences against the backward pass (exit 1 if off)
  *   train_mlp --check-learn    the loss falls on the synthetic task (exit 1 if not)
  */
@@ -39,10 +40,10 @@ struct data {
     int *y;
 };
 
-static double now_s(void)
+static double now_s(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -141,7 +142,7 @@ static int cmp_double(const void *a, const void *b)
 /* Time STEPS steps in BLOCKS blocks; seconds per step is the median block's, so that another
  * process waking up on this shared machine spoils one block, not the figure (as bench_cpu takes
  * the median of its samples). */
-static int time_width(FILE *out, const struct data *d, int n, long steps)
+static int time_width(FILE *out, const struct data *d, int n, long steps, clockid_t clock)
 {
     int widths[] = {INPUTS, n, n, CLASSES};
     struct mlp *m = mlp_alloc(widths, 3, BATCH, 0.2f, 42);
@@ -154,12 +155,12 @@ static int time_width(FILE *out, const struct data *d, int n, long steps)
     for (int b = 0; b < BLOCKS; b++) {
         long block_steps = (steps - done) / (BLOCKS - b);
         block_steps = block_steps < 1 ? 1 : block_steps;
-        double t0 = now_s();
+        double t0 = now_s(clock);
         for (long s = 0; s < block_steps; s++) {
             last = step(m, d, done + s + 3);
             first = done + s == 0 ? last : first;
         }
-        double t = now_s() - t0;
+        double t = now_s(clock) - t0;
         total += t;
         per[b] = t / (double)block_steps;
         done += block_steps;
@@ -246,6 +247,7 @@ int main(int argc, char **argv)
     long widths[32], nw = 0, steps = 200, threads = sysconf(_SC_NPROCESSORS_ONLN);
     const char *dir = NULL;
     FILE *out = stdout;
+    clockid_t clock = CLOCK_MONOTONIC;
     for (long n = 16; n <= 4096; n *= 2)
         widths[nw++] = n;
     for (int i = 1; i < argc; i++) {
@@ -254,6 +256,10 @@ int main(int argc, char **argv)
             return check_grad();
         if (strcmp(a, "--check-learn") == 0)
             return check_learn();
+        if (strcmp(a, "--cpu-time") == 0) {
+            clock = CLOCK_THREAD_CPUTIME_ID;
+            continue;
+        }
         int ok = val != NULL;
         if (ok && strcmp(a, "--n") == 0) {
             nw = 0;
@@ -272,11 +278,16 @@ int main(int argc, char **argv)
             ok = 0;
         }
         if (!ok) {
-            fprintf(stderr, "usage: train_mlp [--n N,N,...] [--steps S] [--threads T] "
-                            "[--mnist DIR] [-o FILE] | --check-grad | --check-learn\n");
+            fprintf(stderr,
+                    "usage: train_mlp [--n N,N,...] [--steps S] [--threads T] "
+                    "[--cpu-time] [--mnist DIR] [-o FILE] | --check-grad | --check-learn\n");
             return 2;
         }
         i++;
+    }
+    if (clock == CLOCK_THREAD_CPUTIME_ID && threads != 1) {
+        fprintf(stderr, "train_mlp: --cpu-time times one thread: it needs --threads 1\n");
+        return 2;
     }
     openblas_set_num_threads((int)threads);
 #if defined(__SSE__)
@@ -292,9 +303,11 @@ int main(int argc, char **argv)
     validate_machine_header(out, "train_mlp", (int)threads);
     fprintf(out, "# blas: OpenBLAS %s\n# data: %s, %ld samples\n", openblas_get_config(),
             dir ? dir : "synthetic", d.n);
+    fprintf(out, "# timing: %s\n",
+            clock == CLOCK_MONOTONIC ? "wall clock" : "thread CPU time (--cpu-time)");
     fprintf(out, "n,params,batch,steps,seconds,seconds_per_step,first_loss,last_loss\n");
     for (long i = 0; i < nw; i++) {
-        if (time_width(out, &d, (int)widths[i], steps) < 0)
+        if (time_width(out, &d, (int)widths[i], steps, clock) < 0)
             return 1;
     }
     free(d.x);

@@ -208,6 +208,41 @@ static void print_params(const struct mlsim_calib_fit *fit, const struct mlsim_c
     printf("; %zu iterations\n", fit->iterations);
 }
 
+/* The largest memory-bound row that SPEC selects (bytes; 0 if none). */
+static double largest_stream(const struct mlsim_calib_data *data,
+                             const struct mlsim_calib_spec *spec)
+{
+    double most = 0;
+    for (size_t i = 0; i < data->n; i++) {
+        const struct mlsim_calib_point *p = &data->points[i];
+        if (p->kind == MLSIM_CALIB_MEMORY && p->threads == spec->threads &&
+            strcmp(p->prec, spec->prec) == 0 &&
+            (!spec->stream || strcmp(p->name, spec->stream) == 0))
+            most = p->bytes > most ? p->bytes : most;
+    }
+    return most;
+}
+
+/* Why the fit was refused, with the sizes that decide it: a sweep whose streams stop inside the
+ * device's on-chip memory (an old bench_cpu --quick) cannot fit the DRAM tier. */
+static void refused(const struct cal_opts *o, const struct mlsim_calib_data *data,
+                    const struct mlsim_calib_spec *spec, enum mlsim_status st)
+{
+    fprintf(stderr,
+            "mlsim calibrate: %s: %s (%s at %d threads; needs GEMM rows and %s rows larger "
+            "than the device's on-chip memory, and the device's %s peak and memory "
+            "bandwidth)\n",
+            o->csv, mlsim_status_message(st), o->prec, spec->threads,
+            o->stream ? o->stream : "stream", o->prec);
+    double most = largest_stream(data, spec);
+    if (st == MLSIM_ERR_INPUT && spec->onchip_bytes > 0 && most <= spec->onchip_bytes)
+        fprintf(stderr,
+                "mlsim calibrate: the largest %s row is %.4g MB, the device's on-chip memory "
+                "%.4g MB: measure beyond it (validate/bench_cpu, --quick included, streams to "
+                "640 MiB)\n",
+                o->stream ? o->stream : "stream", most / 1e6, spec->onchip_bytes / 1e6);
+}
+
 static int report(const struct cal_opts *o, const struct mlsim_device *dev,
                   const struct mlsim_calib_data *data, int threads, int prec)
 {
@@ -217,12 +252,7 @@ static int report(const struct cal_opts *o, const struct mlsim_device *dev,
         o->prec, threads, o->stream, dev->peak_flops[prec], dev->mem_bw_Bps, dev->onchip_bytes};
     enum mlsim_status st = rel ? mlsim_calibrate_fit(data, &spec, &fit, rel) : MLSIM_ERR_NOMEM;
     if (st != MLSIM_OK) {
-        fprintf(stderr,
-                "mlsim calibrate: %s: %s (%s at %d threads; needs GEMM rows and %s rows larger "
-                "than the device's on-chip memory, and the device's %s peak and memory "
-                "bandwidth)\n",
-                o->csv, mlsim_status_message(st), o->prec, threads,
-                o->stream ? o->stream : "stream", o->prec);
+        refused(o, data, &spec, st);
         free(rel);
         return MLSIM_EXIT_INPUT;
     }

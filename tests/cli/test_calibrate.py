@@ -111,6 +111,8 @@ class TestCalibrate(unittest.TestCase):
             rc, out, err, _ = calibrate(tmp, text, "--stream", "update")
         self.assertEqual(rc, 1)
         self.assertIn("larger than the device's on-chip memory", err)
+        # the rows kept stop at 1e4 x 2^6 = 640,000 bytes, under the device's 1 MB
+        self.assertIn("the largest update row is 0.64 MB, the device's on-chip memory 1 MB", err)
 
     def test_usage(self):
         with tempfile.TemporaryDirectory() as tmp:
