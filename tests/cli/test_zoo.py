@@ -13,6 +13,7 @@ head), never mlsim's own output.
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -102,6 +103,20 @@ class TestModels(ZooCase):
         for m in FAMILIES:
             self.assertIn(m, ids)
         self.assertEqual(ids, sorted(ids))
+
+    def test_mixtures_of_experts(self):
+        # Mixtral 8x7B (arXiv:2401.04088): per layer Q, O 2 x 4096^2 = 33,554,432; K, V 2 x 4096 x
+        # 1024 = 8,388,608; router 4096 x 8 = 32,768; 8 experts of 3 x 4096 x 14336 =
+        # 1,409,286,144; 2 norms 8,192 -> 1,451,270,144; x 32 = 46,440,644,608; + embedding and
+        # head 2 x 32000 x 4096 = 262,144,000 + norm 4,096 = 46,702,792,704 (the paper's 46.7B)
+        out, _ = self.ok("models", "mixtral-8x7b")
+        self.assertIn("(46702792704), counted from the shape", out)
+        # DeepSeek's papers give 236B (V2, arXiv:2405.04434) and 671B (V3, arXiv:2412.19437)
+        for mid, paper in [("deepseek-v2", 236e9), ("deepseek-v3", 671e9)]:
+            with self.subTest(mid):
+                out, _ = self.ok("models", mid)
+                n = int(re.search(r"\((\d+)\), counted from the shape", out).group(1))
+                self.assertAlmostEqual(n / paper, 1.0, delta=0.005)
 
     def test_show_counts_from_the_config(self):
         for mid, want in [("llama-2-70b", LLAMA2_70B), ("llama-2-7b", LLAMA2_7B),
