@@ -447,8 +447,8 @@ char *mlsim_units_format(double value, enum mlsim_dim dim, char *buf, size_t len
     case MLSIM_DIM_CARBON_INTENSITY:
         snprintf(buf, len, "%.4g gCO2/kWh", value * 1e3 * KWH);
         return buf;
-    case MLSIM_DIM_RATIO:
-        snprintf(buf, len, "%.4g%%", value * 100.0);
+    case MLSIM_DIM_RATIO: /* below 1%, two figures: 0.0046%, not 0.004614% */
+        snprintf(buf, len, fabs(value) < 0.01 ? "%.2g%%" : "%.4g%%", value * 100.0);
         return buf;
     case MLSIM_DIM_FAILURE_RATE:
         snprintf(buf, len, "%.4g /1000d", value * 24000.0);

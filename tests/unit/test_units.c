@@ -181,6 +181,10 @@ static void test_format(void **state)
     assert_string_equal(mlsim_units_format(175e9, MLSIM_DIM_COUNT, buf, sizeof buf), "175B");
     assert_string_equal(mlsim_units_format(1.4e12, MLSIM_DIM_COUNT, buf, sizeof buf), "1.4T");
     assert_string_equal(mlsim_units_format(0.45, MLSIM_DIM_RATIO, buf, sizeof buf), "45%");
+    /* a tiny MFU in two figures, not four (0.00004614 is 0.004614%) */
+    assert_string_equal(mlsim_units_format(0.00004614, MLSIM_DIM_RATIO, buf, sizeof buf),
+                        "0.0046%");
+    assert_string_equal(mlsim_units_format(0.4514, MLSIM_DIM_RATIO, buf, sizeof buf), "45.14%");
     assert_string_equal(mlsim_units_format(3.6e9, MLSIM_DIM_ENERGY, buf, sizeof buf), "1 MWh");
     assert_string_equal(mlsim_units_format(1.5 / 3600.0, MLSIM_DIM_MONEY_RATE, buf, sizeof buf),
                         "$1.5/h");
