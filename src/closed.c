@@ -137,8 +137,9 @@ static void minus(struct piece *a, const struct piece *b)
 static int same_key(const struct costs *c, const struct mlsim_layout *l)
 {
     return c->tp == l->tp && c->sp == l->sequence_parallel && c->micro_batch == l->micro_batch &&
-           c->recompute == l->recompute && c->cp == mlsim_layout_cp(l) && c->cp_algo == l->cp_algo &&
-           c->ep == (l->ep > 0 ? l->ep : 1) && c->etp == (l->etp > 0 ? l->etp : l->tp);
+           c->recompute == l->recompute && c->cp == mlsim_layout_cp(l) &&
+           c->cp_algo == l->cp_algo && c->ep == (l->ep > 0 ? l->ep : 1) &&
+           c->etp == (l->etp > 0 ? l->etp : l->tp);
 }
 
 /* The costs of L's tensor-parallel shape, from the cache or made now. */

@@ -643,9 +643,8 @@ static void summarize(const struct builder *b, const struct stage *stages,
                             ? mlsim_pipeline_in_flight(ops, 2 * (size_t)b->m * (size_t)b->v)
                             : mlsim_pipeline_peak(c->schedule, b->p, b->mem_m, b->v, rank);
         double states = mlsim_layout_states_bytes(
-            params, experts, stages[rank].state_bytes_per_param, c->spec.elem_bytes,
-            grad_ranks(c), mlsim_layout_expert_dp(c->tp, c->dp, c->spec.ep, c->spec.etp),
-            c->sharding);
+            params, experts, stages[rank].state_bytes_per_param, c->spec.elem_bytes, grad_ranks(c),
+            mlsim_layout_expert_dp(c->tp, c->dp, c->spec.ep, c->spec.etp), c->sharding);
         double acts = act * in_flight;
         double buffers = mlsim_layout_zero3_buffer_bytes(
             unit, c->spec.elem_bytes, c->grad_elem_bytes, grad_ranks(c), c->sharding);

@@ -538,7 +538,7 @@ int main(int argc, char **argv)
          * (their files would be written by every rank at once) */
         if (sub)
             status = par.rank == 0 || sub->fn == mlsim_cli_search ? sub->fn(argc - 1, argv + 1)
-                                                                   : EXIT_OK;
+                                                                  : EXIT_OK;
         else if (not_a_scenario(argv[1])) {
             if (par.rank == 0) {
                 const char *hint = near_subcommand(argv[1]);
@@ -574,9 +574,9 @@ int mlsim_cli_scenario(int argc, char **argv, const char *name, const char *text
     }
     char hwdb_buf[PATH_MAX + 32], scenario_buf[2 * PATH_MAX + 64];
     if (opt.file && !opt.text) /* a shipped scenario by name (mlsim gpt3_a100) */
-        opt.file = locate_scenario(
-            opt.file, mlsim_cli_locate_hwdb(opt.hwdb, hwdb_buf, sizeof hwdb_buf), scenario_buf,
-            sizeof scenario_buf);
+        opt.file =
+            locate_scenario(opt.file, mlsim_cli_locate_hwdb(opt.hwdb, hwdb_buf, sizeof hwdb_buf),
+                            scenario_buf, sizeof scenario_buf);
     struct mlsim_scenario *sc = NULL;
     struct mlsim_result *res = NULL;
     struct mlsim_sim **sims = NULL;

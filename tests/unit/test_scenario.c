@@ -188,7 +188,7 @@ static void test_cross_field_errors(void **state)
                      MLSIM_ERR_INPUT);
     assert_true(has_message(f->d, "needs 'model.params', or a transformer shape"));
     assert_true(has_message(f->d, "a100-sxm4-40gb has no fp8 throughput"));
-    assert_true(has_message(f->d, "missing required key 'mfu'")); /* analytic mode needs it */
+    assert_true(has_message(f->d, "missing required key 'mfu'"));  /* analytic mode needs it */
     assert_false(has_message(f->d, "tpu-v4 has no rental price")); /* cost left out (cost.h) */
     /* two ids start with 'h100': both are offered */
     assert_true(has_message(
