@@ -20,6 +20,7 @@ const struct mlsim_field_doc mlsim_fields_docs[] = {
     {"model.name", "the zoo model's name", "the model's name"},
     {"model.type", "transformer", "transformer, or mlp (a stack of dense layers)"},
     {"model.widths", "required for an mlp", "an MLP's layer widths: inputs, hidden..., outputs"},
+    {"model.hidden_width", "- (as widths)", "every hidden width of widths, one knob to sweep"},
     {"model.params", "counted from the shape", "trainable parameters"},
     {"model.tokens", "the zoo model's; else required",
      "training tokens (samples for an MLP); not for inference"},

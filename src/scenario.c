@@ -56,6 +56,7 @@ static const struct mlsim_field run_fields[] = {
        mlsim_model_type_names),
     {"model.widths", MLSIM_FIELD_LIST, MLSIM_DIM_NUMBER, offsetof(struct mlsim_run, model.widths),
      sizeof(((struct mlsim_run *)0)->model.widths), 0, 0, 0, NULL, load_widths},
+    RF("model.hidden_width", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, hidden_width, 0, 1e9, 0, NULL),
     RQ("model.params", MLSIM_DIM_COUNT, model.params),
     RQ("model.tokens", MLSIM_DIM_COUNT, model.tokens),
     RINT("model.layers", model.layers),
@@ -1499,6 +1500,16 @@ static int resolve_run(struct mlsim_scenario *sc, size_t index, struct mlsim_hwd
         if (!seen(r, "hardware.count"))
             report_missing(r, "hardware.count", d);
         ok = 0;
+    }
+    const struct mlsim_loc *hw_at = mlsim_schema_given(&mlsim_run_schema, r, "model.hidden_width");
+    if (hw_at && r->model.n_widths < 3) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *hw_at,
+                           "'model.hidden_width' sets the hidden widths of 'model.widths', which "
+                           "lists none (inputs, hidden..., outputs)");
+        ok = 0;
+    } else if (hw_at) { /* the inputs and the outputs stay */
+        for (int i = 1; i + 1 < r->model.n_widths; i++)
+            r->model.widths[i] = r->hidden_width;
     }
     if (r->model.n_widths > 0 && !seen(r, "model.params"))
         r->model.params = mlsim_model_params(&r->model);

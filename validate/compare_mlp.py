@@ -97,8 +97,11 @@ def main():
     out = predict(build, root, device_file)
     pred, gpu = {}, {}
     for r in csv.DictReader(io.StringIO(out)):
-        kind, n = r["name"].split(" n=")
-        (pred if kind == "cpu" else gpu)[int(n)] = float(r["step_time_s"])
+        # the scenario's runs are its sweep's points: "cpu (hidden_width=64)"
+        m = re.match(r"(cpu|gpu) \(hidden_width=(\d+)\)", r["name"])
+        if not m:
+            sys.exit("compare_mlp: unexpected run '%s' in the scenario" % r["name"])
+        (pred if m.group(1) == "cpu" else gpu)[int(m.group(2))] = float(r["step_time_s"])
     steps_20 = 20 * 60000 / 128
     print(f"{'n':>5} {'params':>10} {'measured/step':>14} {'predicted/step':>15} {'error':>8}"
           f" {'CPU 20 epochs':>14} {'GPU 20 ep. (pred.)':>19}")

@@ -72,6 +72,8 @@ struct mlsim_run {
     char description[256];
     int mode; /* enum mlsim_mode */
     struct mlsim_model_spec model;
+    /* model.hidden_width: every hidden width of an MLP's widths (one knob to sweep); 0: as given */
+    int hidden_width;
     char device_id[64];
     int count;     /* devices */
     int precision; /* enum mlsim_precision */

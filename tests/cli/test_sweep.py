@@ -51,6 +51,23 @@ class Sweep(unittest.TestCase):
                           ("2", "32")])
         self.assertEqual(r[0]["name"], "xl (tp=1, count=8)")
 
+    def test_an_mlp_width_swept(self):
+        # model.hidden_width sets every hidden width of widths: 784-n-n-10 has
+        # P(n) = n^2 + 796 n + 10 parameters (lecture-experiments.md sec. 2): 807, 3210, 70,090
+        mlp = ("name: mlp\nmode: analytic\nmfu: 0.5\nprecision: fp32\n"
+               "model: {type: mlp, widths: [784, 1, 1, 10], tokens: 1.2M}\n"
+               "hardware: {device: rtx-3090, count: 1}\n"
+               "economics: {price_per_device_hour: $1/h}\n")
+        rc, out, err = run(mlp + "sweep: {model.hidden_width: [1, 4, 80]}\n", "--format", "csv")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([float(x["params"]) for x in rows(out)], [807, 3210, 70090])
+        # a list of widths with no hidden layer has nothing to set
+        rc, out, err = run(mlp.replace("[784, 1, 1, 10]", "[784, 10]") +
+                           "sweep: {model.hidden_width: [8]}\n")
+        self.assertEqual(rc, 1)
+        self.assertIn("'model.hidden_width' sets the hidden widths of 'model.widths', which lists "
+                      "none", err)
+
     def test_zip_and_units(self):
         rc, out, err = run(BASE + "sweep:\n  hardware.count: [8, 16]\n"
                            "  economics.price_per_device_hour: [$1/h, $3/h]\n  combine: zip\n",
