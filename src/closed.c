@@ -315,8 +315,10 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
             out->model_flops += x.model_flops * m * l->tp * dp * times;
             out->hw_flops += x.hw_flops * m * l->tp * dp * times;
         }
-        if (gathers > t)
-            t = gathers;
+        /* the gathers' SMs are taken from the compute they overlap (MLSIM_OVERLAP_SLOWDOWN, as
+         * cluster.c puts it on the compute stream); where the compute waits, it costs nothing */
+        t = t + MLSIM_OVERLAP_SLOWDOWN * gathers > gathers ? t + MLSIM_OVERLAP_SLOWDOWN * gathers
+                                                           : gathers;
         /* the update: the reduction of what is not yet reduced, the optimizer, ZeRO's gather */
         double reduce = 0;
         if (dp > 1 && zero3) {
@@ -335,7 +337,9 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
                 all =
                     n * (dp_collective(w, &g, dp, reduce_op, bytes / n * (1.0 - experts / params)) +
                          dp_collective(w, &g, edp, reduce_op, bytes / n * experts / params));
-            reduce = (all > bwd_total ? all - bwd_total : 0.0) + all / n;
+            /* the buckets beside the backward slow it (MLSIM_OVERLAP_SLOWDOWN, cluster.c) */
+            double busy = bwd_total + MLSIM_OVERLAP_SLOWDOWN * all;
+            reduce = (all > busy ? all : busy) - bwd_total + all / n;
         } else if (dp > 1 && experts > 0 && edp != dp) {
             /* the routed experts' gradients over the dp / ep ranks holding the same experts
              * (cluster.c's dp_reduce_moe_time) */
