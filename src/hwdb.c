@@ -55,7 +55,7 @@ static const struct mlsim_field link_fields[] = {
 
 static const struct mlsim_schema link_schema = {"link", link_fields,
                                                 sizeof link_fields / sizeof link_fields[0],
-                                                offsetof(struct link_entry, prov)};
+                                                offsetof(struct link_entry, prov), NULL};
 
 /* Report each of the NAMES (NULL-terminated) that OBJ does not give. */
 static int require(const struct mlsim_schema *s, const void *obj, const char *const *names,
@@ -144,7 +144,7 @@ static const struct mlsim_field source_fields[] = {
 
 static const struct mlsim_schema source_schema = {"source", source_fields,
                                                   sizeof source_fields / sizeof source_fields[0],
-                                                  offsetof(struct source_entry, prov)};
+                                                  offsetof(struct source_entry, prov), NULL};
 
 static int check_cover_path(const char *path, struct mlsim_loc loc, struct mlsim_diags *d)
 {
@@ -297,7 +297,7 @@ static const struct mlsim_field device_fields[] = {
 
 const struct mlsim_schema mlsim_device_schema = {"device", device_fields,
                                                  sizeof device_fields / sizeof device_fields[0],
-                                                 offsetof(struct mlsim_device, prov)};
+                                                 offsetof(struct mlsim_device, prov), NULL};
 
 static int covers(const char *cover, const char *path)
 {

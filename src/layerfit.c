@@ -49,7 +49,7 @@ static const struct mlsim_field data_fields[] = {
 
 static const struct mlsim_schema data_schema = {"layer timings", data_fields,
                                                 sizeof data_fields / sizeof data_fields[0],
-                                                offsetof(struct mlsim_layer_data, prov)};
+                                                offsetof(struct mlsim_layer_data, prov), NULL};
 
 #define RF(path, kind, dim, member, lo, hi, names)                                                 \
     {                                                                                              \
@@ -68,7 +68,7 @@ static const struct mlsim_field row_fields[] = {
 
 static const struct mlsim_schema row_schema = {"layer", row_fields,
                                                sizeof row_fields / sizeof row_fields[0],
-                                               offsetof(struct mlsim_layer_row, prov)};
+                                               offsetof(struct mlsim_layer_row, prov), NULL};
 
 static int need(const struct mlsim_schema *s, const void *obj, const char *path,
                 struct mlsim_loc where, const char *what, struct mlsim_diags *d)

@@ -116,7 +116,7 @@ enum mlsim_status mlsim_montecarlo_best_interval(struct mlsim_wholerun *w, uint6
 /* Per-replicate figures, one array each. */
 enum { FIG_WALL, FIG_COST, FIG_ENERGY, FIG_CO2, FIG_FAILURES, FIG_GOODPUT, FIG_N };
 
-static struct mlsim_band band_of(double *v, size_t n)
+struct mlsim_band mlsim_montecarlo_band(double *v, size_t n)
 {
     struct mlsim_band b;
     b.mean = gsl_stats_mean(v, 1, n);
@@ -240,12 +240,12 @@ static enum mlsim_status simulate_run(const struct mlsim_run *run, struct mlsim_
     if (st != MLSIM_OK)
         return st;
     size_t n = (size_t)rr->samples;
-    rr->time_s = band_of(fig[FIG_WALL], n);
-    rr->cost_usd = band_of(fig[FIG_COST], n);
-    rr->energy_j = band_of(fig[FIG_ENERGY], n);
-    rr->co2_kg = band_of(fig[FIG_CO2], n);
-    rr->failures = band_of(fig[FIG_FAILURES], n);
-    rr->goodput_band = band_of(fig[FIG_GOODPUT], n);
+    rr->time_s = mlsim_montecarlo_band(fig[FIG_WALL], n);
+    rr->cost_usd = mlsim_montecarlo_band(fig[FIG_COST], n);
+    rr->energy_j = mlsim_montecarlo_band(fig[FIG_ENERGY], n);
+    rr->co2_kg = mlsim_montecarlo_band(fig[FIG_CO2], n);
+    rr->failures = mlsim_montecarlo_band(fig[FIG_FAILURES], n);
+    rr->goodput_band = mlsim_montecarlo_band(fig[FIG_GOODPUT], n);
     rr->goodput = rr->badput.useful_s / rr->time_s.mean;
     rr->expected_failures = rr->time_s.mean / rr->mtbf_s;
     /* Mean cost and energy: both are linear in wall-clock and busy time, so pricing the means
@@ -324,9 +324,10 @@ void mlsim_montecarlo_assumptions(const struct mlsim_result *res, struct mlsim_a
                  c->ckpt_write_total_Bps > 0 ? " or the storage's total, whichever is slower" : "",
                  res->rel.interval_chosen ? "the simulated best, Young-Daly's shown beside it"
                                           : "given");
-    mlsim_assume(a,
-                 "Bands: P10 / P50 / P90 over %d replicates of the failure draws (seed %d)%s; "
-                 "the other inputs are taken as given",
-                 res->rel.samples, c->seed,
-                 c->rate_uncertainty > 1 ? " and a log-normal uncertainty of the rates" : "");
+    if (res->rel.input_samples == 0) /* else the uncertain inputs' draws say it (uncertain.h) */
+        mlsim_assume(a,
+                     "Bands: P10 / P50 / P90 over %d replicates of the failure draws (seed %d)%s; "
+                     "the other inputs are taken as given",
+                     res->rel.samples, c->seed,
+                     c->rate_uncertainty > 1 ? " and a log-normal uncertainty of the rates" : "");
 }

@@ -123,6 +123,24 @@ static void write_step(FILE *out, const struct mlsim_result *res)
             r->count > 1 && r->training.overlap_comm ? ": it does not overlap communication" : "");
 }
 
+/* The P10 / P50 / P90 bands of a run's uncertain inputs' draws (no failures modelled). */
+static void write_bands(FILE *out, const struct mlsim_reliability_result *w)
+{
+    char a[64], b[64], c[64], e[64], f[64], g[64];
+    fprintf(out, "  %-14s time %s / %s / %s; cost %s / %s / %s (P10 / P50 / P90 of %d draws)\n",
+            "Bands", mlsim_units_format(w->time_s.p10, MLSIM_DIM_TIME, a, sizeof a),
+            mlsim_units_format(w->time_s.p50, MLSIM_DIM_TIME, b, sizeof b),
+            mlsim_units_format(w->time_s.p90, MLSIM_DIM_TIME, c, sizeof c),
+            mlsim_units_format(w->cost_usd.p10, MLSIM_DIM_MONEY, e, sizeof e),
+            mlsim_units_format(w->cost_usd.p50, MLSIM_DIM_MONEY, f, sizeof f),
+            mlsim_units_format(w->cost_usd.p90, MLSIM_DIM_MONEY, g, sizeof g), w->input_samples);
+    fprintf(out, "  %-14s energy %s / %s / %s; CO2 %.4g / %.4g / %.4g t\n", "",
+            mlsim_units_format(w->energy_j.p10, MLSIM_DIM_ENERGY, a, sizeof a),
+            mlsim_units_format(w->energy_j.p50, MLSIM_DIM_ENERGY, b, sizeof b),
+            mlsim_units_format(w->energy_j.p90, MLSIM_DIM_ENERGY, c, sizeof c),
+            w->co2_kg.p10 / 1000.0, w->co2_kg.p50 / 1000.0, w->co2_kg.p90 / 1000.0);
+}
+
 /* The whole run with its failures: goodput, interruptions, checkpoints, where the time went,
  * and the P10 / P50 / P90 bands of the Monte Carlo. */
 static void write_whole_run(FILE *out, const struct mlsim_result *res)
@@ -153,11 +171,14 @@ static void write_whole_run(FILE *out, const struct mlsim_result *res)
             bp->restart_s / day, bp->repair_s / day, bp->straggler_s / day);
     fprintf(out,
             "  %-14s time %.1f / %.1f / %.1f d; cost %s / %s / %s (P10 / P50 / P90 of %d "
-            "replicates)\n",
+            "%s)\n",
             "Bands", w->time_s.p10 / day, w->time_s.p50 / day, w->time_s.p90 / day,
             mlsim_units_format(w->cost_usd.p10, MLSIM_DIM_MONEY, a, sizeof a),
             mlsim_units_format(w->cost_usd.p50, MLSIM_DIM_MONEY, b, sizeof b),
-            mlsim_units_format(w->cost_usd.p90, MLSIM_DIM_MONEY, c, sizeof c), w->samples);
+            mlsim_units_format(w->cost_usd.p90, MLSIM_DIM_MONEY, c, sizeof c),
+            w->input_samples > 0 ? w->input_samples : w->samples,
+            w->input_samples > 0 ? "draws of the uncertain inputs, a failure history each"
+                                 : "replicates");
     fprintf(out, "  %-14s energy %s / %s / %s; CO2 %.4g / %.4g / %.4g t\n", "",
             mlsim_units_format(w->energy_j.p10, MLSIM_DIM_ENERGY, a, sizeof a),
             mlsim_units_format(w->energy_j.p50, MLSIM_DIM_ENERGY, b, sizeof b),
@@ -252,6 +273,8 @@ static void write_full(FILE *out, const struct mlsim_scenario *sc, const struct 
             res->rel.samples > 0 ? " (mean over the whole run's replicates)" : "");
     if (res->rel.samples > 0)
         write_whole_run(out, res);
+    else if (res->rel.input_samples > 0)
+        write_bands(out, &res->rel);
     fprintf(out, "  %-14s %s\n", "Device-hours",
             mlsim_units_grouped(res->device_hours, a, sizeof a));
     if (mlsim_price_known(r))

@@ -9,6 +9,7 @@
 
 #include "mlsim/analytic.h"
 #include "mlsim/simulate.h"
+#include "mlsim/uncertain.h"
 
 static enum mlsim_status analytic(const struct mlsim_run *run, struct mlsim_result *out,
                                   struct mlsim_sim **keep, struct mlsim_diags *d)
@@ -73,5 +74,7 @@ enum mlsim_status mlsim_run_estimate(const struct mlsim_run *run, struct mlsim_r
             : st == MLSIM_ERR_RANGE ? "failures come faster than it can progress (goodput under 1%)"
                                     : mlsim_status_message(st));
     }
+    if (st == MLSIM_OK && run->n_dists > 0) /* its uncertain inputs drawn, its bands */
+        st = mlsim_uncertain_run(run, out, d);
     return st;
 }

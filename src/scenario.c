@@ -220,8 +220,87 @@ static const struct mlsim_field run_fields[] = {
        MLSIM_FIELD_LO_INCLUSIVE, NULL),
 };
 
-const struct mlsim_schema mlsim_run_schema = {
-    "run", run_fields, sizeof run_fields / sizeof run_fields[0], offsetof(struct mlsim_run, prov)};
+double mlsim_dist_central(const struct mlsim_dist *x)
+{
+    return x->kind == MLSIM_DIST_UNIFORM      ? 0.5 * (x->p[0] + x->p[1])
+           : x->kind == MLSIM_DIST_TRIANGULAR ? x->p[1]
+                                              : x->p[0];
+}
+
+/* An uncertain input (struct mlsim_dist): `FIELD: {KIND: [P1, P2(, P3)]}`, each parameter in the
+ * field's units (lognormal's second a plain factor), checked; the field takes the central value. */
+static int load_distribution(const struct mlsim_field *f, const struct mlsim_ynode *map, void *obj,
+                             struct mlsim_diags *d)
+{
+    struct mlsim_run *r = obj;
+    const struct mlsim_ynode *key = map->n == 1 ? map->keys[0] : NULL, *val = key ? map->items[0] : NULL;
+    if (!key) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, map->loc,
+                           "'%s' takes a value, or one distribution: {normal: [mean, sd]}, "
+                           "{lognormal: [median, factor]}, {uniform: [low, high]} or "
+                           "{triangular: [low, mode, high]}",
+                           f->path);
+        return 0;
+    }
+    int kind = -1;
+    for (int i = 0; i < MLSIM_DIST_N; i++)
+        kind = strcmp(key->value, mlsim_dist_names[i]) == 0 ? i : kind;
+    if (kind < 0) {
+        const char *hint = mlsim_diag_suggest(key->value, mlsim_dist_names, MLSIM_DIST_N);
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, key->loc,
+                           "unknown distribution '%s' for '%s'%s%s%s (normal, lognormal, uniform, "
+                           "triangular)",
+                           key->value, f->path, hint ? " (did you mean '" : "", hint ? hint : "",
+                           hint ? "'?)" : "");
+        return 0;
+    }
+    size_t want = kind == MLSIM_DIST_TRIANGULAR ? 3 : 2;
+    if (val->type != MLSIM_YNODE_SEQ || val->n != want) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, val->loc, "a %s distribution takes a list of %zu values",
+                           key->value, want);
+        return 0;
+    }
+    if (r->n_dists == MLSIM_RUN_MAX_DISTS) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, map->loc,
+                           "a run has at most %d uncertain inputs", MLSIM_RUN_MAX_DISTS);
+        return 0;
+    }
+    struct mlsim_dist dist = {(int)(f - mlsim_run_schema.fields), kind, {0, 0, 0}};
+    for (size_t i = 0; i < want; i++) {
+        const struct mlsim_ynode *v = val->items[i];
+        if (kind == MLSIM_DIST_LOGNORMAL && i == 1) { /* a factor, no unit */
+            char *end = NULL;
+            dist.p[1] = v->type == MLSIM_YNODE_SCALAR ? strtod(v->value, &end) : 0;
+            if (!end || end == v->value || *end != '\0' || !(dist.p[1] >= 1) || !isfinite(dist.p[1])) {
+                mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, v->loc,
+                                   "a lognormal's second value is its geometric standard deviation, "
+                                   "a plain factor of at least 1");
+                return 0;
+            }
+        } else if (!mlsim_schema_quantity(f, v, &dist.p[i], d)) {
+            return 0;
+        }
+    }
+    const double *p = dist.p;
+    const char *bad = kind == MLSIM_DIST_UNIFORM && !(p[0] <= p[1]) ? "its low above its high"
+                      : kind == MLSIM_DIST_TRIANGULAR && !(p[0] <= p[1] && p[1] <= p[2])
+                          ? "its mode outside [low, high]"
+                      : kind == MLSIM_DIST_LOGNORMAL && !(p[0] > 0) ? "a median that is not positive"
+                                                                     : NULL;
+    if (bad) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, val->loc, "'%s': a %s distribution with %s",
+                           f->path, key->value, bad);
+        return 0;
+    }
+    double central = mlsim_dist_central(&dist);
+    memcpy((char *)obj + f->offset, &central, sizeof central);
+    r->dists[r->n_dists++] = dist;
+    return 1;
+}
+
+const struct mlsim_schema mlsim_run_schema = {"run", run_fields,
+                                              sizeof run_fields / sizeof run_fields[0],
+                                              offsetof(struct mlsim_run, prov), load_distribution};
 
 static enum mlsim_status load_widths(const struct mlsim_ynode *seq, void *obj,
                                      struct mlsim_diags *d)

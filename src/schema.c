@@ -95,6 +95,12 @@ static void report_unknown_key(const struct mlsim_schema *s, const char *prefix,
                            "unknown key '%s' in %s (valid keys: %s)", key->value, where, list);
 }
 
+int mlsim_schema_in_range(const struct mlsim_field *f, double v)
+{
+    int lo_ok = (f->flags & MLSIM_FIELD_LO_INCLUSIVE) ? v >= f->lo : v > f->lo;
+    return lo_ok && v <= f->hi;
+}
+
 static int check_range(const struct mlsim_field *f, double v, const struct mlsim_ynode *node,
                        struct mlsim_diags *d)
 {
@@ -125,6 +131,17 @@ static int set_quantity(const struct mlsim_field *f, const struct mlsim_ynode *n
         return 0;
     memcpy(dst, &v, sizeof v);
     return 1;
+}
+
+int mlsim_schema_quantity(const struct mlsim_field *f, const struct mlsim_ynode *node, double *out,
+                          struct mlsim_diags *d)
+{
+    if (node->type != MLSIM_YNODE_SCALAR) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, node->loc, "'%s' expects %s, not %s", f->path,
+                           mlsim_units_dim_name(f->dim), mlsim_ynode_type_name(node->type));
+        return 0;
+    }
+    return set_quantity(f, node, out, d);
 }
 
 static int set_int(const struct mlsim_field *f, const struct mlsim_ynode *node, void *dst,
@@ -222,6 +239,12 @@ static int set_field(const struct mlsim_schema *s, const struct mlsim_field *f,
         }
     }
     prov_of(s, obj)->seen[f - s->fields] = 1;
+    if (f->kind == MLSIM_FIELD_QUANTITY && node->type == MLSIM_YNODE_MAP && s->quantity_map) {
+        int ok = s->quantity_map(f, node, obj, d);
+        if (ok)
+            prov_of(s, obj)->loc[f - s->fields] = node->loc;
+        return ok;
+    }
     enum mlsim_ynode_type want =
         f->kind == MLSIM_FIELD_SECTION ? MLSIM_YNODE_MAP
         : f->kind == MLSIM_FIELD_LIST

@@ -20,6 +20,7 @@ const char *const mlsim_optimizer_names[] = {MLSIM_OPTIMIZER_TABLE(WORD) NULL};
 const char *const mlsim_schedule_names[] = {MLSIM_SCHEDULE_TABLE(WORD) NULL};
 const char *const mlsim_sharding_names[] = {MLSIM_SHARD_TABLE(WORD) NULL};
 const char *const mlsim_cp_algo_names[] = {MLSIM_CP_ALGO_TABLE(WORD) NULL};
+const char *const mlsim_dist_names[] = {MLSIM_DIST_TABLE(WORD) NULL};
 const char *const mlsim_framework_names[] = {MLSIM_FRAMEWORK_TABLE(WORD) NULL};
 const char *const mlsim_counting_names[] = {MLSIM_COUNTING_TABLE(WORD) NULL};
 const char *const mlsim_bool_names[] = {MLSIM_BOOL_TABLE(WORD) NULL};

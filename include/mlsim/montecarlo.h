@@ -51,6 +51,9 @@ enum mlsim_status mlsim_montecarlo_best_interval(struct mlsim_wholerun *w, uint6
 enum mlsim_status mlsim_montecarlo_run(const struct mlsim_run *run, double work_s, double busy,
                                        mlsim_montecarlo_price_fn *price, struct mlsim_result *out);
 
+/* The P10, P50, P90 and mean of the N values V (sorted in place). */
+struct mlsim_band mlsim_montecarlo_band(double *v, size_t n);
+
 /* The whole run's assumptions (failure rates and their source, recovery times, checkpoints,
  * the bands), for a run with a reliability block, into A. */
 void mlsim_montecarlo_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a);

@@ -99,6 +99,9 @@ struct mlsim_badput {
 /* What the whole-run simulation adds to a result (struct mlsim_result's `rel`). SI units. */
 struct mlsim_reliability_result {
     int status;                 /* enum mlsim_status of the simulation (0 = ran or not asked) */
+    /* draws of the run's uncertain inputs (uncertain.h) behind the time, cost, energy and CO2
+     * bands; 0: the bands are the failure draws' alone (or there are none) */
+    int input_samples;
     int too_much_work;          /* status is MLSIM_ERR_RANGE because of the work limit */
     int samples;                /* replicates */
     double ckpt_bytes;          /* one checkpoint: all the model's states */

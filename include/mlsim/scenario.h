@@ -67,6 +67,21 @@ struct mlsim_economics {
     double host_power_w;          /* host share per device (CPUs, memory, NICs, fans) */
 };
 
+/* An uncertain input: a quantity field given as a distribution (`mfu: {normal: [40%, 3%]}`): the
+ * field (an index into mlsim_run_schema's fields), its kind (enum mlsim_dist_kind) and its
+ * parameters in the field's SI unit: normal mean and standard deviation; lognormal median and
+ * geometric standard deviation (a plain factor >= 1); uniform low and high; triangular low, mode
+ * and high. The field itself holds the central value (the mean, median, midpoint or mode), which
+ * the run's own answer uses; the Monte Carlo (uncertain.h) draws the rest. */
+#define MLSIM_RUN_MAX_DISTS 8
+struct mlsim_dist {
+    int field, kind;
+    double p[3];
+};
+
+/* X's central value: its mean (normal), median (lognormal), midpoint (uniform) or mode. */
+double mlsim_dist_central(const struct mlsim_dist *x);
+
 struct mlsim_run {
     char name[128];
     char description[256];
@@ -74,6 +89,8 @@ struct mlsim_run {
     struct mlsim_model_spec model;
     /* model.hidden_width: every hidden width of an MLP's widths (one knob to sweep); 0: as given */
     int hidden_width;
+    struct mlsim_dist dists[MLSIM_RUN_MAX_DISTS]; /* the run's uncertain inputs */
+    int n_dists;
     char device_id[64];
     int count;     /* devices */
     int precision; /* enum mlsim_precision */

@@ -59,7 +59,20 @@ struct mlsim_schema {
     const struct mlsim_field *fields;
     size_t n_fields;
     size_t prov_offset; /* offset of the struct mlsim_provenance in the object */
+    /* A quantity field given a mapping instead of a value (a scenario's uncertain input,
+     * `mfu: {normal: [40%, 3%]}`): read by this hook, which sets the field and says whether it
+     * could; NULL: a mapping is a type error there, as everywhere else. */
+    int (*quantity_map)(const struct mlsim_field *f, const struct mlsim_ynode *map, void *obj,
+                        struct mlsim_diags *d);
 };
+
+/* Read NODE (a scalar) as field F's quantity into *OUT: its unit and its range checked, faults
+ * reported into D at NODE. Returns 1 on success. */
+int mlsim_schema_quantity(const struct mlsim_field *f, const struct mlsim_ynode *node, double *out,
+                          struct mlsim_diags *d);
+
+/* Whether V lies in field F's range (what mlsim_schema_quantity checks). */
+int mlsim_schema_in_range(const struct mlsim_field *f, double v);
 
 /* Load the fields of mapping MAP into OBJ. Every fault (unknown key, wrong type, bad unit, out
  * of range) is reported into D; loading goes on past faults. Returns MLSIM_ERR_INPUT if anything

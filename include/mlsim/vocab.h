@@ -85,6 +85,13 @@
     X(RING, "ring")                                                                                \
     X(ALLGATHER, "allgather")
 
+/* Distributions an uncertain input may be given as (scenario.h, struct mlsim_dist). */
+#define MLSIM_DIST_TABLE(X)                                                                        \
+    X(NORMAL, "normal")                                                                            \
+    X(LOGNORMAL, "lognormal")                                                                      \
+    X(UNIFORM, "uniform")                                                                          \
+    X(TRIANGULAR, "triangular")
+
 /* ZeRO stages (Rajbhandari et al. 2020): 1 optimizer states, 2 + gradients, 3 + weights. */
 #define MLSIM_SHARD_TABLE(X)                                                                       \
     X(NONE, "none")                                                                                \
@@ -139,6 +146,7 @@
 #define MLSIM_VOCAB_X_SCHEDULE(name, word)  MLSIM_SCHEDULE_##name,
 #define MLSIM_VOCAB_X_SHARD(name, word)     MLSIM_SHARD_##name,
 #define MLSIM_VOCAB_X_CP_ALGO(name, word)   MLSIM_CP_ALGO_##name,
+#define MLSIM_VOCAB_X_DIST(name, word)      MLSIM_DIST_##name,
 #define MLSIM_VOCAB_X_COUNTING(name, word)  MLSIM_COUNTING_##name,
 #define MLSIM_VOCAB_X_FRAMEWORK(name, word) MLSIM_FRAMEWORK_##name,
 #define MLSIM_VOCAB_X_BOOL(name, word)      MLSIM_BOOL_##name,
@@ -158,6 +166,7 @@ enum mlsim_optimizer { MLSIM_OPTIMIZER_TABLE(MLSIM_VOCAB_X_OPTIMIZER) MLSIM_OPTI
 enum mlsim_schedule { MLSIM_SCHEDULE_TABLE(MLSIM_VOCAB_X_SCHEDULE) MLSIM_SCHEDULE_N };
 enum mlsim_sharding { MLSIM_SHARD_TABLE(MLSIM_VOCAB_X_SHARD) MLSIM_SHARD_N };
 enum mlsim_cp_algo { MLSIM_CP_ALGO_TABLE(MLSIM_VOCAB_X_CP_ALGO) MLSIM_CP_ALGO_N };
+enum mlsim_dist_kind { MLSIM_DIST_TABLE(MLSIM_VOCAB_X_DIST) MLSIM_DIST_N };
 enum mlsim_framework { MLSIM_FRAMEWORK_TABLE(MLSIM_VOCAB_X_FRAMEWORK) MLSIM_FRAMEWORK_N };
 enum mlsim_counting { MLSIM_COUNTING_TABLE(MLSIM_VOCAB_X_COUNTING) MLSIM_COUNTING_N };
 enum mlsim_bool { MLSIM_BOOL_TABLE(MLSIM_VOCAB_X_BOOL) MLSIM_BOOL_N };
@@ -178,6 +187,7 @@ extern const char *const mlsim_optimizer_names[];
 extern const char *const mlsim_schedule_names[];
 extern const char *const mlsim_sharding_names[];
 extern const char *const mlsim_cp_algo_names[];
+extern const char *const mlsim_dist_names[];
 extern const char *const mlsim_framework_names[];
 extern const char *const mlsim_counting_names[];
 extern const char *const mlsim_bool_names[];

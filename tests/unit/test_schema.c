@@ -39,7 +39,7 @@ static const struct mlsim_field fields[] = {
 };
 
 static const struct mlsim_schema schema = {"thing", fields, sizeof fields / sizeof fields[0],
-                                           offsetof(struct thing, prov)};
+                                           offsetof(struct thing, prov), NULL};
 
 static enum mlsim_status load(const char *text, struct thing *t, struct mlsim_diags *d)
 {

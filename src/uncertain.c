@@ -1,0 +1,143 @@
+/* Uncertain inputs drawn and the run estimated for each draw (uncertain.h). */
+#include "mlsim/uncertain.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "mlsim/montecarlo.h"
+#include "mlsim/run.h"
+#include "mlsim/schema.h"
+#include "mlsim/units.h"
+
+/* One draw of X. The triangular one by its inverse distribution function. */
+static double draw(const struct mlsim_dist *x, gsl_rng *rng)
+{
+    const double *p = x->p;
+    switch (x->kind) {
+    case MLSIM_DIST_NORMAL:
+        return p[0] + gsl_ran_gaussian(rng, p[1]);
+    case MLSIM_DIST_LOGNORMAL: /* median p0, geometric standard deviation p1 */
+        return p[0] * exp(gsl_ran_gaussian(rng, log(p[1])));
+    case MLSIM_DIST_UNIFORM:
+        return p[0] + (p[1] - p[0]) * gsl_rng_uniform(rng);
+    default: {
+        double u = gsl_rng_uniform(rng), w = p[2] - p[0];
+        if (w <= 0)
+            return p[1];
+        double c = (p[1] - p[0]) / w;
+        return u < c ? p[0] + sqrt(u * w * (p[1] - p[0]))
+                     : p[2] - sqrt((1.0 - u) * w * (p[2] - p[1]));
+    }
+    }
+}
+
+/* A draw of X inside its field's range: draws outside it (a normal's tail below zero) are drawn
+ * again, and after 100 the central value is taken. */
+static double draw_in_range(const struct mlsim_dist *x, gsl_rng *rng, double central)
+{
+    const struct mlsim_field *f = &mlsim_run_schema.fields[x->field];
+    for (int i = 0; i < 100; i++) {
+        double v = draw(x, rng);
+        if (mlsim_schema_in_range(f, v))
+            return v;
+    }
+    return central;
+}
+
+enum mlsim_status mlsim_uncertain_run(const struct mlsim_run *run, struct mlsim_result *out,
+                                      struct mlsim_diags *d)
+{
+    int n = run->reliability.samples > 0 ? run->reliability.samples
+                                          : MLSIM_UNCERTAIN_DEFAULT_SAMPLES;
+    struct mlsim_run *copy = malloc(sizeof *copy);
+    struct mlsim_result *r = malloc(sizeof *r);
+    double *v = malloc(4 * (size_t)n * sizeof *v);
+    struct mlsim_diags *scratch = mlsim_diags_alloc();
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    enum mlsim_status st = copy && r && v && scratch && rng ? MLSIM_OK : MLSIM_ERR_NOMEM;
+    for (int i = 0; i < n && st == MLSIM_OK; i++) {
+        uint64_t seed = mlsim_montecarlo_seed((uint64_t)run->reliability.seed, (uint64_t)i);
+        gsl_rng_set(rng, (unsigned long)seed);
+        *copy = *run;
+        copy->n_dists = 0;
+        if (copy->reliability.enabled) { /* one failure history per draw, its own */
+            copy->reliability.samples = 1;
+            copy->reliability.seed = (int)(seed & 0x3fffffff);
+        }
+        for (int k = 0; k < run->n_dists; k++) {
+            const struct mlsim_field *f = &mlsim_run_schema.fields[run->dists[k].field];
+            double central = 0;
+            memcpy(&central, (const char *)run + f->offset, sizeof central);
+            if (central != mlsim_dist_central(&run->dists[k]))
+                continue; /* set again after the file (--set, a sweep's point): that value holds */
+            double x = draw_in_range(&run->dists[k], rng, central);
+            memcpy((char *)copy + f->offset, &x, sizeof x);
+        }
+        st = mlsim_run_estimate(copy, r, NULL, scratch);
+        if (st != MLSIM_OK) {
+            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, run->loc,
+                               "run '%s': draw %d of its uncertain inputs cannot be estimated",
+                               run->name, i + 1);
+            break;
+        }
+        v[i] = r->time_s;
+        v[n + i] = r->cost_usd;
+        v[2 * n + i] = r->energy_j;
+        v[3 * n + i] = r->co2_kg;
+    }
+    if (st == MLSIM_OK) {
+        out->rel.time_s = mlsim_montecarlo_band(v, (size_t)n);
+        out->rel.cost_usd = mlsim_montecarlo_band(v + n, (size_t)n);
+        out->rel.energy_j = mlsim_montecarlo_band(v + 2 * n, (size_t)n);
+        out->rel.co2_kg = mlsim_montecarlo_band(v + 3 * n, (size_t)n);
+        out->rel.input_samples = n;
+    }
+    gsl_rng_free(rng);
+    mlsim_diags_free(scratch);
+    free(v);
+    free(r);
+    free(copy);
+    return st;
+}
+
+void mlsim_uncertain_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a)
+{
+    const struct mlsim_run *r = res->run;
+    if (!r || r->n_dists == 0 || res->rel.input_samples == 0)
+        return;
+    for (int k = 0; k < r->n_dists; k++) {
+        const struct mlsim_dist *x = &r->dists[k];
+        const struct mlsim_field *f = &mlsim_run_schema.fields[x->field];
+        char p0[64], p1[64], p2[64];
+        mlsim_units_format(x->p[0], f->dim, p0, sizeof p0);
+        mlsim_units_format(x->p[1], f->dim, p1, sizeof p1);
+        mlsim_units_format(x->p[2], f->dim, p2, sizeof p2);
+        switch (x->kind) {
+        case MLSIM_DIST_NORMAL:
+            mlsim_assume(a, "Uncertain %s: normal, mean %s, standard deviation %s", f->path, p0,
+                         p1);
+            break;
+        case MLSIM_DIST_LOGNORMAL:
+            mlsim_assume(a, "Uncertain %s: lognormal, median %s, geometric standard deviation %.3g",
+                         f->path, p0, x->p[1]);
+            break;
+        case MLSIM_DIST_UNIFORM:
+            mlsim_assume(a, "Uncertain %s: uniform from %s to %s", f->path, p0, p1);
+            break;
+        default:
+            mlsim_assume(a, "Uncertain %s: triangular from %s to %s, mode %s", f->path, p0, p2,
+                         p1);
+            break;
+        }
+    }
+    mlsim_assume(a,
+                 "The run's own figures take each uncertain input at its central value (mean, "
+                 "median, midpoint, mode); its bands are %d draws of them (seed %d)%s, each "
+                 "estimated anew",
+                 res->rel.input_samples, r->reliability.seed,
+                 r->reliability.enabled ? " with one failure history each" : "");
+}
