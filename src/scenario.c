@@ -233,7 +233,8 @@ static int load_distribution(const struct mlsim_field *f, const struct mlsim_yno
                              struct mlsim_diags *d)
 {
     struct mlsim_run *r = obj;
-    const struct mlsim_ynode *key = map->n == 1 ? map->keys[0] : NULL, *val = key ? map->items[0] : NULL;
+    const struct mlsim_ynode *key = map->n == 1 ? map->keys[0] : NULL,
+                             *val = key ? map->items[0] : NULL;
     if (!key) {
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, map->loc,
                            "'%s' takes a value, or one distribution: {normal: [mean, sd]}, "
@@ -256,8 +257,8 @@ static int load_distribution(const struct mlsim_field *f, const struct mlsim_yno
     }
     size_t want = kind == MLSIM_DIST_TRIANGULAR ? 3 : 2;
     if (val->type != MLSIM_YNODE_SEQ || val->n != want) {
-        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, val->loc, "a %s distribution takes a list of %zu values",
-                           key->value, want);
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, val->loc,
+                           "a %s distribution takes a list of %zu values", key->value, want);
         return 0;
     }
     if (r->n_dists == MLSIM_RUN_MAX_DISTS) {
@@ -271,10 +272,12 @@ static int load_distribution(const struct mlsim_field *f, const struct mlsim_yno
         if (kind == MLSIM_DIST_LOGNORMAL && i == 1) { /* a factor, no unit */
             char *end = NULL;
             dist.p[1] = v->type == MLSIM_YNODE_SCALAR ? strtod(v->value, &end) : 0;
-            if (!end || end == v->value || *end != '\0' || !(dist.p[1] >= 1) || !isfinite(dist.p[1])) {
-                mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, v->loc,
-                                   "a lognormal's second value is its geometric standard deviation, "
-                                   "a plain factor of at least 1");
+            if (!end || end == v->value || *end != '\0' || !(dist.p[1] >= 1) ||
+                !isfinite(dist.p[1])) {
+                mlsim_diags_report(
+                    d, MLSIM_SEVERITY_ERROR, v->loc,
+                    "a lognormal's second value is its geometric standard deviation, "
+                    "a plain factor of at least 1");
                 return 0;
             }
         } else if (!mlsim_schema_quantity(f, v, &dist.p[i], d)) {
@@ -285,8 +288,9 @@ static int load_distribution(const struct mlsim_field *f, const struct mlsim_yno
     const char *bad = kind == MLSIM_DIST_UNIFORM && !(p[0] <= p[1]) ? "its low above its high"
                       : kind == MLSIM_DIST_TRIANGULAR && !(p[0] <= p[1] && p[1] <= p[2])
                           ? "its mode outside [low, high]"
-                      : kind == MLSIM_DIST_LOGNORMAL && !(p[0] > 0) ? "a median that is not positive"
-                                                                     : NULL;
+                      : kind == MLSIM_DIST_LOGNORMAL && !(p[0] > 0)
+                          ? "a median that is not positive"
+                          : NULL;
     if (bad) {
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, val->loc, "'%s': a %s distribution with %s",
                            f->path, key->value, bad);

@@ -9,6 +9,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "mlsim/montecarlo.h"
+#include "mlsim/par.h"
 #include "mlsim/run.h"
 #include "mlsim/schema.h"
 #include "mlsim/units.h"
@@ -48,22 +49,35 @@ static double draw_in_range(const struct mlsim_dist *x, gsl_rng *rng, double cen
     return central;
 }
 
+/* What one draw gives: time, cost, energy, CO2. */
+struct draw_out {
+    double x[4];
+};
+
 enum mlsim_status mlsim_uncertain_run(const struct mlsim_run *run, struct mlsim_result *out,
                                       struct mlsim_diags *d)
 {
-    int n = run->reliability.samples > 0 ? run->reliability.samples
-                                          : MLSIM_UNCERTAIN_DEFAULT_SAMPLES;
+    int n =
+        run->reliability.samples > 0 ? run->reliability.samples : MLSIM_UNCERTAIN_DEFAULT_SAMPLES;
     struct mlsim_run *copy = malloc(sizeof *copy);
     struct mlsim_result *r = malloc(sizeof *r);
-    double *v = malloc(4 * (size_t)n * sizeof *v);
+    struct draw_out *v = calloc((size_t)n, sizeof *v);
+    double *band = malloc((size_t)n * sizeof *band);
     struct mlsim_diags *scratch = mlsim_diags_alloc();
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    enum mlsim_status st = copy && r && v && scratch && rng ? MLSIM_OK : MLSIM_ERR_NOMEM;
-    for (int i = 0; i < n && st == MLSIM_OK; i++) {
+    enum mlsim_status st = copy && r && v && band && scratch && rng ? MLSIM_OK : MLSIM_ERR_NOMEM;
+    /* over MPI ranks, each its block of draws, then shared (par.h): the draws, and so the
+     * bytes, do not depend on the split */
+    const struct mlsim_par *par = run->reliability.par;
+    size_t lo = 0, hi = 0;
+    mlsim_par_block(par, (size_t)n, &lo, &hi);
+    int failed_at = 0; /* the first draw that could not be estimated, from 1 */
+    for (int i = (int)lo; i < (int)hi && st == MLSIM_OK; i++) {
         uint64_t seed = mlsim_montecarlo_seed((uint64_t)run->reliability.seed, (uint64_t)i);
         gsl_rng_set(rng, (unsigned long)seed);
         *copy = *run;
         copy->n_dists = 0;
+        copy->reliability.par = NULL;    /* each draw whole on its rank */
         if (copy->reliability.enabled) { /* one failure history per draw, its own */
             copy->reliability.samples = 1;
             copy->reliability.seed = (int)(seed & 0x3fffffff);
@@ -77,27 +91,38 @@ enum mlsim_status mlsim_uncertain_run(const struct mlsim_run *run, struct mlsim_
             double x = draw_in_range(&run->dists[k], rng, central);
             memcpy((char *)copy + f->offset, &x, sizeof x);
         }
-        st = mlsim_run_estimate(copy, r, NULL, scratch);
-        if (st != MLSIM_OK) {
-            mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, run->loc,
-                               "run '%s': draw %d of its uncertain inputs cannot be estimated",
-                               run->name, i + 1);
+        if (mlsim_run_estimate(copy, r, NULL, scratch) != MLSIM_OK) {
+            failed_at = i + 1;
             break;
         }
-        v[i] = r->time_s;
-        v[n + i] = r->cost_usd;
-        v[2 * n + i] = r->energy_j;
-        v[3 * n + i] = r->co2_kg;
+        v[i] = (struct draw_out){{r->time_s, r->cost_usd, r->energy_j, r->co2_kg}};
     }
+    /* every rank learns of a failure on any, and of which draw (the first) */
+    int nomem = mlsim_par_max(par, st != MLSIM_OK);
+    int failed = mlsim_par_max(par, failed_at > 0 ? n + 1 - failed_at : 0);
+    if (nomem)
+        st = MLSIM_ERR_NOMEM;
+    else if (failed) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, run->loc,
+                           "run '%s': draw %d of its uncertain inputs cannot be estimated",
+                           run->name, n + 1 - failed);
+        st = MLSIM_ERR_INPUT;
+    }
+    if (st == MLSIM_OK)
+        st = mlsim_par_share(par, v, (size_t)n, sizeof *v);
     if (st == MLSIM_OK) {
-        out->rel.time_s = mlsim_montecarlo_band(v, (size_t)n);
-        out->rel.cost_usd = mlsim_montecarlo_band(v + n, (size_t)n);
-        out->rel.energy_j = mlsim_montecarlo_band(v + 2 * n, (size_t)n);
-        out->rel.co2_kg = mlsim_montecarlo_band(v + 3 * n, (size_t)n);
+        struct mlsim_band *bands[4] = {&out->rel.time_s, &out->rel.cost_usd, &out->rel.energy_j,
+                                       &out->rel.co2_kg};
+        for (int k = 0; k < 4; k++) {
+            for (int i = 0; i < n; i++)
+                band[i] = v[i].x[k];
+            *bands[k] = mlsim_montecarlo_band(band, (size_t)n);
+        }
         out->rel.input_samples = n;
     }
     gsl_rng_free(rng);
     mlsim_diags_free(scratch);
+    free(band);
     free(v);
     free(r);
     free(copy);
@@ -129,8 +154,7 @@ void mlsim_uncertain_assumptions(const struct mlsim_result *res, struct mlsim_as
             mlsim_assume(a, "Uncertain %s: uniform from %s to %s", f->path, p0, p1);
             break;
         default:
-            mlsim_assume(a, "Uncertain %s: triangular from %s to %s, mode %s", f->path, p0, p2,
-                         p1);
+            mlsim_assume(a, "Uncertain %s: triangular from %s to %s, mode %s", f->path, p0, p2, p1);
             break;
         }
     }

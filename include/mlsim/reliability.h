@@ -98,7 +98,7 @@ struct mlsim_badput {
 
 /* What the whole-run simulation adds to a result (struct mlsim_result's `rel`). SI units. */
 struct mlsim_reliability_result {
-    int status;                 /* enum mlsim_status of the simulation (0 = ran or not asked) */
+    int status; /* enum mlsim_status of the simulation (0 = ran or not asked) */
     /* draws of the run's uncertain inputs (uncertain.h) behind the time, cost, energy and CO2
      * bands; 0: the bands are the failure draws' alone (or there are none) */
     int input_samples;

@@ -3,7 +3,8 @@
  * (scenario.h, struct mlsim_dist) is estimated again for each of N draws of them, and its time,
  * cost, energy and CO2 get P10 / P50 / P90 bands and means. A run with a reliability block draws
  * one failure history per draw, so its bands hold both. Draw I of a run seeded S depends on S and
- * I alone (mlsim_montecarlo_seed): two runs with the same seed give the same bytes.
+ * I alone (mlsim_montecarlo_seed): two runs with the same seed give the same bytes, in one process
+ * or over MPI ranks (each its block of draws).
  */
 #ifndef MLSIM_UNCERTAIN_H
 #define MLSIM_UNCERTAIN_H

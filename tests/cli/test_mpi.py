@@ -27,6 +27,8 @@ MC_TABLE = ["--format", "json", "validate/published/reliability_llama3.yaml"]  #
 # One run: its replicates are spread instead (an odd count, so the blocks differ in size).
 MC_ONE = ["--format", "json", "--samples", "61", "--seed", "7",
           "scenarios/llama3_405b_reliability.yaml"]
+# One run's uncertain inputs: its 200 draws are spread (uncertain.h).
+UNCERTAIN = ["--format", "csv", "scenarios/gpt3_uncertain.yaml"]
 
 
 def run(args, ranks=0):
@@ -64,6 +66,9 @@ class MpiTest(unittest.TestCase):
 
     def test_monte_carlo_one_run(self):
         self.same_as_one_process(MC_ONE, ranks=3)
+
+    def test_uncertain_inputs(self):
+        self.same_as_one_process(UNCERTAIN, ranks=3)
 
     def test_trace_written_once(self):
         # a trace needs every step in one process: rank 0 works alone, the others wait and say
