@@ -277,6 +277,8 @@ static const struct mlsim_field device_fields[] = {
     DSEC("calibration"),
     DF("calibration.gemm_efficiency", MLSIM_FIELD_QUANTITY, MLSIM_DIM_RATIO,
        calibration.gemm_efficiency, 0, 1, 0, NULL, NULL),
+    DF("calibration.gemm_efficiency_se", MLSIM_FIELD_QUANTITY, MLSIM_DIM_RATIO,
+       calibration.gemm_efficiency_se, 0, 1, MLSIM_FIELD_LO_INCLUSIVE, NULL, NULL),
     DF("calibration.memory_efficiency", MLSIM_FIELD_QUANTITY, MLSIM_DIM_RATIO,
        calibration.memory_efficiency, 0, 1, 0, NULL, NULL),
     DQ("calibration.launch_overhead", MLSIM_DIM_TIME, calibration.launch_s),

@@ -37,9 +37,10 @@ struct mlsim_source {
 /* Efficiencies measured or published for a device (all optional; 0 = unknown). The discrete-
  * event step simulation and the calibration fit use these. */
 struct mlsim_calibration {
-    double gemm_efficiency;   /* sustained / peak for large GEMMs */
-    double memory_efficiency; /* sustained / peak memory bandwidth */
-    double launch_s;          /* per-kernel launch overhead */
+    double gemm_efficiency;    /* sustained / peak for large GEMMs */
+    double gemm_efficiency_se; /* its fit's standard error (0: not fitted, or not said) */
+    double memory_efficiency;  /* sustained / peak memory bandwidth */
+    double launch_s;           /* per-kernel launch overhead */
     /* GEMM shape dependence (see kernel.h): the M, N and K at which each alone halves the GEMM
      * efficiency; 0 = none. */
     double gemm_half_m, gemm_half_n, gemm_half_k;

@@ -21,10 +21,11 @@ static void write_block(FILE *f, const char *path, const struct mlsim_layer_data
                         const struct mlsim_layerfit *fit)
 {
     fprintf(f, "# Fitted by `mlsim calibrate %s` (mlsim %s):\n", path, MLSIM_VERSION);
-    fprintf(f, "# %d layer times, rms error of log time %.1f%%; +/- one standard error.\n",
+    fprintf(f, "# %d layer times, rms error of log time %.1f%%; with one standard error.\n",
             fit->n_points, 100 * fit->rms_rel);
     fprintf(f, "calibration:\n");
-    fprintf(f, "  gemm_efficiency: %.4f      # +/- %.4f\n", fit->gemm_eff, fit->sigma);
+    fprintf(f, "  gemm_efficiency: %.4f\n", fit->gemm_eff);
+    fprintf(f, "  gemm_efficiency_se: %.4f   # drawn with a run's uncertain inputs\n", fit->sigma);
     fprintf(f, "# and under sources:\n");
     fprintf(f, "#  - for: [calibration]\n");
     fprintf(f, "#    cite: \"Fitted by `mlsim calibrate %s` to %s\"\n", path,
