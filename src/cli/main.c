@@ -43,7 +43,7 @@ static int help_command(int argc, char **argv);
 static const struct subcommand subcommands[] = {
     {"hw", mlsim_cli_hw, "list|show|compare ...", "the hardware database"},
     {"search", mlsim_cli_search, "SCENARIO.yaml [...]", "the best layouts and devices"},
-    {"run", mlsim_cli_run, "--model ID --device ID --count N --tokens T",
+    {"run", mlsim_cli_run, "--model ID --device ID --count N ...",
      "a scenario in one line, no file"},
     {"models", mlsim_cli_models, "[ID...]", "the model zoo a scenario names with 'model: ID'"},
     {"fields", mlsim_cli_fields, "[--markdown]", "every scenario field: unit, default, meaning"},
