@@ -6,7 +6,6 @@
 #include "mlsim/cost.h"
 
 #include "mlsim/montecarlo.h"
-#include "mlsim/uncertain.h"
 #include "mlsim/price.h"
 #include "mlsim/scenario.h"
 #include "mlsim/units.h"
@@ -185,5 +184,4 @@ void mlsim_cost_assumptions(const struct mlsim_result *res, struct mlsim_assumpt
         rampup_assumptions(res, a);
     if (r->reliability.enabled && res->rel.samples > 0)
         mlsim_montecarlo_assumptions(res, a);
-    mlsim_uncertain_assumptions(res, a);
 }

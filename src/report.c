@@ -49,9 +49,7 @@ size_t mlsim_report_assumptions(const struct mlsim_result *res, int with_lines,
     struct mlsim_assumptions a = {lines, 0, max, 0, with_lines};
     if (res->not_run[0])
         return 0; /* nothing was estimated, so nothing was assumed */
-    const struct mlsim_mode_type *mode = mlsim_run_mode(res->run->mode);
-    if (mode && mode->assumptions)
-        mode->assumptions(res, &a);
+    mlsim_run_assumptions(res, &a);
     return a.n;
 }
 

@@ -47,6 +47,21 @@ const struct mlsim_mode_type *mlsim_run_mode(int mode)
     return &modes[mode];
 }
 
+/* One draw of a run's uncertain inputs (uncertain.h), estimated as any run. */
+static enum mlsim_status estimate_draw(const struct mlsim_run *run, struct mlsim_result *out,
+                                       struct mlsim_diags *d)
+{
+    return mlsim_run_estimate(run, out, NULL, d);
+}
+
+void mlsim_run_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a)
+{
+    const struct mlsim_mode_type *m = res->run ? mlsim_run_mode(res->run->mode) : NULL;
+    if (m && m->assumptions)
+        m->assumptions(res, a);
+    mlsim_uncertain_assumptions(res, a);
+}
+
 enum mlsim_status mlsim_run_estimate(const struct mlsim_run *run, struct mlsim_result *out,
                                      struct mlsim_sim **keep, struct mlsim_diags *d)
 {
@@ -75,6 +90,6 @@ enum mlsim_status mlsim_run_estimate(const struct mlsim_run *run, struct mlsim_r
                                     : mlsim_status_message(st));
     }
     if (st == MLSIM_OK && run->n_dists > 0) /* its uncertain inputs drawn, its bands */
-        st = mlsim_uncertain_run(run, out, d);
+        st = mlsim_uncertain_run(run, out, estimate_draw, d);
     return st;
 }

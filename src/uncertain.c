@@ -10,7 +10,6 @@
 
 #include "mlsim/montecarlo.h"
 #include "mlsim/par.h"
-#include "mlsim/run.h"
 #include "mlsim/schema.h"
 #include "mlsim/units.h"
 
@@ -55,7 +54,7 @@ struct draw_out {
 };
 
 enum mlsim_status mlsim_uncertain_run(const struct mlsim_run *run, struct mlsim_result *out,
-                                      struct mlsim_diags *d)
+                                      mlsim_uncertain_estimate_fn *estimate, struct mlsim_diags *d)
 {
     int n =
         run->reliability.samples > 0 ? run->reliability.samples : MLSIM_UNCERTAIN_DEFAULT_SAMPLES;
@@ -106,7 +105,7 @@ enum mlsim_status mlsim_uncertain_run(const struct mlsim_run *run, struct mlsim_
             dev->calibration.gemm_efficiency = g > 0 && g <= 1 ? g : fit.p[0];
             copy->device = dev;
         }
-        if (mlsim_run_estimate(copy, r, NULL, scratch) != MLSIM_OK) {
+        if (estimate(copy, r, scratch) != MLSIM_OK) {
             failed_at = i + 1;
             break;
         }

@@ -26,7 +26,11 @@ struct mlsim_mode_type {
 /* The mode type of enum mlsim_mode MODE, or NULL. */
 const struct mlsim_mode_type *mlsim_run_mode(int mode);
 
-/* Estimate RUN (resolved) in its mode into *OUT; see struct mlsim_mode_type. */
+/* The sentences behind RES: its mode's, then its uncertain inputs' (uncertain.h). */
+void mlsim_run_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a);
+
+/* Estimate RUN (resolved) in its mode into *OUT; see struct mlsim_mode_type; a run with
+ * uncertain inputs then gets its bands (uncertain.h). */
 enum mlsim_status mlsim_run_estimate(const struct mlsim_run *run, struct mlsim_result *out,
                                      struct mlsim_sim **keep, struct mlsim_diags *d);
 

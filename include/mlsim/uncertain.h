@@ -17,12 +17,17 @@
 /* Draws when the run gives no reliability.samples. */
 #define MLSIM_UNCERTAIN_DEFAULT_SAMPLES 200
 
+/* How a draw is estimated: run.h's dispatcher, passed in (this module sits under it). */
+typedef enum mlsim_status mlsim_uncertain_estimate_fn(const struct mlsim_run *run,
+                                                      struct mlsim_result *out,
+                                                      struct mlsim_diags *d);
+
 /* Draw RUN's uncertain inputs reliability.samples times (seed reliability.seed), estimate each
- * draw in RUN's mode, and write the bands into OUT->rel (its time, cost, energy and CO2 bands,
+ * draw with ESTIMATE, and write the bands into OUT->rel (its time, cost, energy and CO2 bands,
  * and input_samples). OUT holds RUN's own estimate (its inputs at their central values). A draw
  * that cannot be estimated is reported into D at RUN's place. */
 enum mlsim_status mlsim_uncertain_run(const struct mlsim_run *run, struct mlsim_result *out,
-                                      struct mlsim_diags *d);
+                                      mlsim_uncertain_estimate_fn *estimate, struct mlsim_diags *d);
 
 /* The uncertain inputs and what the draws gave, into A. */
 struct mlsim_assumptions;

@@ -1,7 +1,7 @@
 /*
- * Where the command line finds its data: the shipped hardware database (main.c's
- * mlsim_cli_locate_hwdb) with a user's folders layered over it, so a user's own device is one
- * file in a folder of their own, not a copy of the whole database.
+ * Where the command line finds its data: the shipped hardware database (mlsim_cli_locate_hwdb)
+ * with a user's folders layered over it, so a user's own device is one file in a folder of their
+ * own, not a copy of the whole database.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <limits.h>
@@ -9,11 +9,41 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "mlsim/hwdb.h"
 #include "mlsim/textio.h"
 
 #include "cli.h"
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Find the hardware database: --hwdb, $MLSIM_HWDB, beside the installed binary, the source tree. */
+const char *mlsim_cli_locate_hwdb(const char *given, char *buf, size_t len)
+{
+    if (given)
+        return given;
+    const char *env = getenv("MLSIM_HWDB");
+    if (env && env[0])
+        return env;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(buf, len, "%s/../share/mlsim/hwdb", exe);
+            if (is_dir(buf))
+                return buf;
+        }
+    }
+    return MLSIM_SOURCE_HWDB;
+}
 
 /* Layer DIR (LEN bytes, from WHAT) over DB; says why not on stderr. */
 static int add_layer(struct mlsim_hwdb *db, const char *dir, size_t len, const char *what)

@@ -286,35 +286,6 @@ static int parse_args(int argc, char **argv, struct options *opt)
     return -1;
 }
 
-static int is_dir(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* Find the hardware database: --hwdb, $MLSIM_HWDB, beside the installed binary, the source tree. */
-const char *mlsim_cli_locate_hwdb(const char *given, char *buf, size_t len)
-{
-    if (given)
-        return given;
-    const char *env = getenv("MLSIM_HWDB");
-    if (env && env[0])
-        return env;
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(buf, len, "%s/../share/mlsim/hwdb", exe);
-            if (is_dir(buf))
-                return buf;
-        }
-    }
-    return MLSIM_SOURCE_HWDB;
-}
-
 /* A shipped scenario by name ("gpt3_a100" or "gpt3_a100.yaml"): a NAME with no '/' that is no
  * file here is looked for in the scenarios folder beside the hardware database HWDB (installed:
  * share/mlsim/scenarios; in the source tree: scenarios/). Returns NAME when not found, so the
