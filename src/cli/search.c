@@ -322,20 +322,26 @@ static void write_table(FILE *out, const struct search_args *a, const struct mls
             "#", "Device", "Count", "TP", "PP", "DP", "MB", "Schedule", "V", "Recompute", "ZeRO",
             "SP", "Mem/dev", "Step (cf)", "Step (sim)", "Time", "Cost", "Energy");
     size_t shown = 0;
-    int any_ep = 0;
+    int any_ep = 0, any_cp = 0;
     for (size_t i = 0; i < n && shown < (size_t)a->o.top_k; i++, shown++) {
         const struct mlsim_search_row *r = &rows[i];
         const struct mlsim_layout *l = &r->layout;
         double time_s = r->simulated ? r->sim.time_s : r->run_s;
         double cost = r->simulated ? r->sim.cost_usd : r->cost_usd;
         double energy = r->simulated ? r->sim.energy_j : r->energy_j;
-        char mem[32], step_cf[32], step_sim[32], when[32], money[32], en[32], dpc[32];
+        char mem[32], step_cf[32], step_sim[32], when[32], money[32], en[32], dpc[32], tpc[32];
         /* a mixture of experts' expert parallelism beside the data parallelism it divides */
         if (l->ep > 1)
             snprintf(dpc, sizeof dpc, "%d/%d", l->dp, l->ep);
         else
             snprintf(dpc, sizeof dpc, "%d", l->dp);
         any_ep |= l->ep > 1;
+        /* context parallelism beside the tensor parallelism it sits next to (layout.h) */
+        if (l->cp > 1)
+            snprintf(tpc, sizeof tpc, "%d/%d", l->tp, l->cp);
+        else
+            snprintf(tpc, sizeof tpc, "%d", l->tp);
+        any_cp |= l->cp > 1;
         snprintf(mem, sizeof mem, "%.1f GiB", r->closed.mem.total_bytes / 1073741824.0);
         snprintf(step_cf, sizeof step_cf, "%.3f s", r->closed.step_s);
         if (r->simulated)
@@ -346,9 +352,9 @@ static void write_table(FILE *out, const struct search_args *a, const struct mls
         mlsim_units_format(cost, MLSIM_DIM_MONEY, money, sizeof money);
         mlsim_units_format(energy, MLSIM_DIM_ENERGY, en, sizeof en);
         fprintf(out,
-                "%3zu  %-20.20s %6d %3d %3d %5s %3d %-11s %2d %-9s %-5s %2s %9s %10s %10s %8s "
+                "%3zu  %-20.20s %6d %3s %3d %5s %3d %-11s %2d %-9s %-5s %2s %9s %10s %10s %8s "
                 "%12s %9s\n",
-                i + 1, r->run->device->id, r->run->count, l->tp, l->pp, dpc, l->micro_batch,
+                i + 1, r->run->device->id, r->run->count, tpc, l->pp, dpc, l->micro_batch,
                 sched_word(l), l->interleave, mlsim_recompute_names[l->recompute],
                 mlsim_sharding_names[l->sharding], l->sequence_parallel ? "y" : "n", mem, step_cf,
                 step_sim, when, money, en);
@@ -358,12 +364,16 @@ static void write_table(FILE *out, const struct search_args *a, const struct mls
           out);
     if (any_ep)
         fputs("DP a/b: data parallelism a, of which b-way expert parallelism.\n", out);
+    if (any_cp)
+        fputs("TP a/c: tensor parallelism a beside c-way context parallelism (each sequence split "
+              "over c ranks).\n",
+              out);
 }
 
 static const char csv_header[] =
     "rank,device,count,tp,pp,dp,micro_batch,schedule,interleave,recompute,sharding,"
     "sequence_parallel,mem_per_device_bytes,closed_form_step_s,simulated_step_s,time_s,cost_usd,"
-    "energy_kwh\n";
+    "energy_kwh,cp\n";
 
 static void write_csv(FILE *out, const struct search_args *a, const struct mlsim_search *s)
 {
@@ -381,9 +391,10 @@ static void write_csv(FILE *out, const struct search_args *a, const struct mlsim
                 l->sequence_parallel, r->closed.mem.total_bytes, r->closed.step_s);
         if (r->simulated)
             fprintf(out, "%.15g", r->sim.step_s);
-        fprintf(out, ",%.15g,%.15g,%.15g\n", r->simulated ? r->sim.time_s : r->run_s,
+        fprintf(out, ",%.15g,%.15g,%.15g,%d\n", r->simulated ? r->sim.time_s : r->run_s,
                 r->simulated ? r->sim.cost_usd : r->cost_usd,
-                (r->simulated ? r->sim.energy_j : r->energy_j) / MLSIM_UNITS_J_PER_KWH);
+                (r->simulated ? r->sim.energy_j : r->energy_j) / MLSIM_UNITS_J_PER_KWH,
+                l->cp > 1 ? l->cp : 1);
     }
 }
 
@@ -421,6 +432,8 @@ static void write_json(FILE *out, const struct search_args *a, const struct mlsi
                 r->closed.step_s);
         if (r->run->model.experts > 0) /* a mixture of experts' layout (dense rows unchanged) */
             fprintf(out, ", \"ep\": %d, \"etp\": %d", l->ep, l->etp);
+        if (l->cp > 1) /* context parallelism (rows without it unchanged) */
+            fprintf(out, ", \"cp\": %d", l->cp);
         if (r->simulated)
             fprintf(out, ", \"simulated_step_s\": %.15g", r->sim.step_s);
         fprintf(out, ", \"time_s\": %.15g, \"cost_usd\": %.15g, \"energy_kwh\": %.15g}",

@@ -4,6 +4,8 @@ the formats, and the closed form's top K holding the simulation's best (--check)
 
 Run as:  python3 tests/cli/test_search.py <path-to-mlsim-binary> <source-root>
 """
+import csv
+import io
 import json
 import os
 import subprocess
@@ -94,6 +96,25 @@ class Search(unittest.TestCase):
         self.assertTrue(lines[0].startswith("rank,device,count,tp,pp,dp,"))
         costs = [float(l.split(",")[16]) for l in lines[1:]]
         self.assertEqual(costs, sorted(costs))
+
+    def test_context_parallelism_is_shown(self):
+        # 131,072-token sequences on 64 H100s: the best layouts split each sequence (cp > 1);
+        # the table writes TP a/c, the CSV a cp column, and every row still tiles the devices:
+        # tp x cp x pp x dp = 64
+        text = ("name: long\nmode: simulate\nmodel: {layers: 32, hidden: 4096, heads: 32, "
+                "kv_heads: 8, ffn: 14336, gated_mlp: true, seq_len: 131072, vocab: 128256, "
+                "tokens: 10B}\nhardware: {system: dgx-h100-ndr, count: 64}\nprecision: bf16\n"
+                "training: {micro_batch: 1, global_batch: 64, attention: flash}\n"
+                "economics: {price_per_device_hour: $2/h}\n")
+        rc, out, err = search_text(text, "--top", "3", "--format", "csv")
+        self.assertEqual(rc, 0, err)
+        rows = list(csv.DictReader(io.StringIO(out)))
+        self.assertTrue(rows)
+        for r in rows:
+            self.assertEqual(int(r["tp"]) * int(r["cp"]) * int(r["pp"]) * int(r["dp"]), 64)
+        self.assertGreater(int(rows[0]["cp"]), 1)
+        rc, out, err = search_text(text, "--top", "3")
+        self.assertIn("TP a/c: tensor parallelism a beside c-way context parallelism", out)
 
     def test_bad_usage(self):
         rc, out, err = search(GPT3, "--objective", "speed")
