@@ -61,17 +61,18 @@ enum mlsim_status mlsim_uncertain_run(const struct mlsim_run *run, struct mlsim_
     struct mlsim_run *copy = malloc(sizeof *copy);
     /* a simulated run's device's fitted GEMM efficiency is drawn within its standard error too
      * (analytic mode assumes its MFU instead) */
-    double se = run->device && run->mode == MLSIM_MODE_SIMULATE
-                    ? run->device->calibration.gemm_efficiency_se
-                    : 0;
-    struct mlsim_device *dev = se > 0 ? malloc(sizeof *dev) : NULL;
+    const struct mlsim_device *fitted = run->device && run->mode == MLSIM_MODE_SIMULATE &&
+                                                run->device->calibration.gemm_efficiency_se > 0
+                                            ? run->device
+                                            : NULL;
+    struct mlsim_device *dev = fitted ? malloc(sizeof *dev) : NULL;
     struct mlsim_result *r = malloc(sizeof *r);
     struct draw_out *v = calloc((size_t)n, sizeof *v);
     double *band = malloc((size_t)n * sizeof *band);
     struct mlsim_diags *scratch = mlsim_diags_alloc();
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     enum mlsim_status st =
-        copy && r && v && band && scratch && rng && (se <= 0 || dev) ? MLSIM_OK : MLSIM_ERR_NOMEM;
+        copy && r && v && band && scratch && rng && (!fitted || dev) ? MLSIM_OK : MLSIM_ERR_NOMEM;
     /* over MPI ranks, each its block of draws, then shared (par.h): the draws, and so the
      * bytes, do not depend on the split */
     const struct mlsim_par *par = run->reliability.par;
@@ -97,10 +98,11 @@ enum mlsim_status mlsim_uncertain_run(const struct mlsim_run *run, struct mlsim_
             double x = draw_in_range(&run->dists[k], rng, central);
             memcpy((char *)copy + f->offset, &x, sizeof x);
         }
-        if (dev) {
+        if (fitted && dev) {
+            const struct mlsim_calibration *c = &fitted->calibration;
             const struct mlsim_dist fit = {
-                0, MLSIM_DIST_NORMAL, {run->device->calibration.gemm_efficiency, se, 0}};
-            *dev = *run->device;
+                0, MLSIM_DIST_NORMAL, {c->gemm_efficiency, c->gemm_efficiency_se, 0}};
+            *dev = *fitted;
             double g = draw(&fit, rng);
             dev->calibration.gemm_efficiency = g > 0 && g <= 1 ? g : fit.p[0];
             copy->device = dev;
@@ -173,13 +175,16 @@ void mlsim_uncertain_assumptions(const struct mlsim_result *res, struct mlsim_as
             break;
         }
     }
-    double se =
-        r->device && r->mode == MLSIM_MODE_SIMULATE ? r->device->calibration.gemm_efficiency_se : 0;
-    if (se > 0)
+    const struct mlsim_device *fitted =
+        r->device && r->mode == MLSIM_MODE_SIMULATE && r->device->calibration.gemm_efficiency_se > 0
+            ? r->device
+            : NULL;
+    if (fitted)
         mlsim_assume(a,
                      "Uncertain GEMM efficiency of %s: normal, its fit's %.4g +/- %.2g (one "
                      "standard error), drawn with the inputs",
-                     r->device->id, r->device->calibration.gemm_efficiency, se);
+                     fitted->id, fitted->calibration.gemm_efficiency,
+                     fitted->calibration.gemm_efficiency_se);
     mlsim_assume(a,
                  "The run's own figures take each uncertain input at its central value (mean, "
                  "median, midpoint, mode); its bands are %d draws of them (seed %d)%s, each "
