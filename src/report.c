@@ -96,11 +96,18 @@ static void write_step(FILE *out, const struct mlsim_result *res)
         fprintf(out, ", host %s",
                 mlsim_units_format(r->training.host_s, MLSIM_DIM_TIME, a, sizeof a));
     fputc('\n', out);
-    if (res->tp > 0)
-        fprintf(out, "  %-14s tensor %d x pipeline %d x data %d%s\n", "Layout", res->tp, res->pp,
-                res->dp,
+    if (res->tp > 0) {
+        char more[96] = ""; /* context and expert parallelism, where the layout has them */
+        if (res->cp > 1)
+            snprintf(more, sizeof more, " x context %d", res->cp);
+        if (res->ep > 1)
+            snprintf(more + strlen(more), sizeof more - strlen(more),
+                     " (experts over %d of the data ranks)", res->ep);
+        fprintf(out, "  %-14s tensor %d x pipeline %d x data %d%s%s\n", "Layout", res->tp, res->pp,
+                res->dp, more,
                 res->layout_chosen ? " (chosen by mlsim: the least model parallelism that fits)"
                                    : "");
+    }
     fprintf(out, "  %-14s MFU %.1f%% (simulated), HFU %.1f%%; %s per device", "Utilization",
             100.0 * res->mfu, 100.0 * res->hfu,
             mlsim_units_format(res->tflops_per_device * 1e12, MLSIM_DIM_FLOPS, a, sizeof a));

@@ -273,6 +273,8 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run, const str
     out->tp = l->tp;
     out->pp = l->pp;
     out->dp = l->dp;
+    out->cp = l->cp;
+    out->ep = l->ep;
     out->sharding = l->sharding;
     out->busy_fraction = cr.compute_s / cr.step_s;
     /* The closed form of a pipeline (Narayanan et al. 2021, Sec. 2.2): m micro-batches plus a

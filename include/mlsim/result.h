@@ -43,6 +43,7 @@ struct mlsim_result {
     uint64_t events;              /* simulation events per step */
     int batch;                    /* inference: the largest batch under the latency bound */
     int tp, pp, dp;               /* the parallel layout simulated */
+    int cp, ep;                   /* its context- and expert-parallel sizes (0 or 1: none) */
     int layout_chosen;            /* mlsim chose it (the run gave none) */
     int sharding;                 /* enum mlsim_sharding of the layout simulated (cluster only) */
     int cluster;                  /* simulated with tensor, pipeline or multi-node parallelism */

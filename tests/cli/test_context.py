@@ -45,6 +45,7 @@ class ContextParallel(unittest.TestCase):
         self.assertIn("a ring of 3 K and V transfers", out)
         self.assertIn("in the node", out)
         self.assertIn("data x context = 4 ranks", out)
+        self.assertIn("x context 4", out)  # the report's Layout line says it too
 
     def test_allgather_is_a_word(self):
         rc, out, err, _ = run(GPT.replace("cp: 4,", "cp: 4, cp_algo: allgather,"))

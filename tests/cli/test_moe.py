@@ -54,6 +54,18 @@ class Counts(unittest.TestCase):
         self.assertAlmostEqual(runs[0]["flops"] / 7.72795514880e22, 1.0, places=9)
         self.assertAlmostEqual(runs[0]["params"], 46702792704.0, places=0)
 
+    def test_layout_line_says_expert_parallelism(self):
+        # simulated on 8 DGX H100 nodes with ep 8 (each GPU of a node one expert of a layer)
+        sim = MIXTRAL.replace("mode: analytic", "mode: simulate").replace(
+            "hardware: {device: h100-sxm5-80gb, count: 64}",
+            "hardware: {system: dgx-h100-ndr, count: 64}").replace("mfu: 0.4\n", "") + (
+            "training: {micro_batch: 1, global_batch: 512, pp: 4, ep: 8, sharding: zero1, "
+            "attention: flash, recompute: selective}\neconomics: {price_per_device_hour: $2/h}\n")
+        rc, out, err = run(sim)
+        self.assertEqual(rc, 0, err)
+        # 64 devices = tensor 1 x pipeline 4 x data 16, the experts over 8 of the 16
+        self.assertIn("tensor 1 x pipeline 4 x data 16 (experts over 8 of the data ranks)", out)
+
     def test_assumption_says_active(self):
         rc, out, err = run(MIXTRAL)
         self.assertEqual(rc, 0, err)
