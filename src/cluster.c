@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mlsim/fold.h"
 #include "mlsim/mem.h"
 #include "mlsim/pipeline.h"
 
@@ -783,24 +784,6 @@ static int fold_base(const struct mlsim_cluster_config *c)
     return base < 32 ? 32 : base;
 }
 
-/* X at M micro-batches on the line through (M1, X1) and (M2, X2). */
-static double extend(double x1, double x2, double m1, double m2, double m)
-{
-    return x1 + (x2 - x1) * ((m - m1) / (m2 - m1));
-}
-
-/* Whether the points X at counts M lie on one line, to rounding. */
-static int on_line(const double *x, const int *m, int n)
-{
-    double scale = x[n - 1] > 0 ? x[n - 1] : -x[n - 1];
-    for (int i = 1; i + 1 < n; i++) {
-        double gap = x[i] - extend(x[0], x[n - 1], m[0], m[n - 1], m[i]);
-        if ((gap < 0 ? -gap : gap) > 1e-9 * (scale > 0 ? scale : 1))
-            return 0;
-    }
-    return 1;
-}
-
 enum mlsim_status mlsim_cluster_simulate(const struct mlsim_cluster_config *c,
                                          struct mlsim_cluster_result *r, struct mlsim_sim **keep)
 {
@@ -827,12 +810,12 @@ enum mlsim_status mlsim_cluster_simulate(const struct mlsim_cluster_config *c,
         exposed[i] = p[i].exposed_comm_s;
         dp[i] = p[i].dp_comm_s;
     }
-    if (!on_line(step, m, 4) || !on_line(compute, m, 4) || !on_line(exposed, m, 4) ||
-        !on_line(dp, m, 4))
+    if (!mlsim_fold_on_line(step, m, 4) || !mlsim_fold_on_line(compute, m, 4) ||
+        !mlsim_fold_on_line(exposed, m, 4) || !mlsim_fold_on_line(dp, m, 4))
         return simulate_once(c, c->microbatches, r, NULL);
     double a = m[2], b = m[3], x = c->microbatches;
     *r = p[3]; /* parameters, and memory: already counted at M micro-batches */
-#define EXTEND(f) r->f = extend(p[2].f, p[3].f, a, b, x)
+#define EXTEND(f) r->f = mlsim_fold_extend(p[2].f, p[3].f, a, b, x)
     EXTEND(step_s);
     EXTEND(compute_s);
     EXTEND(dp_comm_s);

@@ -8,6 +8,8 @@
 
 #include <stdlib.h>
 
+#include "mlsim/fold.h"
+
 struct builder {
     struct mlsim_sim *sim;
     const struct mlsim_step_config *c;
@@ -274,23 +276,6 @@ static enum mlsim_status step_once(const struct mlsim_step_config *c, struct mls
     return st;
 }
 
-/* X at G on the line through (G1, X1) and (G2, X2). */
-static double extend(double x1, double x2, double g1, double g2, double g)
-{
-    return x1 + (x2 - x1) * ((g - g1) / (g2 - g1));
-}
-
-static int on_line(const double *x, const int *g, int n)
-{
-    double scale = x[n - 1] > 0 ? x[n - 1] : -x[n - 1];
-    for (int i = 1; i + 1 < n; i++) {
-        double gap = x[i] - extend(x[0], x[n - 1], g[0], g[n - 1], g[i]);
-        if ((gap < 0 ? -gap : gap) > 1e-9 * (scale > 0 ? scale : 1))
-            return 0;
-    }
-    return 1;
-}
-
 enum mlsim_status mlsim_step_simulate(const struct mlsim_step_config *c,
                                       struct mlsim_step_result *r, struct mlsim_sim **keep)
 {
@@ -310,16 +295,16 @@ enum mlsim_status mlsim_step_simulate(const struct mlsim_step_config *c,
         copy[i] = p[i].copy_s;
         comm[i] = p[i].comm_s;
     }
-    if (!on_line(step, g, 4) || !on_line(compute, g, 4) || !on_line(copy, g, 4) ||
-        !on_line(comm, g, 4))
+    if (!mlsim_fold_on_line(step, g, 4) || !mlsim_fold_on_line(compute, g, 4) ||
+        !mlsim_fold_on_line(copy, g, 4) || !mlsim_fold_on_line(comm, g, 4))
         return step_once(c, r, NULL);
     double a = g[2], b = g[3], x = c->grad_accum;
     *r = p[3];
-    r->step_s = extend(p[2].step_s, p[3].step_s, a, b, x);
-    r->compute_s = extend(p[2].compute_s, p[3].compute_s, a, b, x);
-    r->comm_s = extend(p[2].comm_s, p[3].comm_s, a, b, x);
-    r->copy_s = extend(p[2].copy_s, p[3].copy_s, a, b, x);
-    r->exposed_comm_s = extend(p[2].exposed_comm_s, p[3].exposed_comm_s, a, b, x);
+    r->step_s = mlsim_fold_extend(p[2].step_s, p[3].step_s, a, b, x);
+    r->compute_s = mlsim_fold_extend(p[2].compute_s, p[3].compute_s, a, b, x);
+    r->comm_s = mlsim_fold_extend(p[2].comm_s, p[3].comm_s, a, b, x);
+    r->copy_s = mlsim_fold_extend(p[2].copy_s, p[3].copy_s, a, b, x);
+    r->exposed_comm_s = mlsim_fold_extend(p[2].exposed_comm_s, p[3].exposed_comm_s, a, b, x);
     r->closed_form_s = mlsim_step_closed_form(c);
     r->events = p[0].events + p[1].events + p[2].events + p[3].events;
     r->folded = 1;

@@ -14,7 +14,7 @@ import clitest
 MLSIM, SRC = clitest.paths("test_layers.py")
 
 INPUT = ["units", "ydoc", "schema", "hwdb", "scenario", "vocab", "diag", "mem", "status"]
-ENGINE = ["sim", "evq", "workload", "kernel", "collective", "cluster", "step", "pipeline",
+ENGINE = ["sim", "evq", "fold", "workload", "kernel", "collective", "cluster", "step", "pipeline",
           "simulate", "analytic", "run", "report", "cost", "result"]
 INCLUDE = re.compile(r'^\s*#\s*include\s+"mlsim/([a-z_]+)\.h"', re.M)
 
