@@ -565,12 +565,23 @@ static size_t search_whatifs(const struct mlsim_search *s, const struct mlsim_sc
     }
     qsort(w, n, sizeof *w, by_time_then_cost);
     mark_front_sorted(w, n);
+    /* each device's cheapest layout survives the thinning too (sorted by time, its fastest is
+     * its first), so that a device off the front still shows its best */
+    size_t cheapest[PARETO_MAX_RUNS];
+    for (int r = 0; r < PARETO_MAX_RUNS; r++)
+        cheapest[r] = n;
+    for (size_t i = 0; i < n; i++) {
+        size_t *c = &cheapest[w[i].run];
+        if (*c == n || w[i].cost_usd < w[*c].cost_usd)
+            *c = i;
+    }
     for (size_t i = 0; i < n; i++)
         n_front += (size_t)w[i].front;
     size_t room = SEARCH_MAX_ROWS > n_front ? SEARCH_MAX_ROWS - n_front : 1;
     size_t k = (n - n_front + room - 1) / room, kept = 0, seen = 0;
     for (size_t i = 0; i < n; i++) {
-        int keep = w[i].front || (k > 0 && seen++ % k == 0);
+        int best = cheapest[w[i].run] == i;
+        int keep = w[i].front || best || (k > 0 && seen++ % k == 0);
         if (!w[i].front)
             w[i].label[0] = '\0';
         if (keep)
