@@ -31,7 +31,11 @@ static const char usage_text[] =
     "  -o writes the calibration block and its source entry to BLOCK.yaml.\n"
     "usage: mlsim calibrate LAYERS.yaml [--device ID] [--hwdb DIR] [-o BLOCK.yaml] [--quiet]\n"
     "  Fit gemm_efficiency to measured forward and backward times of transformer layers\n"
-    "  (validate/published/korthikanti2022_table4.yaml), on the device the file names or ID.\n";
+    "  (validate/published/korthikanti2022_table4.yaml), on the device the file names or ID.\n"
+    "usage: mlsim calibrate RUNS.yaml [--device ID] [--hwdb DIR] [-o BLOCK.yaml] [--quiet]\n"
+    "  Fit a scale on device ID's GEMM efficiencies (bf16 and fp8) to the references of a\n"
+    "  scenario's runs on it (validate/published/mosaicml_mpt_fit.yaml); ID defaults to the\n"
+    "  device of the first run with a reference.\n";
 
 struct cal_opts {
     const char *csv, *device, *prec, *hwdb, *out, *stream;
@@ -305,7 +309,7 @@ int mlsim_cli_calibrate(int argc, char **argv)
         return MLSIM_EXIT_USAGE;
     }
     if (is_yaml(o.csv))
-        return mlsim_cli_calibrate_layers(o.csv, o.device, o.hwdb, o.out, o.quiet);
+        return mlsim_cli_calibrate_yaml(o.csv, o.device, o.hwdb, o.out, o.quiet);
     int prec = -1;
     for (int i = 0; i < MLSIM_PRECISION_N; i++) {
         if (strcmp(mlsim_precision_names[i], o.prec) == 0)

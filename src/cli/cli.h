@@ -52,6 +52,11 @@ int mlsim_cli_calibrate(int argc, char **argv);
 int mlsim_cli_calibrate_layers(const char *path, const char *device, const char *hwdb,
                                const char *out, int quiet);
 
+/* `mlsim calibrate FILE.yaml` (calibrate_runs.c): a layer fit if FILE has `layers:`, else a fit
+ * of DEVICE's GEMM efficiency scale to the scenario's runs with references. An exit status. */
+int mlsim_cli_calibrate_yaml(const char *path, const char *device, const char *hwdb,
+                             const char *out, int quiet);
+
 /* A progress line for long work (progress.c): drawn on stderr only when it is a terminal and the
  * work has run over a second. */
 struct mlsim_cli_progress {

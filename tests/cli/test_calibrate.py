@@ -8,6 +8,8 @@ points fitted are made from known parameters by the hand-written model below, so
 give those parameters back; nothing is compared with mlsim's own output. The last line printed is
 "N passed, N failed"; the exit status is non-zero on failure.
 """
+import csv
+import io
 import os
 import re
 import subprocess
@@ -161,11 +163,12 @@ class TestCalibrateGemmOnly(unittest.TestCase):
         self.assertEqual(rc, 1)
 
 
-# The A100's non-shape share, carried to the Hopper and Blackwell files: its Korthikanti layer fit
-# under the H100's falloff (0.7604, `mlsim calibrate` of Table 4 with half sizes 82.8) over its
-# MAMF best shape 0.869 undone by the same falloff (0.869 / 0.9032 = 0.9622), written out in
-# validate/published/README.md.
-NON_SHAPE = 0.7604 / 0.9622
+# The non-shape share in the Hopper and Blackwell files: the A100's (its Korthikanti layer fit
+# under the H100's falloff, 0.7604, `mlsim calibrate` of Table 4 with half sizes 82.8, over its
+# MAMF best shape 0.869 undone by the same falloff, 0.869 / 0.9032 = 0.9622) times 0.9180, the
+# scale `mlsim calibrate validate/published/mosaicml_mpt_fit.yaml` fitted on 2026-12-02 to
+# llm-foundry's two largest H100 runs over the files' 0.7018 then (validate/published/README.md).
+NON_SHAPE = 0.7604 / 0.9622 * 0.9180
 
 
 class TestPublishedSweeps(unittest.TestCase):
@@ -245,7 +248,7 @@ class TestPrecisionRecipes(unittest.TestCase):
         self.assertAlmostEqual(float(f8["peak_flops"]), 1978.9e12, delta=1e9)  # hwdb's fp8 peak
         rc, out, err = run_scenario(FP8_SCENARIO)
         self.assertIn("Precision fp8: Transformer Engine FP8", out)
-        self.assertIn("linear GEMMs at 1.979 PFLOP/s x 0.615", out)  # the file's fp8 efficiency
+        self.assertIn("linear GEMMs at 1.979 PFLOP/s x 0.564", out)  # the file's fp8 efficiency
         self.assertNotIn("UNCALIBRATED", out)
 
     def test_ceiling_is_flagged(self):
@@ -256,32 +259,113 @@ class TestPrecisionRecipes(unittest.TestCase):
 
 
 MPT = "validate/published/mosaicml_mpt.yaml"
+MPT_FIT = "validate/published/mosaicml_mpt_fit.yaml"
+FSDP = "validate/published/llmfoundry_mpt_fsdp.yaml"
+
+
+def csv_rows(path):
+    p = subprocess.run([MLSIM, path, "--format", "csv"], cwd=SRC, env=clitest.clean_env(),
+                       capture_output=True, timeout=TIMEOUT_S)
+    if p.returncode != 0:
+        raise AssertionError(p.stderr.decode())
+    return list(csv.DictReader(io.StringIO(p.stdout.decode())))
+
+
+def error_pct(row):
+    return abs(float(row["ref_predicted"]) / float(row["ref_measured"]) - 1) * 100
 
 
 class TestMosaicMpt(unittest.TestCase):
-    """llm-foundry's MPT benchmarks that mlsim simulates today, every one a check (nothing was fitted
-    to them). Measured model TFLOP/s per GPU = MFU x peak, typed in from published-runs.yaml. The
-    issue's bar (10% mean) is not reached: the H100 rows read 6-29% optimistic; this holds the mean
-    error under 20% so that the model cannot slide back."""
+    """llm-foundry's MPT benchmarks that check (issue 15: the runs kept for checking within 10%
+    mean). The H100 is fitted to two other runs (MPT_FIT), the A100 to Korthikanti's layers."""
 
     def test_checked_runs(self):
-        p = subprocess.run([MLSIM, MPT, "--format", "csv"], cwd=SRC, env=clitest.clean_env(),
+        rows = csv_rows(MPT)
+        # typed from published-runs.yaml: MFU x peak (TFLOP/s), or global batch x sequence over
+        # tokens/s (s): 39.86%, 40.85%, 46.44% of 989; 16 x 65536 / 15654; 27.7% of 1979;
+        # 53.33% of 312; 16 x 65536 / 8108; 44.79, 48.91, 51.93, 50.14% of 312
+        measured = [394.22, 404.01, 459.29, 66.985, 548.18, 166.39, 129.32, 139.74, 152.6,
+                    162.02, 156.44]
+        self.assertEqual([float(r["ref_measured"]) for r in rows], measured)
+        errors = [error_pct(r) for r in rows] + [error_pct(r) for r in csv_rows(FSDP)]
+        # issue 15's bar over every llm-foundry run kept for checking (these 11 and the four of
+        # llmfoundry_mpt_fsdp.yaml): 7.5% on 2026-12-02; the H100 rows alone read 14% (+5% to
+        # +21%, optimistic but for the long-sequence run)
+        self.assertLessEqual(sum(errors) / len(errors), 10.0)
+        self.assertLessEqual(max(errors), 25.0)
+
+    def test_fit_and_check_share_no_run(self):
+        """Never the same run for both: no (model, device, count, precision) of the fit file is
+        among the checks."""
+        def keys(path):
+            return {(r["params"], r["device"], r["count"], r["precision"], r["global_batch"])
+                    for r in csv_rows(path)}
+        fitted = keys(MPT_FIT)
+        self.assertEqual(len(fitted), 2)
+        self.assertFalse(fitted & keys(MPT), fitted & keys(MPT))
+        self.assertFalse(fitted & keys(FSDP))
+
+
+class TestCalibrateRuns(unittest.TestCase):
+    """`mlsim calibrate RUNS.yaml` (src/runfit.c): a GEMM efficiency scale fitted to whole runs."""
+
+    def calibrate(self, *args):
+        p = subprocess.run([MLSIM, "calibrate", *args], cwd=SRC, env=clitest.clean_env(),
                            capture_output=True, timeout=TIMEOUT_S)
-        self.assertEqual(p.returncode, 0, p.stderr.decode())
-        lines = p.stdout.decode().splitlines()
-        keys = lines[0].split(",")
-        rows = [dict(zip(keys, l.split(","))) for l in lines[1:]]
-        # 42.57, 43.92, 39.86, 40.85% of 989 and 53.33% of 312 (published-runs.yaml)
-        measured = [421.02, 434.37, 394.22, 404.01, 166.39]
-        self.assertEqual([float(r["ref_measured"]) for r in rows], measured)  # in TFLOP/s
-        errors = [abs(float(r["ref_predicted"]) / float(r["ref_measured"]) - 1) * 100
-                  for r in rows]
-        # A regression guard, not issue 15's bar (10%): 13.9% mean on 2026-12-01, once ZeRO-3 ran
-        # per unit, FlashAttention-2 ran at its published 35% of the H100's peak and overlapped
-        # collectives slowed the compute beside them (Lee et al. 2025); the H100 rows read 6-29%
-        # optimistic, the A100 row -6%. It fails if the model drifts further from these
-        # measurements (24.7% before the two).
-        self.assertLessEqual(sum(errors) / len(errors), 20.0)
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    def test_recovers_a_hand_computed_efficiency(self):
+        # One A100 training a two-layer MLP of 8192 x 8192 on a batch of 8192 in fp16, its memory
+        # made instant: the step is the input's copy over PCIe 4.0 x16 (2 x 8192^2 bytes at
+        # 16 GB/s each way = 8.389632 ms) and five GEMMs (two forward, two weight gradients, one
+        # input gradient: the first layer's input needs none) of 2 x 8192^3 FLOP at 312 TFLOP/s x
+        # e. At e = 0.5 each takes 7.048152 ms: a step of 43.630389 ms. Fitted to that step, the
+        # A100's GEMM efficiency must come back as 0.5.
+        text = """mode: simulate
+precision: fp16
+model: {type: mlp, widths: [8192, 8192, 8192], tokens: 1M}
+hardware:
+  device: a100-sxm4-80gb
+  count: 1
+  override: {memory: {bandwidth: 1000000 TB/s}, calibration: {launch_overhead: 1 ns}}
+training: {micro_batch: 8192, global_batch: 8192, optimizer: sgd}
+economics: {price_per_device_hour: $1/h}
+reference: {iteration_time: 43.630389 ms}
+"""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "runs.yaml")
+            with open(path, "w") as f:
+                f.write(text)
+            rc, out, err = self.calibrate(path)
+        self.assertEqual(rc, 0, err)
+        fitted = float(re.search(r"^  gemm_efficiency: (\S+)", out, re.M).group(1))
+        self.assertAlmostEqual(fitted, 0.5, delta=2e-4)
+        self.assertIn("1 run of", out)
+
+    def test_hwdb_holds_the_h100_fit(self):
+        """The H100's efficiencies in hwdb are the fit to MPT_FIT under the current model (scale
+        1 within its standard error), and the parts that carry them hold the same."""
+        rc, out, err = self.calibrate(MPT_FIT)
+        self.assertEqual(rc, 0, err)
+        scale = float(re.search(r"efficiencies ([0-9.]+) \+/- ([0-9.]+)", out).group(1))
+        self.assertAlmostEqual(scale, 1.0, delta=2e-3)
+        fitted = float(re.search(r"^  gemm_efficiency: (\S+)", out, re.M).group(1))
+        for device in ("h100-sxm5-80gb", "h200-sxm-141gb", "h800-sxm5-80gb"):
+            with open(os.path.join(SRC, "hwdb", "gpu", device + ".yaml")) as f:
+                held = float(re.search(r"^  gemm_efficiency: (\S+)", f.read(), re.M).group(1))
+            self.assertAlmostEqual(fitted, held, delta=5e-4, msg=device)
+        self.assertIn("MPT-70B 64 H100", out)
+        self.assertLess(float(re.search(r"log reference ([0-9.]+)%", out).group(1)), 5.0)
+
+    def test_no_reference_is_a_located_error(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "runs.yaml")
+            with open(path, "w") as f:
+                f.write("model: gpt3-175b\nhardware: {device: a100-sxm4-80gb, count: 8}\n")
+            rc, out, err = self.calibrate(path, "--device", "a100-sxm4-80gb")
+        self.assertEqual(rc, 1)
+        self.assertEqual(out, "")
+        self.assertRegex(err, r"runs\.yaml:1:1: error: no run on 'a100-sxm4-80gb' with a reference")
 
 
 TABLE4 = "validate/published/korthikanti2022_table4.yaml"
