@@ -103,6 +103,9 @@ static enum mlsim_status cost_piece(const struct mlsim_closed_work *w, const str
         }
         if (s.overlap_ep) /* as cluster.c's cost_stage */
             mlsim_layout_hide_expert_comm(lists[li], counts[li], times);
+        if (s.overlap_tp)
+            mlsim_layout_hide_tensor_comm(lists[li], counts[li], times, l->tp,
+                                          MLSIM_OVERLAP_SLOWDOWN);
         for (size_t i = 0; i < counts[li]; i++)
             *(li ? &out->bwd_s : &out->fwd_s) += times[i];
     }

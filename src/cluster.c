@@ -144,6 +144,10 @@ static enum mlsim_status cost_stage(const struct mlsim_cluster_config *c, int vs
         mlsim_layout_hide_expert_comm(w.fwd, w.n_fwd, times);
         mlsim_layout_hide_expert_comm(w.bwd, w.n_bwd, times + w.n_fwd);
     }
+    if (s.overlap_tp) {
+        mlsim_layout_hide_tensor_comm(w.fwd, w.n_fwd, times, c->tp, c->overlap_slowdown);
+        mlsim_layout_hide_tensor_comm(w.bwd, w.n_bwd, times + w.n_fwd, c->tp, c->overlap_slowdown);
+    }
     for (size_t i = 0; i < w.n_fwd + w.n_bwd; i++) {
         const struct mlsim_kernel *k = i < w.n_fwd ? &w.fwd[i] : &w.bwd[i - w.n_fwd];
         *(i < w.n_fwd ? &st->fwd_s : &st->bwd_s) += times[i];

@@ -81,6 +81,8 @@ const struct mlsim_field_doc mlsim_fields_docs[] = {
     {"training.ep", "1", "expert-parallel size, within the data-parallel group"},
     {"training.etp", "tp", "expert-tensor-parallel size (a divisor of tp)"},
     {"training.overlap_ep", "false", "the expert all-to-alls hidden behind compute (DualPipe)"},
+    {"training.overlap_tp", "false",
+     "sequence parallelism's all-gathers and reduce-scatters under their GEMMs"},
     {"training.interleave", "1", "model chunks per pipeline rank (interleaved schedule)"},
     {"training.cp", "1", "context-parallel size: each sequence split over cp ranks"},
     {"training.batch_rampup", "- (none)", "the batch ramped up over the first tokens (GPT-3)"},

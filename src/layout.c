@@ -6,6 +6,7 @@
  */
 #include "mlsim/layout.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -477,6 +478,47 @@ void mlsim_layout_hide_expert_comm(const struct mlsim_kernel *k, size_t n, doubl
         }
         i = j;
     }
+}
+
+/* The GEMM of layer LAYER that sequence-parallel collective I of K pairs with: the next GEMM
+ * after an all-gather, the one before a reduce-scatter, not yet used; N (none) otherwise. */
+static size_t tensor_partner(const struct mlsim_kernel *k, size_t n, size_t i,
+                             const unsigned char *used)
+{
+    int gather = k[i].coll_op == MLSIM_COLL_ALL_GATHER;
+    for (size_t step = 1; step <= n; step++) {
+        if (!gather && step > i)
+            break;
+        size_t j = gather ? i + step : i - step;
+        if (j >= n || k[j].layer != k[i].layer)
+            break;
+        if (k[j].kind == MLSIM_KERNEL_GEMM && !used[j])
+            return j;
+    }
+    return n;
+}
+
+void mlsim_layout_hide_tensor_comm(const struct mlsim_kernel *k, size_t n, double *t, int tp,
+                                   double slowdown)
+{
+    if (tp < 2 || n == 0)
+        return;
+    unsigned char *used = calloc(n, 1);
+    if (!used) /* nothing hidden: the serial times stand, an upper bound */
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (k[i].kind != MLSIM_KERNEL_COMM || k[i].group != MLSIM_GROUP_SP || k[i].layer < 0)
+            continue;
+        size_t j = tensor_partner(k, n, i, used);
+        if (j == n)
+            continue;
+        used[j] = 1;
+        double c = t[i], g = t[j];
+        double exposed = fmax(0.0, c - g) + fmin(c, g) / tp;
+        t[j] = g + slowdown * (c - exposed);
+        t[i] = exposed;
+    }
+    free(used);
 }
 
 int mlsim_layout_expert_dp(int tp, int dp, int ep, int etp)

@@ -168,6 +168,7 @@ void mlsim_model_workload_spec(const struct mlsim_run *r, int micro_batch, int r
     s->ep = r->training.ep > 0 ? r->training.ep : 1;
     s->etp = r->training.etp > 0 ? r->training.etp : s->tp;
     s->overlap_ep = r->training.overlap_ep;
+    s->overlap_tp = r->training.overlap_tp;
     s->micro_batch = micro_batch;
     s->recompute = recompute;
     s->attention = r->training.attention;

@@ -125,6 +125,8 @@ static const struct mlsim_field run_fields[] = {
     RINT("training.etp", training.etp),
     RF("training.overlap_ep", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.overlap_ep, 0, 0, 0,
        mlsim_bool_names),
+    RF("training.overlap_tp", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.overlap_tp, 0, 0, 0,
+       mlsim_bool_names),
     RINT("training.interleave", training.interleave),
     RINT("training.cp", training.cp),
     RSEC("training.batch_rampup"),

@@ -709,6 +709,17 @@ void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_ass
                      "%s; latencies from NCCL's tuning model (8.4 us + 3.4 us per step)",
                      r->link, 100.0 * link_efficiency(r), network_efficiency(r, o, sizeof o),
                      reduction_text(res, red, sizeof red));
+    if (r->training.overlap_tp && res->tp > 1 && r->training.sequence_parallel)
+        mlsim_assume(a,
+                     "Tensor-parallel all-gathers and reduce-scatters under the GEMMs beside "
+                     "them, each GEMM in %d chunks (Megatron-LM --tp-comm-overlap, Transformer "
+                     "Engine userbuffers): one chunk's worth of the shorter of the two left "
+                     "exposed, the GEMM slowed by %.3g s per second of the collective under it",
+                     res->tp, MLSIM_OVERLAP_SLOWDOWN);
+    else if (r->training.overlap_tp && res->tp > 1)
+        mlsim_assume(a, "training.overlap_tp is set, but without sequence parallelism it has "
+                        "nothing to overlap (Megatron-LM needs both): the tensor-parallel "
+                        "all-reduces stay serial");
     if (r->training.host_s > 0 &&
         mlsim_scenario_origin(r, "training.host_overhead", a->with_lines, o, sizeof o))
         mlsim_assume(a,

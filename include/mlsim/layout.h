@@ -111,6 +111,20 @@ double mlsim_layout_states_bytes(double params, double expert_params, double per
 struct mlsim_kernel;
 void mlsim_layout_hide_expert_comm(const struct mlsim_kernel *k, size_t n, double *t);
 
+/* Tensor-parallel communication under the GEMMs it feeds or follows (Megatron-LM's
+ * --tp-comm-overlap, Transformer Engine's userbuffers; Megatron Bridge docs, "Communication
+ * Overlap": it needs tp >= 2 and sequence parallelism, whose all-gathers and reduce-scatters it
+ * splits; Wang et al. 2023, ASPLOS, "Overlap Communication with Dependent Computation via
+ * Decomposition"). Each sequence-parallel all-gather is paired with the next GEMM of its layer,
+ * each reduce-scatter with the one before it, every GEMM used once; the GEMM runs in TP chunks,
+ * each beside the transfer of the next, so of a collective of time C beside a GEMM of time G
+ * max(0, C - G) + min(C, G) / TP stays exposed (one chunk's worth of the shorter), and the GEMM
+ * is slowed by SLOWDOWN per second of the collective under it (collective.h). In the N kernels K
+ * whose times are T, scaled in place; all-reduces (no sequence parallelism) are left as they
+ * are. The cluster step and the closed form both call it. */
+void mlsim_layout_hide_tensor_comm(const struct mlsim_kernel *k, size_t n, double *t, int tp,
+                                   double slowdown);
+
 /* Say into A how RUN's experts are laid out (a mixture of experts only): experts per rank, the
  * all-to-alls' group and link, their overlap, and the group that reduces expert gradients. */
 struct mlsim_assumptions;

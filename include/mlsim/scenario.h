@@ -50,6 +50,7 @@ struct mlsim_training {
     } rampup;
     int ep; /* expert-parallel size, carved out of the data-parallel group (layout.h); 0: 1 */
     int overlap_ep; /* 0/1: expert all-to-alls overlapped with compute (DualPipe) */
+    int overlap_tp; /* 0/1: sequence parallelism's collectives under their GEMMs (layout.h) */
     int etp;        /* expert-tensor-parallel size (a divisor of tp); 0: tp */
 };
 

@@ -77,6 +77,7 @@ struct mlsim_workload_spec {
     int cp, cp_algo;
     int ep; /* expert-parallel ranks (moe.h): experts / ep routed experts on this rank; 0: 1 */
     int overlap_ep; /* 1: the expert all-to-alls hide behind compute (layout.h) */
+    int overlap_tp; /* 1: sequence parallelism's collectives under their GEMMs (layout.h) */
     int etp; /* expert-tensor-parallel ranks splitting each expert's FFN (a divisor of tp); 0: tp */
 };
 

@@ -109,5 +109,53 @@ class ReplicatedKvHeads(unittest.TestCase):
                       "the 16 KV heads", err)
 
 
+GPT3_TP = (
+    "name: gpt3\nmode: simulate\nmodel: gpt3-175b\nprecision: bf16\n"
+    "hardware: {system: dgx-a100-80gb-hdr, count: 1024}\n"
+    "training: {tp: 8, pp: 16, micro_batch: 1, global_batch: 1536, recompute: selective, "
+    "sequence_parallel: SP, overlap_tp: OV}\n"
+    "economics: {price_per_device_hour: $1/h}\n")
+
+
+def csv_row(text):
+    rc, out, err, _ = run(text, "--format", "csv")
+    if rc != 0:
+        raise AssertionError(err)
+    keys, vals = out.splitlines()[:2]
+    return dict(zip(keys.split(","), vals.split(",")))
+
+
+class OverlappedTensorParallelism(unittest.TestCase):
+    """training.overlap_tp (layout.h, the rule tested by hand in tests/unit/test_tpoverlap.c):
+    sequence parallelism's collectives under their GEMMs, in the simulation and the closed form."""
+
+    def test_overlap_shortens_the_step_in_both_models(self):
+        off = csv_row(GPT3_TP.replace("SP", "true").replace("OV", "false"))
+        on = csv_row(GPT3_TP.replace("SP", "true").replace("OV", "true"))
+        sim_off, sim_on = float(off["step_time_s"]), float(on["step_time_s"])
+        cf_off, cf_on = float(off["closed_form_step_s"]), float(on["closed_form_step_s"])
+        self.assertLess(sim_on, sim_off)
+        self.assertLess(cf_on, cf_off)
+        # the time saved is at most the tensor-parallel communication there was to hide
+        self.assertLessEqual(sim_off - sim_on, float(off["tp_comm_s"]))
+        # the closed form saves what the simulation saves, within a tenth
+        self.assertAlmostEqual((cf_off - cf_on) / (sim_off - sim_on), 1.0, delta=0.1)
+
+    def test_without_sequence_parallelism_nothing_changes(self):
+        text = GPT3_TP.replace("SP", "false")
+        off, on = csv_row(text.replace("OV", "false")), csv_row(text.replace("OV", "true"))
+        self.assertEqual(off["step_time_s"], on["step_time_s"])
+        rc, out, err, _ = run(text.replace("OV", "true"))
+        self.assertEqual(rc, 0, err)
+        self.assertIn("without sequence parallelism it has nothing to overlap", out)
+
+    def test_bad_value_is_located(self):
+        rc, out, err, path = run(GPT3_TP.replace("SP", "true").replace("OV", "ture"))
+        self.assertEqual(rc, 1)
+        self.assertEqual(out, "")
+        self.assertRegex(err, r":6:\d+: error: unknown value .ture. for .training.overlap_tp.")
+        self.assertIn("true", err)
+
+
 if __name__ == "__main__":
     raise SystemExit(clitest.main())
