@@ -85,7 +85,8 @@ class TestFsdpAtScale(unittest.TestCase):
 
 
 class TestH100Runs(unittest.TestCase):
-    """NeMo 24.07 and Megatron-Bridge 25.11 FP8 tables and TorchTitan's H100 tables."""
+    """NeMo 24.07 and Megatron-Bridge 25.11 FP8 tables, TorchTitan's H100 tables and
+    llm-foundry's one-node MPT FP8 table beside its bf16 twins."""
 
     FILE = "validate/published/h100_runs.yaml"
 
@@ -105,6 +106,16 @@ class TestH100Runs(unittest.TestCase):
             ("TorchTitan 8B fp8, 128", step(256, 8192, 8380, 128)),      # 1.955 s
             ("TorchTitan 70B fp8, 256", step(512, 8192, 829, 256)),      # 19.76 s
             ("TorchTitan 405B fp8, 512", step(256, 8192, 100, 512)),     # 40.96 s
+            ("MPT-1B fp8 s512, 8", step(1792, 512, 70315, 8)),           # 1.6311 s
+            ("MPT-1B bf16 s512, 8", step(1792, 512, 52275, 8)),          # 2.1939 s
+            ("MPT-1B fp8 s8192, 8", step(64, 8192, 32010, 8)),           # 2.0475 s
+            ("MPT-1B fp8 s32768, 8", step(32, 32768, 12580, 8)),         # 10.419 s
+            ("MPT-1B bf16 s32768, 8", step(32, 32768, 12025, 8)),        # 10.900 s
+            ("MPT-3B fp8 s512, 8", step(1920, 512, 36527, 8)),           # 3.3641 s
+            ("MPT-3B bf16 s512, 8", step(1920, 512, 27965, 8)),          # 4.3941 s
+            ("MPT-3B fp8 s2048, 8", step(480, 2048, 30586, 8)),          # 4.0175 s
+            ("MPT-3B fp8 s32768, 8", step(144, 32768, 5856, 8)),         # 100.72 s
+            ("MPT-3B bf16 s32768, 8", step(144, 32768, 5873, 8)),        # 100.43 s
         ]
         self.assertEqual([r["name"] for r in table], [n for n, _ in want])
         for r, (name, value) in zip(table, want):
@@ -118,11 +129,21 @@ class TestH100Runs(unittest.TestCase):
         self.assertEqual(got["NeMo Llama 3 70B fp8, 64"], (4, 4, 2))   # 64 / (4 x 4 x CP 2)
         self.assertEqual(got["TorchTitan 405B fp8, 512"], (8, 8, 8))   # 512 / (8 x 8)
 
+    def test_parameters_as_the_table_counts(self):
+        # llm-foundry's NumParams column: MPT-1B at 2048 would be 1,315,950,592 (by hand:
+        # 24 x (12 x 2048^2 + 13 x 2048) + 2 x 2048 + (50368 + 2048) x 2048); at 512 the
+        # position table is 1536 x 2048 smaller, 1,312,804,864, the table's 512 row
+        params = {r["name"]: int(float(r["params"])) for r in rows(self.FILE)}
+        self.assertEqual(params["MPT-1B fp8 s512, 8"], 1312804864)
+        # MPT-3B at 512: 32 x (12 x 2560^2 + 13 x 2560) + 2 x 2560 + (50368 + 512) x 2560
+        self.assertEqual(params["MPT-3B bf16 s512, 8"], 2647905280)
+
     def test_mean_error_guard(self):
-        # 16.8% on 2026-12-02 with main at 298aa17: the NeMo and Megatron-Bridge FP8 rows read
-        # 9-42% slow, TorchTitan's 8B rows 14-19% fast, its 70B and 405B within 1%. A guard at
-        # 25%, not issue 15's 15% per row.
-        self.assertLessEqual(mean_abs_error_pct(rows(self.FILE)), 25.0)
+        # 14.6% on 2026-12-02 with main at 298aa17: the NeMo and Megatron-Bridge FP8 rows read
+        # 9-42% slow, TorchTitan's 8B rows 14-19% fast, its 70B and 405B within 1%, the
+        # one-node MPT rows 3-21% fast at 512-2048 tokens and within 4.3% at 32768. A guard at
+        # 22%, not issue 15's 15% per row.
+        self.assertLessEqual(mean_abs_error_pct(rows(self.FILE)), 22.0)
 
 
 if __name__ == "__main__":
