@@ -54,6 +54,7 @@ struct mlsim_closed_work *mlsim_closed_work_alloc(const struct mlsim_run *run)
         return NULL;
     w->run = run;
     mlsim_kernel_model_init(run->device, run->precision, &w->km);
+    mlsim_kernel_model_attention(&w->km, run->device, run->training.attention);
     w->algo = mlsim_collective_find("ring");
     return w;
 }

@@ -292,6 +292,8 @@ static const struct mlsim_field device_fields[] = {
        calibration.fp8_gemm_efficiency, 0, 1, 0, NULL, NULL),
     DF("calibration.flash_efficiency", MLSIM_FIELD_QUANTITY, MLSIM_DIM_RATIO,
        calibration.flash_efficiency, 0, 1, 0, NULL, NULL),
+    DF("calibration.cudnn_efficiency", MLSIM_FIELD_QUANTITY, MLSIM_DIM_RATIO,
+       calibration.cudnn_efficiency, 0, 1, 0, NULL, NULL),
     DF("calibration.ceiling", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, calibration.gemm_ceiling, 0, 0, 0,
        mlsim_bool_names, NULL),
     DF("sources", MLSIM_FIELD_LIST, MLSIM_DIM_NUMBER, sources, 0, 0, 0, NULL, load_sources),

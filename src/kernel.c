@@ -32,6 +32,16 @@ void mlsim_kernel_model_init_uniform(const struct mlsim_device *dev, int precisi
     m->gemm_ceiling = !m->calibrated_gemm || c->gemm_ceiling == MLSIM_BOOL_TRUE;
 }
 
+void mlsim_kernel_model_attention(struct mlsim_kernel_model *m, const struct mlsim_device *dev,
+                                  int attention)
+{
+    const struct mlsim_calibration *c = &dev->calibration;
+    if (attention == MLSIM_ATTENTION_CUDNN && c->cudnn_efficiency > 0)
+        m->flash_eff = c->cudnn_efficiency;
+    else
+        m->flash_eff = c->flash_efficiency > 0 ? c->flash_efficiency : m->gemm_eff;
+}
+
 void mlsim_kernel_model_init(const struct mlsim_device *dev, int precision,
                              struct mlsim_kernel_model *m)
 {

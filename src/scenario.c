@@ -1200,11 +1200,11 @@ static int check_network(const struct mlsim_run *r, struct mlsim_diags *d)
 static int check_context(const struct mlsim_run *r, struct mlsim_diags *d)
 {
     const struct mlsim_loc *at = mlsim_schema_given(&mlsim_run_schema, r, "training.cp");
-    if (!at || r->training.cp <= 1 || r->training.attention == MLSIM_ATTENTION_FLASH)
+    if (!at || r->training.cp <= 1 || MLSIM_ATTENTION_IS_FUSED(r->training.attention))
         return 1;
     mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *at,
                        "context parallelism (cp %d) runs in fused attention: set "
-                       "'training.attention: flash'",
+                       "'training.attention: flash' (or cudnn)",
                        r->training.cp);
     return 0;
 }

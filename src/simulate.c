@@ -346,12 +346,14 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
     }
     if (run->layout_derived) {
         mlsim_kernel_model_init(run->device, run->precision, &km);
+        mlsim_kernel_model_attention(&km, run->device, run->training.attention);
         return simulate_chosen_layout(run, &km, out, keep, d);
     }
     if (t->tp > 1 || t->pp > 1 || t->cp > 1 || t->ep > 1 || run->count > node || sharded) {
         struct mlsim_layout l;
         mlsim_layout_of_run(run, &l);
         mlsim_kernel_model_init(run->device, run->precision, &km);
+        mlsim_kernel_model_attention(&km, run->device, run->training.attention);
         return simulate_cluster(run, &l, &km, out, keep, d);
     }
     mlsim_model_workload_spec(run, run->training.micro_batch, run->training.recompute, &spec);
@@ -379,6 +381,7 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
         return out->not_run[0] ? MLSIM_OK : MLSIM_ERR_INPUT;
     }
     mlsim_kernel_model_init(run->device, run->precision, &km);
+    mlsim_kernel_model_attention(&km, run->device, run->training.attention);
     step_config(run, &w, &km, &c);
     st = mlsim_step_simulate(&c, &sr, keep);
     if (st == MLSIM_OK)
@@ -663,6 +666,7 @@ void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_ass
     char cal[320];
     struct mlsim_kernel_model km;
     mlsim_kernel_model_init(dev, r->precision, &km);
+    mlsim_kernel_model_attention(&km, dev, r->training.attention);
     mlsim_assume(a,
                  "Step simulated kernel by kernel on the discrete-event engine; MFU = model FLOPs "
                  "(forward and "
@@ -701,6 +705,18 @@ void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_ass
                            : "are mlsim's defaults (median measured GEMM efficiency; A100 "
                              "streaming bandwidth; XLA's smallest GEMM time)");
     precision_assumptions(r, &km, a);
+    if (r->model.type == MLSIM_MODEL_TRANSFORMER && MLSIM_ATTENTION_IS_FUSED(r->training.attention)) {
+        const struct mlsim_calibration *c = &dev->calibration;
+        int cudnn = r->training.attention == MLSIM_ATTENTION_CUDNN;
+        int own = cudnn ? c->cudnn_efficiency > 0 : c->flash_efficiency > 0;
+        mlsim_assume(a, "Attention as %s at %.3g of the matmul peak (%s)",
+                     cudnn ? "cuDNN's fused flash attention" : "FlashAttention-2", km.flash_eff,
+                     own ? (cudnn ? "the device's calibration.cudnn_efficiency"
+                                  : "the device's calibration.flash_efficiency")
+                     : cudnn && c->flash_efficiency > 0
+                         ? "no cuDNN figure for the device: FlashAttention-2's"
+                         : "no attention measurement for the device: its GEMM efficiency");
+    }
     mlsim_layout_cp_assumptions(r, res->tp, res->dp, a);
     char red[256];
     if (r->count > 1)

@@ -183,7 +183,7 @@ static struct tshape shape_of(const struct mlsim_workload_spec *sp)
      * (flash_attn_func's window_size), so its FLOPs are the window's; a plain masked softmax
      * computes every score and masks them, so plain attention is left at s. */
     x.keys = sp->model.window > 0 && sp->model.window < sp->model.seq_len &&
-                     sp->attention == MLSIM_ATTENTION_FLASH
+                     MLSIM_ATTENTION_IS_FUSED(sp->attention)
                  ? sp->model.window
                  : x.s_kv;
     x.h = sp->model.hidden;
@@ -739,7 +739,7 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
     if ((size_t)count > MLSIM_SIM_MAX_TASKS) /* a kernel a layer at least: refuse before calloc */
         return MLSIM_ERR_RANGE;
     struct tshape x = shape_of(sp);
-    int flash = sp->attention == MLSIM_ATTENTION_FLASH;
+    int flash = MLSIM_ATTENTION_IS_FUSED(sp->attention);
     double th = x.t_seq * x.h;
     w->n_layers = count;
     w->layer_params = calloc((size_t)count, sizeof *w->layer_params);

@@ -53,6 +53,9 @@ struct mlsim_calibration {
      * gemm_efficiency): attention is not a GEMM, and on Hopper FlashAttention-2 reaches about
      * half of what a GEMM does (Shah et al. 2024) */
     double flash_efficiency;
+    /* the same for cuDNN's fused flash attention (training.attention: cudnn); 0 = carry
+     * flash_efficiency (Transformer Engine runs FlashAttention-2 where cuDNN is not faster) */
+    double cudnn_efficiency;
     /* enum mlsim_bool: TRUE if gemm_efficiency is a best-shape ceiling of a single matmul, fitted
      * to no training work (the report flags it as uncalibrated) */
     int gemm_ceiling;

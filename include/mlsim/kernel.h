@@ -59,6 +59,12 @@ struct mlsim_kernel_model {
 void mlsim_kernel_model_init(const struct mlsim_device *dev, int precision,
                              struct mlsim_kernel_model *m);
 
+/* Set M's fused-attention efficiency (flash_eff) for attention backend ATTENTION (enum
+ * mlsim_attention) on DEV: cuDNN's where DEV gives it and ATTENTION is MLSIM_ATTENTION_CUDNN,
+ * FlashAttention-2's otherwise (as mlsim_kernel_model_init sets it). */
+void mlsim_kernel_model_attention(struct mlsim_kernel_model *m, const struct mlsim_device *dev,
+                                  int attention);
+
 /* Fill *M for DEV with every kernel at PRECISION (inference; calibration against one peak). */
 void mlsim_kernel_model_init_uniform(const struct mlsim_device *dev, int precision,
                                      struct mlsim_kernel_model *m);

@@ -65,7 +65,8 @@
 
 #define MLSIM_ATTENTION_TABLE(X)                                                                   \
     X(PLAIN, "plain")                                                                              \
-    X(FLASH, "flash")
+    X(FLASH, "flash")                                                                              \
+    X(CUDNN, "cudnn")
 
 #define MLSIM_OPTIMIZER_TABLE(X)                                                                   \
     X(ADAM, "adam")                                                                                \
@@ -162,6 +163,10 @@ enum mlsim_model_kind { MLSIM_MODEL_TABLE(MLSIM_VOCAB_X_MODEL) MLSIM_MODEL_N };
 enum mlsim_position { MLSIM_POSITION_TABLE(MLSIM_VOCAB_X_POSITION) MLSIM_POSITION_N };
 enum mlsim_recompute { MLSIM_RECOMPUTE_TABLE(MLSIM_VOCAB_X_RECOMPUTE) MLSIM_RECOMPUTE_N };
 enum mlsim_attention { MLSIM_ATTENTION_TABLE(MLSIM_VOCAB_X_ATTENTION) MLSIM_ATTENTION_N };
+/* Whether attention A runs as one fused kernel (FlashAttention-2, or cuDNN's fused flash
+ * attention, which Transformer Engine prefers on Hopper: NeMo docs, memory optimizations,
+ * NVIDIA/NeMo PR 9188), not a plain masked softmax between two matmuls. */
+#define MLSIM_ATTENTION_IS_FUSED(a) ((a) != MLSIM_ATTENTION_PLAIN)
 enum mlsim_optimizer { MLSIM_OPTIMIZER_TABLE(MLSIM_VOCAB_X_OPTIMIZER) MLSIM_OPTIMIZER_N };
 enum mlsim_schedule { MLSIM_SCHEDULE_TABLE(MLSIM_VOCAB_X_SCHEDULE) MLSIM_SCHEDULE_N };
 enum mlsim_sharding { MLSIM_SHARD_TABLE(MLSIM_VOCAB_X_SHARD) MLSIM_SHARD_N };

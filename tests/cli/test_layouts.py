@@ -157,5 +157,41 @@ class OverlappedTensorParallelism(unittest.TestCase):
         self.assertIn("true", err)
 
 
+ATTENTION = (
+    "name: att\nmode: simulate\nprecision: bf16\n"
+    "model: {layers: 2, hidden: 1024, heads: 8, seq_len: 2048, vocab: 1024, tokens: 1B}\n"
+    "hardware: {device: DEV, count: 1}\n"
+    "training: {micro_batch: 1, global_batch: 1, attention: ATT}\n"
+    "economics: {price_per_device_hour: $1/h}\n")
+
+
+class CudnnAttention(unittest.TestCase):
+    """training.attention: cudnn, cuDNN's fused flash attention at the device's
+    calibration.cudnn_efficiency (the H100's 0.504) where FlashAttention-2 runs at its 0.35."""
+
+    def step(self, device, attention):
+        return float(csv_row(ATTENTION.replace("DEV", device).replace("ATT", attention))[
+            "step_time_s"])
+
+    def test_h100_step_by_hand(self):
+        # Fused attention, forward and backward (with its recomputed scores), is 4 + 10 units of
+        # b x s x s x h FLOPs a layer (Dao et al. 2022): 14 x 2048^2 x 1024 x 2 layers = 1.2026e11
+        # FLOP at 989.4 TFLOP/s, compute-bound at this size, so cuDNN saves
+        # 1.2026e11 / 989.4e12 x (1 / 0.35 - 1 / 0.504) = 106.11 us of the step.
+        saved = self.step("h100-sxm5-80gb", "flash") - self.step("h100-sxm5-80gb", "cudnn")
+        self.assertAlmostEqual(saved, 106.11e-6, delta=0.1e-6)
+
+    def test_a100_without_a_figure_runs_flash(self):
+        self.assertEqual(self.step("a100-sxm4-80gb", "flash"), self.step("a100-sxm4-80gb", "cudnn"))
+        rc, out, err, _ = run(ATTENTION.replace("DEV", "a100-sxm4-80gb").replace("ATT", "cudnn"))
+        self.assertEqual(rc, 0, err)
+        self.assertIn("Attention as cuDNN's fused flash attention at 0.696", out)
+
+    def test_unknown_backend_suggests(self):
+        rc, out, err, _ = run(ATTENTION.replace("DEV", "h100-sxm5-80gb").replace("ATT", "cudn"))
+        self.assertEqual(rc, 1)
+        self.assertIn("did you mean 'cudnn'", err)
+
+
 if __name__ == "__main__":
     raise SystemExit(clitest.main())
