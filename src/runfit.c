@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "mlsim/columns.h"
+#include "mlsim/kernel.h"
 #include "mlsim/result.h"
 #include "mlsim/run.h"
 
@@ -21,6 +22,13 @@ struct problem {
     enum mlsim_status st;
 };
 
+/* The GEMM efficiency DEV runs at: its calibration's, or mlsim's default where it has none. */
+static double gemm_base(const struct mlsim_device *dev)
+{
+    double e = dev->calibration.gemm_efficiency;
+    return e > 0 ? e : MLSIM_DEFAULT_GEMM_EFFICIENCY;
+}
+
 /* The runs' predictions with their devices' GEMM efficiencies times SCALE, into OUT (N of them).
  * Each run's own device is scaled, so that its hardware.override (a memory bandwidth) stays. */
 static enum mlsim_status predict(struct problem *pr, double scale, double *out)
@@ -30,7 +38,7 @@ static enum mlsim_status predict(struct problem *pr, double scale, double *out)
         const struct mlsim_device *held = run->device;
         struct mlsim_device copy = *held;
         struct mlsim_calibration *c = &copy.calibration;
-        c->gemm_efficiency = fmin(1.0, held->calibration.gemm_efficiency * scale);
+        c->gemm_efficiency = fmin(1.0, gemm_base(held) * scale);
         c->fp8_gemm_efficiency = fmin(1.0, held->calibration.fp8_gemm_efficiency * scale);
         struct mlsim_result res;
         run->device = &copy;
@@ -109,7 +117,8 @@ enum mlsim_status mlsim_runfit_fit(struct mlsim_scenario *sc, const struct mlsim
     double top = 3.0;
     for (size_t i = 0; i < fit->n; i++) {
         const struct mlsim_calibration *c = &sc->runs[fit->run[i]].device->calibration;
-        top = fmin(top, 1.0 / fmax(c->gemm_efficiency, fmax(c->fp8_gemm_efficiency, 1e-9)));
+        double g = gemm_base(sc->runs[fit->run[i]].device);
+        top = fmin(top, 1.0 / fmax(g, fmax(c->fp8_gemm_efficiency, 1e-9)));
     }
     const double lo = 0.1, hi = top;
     double best = 1.0, best_c = HUGE_VAL;
@@ -158,7 +167,7 @@ enum mlsim_status mlsim_runfit_fit(struct mlsim_scenario *sc, const struct mlsim
     fit->scale = best;
     fit->rms_log = sqrt(chisq / (double)n);
     fit->sigma = n > 1 && slopes > 0 ? sqrt(chisq / (double)(n - 1) / slopes) : 0;
-    fit->gemm_eff = fmin(1.0, dev->calibration.gemm_efficiency * best);
+    fit->gemm_eff = fmin(1.0, gemm_base(dev) * best);
     fit->fp8_eff = fmin(1.0, dev->calibration.fp8_gemm_efficiency * best);
     return MLSIM_OK;
 }

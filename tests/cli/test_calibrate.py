@@ -261,6 +261,8 @@ class TestPrecisionRecipes(unittest.TestCase):
 MPT = "validate/published/mosaicml_mpt.yaml"
 MPT_FIT = "validate/published/mosaicml_mpt_fit.yaml"
 FSDP = "validate/published/llmfoundry_mpt_fsdp.yaml"
+V100_FIT = "validate/published/megatron2019_v100_fit.yaml"
+V100 = "validate/published/megatron2019_v100.yaml"
 
 
 def csv_rows(path):
@@ -304,6 +306,23 @@ class TestMosaicMpt(unittest.TestCase):
         self.assertEqual(len(fitted), 2)
         self.assertFalse(fitted & keys(MPT), fitted & keys(MPT))
         self.assertFalse(fitted & keys(FSDP))
+
+
+class TestMegatron2019V100(unittest.TestCase):
+    """Megatron-LM 2019's scaled V100 runs, checks of the V100 fitted to the study's baseline."""
+
+    def test_checked_runs(self):
+        rows = csv_rows(V100)
+        # 39 TFLOP/s x Figure 5's weak-scaling efficiencies (Shoeybi et al. 2019): model
+        # parallel 0.95, 0.82, 0.77; model + data parallel 0.96, 0.83, 0.79, 0.74
+        measured = [round(39 * e, 2) for e in (0.95, 0.82, 0.77, 0.96, 0.83, 0.79, 0.74)]
+        self.assertEqual([float(r["ref_measured"]) for r in rows], measured)
+        errors = [error_pct(r) for r in rows]
+        # 8.6% mean, every row within 15.3%, on 2026-12-02 (72.6% before the fit): a guard
+        self.assertLessEqual(sum(errors) / len(errors), 12.0)
+        self.assertLessEqual(max(errors), 20.0)
+        fitted = {(r["params"], r["count"]) for r in csv_rows(V100_FIT)}
+        self.assertFalse(fitted & {(r["params"], r["count"]) for r in rows})
 
 
 class TestCalibrateRuns(unittest.TestCase):
@@ -356,6 +375,17 @@ reference: {iteration_time: 43.630389 ms}
             self.assertAlmostEqual(fitted, held, delta=5e-4, msg=device)
         self.assertIn("MPT-70B 64 H100", out)
         self.assertLess(float(re.search(r"log reference ([0-9.]+)%", out).group(1)), 5.0)
+
+    def test_hwdb_holds_the_v100_fit(self):
+        """The V100 files hold the fit to Megatron-LM 2019's single-GPU baseline, which the
+        uncalibrated default read +67% fast (65.3 TFLOP/s against 39)."""
+        rc, out, err = self.calibrate(V100_FIT)
+        self.assertEqual(rc, 0, err)
+        fitted = float(re.search(r"^  gemm_efficiency: (\S+)", out, re.M).group(1))
+        for device in ("v100-sxm2-32gb", "v100-sxm2-16gb"):  # the same GV100 compute
+            with open(os.path.join(SRC, "hwdb", "gpu", device + ".yaml")) as f:
+                held = float(re.search(r"^  gemm_efficiency: (\S+)", f.read(), re.M).group(1))
+            self.assertAlmostEqual(fitted, held, delta=5e-4, msg=device)
 
     def test_no_reference_is_a_located_error(self):
         with tempfile.TemporaryDirectory() as tmp:
