@@ -325,6 +325,15 @@ class TestMegatron2019V100(unittest.TestCase):
         self.assertFalse(fitted & {(r["params"], r["count"]) for r in rows})
 
 
+class TestB200(unittest.TestCase):
+    def test_checked_run(self):
+        """The B200's one published run in the set, a check of the share it carries from the
+        H100: Megatron-Bridge's Llama 3 8B on 8 B200 in FP8, +1.7% on 2026-12-02."""
+        rows = csv_rows("validate/published/b200_runs.yaml")
+        self.assertEqual([float(r["ref_measured"]) for r in rows], [4.28])  # 128 x 8192 / (30624 x 8)
+        self.assertLessEqual(max(error_pct(r) for r in rows), 15.0)
+
+
 class TestCalibrateRuns(unittest.TestCase):
     """`mlsim calibrate RUNS.yaml` (src/runfit.c): a GEMM efficiency scale fitted to whole runs."""
 
