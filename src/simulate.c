@@ -709,6 +709,7 @@ void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_ass
                      "%s; latencies from NCCL's tuning model (8.4 us + 3.4 us per step)",
                      r->link, 100.0 * link_efficiency(r), network_efficiency(r, o, sizeof o),
                      reduction_text(res, red, sizeof red));
+    mlsim_torus_assumptions(r, res->tp, res->dp, a);
     if (r->training.host_s > 0 &&
         mlsim_scenario_origin(r, "training.host_overhead", a->with_lines, o, sizeof o))
         mlsim_assume(a,

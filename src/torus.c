@@ -14,6 +14,7 @@
 #include "mlsim/layout.h"
 #include "mlsim/result.h"
 #include "mlsim/scenario.h"
+#include "mlsim/units.h"
 
 long mlsim_torus_ranks(const struct mlsim_torus_span *span)
 {
@@ -157,7 +158,35 @@ static void span_text(const struct mlsim_torus_span *s, char *buf, size_t len)
     }
 }
 
-void mlsim_torus_assumptions(const struct mlsim_run *run, struct mlsim_assumptions *a)
+/* "tensor 4 (line), data-parallel 4 (ring) x 16 (ring)": where the groups of G lie. */
+static void groups_text(const struct mlsim_layout_groups *g, char *buf, size_t len)
+{
+    static const struct {
+        int group;
+        const char *name;
+    } named[] = {{MLSIM_GROUP_TP, "tensor"},
+                 {MLSIM_GROUP_CP, "context"},
+                 {MLSIM_GROUP_EP, "expert"},
+                 {MLSIM_GROUP_DP, "data-parallel"}};
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof named / sizeof named[0] && at < len; i++) {
+        const struct mlsim_layout_group *grp = &g->g[named[i].group];
+        const struct mlsim_torus_span *span =
+            grp->crosses_network ? &grp->intra.torus : &grp->link.torus;
+        if (span->n_dims == 0)
+            continue;
+        char dims[64];
+        span_text(span, dims, sizeof dims);
+        int n = snprintf(buf + at, len - at, "%s%s %s", at ? ", " : "", named[i].name, dims);
+        if (n < 0)
+            return;
+        at += (size_t)n;
+    }
+}
+
+void mlsim_torus_assumptions(const struct mlsim_run *run, int tp, int dp,
+                             struct mlsim_assumptions *a)
 {
     int shape[MLSIM_TORUS_DIMS];
     const struct mlsim_link *port = NULL;
@@ -166,37 +195,35 @@ void mlsim_torus_assumptions(const struct mlsim_run *run, struct mlsim_assumptio
     struct mlsim_layout l;
     struct mlsim_layout_groups g;
     mlsim_layout_of_run(run, &l);
+    l.tp = tp > 0 ? tp : l.tp;
+    l.dp = dp > 0 ? dp : l.dp;
     if (l.dp <= 0)
         return;
     mlsim_layout_groups(run, &l, &g);
-    const struct mlsim_device *dev = run->device;
-    int wrap = dev->torus.wrap;
-    char dims[48];
+    char dims[48], where[192], bw[32], net[32], chip[32];
     if (shape[0] > 1)
         snprintf(dims, sizeof dims, "%dx%dx%d", shape[0], shape[1], shape[2]);
     else
         snprintf(dims, sizeof dims, "%dx%d", shape[1], shape[2]);
-    const struct mlsim_layout_group *dp = &g.g[MLSIM_GROUP_DP];
-    const struct mlsim_torus_span *span = dp->crosses_network ? &dp->intra.torus : &dp->link.torus;
-    char where[96] = "one chip";
-    if (span->n_dims > 0)
-        span_text(span, where, sizeof where);
+    groups_text(&g, where, sizeof where);
     mlsim_assume(a,
-                 "Collectives on the %s torus's %d links per chip (%.4g GB/s each way each; a "
-                 "dimension wraps at multiples of %d), as rings along each dimension a group "
-                 "spans, both ways round where it wraps, a share of the buffer started on each "
-                 "dimension (reduce-scatter dimension by dimension, all-gather back; Austin et "
-                 "al. 2025, 'How to Scale Your Model', Part 3); the data-parallel group per "
-                 "slice: %s",
-                 dims, port->ports, port->bw_each_Bps / 1e9, wrap, where);
-    if (dp->crosses_network) {
+                 "Collectives on the %s torus's %d links per chip (%s each way each; a dimension "
+                 "wraps at multiples of %d) as rings along each dimension a group spans, both "
+                 "ways round where it wraps, a share of the buffer started on each dimension "
+                 "(reduce-scatter dimension by dimension, all-gather back; Austin et al. 2025, "
+                 "'How to Scale Your Model', Part 3): %s",
+                 dims, port->ports,
+                 mlsim_units_format(port->bw_each_Bps, MLSIM_DIM_BANDWIDTH, bw, sizeof bw),
+                 run->device->torus.wrap, where[0] ? where : "no group spans more than a chip");
+    if (g.g[MLSIM_GROUP_DP].crosses_network) {
         long node = run->node_size;
         mlsim_assume(a,
-                     "%d slices of %ld chips over the data-center network (%.4g GB/s each way "
-                     "per slice, %.4g GB/s per chip): gradients reduce-scattered on each slice's "
-                     "ICI, all-reduced across slices, all-gathered back (Google Cloud, "
-                     "'Multislice')",
-                     (int)((run->count + node - 1) / node), node, run->nic_bw_Bps / 1e9,
-                     run->nic_bw_Bps / (double)node / 1e9);
+                     "%ld slices of %ld chips over the data-center network (%s each way per "
+                     "slice, %s per chip): gradients reduce-scattered on each slice's ICI, "
+                     "all-reduced across slices, all-gathered back (Google Cloud, 'Multislice')",
+                     (run->count + node - 1) / node, node,
+                     mlsim_units_format(run->nic_bw_Bps, MLSIM_DIM_BANDWIDTH, net, sizeof net),
+                     mlsim_units_format(run->nic_bw_Bps / (double)node, MLSIM_DIM_BANDWIDTH, chip,
+                                        sizeof chip));
     }
 }
