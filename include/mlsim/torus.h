@@ -51,9 +51,10 @@ struct mlsim_layout_groups;
 void mlsim_torus_place(const struct mlsim_run *run, const struct mlsim_layout *l,
                        struct mlsim_layout_groups *g);
 
-/* Say into A, for RUN on a torus at tensor TP and data DP (0: the run's own), the slice's shape, its links per chip and their bandwidth,
- * whether its dimensions wrap, where the data-parallel group lies, and, over several slices, the
- * data-center network between them. Nothing for a run not on a torus. */
+/* Say into A, for RUN on a torus at tensor TP and data DP (0: the run's own), the slice's shape,
+ * its links per chip and their bandwidth, whether its dimensions wrap, where the data-parallel
+ * group lies, and, over several slices, the data-center network between them. Nothing for a run not
+ * on a torus. */
 struct mlsim_assumptions;
 void mlsim_torus_assumptions(const struct mlsim_run *run, int tp, int dp,
                              struct mlsim_assumptions *a);
