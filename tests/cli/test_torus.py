@@ -133,6 +133,17 @@ class TestMultislice(TorusTestCase):
 
 
 class TestDeviceFile(TorusTestCase):
+    def test_show(self):
+        # Google Cloud: v5e 400 GB/s two-way over 4 ports = 50 GB/s each way a link, 16x16;
+        # v5p 1,200 GB/s over 6 = 100 GB/s, its largest slice 16x16x24
+        rc, out, err = mlsim("hw", "show", "tpu-v5e")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("ici: 50 GB/s each way, 4 a chip", out)
+        self.assertIn("Torus        16x16 (a dimension wraps at multiples of 16)", out)
+        rc, out, err = mlsim("hw", "show", "tpu-v5p")
+        self.assertIn("ici: 100 GB/s each way, 6 a chip", out)
+        self.assertIn("Torus        16x16x24 (a dimension wraps at multiples of 4)", out)
+
     def test_torus_without_ports(self):
         # a torus whose link has no 'ports' is refused at the torus, with its place
         os.makedirs(os.path.join(self.tmp, "tpu"))
