@@ -206,15 +206,22 @@ void mlsim_torus_assumptions(const struct mlsim_run *run, int tp, int dp,
     else
         snprintf(dims, sizeof dims, "%dx%d", shape[1], shape[2]);
     groups_text(&g, where, sizeof where);
+    const struct mlsim_device *dev = run->device;
+    char pod[48];
+    if (dev->torus.z > 1)
+        snprintf(pod, sizeof pod, "%dx%dx%d", dev->torus.x, dev->torus.y, dev->torus.z);
+    else
+        snprintf(pod, sizeof pod, "%dx%d", dev->torus.x, dev->torus.y);
     mlsim_assume(a,
-                 "Collectives on the %s torus's %d links per chip (%s each way each; a dimension "
-                 "wraps at multiples of %d) as rings along each dimension a group spans, both "
+                 "Collectives on the %s slice of the %s torus, %d links per chip (%s each way "
+                 "each; a dimension wraps at multiples of %d), as rings along each dimension a "
+                 "group spans, both "
                  "ways round where it wraps, a share of the buffer started on each dimension "
                  "(reduce-scatter dimension by dimension, all-gather back; Austin et al. 2025, "
                  "'How to Scale Your Model', Part 3): %s",
-                 dims, port->ports,
+                 dims, pod, port->ports,
                  mlsim_units_format(port->bw_each_Bps, MLSIM_DIM_BANDWIDTH, bw, sizeof bw),
-                 run->device->torus.wrap, where[0] ? where : "no group spans more than a chip");
+                 dev->torus.wrap, where[0] ? where : "no group spans more than a chip");
     if (g.g[MLSIM_GROUP_DP].crosses_network) {
         long node = run->node_size;
         mlsim_assume(a,

@@ -94,7 +94,8 @@ class TestOneSlice(TorusTestCase):
             f.write(SCENARIO % (256, 256))
         rc, out, err = mlsim(path)
         self.assertEqual(rc, 0, err)
-        self.assertIn("Collectives on the 16x16 torus's 4 links per chip (50 GB/s each way", out)
+        self.assertIn("Collectives on the 16x16 slice of the 16x16 torus, 4 links per chip (50 GB/s "
+                      "each way each; a dimension wraps at multiples of 16)", out)
         self.assertIn("data-parallel 16 (ring) x 16 (ring)", out)
 
 
