@@ -118,6 +118,9 @@ class TestMultislice(TorusTestCase):
                       "slice, 3.125 GB/s per chip)", out)
         self.assertIn("3 slices of 6144 chips over the data-center network (38.4 TB/s each way "
                       "per slice, 6.25 GB/s per chip)", out)
+        # by hand: 16x16, 4 tensor ranks along x (4 of 16 chips: an open line), the 64 data
+        # ranks every 4th chip of x (all of it at stride 4: a ring) and all 16 of y (a ring)
+        self.assertIn("tensor 4 (line), data-parallel 4 (ring) x 16 (ring)", out)
         rc, out, err = mlsim("--format", "csv", "scenarios/multislice_tpu.yaml")
         rows = list(csv.DictReader(io.StringIO(out)))
         self.assertEqual([r["count"] for r in rows], ["256", "1024", "6144", "18432"])
@@ -131,6 +134,17 @@ class TestMultislice(TorusTestCase):
         self.assertEqual(rc, 1)
         self.assertEqual(out, "")
         self.assertIn("need 4 nodes, but system 'tpu-v5p-pod' holds at most 3", err)
+
+
+class TestTpuVsGpu(TorusTestCase):
+    def test_v4_slice(self):
+        # 1,024 v4 chips: the most cubic box of 16x16x16 is 8x8x16; tensor 8 is all of x and data
+        # 8 all of y, both multiples of 4, so both rings (optical wraparound)
+        rc, out, err = mlsim("scenarios/tpu_vs_gpu.yaml")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("Collectives on the 8x8x16 slice of the 16x16x16 torus, 6 links per chip "
+                      "(45 GB/s each way each; a dimension wraps at multiples of 4)", out)
+        self.assertIn("tensor 8 (ring), data-parallel 8 (ring)", out)
 
 
 class TestDeviceFile(TorusTestCase):
