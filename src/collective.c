@@ -4,7 +4,8 @@
  * an all-gather, 2 (P - 1) steps each moving N / P bytes per rank (Patarasuk and Yuan 2009).
  * Tree: recursive halving and doubling (Rabenseifner), 2 log2 P steps for the same bytes on the
  * wire, so fewer latencies for small messages. All-to-all: P - 1 pairwise exchanges of N / P.
- * Send/receive: one step of N bytes.
+ * Send/receive: one step of N bytes. On a torus (torus.h) a group's reductions run as rings along
+ * each dimension it spans, at once, a share of the buffer on each (mlsim_collective_torus).
  */
 #include "mlsim/collective.h"
 
@@ -25,10 +26,57 @@ double mlsim_link_efficiency(int type)
     }
 }
 
+/* One share of a reduce-scatter on SPAN, started on dimension FIRST: a ring along each dimension
+ * in turn, the share shrinking by that dimension's ranks; (n - 1) steps and (n - 1) / n of what
+ * it holds on the wire of each. An all-gather is the same steps in reverse, at the same cost. */
+static double torus_share(const struct mlsim_torus_span *span, int first, double share,
+                          double step_s)
+{
+    double t = 0.0;
+    for (int q = 0; q < span->n_dims; q++) {
+        int d = (first + q) % span->n_dims;
+        double n = span->extent[d];
+        t += (n - 1.0) * step_s + (n - 1.0) / n * share / span->bw_Bps[d];
+        share /= n;
+    }
+    return t;
+}
+
+double mlsim_collective_torus(int op, double bytes, const struct mlsim_link_cost *link)
+{
+    const struct mlsim_torus_span *span = &link->torus;
+    int k = span->n_dims;
+    if (k <= 0 || op == MLSIM_COLL_SEND_RECV)
+        return link->base_s + link->step_s + bytes / link->bw_Bps;
+    double worst = 0.0, steps = 0.0;
+    for (int first = 0; first < k; first++) {
+        double t = torus_share(span, first, bytes / k, link->step_s);
+        worst = t > worst ? t : worst;
+    }
+    for (int d = 0; d < k; d++)
+        steps += span->extent[d] - 1.0;
+    switch (op) {
+    case MLSIM_COLL_ALL_REDUCE:
+        return link->base_s + 2.0 * worst;
+    case MLSIM_COLL_ALL_TO_ALL: /* each shard goes part way round: a quarter of the bytes */
+        return link->base_s + steps * link->step_s + 0.25 * (worst - steps * link->step_s);
+    default:
+        return link->base_s + worst;
+    }
+}
+
+/* Whether LINK carries RANKS ranks as a torus group (else a ring on the one link). */
+static int on_torus(int ranks, const struct mlsim_link_cost *link)
+{
+    return link->torus.n_dims > 0 && mlsim_torus_ranks(&link->torus) == ranks;
+}
+
 static double ring_time(int op, int ranks, double bytes, const struct mlsim_link_cost *link)
 {
     if (ranks <= 1)
         return 0.0;
+    if (on_torus(ranks, link))
+        return mlsim_collective_torus(op, bytes, link);
     double p = ranks;
     double steps = op == MLSIM_COLL_ALL_REDUCE ? 2.0 * (p - 1.0) : p - 1.0;
     return link->base_s + steps * link->step_s + steps * (bytes / p) / link->bw_Bps;
@@ -45,6 +93,8 @@ static double pairwise(int op, int ranks, double bytes, const struct mlsim_link_
 
 static double ring_or_pairwise(int op, int ranks, double bytes, const struct mlsim_link_cost *link)
 {
+    if (op == MLSIM_COLL_ALL_TO_ALL && ranks > 1 && on_torus(ranks, link))
+        return mlsim_collective_torus(op, bytes, link);
     if (op == MLSIM_COLL_ALL_TO_ALL || op == MLSIM_COLL_SEND_RECV)
         return ranks <= 1 && op != MLSIM_COLL_SEND_RECV ? 0.0 : pairwise(op, ranks, bytes, link);
     return ring_time(op, ranks, bytes, link);
@@ -56,6 +106,8 @@ static double tree_time(int op, int ranks, double bytes, const struct mlsim_link
         return ring_or_pairwise(op, ranks, bytes, link);
     if (ranks <= 1)
         return 0.0;
+    if (on_torus(ranks, link)) /* a torus has no tree: its rings are what it runs */
+        return mlsim_collective_torus(op, bytes, link);
     double p = ranks, lg = ceil(log2(p));
     double steps = op == MLSIM_COLL_ALL_REDUCE ? 2.0 * lg : lg;
     double wire = (op == MLSIM_COLL_ALL_REDUCE ? 2.0 : 1.0) * (p - 1.0) / p * bytes;

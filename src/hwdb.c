@@ -51,6 +51,7 @@ static const struct mlsim_field link_fields[] = {
     LF("bandwidth", MLSIM_FIELD_QUANTITY, MLSIM_DIM_BANDWIDTH, bw_Bps, 0, INFINITY, 0, NULL),
     LF("direction", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, direction, 0, 0, 0, direction_names),
     LF("latency", MLSIM_FIELD_QUANTITY, MLSIM_DIM_TIME, link.latency_s, 0, INFINITY, 0, NULL),
+    LF("ports", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, link.ports, 0, 64, 0, NULL),
 };
 
 static const struct mlsim_schema link_schema = {"link", link_fields,
@@ -256,6 +257,11 @@ static const struct mlsim_field device_fields[] = {
     DF("network.topology", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, network.topology, 0, 0, 0,
        mlsim_topology_names, NULL),
     DF("max_nodes", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, max_nodes, 0, 1e9, 0, NULL, NULL),
+    DSEC("torus"),
+    DF("torus.x", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, torus.x, 0, 4096, 0, NULL, NULL),
+    DF("torus.y", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, torus.y, 0, 4096, 0, NULL, NULL),
+    DF("torus.z", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, torus.z, 0, 4096, 0, NULL, NULL),
+    DF("torus.wrap", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, torus.wrap, 0, 4096, 0, NULL, NULL),
     DF("peak_published", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, peak_unpublished, 0, 0, 0,
        unpublished_names, NULL),
     DSEC("hashrate"),
@@ -379,6 +385,27 @@ static int check_place(const struct mlsim_device *dev, const char *path, struct 
     return ok;
 }
 
+/* A torus needs its x and y, the multiple at which it wraps, and a link with ports to run on:
+ * a torus of some of them would be costed as if it had none. Placed at the torus's first key. */
+static int check_torus(const struct mlsim_device *dev, struct mlsim_diags *d)
+{
+    static const char *const keys[] = {"torus.x", "torus.y", "torus.z", "torus.wrap"};
+    const struct mlsim_loc *at = NULL;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0] && !at; i++)
+        at = mlsim_schema_given(&mlsim_device_schema, dev, keys[i]);
+    if (!at)
+        return 1;
+    int ports = 0;
+    for (int i = 0; i < dev->n_links; i++)
+        ports |= dev->links[i].ports > 0;
+    if (dev->torus.x > 0 && dev->torus.y > 0 && dev->torus.wrap > 0 && ports)
+        return 1;
+    mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *at,
+                       "a torus needs 'torus.x', 'torus.y' and 'torus.wrap', and a link with "
+                       "'ports' (links per chip) to run on");
+    return 0;
+}
+
 static int check_device(const struct mlsim_device *dev, const char *path, struct mlsim_loc where,
                         struct mlsim_diags *d)
 {
@@ -400,6 +427,7 @@ static int check_device(const struct mlsim_device *dev, const char *path, struct
                            "a rental price needs 'price.rental_date' (prices change)");
         ok = 0;
     }
+    ok = check_torus(dev, d) && ok;
     if (ok)
         ok = check_place(dev, path, d);
     return check_sourced(dev, d) && ok;

@@ -596,8 +596,19 @@ static void show_links(FILE *out, const struct mlsim_device *dev)
             fprintf(
                 out, " (%s both ways in the source)",
                 mlsim_units_format(2.0 * l->bw_each_Bps, MLSIM_DIM_BANDWIDTH, both, sizeof both));
+        if (l->ports > 0)
+            fprintf(out, ", %d a chip", l->ports);
         fputc('\n', out);
     }
+    if (dev->torus.x <= 0)
+        return;
+    char dims[48]; /* the largest slice; smaller ones wrap only at multiples of wrap */
+    if (dev->torus.z > 1)
+        snprintf(dims, sizeof dims, "%dx%dx%d", dev->torus.x, dev->torus.y, dev->torus.z);
+    else
+        snprintf(dims, sizeof dims, "%dx%d", dev->torus.x, dev->torus.y);
+    fprintf(out, "  %-12s %s (a dimension wraps at multiples of %d)\n", "Torus", dims,
+            dev->torus.wrap);
 }
 
 static void show_sources(FILE *out, const struct mlsim_device *dev)

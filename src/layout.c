@@ -306,8 +306,9 @@ const struct mlsim_link *mlsim_layout_find_link(const struct mlsim_device *dev, 
 
 struct mlsim_link_cost mlsim_layout_link_cost(const struct mlsim_link *link)
 {
-    struct mlsim_link_cost c = {0, MLSIM_COLLECTIVE_NVLINK_STEP_LATENCY_S,
-                                MLSIM_COLLECTIVE_BASE_LATENCY_S};
+    struct mlsim_link_cost c = {.bw_Bps = 0,
+                                .step_s = MLSIM_COLLECTIVE_NVLINK_STEP_LATENCY_S,
+                                .base_s = MLSIM_COLLECTIVE_BASE_LATENCY_S};
     if (link) {
         c.bw_Bps = link->bw_each_Bps * mlsim_link_efficiency(link->type);
         if (link->latency_s > 0)
@@ -338,10 +339,11 @@ void mlsim_layout_groups(const struct mlsim_run *run, const struct mlsim_layout 
     int node = run->node_size > 0 ? run->node_size : run->count;
     /* the network's type comes with a system; a bandwidth given alone is taken at face value */
     double net_eff = run->system ? mlsim_link_efficiency(run->system->network.type) : 1.0;
-    struct mlsim_link_cost net = {node > 0 ? run->nic_bw_Bps * net_eff / node : 0,
-                                  run->nic_latency_s > 0 ? run->nic_latency_s
-                                                         : MLSIM_COLLECTIVE_NVLINK_STEP_LATENCY_S,
-                                  MLSIM_COLLECTIVE_BASE_LATENCY_S};
+    struct mlsim_link_cost net = {.bw_Bps = node > 0 ? run->nic_bw_Bps * net_eff / node : 0,
+                                  .step_s = run->nic_latency_s > 0
+                                                ? run->nic_latency_s
+                                                : MLSIM_COLLECTIVE_NVLINK_STEP_LATENCY_S,
+                                  .base_s = MLSIM_COLLECTIVE_BASE_LATENCY_S};
     int cp = mlsim_layout_cp(l);
     int64_t stage = (int64_t)l->tp * cp * l->dp; /* devices of one pipeline stage */
     memset(g, 0, sizeof *g);
@@ -375,6 +377,7 @@ void mlsim_layout_groups(const struct mlsim_run *run, const struct mlsim_layout 
     if (stage > node && l->tp < node)
         g->g[MLSIM_GROUP_DP].per_node = node / l->tp;
     expert_group(l, node, &net, g);
+    mlsim_torus_place(run, l, g);
     for (int i = 0; i < dev->n_links && g->h2d_Bps <= 0; i++) {
         if (dev->links[i].type == MLSIM_LINK_PCIE)
             g->h2d_Bps = dev->links[i].bw_each_Bps;
@@ -660,7 +663,7 @@ double mlsim_layout_dp_collective(const struct mlsim_layout_groups *groups,
          * one base latency (NCCL's tuning model, src/graph/tuning.cc: ring latency grows with
          * nRanks). Over hundreds of ranks these collectives become latency-bound. */
         if ((op == MLSIM_COLL_ALL_GATHER || op == MLSIM_COLL_REDUCE_SCATTER) &&
-            strcmp(algo->name, "ring") == 0)
+            strcmp(algo->name, "ring") == 0 && g->intra.torus.n_dims == 0)
             t += (double)(dp - nodes - (per - 1)) * g->intra.step_s - g->intra.base_s;
         return t;
     }

@@ -725,6 +725,7 @@ void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_ass
                      "%s; latencies from NCCL's tuning model (8.4 us + 3.4 us per step)",
                      r->link, 100.0 * link_efficiency(r), network_efficiency(r, o, sizeof o),
                      reduction_text(res, red, sizeof red));
+    mlsim_torus_assumptions(r, res->tp, res->dp, a);
     if (r->training.overlap_tp && res->tp > 1 && r->training.sequence_parallel)
         mlsim_assume(a,
                      "Tensor-parallel all-gathers and reduce-scatters under the GEMMs beside "

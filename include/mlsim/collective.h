@@ -44,6 +44,23 @@ struct mlsim_collective_algo {
     double (*time)(int op, int ranks, double bytes, const struct mlsim_link_cost *link);
 };
 
+/* OP over the torus group of LINK (its torus span, torus.h) of BYTES bytes, on every dimension
+ * the group spans at once. TPU pods reduce gradients by a 2-D torus all-reduce (Ying et al.
+ * 2018, arXiv:1811.06992: ResNet-50 on a 1,024-chip TPU v3 pod), and a collective over several
+ * mesh axes takes bytes / (bidirectional ICI bandwidth x axes), with (n - 1) / n of it along an
+ * axis of n (Austin et al. 2025, "How to Scale Your Model", Part 3, its table of collectives);
+ * bidirectional only where the axis wraps, else one way round an open line (Part 2). That bound
+ * is reached here (our derivation) by splitting the buffer into one share per dimension, each
+ * share reduce-scattered dimension by dimension starting on a dimension of its own (x then y,
+ * y then x), so every phase keeps every dimension's links busy. Along a dimension of n ranks at
+ * w bytes/s a share of s bytes takes (n - 1) steps and (n - 1) / n x s / w, and then shrinks by
+ * n; an all-gather is the reverse at the same cost. T_rs = T_ag = base + the slowest share's
+ * sum over dimensions; T_ar = base + 2 x that. On k equal dimensions of n (P = n^k) the
+ * bandwidth term is (1 - 1 / P) x bytes / (k w), Austin et al.'s. All-to-all: the same steps
+ * and a quarter of the bytes (Part 3: shards travel a quarter of a bidirectional ring);
+ * send/receive: one link. Seconds. */
+double mlsim_collective_torus(int op, double bytes, const struct mlsim_link_cost *link);
+
 /* The algorithm named NAME ("ring", "tree"), or NULL. */
 const struct mlsim_collective_algo *mlsim_collective_find(const char *name);
 

@@ -24,6 +24,7 @@ struct mlsim_link {
     double bw_each_Bps; /* bandwidth per direction, bytes/s */
     double latency_s;   /* 0 if unknown */
     int both_ways;      /* the file's figure was the two-way total (stored halved) */
+    int ports;          /* links of this kind per chip (a torus's 4 or 6); 0: one, or not said */
 };
 
 struct mlsim_source {
@@ -102,6 +103,14 @@ struct mlsim_device {
         int topology; /* index into mlsim_topology_names */
     } network;
     int max_nodes;
+    /* A chip of a torus (TPU ICI): the largest slice's dimensions (z 0 or 1 in 2D) and the
+     * multiple at which a slice's dimension closes into a ring (v4's and v5p's optical switches
+     * wrap every multiple of 4; v5e's 16 x 16 wraps only a full 16); all 0: no torus. Its link is
+     * the `links:` entry with `ports`, each port one link at that entry's bandwidth. */
+    struct {
+        int x, y, z;
+        int wrap;
+    } torus;
     struct mlsim_source sources[MLSIM_HWDB_MAX_SOURCES];
     int n_sources;
     char path[512]; /* the file it was loaded from */

@@ -14,6 +14,7 @@
 
 #include "mlsim/model.h"
 #include "mlsim/status.h"
+#include "mlsim/torus.h"
 #include "mlsim/vocab.h"
 
 struct mlsim_layout {
@@ -132,9 +133,10 @@ void mlsim_layout_expert_assumptions(const struct mlsim_run *run, struct mlsim_a
 
 /* A link as collectives see it. */
 struct mlsim_link_cost {
-    double bw_Bps; /* per direction, per rank */
-    double step_s; /* latency of one step */
-    double base_s; /* fixed cost of one collective */
+    double bw_Bps;                 /* per direction, per rank */
+    double step_s;                 /* latency of one step */
+    double base_s;                 /* fixed cost of one collective */
+    struct mlsim_torus_span torus; /* the group's place on a torus (torus.h); none: n_dims 0 */
 };
 
 /* One communication group of a layout: its size and the link its collectives run on. */

@@ -58,7 +58,8 @@ static int one_run(int devices, int global_batch, int schedule, int interleave, 
     c.schedule = schedule;
     c.interleave = interleave;
     c.grad_elem_bytes = 2;
-    struct mlsim_link_cost fast = {300e9, 3.4e-6, 8.4e-6}, net = {25e9, 3.4e-6, 8.4e-6};
+    struct mlsim_link_cost fast = {.bw_Bps = 300e9, .step_s = 3.4e-6, .base_s = 8.4e-6},
+                           net = {.bw_Bps = 25e9, .step_s = 3.4e-6, .base_s = 8.4e-6};
     for (int g = 0; g < MLSIM_GROUP_N; g++) {
         c.groups.g[g].size = 1;
         c.groups.g[g].link = c.groups.g[g].intra = fast;

@@ -40,7 +40,7 @@ class Layers(unittest.TestCase):
         self.assertEqual(includes(os.path.join(SRC, "include/mlsim/model.h")), {"vocab"})
         # likewise the layout's header: the loader checks the tiling rule through it
         self.assertLessEqual(includes(os.path.join(SRC, "include/mlsim/layout.h")),
-                             {"model", "status", "vocab"})
+                             {"model", "status", "torus", "vocab"})
 
     def test_modes_dispatched_in_one_place(self):
         # Only the dispatcher (src/run.c) calls a mode's estimate function by name.

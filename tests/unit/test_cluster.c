@@ -44,7 +44,8 @@ static struct mlsim_cluster_config config(int tp, int pp, int dp, int m)
     c.schedule = MLSIM_SCHEDULE_1F1B;
     c.grad_elem_bytes = 2;
     /* NVLink-like inside the tensor group, a 25 GB/s network for pipeline and data parallelism */
-    struct mlsim_link_cost fast = {300e9, 3.4e-6, 8.4e-6}, net = {25e9, 3.4e-6, 8.4e-6};
+    struct mlsim_link_cost fast = {.bw_Bps = 300e9, .step_s = 3.4e-6, .base_s = 8.4e-6},
+                           net = {.bw_Bps = 25e9, .step_s = 3.4e-6, .base_s = 8.4e-6};
     for (int g = 0; g < MLSIM_GROUP_N; g++) {
         c.groups.g[g].size = 1;
         c.groups.g[g].link = c.groups.g[g].intra = fast;

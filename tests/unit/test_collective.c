@@ -13,8 +13,8 @@
 
 #include "check.h"
 
-static const struct mlsim_link_cost nvlink = {300e9, 3.4e-6, 8.4e-6};
-static const struct mlsim_link_cost nic = {25e9, 3.4e-6, 8.4e-6};
+static const struct mlsim_link_cost nvlink = {.bw_Bps = 300e9, .step_s = 3.4e-6, .base_s = 8.4e-6};
+static const struct mlsim_link_cost nic = {.bw_Bps = 25e9, .step_s = 3.4e-6, .base_s = 8.4e-6};
 
 static void test_ring(void **state)
 {

@@ -367,9 +367,11 @@ static void test_networks(void **state)
         {"dgx-b200", 1.8e12 / 2, 8 * 400e9 / 8},           /* NVLink 5 1.8 TB/s; 8 CX-7 */
         {"gb200-nvl72", 1.8e12 / 2, 0},                    /* 72 GPUs, one NVLink domain */
         {"mi300x-roce", 7 * 128e9 / 2, 8 * 400e9 / 8},     /* 7 IF links of 128 GB/s two-way */
-        {"tpu-v5e-pod", 400e9 / 2, 0},                     /* 4 ports, 400 GB/s two-way */
-        {"tpu-v5p-pod", 1200e9 / 2, 0},                    /* 1200 GB/s two-way */
-        {"tpu-v6e-pod", 800e9 / 2, 0},                     /* 4 ports, 800 GB/s two-way */
+        /* TPUs: one ICI link each way, 4 or 6 a chip; DCN per slice: v5e 32 hosts x 2 x 100
+         * Gb/s, v5p 6,144 chips x 50 Gb/s */
+        {"tpu-v5e-pod", 400e9 / 2 / 4, 32 * 200e9 / 8},   /* 400 GB/s two-way over 4 ports */
+        {"tpu-v5p-pod", 1200e9 / 2 / 6, 6144 * 50e9 / 8}, /* 1200 GB/s two-way over 6 */
+        {"tpu-v6e-pod", 800e9 / 2 / 4, 0},                /* 800 GB/s two-way over 4 ports */
     };
     const struct all *a = *state;
     for (size_t i = 0; i < sizeof sys / sizeof sys[0]; i++) {

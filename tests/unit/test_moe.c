@@ -369,7 +369,7 @@ static void test_all_to_all_cost(void **state)
 {
     (void)state;
     const struct mlsim_collective_algo *ring = mlsim_collective_find("ring");
-    struct mlsim_link_cost link = {100e9, 1e-6, 10e-6};
+    struct mlsim_link_cost link = {.bw_Bps = 100e9, .step_s = 1e-6, .base_s = 10e-6};
     double n = 64.0 * 1048576.0;
     assert_rel(ring->time(MLSIM_COLL_ALL_TO_ALL, 8, n, &link),
                10e-6 + 7.0 * (1e-6 + n / 8.0 / 100e9), 1e-12);

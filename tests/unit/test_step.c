@@ -20,7 +20,7 @@ static void test_ring_allreduce_formula(void **state)
     const struct mlsim_collective_algo *ring = mlsim_collective_find("ring");
     assert_non_null(ring);
     assert_null(mlsim_collective_find("butterfly"));
-    struct mlsim_link_cost link = {300e9, 3.4e-6, 8.4e-6};
+    struct mlsim_link_cost link = {.bw_Bps = 300e9, .step_s = 3.4e-6, .base_s = 8.4e-6};
     /* 8 ranks, 1 GB: 2 (p - 1) = 14 steps of 1 GB / 8 each over 300 GB/s, plus latencies:
      * 8.4 us + 14 x 3.4 us + 14 x 125 MB / 300 GB/s = 56 us + 5.8333 ms */
     assert_rel(ring->time(MLSIM_COLL_ALL_REDUCE, 8, 1e9, &link), 56e-6 + 14.0 * 0.125 / 300.0,
@@ -73,7 +73,7 @@ static struct mlsim_step_config config(const struct mlsim_workload *w,
     c.grad_accum = accum;
     c.bucket_bytes = 1e6;
     c.grad_elem_bytes = 4;
-    c.link = (struct mlsim_link_cost){100e9, 3.4e-6, 8.4e-6};
+    c.link = (struct mlsim_link_cost){.bw_Bps = 100e9, .step_s = 3.4e-6, .base_s = 8.4e-6};
     c.algo = mlsim_collective_find("ring");
     c.overlap_comm = overlap;
     return c;
