@@ -706,6 +706,21 @@ static void framework_assumptions(const struct mlsim_run *r, struct mlsim_assump
                  f->dispatch_s * 1e6, f->launch_s * 1e6, f->sync_s * 1e6, f->source);
 }
 
+/* What a framework's pipeline engine changes in a pipelined step (framework.h's switches). */
+static void pipeline_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a)
+{
+    const struct mlsim_framework_type *f = mlsim_framework_get(res->run->training.framework);
+    if (!res->cluster || res->pp <= 1 || !(f->dp_after_flush || f->p2p_blocking))
+        return;
+    mlsim_assume(a, "Framework %s: %s%s%s; %s", f->name,
+                 f->one_schedule ? mlsim_schedule_names[f->one_schedule - 1] : "",
+                 f->p2p_blocking ? ", each send between stages blocking both stages' compute "
+                                   "until it is received, in the engine's order"
+                                 : "",
+                 f->dp_after_flush ? ", gradients reduced only after the pipeline's flush" : "",
+                 f->pipeline_source);
+}
+
 void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a)
 {
     const struct mlsim_run *r = res->run;
@@ -766,6 +781,7 @@ void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_ass
                      "Host work %s per step before the devices start (framework, data loading; %s)",
                      mlsim_units_format(r->training.host_s, MLSIM_DIM_TIME, x, sizeof x), o);
     framework_assumptions(r, a);
+    pipeline_assumptions(res, a);
     char states[200], buffers[96] = "";
     double gathered = res->mem_bytes - res->mem_states_bytes - res->mem_act_bytes -
                       r->training.memory_reserve_bytes;
