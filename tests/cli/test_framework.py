@@ -232,6 +232,27 @@ class Profiles(unittest.TestCase):
         self.assertEqual(got["deepspeed"], got["megatron"])
 
 
+    def test_search_offers_only_what_the_engine_runs(self):
+        text = ("mode: simulate\nname: small\nhardware: {system: selene, count: 32}\n"
+                "precision: fp16\nmodel: {layers: 8, hidden: 4096, heads: 32, seq_len: 2048, "
+                "vocab: 51200, tokens: 1B}\ntraining: {framework: %s, micro_batch: 1, "
+                "global_batch: 64}\neconomics: {price_per_device_hour: $1/h}\n")
+        lacking = {}
+        with tempfile.TemporaryDirectory() as d:
+            for word in ("deepspeed", "megatron"):
+                path = os.path.join(d, word + ".yaml")
+                with open(path, "w") as f:
+                    f.write(text % word)
+                rc, out, err = mlsim("search", path, "--top", "300", "--format", "csv")
+                self.assertEqual(rc, 0, err)
+                found = list(csv.DictReader(io.StringIO(out)))
+                self.assertTrue(any(int(r["pp"]) > 1 for r in found), word)
+                lacking[word] = [r for r in found if int(r["pp"]) > 1 and (
+                    r["schedule"] != "1f1b" or r["sharding"] in ("zero2", "zero3"))]
+        self.assertEqual(lacking["deepspeed"], [])
+        self.assertNotEqual(lacking["megatron"], [])
+
+
 class Crossover(unittest.TestCase):
     """The deck's finding: the GPU slower than the CPU on the smallest network, faster on the
     largest, with one crossing between; widths come from the scenario, not from this test."""
