@@ -295,42 +295,17 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run, const str
     return MLSIM_OK;
 }
 
-/* A layout for a run that gave none (layout.h's chooser), simulated; the report says it was
- * chosen. */
-static enum mlsim_status simulate_chosen_layout(const struct mlsim_run *run,
-                                                const struct mlsim_kernel_model *km,
-                                                struct mlsim_result *out, struct mlsim_sim **keep,
-                                                struct mlsim_diags *d)
-{
-    struct mlsim_layout l;
-    struct mlsim_layout_work *w = mlsim_layout_work_alloc();
-    enum mlsim_status st = w ? mlsim_layout_choose(w, run, &l) : MLSIM_ERR_NOMEM;
-    mlsim_layout_work_free(w);
-    if (st == MLSIM_ERR_NOT_FOUND) {
-        mlsim_diags_report(
-            d, MLSIM_SEVERITY_ERROR, run->loc,
-            "run '%s': no tensor x pipeline layout of %d x %s fits (set training.tp, training.pp "
-            "and training.sharding to try others)",
-            run->name, run->count, run->device->id);
-        return MLSIM_ERR_INPUT;
-    }
-    if (st != MLSIM_OK)
-        return st;
-    st = simulate_cluster(run, &l, km, out, keep, d);
-    out->layout_chosen = 1;
-    return st;
-}
-
 /* A framework's pipeline engine may lack a schedule, a ZeRO stage or the reduction during the
  * backward pass that the run names (framework.h's switches): each such field is an error at its
- * place. Only where the run pipelines: without stages, the frameworks run the same step. */
-static int framework_fits(const struct mlsim_run *run, struct mlsim_diags *d)
+ * place. Only where the run pipelines (PP stages, given or chosen): without stages, the
+ * frameworks run the same step. */
+static int framework_fits(const struct mlsim_run *run, int pp, struct mlsim_diags *d)
 {
     const struct mlsim_training *t = &run->training;
     const struct mlsim_framework_type *f = mlsim_framework_get(t->framework);
     const struct mlsim_loc *at;
     int ok = 1;
-    if (t->pp <= 1 || run->layout_derived)
+    if (pp <= 1)
         return 1;
     at = mlsim_schema_given(&mlsim_run_schema, run, "training.schedule");
     if (f->one_schedule && at && t->schedule != f->one_schedule - 1) {
@@ -361,6 +336,34 @@ static int framework_fits(const struct mlsim_run *run, struct mlsim_diags *d)
     return ok;
 }
 
+/* A layout for a run that gave none (layout.h's chooser), simulated; the report says it was
+ * chosen. */
+static enum mlsim_status simulate_chosen_layout(const struct mlsim_run *run,
+                                                const struct mlsim_kernel_model *km,
+                                                struct mlsim_result *out, struct mlsim_sim **keep,
+                                                struct mlsim_diags *d)
+{
+    struct mlsim_layout l;
+    struct mlsim_layout_work *w = mlsim_layout_work_alloc();
+    enum mlsim_status st = w ? mlsim_layout_choose(w, run, &l) : MLSIM_ERR_NOMEM;
+    mlsim_layout_work_free(w);
+    if (st == MLSIM_ERR_NOT_FOUND) {
+        mlsim_diags_report(
+            d, MLSIM_SEVERITY_ERROR, run->loc,
+            "run '%s': no tensor x pipeline layout of %d x %s fits (set training.tp, training.pp "
+            "and training.sharding to try others)",
+            run->name, run->count, run->device->id);
+        return MLSIM_ERR_INPUT;
+    }
+    if (st != MLSIM_OK)
+        return st;
+    if (!framework_fits(run, l.pp, d)) /* the chosen pipeline, against what the run gave */
+        return MLSIM_ERR_INPUT;
+    st = simulate_cluster(run, &l, km, out, keep, d);
+    out->layout_chosen = 1;
+    return st;
+}
+
 enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct mlsim_result *out,
                                           struct mlsim_sim **keep, struct mlsim_diags *d)
 {
@@ -377,7 +380,7 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
     /* one node's sharded transformer runs take the path that models ZeRO's collectives */
     int sharded = t->sharding != MLSIM_SHARD_NONE && run->count > 1 &&
                   run->model.type == MLSIM_MODEL_TRANSFORMER;
-    if (!framework_fits(run, d))
+    if (!framework_fits(run, run->layout_derived ? 1 : t->pp, d))
         return MLSIM_ERR_INPUT;
     if (mlsim_framework_has_host_work(mlsim_framework_get(t->framework)) &&
         (run->layout_derived || t->tp > 1 || t->pp > 1 || run->count > node || sharded)) {

@@ -198,6 +198,28 @@ class Profiles(unittest.TestCase):
         self.assertRegex(err, r"s\.yaml:13:\d+: error: run 'overlap': training.framework "
                               r"deepspeed reduces gradients after the pipeline's flush")
 
+    def test_a_chosen_pipeline_is_held_to_the_engine_too(self):
+        # No layout given: mlsim chooses tensor 8 x pipeline 2, and DeepSpeed's pipeline engine
+        # then cannot reduce during the backward pass that the run asked for.
+        text = ("mode: simulate\nname: derived\nhardware: {system: selene, count: 64}\n"
+                "precision: fp16\nmodel: {layers: 48, hidden: 8192, heads: 64, seq_len: 2048, "
+                "vocab: 51200, tokens: 1B}\ntraining: {framework: deepspeed, micro_batch: 1, "
+                "global_batch: 64%s}\neconomics: {price_per_device_hour: $1/h}\n")
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "s.yaml")
+            with open(path, "w") as f:
+                f.write(text % ", overlap_comm: true")
+            rc, out, err = mlsim(path)
+            self.assertEqual((rc, out), (1, ""))
+            self.assertRegex(err, r"s\.yaml:6:\d+: error: run 'derived': training.framework "
+                                  r"deepspeed reduces gradients after the pipeline's flush")
+            with open(path, "w") as f:
+                f.write(text % "")
+            rc, out, err = mlsim(path)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("tensor 8 x pipeline 2 x data 4", out)
+        self.assertIn("Framework deepspeed: 1f1b", out)
+
     def test_a_misspelt_profile_is_suggested(self):
         rc, out, err = mlsim(MTNLG, "--set", "training.framework=deepsped")
         self.assertEqual((rc, out), (1, ""))
