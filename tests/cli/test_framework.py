@@ -276,6 +276,25 @@ class Profiles(unittest.TestCase):
         self.assertEqual(lacking["deepspeed"], [])
         self.assertNotEqual(lacking["megatron"], [])
 
+    def test_closed_form_holds_under_blocking_sends(self):
+        # The closed form (closed.c) ranks the search without DeepSpeed's blocking sends; every
+        # layout it ranks stays within DEVELOPERS.md's 8.5% of the simulated step.
+        text = ("mode: simulate\nname: small\nhardware: {system: selene, count: 32}\n"
+                "precision: fp16\nmodel: {layers: 8, hidden: 4096, heads: 32, seq_len: 2048, "
+                "vocab: 51200, tokens: 1B}\ntraining: {framework: deepspeed, micro_batch: 1, "
+                "global_batch: 64}\neconomics: {price_per_device_hour: $1/h}\n")
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "s.yaml")
+            with open(path, "w") as f:
+                f.write(text)
+            rc, out, err = mlsim("search", path, "--check", "--top", "400", "--format", "csv")
+        self.assertEqual(rc, 0, err)
+        piped = [r for r in csv.DictReader(io.StringIO(out)) if int(r["pp"]) > 1]
+        self.assertGreater(len(piped), 50)
+        for r in piped:
+            gap = float(r["closed_form_step_s"]) / float(r["simulated_step_s"]) - 1
+            self.assertLess(abs(gap), 0.085, r)
+
 
 class Crossover(unittest.TestCase):
     """The deck's finding: the GPU slower than the CPU on the smallest network, faster on the
