@@ -628,15 +628,17 @@ static const char *states_text(const struct mlsim_result *res, char *buf, size_t
     return buf;
 }
 
-/* How the data-parallel gradients are reduced, as the step that was simulated does it: in
- * buckets during the backward pass (step.c, cluster.c), or once after it; ZeRO-3 per layer as
- * FSDP does (cluster.c). */
+/* Whether the cluster step of RES reduced its gradients in buckets during the backward pass (the
+ * run's overlap_comm, unless its framework's pipeline engine reduces after the flush). */
 static int dp_overlap(const struct mlsim_result *res)
 {
     const struct mlsim_training *t = &res->run->training;
     return mlsim_framework_dp_overlap(mlsim_framework_get(t->framework), t->overlap_comm, res->pp);
 }
 
+/* How the data-parallel gradients are reduced, as the step that was simulated does it: in
+ * buckets during the backward pass (step.c, cluster.c), or once after it; ZeRO-3 per layer as
+ * FSDP does (cluster.c). */
 static const char *reduction_text(const struct mlsim_result *res, char *buf, size_t len)
 {
     const struct mlsim_run *r = res->run;
