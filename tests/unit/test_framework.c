@@ -150,6 +150,29 @@ static void test_blocking_sends_by_hand(void **state)
     assert_int_equal(mlsim_cluster_simulate(&c, &r, NULL), MLSIM_ERR_INPUT);
 }
 
+/* Blocking sends repeat a pattern like any other step: a long step folds (its steady state
+ * extended along a line, cluster.h) to what simulating every micro-batch gives, and replicas
+ * simulated one by one give what one folded replica gives. */
+static void test_blocking_sends_fold_and_unfold(void **state)
+{
+    (void)state;
+    struct mlsim_cluster_result folded, whole, one, every;
+    struct mlsim_cluster_config c = config(2, 1, 320); /* 8 x (32 + 2 x 4): past the fold */
+    c.p2p_blocking = 1;
+    assert_int_equal(mlsim_cluster_simulate(&c, &folded, NULL), MLSIM_OK);
+    assert_true(folded.folded);
+    c.no_fold = 1;
+    assert_int_equal(mlsim_cluster_simulate(&c, &whole, NULL), MLSIM_OK);
+    assert_false(whole.folded);
+    assert_rel(folded.step_s, whole.step_s, 1e-9);
+    c = config(2, 2, 4);
+    c.p2p_blocking = 1;
+    assert_int_equal(mlsim_cluster_simulate(&c, &one, NULL), MLSIM_OK);
+    c.unfold_dp = 1;
+    assert_int_equal(mlsim_cluster_simulate(&c, &every, NULL), MLSIM_OK);
+    assert_rel(every.step_s, one.step_s, 1e-12);
+}
+
 /* The data-parallel reduction after the flush adds exactly its time to the step: stage 0 ends the
  * step (its last backward is the pipeline's last), and its all-reduce of 8 layers of
  * 12 h^2 + 13 h parameters plus the embedding's (64 + 2048) h, in 2 bytes, over a ring of two:
@@ -187,6 +210,7 @@ int main(void)
         cmocka_unit_test(test_rows_follow_the_vocabulary),
         cmocka_unit_test(test_dp_overlap_switch),
         cmocka_unit_test(test_blocking_sends_by_hand),
+        cmocka_unit_test(test_blocking_sends_fold_and_unfold),
         cmocka_unit_test(test_reduction_after_the_flush),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
