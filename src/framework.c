@@ -34,7 +34,10 @@ static const struct mlsim_framework_type frameworks[MLSIM_FRAMEWORK_N] = {
      * async_op and SendActivation, RecvActivation, SendGrad and RecvGrad are documented as
      * blocking, each paired with its neighbour's; TrainSchedule is 1F1B without interleaving (the
      * engine's only training schedule); the engine asserts "ZeRO-2 and ZeRO-3 are incompatible
-     * with pipeline parallelism". Its kernels are Megatron-LM's (fused), so no host row. */
+     * with pipeline parallelism". What it shares with Megatron-LM needs no switch: its kernels
+     * are Megatron-LM's (fused), and it partitions activations and gradients over the tensor group
+     * before sending them (runtime/config.py: pipe_partitioned and grad_partitioned default true),
+     * the bytes of Megatron-LM's scatter/gather. */
     [MLSIM_FRAMEWORK_DEEPSPEED] = {"deepspeed", 0, 0, 0, "DeepSpeed: no host work per kernel", 1, 1,
                                    MLSIM_SCHEDULE_1F1B + 1, MLSIM_SHARD_ZERO1 + 1,
                                    "DeepSpeed's PipelineEngine (deepspeed/runtime/pipe/engine.py: "
