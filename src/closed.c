@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mlsim/collective.h"
+#include "mlsim/framework.h"
 #include "mlsim/kernel.h"
 #include "mlsim/mem.h"
 #include "mlsim/model.h"
@@ -329,7 +330,9 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
             /* FSDP reduce-scatters each unit after its backward: the last unit's is left */
             reduce =
                 dp_collective(w, &g, dp, MLSIM_COLL_REDUCE_SCATTER, c->layer.params * grad_bytes);
-        } else if (dp > 1 && run->training.overlap_comm) {
+        } else if (dp > 1 &&
+                   mlsim_framework_dp_overlap(mlsim_framework_get(run->training.framework),
+                                              run->training.overlap_comm, p)) {
             /* DDP's buckets during the last micro-batch's backward (cluster.c): what that pass
              * does not hide, and the last bucket after it */
             double bucket =

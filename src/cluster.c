@@ -477,6 +477,13 @@ static void build_update(struct builder *b, int r, const struct mlsim_workload *
     b->gather[r] = -1;
     for (int i = 0; i < n_red; i++)
         depend(b, opt, reduces[i]);
+    /* TrainSchedule's last step: the rank's last gradients sent before ReduceGrads, the update */
+    if (c->p2p_blocking && r > 0) {
+        int64_t sent = b->send_b[(size_t)r * (size_t)b->m + (size_t)b->m - 1];
+        depend(b, opt, sent);
+        if (n_red > 0)
+            depend(b, reduces[0], sent);
+    }
     if (grad_ranks(c) > 1 && c->sharding != MLSIM_SHARD_NONE && c->sharding != MLSIM_SHARD_ZERO3) {
         double t = dp_collective(c, MLSIM_COLL_ALL_GATHER, params * c->grad_elem_bytes);
         int64_t g = task(b, "zero.all_gather", dp, 1, -1, -1, t, 0, params * c->grad_elem_bytes);
@@ -503,6 +510,46 @@ static void link_ranks(struct builder *b)
             }
             if (vs > 0)
                 depend(b, b->send_b[at], b->bwd[at]);
+        }
+    }
+}
+
+/* DeepSpeed's blocking sends (cluster.h's p2p_blocking): each rank works through one chain of
+ * its passes and of the sends it takes part in, in the order of TrainSchedule
+ * (deepspeed/runtime/pipe/schedule.py), which issues a step's exchange before its pass: the
+ * activations of the pass before (if a forward), then those this forward needs, then the
+ * gradients of the pass before (if a backward), then those this backward needs. A send is in the
+ * chains of its sender and its receiver, so it starts once both have reached it (a rendezvous),
+ * and neither goes on until it ends. 1F1B only (one chunk per rank). */
+static void block_sends(struct builder *b)
+{
+    int ops_n = 2 * b->m, last = b->p - 1;
+    for (int r = 0; r < b->p && b->st == MLSIM_OK; r++) {
+        const struct mlsim_pipe_op *ops = &b->ops[(size_t)r * (size_t)ops_n];
+        int64_t prev = -1;
+        for (int i = 0; i <= ops_n && b->st == MLSIM_OK; i++) {
+            const struct mlsim_pipe_op *before = i > 0 ? &ops[i - 1] : NULL;
+            const struct mlsim_pipe_op *op = i < ops_n ? &ops[i] : NULL;
+            size_t here = (size_t)r * (size_t)b->m;
+            int64_t items[4];
+            int n = 0;
+            if (before && !before->backward && r < last)
+                items[n++] = b->send_f[here + (size_t)before->microbatch];
+            if (op && !op->backward && r > 0)
+                items[n++] = b->send_f[here - (size_t)b->m + (size_t)op->microbatch];
+            if (before && before->backward && r > 0)
+                items[n++] = b->send_b[here + (size_t)before->microbatch];
+            if (op && op->backward && r < last)
+                items[n++] = b->send_b[here + (size_t)b->m + (size_t)op->microbatch];
+            for (int k = 0; k < n; k++) {
+                depend(b, items[k], prev);
+                prev = items[k];
+            }
+            if (!op)
+                break;
+            size_t at = here + (size_t)op->microbatch;
+            depend(b, op->backward ? b->bwd_head[at] : b->fwd_head[at], prev);
+            prev = op->backward ? b->bwd[at] : b->fwd[at];
         }
     }
 }
@@ -695,7 +742,7 @@ static enum mlsim_status simulate_once(const struct mlsim_cluster_config *c, int
     b.v = c->schedule == MLSIM_SCHEDULE_INTERLEAVED ? c->interleave : 1;
     b.reps = c->unfold_dp && c->dp > 1 ? c->dp : 1;
     int n_vs = b.p * b.v;
-    if (b.p < 1 || b.m < 1 || b.v < 1)
+    if (b.p < 1 || b.m < 1 || b.v < 1 || (c->p2p_blocking && c->schedule != MLSIM_SCHEDULE_1F1B))
         return MLSIM_ERR_INPUT;
     struct stage *stages = calloc((size_t)n_vs, sizeof *stages);
     struct mlsim_workload opt_w;
@@ -741,6 +788,8 @@ static enum mlsim_status simulate_once(const struct mlsim_cluster_config *c, int
             build_rank(&b, rank);
         if (b.st == MLSIM_OK)
             link_ranks(&b);
+        if (b.st == MLSIM_OK && c->p2p_blocking)
+            block_sends(&b);
     }
     for (int rep = 0; rep < b.reps && b.st == MLSIM_OK; rep++) {
         select_replica(&b, rep);

@@ -98,7 +98,9 @@ const struct mlsim_field_doc mlsim_fields_docs[] = {
     {"training.sequence_parallel", "false", "norms and dropout split along the sequence over TP"},
     {"training.memory_reserve", "0", "device memory kept back (CUDA context, fragmentation)"},
     {"training.host_overhead", "0", "the host's own work per step before the devices start"},
-    {"training.framework", "none", "host work per kernel and step: none, pytorch (one node)"},
+    {"training.framework", "none",
+     "host work per kernel and step (pytorch, one node) or a pipeline engine's switches "
+     "(deepspeed); none and megatron are Megatron-LM's step"},
     {"precision", "bf16, else fp16, else the device's widest (mixed precision)",
      "the number format of the matmuls"},
     {"mfu", "required in analytic mode", "assumed model FLOPs utilization"},

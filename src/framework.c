@@ -1,8 +1,9 @@
 /*
- * The frameworks' host figures (framework.h), one sourced row each. A figure is a published
- * measurement of one operator or one launch; the framework's real count of operators per step
- * can exceed mlsim's kernels (an eager framework does not fuse a bias, an activation and a
- * dropout), so these rows err on the side of too little host work.
+ * The frameworks (framework.h), one sourced row each: host figures and the cluster step's
+ * switches. A host figure is a published measurement of one operator or one launch; the
+ * framework's real count of operators per step can exceed mlsim's kernels (an eager framework
+ * does not fuse a bias, an activation and a dropout), so these rows err on the side of too little
+ * host work. A switch names a mechanism of the simulated step (cluster.c), never a factor on it.
  */
 #include "mlsim/framework.h"
 
@@ -19,6 +20,30 @@ static const struct mlsim_framework_type frameworks[MLSIM_FRAMEWORK_N] = {
                                  "eager PyTorch: 7 us of dispatch per operator (PyTorch issue "
                                  "41383), 3.8 us per CUDA launch and 5.8 us per synchronisation "
                                  "(NVIDIA, Getting Started with CUDA Graphs, 2019)"},
+    /* mlsim's default step is Megatron-LM's (cluster.h): sends between stages on streams of their
+     * own, gradients in buckets during the last backward when training.overlap_comm is on, every
+     * schedule (interleaving is Megatron-LM's, Narayanan et al. 2021). Its kernels are long at
+     * the scales it pipelines, so its host work is left out, as none's. */
+    [MLSIM_FRAMEWORK_MEGATRON] = {"megatron", 0, 0, 0, "Megatron-LM: no host work per kernel", 0, 0,
+                                  0, 0,
+                                  "Megatron-LM (Narayanan et al. 2021): mlsim's default step"},
+    /* Megatron-DeepSpeed: Megatron-LM's layers and fused kernels under DeepSpeed's PipelineEngine
+     * (deepspeed/runtime/pipe/engine.py, schedule.py, p2p.py). Its engine sets
+     * enable_backward_allreduce = False ("We schedule the all-reduces") and TrainSchedule issues
+     * ReduceGrads only in the batch's last step, after the flush; p2p.send and p2p.recv refuse
+     * async_op and SendActivation, RecvActivation, SendGrad and RecvGrad are documented as
+     * blocking, each paired with its neighbour's; TrainSchedule is 1F1B without interleaving (the
+     * engine's only training schedule); the engine asserts "ZeRO-2 and ZeRO-3 are incompatible
+     * with pipeline parallelism". What it shares with Megatron-LM needs no switch: its kernels
+     * are Megatron-LM's (fused), and it partitions activations and gradients over the tensor group
+     * before sending them (runtime/config.py: pipe_partitioned and grad_partitioned default true),
+     * the bytes of Megatron-LM's scatter/gather. */
+    [MLSIM_FRAMEWORK_DEEPSPEED] = {"deepspeed", 0, 0, 0, "DeepSpeed: no host work per kernel", 1, 1,
+                                   MLSIM_SCHEDULE_1F1B + 1, MLSIM_SHARD_ZERO1 + 1,
+                                   "DeepSpeed's PipelineEngine (deepspeed/runtime/pipe/engine.py: "
+                                   "enable_backward_allreduce off, ReduceGrads after the flush; "
+                                   "schedule.py: TrainSchedule, 1F1B, blocking sends and "
+                                   "receives; ZeRO-2 and -3 refused beside a pipeline)"},
 };
 
 const struct mlsim_framework_type *mlsim_framework_get(int framework)
@@ -36,4 +61,14 @@ int mlsim_framework_offloaded(int kind)
 double mlsim_framework_kernel_s(const struct mlsim_framework_type *f, int kind)
 {
     return f->dispatch_s + (mlsim_framework_offloaded(kind) ? f->launch_s : 0.0);
+}
+
+int mlsim_framework_has_host_work(const struct mlsim_framework_type *f)
+{
+    return f->dispatch_s > 0 || f->launch_s > 0 || f->sync_s > 0;
+}
+
+int mlsim_framework_dp_overlap(const struct mlsim_framework_type *f, int overlap_comm, int pp)
+{
+    return overlap_comm && !(f->dp_after_flush && pp > 1);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mlsim/collective.h"
+#include "mlsim/framework.h"
 #include "mlsim/hwdb.h"
 #include "mlsim/mem.h"
 #include "mlsim/moe.h"
@@ -615,6 +616,7 @@ enum mlsim_status mlsim_layout_choose(struct mlsim_layout_work *w, const struct 
                                       struct mlsim_layout *out)
 {
     static const int shardings[] = {-1, MLSIM_SHARD_ZERO1, MLSIM_SHARD_ZERO3};
+    const struct mlsim_framework_type *fw = mlsim_framework_get(run->training.framework);
     double capacity = run->device->mem_bytes;
     struct mlsim_layout l;
     mlsim_layout_of_run(run, &l);
@@ -629,6 +631,8 @@ enum mlsim_status mlsim_layout_choose(struct mlsim_layout_work *w, const struct 
                 l.etp = run->training.etp > 0 ? run->training.etp : tp;
                 l.schedule = MLSIM_SCHEDULE_1F1B;
                 l.sharding = shardings[shard] < 0 ? run->training.sharding : shardings[shard];
+                if (l.pp > 1 && fw->max_sharding && l.sharding >= fw->max_sharding)
+                    continue; /* more ZeRO than the framework's pipeline engine runs */
                 if (mlsim_layout_check(&run->model, run->count, run->node_size, &l) !=
                     MLSIM_LAYOUT_OK)
                     continue;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mlsim/columns.h"
+#include "mlsim/framework.h"
 #include "mlsim/price.h"
 #include "mlsim/model.h"
 #include "mlsim/run.h"
@@ -125,7 +126,10 @@ static void write_step(FILE *out, const struct mlsim_result *res)
     fprintf(out, "  %-14s %s per step (%+.2f%% against the simulation%s)\n", "Closed form",
             mlsim_units_format(res->closed_form_step_s, MLSIM_DIM_TIME, a, sizeof a),
             100.0 * (res->closed_form_step_s - res->step_s) / res->step_s,
-            r->count > 1 && r->training.overlap_comm ? ": it does not overlap communication" : "");
+            r->count > 1 && mlsim_framework_dp_overlap(mlsim_framework_get(r->training.framework),
+                                                       r->training.overlap_comm, res->pp)
+                ? ": it does not overlap communication"
+                : "");
 }
 
 /* The P10 / P50 / P90 bands of a run's uncertain inputs' draws (no failures modelled). */

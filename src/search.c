@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "mlsim/cost.h"
+#include "mlsim/framework.h"
 #include "mlsim/mem.h"
 #include "mlsim/par.h"
 #include "mlsim/run.h"
@@ -178,6 +179,7 @@ static enum mlsim_status enumerate_cp(struct mlsim_search *s, const struct mlsim
     /* the run's uneven stages are kept: the tiling rule, not a divisibility of the layers,
      * decides which pipelines and chunks they fit */
     int uneven = l.first_stage_layers != 0 || l.last_stage_layers != 0;
+    const struct mlsim_framework_type *fw = mlsim_framework_get(run->training.framework);
     for (int tp = 1; tp <= node && st == MLSIM_OK; tp++) {
         if (run->model.type == MLSIM_MODEL_TRANSFORMER && run->model.heads % tp != 0)
             continue;
@@ -191,8 +193,12 @@ static enum mlsim_status enumerate_cp(struct mlsim_search *s, const struct mlsim
                 for (int v = 1; v <= 8 && st == MLSIM_OK; v++) {
                     if (v > 1 && (pp == 1 || (!uneven && layers % (pp * v) != 0)))
                         continue;
+                    if (v > 1 && fw->one_schedule) /* its engine's one schedule (framework.h) */
+                        continue;
                     for (int rc = 0; rc < MLSIM_RECOMPUTE_N && st == MLSIM_OK; rc++) {
                         for (int sh = 0; sh < (dp > 1 ? 4 : 1) && st == MLSIM_OK; sh++) {
+                            if (pp > 1 && fw->max_sharding && shardings[sh] >= fw->max_sharding)
+                                continue; /* more ZeRO than its pipeline engine runs */
                             for (int sp = 0; sp < (tp > 1 ? 2 : 1) && st == MLSIM_OK; sp++) {
                                 l.tp = tp;
                                 l.pp = pp;

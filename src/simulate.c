@@ -220,7 +220,9 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run, const str
     c.microbatches = l->microbatches;
     c.schedule = l->schedule;
     c.sharding = l->sharding;
-    c.overlap_comm = t->overlap_comm;
+    const struct mlsim_framework_type *f = mlsim_framework_get(t->framework);
+    c.overlap_comm = mlsim_framework_dp_overlap(f, t->overlap_comm, l->pp);
+    c.p2p_blocking = f->p2p_blocking && l->pp > 1;
     c.overlap_slowdown = MLSIM_OVERLAP_SLOWDOWN;
     c.bucket_bytes = t->bucket_bytes;
     c.first_stage_layers = l->first_stage_layers;
@@ -293,6 +295,47 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run, const str
     return MLSIM_OK;
 }
 
+/* A framework's pipeline engine may lack a schedule, a ZeRO stage or the reduction during the
+ * backward pass that the run names (framework.h's switches): each such field is an error at its
+ * place. Only where the run pipelines (PP stages, given or chosen): without stages, the
+ * frameworks run the same step. */
+static int framework_fits(const struct mlsim_run *run, int pp, struct mlsim_diags *d)
+{
+    const struct mlsim_training *t = &run->training;
+    const struct mlsim_framework_type *f = mlsim_framework_get(t->framework);
+    const struct mlsim_loc *at;
+    int ok = 1;
+    if (pp <= 1)
+        return 1;
+    at = mlsim_schema_given(&mlsim_run_schema, run, "training.schedule");
+    if (f->one_schedule && at && t->schedule != f->one_schedule - 1) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *at,
+                           "run '%s': training.framework %s pipelines with %s only, not %s (%s)",
+                           run->name, f->name, mlsim_schedule_names[f->one_schedule - 1],
+                           mlsim_schedule_names[t->schedule], f->pipeline_source);
+        ok = 0;
+    }
+    at = mlsim_schema_given(&mlsim_run_schema, run, "training.sharding");
+    if (f->max_sharding && at && t->sharding > f->max_sharding - 1) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *at,
+                           "run '%s': training.framework %s runs at most %s beside a pipeline, not "
+                           "%s (%s)",
+                           run->name, f->name, mlsim_sharding_names[f->max_sharding - 1],
+                           mlsim_sharding_names[t->sharding], f->pipeline_source);
+        ok = 0;
+    }
+    at = mlsim_schema_given(&mlsim_run_schema, run, "training.overlap_comm");
+    if (f->dp_after_flush && at && t->overlap_comm) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *at,
+                           "run '%s': training.framework %s reduces gradients after the pipeline's "
+                           "flush, not during the backward pass (set training.overlap_comm: "
+                           "false; %s)",
+                           run->name, f->name, f->pipeline_source);
+        ok = 0;
+    }
+    return ok;
+}
+
 /* A layout for a run that gave none (layout.h's chooser), simulated; the report says it was
  * chosen. */
 static enum mlsim_status simulate_chosen_layout(const struct mlsim_run *run,
@@ -314,6 +357,8 @@ static enum mlsim_status simulate_chosen_layout(const struct mlsim_run *run,
     }
     if (st != MLSIM_OK)
         return st;
+    if (!framework_fits(run, l.pp, d)) /* the chosen pipeline, against what the run gave */
+        return MLSIM_ERR_INPUT;
     st = simulate_cluster(run, &l, km, out, keep, d);
     out->layout_chosen = 1;
     return st;
@@ -335,7 +380,9 @@ enum mlsim_status mlsim_simulate_estimate(const struct mlsim_run *run, struct ml
     /* one node's sharded transformer runs take the path that models ZeRO's collectives */
     int sharded = t->sharding != MLSIM_SHARD_NONE && run->count > 1 &&
                   run->model.type == MLSIM_MODEL_TRANSFORMER;
-    if (t->framework != MLSIM_FRAMEWORK_NONE &&
+    if (!framework_fits(run, run->layout_derived ? 1 : t->pp, d))
+        return MLSIM_ERR_INPUT;
+    if (mlsim_framework_has_host_work(mlsim_framework_get(t->framework)) &&
         (run->layout_derived || t->tp > 1 || t->pp > 1 || run->count > node || sharded)) {
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, run->loc,
                            "run '%s': training.framework is modelled on one node's data "
@@ -440,7 +487,8 @@ static enum mlsim_status forward_latency(const struct mlsim_run *run,
         out_s = out_bytes / h2d_Bps;
         copy_s = (in_bytes + out_bytes) / h2d_Bps;
     }
-    if (run->training.framework == MLSIM_FRAMEWORK_NONE) { /* the sum, as it always was */
+    if (!mlsim_framework_has_host_work(mlsim_framework_get(run->training.framework))) {
+        /* the sum, as it always was */
         double t = 0;
         for (size_t i = 0; i < w.n_fwd; i++)
             t += mlsim_kernel_time(km, &w.fwd[i]);
@@ -583,6 +631,14 @@ static const char *states_text(const struct mlsim_result *res, char *buf, size_t
     return buf;
 }
 
+/* Whether the cluster step of RES reduced its gradients in buckets during the backward pass (the
+ * run's overlap_comm, unless its framework's pipeline engine reduces after the flush). */
+static int dp_overlap(const struct mlsim_result *res)
+{
+    const struct mlsim_training *t = &res->run->training;
+    return mlsim_framework_dp_overlap(mlsim_framework_get(t->framework), t->overlap_comm, res->pp);
+}
+
 /* How the data-parallel gradients are reduced, as the step that was simulated does it: in
  * buckets during the backward pass (step.c, cluster.c), or once after it; ZeRO-3 per layer as
  * FSDP does (cluster.c). */
@@ -596,7 +652,7 @@ static const char *reduction_text(const struct mlsim_result *res, char *buf, siz
                  "ZeRO-3 as PyTorch FSDP: each layer's parameters all-gathered before its forward "
                  "and its backward pass, one layer ahead, its gradients reduce-scattered after its "
                  "backward, every micro-batch");
-    else if (res->cluster && r->training.overlap_comm)
+    else if (res->cluster && dp_overlap(res))
         snprintf(buf, len,
                  "data-parallel gradients %s in %s buckets in reverse layer order during the last "
                  "micro-batch's backward pass (PyTorch DDP)",
@@ -607,7 +663,7 @@ static const char *reduction_text(const struct mlsim_result *res, char *buf, siz
         snprintf(buf, len, "gradients all-reduced in %s buckets%s",
                  mlsim_units_format(r->training.bucket_bytes, MLSIM_DIM_BYTES, b, sizeof b),
                  r->training.overlap_comm ? "" : " after the backward pass");
-    int overlapped = res->dp > 1 && (r->training.overlap_comm ||
+    int overlapped = res->dp > 1 && ((res->cluster ? dp_overlap(res) : r->training.overlap_comm) ||
                                      (res->cluster && res->sharding == MLSIM_SHARD_ZERO3));
     size_t n = strlen(buf);
     if (overlapped && n < len)
@@ -641,7 +697,7 @@ static void precision_assumptions(const struct mlsim_run *r, const struct mlsim_
 static void framework_assumptions(const struct mlsim_run *r, struct mlsim_assumptions *a)
 {
     const struct mlsim_framework_type *f = mlsim_framework_get(r->training.framework);
-    if (r->training.framework == MLSIM_FRAMEWORK_NONE)
+    if (!mlsim_framework_has_host_work(f))
         return;
     if (!mlsim_framework_offloaded(r->device->kind)) {
         mlsim_assume(a,
@@ -656,6 +712,21 @@ static void framework_assumptions(const struct mlsim_run *r, struct mlsim_assump
                  "free; %.3g us of synchronisation ends each step (in inference, each batch); %s",
                  f->name, r->device->id, mlsim_framework_kernel_s(f, r->device->kind) * 1e6,
                  f->dispatch_s * 1e6, f->launch_s * 1e6, f->sync_s * 1e6, f->source);
+}
+
+/* What a framework's pipeline engine changes in a pipelined step (framework.h's switches). */
+static void pipeline_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a)
+{
+    const struct mlsim_framework_type *f = mlsim_framework_get(res->run->training.framework);
+    if (!res->cluster || res->pp <= 1 || !(f->dp_after_flush || f->p2p_blocking))
+        return;
+    mlsim_assume(a, "Framework %s: %s%s%s; %s", f->name,
+                 f->one_schedule ? mlsim_schedule_names[f->one_schedule - 1] : "",
+                 f->p2p_blocking ? ", each send between stages blocking both stages' compute "
+                                   "until it is received, in the engine's order"
+                                 : "",
+                 f->dp_after_flush ? ", gradients reduced only after the pipeline's flush" : "",
+                 f->pipeline_source);
 }
 
 void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a)
@@ -743,6 +814,7 @@ void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_ass
                      "Host work %s per step before the devices start (framework, data loading; %s)",
                      mlsim_units_format(r->training.host_s, MLSIM_DIM_TIME, x, sizeof x), o);
     framework_assumptions(r, a);
+    pipeline_assumptions(res, a);
     char states[200], buffers[96] = "";
     double gathered = res->mem_bytes - res->mem_states_bytes - res->mem_act_bytes -
                       r->training.memory_reserve_bytes;
@@ -771,7 +843,7 @@ void mlsim_inference_assumptions(const struct mlsim_result *res, struct mlsim_as
     char x[64], y[64];
     struct mlsim_kernel_model km;
     mlsim_kernel_model_init_uniform(dev, r->precision, &km);
-    if (r->training.framework == MLSIM_FRAMEWORK_NONE)
+    if (!mlsim_framework_has_host_work(mlsim_framework_get(r->training.framework)))
         mlsim_assume(a, "Inference latency = inputs copied to the device over its PCIe link + the "
                         "forward kernels + outputs copied back; no host, driver or framework time, "
                         "no queueing of requests");

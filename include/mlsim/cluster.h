@@ -57,6 +57,11 @@ struct mlsim_cluster_config {
      * (MLSIM_OVERLAP_SLOWDOWN; 0: none): a task of that length on the rank's compute stream, ready
      * when the collective is. Where the compute is waiting for it anyway, it costs nothing. */
     double overlap_slowdown;
+    /* Sends between stages block both stages' compute, in DeepSpeed's order of sends and
+     * receives (framework.h's p2p_blocking; 1F1B only): each send starts once the sender and the
+     * receiver have both reached it, and neither computes until it is done. 0: Megatron-LM's
+     * sends, on streams of their own, that the sender's compute does not wait for. */
+    int p2p_blocking;
 };
 
 struct mlsim_cluster_result {

@@ -19,10 +19,29 @@ struct mlsim_framework_type {
     double launch_s;    /* and per kernel launched on an accelerator (not a CPU) */
     double sync_s;      /* one host-device synchronisation per step, on an accelerator */
     const char *source; /* where the figures come from, for the assumptions */
+    /* The cluster step's switches, under pipelining (pp > 1); 0 is Megatron-LM's behaviour. */
+    int dp_after_flush; /* gradients reduced only after the pipeline's flush, never in buckets
+                           during the backward pass, whatever training.overlap_comm says */
+    int p2p_blocking;   /* each send between stages blocks both stages' compute until it is
+                           received, in the engine's order of sends and receives (cluster.c) */
+    int one_schedule;   /* the one pipeline schedule it has (enum mlsim_schedule + 1; 0: all) */
+    int max_sharding;   /* the most ZeRO it runs beside a pipeline (enum mlsim_sharding + 1; 0:
+                           any) */
+    const char *pipeline_source; /* where the switches come from, for the assumptions */
 };
 
-/* The row of FRAMEWORK (enum mlsim_framework); MLSIM_FRAMEWORK_NONE's figures are all 0. */
+/* The row of FRAMEWORK (enum mlsim_framework); MLSIM_FRAMEWORK_NONE's figures are all 0, as are
+ * MLSIM_FRAMEWORK_MEGATRON's: the default step is Megatron-LM's. */
 const struct mlsim_framework_type *mlsim_framework_get(int framework);
+
+/* Whether F does host work per kernel or per step (a step that step.c must issue kernel by
+ * kernel): a one-node mechanism, refused on cluster runs. */
+int mlsim_framework_has_host_work(const struct mlsim_framework_type *f);
+
+/* Whether a step of F with PP pipeline stages reduces its data-parallel gradients in buckets
+ * during the backward pass, given OVERLAP_COMM (training.overlap_comm): every consumer of the
+ * flag (the cluster step, the closed form, the report) asks this. */
+int mlsim_framework_dp_overlap(const struct mlsim_framework_type *f, int overlap_comm, int pp);
 
 /* The host work per kernel of FRAMEWORK on a device of KIND (enum mlsim_device_kind), seconds. */
 double mlsim_framework_kernel_s(const struct mlsim_framework_type *f, int kind);

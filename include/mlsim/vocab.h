@@ -100,11 +100,15 @@
     X(ZERO2, "zero2")                                                                              \
     X(ZERO3, "zero3")
 
-/* The framework that drives a training step from the host (framework.h gives each one's host
- * work per kernel and per step): none is mlsim's lean C trainer. */
+/* The framework that drives a training step (framework.h: each one's host work per kernel and
+ * per step, and its pipeline and data-parallel switches): none is mlsim's lean C trainer, whose
+ * cluster step is Megatron-LM's; megatron names that default; deepspeed is Megatron-DeepSpeed
+ * under DeepSpeed's pipeline engine. */
 #define MLSIM_FRAMEWORK_TABLE(X)                                                                   \
     X(NONE, "none")                                                                                \
-    X(PYTORCH, "pytorch")
+    X(PYTORCH, "pytorch")                                                                          \
+    X(MEGATRON, "megatron")                                                                        \
+    X(DEEPSPEED, "deepspeed")
 
 /* How a published throughput was counted: model FLOPs (MFU) or hardware FLOPs (HFU). */
 #define MLSIM_COUNTING_TABLE(X)                                                                    \

@@ -151,6 +151,151 @@ class Framework(unittest.TestCase):
         self.assertIn("training.framework is modelled on one node's data parallelism only", err)
 
 
+DS_RUN = """defaults:
+  mode: simulate
+  hardware: {system: selene, count: 32}
+  precision: fp16
+  model: {layers: 8, hidden: 4096, heads: 32, seq_len: 2048, vocab: 51200, tokens: 1B}
+  economics: {price_per_device_hour: $1/h}
+runs:
+  - name: interleaved
+    training: {framework: deepspeed, tp: 8, pp: 2, micro_batch: 1, global_batch: 32, schedule: interleaved, interleave: 2}
+  - name: zero2
+    training: {framework: deepspeed, tp: 8, pp: 2, micro_batch: 1, global_batch: 32, sharding: zero2}
+  - name: overlap
+    training: {framework: deepspeed, tp: 8, pp: 2, micro_batch: 1, global_batch: 32, overlap_comm: true}
+"""
+MTNLG = os.path.join("validate", "published", "mtnlg_deepspeed.yaml")
+MEGATRON = os.path.join("validate", "published", "megatron2021_table1.yaml")
+BLOOM = os.path.join("validate", "published", "bloom_deepspeed.yaml")
+
+
+class Profiles(unittest.TestCase):
+    """training.framework as a profile of the cluster step (framework.h): megatron is the default's
+    step, deepspeed DeepSpeed's PipelineEngine (deepspeed/runtime/pipe/engine.py, schedule.py)."""
+
+    def test_megatron_is_the_default_step(self):
+        for fmt in ("table", "csv", "json"):
+            rc, plain, err = mlsim("--format", fmt, MEGATRON)
+            self.assertEqual(rc, 0, err)
+            rc, named, err = mlsim("--format", fmt, MEGATRON, "--set", "training.framework=megatron")
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(named, plain, fmt)
+
+    def test_what_the_engine_lacks_is_an_error_at_its_place(self):
+        # DeepSpeed's engine has one training schedule (TrainSchedule, 1F1B), asserts that ZeRO-2
+        # and -3 do not run beside a pipeline, and turns the backward's all-reduce off.
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "s.yaml")
+            with open(path, "w") as f:
+                f.write(DS_RUN)
+            rc, out, err = mlsim(path)
+        self.assertEqual((rc, out), (1, ""))
+        self.assertRegex(err, r"s\.yaml:9:\d+: error: run 'interleaved': training.framework "
+                              r"deepspeed pipelines with 1f1b only, not interleaved")
+        self.assertRegex(err, r"s\.yaml:11:\d+: error: run 'zero2': training.framework deepspeed "
+                              r"runs at most zero1 beside a pipeline, not zero2")
+        self.assertRegex(err, r"s\.yaml:13:\d+: error: run 'overlap': training.framework "
+                              r"deepspeed reduces gradients after the pipeline's flush")
+
+    def test_a_chosen_pipeline_is_held_to_the_engine_too(self):
+        # No layout given: mlsim chooses tensor 8 x pipeline 2, and DeepSpeed's pipeline engine
+        # then cannot reduce during the backward pass that the run asked for.
+        text = ("mode: simulate\nname: derived\nhardware: {system: selene, count: 64}\n"
+                "precision: fp16\nmodel: {layers: 48, hidden: 8192, heads: 64, seq_len: 2048, "
+                "vocab: 51200, tokens: 1B}\ntraining: {framework: deepspeed, micro_batch: 1, "
+                "global_batch: 64%s}\neconomics: {price_per_device_hour: $1/h}\n")
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "s.yaml")
+            with open(path, "w") as f:
+                f.write(text % ", overlap_comm: true")
+            rc, out, err = mlsim(path)
+            self.assertEqual((rc, out), (1, ""))
+            self.assertRegex(err, r"s\.yaml:6:\d+: error: run 'derived': training.framework "
+                                  r"deepspeed reduces gradients after the pipeline's flush")
+            with open(path, "w") as f:
+                f.write(text % "")
+            rc, out, err = mlsim(path)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("tensor 8 x pipeline 2 x data 4", out)
+        self.assertIn("Framework deepspeed: 1f1b", out)
+
+    def test_a_misspelt_profile_is_suggested(self):
+        rc, out, err = mlsim(MTNLG, "--set", "training.framework=deepsped")
+        self.assertEqual((rc, out), (1, ""))
+        self.assertIn("did you mean 'deepspeed'?", err)
+
+    def test_blocking_sends_only_slow_the_step(self):
+        # The same layout under Megatron-LM's sends (reduction after the backward, as DeepSpeed
+        # does) is never slower: a blocking send holds both stages' compute.
+        for path, n in ((MTNLG, 3), (BLOOM, 1)):
+            ds = rows(path)
+            mg = rows(path, "--set", "training.framework=megatron", "--set",
+                      "training.overlap_comm=false")
+            self.assertEqual(len(ds), n)
+            for a, b in zip(ds, mg):
+                self.assertGreater(float(a["step_time_s"]), float(b["step_time_s"]), a["name"])
+        rc, out, err = mlsim(MTNLG)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("Framework deepspeed: 1f1b, each send between stages blocking", out)
+        self.assertIn("gradients reduced only after the pipeline's flush", out)
+
+    def test_without_a_pipeline_the_profiles_agree(self):
+        # DeepSpeed's switches are its pipeline engine's: one stage (tensor and data parallelism,
+        # gradients in buckets during the backward) runs the default's step.
+        text = DS_RUN[:DS_RUN.index("runs:")] + (
+            "runs:\n  - name: flat\n"
+            "    training: {framework: %s, tp: 8, pp: 1, micro_batch: 1, global_batch: 32}\n")
+        got = {}
+        with tempfile.TemporaryDirectory() as d:
+            for word in ("deepspeed", "megatron"):
+                path = os.path.join(d, word + ".yaml")
+                with open(path, "w") as f:
+                    f.write(text % word)
+                got[word] = rows(path)
+        self.assertEqual(got["deepspeed"], got["megatron"])
+
+
+    def test_search_offers_only_what_the_engine_runs(self):
+        text = ("mode: simulate\nname: small\nhardware: {system: selene, count: 32}\n"
+                "precision: fp16\nmodel: {layers: 8, hidden: 4096, heads: 32, seq_len: 2048, "
+                "vocab: 51200, tokens: 1B}\ntraining: {framework: %s, micro_batch: 1, "
+                "global_batch: 64}\neconomics: {price_per_device_hour: $1/h}\n")
+        lacking = {}
+        with tempfile.TemporaryDirectory() as d:
+            for word in ("deepspeed", "megatron"):
+                path = os.path.join(d, word + ".yaml")
+                with open(path, "w") as f:
+                    f.write(text % word)
+                rc, out, err = mlsim("search", path, "--top", "300", "--format", "csv")
+                self.assertEqual(rc, 0, err)
+                found = list(csv.DictReader(io.StringIO(out)))
+                self.assertTrue(any(int(r["pp"]) > 1 for r in found), word)
+                lacking[word] = [r for r in found if int(r["pp"]) > 1 and (
+                    r["schedule"] != "1f1b" or r["sharding"] in ("zero2", "zero3"))]
+        self.assertEqual(lacking["deepspeed"], [])
+        self.assertNotEqual(lacking["megatron"], [])
+
+    def test_closed_form_holds_under_blocking_sends(self):
+        # The closed form (closed.c) ranks the search without DeepSpeed's blocking sends; every
+        # layout it ranks stays within DEVELOPERS.md's 8.5% of the simulated step.
+        text = ("mode: simulate\nname: small\nhardware: {system: selene, count: 32}\n"
+                "precision: fp16\nmodel: {layers: 8, hidden: 4096, heads: 32, seq_len: 2048, "
+                "vocab: 51200, tokens: 1B}\ntraining: {framework: deepspeed, micro_batch: 1, "
+                "global_batch: 64}\neconomics: {price_per_device_hour: $1/h}\n")
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "s.yaml")
+            with open(path, "w") as f:
+                f.write(text)
+            rc, out, err = mlsim("search", path, "--check", "--top", "400", "--format", "csv")
+        self.assertEqual(rc, 0, err)
+        piped = [r for r in csv.DictReader(io.StringIO(out)) if int(r["pp"]) > 1]
+        self.assertGreater(len(piped), 50)
+        for r in piped:
+            gap = float(r["closed_form_step_s"]) / float(r["simulated_step_s"]) - 1
+            self.assertLess(abs(gap), 0.085, r)
+
+
 class Crossover(unittest.TestCase):
     """The deck's finding: the GPU slower than the CPU on the smallest network, faster on the
     largest, with one crossing between; widths come from the scenario, not from this test."""
