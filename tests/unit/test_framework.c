@@ -46,7 +46,7 @@ static struct mlsim_cluster_config config(int pp, int dp, int m)
     c.microbatches = m;
     c.schedule = MLSIM_SCHEDULE_1F1B;
     c.grad_elem_bytes = 2;
-    struct mlsim_link_cost net = {25e9, 3.4e-6, 8.4e-6};
+    struct mlsim_link_cost net = {.bw_Bps = 25e9, .step_s = 3.4e-6, .base_s = 8.4e-6};
     for (int g = 0; g < MLSIM_GROUP_N; g++) {
         c.groups.g[g].size = 1;
         c.groups.g[g].link = c.groups.g[g].intra = net;
