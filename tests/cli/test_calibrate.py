@@ -401,12 +401,13 @@ reference: {iteration_time: 43.630389 ms}
     def test_hwdb_holds_the_tpu_v5p_fit(self):
         """TPU v5p: fitted to MaxText's 64B and 256B runs (the default 0.781 read them -8% and
         -10% with collectives on the torus); tpu_runs.yaml's 32B v5p row checks it."""
-        rc, out, err = self.calibrate("validate/published/tpu_v5p_fit.yaml")
-        self.assertEqual(rc, 0, err)
-        fitted = float(re.search(r"^  gemm_efficiency: (\S+)", out, re.M).group(1))
-        with open(os.path.join(SRC, "hwdb", "tpu", "tpu-v5p.yaml")) as f:
-            held = float(re.search(r"^  gemm_efficiency: (\S+)", f.read(), re.M).group(1))
-        self.assertAlmostEqual(fitted, held, delta=5e-4)
+        for fit, device in (("tpu_v5p_fit", "tpu-v5p"), ("tpu_v5e_fit", "tpu-v5e")):
+            rc, out, err = self.calibrate("validate/published/%s.yaml" % fit)
+            self.assertEqual(rc, 0, err)
+            fitted = float(re.search(r"^  gemm_efficiency: (\S+)", out, re.M).group(1))
+            with open(os.path.join(SRC, "hwdb", "tpu", device + ".yaml")) as f:
+                held = float(re.search(r"^  gemm_efficiency: (\S+)", f.read(), re.M).group(1))
+            self.assertAlmostEqual(fitted, held, delta=5e-4, msg=device)
 
     def test_hwdb_holds_the_gaudi2_fit(self):
         """Gaudi 2: fitted to Intel's 16- and 64-card FP8 runs under Megatron-DeepSpeed (its

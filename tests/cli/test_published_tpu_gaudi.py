@@ -26,6 +26,7 @@ MLSIM, SRC = clitest.paths("test_published_tpu_gaudi.py")
 TIMEOUT_S = 20
 TPU = "validate/published/tpu_runs.yaml"
 TPU_FIT = "validate/published/tpu_v5p_fit.yaml"  # the two v5p rows the v5p is fitted to
+TPU_V5E_FIT = "validate/published/tpu_v5e_fit.yaml"  # the one-slice v5e row the v5e is fitted to
 GAUDI = "validate/published/gaudi_runs.yaml"
 GAUDI_FIT = "validate/published/gaudi2_fit.yaml"  # the two multi-node rows the Gaudi 2 is fitted to
 
@@ -36,8 +37,14 @@ TPU_ROWS = [
     ("MaxText 64B, 1x v5p-128", "tflops_per_device", 323.0, 4, 1, 16),
     ("MaxText 256B, 1x v5p-1024", "tflops_per_device", 308.0, 8, 1, 64),
     ("MaxText 32B, 1x v5p-128", "tflops_per_device", 328.0, 4, 1, 16),
-    ("MaxText 512B, 1x v5p-1024", "tflops_per_device", 294.0, 8, 1, 64),
     ("MaxText 32B, 1x v5e-256", "tflops_per_device", 132.0, 1, 1, 256),
+    ("MaxText 512B, 1x v5p-1024", "tflops_per_device", 294.0, 8, 1, 64),
+    # the same 32B on 2 to 32 v5e-256 slices: the README's 2x-32x rows, per-device batch 4
+    ("MaxText 32B, 2x v5e-256", "tflops_per_device", 128.0, 1, 1, 512),
+    ("MaxText 32B, 4x v5e-256", "tflops_per_device", 126.0, 1, 1, 1024),
+    ("MaxText 32B, 8x v5e-256", "tflops_per_device", 125.0, 1, 1, 2048),
+    ("MaxText 32B, 16x v5e-256", "tflops_per_device", 123.0, 1, 1, 4096),
+    ("MaxText 32B, 32x v5e-256", "tflops_per_device", 119.0, 1, 1, 8192),
     ("Llama 2 70B, v6e-256", "step_time_s", 9.052, 1, 1, 256),
 ]
 
@@ -79,7 +86,7 @@ class TestTypedAsPublished(unittest.TestCase):
         self.assertEqual(r["layout_chosen"], "false", r["name"])
 
     def test_tpu_rows(self):
-        rows = run_csv(TPU_FIT) + run_csv(TPU)
+        rows = run_csv(TPU_FIT) + run_csv(TPU_V5E_FIT) + run_csv(TPU)
         self.assertEqual([r["name"] for r in rows], [t[0] for t in TPU_ROWS])
         for r, (name, metric, measured, tp, pp, dp) in zip(rows, TPU_ROWS):
             self.assertEqual(r["ref_metric"], metric, name)
@@ -98,7 +105,7 @@ class TestTypedAsPublished(unittest.TestCase):
             self.check_layout(r, tp, pp, dp)
 
     def test_every_row_has_a_source(self):
-        for path in (TPU_FIT, TPU, GAUDI_FIT, GAUDI):
+        for path in (TPU_FIT, TPU_V5E_FIT, TPU, GAUDI_FIT, GAUDI):
             with open(os.path.join(SRC, path)) as f:
                 text = f.read()
             runs = text[text.index("\nruns:"):]
