@@ -36,8 +36,8 @@ GAUDI_FIT = "validate/published/gaudi2_fit.yaml"  # the two multi-node rows the 
 TPU_ROWS = [
     ("MaxText 64B, 1x v5p-128", "tflops_per_device", 323.0, 4, 1, 16),
     ("MaxText 256B, 1x v5p-1024", "tflops_per_device", 308.0, 8, 1, 64),
-    ("MaxText 32B, 1x v5p-128", "tflops_per_device", 328.0, 4, 1, 16),
     ("MaxText 32B, 1x v5e-256", "tflops_per_device", 132.0, 1, 1, 256),
+    ("MaxText 32B, 1x v5p-128", "tflops_per_device", 328.0, 4, 1, 16),
     ("MaxText 512B, 1x v5p-1024", "tflops_per_device", 294.0, 8, 1, 64),
     # the same 32B on 2 to 32 v5e-256 slices: the README's 2x-32x rows, per-device batch 4
     ("MaxText 32B, 2x v5e-256", "tflops_per_device", 128.0, 1, 1, 512),
