@@ -28,6 +28,8 @@ const struct mlsim_field_doc mlsim_fields_docs[] = {
     {"model.hidden", "required to simulate", "the model (residual) width"},
     {"model.heads", "required to simulate", "attention heads"},
     {"model.kv_heads", "heads", "key and value heads (fewer: grouped-query; 1: multi-query)"},
+    {"model.head_dim", "hidden / heads",
+     "width of one head's queries, keys and values (T5's d_kv, Gemma 7B's 256)"},
     {"model.window", "0 (every key)", "sliding-window attention: keys each query attends"},
     {"model.parallel_block", "false", "attention and MLP side by side on one norm (GPT-J, PaLM)"},
     {"model.gated_mlp", "false", "a gated MLP of three matrices (SwiGLU, GeGLU)"},

@@ -34,13 +34,20 @@ static double mla_params(const struct mlsim_model_spec *m, double t)
     return q + kv + hr * m->v_dim * h + b;
 }
 
+double mlsim_model_head_dim(const struct mlsim_model_spec *m)
+{
+    if (m->head_dim > 0)
+        return m->head_dim;
+    return (double)m->hidden / (m->heads > 0 ? m->heads : 1.0);
+}
+
 double mlsim_model_attention_params(const struct mlsim_model_spec *m, int tp)
 {
     double t = tp > 0 ? tp : 1;
     if (m->kv_lora_rank > 0)
         return mla_params(m, t);
     double heads = m->heads > 0 ? m->heads : 1.0;
-    double h = m->hidden, d = h / heads;
+    double h = m->hidden, d = mlsim_model_head_dim(m);
     double kv = m->kv_heads > 0 && m->heads > 0 ? m->kv_heads : heads;
     double hr = heads / t * d, kvd = (kv >= t ? kv / t : 1.0) * d, qkv = hr + 2.0 * kvd;
     double b = m->no_biases ? 0.0 : 1.0;
@@ -63,7 +70,7 @@ double mlsim_model_layer_params(const struct mlsim_model_spec *m, int tp)
                (m->parallel_block ? 1.0 : 2.0) * (m->no_biases ? 1.0 : 2.0) * m->hidden;
     /* an analytic run may give a shape without heads: its attention is counted as multi-head */
     double heads = m->heads > 0 ? m->heads : 1.0;
-    double h = m->hidden, d = h / heads;
+    double h = m->hidden, d = mlsim_model_head_dim(m);
     double kv = m->kv_heads > 0 && m->heads > 0 ? m->kv_heads : heads;
     double hr = heads / t * d;                 /* this rank's query (and output) width */
     double kvd = (kv >= t ? kv / t : 1.0) * d; /* this rank's K (and V): replicated below tp */
@@ -192,6 +199,11 @@ void mlsim_model_assumptions(const struct mlsim_model_spec *m, struct mlsim_assu
                  m->parallel_block ? " beside the attention (parallel blocks)" : "",
                  m->no_biases ? "no biases" : "biases",
                  m->untied_embeddings ? "an untied" : "a tied", mlsim_position_names[m->position]);
+    if (m->head_dim > 0 && m->kv_lora_rank <= 0)
+        mlsim_assume(a,
+                     "Attention heads of %d (model.head_dim), not hidden / heads: Q, K, V and "
+                     "the output projection are %d x %d",
+                     m->head_dim, m->hidden, m->heads * m->head_dim);
     if (m->kv_lora_rank > 0)
         mlsim_assume(
             a,

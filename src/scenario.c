@@ -63,6 +63,7 @@ static const struct mlsim_field run_fields[] = {
     RINT("model.hidden", model.hidden),
     RINT("model.heads", model.heads),
     RINT("model.kv_heads", model.kv_heads),
+    RINT("model.head_dim", model.head_dim),
     RINT("model.window", model.window),
     RF("model.parallel_block", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, model.parallel_block, 0, 0, 0,
        mlsim_bool_names),

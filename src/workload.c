@@ -187,7 +187,7 @@ static struct tshape shape_of(const struct mlsim_workload_spec *sp)
                  ? sp->model.window
                  : x.s_kv;
     x.h = sp->model.hidden;
-    x.d = x.h / sp->model.heads;
+    x.d = mlsim_model_head_dim(&sp->model);
     x.a = sp->model.heads / x.tp;
     /* fewer KV heads than tensor ranks: each rank holds one, replicated (layout.h) */
     double kv = sp->model.kv_heads > 0 ? sp->model.kv_heads : sp->model.heads;
@@ -722,10 +722,10 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
     int kv = sp->model.kv_heads > 0 ? sp->model.kv_heads : sp->model.heads;
     double ffn = sp->model.ffn > 0 ? sp->model.ffn : 4.0 * sp->model.hidden;
     if (sp->model.layers <= 0 || sp->model.hidden <= 0 || sp->model.heads <= 0 ||
-        sp->model.hidden % sp->model.heads != 0 || sp->model.seq_len <= 0 || sp->model.vocab <= 0 ||
-        sp->micro_batch <= 0 || sp->model.heads % kv != 0 || sp->model.heads % tp != 0 ||
-        (kv % tp != 0 && tp % kv != 0) || (int)ffn % tp != 0 || first < 0 || count <= 0 ||
-        first + count > sp->model.layers)
+        (sp->model.head_dim <= 0 && sp->model.hidden % sp->model.heads != 0) ||
+        sp->model.seq_len <= 0 || sp->model.vocab <= 0 || sp->micro_batch <= 0 ||
+        sp->model.heads % kv != 0 || sp->model.heads % tp != 0 || (kv % tp != 0 && tp % kv != 0) ||
+        (int)ffn % tp != 0 || first < 0 || count <= 0 || first + count > sp->model.layers)
         return MLSIM_ERR_INPUT;
     if (sp->model.kv_lora_rank > 0 &&
         (sp->model.v_dim <= 0 || sp->model.qk_nope_dim + sp->model.qk_rope_dim <= 0))
@@ -802,14 +802,17 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
      * fc1 and one mask: 5, so 29 of the 34 with sequence parallelism. */
     double sbh = x.s * x.b * x.h, t = x.tp, as_h = 5.0 * sp->model.heads * x.s_kv / x.h;
     double kept = sp->model.parallel_block ? 5.0 : 10.0;
+    /* Of the 24 split, 8 are the attention's Q, K, V and output-projection input (2 + 2 + 2 + 2,
+     * Sec. 4.1), heads x head_dim wide: they scale with it where it is not hidden / heads. */
+    double split = sp->model.head_dim > 0 ? 16.0 + 8.0 * sp->model.heads * x.d / x.h : 24.0;
     int no_scores = sp->recompute == MLSIM_RECOMPUTE_SELECTIVE || flash;
     double per_layer_act;
     if (sp->recompute == MLSIM_RECOMPUTE_FULL)
         per_layer_act = x.sp ? 2.0 * sbh / t : 2.0 * sbh;
     else if (x.sp)
-        per_layer_act = sbh * (kept + 24.0 + (no_scores ? 0.0 : as_h)) / t;
+        per_layer_act = sbh * (kept + split + (no_scores ? 0.0 : as_h)) / t;
     else
-        per_layer_act = sbh * (kept + 24.0 / t + (no_scores ? 0.0 : as_h / t));
+        per_layer_act = sbh * (kept + split / t + (no_scores ? 0.0 : as_h / t));
     w->act_bytes_per_micro = per_layer_act * count + (head ? 4.0 * x.t * x.v : 0.0);
     int n_moe = mlsim_moe_count_layers(&sp->model, first, count);
     if (n_moe > 0 && sp->recompute != MLSIM_RECOMPUTE_FULL)

@@ -24,6 +24,10 @@ struct mlsim_model_spec {
     int layers, hidden, heads, kv_heads, ffn, seq_len, vocab;
     int gated_mlp; /* 0 no, 1 yes */
     int window;    /* sliding-window attention: keys each query attends (Mistral 7B: 4096); 0 all */
+    /* the width of one head's queries, keys and values (T5's d_kv, Gemma 7B's 256 beside a model
+     * of 3072 and 16 heads): Q, K, V and the output projection are hidden x heads x head_dim;
+     * 0: hidden / heads, the GPT rule */
+    int head_dim;
     /* 1: attention and MLP side by side on one norm, y = x + Attn(LN(x)) + MLP(LN(x)) (GPT-J;
      * PaLM, Chowdhery et al. 2022, Sec. 2; Falcon-7B); 0: one after the other, two norms */
     int parallel_block;
@@ -50,6 +54,10 @@ struct mlsim_model_spec {
     int qk_rope_dim;  /* per head: the decoupled rotary part (d_h^R), its key shared by heads */
     int v_dim;        /* per head: the value width */
 };
+
+/* The width of one attention head of M: head_dim when given, else hidden / heads (1 head when M
+ * gives none, as an analytic run's shape may). */
+double mlsim_model_head_dim(const struct mlsim_model_spec *m);
 
 /* Parameters of one dense transformer layer as one of TP tensor-parallel ranks holds them
  * (Megatron-LM's split: heads, KV heads, the FFN width divided TP ways; norms replicated). TP = 1:
