@@ -36,6 +36,11 @@ struct costs {
      * layer piece above is then a dense layer's, where the model has any) */
     int ep, etp;
     struct piece moe;
+    /* an encoder-decoder (model.h): the layer piece above is an encoder layer's; a decoder
+     * layer's, what its first layer adds (the decoder's entry), and the encoder output a stage
+     * of decoder layers keeps once */
+    struct piece dec, entry;
+    double enc_out;
 };
 
 struct mlsim_closed_work {
@@ -134,6 +139,25 @@ static void minus(struct piece *a, const struct piece *b)
     a->expert_params -= b->expert_params;
 }
 
+/* An encoder-decoder's decoder pieces, raw (each holding the encoder output once): DEC a decoder
+ * layer that is not the first where there are two, ENTRY the first. */
+static enum mlsim_status decoder_pieces(const struct mlsim_closed_work *w,
+                                        const struct mlsim_layout *l,
+                                        const struct mlsim_layout_groups *g, struct costs *c)
+{
+    const struct mlsim_model_spec *m = &w->run->model;
+    int first = m->encoder_layers;
+    enum mlsim_status st = cost_piece(w, l, g, first, 0, 0, &c->entry, c);
+    if (st == MLSIM_OK && m->layers - first >= 2)
+        st = cost_piece(w, l, g, first + 1, 0, 0, &c->dec, c);
+    else
+        c->dec = c->entry;
+    struct mlsim_workload_spec s;
+    mlsim_layout_workload_spec(w->run, l, &s);
+    c->enc_out = mlsim_workload_encoder_output_bytes(&s);
+    return st;
+}
+
 static int same_key(const struct costs *c, const struct mlsim_layout *l)
 {
     return c->tp == l->tp && c->sp == l->sequence_parallel && c->micro_batch == l->micro_batch &&
@@ -183,10 +207,19 @@ static enum mlsim_status costs_of(struct mlsim_closed_work *w, const struct mlsi
         c->status = cost_piece(w, l, g, 0, 1, 0, &c->embed, c);
     if (c->status == MLSIM_OK)
         c->status = cost_piece(w, l, g, last, 0, 1, &c->head, c);
+    int encdec = mlsim_model_is_encoder_decoder(m);
+    if (c->status == MLSIM_OK && encdec)
+        c->status = decoder_pieces(w, l, g, c);
     if (c->status == MLSIM_ERR_NOMEM)
         return MLSIM_ERR_NOMEM; /* not cached: a later call may have the memory */
     minus(&c->embed, moe >= 0 && mlsim_moe_is_moe_layer(m, 0) ? &c->moe : &c->layer);
-    minus(&c->head, moe >= 0 && mlsim_moe_is_moe_layer(m, last) ? &c->moe : &c->layer);
+    if (encdec) { /* the last layer is a decoder layer, the entry itself when it is the only */
+        minus(&c->head, last == m->encoder_layers ? &c->entry : &c->dec);
+        minus(&c->entry, &c->dec);
+        c->dec.act_bytes -= c->enc_out;
+    } else {
+        minus(&c->head, moe >= 0 && mlsim_moe_is_moe_layer(m, last) ? &c->moe : &c->layer);
+    }
     w->last = w->n++;
     *out = c;
     return c->status;
@@ -203,11 +236,22 @@ static void add_times(struct piece *x, const struct piece *a, double n)
     x->expert_params += a->expert_params * n;
 }
 
-/* Chunk VS of N_VS (PER layers each, N_MOE of them MoE layers) as the sum of its pieces. */
-static struct piece chunk_of(const struct costs *c, int vs, int n_vs, int per, int n_moe)
+/* Chunk VS of N_VS (PER layers from FIRST of M, N_MOE of them MoE layers) as the sum of its
+ * pieces. */
+static struct piece chunk_of(const struct costs *c, const struct mlsim_model_spec *m, int vs,
+                             int n_vs, int first, int per, int n_moe)
 {
     struct piece x = c->layer;
-    if (n_moe > 0) { /* a mixture of experts: dense and MoE layers, each its own piece */
+    int n_dec = mlsim_model_decoder_layers_in(m, first, per);
+    if (mlsim_model_is_encoder_decoder(m)) { /* encoder and decoder layers, each its own piece */
+        memset(&x, 0, sizeof x);
+        add_times(&x, &c->layer, per - n_dec);
+        add_times(&x, &c->dec, n_dec);
+        if (first <= m->encoder_layers && m->encoder_layers < first + per)
+            add_times(&x, &c->entry, 1);
+        if (n_dec > 0)
+            x.act_bytes += c->enc_out;
+    } else if (n_moe > 0) { /* a mixture of experts: dense and MoE layers, each its own piece */
         memset(&x, 0, sizeof x);
         add_times(&x, &c->layer, per - n_moe);
         add_times(&x, &c->moe, n_moe);
@@ -238,6 +282,15 @@ static double dp_collective(const struct mlsim_closed_work *w, const struct mlsi
                             int dp, int op, double bytes)
 {
     return mlsim_layout_dp_collective(g, w->algo, dp, op, bytes);
+}
+
+/* ZeRO-3's collectives of one layer of BYTES: gathered for the forward and the backward,
+ * reduce-scattered after it. */
+static double zero3_layer(const struct mlsim_closed_work *w, const struct mlsim_layout_groups *g,
+                          int dp, double bytes)
+{
+    return 2.0 * dp_collective(w, g, dp, MLSIM_COLL_ALL_GATHER, bytes) +
+           dp_collective(w, g, dp, MLSIM_COLL_REDUCE_SCATTER, bytes);
 }
 
 static double p2p(const struct mlsim_link_cost *l, double bytes)
@@ -273,19 +326,22 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
     /* Ranks 1 .. p - 2 hold the same chunks (no embedding, no head); of them rank 1 has the most
      * in flight and finishes last, so it stands for all: ranks 0, 1 and p - 1 are costed, and
      * rank 1's FLOPs counted p - 2 times. */
-    for (int r = 0; r < p; r = r == 1 && p > 3 ? p - 1 : r + 1) {
-        double times = r == 1 && p > 3 ? p - 2 : 1;
+    /* an encoder-decoder's middle ranks differ (encoder or decoder layers): each is costed */
+    int alike = !mlsim_model_is_encoder_decoder(&run->model);
+    for (int r = 0; r < p; r = r == 1 && p > 3 && alike ? p - 1 : r + 1) {
+        double times = r == 1 && p > 3 && alike ? p - 2 : 1;
         double t = 0, gathers = 0, last_bwd = 0, params = 0, act = 0, experts = 0;
         double bwd_total = 0; /* the rank's backward passes of one micro-batch */
         double unit = 0;
+        double last_unit = c->layer.params; /* the unit whose reduce-scatter ends the backward */
         for (int ch = 0; ch < v; ch++) {
             int vs = ch * p + r;
             int first_layer = 0;
             if (!mlsim_layout_stage_layers(l, run->model.layers, vs, n_vs, &first_layer, &per))
                 return MLSIM_ERR_INPUT;
             assert(per > 0); /* the layout tiles (mlsim_layout_check): every chunk has layers */
-            struct piece x =
-                chunk_of(c, vs, n_vs, per, mlsim_moe_count_layers(&run->model, first_layer, per));
+            struct piece x = chunk_of(c, &run->model, vs, n_vs, first_layer, per,
+                                      mlsim_moe_count_layers(&run->model, first_layer, per));
             /* ZeRO-3's unit is a layer, the embedding and the head folded into their neighbours */
             double ends =
                 per > 1
@@ -293,13 +349,27 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
                           ? (vs == 0 ? c->embed.params : 0.0)
                           : (vs == n_vs - 1 ? c->head.params : 0.0)
                     : (vs == 0 ? c->embed.params : 0.0) + (vs == n_vs - 1 ? c->head.params : 0.0);
-            double u = c->layer.params + ends;
+            /* an encoder-decoder's decoder layers are larger than its encoder's */
+            int n_dec = mlsim_model_decoder_layers_in(&run->model, first_layer, per);
+            double lp = n_dec > 0 ? c->dec.params : c->layer.params;
+            double u = lp + ends;
             unit = u > unit ? u : unit;
+            if (ch == 0 && n_dec == per)
+                last_unit = c->dec.params;
             t += x.fwd_s + x.bwd_s;
             bwd_total += x.bwd_s;
             /* each pass waits for its chunk's weights, gathered on the data-parallel stream,
              * which runs ahead of compute: the slower of the two streams sets the pace */
-            if (zero3) { /* FSDP: per layer, a gather before each pass, a reduce-scatter after */
+            if (zero3 && n_dec > 0) { /* as below, each stack's layers at their own size */
+                double enc_b = c->layer.params * e, dec_b = c->dec.params * e, lb = lp * e;
+                double extra = x.params * e - (per - n_dec) * enc_b - n_dec * dec_b;
+                gathers += (per - n_dec) * zero3_layer(w, &g, dp, enc_b) +
+                           n_dec * zero3_layer(w, &g, dp, dec_b);
+                if (extra > 0)
+                    gathers += 3.0 * extra / lb *
+                               dp_collective(w, &g, dp, MLSIM_COLL_ALL_GATHER, lb) / per;
+            } else if (zero3) { /* FSDP: per layer, a gather before each pass, a reduce-scatter
+                                   after */
                 double layer_b = c->layer.params * e, extra = x.params * e - per * layer_b;
                 gathers += per * (2.0 * dp_collective(w, &g, dp, MLSIM_COLL_ALL_GATHER, layer_b) +
                                   dp_collective(w, &g, dp, MLSIM_COLL_REDUCE_SCATTER, layer_b));
@@ -323,8 +393,7 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
         double reduce = 0;
         if (dp > 1 && zero3) {
             /* FSDP reduce-scatters each unit after its backward: the last unit's is left */
-            reduce =
-                dp_collective(w, &g, dp, MLSIM_COLL_REDUCE_SCATTER, c->layer.params * grad_bytes);
+            reduce = dp_collective(w, &g, dp, MLSIM_COLL_REDUCE_SCATTER, last_unit * grad_bytes);
         } else if (dp > 1 && run->training.overlap_comm) {
             /* DDP's buckets during the last micro-batch's backward (cluster.c): what that pass
              * does not hide, and the last bucket after it */

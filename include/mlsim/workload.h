@@ -95,6 +95,11 @@ struct mlsim_workload {
     double expert_params; /* of params, the routed experts' (sharded and reduced over dp / ep) */
 };
 
+/* The encoder's output a stage of an encoder-decoder's decoder layers keeps for their
+ * cross-attentions' backward, once however many layers read it: 2 s_e b h bytes (/ tp under
+ * sequence parallelism); 0 for a decoder-only model. Counted in act_bytes_per_micro. */
+double mlsim_workload_encoder_output_bytes(const struct mlsim_workload_spec *spec);
+
 /* Build the workload of SPEC into *W. Returns MLSIM_ERR_INPUT for an impossible shape (heads not
  * dividing hidden, fewer than two widths), MLSIM_ERR_NOMEM on malloc failure. */
 enum mlsim_status mlsim_workload_build(const struct mlsim_workload_spec *spec,

@@ -97,11 +97,201 @@ static void test_head_dim_activations(void **state)
     mlsim_workload_release(&w);
 }
 
+/* T5-11B (Raffel et al. 2020, Sec. 3.7; HF t5-11b config.json): 24 + 24 layers of d_model 1024,
+ * 128 heads of d_kv 128 (inner width H = 16384), ReLU MLP of 65536, vocabulary 32128, no biases,
+ * relative position biases of 32 buckets a head in each stack, a head tied to the shared
+ * embedding; pre-training sequences of 512 inputs and 114 targets. */
+static const struct mlsim_model_spec t5_11b = {.layers = 48,
+                                               .encoder_layers = 24,
+                                               .hidden = 1024,
+                                               .heads = 128,
+                                               .head_dim = 128,
+                                               .ffn = 65536,
+                                               .seq_len = 512,
+                                               .decoder_seq_len = 114,
+                                               .vocab = 32128,
+                                               .no_biases = 1,
+                                               .position = MLSIM_POSITION_RELATIVE};
+
+/* Parameters by hand. T5-11B: an encoder layer's attention 4 x 1024 x 16384 = 67,108,864, MLP 2 x
+ * 1024 x 65536 = 134,217,728, two norms 2,048: 201,328,640, 24 of them 4,831,887,360; a decoder
+ * layer adds a cross-attention (67,108,864) and a third norm: 268,438,528, 24 of them
+ * 6,442,524,672; embedding 32128 x 1024 = 32,899,072; relative biases 2 x 32 x 128 = 8,192; two
+ * final norms 2,048. Total 11,307,321,344 (the paper's "11B"; HF's t5-11b 11.3B).
+ * T5-3B (32 heads of 128, d_ff 16384): encoder layers 24 x (16,777,216 + 33,554,432 + 2,048) =
+ * 1,208,008,704; decoder layers 24 x (2 x 16,777,216 + 33,554,432 + 3,072) = 1,610,686,464;
+ * embedding 32,899,072, biases 2 x 32 x 32 = 2,048, final norms 2,048: 2,851,598,336 ("3B"; HF's
+ * t5-3b 2.85B).
+ * T5-Large (16 heads of 64, d_model 1024, d_ff 4096, 24 + 24): 24 x 12,584,960 + 24 x 16,780,288
+ * + 32,899,072 + 2 x 32 x 16 + 2,048 = 737,668,096, the 737.67M of a published per-tensor listing
+ * of HF t5-large (KwangryeolPark/Model.Summary), which counts the shared embedding once as here.
+ * Flan-T5-XXL (HF google/flan-t5-xxl: d_model 4096, 64 heads of 64, gated-GELU of 10240, untied):
+ * encoder 24 x (67,108,864 + 3 x 4096 x 10240 + 8,192) = 4,630,708,224; decoder 24 x (2 x
+ * 67,108,864 + 125,829,120 + 12,288) = 6,241,419,264; embedding and head 2 x 32128 x 4096 =
+ * 263,192,576; biases 2 x 32 x 64 = 4,096; final norms 8,192: 11,135,332,352. */
+static void test_t5_parameters(void **state)
+{
+    (void)state;
+    assert_near(mlsim_model_params(&t5_11b), 11307321344.0, 0.0);
+    struct mlsim_model_spec t5_3b = t5_11b, large = t5_11b, flan = t5_11b;
+    t5_3b.heads = 32;
+    t5_3b.ffn = 16384;
+    assert_near(mlsim_model_params(&t5_3b), 2851598336.0, 0.0);
+    large.heads = 16;
+    large.head_dim = 64;
+    large.ffn = 4096;
+    assert_near(mlsim_model_params(&large), 737668096.0, 0.0);
+    flan.hidden = 4096;
+    flan.heads = 64;
+    flan.head_dim = 64;
+    flan.ffn = 10240;
+    flan.gated_mlp = 1;
+    flan.untied_embeddings = 1;
+    assert_near(mlsim_model_params(&flan), 11135332352.0, 0.0);
+    /* the workload's own count, whole and on 8 tensor ranks (each holds 1/8 of every matrix and
+     * of the relative biases, and every norm: 24 x 2 + 24 x 3 + 2 = 122 of 1024) */
+    struct mlsim_workload w;
+    assert_int_equal(build(&t5_11b, 1, MLSIM_ATTENTION_FLASH, MLSIM_RECOMPUTE_NONE, &w), MLSIM_OK);
+    assert_near(w.params, 11307321344.0, 0.0);
+    mlsim_workload_release(&w);
+    assert_int_equal(build(&t5_11b, 8, MLSIM_ATTENTION_FLASH, MLSIM_RECOMPUTE_NONE, &w), MLSIM_OK);
+    assert_near(w.params, (11307321344.0 - 122.0 * 1024.0) / 8.0 + 122.0 * 1024.0, 0.0);
+    mlsim_workload_release(&w);
+}
+
+/* Model FLOPs of one T5-11B sequence (512 inputs, 114 targets), forward by hand, backward twice
+ * the forward. An encoder layer: 2 x 512 x (4 x 1024 x 16384 + 2 x 1024 x 65536) = 206,158,430,208
+ * in its GEMMs and 4 x 512^2 x 16384 = 17,179,869,184 in attention: 223,338,299,392. A decoder
+ * layer: self-attention 2 x 114 x 67,108,864 + 4 x 114^2 x 16384 = 15,300,820,992 + 851,705,856;
+ * cross-attention Q and O on the targets 2 x 114 x 33,554,432 = 7,650,410,496, K and V on the
+ * inputs 2 x 512 x 33,554,432 = 34,359,738,368, scores 4 x 114 x 512 x 16384 = 3,825,205,248; MLP
+ * 2 x 114 x 134,217,728 = 30,601,641,984: 92,589,522,944. Logits on the targets 2 x 114 x 1024 x
+ * 32128 = 7,500,988,416. Forward 24 x 223,338,299,392 + 24 x 92,589,522,944 + 7,500,988,416 =
+ * 7,589,768,724,480; with the backward 22,769,306,173,440, 44.47 GFLOP an input token where 6 N
+ * would say 67.84. */
+static void test_t5_model_flops(void **state)
+{
+    (void)state;
+    struct mlsim_workload w;
+    const double want = 3.0 * 7589768724480.0;
+    assert_int_equal(build(&t5_11b, 1, MLSIM_ATTENTION_FLASH, MLSIM_RECOMPUTE_NONE, &w), MLSIM_OK);
+    assert_rel(w.model_flops_per_micro, want, 1e-12);
+    mlsim_workload_release(&w);
+    /* the same model work with plain attention, and with full recomputation on top */
+    assert_int_equal(build(&t5_11b, 1, MLSIM_ATTENTION_PLAIN, MLSIM_RECOMPUTE_NONE, &w), MLSIM_OK);
+    assert_rel(w.model_flops_per_micro, want, 1e-12);
+    mlsim_workload_release(&w);
+    assert_int_equal(build(&t5_11b, 4, MLSIM_ATTENTION_FLASH, MLSIM_RECOMPUTE_FULL, &w), MLSIM_OK);
+    assert_rel(4.0 * w.model_flops_per_micro, want, 1e-12);
+    assert_true(w.hw_flops_per_micro > w.model_flops_per_micro * 1.3); /* the forward again */
+    mlsim_workload_release(&w);
+}
+
+/* Where a decoder layer's cross-attention runs: K and V on the 512 inputs, Q on the 114 targets,
+ * 114 x 512 scores; and the logits on the targets only. */
+static void test_t5_cross_attention_kernels(void **state)
+{
+    (void)state;
+    struct mlsim_workload w;
+    assert_int_equal(build(&t5_11b, 1, MLSIM_ATTENTION_PLAIN, MLSIM_RECOMPUTE_NONE, &w), MLSIM_OK);
+    const struct mlsim_kernel *kv = find(&w, "cross.kv"), *q = find(&w, "cross.q");
+    const struct mlsim_kernel *logits = find(&w, "logits"), *qkv = find(&w, "qkv");
+    assert_non_null(kv);
+    assert_non_null(q);
+    assert_non_null(logits);
+    assert_non_null(qkv);
+    assert_near(kv->m, 512.0, 0.0);
+    assert_near(kv->n, 2.0 * 16384.0, 0.0);
+    assert_near(q->m, 114.0, 0.0);
+    assert_int_equal(q->layer, 24); /* the first decoder layer */
+    assert_int_equal(qkv->layer, 0);
+    assert_near(qkv->m, 512.0, 0.0); /* the encoder's self-attention on the inputs */
+    assert_near(logits->m, 114.0, 0.0);
+    size_t scores = 0;
+    for (size_t i = 0; i < w.n_fwd; i++) {
+        if (strcmp(w.fwd[i].name, "attn.score") == 0 && w.fwd[i].layer == 30) {
+            scores++; /* the self-attention's 114 x 114, then the cross-attention's 114 x 512 */
+            assert_near(w.fwd[i].m, 114.0, 0.0);
+            assert_near(w.fwd[i].n, scores == 1 ? 114.0 : 512.0, 0.0);
+        }
+    }
+    assert_int_equal(scores, 2);
+    mlsim_workload_release(&w);
+}
+
+/* Activations of T5-11B at one sequence, no TP, flash attention (no scores kept), Korthikanti et
+ * al.'s per-layer count at T5's widths: r = 128 x 128 / 1024 = 16, the split part 8 r + 2 (65536 +
+ * 65536) / 1024 = 384. An encoder layer s b h (10 + 384) = 512 x 1024 x 394 = 206,569,472; a
+ * decoder layer 114 x 1024 x 394 = 45,993,984, its cross-attention 114 x 1024 x (5 + 4 r) =
+ * 8,054,784 and K, V of the inputs 4 r x 512 x 1024 = 33,554,432: 87,603,200; the encoder's output
+ * 2 x 512 x 1024 = 1,048,576 once; fp32 logits 4 x 114 x 32128 = 14,650,368. Total 24 x
+ * 206,569,472 + 24 x 87,603,200 + 1,048,576 + 14,650,368 = 7,075,843,072. */
+static void test_t5_activations(void **state)
+{
+    (void)state;
+    struct mlsim_workload w;
+    assert_int_equal(build(&t5_11b, 1, MLSIM_ATTENTION_FLASH, MLSIM_RECOMPUTE_NONE, &w), MLSIM_OK);
+    assert_near(w.act_bytes_per_micro, 7075843072.0, 0.0);
+    mlsim_workload_release(&w);
+}
+
+/* A pipeline stage is a slice of the one stack: the encoder's half and the decoder's half add up to
+ * the whole, the encoder output counted on the decoder's stage. */
+static void test_t5_stages_add_up(void **state)
+{
+    (void)state;
+    struct mlsim_workload_spec s;
+    struct mlsim_workload whole, enc, dec;
+    memset(&s, 0, sizeof s);
+    s.model = t5_11b;
+    s.micro_batch = 1;
+    s.tp = 1;
+    s.attention = MLSIM_ATTENTION_FLASH;
+    s.elem_bytes = 2;
+    assert_int_equal(mlsim_workload_build(&s, &whole), MLSIM_OK);
+    s.n_layers = 24;
+    s.with_embedding = 1;
+    assert_int_equal(mlsim_workload_build(&s, &enc), MLSIM_OK);
+    s.first_layer = 24;
+    s.with_embedding = 0;
+    s.with_head = 1;
+    assert_int_equal(mlsim_workload_build(&s, &dec), MLSIM_OK);
+    assert_rel(enc.params + dec.params, whole.params, 1e-15);
+    assert_rel(enc.model_flops_per_micro + dec.model_flops_per_micro, whole.model_flops_per_micro,
+               1e-12);
+    assert_rel(enc.act_bytes_per_micro + dec.act_bytes_per_micro, whole.act_bytes_per_micro, 1e-15);
+    assert_near(enc.act_bytes_per_micro, 24.0 * 206569472.0, 0.0);
+    mlsim_workload_release(&whole);
+    mlsim_workload_release(&enc);
+    mlsim_workload_release(&dec);
+}
+
+/* The shapes mlsim does not model beside an encoder are refused, not guessed. */
+static void test_t5_refusals(void **state)
+{
+    (void)state;
+    struct mlsim_workload w;
+    struct mlsim_model_spec m = t5_11b;
+    m.encoder_layers = 48; /* no decoder left */
+    assert_int_equal(build(&m, 1, MLSIM_ATTENTION_FLASH, MLSIM_RECOMPUTE_NONE, &w),
+                     MLSIM_ERR_INPUT);
+    m = t5_11b;
+    m.experts = 8;
+    assert_int_equal(build(&m, 1, MLSIM_ATTENTION_FLASH, MLSIM_RECOMPUTE_NONE, &w),
+                     MLSIM_ERR_INPUT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gemma_7b_heads_of_256),
         cmocka_unit_test(test_head_dim_activations),
+        cmocka_unit_test(test_t5_parameters),
+        cmocka_unit_test(test_t5_model_flops),
+        cmocka_unit_test(test_t5_cross_attention_kernels),
+        cmocka_unit_test(test_t5_activations),
+        cmocka_unit_test(test_t5_stages_add_up),
+        cmocka_unit_test(test_t5_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
