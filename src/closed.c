@@ -50,6 +50,10 @@ struct mlsim_closed_work {
     struct costs *entries;
     size_t n, cap;
     size_t last; /* the entry found last: layouts of a search come in runs of one shape */
+    /* an encoder-decoder's stages differ: each rank's forward and backward time of one
+     * micro-batch, 2 per rank, grown once and reused */
+    double *stage_fb;
+    size_t stage_cap;
 };
 
 struct mlsim_closed_work *mlsim_closed_work_alloc(const struct mlsim_run *run)
@@ -68,6 +72,7 @@ void mlsim_closed_work_free(struct mlsim_closed_work *w)
     if (!w)
         return;
     free(w->entries);
+    free(w->stage_fb);
     free(w);
 }
 
@@ -284,6 +289,37 @@ static double dp_collective(const struct mlsim_closed_work *w, const struct mlsi
     return mlsim_layout_dp_collective(g, w->algo, dp, op, bytes);
 }
 
+/* COMPUTE seconds beside GATHERS seconds of ZeRO-3's collectives: the gathers' SMs are taken from
+ * the compute they overlap (MLSIM_OVERLAP_SLOWDOWN, as cluster.c puts it on the compute stream);
+ * where the compute waits, it costs nothing. */
+static double overlapped(double compute, double gathers)
+{
+    double both = compute + MLSIM_OVERLAP_SLOWDOWN * gathers;
+    return both > gathers ? both : gathers;
+}
+
+/* One micro-batch's 1F1B pipeline over P stages of unequal forward and backward times FB (f, b
+ * per stage) and M micro-batches: its critical path through stage R, the first micro-batch's
+ * forwards to R, R's M forwards and backwards, the last backward back to stage 0; before R's
+ * first backward the stages after it do one forward and backward, which R's P - 1 - R warm-up
+ * forwards cover as far as they last. The longest over R; equal stages give (M + P - 1) (f + b). */
+static double unequal_1f1b(const double *fb, int p, int m)
+{
+    double best = 0, before_f = 0, before_b = 0, after = 0;
+    for (int r = 0; r < p; r++)
+        after += fb[2 * r] + fb[2 * r + 1];
+    for (int r = 0; r < p; r++) {
+        double f = fb[2 * r], b = fb[2 * r + 1];
+        after -= f + b;
+        double wait = after - (p - 1 - r) * f;
+        double path = before_f + m * (f + b) + before_b + (wait > 0 ? wait : 0.0);
+        best = path > best ? path : best;
+        before_f += f;
+        before_b += b;
+    }
+    return best;
+}
+
 /* ZeRO-3's collectives of one layer of BYTES: gathered for the forward and the backward,
  * reduce-scattered after it. */
 static double zero3_layer(const struct mlsim_closed_work *w, const struct mlsim_layout_groups *g,
@@ -322,16 +358,25 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
     int reduce_op =
         l->sharding == MLSIM_SHARD_NONE ? MLSIM_COLL_ALL_REDUCE : MLSIM_COLL_REDUCE_SCATTER;
     double t_micro = 0, busiest = -1, step = 0;
+    double t_sum = 0; /* every rank's micro-batch time, for stages that differ */
+    int alike = !mlsim_model_is_encoder_decoder(&run->model);
+    if (!alike) {
+        void *grown = w->stage_fb;
+        if (mlsim_mem_grow(&grown, &w->stage_cap, 2 * (size_t)p, sizeof *w->stage_fb) != MLSIM_OK)
+            return MLSIM_ERR_NOMEM;
+        w->stage_fb = grown;
+    }
     double shard = l->sharding == MLSIM_SHARD_NONE ? 1.0 : (double)dp;
     /* Ranks 1 .. p - 2 hold the same chunks (no embedding, no head); of them rank 1 has the most
      * in flight and finishes last, so it stands for all: ranks 0, 1 and p - 1 are costed, and
      * rank 1's FLOPs counted p - 2 times. */
     /* an encoder-decoder's middle ranks differ (encoder or decoder layers): each is costed */
-    int alike = !mlsim_model_is_encoder_decoder(&run->model);
     for (int r = 0; r < p; r = r == 1 && p > 3 && alike ? p - 1 : r + 1) {
         double times = r == 1 && p > 3 && alike ? p - 2 : 1;
         double t = 0, gathers = 0, last_bwd = 0, params = 0, act = 0, experts = 0;
         double bwd_total = 0; /* the rank's backward passes of one micro-batch */
+        double fwd_total = 0;
+        double dec_t = 0, dec_gathers = 0; /* an encoder-decoder's decoder layers' share */
         double unit = 0;
         double last_unit = c->layer.params; /* the unit whose reduce-scatter ends the backward */
         for (int ch = 0; ch < v; ch++) {
@@ -358,13 +403,16 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
                 last_unit = c->dec.params;
             t += x.fwd_s + x.bwd_s;
             bwd_total += x.bwd_s;
+            fwd_total += x.fwd_s;
             /* each pass waits for its chunk's weights, gathered on the data-parallel stream,
              * which runs ahead of compute: the slower of the two streams sets the pace */
             if (zero3 && n_dec > 0) { /* as below, each stack's layers at their own size */
                 double enc_b = c->layer.params * e, dec_b = c->dec.params * e, lb = lp * e;
                 double extra = x.params * e - (per - n_dec) * enc_b - n_dec * dec_b;
-                gathers += (per - n_dec) * zero3_layer(w, &g, dp, enc_b) +
-                           n_dec * zero3_layer(w, &g, dp, dec_b);
+                double dec_g = n_dec * zero3_layer(w, &g, dp, dec_b);
+                gathers += (per - n_dec) * zero3_layer(w, &g, dp, enc_b) + dec_g;
+                dec_gathers += dec_g;
+                dec_t += n_dec * (c->dec.fwd_s + c->dec.bwd_s);
                 if (extra > 0)
                     gathers += 3.0 * extra / lb *
                                dp_collective(w, &g, dp, MLSIM_COLL_ALL_GATHER, lb) / per;
@@ -387,8 +435,10 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
         }
         /* the gathers' SMs are taken from the compute they overlap (MLSIM_OVERLAP_SLOWDOWN, as
          * cluster.c puts it on the compute stream); where the compute waits, it costs nothing */
-        t = t + MLSIM_OVERLAP_SLOWDOWN * gathers > gathers ? t + MLSIM_OVERLAP_SLOWDOWN * gathers
-                                                           : gathers;
+        /* each layer's gather overlaps its neighbour's compute (cluster.c): an encoder-decoder's
+         * two stacks differ, the decoder's large layers on few tokens waiting on their gathers,
+         * so each stack is paced on its own */
+        t = overlapped(t - dec_t, gathers - dec_gathers) + overlapped(dec_t, dec_gathers);
         /* the update: the reduction of what is not yet reduced, the optimizer, ZeRO's gather */
         double reduce = 0;
         if (dp > 1 && zero3) {
@@ -430,6 +480,12 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
         }
         if (t > t_micro)
             t_micro = t;
+        t_sum += t;
+        if (!alike) { /* the rank's time, gathers included, split as its passes are */
+            double f = fwd_total + bwd_total > 0 ? t * fwd_total / (fwd_total + bwd_total) : 0;
+            w->stage_fb[2 * r] = f;
+            w->stage_fb[2 * r + 1] = t - f;
+        }
         /* rank r's last backward ends about r backward passes and sends before rank 0's */
         double tail = reduce + opt + gather - r * (last_bwd + send);
         if (tail > step)
@@ -452,8 +508,16 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
     out->mem.total_bytes = out->mem.states_bytes + out->mem.act_bytes + out->mem.buffer_bytes +
                            run->training.memory_reserve_bytes;
     double pipe = (m + (p - 1) / (double)v) * t_micro;
+    double bubble = (p - 1) / (double)v * t_micro;
+    if (!alike && v == 1) {
+        pipe = unequal_1f1b(w->stage_fb, p, m);
+        bubble = pipe - m * t_micro;
+    } else if (!alike) { /* interleaved: fill and drain pass every stage at its own pace */
+        bubble = (t_sum - t_micro) / v;
+        pipe = m * t_micro + bubble;
+    }
     out->pp_comm_s = 2.0 * (p - 1) * send;
-    out->bubble_s = (p - 1) / (double)v * t_micro;
+    out->bubble_s = bubble;
     out->step_s = pipe + out->pp_comm_s + step + run->training.host_s;
     return MLSIM_OK;
 }
