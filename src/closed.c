@@ -306,10 +306,11 @@ static double overlapped(double compute, double gathers)
 static double unequal_1f1b(const double *fb, int p, int m)
 {
     double best = 0, before_f = 0, before_b = 0, after = 0;
-    for (int r = 0; r < p; r++)
-        after += fb[2 * r] + fb[2 * r + 1];
+    for (size_t i = 0; i < 2 * (size_t)p; i++)
+        after += fb[i];
     for (int r = 0; r < p; r++) {
-        double f = fb[2 * r], b = fb[2 * r + 1];
+        size_t i = 2 * (size_t)r;
+        double f = fb[i], b = fb[i + 1];
         after -= f + b;
         double wait = after - (p - 1 - r) * f;
         double path = before_f + m * (f + b) + before_b + (wait > 0 ? wait : 0.0);
@@ -483,8 +484,8 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
         t_sum += t;
         if (!alike) { /* the rank's time, gathers included, split as its passes are */
             double f = fwd_total + bwd_total > 0 ? t * fwd_total / (fwd_total + bwd_total) : 0;
-            w->stage_fb[2 * r] = f;
-            w->stage_fb[2 * r + 1] = t - f;
+            w->stage_fb[2 * (size_t)r] = f;
+            w->stage_fb[2 * (size_t)r + 1] = t - f;
         }
         /* rank r's last backward ends about r backward passes and sends before rank 0's */
         double tail = reduce + opt + gather - r * (last_bwd + send);
