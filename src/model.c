@@ -2,8 +2,10 @@
  * The model's shape and parameter count. Counts follow the models' own definitions: per layer the
  * Q, K, V and output projections (K and V of kv_heads x head width), the MLP's two matrices (three
  * when gated), their biases when the model has them, and two norms; then the token embedding, a
- * learned position table if any, the final norm, and the head's matrix when it is not tied.
- * Checked by hand against published configs in tests/unit/test_model.c.
+ * learned position table if any, the final norm, and the head's matrix when it is not tied. An
+ * encoder-decoder's decoder layers add a cross-attention and its norm (and the stacks a final norm
+ * and a relative-bias table each). Checked by hand against published configs in
+ * tests/unit/test_model.c and tests/unit/test_t5.c.
  */
 #include "mlsim/model.h"
 

@@ -4,6 +4,8 @@
  * fused flash kernel), output projection, dropout + residual, layernorm, two MLP GEMMs around the
  * activation, dropout + residual. Each GEMM of the forward pass becomes two in the backward pass
  * (input gradient and weight gradient) of the same FLOPs. Memory-bound kernels carry bytes only.
+ * An encoder-decoder (T5) is the same stack: its decoder layers run on the targets' tokens and
+ * put a cross-attention between the two halves, its keys and values on the encoder's tokens.
  */
 #include "mlsim/workload.h"
 
@@ -919,7 +921,7 @@ static double cross_act_bytes(const struct mlsim_workload_spec *sp, const struct
 
 double mlsim_workload_encoder_output_bytes(const struct mlsim_workload_spec *sp)
 {
-    if (!mlsim_model_is_encoder_decoder(&sp->model) || sp->model.type != MLSIM_MODEL_TRANSFORMER)
+    if (!mlsim_model_is_encoder_decoder(&sp->model))
         return 0.0;
     double tp = sp->tp > 1 ? sp->tp : 1,
            sebh = (double)sp->micro_batch * sp->model.seq_len * sp->model.hidden;

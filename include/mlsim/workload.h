@@ -101,7 +101,9 @@ struct mlsim_workload {
 double mlsim_workload_encoder_output_bytes(const struct mlsim_workload_spec *spec);
 
 /* Build the workload of SPEC into *W. Returns MLSIM_ERR_INPUT for an impossible shape (heads not
- * dividing hidden, fewer than two widths), MLSIM_ERR_NOMEM on malloc failure. */
+ * dividing hidden without a head_dim, fewer than two widths, an encoder-decoder with no decoder
+ * layer or beside experts, latent attention, parallel blocks, a window or context parallelism),
+ * MLSIM_ERR_NOMEM on malloc failure. */
 enum mlsim_status mlsim_workload_build(const struct mlsim_workload_spec *spec,
                                        struct mlsim_workload *w);
 
