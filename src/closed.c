@@ -360,6 +360,7 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
         l->sharding == MLSIM_SHARD_NONE ? MLSIM_COLL_ALL_REDUCE : MLSIM_COLL_REDUCE_SCATTER;
     double t_micro = 0, busiest = -1, step = 0;
     double t_sum = 0; /* every rank's micro-batch time, for stages that differ */
+    double sends = 0; /* their sends on the critical path, each rank's at its own size */
     int alike = !mlsim_model_is_encoder_decoder(&run->model);
     if (!alike) {
         void *grown = w->stage_fb;
@@ -379,6 +380,7 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
         double fwd_total = 0;
         double dec_t = 0, dec_gathers = 0; /* an encoder-decoder's decoder layers' share */
         double unit = 0;
+        double rank_send = 0; /* an encoder-decoder's: its first chunk's (workload.h) */
         double last_unit = c->layer.params; /* the unit whose reduce-scatter ends the backward */
         for (int ch = 0; ch < v; ch++) {
             int vs = ch * p + r;
@@ -402,6 +404,10 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
             unit = u > unit ? u : unit;
             if (ch == 0 && n_dec == per)
                 last_unit = c->dec.params;
+            if (ch == 0 && !alike && p > 1)
+                rank_send = p2p(&g.g[MLSIM_GROUP_PP].link,
+                                c->act_send_bytes *
+                                    mlsim_workload_send_scale(&run->model, first_layer, per));
             t += x.fwd_s + x.bwd_s;
             bwd_total += x.bwd_s;
             fwd_total += x.fwd_s;
@@ -482,13 +488,14 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
         if (t > t_micro)
             t_micro = t;
         t_sum += t;
+        sends += rank_send * ((r < p - 1) + (r > 0)); /* forward to r + 1, backward to r - 1 */
         if (!alike) { /* the rank's time, gathers included, split as its passes are */
             double f = fwd_total + bwd_total > 0 ? t * fwd_total / (fwd_total + bwd_total) : 0;
             w->stage_fb[2 * (size_t)r] = f;
             w->stage_fb[2 * (size_t)r + 1] = t - f;
         }
         /* rank r's last backward ends about r backward passes and sends before rank 0's */
-        double tail = reduce + opt + gather - r * (last_bwd + send);
+        double tail = reduce + opt + gather - r * (last_bwd + (alike ? send : rank_send));
         if (tail > step)
             step = tail;
         if (r == 0)
@@ -517,7 +524,7 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
         bubble = (t_sum - t_micro) / v;
         pipe = m * t_micro + bubble;
     }
-    out->pp_comm_s = 2.0 * (p - 1) * send;
+    out->pp_comm_s = alike ? 2.0 * (p - 1) * send : sends;
     out->bubble_s = bubble;
     out->step_s = pipe + out->pp_comm_s + step + run->training.host_s;
     return MLSIM_OK;

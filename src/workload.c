@@ -928,6 +928,13 @@ double mlsim_workload_encoder_output_bytes(const struct mlsim_workload_spec *sp)
     return sp->sequence_parallel && tp > 1 ? 2.0 * sebh / tp : 2.0 * sebh;
 }
 
+double mlsim_workload_send_scale(const struct mlsim_model_spec *m, int first, int count)
+{
+    if (mlsim_model_decoder_layers_in(m, first, count) <= 0 || m->seq_len <= 0)
+        return 1.0;
+    return ((double)m->seq_len + mlsim_model_decoder_seq_len(m)) / m->seq_len;
+}
+
 /* An encoder-decoder's options mlsim does not model beside it: refused (the scenario's resolve
  * says which, at its place). */
 static int encdec_ok(const struct mlsim_workload_spec *sp)

@@ -100,6 +100,13 @@ struct mlsim_workload {
  * sequence parallelism); 0 for a decoder-only model. Counted in act_bytes_per_micro. */
 double mlsim_workload_encoder_output_bytes(const struct mlsim_workload_spec *spec);
 
+/* What a pipeline stage holding layers [FIRST, FIRST + COUNT) of M sends the next per micro-batch,
+ * over the b s h of a decoder-only model's hidden state: 1, or for an encoder-decoder's stage
+ * that holds decoder layers (s_e + s_d) / s_e, the encoder's output travelling beside the
+ * decoder's hidden state (Megatron-LM's get_tensor_shapes: a stage past the encoder-decoder split
+ * sends both). */
+double mlsim_workload_send_scale(const struct mlsim_model_spec *m, int first, int count);
+
 /* Build the workload of SPEC into *W. Returns MLSIM_ERR_INPUT for an impossible shape (heads not
  * dividing hidden without a head_dim, fewer than two widths, an encoder-decoder with no decoder
  * layer or beside experts, latent attention, parallel blocks, a window or context parallelism),
