@@ -266,6 +266,18 @@ static void test_t5_stages_add_up(void **state)
     mlsim_workload_release(&dec);
 }
 
+/* What a stage sends the next: an encoder stage its b s_e h, a stage of decoder layers the
+ * encoder's output beside the targets' hidden state, (512 + 114) / 512 = 1.22265625 of it; a
+ * decoder-only model 1 everywhere. */
+static void test_t5_send_scale(void **state)
+{
+    (void)state;
+    assert_near(mlsim_workload_send_scale(&t5_11b, 0, 24), 1.0, 0.0);
+    assert_near(mlsim_workload_send_scale(&t5_11b, 12, 24), 1.22265625, 0.0);
+    assert_near(mlsim_workload_send_scale(&t5_11b, 24, 24), 1.22265625, 0.0);
+    assert_near(mlsim_workload_send_scale(&gemma_7b, 14, 14), 1.0, 0.0);
+}
+
 /* The shapes mlsim does not model beside an encoder are refused, not guessed. */
 static void test_t5_refusals(void **state)
 {
@@ -291,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_t5_cross_attention_kernels),
         cmocka_unit_test(test_t5_activations),
         cmocka_unit_test(test_t5_stages_add_up),
+        cmocka_unit_test(test_t5_send_scale),
         cmocka_unit_test(test_t5_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
