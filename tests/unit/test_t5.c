@@ -82,6 +82,30 @@ static void test_gemma_7b_heads_of_256(void **state)
     mlsim_workload_release(&w);
 }
 
+/* PaLM 540B (Chowdhery et al. 2022, Table 1: 118 layers, 48 heads, d_model 18432, 540.35B; its
+ * caption: "attention head size is always 256"; multi-query, SwiGLU of 4 d_model, parallel blocks,
+ * no biases, 256k vocabulary, tied). By hand: Q and O 2 x 18432 x 12288 = 452,984,832; K and V 2 x
+ * 18432 x 256 = 9,437,184; MLP 3 x 18432 x 73728 = 4,076,863,488; one norm 18,432: a layer
+ * 4,539,303,936, 118 of them 535,637,864,448; embedding 256000 x 18432 = 4,718,592,000; final
+ * norm 18,432. Total 540,356,474,880: Table 1's 540.35B. */
+static void test_palm_540b_heads_of_256(void **state)
+{
+    (void)state;
+    const struct mlsim_model_spec palm = {.layers = 118,
+                                          .hidden = 18432,
+                                          .heads = 48,
+                                          .kv_heads = 1,
+                                          .head_dim = 256,
+                                          .ffn = 73728,
+                                          .seq_len = 2048,
+                                          .vocab = 256000,
+                                          .gated_mlp = 1,
+                                          .parallel_block = 1,
+                                          .no_biases = 1,
+                                          .position = MLSIM_POSITION_ROTARY};
+    assert_near(mlsim_model_params(&palm), 540356474880.0, 0.0);
+}
+
 /* Korthikanti et al. 2022's 34 s b h per layer without TP has 8 s b h for Q, K, V and the
  * projection's input; at heads x head_dim = 4096 beside 3072 they are 8 x 4/3: a layer keeps s b
  * h (10 + 16 + 32/3) with flash attention (no scores), 8192 x 3072 x 110/3 bytes. */
@@ -298,6 +322,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gemma_7b_heads_of_256),
         cmocka_unit_test(test_head_dim_activations),
+        cmocka_unit_test(test_palm_540b_heads_of_256),
         cmocka_unit_test(test_t5_parameters),
         cmocka_unit_test(test_t5_model_flops),
         cmocka_unit_test(test_t5_cross_attention_kernels),
