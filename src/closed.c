@@ -37,6 +37,11 @@ struct costs {
      * layer piece above is then a dense layer's, where the model has any) */
     int ep, etp;
     struct piece moe;
+    /* an encoder-decoder (model.h): the layer piece above is an encoder layer's; a decoder
+     * layer's, what its first layer adds (the decoder's entry), and the encoder output a stage
+     * of decoder layers keeps once */
+    struct piece dec, entry;
+    double enc_out;
 };
 
 struct mlsim_closed_work {
@@ -46,6 +51,10 @@ struct mlsim_closed_work {
     struct costs *entries;
     size_t n, cap;
     size_t last; /* the entry found last: layouts of a search come in runs of one shape */
+    /* an encoder-decoder's stages differ: each rank's forward and backward time of one
+     * micro-batch, 2 per rank, grown once and reused */
+    double *stage_fb;
+    size_t stage_cap;
 };
 
 struct mlsim_closed_work *mlsim_closed_work_alloc(const struct mlsim_run *run)
@@ -65,6 +74,7 @@ void mlsim_closed_work_free(struct mlsim_closed_work *w)
     if (!w)
         return;
     free(w->entries);
+    free(w->stage_fb);
     free(w);
 }
 
@@ -139,6 +149,25 @@ static void minus(struct piece *a, const struct piece *b)
     a->expert_params -= b->expert_params;
 }
 
+/* An encoder-decoder's decoder pieces, raw (each holding the encoder output once): DEC a decoder
+ * layer that is not the first where there are two, ENTRY the first. */
+static enum mlsim_status decoder_pieces(const struct mlsim_closed_work *w,
+                                        const struct mlsim_layout *l,
+                                        const struct mlsim_layout_groups *g, struct costs *c)
+{
+    const struct mlsim_model_spec *m = &w->run->model;
+    int first = m->encoder_layers;
+    enum mlsim_status st = cost_piece(w, l, g, first, 0, 0, &c->entry, c);
+    if (st == MLSIM_OK && m->layers - first >= 2)
+        st = cost_piece(w, l, g, first + 1, 0, 0, &c->dec, c);
+    else
+        c->dec = c->entry;
+    struct mlsim_workload_spec s;
+    mlsim_layout_workload_spec(w->run, l, &s);
+    c->enc_out = mlsim_workload_encoder_output_bytes(&s);
+    return st;
+}
+
 static int same_key(const struct costs *c, const struct mlsim_layout *l)
 {
     return c->tp == l->tp && c->sp == l->sequence_parallel && c->micro_batch == l->micro_batch &&
@@ -188,10 +217,19 @@ static enum mlsim_status costs_of(struct mlsim_closed_work *w, const struct mlsi
         c->status = cost_piece(w, l, g, 0, 1, 0, &c->embed, c);
     if (c->status == MLSIM_OK)
         c->status = cost_piece(w, l, g, last, 0, 1, &c->head, c);
+    int encdec = mlsim_model_is_encoder_decoder(m);
+    if (c->status == MLSIM_OK && encdec)
+        c->status = decoder_pieces(w, l, g, c);
     if (c->status == MLSIM_ERR_NOMEM)
         return MLSIM_ERR_NOMEM; /* not cached: a later call may have the memory */
     minus(&c->embed, moe >= 0 && mlsim_moe_is_moe_layer(m, 0) ? &c->moe : &c->layer);
-    minus(&c->head, moe >= 0 && mlsim_moe_is_moe_layer(m, last) ? &c->moe : &c->layer);
+    if (encdec) { /* the last layer is a decoder layer, the entry itself when it is the only */
+        minus(&c->head, last == m->encoder_layers ? &c->entry : &c->dec);
+        minus(&c->entry, &c->dec);
+        c->dec.act_bytes -= c->enc_out;
+    } else {
+        minus(&c->head, moe >= 0 && mlsim_moe_is_moe_layer(m, last) ? &c->moe : &c->layer);
+    }
     w->last = w->n++;
     *out = c;
     return c->status;
@@ -208,11 +246,22 @@ static void add_times(struct piece *x, const struct piece *a, double n)
     x->expert_params += a->expert_params * n;
 }
 
-/* Chunk VS of N_VS (PER layers each, N_MOE of them MoE layers) as the sum of its pieces. */
-static struct piece chunk_of(const struct costs *c, int vs, int n_vs, int per, int n_moe)
+/* Chunk VS of N_VS (PER layers from FIRST of M, N_MOE of them MoE layers) as the sum of its
+ * pieces. */
+static struct piece chunk_of(const struct costs *c, const struct mlsim_model_spec *m, int vs,
+                             int n_vs, int first, int per, int n_moe)
 {
     struct piece x = c->layer;
-    if (n_moe > 0) { /* a mixture of experts: dense and MoE layers, each its own piece */
+    int n_dec = mlsim_model_decoder_layers_in(m, first, per);
+    if (mlsim_model_is_encoder_decoder(m)) { /* encoder and decoder layers, each its own piece */
+        memset(&x, 0, sizeof x);
+        add_times(&x, &c->layer, per - n_dec);
+        add_times(&x, &c->dec, n_dec);
+        if (first <= m->encoder_layers && m->encoder_layers < first + per)
+            add_times(&x, &c->entry, 1);
+        if (n_dec > 0)
+            x.act_bytes += c->enc_out;
+    } else if (n_moe > 0) { /* a mixture of experts: dense and MoE layers, each its own piece */
         memset(&x, 0, sizeof x);
         add_times(&x, &c->layer, per - n_moe);
         add_times(&x, &c->moe, n_moe);
@@ -245,6 +294,47 @@ static double dp_collective(const struct mlsim_closed_work *w, const struct mlsi
     return mlsim_layout_dp_collective(g, w->algo, dp, op, bytes);
 }
 
+/* COMPUTE seconds beside GATHERS seconds of ZeRO-3's collectives: the gathers' SMs are taken from
+ * the compute they overlap (MLSIM_OVERLAP_SLOWDOWN, as cluster.c puts it on the compute stream);
+ * where the compute waits, it costs nothing. */
+static double overlapped(double compute, double gathers)
+{
+    double both = compute + MLSIM_OVERLAP_SLOWDOWN * gathers;
+    return both > gathers ? both : gathers;
+}
+
+/* One micro-batch's 1F1B pipeline over P stages of unequal forward and backward times FB (f, b
+ * per stage) and M micro-batches: its critical path through stage R, the first micro-batch's
+ * forwards to R, R's M forwards and backwards, the last backward back to stage 0; before R's
+ * first backward the stages after it do one forward and backward, which R's P - 1 - R warm-up
+ * forwards cover as far as they last. The longest over R; equal stages give (M + P - 1) (f + b). */
+static double unequal_1f1b(const double *fb, int p, int m)
+{
+    double best = 0, before_f = 0, before_b = 0, after = 0;
+    for (size_t i = 0; i < 2 * (size_t)p; i++)
+        after += fb[i];
+    for (int r = 0; r < p; r++) {
+        size_t i = 2 * (size_t)r;
+        double f = fb[i], b = fb[i + 1];
+        after -= f + b;
+        double wait = after - (p - 1 - r) * f;
+        double path = before_f + m * (f + b) + before_b + (wait > 0 ? wait : 0.0);
+        best = path > best ? path : best;
+        before_f += f;
+        before_b += b;
+    }
+    return best;
+}
+
+/* ZeRO-3's collectives of one layer of BYTES: gathered for the forward and the backward,
+ * reduce-scattered after it. */
+static double zero3_layer(const struct mlsim_closed_work *w, const struct mlsim_layout_groups *g,
+                          int dp, double bytes)
+{
+    return 2.0 * dp_collective(w, g, dp, MLSIM_COLL_ALL_GATHER, bytes) +
+           dp_collective(w, g, dp, MLSIM_COLL_REDUCE_SCATTER, bytes);
+}
+
 static double p2p(const struct mlsim_link_cost *l, double bytes)
 {
     return l->base_s + l->step_s + bytes / l->bw_Bps;
@@ -274,23 +364,37 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
     int reduce_op =
         l->sharding == MLSIM_SHARD_NONE ? MLSIM_COLL_ALL_REDUCE : MLSIM_COLL_REDUCE_SCATTER;
     double t_micro = 0, busiest = -1, step = 0;
+    double t_sum = 0; /* every rank's micro-batch time, for stages that differ */
+    double sends = 0; /* their sends on the critical path, each rank's at its own size */
+    int alike = !mlsim_model_is_encoder_decoder(&run->model);
+    if (!alike) {
+        void *grown = w->stage_fb;
+        if (mlsim_mem_grow(&grown, &w->stage_cap, 2 * (size_t)p, sizeof *w->stage_fb) != MLSIM_OK)
+            return MLSIM_ERR_NOMEM;
+        w->stage_fb = grown;
+    }
     double shard = l->sharding == MLSIM_SHARD_NONE ? 1.0 : (double)dp;
     /* Ranks 1 .. p - 2 hold the same chunks (no embedding, no head); of them rank 1 has the most
      * in flight and finishes last, so it stands for all: ranks 0, 1 and p - 1 are costed, and
      * rank 1's FLOPs counted p - 2 times. */
-    for (int r = 0; r < p; r = r == 1 && p > 3 ? p - 1 : r + 1) {
-        double times = r == 1 && p > 3 ? p - 2 : 1;
+    /* an encoder-decoder's middle ranks differ (encoder or decoder layers): each is costed */
+    for (int r = 0; r < p; r = r == 1 && p > 3 && alike ? p - 1 : r + 1) {
+        double times = r == 1 && p > 3 && alike ? p - 2 : 1;
         double t = 0, gathers = 0, last_bwd = 0, params = 0, act = 0, experts = 0;
         double bwd_total = 0; /* the rank's backward passes of one micro-batch */
+        double fwd_total = 0;
+        double dec_t = 0, dec_gathers = 0; /* an encoder-decoder's decoder layers' share */
         double unit = 0;
+        double rank_send = 0; /* an encoder-decoder's: its first chunk's (workload.h) */
+        double last_unit = c->layer.params; /* the unit whose reduce-scatter ends the backward */
         for (int ch = 0; ch < v; ch++) {
             int vs = ch * p + r;
             int first_layer = 0;
             if (!mlsim_layout_stage_layers(l, run->model.layers, vs, n_vs, &first_layer, &per))
                 return MLSIM_ERR_INPUT;
             assert(per > 0); /* the layout tiles (mlsim_layout_check): every chunk has layers */
-            struct piece x =
-                chunk_of(c, vs, n_vs, per, mlsim_moe_count_layers(&run->model, first_layer, per));
+            struct piece x = chunk_of(c, &run->model, vs, n_vs, first_layer, per,
+                                      mlsim_moe_count_layers(&run->model, first_layer, per));
             /* ZeRO-3's unit is a layer, the embedding and the head folded into their neighbours */
             double ends =
                 per > 1
@@ -298,13 +402,34 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
                           ? (vs == 0 ? c->embed.params : 0.0)
                           : (vs == n_vs - 1 ? c->head.params : 0.0)
                     : (vs == 0 ? c->embed.params : 0.0) + (vs == n_vs - 1 ? c->head.params : 0.0);
-            double u = c->layer.params + ends;
+            /* an encoder-decoder's decoder layers are larger than its encoder's */
+            int n_dec = mlsim_model_decoder_layers_in(&run->model, first_layer, per);
+            double lp = n_dec > 0 ? c->dec.params : c->layer.params;
+            double u = lp + ends;
             unit = u > unit ? u : unit;
+            if (ch == 0 && n_dec == per)
+                last_unit = c->dec.params;
+            if (ch == 0 && !alike && p > 1)
+                rank_send = p2p(&g.g[MLSIM_GROUP_PP].link,
+                                c->act_send_bytes *
+                                    mlsim_workload_send_scale(&run->model, first_layer, per));
             t += x.fwd_s + x.bwd_s;
             bwd_total += x.bwd_s;
+            fwd_total += x.fwd_s;
             /* each pass waits for its chunk's weights, gathered on the data-parallel stream,
              * which runs ahead of compute: the slower of the two streams sets the pace */
-            if (zero3) { /* FSDP: per layer, a gather before each pass, a reduce-scatter after */
+            if (zero3 && n_dec > 0) { /* as below, each stack's layers at their own size */
+                double enc_b = c->layer.params * e, dec_b = c->dec.params * e, lb = lp * e;
+                double extra = x.params * e - (per - n_dec) * enc_b - n_dec * dec_b;
+                double dec_g = n_dec * zero3_layer(w, &g, dp, dec_b);
+                gathers += (per - n_dec) * zero3_layer(w, &g, dp, enc_b) + dec_g;
+                dec_gathers += dec_g;
+                dec_t += n_dec * (c->dec.fwd_s + c->dec.bwd_s);
+                if (extra > 0)
+                    gathers += 3.0 * extra / lb *
+                               dp_collective(w, &g, dp, MLSIM_COLL_ALL_GATHER, lb) / per;
+            } else if (zero3) { /* FSDP: per layer, a gather before each pass, a reduce-scatter
+                                   after */
                 double layer_b = c->layer.params * e, extra = x.params * e - per * layer_b;
                 gathers += per * (2.0 * dp_collective(w, &g, dp, MLSIM_COLL_ALL_GATHER, layer_b) +
                                   dp_collective(w, &g, dp, MLSIM_COLL_REDUCE_SCATTER, layer_b));
@@ -322,14 +447,15 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
         }
         /* the gathers' SMs are taken from the compute they overlap (MLSIM_OVERLAP_SLOWDOWN, as
          * cluster.c puts it on the compute stream); where the compute waits, it costs nothing */
-        t = t + MLSIM_OVERLAP_SLOWDOWN * gathers > gathers ? t + MLSIM_OVERLAP_SLOWDOWN * gathers
-                                                           : gathers;
+        /* each layer's gather overlaps its neighbour's compute (cluster.c): an encoder-decoder's
+         * two stacks differ, the decoder's large layers on few tokens waiting on their gathers,
+         * so each stack is paced on its own */
+        t = overlapped(t - dec_t, gathers - dec_gathers) + overlapped(dec_t, dec_gathers);
         /* the update: the reduction of what is not yet reduced, the optimizer, ZeRO's gather */
         double reduce = 0;
         if (dp > 1 && zero3) {
             /* FSDP reduce-scatters each unit after its backward: the last unit's is left */
-            reduce =
-                dp_collective(w, &g, dp, MLSIM_COLL_REDUCE_SCATTER, c->layer.params * grad_bytes);
+            reduce = dp_collective(w, &g, dp, MLSIM_COLL_REDUCE_SCATTER, last_unit * grad_bytes);
         } else if (dp > 1 &&
                    mlsim_framework_dp_overlap(mlsim_framework_get(run->training.framework),
                                               run->training.overlap_comm, p)) {
@@ -368,8 +494,15 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
         }
         if (t > t_micro)
             t_micro = t;
+        t_sum += t;
+        sends += rank_send * ((r < p - 1) + (r > 0)); /* forward to r + 1, backward to r - 1 */
+        if (!alike) { /* the rank's time, gathers included, split as its passes are */
+            double f = fwd_total + bwd_total > 0 ? t * fwd_total / (fwd_total + bwd_total) : 0;
+            w->stage_fb[2 * (size_t)r] = f;
+            w->stage_fb[2 * (size_t)r + 1] = t - f;
+        }
         /* rank r's last backward ends about r backward passes and sends before rank 0's */
-        double tail = reduce + opt + gather - r * (last_bwd + send);
+        double tail = reduce + opt + gather - r * (last_bwd + (alike ? send : rank_send));
         if (tail > step)
             step = tail;
         if (r == 0)
@@ -390,8 +523,16 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
     out->mem.total_bytes = out->mem.states_bytes + out->mem.act_bytes + out->mem.buffer_bytes +
                            run->training.memory_reserve_bytes;
     double pipe = (m + (p - 1) / (double)v) * t_micro;
-    out->pp_comm_s = 2.0 * (p - 1) * send;
-    out->bubble_s = (p - 1) / (double)v * t_micro;
+    double bubble = (p - 1) / (double)v * t_micro;
+    if (!alike && v == 1) {
+        pipe = unequal_1f1b(w->stage_fb, p, m);
+        bubble = pipe - m * t_micro;
+    } else if (!alike) { /* interleaved: fill and drain pass every stage at its own pace */
+        bubble = (t_sum - t_micro) / v;
+        pipe = m * t_micro + bubble;
+    }
+    out->pp_comm_s = alike ? 2.0 * (p - 1) * send : sends;
+    out->bubble_s = bubble;
     out->step_s = pipe + out->pp_comm_s + step + run->training.host_s;
     return MLSIM_OK;
 }

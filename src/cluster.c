@@ -165,7 +165,8 @@ static enum mlsim_status cost_stage(const struct mlsim_cluster_config *c, int vs
     /* Narayanan et al. 2021, Sec. 4.1: with the scatter/gather optimization each TP rank sends
      * 1/t of the b s h activation tensor to the next stage (of its s / cp tokens). */
     st->act_send_bytes = (double)s.micro_batch * s.model.seq_len * s.model.hidden * s.elem_bytes /
-                         (c->tp > 0 ? c->tp : 1) / cp_of(c);
+                         (c->tp > 0 ? c->tp : 1) / cp_of(c) *
+                         mlsim_workload_send_scale(&s.model, s.first_layer, s.n_layers);
     mlsim_workload_release(&w);
     return MLSIM_OK;
 }

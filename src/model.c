@@ -2,8 +2,10 @@
  * The model's shape and parameter count. Counts follow the models' own definitions: per layer the
  * Q, K, V and output projections (K and V of kv_heads x head width), the MLP's two matrices (three
  * when gated), their biases when the model has them, and two norms; then the token embedding, a
- * learned position table if any, the final norm, and the head's matrix when it is not tied.
- * Checked by hand against published configs in tests/unit/test_model.c.
+ * learned position table if any, the final norm, and the head's matrix when it is not tied. An
+ * encoder-decoder's decoder layers add a cross-attention and its norm (and the stacks a final norm
+ * and a relative-bias table each). Checked by hand against published configs in
+ * tests/unit/test_model.c and tests/unit/test_t5.c.
  */
 #include "mlsim/model.h"
 
@@ -34,17 +36,49 @@ static double mla_params(const struct mlsim_model_spec *m, double t)
     return q + kv + hr * m->v_dim * h + b;
 }
 
+double mlsim_model_head_dim(const struct mlsim_model_spec *m)
+{
+    if (m->head_dim > 0)
+        return m->head_dim;
+    return (double)m->hidden / (m->heads > 0 ? m->heads : 1.0);
+}
+
 double mlsim_model_attention_params(const struct mlsim_model_spec *m, int tp)
 {
     double t = tp > 0 ? tp : 1;
     if (m->kv_lora_rank > 0)
         return mla_params(m, t);
     double heads = m->heads > 0 ? m->heads : 1.0;
-    double h = m->hidden, d = h / heads;
+    double h = m->hidden, d = mlsim_model_head_dim(m);
     double kv = m->kv_heads > 0 && m->heads > 0 ? m->kv_heads : heads;
     double hr = heads / t * d, kvd = (kv >= t ? kv / t : 1.0) * d, qkv = hr + 2.0 * kvd;
     double b = m->no_biases ? 0.0 : 1.0;
     return (h * qkv + b * qkv) + (hr * h + b * h);
+}
+
+int mlsim_model_is_encoder_decoder(const struct mlsim_model_spec *m)
+{
+    return m->type == MLSIM_MODEL_TRANSFORMER && m->encoder_layers > 0;
+}
+
+int mlsim_model_decoder_seq_len(const struct mlsim_model_spec *m)
+{
+    return m->decoder_seq_len > 0 ? m->decoder_seq_len : m->seq_len;
+}
+
+int mlsim_model_decoder_layers_in(const struct mlsim_model_spec *m, int first, int count)
+{
+    if (!mlsim_model_is_encoder_decoder(m))
+        return 0;
+    int lo = first > m->encoder_layers ? first : m->encoder_layers, hi = first + count;
+    return hi > lo ? hi - lo : 0;
+}
+
+double mlsim_model_cross_params(const struct mlsim_model_spec *m, int tp)
+{
+    if (!mlsim_model_is_encoder_decoder(m))
+        return 0.0;
+    return mlsim_model_attention_params(m, tp) + (m->no_biases ? 1.0 : 2.0) * m->hidden;
 }
 
 double mlsim_model_mlp_params(const struct mlsim_model_spec *m, double width, int tp)
@@ -63,7 +97,7 @@ double mlsim_model_layer_params(const struct mlsim_model_spec *m, int tp)
                (m->parallel_block ? 1.0 : 2.0) * (m->no_biases ? 1.0 : 2.0) * m->hidden;
     /* an analytic run may give a shape without heads: its attention is counted as multi-head */
     double heads = m->heads > 0 ? m->heads : 1.0;
-    double h = m->hidden, d = h / heads;
+    double h = m->hidden, d = mlsim_model_head_dim(m);
     double kv = m->kv_heads > 0 && m->heads > 0 ? m->kv_heads : heads;
     double hr = heads / t * d;                 /* this rank's query (and output) width */
     double kvd = (kv >= t ? kv / t : 1.0) * d; /* this rank's K (and V): replicated below tp */
@@ -81,14 +115,20 @@ double mlsim_model_embedding_params(const struct mlsim_model_spec *m, int tp)
 {
     double t = tp > 0 ? tp : 1;
     double positions = m->position == MLSIM_POSITION_LEARNED ? (double)m->seq_len : 0.0;
-    return ((double)m->vocab / t + positions / t) * m->hidden;
+    double table = ((double)m->vocab / t + positions / t) * m->hidden;
+    if (m->position != MLSIM_POSITION_RELATIVE)
+        return table;
+    double heads = m->heads > 0 ? m->heads : 1.0; /* split by heads over TP ranks */
+    return table + (mlsim_model_is_encoder_decoder(m) ? 2.0 : 1.0) * MLSIM_MODEL_RELATIVE_BUCKETS *
+                       heads / t;
 }
 
 double mlsim_model_head_params(const struct mlsim_model_spec *m, int tp)
 {
     double t = tp > 0 ? tp : 1;
     double norm = m->no_biases ? (double)m->hidden : 2.0 * m->hidden; /* replicated */
-    return norm + (m->untied_embeddings ? (double)m->vocab / t * m->hidden : 0.0);
+    double norms = mlsim_model_is_encoder_decoder(m) ? 2.0 : 1.0;
+    return norms * norm + (m->untied_embeddings ? (double)m->vocab / t * m->hidden : 0.0);
 }
 
 double mlsim_model_params(const struct mlsim_model_spec *m)
@@ -106,8 +146,9 @@ double mlsim_model_params(const struct mlsim_model_spec *m)
         return mlsim_model_embedding_params(m, 1) + mlsim_model_head_params(m, 1) + n_moe * moe +
                (m->layers - n_moe) * mlsim_model_layer_params(m, 1);
     }
+    double cross = mlsim_model_decoder_layers_in(m, 0, m->layers) * mlsim_model_cross_params(m, 1);
     return m->layers * mlsim_model_layer_params(m, 1) + mlsim_model_embedding_params(m, 1) +
-           mlsim_model_head_params(m, 1);
+           mlsim_model_head_params(m, 1) + cross;
 }
 
 double mlsim_model_active_params(const struct mlsim_model_spec *m)
@@ -193,6 +234,21 @@ void mlsim_model_assumptions(const struct mlsim_model_spec *m, struct mlsim_assu
                  m->parallel_block ? " beside the attention (parallel blocks)" : "",
                  m->no_biases ? "no biases" : "biases",
                  m->untied_embeddings ? "an untied" : "a tied", mlsim_position_names[m->position]);
+    if (m->head_dim > 0 && m->kv_lora_rank <= 0)
+        mlsim_assume(a,
+                     "Attention heads of %d (model.head_dim), not hidden / heads: Q, K, V and "
+                     "the output projection are %d x %d",
+                     m->head_dim, m->hidden, m->heads * m->head_dim);
+    if (mlsim_model_is_encoder_decoder(m))
+        mlsim_assume(a,
+                     "Encoder-decoder: %d encoder layers over %d input tokens, %d decoder layers "
+                     "over %d targets, each with cross-attention (queries from the targets, keys "
+                     "and values projected from the encoder's output, %d x %d scores); the "
+                     "run's tokens are its inputs, %d a sequence, as Raffel et al. 2020 count "
+                     "them; analytic mode's 6 N D would put every parameter on every input",
+                     m->encoder_layers, m->seq_len, m->layers - m->encoder_layers,
+                     mlsim_model_decoder_seq_len(m), mlsim_model_decoder_seq_len(m), m->seq_len,
+                     m->seq_len);
     if (m->kv_lora_rank > 0)
         mlsim_assume(
             a,

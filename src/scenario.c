@@ -63,6 +63,7 @@ static const struct mlsim_field run_fields[] = {
     RINT("model.hidden", model.hidden),
     RINT("model.heads", model.heads),
     RINT("model.kv_heads", model.kv_heads),
+    RINT("model.head_dim", model.head_dim),
     RINT("model.window", model.window),
     RF("model.parallel_block", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, model.parallel_block, 0, 0, 0,
        mlsim_bool_names),
@@ -76,6 +77,9 @@ static const struct mlsim_field run_fields[] = {
        mlsim_position_names),
     RINT("model.ffn", model.ffn),
     RINT("model.seq_len", model.seq_len),
+    RF("model.encoder_layers", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, model.encoder_layers, 0, 1e9,
+       MLSIM_FIELD_LO_INCLUSIVE, NULL),
+    RINT("model.decoder_seq_len", model.decoder_seq_len),
     RINT("model.vocab", model.vocab),
     RF("model.experts", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, model.experts, 0, 1e9,
        MLSIM_FIELD_LO_INCLUSIVE, NULL),
@@ -1352,6 +1356,45 @@ static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
     return ok && resolve_link(r, d);
 }
 
+/* An encoder-decoder (model.h) takes its encoder's layers out of model.layers, and is modelled
+ * as T5 is built: no experts, latent attention, parallel blocks, sliding windows or context
+ * parallelism beside it, and no inference (a decoding loop over the encoder's output). */
+static int check_encoder_decoder(const struct mlsim_run *r, struct mlsim_diags *d)
+{
+    const struct mlsim_loc *at = mlsim_schema_given(&mlsim_run_schema, r, "model.encoder_layers");
+    const struct mlsim_loc *sd = mlsim_schema_given(&mlsim_run_schema, r, "model.decoder_seq_len");
+    const struct mlsim_model_spec *m = &r->model;
+    if (sd && m->encoder_layers <= 0) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *sd,
+                           "model.decoder_seq_len is an encoder-decoder's target length, but "
+                           "the model has no encoder: give model.encoder_layers (the encoder's "
+                           "share of model.layers)");
+        return 0;
+    }
+    if (!at || m->encoder_layers <= 0)
+        return 1;
+    if (m->type != MLSIM_MODEL_TRANSFORMER || m->layers <= m->encoder_layers) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *at,
+                           "model.encoder_layers %d must be fewer than the transformer's %d "
+                           "model.layers, which count both stacks (T5-11B: 48 layers, 24 of "
+                           "them the encoder's)",
+                           m->encoder_layers, m->layers);
+        return 0;
+    }
+    const char *beside = m->experts > 0        ? "a mixture of experts (model.experts)"
+                         : m->kv_lora_rank > 0 ? "latent attention (model.kv_lora_rank)"
+                         : m->parallel_block   ? "parallel blocks (model.parallel_block)"
+                         : m->window > 0       ? "sliding-window attention (model.window)"
+                         : r->training.cp > 1  ? "context parallelism (training.cp)"
+                         : r->mode == MLSIM_MODE_INFERENCE ? "inference (mode)"
+                                                           : NULL;
+    if (!beside)
+        return 1;
+    mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, *at,
+                       "an encoder-decoder model with %s is not modelled", beside);
+    return 0;
+}
+
 /* A mixture of experts routes each token to at most all of its experts. */
 static int check_experts(const struct mlsim_run *r, struct mlsim_diags *d)
 {
@@ -1581,6 +1624,7 @@ static int resolve_run(struct mlsim_scenario *sc, size_t index, struct mlsim_hwd
             snprintf(r->name, sizeof r->name, "run %zu", index + 1);
     }
     int ok = resolve_model(r, d) && zoo_ok && check_experts(r, d);
+    ok = check_encoder_decoder(r, d) && ok;
     if (!given(r, "hardware.count")) {
         if (!seen(r, "hardware.count"))
             report_missing(r, "hardware.count", d);

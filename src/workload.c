@@ -4,6 +4,8 @@
  * fused flash kernel), output projection, dropout + residual, layernorm, two MLP GEMMs around the
  * activation, dropout + residual. Each GEMM of the forward pass becomes two in the backward pass
  * (input gradient and weight gradient) of the same FLOPs. Memory-bound kernels carry bytes only.
+ * An encoder-decoder (T5) is the same stack: its decoder layers run on the targets' tokens and
+ * put a cross-attention between the two halves, its keys and values on the encoder's tokens.
  */
 #include "mlsim/workload.h"
 
@@ -152,6 +154,8 @@ struct tshape {
     double b, s, h, a, d, kvd, f, fn, v, e, t;
     struct elems el; /* the recipe's element sizes (e is el.e) */
     double keys;     /* keys each query attends: s, or a sliding window's width */
+    double kv_t;     /* tokens the keys and values are projected from: t, or a cross-attention's
+                        encoder tokens */
     double tp;
     double t_seq; /* tokens the elementwise kernels see: t, or t / tp with sequence parallelism */
     int sp;
@@ -187,7 +191,7 @@ static struct tshape shape_of(const struct mlsim_workload_spec *sp)
                  ? sp->model.window
                  : x.s_kv;
     x.h = sp->model.hidden;
-    x.d = x.h / sp->model.heads;
+    x.d = mlsim_model_head_dim(&sp->model);
     x.a = sp->model.heads / x.tp;
     /* fewer KV heads than tensor ranks: each rank holds one, replicated (layout.h) */
     double kv = sp->model.kv_heads > 0 ? sp->model.kv_heads : sp->model.heads;
@@ -198,6 +202,7 @@ static struct tshape shape_of(const struct mlsim_workload_spec *sp)
     x.el = elems_of(sp);
     x.e = x.el.e;
     x.t = x.b * x.s;
+    x.kv_t = x.t;
     x.sp = sp->sequence_parallel && x.tp > 1;
     x.t_seq = x.sp ? x.t / x.tp : x.t;
     x.m = &sp->model;
@@ -498,7 +503,7 @@ static void attention_core(struct list *l, const struct tshape *x, int flash, in
         struct mlsim_kernel k = {
             "attn.flash", MLSIM_KERNEL_ATTENTION, phase, layer, 0, 0, 0, 1, 0, 0, 0, 0, 0};
         k.flops = 4.0 * x->b * x->s * x->keys * hr;
-        k.bytes = (2.0 * x->t * hr + 2.0 * x->t * x->kvd) * x->e;
+        k.bytes = (2.0 * x->t * hr + 2.0 * x->kv_t * x->kvd) * x->e;
         cp_before(l, x, phase, layer);
         push(l, k);
         cp_after(l, x, phase, layer, 0);
@@ -516,7 +521,9 @@ static void attention_core(struct list *l, const struct tshape *x, int flash, in
     cp_after(l, x, phase, layer, 0); /* overlapped with the last GEMM only: CP runs flash */
 }
 
-static void layer_fwd(struct list *l, const struct tshape *x, int flash, int phase, int layer)
+/* A sequential layer's two halves: norm, attention and residual; norm, MLP and residual. */
+static void attention_block_fwd(struct list *l, const struct tshape *x, int flash, int phase,
+                                int layer)
 {
     double th = x->t_seq * x->h, hr = x->a * x->d;
     push(l, memk("ln1", phase, layer, 2.0 * th * x->e));
@@ -526,6 +533,11 @@ static void layer_fwd(struct list *l, const struct tshape *x, int flash, int pha
     gemm_fwd(l, &n_proj, phase, layer, x->t, x->h, x->mla ? x->a * x->dv : hr, 1, &x->el);
     tp_leave(l, x, phase, layer);
     push(l, memk("dropout.residual", phase, layer, th * (3.0 * x->e + 1.0)));
+}
+
+static void mlp_block_fwd(struct list *l, const struct tshape *x, int phase, int layer)
+{
+    double th = x->t_seq * x->h;
     push(l, memk("ln2", phase, layer, 2.0 * th * x->e));
     tp_enter(l, x, phase, layer);
     mlp_fwd(l, x, phase, layer);
@@ -533,19 +545,31 @@ static void layer_fwd(struct list *l, const struct tshape *x, int flash, int pha
     push(l, memk("dropout.residual", phase, layer, th * (3.0 * x->e + 1.0)));
 }
 
+static void layer_fwd(struct list *l, const struct tshape *x, int flash, int phase, int layer)
+{
+    attention_block_fwd(l, x, flash, phase, layer);
+    mlp_block_fwd(l, x, phase, layer);
+}
+
 static void attention_bwd(struct list *l, const struct tshape *x, int flash, int layer);
 
 /* In the backward pass the roles swap: the gradient entering a row-parallel GEMM is gathered
  * (sequence parallel), and the input gradient of a column-parallel GEMM is all-reduced. */
-static void layer_bwd(struct list *l, const struct tshape *x, int flash, int layer)
+static void mlp_block_bwd(struct list *l, const struct tshape *x, int layer)
 {
-    double th = x->t_seq * x->h, hr = x->a * x->d;
+    double th = x->t_seq * x->h;
     int B = MLSIM_PHASE_BWD;
     push(l, memk("dropout.residual.bwd", B, layer, th * (2.0 * x->e + 1.0)));
     tp_enter(l, x, B, layer);
     mlp_bwd(l, x, layer);
     tp_leave(l, x, B, layer);
     push(l, memk("ln2.bwd", B, layer, 3.0 * th * x->e));
+}
+
+static void attention_block_bwd(struct list *l, const struct tshape *x, int flash, int layer)
+{
+    double th = x->t_seq * x->h, hr = x->a * x->d;
+    int B = MLSIM_PHASE_BWD;
     push(l, memk("dropout.residual.bwd", B, layer, th * (2.0 * x->e + 1.0)));
     tp_enter(l, x, B, layer);
     gemm_bwd(l, &n_proj, layer, x->t, x->h, x->mla ? x->a * x->dv : hr, 1, &x->el, 1);
@@ -553,6 +577,12 @@ static void layer_bwd(struct list *l, const struct tshape *x, int flash, int lay
     qkv_bwd(l, x, layer);
     tp_leave(l, x, B, layer);
     push(l, memk("ln1.bwd", B, layer, 3.0 * th * x->e));
+}
+
+static void layer_bwd(struct list *l, const struct tshape *x, int flash, int layer)
+{
+    mlp_block_bwd(l, x, layer);
+    attention_block_bwd(l, x, flash, layer);
 }
 
 /* The attention core's backward kernels. */
@@ -572,7 +602,7 @@ static void attention_bwd(struct list *l, const struct tshape *x, int flash, int
         struct mlsim_kernel k = {
             "attn.flash.bwd", MLSIM_KERNEL_ATTENTION, B, layer, 0, 0, 0, 1, 0, 0, 0, 0, 0};
         k.flops = 10.0 * x->b * x->s * x->keys * hr;
-        k.bytes = (4.0 * x->t * hr + 4.0 * x->t * x->kvd) * x->e;
+        k.bytes = (4.0 * x->t * hr + 4.0 * x->kv_t * x->kvd) * x->e;
         cp_before(l, x, B, layer);
         push(l, k);
         cp_after(l, x, B, layer, 1);
@@ -633,6 +663,130 @@ static void block_fwd(struct list *l, const struct tshape *x, int parallel, int 
         parallel_fwd(l, x, flash, phase, layer);
     else
         layer_fwd(l, x, flash, phase, layer);
+}
+
+/* An encoder-decoder's three shapes (model.h): the encoder's over its seq_len input tokens, the
+ * decoder's over its decoder_seq_len targets, and the cross-attention's, the decoder's queries
+ * over the encoder's keys. A decoder-only model has only the first, every layer's. */
+struct stacks {
+    struct tshape enc, dec, cross;
+    int encdec;
+    int first_dec; /* the decoder's first layer (encoder_layers) */
+};
+
+static struct stacks stacks_of(const struct mlsim_workload_spec *sp)
+{
+    struct stacks st;
+    st.enc = shape_of(sp);
+    st.encdec = mlsim_model_is_encoder_decoder(&sp->model);
+    st.first_dec = st.encdec ? sp->model.encoder_layers : sp->model.layers;
+    st.dec = st.enc;
+    if (st.encdec) {
+        double sd = mlsim_model_decoder_seq_len(&sp->model);
+        st.dec.s = st.dec.s_kv = st.dec.keys = sd;
+        st.dec.t = st.dec.kv_t = st.dec.b * sd;
+        st.dec.t_seq = st.dec.sp ? st.dec.t / st.dec.tp : st.dec.t;
+    }
+    st.cross = st.dec;
+    st.cross.s_kv = st.cross.keys = st.enc.s;
+    st.cross.kv_t = st.enc.t;
+    return st;
+}
+
+static const struct gemm_names n_xq = {"cross.q", "cross.q.dgrad", "cross.q.wgrad", 1};
+static const struct gemm_names n_xkv = {"cross.kv", "cross.kv.dgrad", "cross.kv.wgrad", 1};
+static const struct gemm_names n_xproj = {"cross.proj", "cross.proj.dgrad", "cross.proj.wgrad", 1};
+
+/* A decoder layer's cross-attention (Vaswani et al. 2017, Sec. 3.2.3; T5's EncDecAttention): its
+ * norm, the queries projected from the decoder's tokens, the keys and values from the encoder's
+ * output on the encoder's tokens (gathered first under sequence parallelism), every target
+ * attending every input, the output projection and the residual. */
+static void cross_fwd(struct list *l, const struct stacks *st, int flash, int phase, int layer)
+{
+    const struct tshape *d = &st->dec, *e = &st->enc;
+    double th = d->t_seq * d->h, hr = d->a * d->d;
+    push(l, memk("ln_cross", phase, layer, 2.0 * th * d->e));
+    tp_enter(l, d, phase, layer);
+    gemm_fwd(l, &n_xq, phase, layer, d->t, hr, d->h, 1, &d->el);
+    tp_enter(l, e, phase, layer);
+    gemm_fwd(l, &n_xkv, phase, layer, e->t, 2.0 * e->kvd, e->h, 1, &e->el);
+    attention_core(l, &st->cross, flash, phase, layer);
+    gemm_fwd(l, &n_xproj, phase, layer, d->t, d->h, hr, 1, &d->el);
+    tp_leave(l, d, phase, layer);
+    push(l, memk("dropout.residual", phase, layer, th * (3.0 * d->e + 1.0)));
+}
+
+/* Its backward; the encoder output's gradient from the key and value projections is summed over
+ * the tensor ranks (reduce-scattered with sequence parallelism). */
+static void cross_bwd(struct list *l, const struct stacks *st, int flash, int layer)
+{
+    const struct tshape *d = &st->dec, *e = &st->enc;
+    double th = d->t_seq * d->h, hr = d->a * d->d;
+    int B = MLSIM_PHASE_BWD;
+    push(l, memk("dropout.residual.bwd", B, layer, th * (2.0 * d->e + 1.0)));
+    tp_enter(l, d, B, layer);
+    gemm_bwd(l, &n_xproj, layer, d->t, d->h, hr, 1, &d->el, 1);
+    attention_bwd(l, &st->cross, flash, layer);
+    gemm_bwd(l, &n_xkv, layer, e->t, 2.0 * e->kvd, e->h, 1, &e->el, 1);
+    tp_leave(l, e, B, layer);
+    gemm_bwd(l, &n_xq, layer, d->t, hr, d->h, 1, &d->el, 1);
+    tp_leave(l, d, B, layer);
+    push(l, memk("ln_cross.bwd", B, layer, 3.0 * th * d->e));
+}
+
+/* Where the decoder begins (kernels of its first layer, so on the stage that holds it): the
+ * encoder's final norm over its output and the targets' lookup in the shared embedding, summed
+ * over the vocabulary-parallel ranks. Forward and backward only: no recomputation repeats them. */
+static void decoder_entry_fwd(struct list *l, const struct stacks *st, int layer)
+{
+    const struct tshape *d = &st->dec, *e = &st->enc;
+    push(l, memk("ln_f.encoder", MLSIM_PHASE_FWD, layer, 2.0 * e->t_seq * e->h * e->e));
+    push(l, memk("embedding.decoder", MLSIM_PHASE_FWD, layer, 3.0 * d->t_seq * d->h * d->e));
+    tp_leave(l, d, MLSIM_PHASE_FWD, layer);
+}
+
+static void decoder_entry_bwd(struct list *l, const struct stacks *st, int layer)
+{
+    const struct tshape *d = &st->dec, *e = &st->enc;
+    push(l, memk("embedding.decoder.bwd", MLSIM_PHASE_BWD, layer, 2.0 * d->t_seq * d->h * d->e));
+    push(l, memk("ln_f.encoder.bwd", MLSIM_PHASE_BWD, layer, 3.0 * e->t_seq * e->h * e->e));
+}
+
+/* Layer LAYER forward (or recomputed): an encoder's or a decoder-only model's block, or a decoder
+ * layer of self-attention, cross-attention and MLP. */
+static void any_layer_fwd(struct list *l, const struct stacks *st, int parallel, int flash,
+                          int phase, int layer)
+{
+    if (!st->encdec || layer < st->first_dec) {
+        block_fwd(l, &st->enc, parallel, flash, phase, layer);
+        return;
+    }
+    attention_block_fwd(l, &st->dec, flash, phase, layer);
+    cross_fwd(l, st, flash, phase, layer);
+    mlp_block_fwd(l, &st->dec, phase, layer);
+}
+
+static void any_layer_bwd(struct list *l, const struct stacks *st, int parallel, int flash,
+                          int layer)
+{
+    if (st->encdec && layer >= st->first_dec) {
+        mlp_block_bwd(l, &st->dec, layer);
+        cross_bwd(l, st, flash, layer);
+        attention_block_bwd(l, &st->dec, flash, layer);
+    } else if (parallel) {
+        parallel_bwd(l, &st->enc, flash, layer);
+    } else {
+        layer_bwd(l, &st->enc, flash, layer);
+    }
+}
+
+/* Selective recomputation (without flash): the attention cores again, a decoder layer's two. */
+static void any_core_recompute(struct list *l, const struct stacks *st, int layer)
+{
+    int dec = st->encdec && layer >= st->first_dec;
+    attention_core(l, dec ? &st->dec : &st->enc, 0, MLSIM_PHASE_RECOMPUTE, layer);
+    if (dec)
+        attention_core(l, &st->cross, 0, MLSIM_PHASE_RECOMPUTE, layer);
 }
 
 /* Flash attention's built-in recomputation: the 1 of its 5 backward matmuls that is not model
@@ -710,6 +864,88 @@ static double moe_act_delta(const struct tshape *x)
     return kept - 16.0 * x->t * x->h / x->tp;
 }
 
+/* Korthikanti et al. 2022, Eqs. 1-2 and Table 2, per layer of shape X and rank: without
+ * recomputation s b h (10 + 24/t + 5 a s / (h t)), with sequence parallelism s b h (34 + 5 a s /
+ * h) / t; selective recomputation (or flash attention) drops the 5 a s / h term; full
+ * recomputation keeps the layer input, 2 s b h (/ t with sequence parallelism). Of the replicated
+ * 10 (Sec. 4.1: two norms' inputs 2 + 2, the QKV and fc1 inputs 2 + 2, two dropout masks 1 + 1), a
+ * parallel block keeps one norm's input, one input shared by QKV and fc1 and one mask: 5, so 29 of
+ * the 34 with sequence parallelism. SPLIT is the 24 (or what stands for it). */
+static double layer_act_bytes(const struct mlsim_workload_spec *sp, const struct tshape *x,
+                              double split)
+{
+    double sbh = x->s * x->b * x->h, t = x->tp, as_h = 5.0 * sp->model.heads * x->s_kv / x->h;
+    double kept = sp->model.parallel_block ? 5.0 : 10.0;
+    int no_scores =
+        sp->recompute == MLSIM_RECOMPUTE_SELECTIVE || MLSIM_ATTENTION_IS_FUSED(sp->attention);
+    if (sp->recompute == MLSIM_RECOMPUTE_FULL)
+        return x->sp ? 2.0 * sbh / t : 2.0 * sbh;
+    if (x->sp)
+        return sbh * (kept + split + (no_scores ? 0.0 : as_h)) / t;
+    return sbh * (kept + split / t + (no_scores ? 0.0 : as_h / t));
+}
+
+/* The 24 split of a layer of M: 8 for the attention's Q, K, V and output-projection input (2 + 2 +
+ * 2 + 2, Sec. 4.1), at heads x head_dim over hidden where head_dim is given; 16 for the MLP's fc1
+ * and activation outputs (8 + 8 at 4h). An encoder-decoder (new to mlsim, so no output it changes)
+ * counts the MLP at its own widths, 2 (fc1 columns + ffn) / h: T5-11B's 65,536 is 64 h. */
+static double split_of(const struct mlsim_model_spec *m, double head_dim)
+{
+    double h = m->hidden, r = m->heads * head_dim / h;
+    if (mlsim_model_is_encoder_decoder(m)) {
+        double f = m->ffn > 0 ? m->ffn : 4.0 * h, fn = m->gated_mlp ? 2.0 * f : f;
+        return 8.0 * r + 2.0 * (fn + f) / h;
+    }
+    return m->head_dim > 0 ? 16.0 + 8.0 * r : 24.0;
+}
+
+/* What a decoder layer's cross-attention keeps, counted as Sec. 4.1 counts a self-attention: its
+ * norm's input, the queries' input and a dropout mask (2 + 2 + 1 s_d b h, replicated), the queries
+ * and the projection's input (2 + 2 s_d b h, at the heads' width), the keys and values over the
+ * encoder's tokens (2 + 2 s_e b h, at that width), and the softmax output, mask and dropout output
+ * of its scores (5 a s_d s_e b). The encoder output the keys and values come from is kept once per
+ * stage (mlsim_workload_encoder_output_bytes). Full recomputation keeps the layer's input only. */
+static double cross_act_bytes(const struct mlsim_workload_spec *sp, const struct stacks *st)
+{
+    if (sp->recompute == MLSIM_RECOMPUTE_FULL)
+        return 0.0;
+    const struct tshape *d = &st->dec, *e = &st->enc;
+    double r = sp->model.heads * d->d / d->h, t = d->tp;
+    double sdbh = d->s * d->b * d->h, sebh = e->s * e->b * e->h;
+    int no_scores =
+        sp->recompute == MLSIM_RECOMPUTE_SELECTIVE || MLSIM_ATTENTION_IS_FUSED(sp->attention);
+    double split = 4.0 * r * sdbh + 4.0 * r * sebh +
+                   (no_scores ? 0.0 : 5.0 * sp->model.heads * d->s * e->s * d->b);
+    return d->sp ? (5.0 * sdbh + split) / t : 5.0 * sdbh + split / t;
+}
+
+double mlsim_workload_encoder_output_bytes(const struct mlsim_workload_spec *sp)
+{
+    if (!mlsim_model_is_encoder_decoder(&sp->model))
+        return 0.0;
+    double tp = sp->tp > 1 ? sp->tp : 1,
+           sebh = (double)sp->micro_batch * sp->model.seq_len * sp->model.hidden;
+    return sp->sequence_parallel && tp > 1 ? 2.0 * sebh / tp : 2.0 * sebh;
+}
+
+double mlsim_workload_send_scale(const struct mlsim_model_spec *m, int first, int count)
+{
+    if (mlsim_model_decoder_layers_in(m, first, count) <= 0 || m->seq_len <= 0)
+        return 1.0;
+    return ((double)m->seq_len + mlsim_model_decoder_seq_len(m)) / m->seq_len;
+}
+
+/* An encoder-decoder's options mlsim does not model beside it: refused (the scenario's resolve
+ * says which, at its place). */
+static int encdec_ok(const struct mlsim_workload_spec *sp)
+{
+    const struct mlsim_model_spec *m = &sp->model;
+    if (!mlsim_model_is_encoder_decoder(m))
+        return 1;
+    return m->encoder_layers < m->layers && m->decoder_seq_len >= 0 && m->experts <= 0 &&
+           m->kv_lora_rank <= 0 && !m->parallel_block && m->window <= 0 && sp->cp <= 1;
+}
+
 static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
                                            struct mlsim_workload *w, struct list *fwd,
                                            struct list *bwd)
@@ -722,10 +958,10 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
     int kv = sp->model.kv_heads > 0 ? sp->model.kv_heads : sp->model.heads;
     double ffn = sp->model.ffn > 0 ? sp->model.ffn : 4.0 * sp->model.hidden;
     if (sp->model.layers <= 0 || sp->model.hidden <= 0 || sp->model.heads <= 0 ||
-        sp->model.hidden % sp->model.heads != 0 || sp->model.seq_len <= 0 || sp->model.vocab <= 0 ||
-        sp->micro_batch <= 0 || sp->model.heads % kv != 0 || sp->model.heads % tp != 0 ||
-        (kv % tp != 0 && tp % kv != 0) || (int)ffn % tp != 0 || first < 0 || count <= 0 ||
-        first + count > sp->model.layers)
+        (sp->model.head_dim <= 0 && sp->model.hidden % sp->model.heads != 0) ||
+        sp->model.seq_len <= 0 || sp->model.vocab <= 0 || sp->micro_batch <= 0 ||
+        sp->model.heads % kv != 0 || sp->model.heads % tp != 0 || (kv % tp != 0 && tp % kv != 0) ||
+        (int)ffn % tp != 0 || first < 0 || count <= 0 || first + count > sp->model.layers)
         return MLSIM_ERR_INPUT;
     if (sp->model.kv_lora_rank > 0 &&
         (sp->model.v_dim <= 0 || sp->model.qk_nope_dim + sp->model.qk_rope_dim <= 0))
@@ -734,13 +970,16 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
     if (sp->model.experts > 0 && (sp->model.experts % ep != 0 || tp % etp != 0 ||
                                   (long long)mlsim_moe_expert_ffn(&sp->model) % etp != 0))
         return MLSIM_ERR_INPUT;
-    if (sp->model.experts <= 0 && ep != 1)
+    if ((sp->model.experts <= 0 && ep != 1) || !encdec_ok(sp))
         return MLSIM_ERR_INPUT;
     if ((size_t)count > MLSIM_SIM_MAX_TASKS) /* a kernel a layer at least: refuse before calloc */
         return MLSIM_ERR_RANGE;
-    struct tshape x = shape_of(sp);
+    struct stacks st = stacks_of(sp);
+    const struct tshape x = st.enc;
+    const struct tshape *xo = &st.dec; /* the head's tokens: the decoder's (x's without one) */
     int flash = MLSIM_ATTENTION_IS_FUSED(sp->attention);
-    double th = x.t_seq * x.h;
+    double th = x.t_seq * x.h, tho = xo->t_seq * xo->h;
+    int n_dec = mlsim_model_decoder_layers_in(&sp->model, first, count);
     w->n_layers = count;
     w->layer_params = calloc((size_t)count, sizeof *w->layer_params);
     if (!w->layer_params)
@@ -749,13 +988,14 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
      * biases and the (replicated) norms; the embedding on the first stage, the head's own matrix
      * (when not tied) on the last. */
     double per_layer = mlsim_model_layer_params(&sp->model, tp);
+    double cross = mlsim_model_cross_params(&sp->model, tp); /* a decoder layer's more */
     double embedding = embed ? mlsim_model_embedding_params(&sp->model, tp) : 0.0;
     double head_params = head ? mlsim_model_head_params(&sp->model, tp) : 0.0;
     for (int i = 0; i < count; i++)
-        w->layer_params[i] = per_layer;
+        w->layer_params[i] = per_layer + (first + i >= st.first_dec ? cross : 0.0);
     w->layer_params[0] += embedding;
     w->layer_params[count - 1] += head_params;
-    w->params = per_layer * count + embedding + head_params;
+    w->params = per_layer * count + embedding + head_params + n_dec * cross;
     if (sp->model.experts > 0) /* a mixture of experts: layers differ (moe.h) */
         moe_params(sp, tp, etp, ep, first, embedding, head_params, w);
 
@@ -764,60 +1004,58 @@ static enum mlsim_status build_transformer(const struct mlsim_workload_spec *sp,
         push(fwd, memk("embedding", MLSIM_PHASE_FWD, -1, 3.0 * th * x.e));
         tp_leave(fwd, &x, MLSIM_PHASE_FWD, -1);
     }
-    for (int i = 0; i < count; i++)
-        block_fwd(fwd, &x, sp->model.parallel_block, flash, MLSIM_PHASE_FWD, first + i);
+    for (int i = 0; i < count; i++) {
+        if (st.encdec && first + i == st.first_dec)
+            decoder_entry_fwd(fwd, &st, first + i);
+        any_layer_fwd(fwd, &st, sp->model.parallel_block, flash, MLSIM_PHASE_FWD, first + i);
+    }
     if (head) {
-        push(fwd, memk("ln_f", MLSIM_PHASE_FWD, -1, 2.0 * th * x.e));
-        tp_enter(fwd, &x, MLSIM_PHASE_FWD, -1);
-        gemm_fwd(fwd, &n_logits, MLSIM_PHASE_FWD, -1, x.t, x.v, x.h, 1, &x.el);
+        push(fwd, memk("ln_f", MLSIM_PHASE_FWD, -1, 2.0 * tho * x.e));
+        tp_enter(fwd, xo, MLSIM_PHASE_FWD, -1);
+        gemm_fwd(fwd, &n_logits, MLSIM_PHASE_FWD, -1, xo->t, x.v, x.h, 1, &x.el);
         /* Megatron-LM's vocabulary-parallel cross-entropy on fp32 logits, pass by pass: the cast
          * (e + 4), the maximum (4), its subtraction (8), exp (8), the sum (4) and the division
          * that leaves the softmax for the backward (8); the backward scales it in place (8) and
          * casts the gradient back (4 + e). */
-        push(fwd, memk("softmax.cross_entropy", MLSIM_PHASE_FWD, -1, x.t * x.v * (x.e + 36.0)));
-        push(bwd, memk("softmax.cross_entropy.bwd", MLSIM_PHASE_BWD, -1, x.t * x.v * (x.e + 12.0)));
-        gemm_bwd(bwd, &n_logits, -1, x.t, x.v, x.h, 1, &x.el, 1);
-        tp_leave(bwd, &x, MLSIM_PHASE_BWD, -1);
-        push(bwd, memk("ln_f.bwd", MLSIM_PHASE_BWD, -1, 3.0 * th * x.e));
+        push(fwd, memk("softmax.cross_entropy", MLSIM_PHASE_FWD, -1, xo->t * x.v * (x.e + 36.0)));
+        push(bwd,
+             memk("softmax.cross_entropy.bwd", MLSIM_PHASE_BWD, -1, xo->t * x.v * (x.e + 12.0)));
+        gemm_bwd(bwd, &n_logits, -1, xo->t, x.v, x.h, 1, &x.el, 1);
+        tp_leave(bwd, xo, MLSIM_PHASE_BWD, -1);
+        push(bwd, memk("ln_f.bwd", MLSIM_PHASE_BWD, -1, 3.0 * tho * x.e));
     }
     for (int i = count - 1; i >= 0; i--) {
         if (sp->recompute == MLSIM_RECOMPUTE_FULL)
-            block_fwd(bwd, &x, sp->model.parallel_block, flash, MLSIM_PHASE_RECOMPUTE, first + i);
+            any_layer_fwd(bwd, &st, sp->model.parallel_block, flash, MLSIM_PHASE_RECOMPUTE,
+                          first + i);
         else if (sp->recompute == MLSIM_RECOMPUTE_SELECTIVE && !flash)
-            attention_core(bwd, &x, 0, MLSIM_PHASE_RECOMPUTE, first + i);
-        if (sp->model.parallel_block)
-            parallel_bwd(bwd, &x, flash, first + i);
-        else
-            layer_bwd(bwd, &x, flash, first + i);
+            any_core_recompute(bwd, &st, first + i);
+        any_layer_bwd(bwd, &st, sp->model.parallel_block, flash, first + i);
+        if (st.encdec && first + i == st.first_dec)
+            decoder_entry_bwd(bwd, &st, first + i);
     }
     if (embed)
         push(bwd, memk("embedding.bwd", MLSIM_PHASE_BWD, -1, 2.0 * th * x.e));
 
-    /* Korthikanti et al. 2022, Eqs. 1-2 and Table 2, per layer and rank: without recomputation
-     * s b h (10 + 24/t + 5 a s / (h t)), with sequence parallelism s b h (34 + 5 a s / h) / t;
-     * selective recomputation (or flash attention) drops the 5 a s / h term; full recomputation
-     * keeps the layer input, 2 s b h (/ t with sequence parallelism). Plus the fp32 logits.
-     * Of the replicated 10 (Sec. 4.1: two norms' inputs 2 + 2, the QKV and fc1 inputs 2 + 2, two
-     * dropout masks 1 + 1), a parallel block keeps one norm's input, one input shared by QKV and
-     * fc1 and one mask: 5, so 29 of the 34 with sequence parallelism. */
-    double sbh = x.s * x.b * x.h, t = x.tp, as_h = 5.0 * sp->model.heads * x.s_kv / x.h;
-    double kept = sp->model.parallel_block ? 5.0 : 10.0;
-    int no_scores = sp->recompute == MLSIM_RECOMPUTE_SELECTIVE || flash;
-    double per_layer_act;
-    if (sp->recompute == MLSIM_RECOMPUTE_FULL)
-        per_layer_act = x.sp ? 2.0 * sbh / t : 2.0 * sbh;
-    else if (x.sp)
-        per_layer_act = sbh * (kept + 24.0 + (no_scores ? 0.0 : as_h)) / t;
-    else
-        per_layer_act = sbh * (kept + 24.0 / t + (no_scores ? 0.0 : as_h / t));
-    w->act_bytes_per_micro = per_layer_act * count + (head ? 4.0 * x.t * x.v : 0.0);
+    /* activations: each layer's (layer_act_bytes, cross_act_bytes), the encoder's output once on
+     * a stage of decoder layers, and the fp32 logits */
+    double split = split_of(&sp->model, x.d);
+    w->act_bytes_per_micro =
+        layer_act_bytes(sp, &x, split) * (count - n_dec) + (head ? 4.0 * xo->t * x.v : 0.0);
+    if (n_dec > 0)
+        w->act_bytes_per_micro +=
+            (layer_act_bytes(sp, xo, split) + cross_act_bytes(sp, &st)) * n_dec +
+            mlsim_workload_encoder_output_bytes(sp);
     int n_moe = mlsim_moe_count_layers(&sp->model, first, count);
     if (n_moe > 0 && sp->recompute != MLSIM_RECOMPUTE_FULL)
         w->act_bytes_per_micro += n_moe * moe_act_delta(&x);
-    w->input_bytes_per_micro = embed ? x.t * 4.0 : 0.0; /* int32 token ids */
+    /* int32 token ids: the inputs', and an encoder-decoder's targets' */
+    w->input_bytes_per_micro = embed ? (x.t + (st.encdec ? xo->t : 0.0)) * 4.0 : 0.0;
     double model =
         sum_flops(fwd->k, fwd->n, MLSIM_PHASE_FWD) + sum_flops(bwd->k, bwd->n, MLSIM_PHASE_BWD);
-    w->model_flops_per_micro = flash ? model - count * flash_recompute_flops(&x) : model;
+    double redo = (count - n_dec) * flash_recompute_flops(&x) +
+                  n_dec * (flash_recompute_flops(xo) + flash_recompute_flops(&st.cross));
+    w->model_flops_per_micro = flash ? model - redo : model;
     /* the busiest rank's extra tokens are not the model's work: the mean rank's count */
     double load = mlsim_moe_load(&sp->model);
     if (n_moe > 0 && load > 1.0)

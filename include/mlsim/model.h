@@ -24,6 +24,17 @@ struct mlsim_model_spec {
     int layers, hidden, heads, kv_heads, ffn, seq_len, vocab;
     int gated_mlp; /* 0 no, 1 yes */
     int window;    /* sliding-window attention: keys each query attends (Mistral 7B: 4096); 0 all */
+    /* the width of one head's queries, keys and values (T5's d_kv, Gemma 7B's 256 beside a model
+     * of 3072 and 16 heads): Q, K, V and the output projection are hidden x heads x head_dim;
+     * 0: hidden / heads, the GPT rule */
+    int head_dim;
+    /* An encoder-decoder (T5; Raffel et al. 2020, Sec. 3.1.1): the first encoder_layers of the
+     * layers are the encoder's, bidirectional over seq_len input tokens, the rest the decoder's,
+     * over decoder_seq_len target tokens, each with a cross-attention whose queries are the
+     * targets and whose keys and values are projected from the encoder's output. Kept as one
+     * stack of layers so that pipeline stages divide encoder and decoder layers alike. */
+    int encoder_layers;  /* 0: a decoder only */
+    int decoder_seq_len; /* target tokens per sequence (T5 pre-training: 114); 0: seq_len */
     /* 1: attention and MLP side by side on one norm, y = x + Attn(LN(x)) + MLP(LN(x)) (GPT-J;
      * PaLM, Chowdhery et al. 2022, Sec. 2; Falcon-7B); 0: one after the other, two norms */
     int parallel_block;
@@ -51,6 +62,29 @@ struct mlsim_model_spec {
     int v_dim;        /* per head: the value width */
 };
 
+/* The width of one attention head of M: head_dim when given, else hidden / heads (1 head when M
+ * gives none, as an analytic run's shape may). */
+double mlsim_model_head_dim(const struct mlsim_model_spec *m);
+
+/* T5's relative position bias: a scalar per bucket and head, one table per stack, shared by its
+ * layers (Raffel et al. 2020, Sec. 2.1; HF T5Config relative_attention_num_buckets 32). */
+#define MLSIM_MODEL_RELATIVE_BUCKETS 32
+
+/* 1 if M is an encoder-decoder transformer (encoder_layers > 0). */
+int mlsim_model_is_encoder_decoder(const struct mlsim_model_spec *m);
+
+/* The decoder's tokens per sequence: decoder_seq_len, else seq_len. */
+int mlsim_model_decoder_seq_len(const struct mlsim_model_spec *m);
+
+/* Of layers [FIRST, FIRST + COUNT), the decoder's of an encoder-decoder M (0 for a decoder-only
+ * model, whose layers have no cross-attention). */
+int mlsim_model_decoder_layers_in(const struct mlsim_model_spec *m, int first, int count);
+
+/* What a decoder layer of an encoder-decoder adds to mlsim_model_layer_params, as one of TP ranks
+ * holds it: the cross-attention (Q from the decoder, K and V from the encoder's output, the
+ * output projection; as the self-attention's) and its norm. 0 for a decoder-only model. */
+double mlsim_model_cross_params(const struct mlsim_model_spec *m, int tp);
+
 /* Parameters of one dense transformer layer as one of TP tensor-parallel ranks holds them
  * (Megatron-LM's split: heads, KV heads, the FFN width divided TP ways; norms replicated). TP = 1:
  * the layer. A mixture of experts' layers differ: mlsim_moe_layer_params (moe.h). */
@@ -66,10 +100,12 @@ double mlsim_model_mlp_params(const struct mlsim_model_spec *m, double width, in
  * router, the shared experts and top_k routed ones (moe.h). M's total for a dense model. */
 double mlsim_model_active_params(const struct mlsim_model_spec *m);
 
-/* The token embedding (vocabulary-parallel over TP ranks) and a learned position table. */
+/* The token embedding (vocabulary-parallel over TP ranks, shared by an encoder-decoder's two
+ * stacks), a learned position table, or relative position biases (a table per stack). */
 double mlsim_model_embedding_params(const struct mlsim_model_spec *m, int tp);
 
-/* The output side: the final norm, and the head's own matrix when embeddings are not tied. */
+/* The output side: the final norm (an encoder-decoder's two, one per stack), and the head's own
+ * matrix when embeddings are not tied. */
 double mlsim_model_head_params(const struct mlsim_model_spec *m, int tp);
 
 /* All trainable parameters of M: a transformer's layers, embedding and head, or an MLP's dense

@@ -51,12 +51,14 @@
     X(TRANSFORMER, "transformer")                                                                  \
     X(MLP, "mlp")
 
-/* Where a transformer's positions come from: a learned table (GPT-2, GPT-3, OPT), or no weights
- * at all (rotary embeddings: Llama, Mistral; ALiBi: MPT, BLOOM). */
+/* Where a transformer's positions come from: a learned table (GPT-2, GPT-3, OPT), no weights
+ * at all (rotary embeddings: Llama, Mistral; ALiBi: MPT, BLOOM), or T5's relative position
+ * biases (a scalar per bucket and head, model.h). */
 #define MLSIM_POSITION_TABLE(X)                                                                    \
     X(LEARNED, "learned")                                                                          \
     X(ROTARY, "rotary")                                                                            \
-    X(ALIBI, "alibi")
+    X(ALIBI, "alibi")                                                                              \
+    X(RELATIVE, "relative")
 
 #define MLSIM_RECOMPUTE_TABLE(X)                                                                   \
     X(NONE, "none")                                                                                \

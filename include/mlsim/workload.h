@@ -96,8 +96,22 @@ struct mlsim_workload {
     double expert_params; /* of params, the routed experts' (sharded and reduced over dp / ep) */
 };
 
+/* The encoder's output a stage of an encoder-decoder's decoder layers keeps for their
+ * cross-attentions' backward, once however many layers read it: 2 s_e b h bytes (/ tp under
+ * sequence parallelism); 0 for a decoder-only model. Counted in act_bytes_per_micro. */
+double mlsim_workload_encoder_output_bytes(const struct mlsim_workload_spec *spec);
+
+/* What a pipeline stage holding layers [FIRST, FIRST + COUNT) of M sends the next per micro-batch,
+ * over the b s h of a decoder-only model's hidden state: 1, or for an encoder-decoder's stage
+ * that holds decoder layers (s_e + s_d) / s_e, the encoder's output travelling beside the
+ * decoder's hidden state (Megatron-LM's get_tensor_shapes: a stage past the encoder-decoder split
+ * sends both). */
+double mlsim_workload_send_scale(const struct mlsim_model_spec *m, int first, int count);
+
 /* Build the workload of SPEC into *W. Returns MLSIM_ERR_INPUT for an impossible shape (heads not
- * dividing hidden, fewer than two widths), MLSIM_ERR_NOMEM on malloc failure. */
+ * dividing hidden without a head_dim, fewer than two widths, an encoder-decoder with no decoder
+ * layer or beside experts, latent attention, parallel blocks, a window or context parallelism),
+ * MLSIM_ERR_NOMEM on malloc failure. */
 enum mlsim_status mlsim_workload_build(const struct mlsim_workload_spec *spec,
                                        struct mlsim_workload *w);
 
