@@ -276,6 +276,10 @@ static void write_full(FILE *out, const struct mlsim_scenario *sc, const struct 
             mlsim_units_format(res->time_s, MLSIM_DIM_TIME, a, sizeof a), r->count,
             r->count == 1 ? "" : "s",
             res->rel.samples > 0 ? " (mean over the whole run's replicates)" : "");
+    if (res->eval_passes > 0) /* inside the time above (wholerun.h) */
+        fprintf(out, "  %-14s %.0f passes over %s tokens: %s\n", "Evaluation", res->eval_passes,
+                mlsim_units_format(r->training.eval.tokens, MLSIM_DIM_COUNT, b, sizeof b),
+                mlsim_units_format(res->eval_s, MLSIM_DIM_TIME, a, sizeof a));
     if (res->rel.samples > 0)
         write_whole_run(out, res);
     else if (res->rel.input_samples > 0)

@@ -51,6 +51,11 @@ struct mlsim_training {
     int ep; /* expert-parallel size, carved out of the data-parallel group (layout.h); 0: 1 */
     int overlap_ep; /* 0/1: expert all-to-alls overlapped with compute (DualPipe) */
     int etp;        /* expert-tensor-parallel size (a divisor of tp); 0: tp */
+    /* Evaluation passes (wholerun.h): a forward pass over TOKENS held-out tokens after every
+     * EVERY tokens trained, as MLPerf Training times its quality evaluations; EVERY 0: none. */
+    struct {
+        double every, tokens;
+    } eval;
 };
 
 /* The most batch sizes a ramp-up may pass through (each is a term of cost.c's sum). */
@@ -111,6 +116,7 @@ struct mlsim_run {
     double ref_step_s;           /* measured iteration time */
     char ref_source[256];
     double ref_relative; /* a published throughput relative to the run whose ref_relative is 1 */
+    double ref_time_to_train_s; /* a measured time to train (MLPerf's run_start to run_stop) */
     /* inference mode */
     double latency_bound_s; /* the largest batch whose latency stays under this */
     /* charts to draw from this scenario (`mlsim plot SCENARIO.yaml`) */
