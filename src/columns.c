@@ -76,6 +76,19 @@ FLAG(get_simulated, x->simulated)
 NUMBER(get_active_params, mlsim_model_active_params(&x->run->model))
 NUMBER(get_ep, x->run->training.ep > 0 ? x->run->training.ep : 1)
 
+/* A run without an evaluation block has no evaluation figures (an absent JSON key). */
+static int get_eval_passes(const struct mlsim_result *x, struct mlsim_column_value *v)
+{
+    v->number = x->eval_passes;
+    return x->run->training.eval.every > 0;
+}
+
+static int get_eval_s(const struct mlsim_result *x, struct mlsim_column_value *v)
+{
+    v->number = x->eval_s;
+    return x->run->training.eval.every > 0;
+}
+
 int mlsim_columns_reference(const struct mlsim_result *res, const char **metric, double *predicted,
                             double *measured)
 {
@@ -327,6 +340,11 @@ static const struct mlsim_column columns[] = {
      "parameters each token is computed with (a mixture of experts' active ones; else params)",
      get_active_params, 0},
     {"ep", NUM, S, "count", "expert-parallel size simulated (1 without experts)", get_ep, 0},
+    /* added in schema 4 */
+    {"eval_passes", NUM, MLSIM_COLUMN_ANALYTIC | S, "count",
+     "evaluation passes on the clock (training.evaluation)", get_eval_passes, 0},
+    {"eval_s", NUM, MLSIM_COLUMN_ANALYTIC | S, "s",
+     "the evaluation passes' wall-clock time, inside time_s", get_eval_s, 0},
 };
 
 #undef S
