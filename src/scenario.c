@@ -1400,6 +1400,8 @@ static void warn_unused_training(const struct mlsim_run *r, struct mlsim_diags *
         const struct mlsim_field *f = &mlsim_run_schema.fields[i];
         if (strncmp(f->path, "training.", 9) != 0 || f->kind == MLSIM_FIELD_SECTION)
             continue;
+        if (strncmp(f->path, "training.evaluation.", 20) == 0)
+            continue; /* evaluation passes add to an analytic run's time too (wholerun.h) */
         const struct mlsim_loc *at = mlsim_schema_given(&mlsim_run_schema, r, f->path);
         /* a zoo model's recipe is for simulating; an analytic run of it just ignores it */
         int from_zoo = at && at->file != r->loc.file && strcmp(at->file, "--set") != 0;

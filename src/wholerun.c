@@ -89,9 +89,9 @@ static int eval_resolve(struct mlsim_run *r, struct mlsim_diags *d)
         if (seen[i])
             continue;
         mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, loc,
-                           "run '%s': an evaluation block needs '%s' (%s)", r->name, eval_parts[i],
-                           i == 0 ? "the tokens trained between two passes"
-                                  : "the held-out tokens each pass reads");
+                           "run '%s' is missing required key '%s' (%s)", r->name, eval_parts[i],
+                           i == 0 ? "the tokens trained between two evaluation passes"
+                                  : "the held-out tokens each evaluation pass reads");
         ok = 0;
     }
     /* a value the schema refused is reported already and left at 0 */
