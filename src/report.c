@@ -280,6 +280,11 @@ static void write_full(FILE *out, const struct mlsim_scenario *sc, const struct 
         fprintf(out, "  %-14s %.0f passes over %s tokens: %s\n", "Evaluation", res->eval_passes,
                 mlsim_units_format(r->training.eval.tokens, MLSIM_DIM_COUNT, b, sizeof b),
                 mlsim_units_format(res->eval_s, MLSIM_DIM_TIME, a, sizeof a));
+    if (r->ref_time_to_train_s > 0) /* a published time to train, against the whole run */
+        fprintf(out, "  %-14s %s to train (%s): predicted %+.1f%%\n", "Measured",
+                mlsim_units_format(r->ref_time_to_train_s, MLSIM_DIM_TIME, a, sizeof a),
+                r->ref_source[0] ? term(r->ref_source, t2, sizeof t2) : "no source given",
+                100.0 * (res->time_s - r->ref_time_to_train_s) / r->ref_time_to_train_s);
     if (res->rel.samples > 0)
         write_whole_run(out, res);
     else if (res->rel.input_samples > 0)

@@ -162,6 +162,16 @@ class Reference(unittest.TestCase):
                                    100 * (float(row["time_s"]) - measured) / measured, places=9)
 
 
+    def test_single_run_prints_it(self):
+        # by hand: 38,461.54 s of training and 4% more for the passes is 40,000 s to the second
+        rc, out, err, _ = mlsim(ANALYTIC.replace(
+            "EXTRA", "training: {evaluation: {every: 250M, tokens: 30M}}\n"
+            "reference: {time_to_train: 40000 s, source: by hand}"))
+        self.assertEqual(rc, 0, err)
+        self.assertIn("Measured       11.11 h to train (by hand): predicted +0.0%", out)
+        self.assertIn("off the clock up to 20 min", out)
+
+
 class Shipped(unittest.TestCase):
     def test_mlperf_gpt3(self):
         # the scenario: 22 passes (1,211,105,280 / 55,050,240) of 5,662 x 2048 tokens, each
