@@ -190,7 +190,7 @@ class Shipped(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr.decode())
         self.assertEqual(p.stderr.decode(), "")
         checks = list(csv.DictReader(io.StringIO(p.stdout.decode())))
-        self.assertEqual(len(checks), 3)
+        self.assertEqual(len(checks), 8)
         for row in checks:
             self.assertEqual(row["ref_metric"], "time_to_train_s")
             self.assertGreater(float(row["eval_passes"]), 0)
