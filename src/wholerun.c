@@ -57,8 +57,32 @@ static void default_value(const struct mlsim_run *r, const char *path, double *v
 
 /* ---- evaluation passes (MLPerf Training's quality evaluations) ---- */
 
+double mlsim_wholerun_eval_passes(const struct mlsim_run *run)
+{
+    const double every = run->training.eval.every;
+    if (every <= 0 || run->model.tokens <= 0)
+        return 0;
+    return ceil(run->model.tokens / every);
+}
+
 static const char *const eval_parts[] = {"training.evaluation.every", "training.evaluation.tokens",
                                          NULL};
+
+/* At most MLSIM_WHOLERUN_MAX_EVAL_PASSES passes, told at 'every' (else at LOC). */
+static int eval_within_limit(const struct mlsim_run *r, struct mlsim_loc loc, struct mlsim_diags *d)
+{
+    double passes = mlsim_wholerun_eval_passes(r);
+    if (passes <= MLSIM_WHOLERUN_MAX_EVAL_PASSES)
+        return 1;
+    const struct mlsim_loc *every =
+        mlsim_schema_given(&mlsim_run_schema, r, "training.evaluation.every");
+    mlsim_diags_report(
+        d, MLSIM_SEVERITY_ERROR, every ? *every : loc,
+        "run '%s': %.3g evaluation passes (model.tokens / training.evaluation.every) "
+        "are more than the %.0f a run may make; evaluate less often",
+        r->name, passes, MLSIM_WHOLERUN_MAX_EVAL_PASSES);
+    return 0;
+}
 
 /* An evaluation block needs both numbers; a part given alone (or an empty block) is told the
  * other, at the block or at the part that was given. Inference has no evaluation passes. */
@@ -95,15 +119,9 @@ static int eval_resolve(struct mlsim_run *r, struct mlsim_diags *d)
         ok = 0;
     }
     /* a value the schema refused is reported already and left at 0 */
-    return ok && r->training.eval.every > 0 && r->training.eval.tokens > 0;
-}
-
-double mlsim_wholerun_eval_passes(const struct mlsim_run *run)
-{
-    const double every = run->training.eval.every;
-    if (every <= 0 || run->model.tokens <= 0)
+    if (!ok || r->training.eval.every <= 0 || r->training.eval.tokens <= 0)
         return 0;
-    return ceil(run->model.tokens / every);
+    return eval_within_limit(r, loc, d);
 }
 
 double mlsim_wholerun_eval_share(double mfu, double hfu)

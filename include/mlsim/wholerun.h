@@ -40,10 +40,16 @@ struct mlsim_wholerun_sample {
  * time to train leaves it out, as a submission's result does. */
 #define MLSIM_WHOLERUN_INIT_ALLOWANCE_S 1200.0
 
+/* The most evaluation passes a run may make (model.tokens / training.evaluation.every): past it
+ * resolve reports a located error, so no run's time is a sum of more terms than that or overflows
+ * (MLPerf's GPT-3 makes about 25). */
+#define MLSIM_WHOLERUN_MAX_EVAL_PASSES 1e9
+
 /* Fill the defaults of RUN's reliability block (when it has one), derive the counts of NICs and
  * switches, and check what spans fields; check its evaluation block (training.evaluation: both
- * numbers, not in inference mode). Called by mlsim_scenario_resolve; faults into D. Returns 1 if
- * the blocks are usable (or absent), 0 otherwise. */
+ * numbers, at most MLSIM_WHOLERUN_MAX_EVAL_PASSES passes, not in inference mode). Called by
+ * mlsim_scenario_resolve; faults into D. Returns 1 if the blocks are usable (or absent), 0
+ * otherwise. */
 int mlsim_wholerun_resolve(struct mlsim_run *run, struct mlsim_diags *d);
 
 /* The evaluation passes of RUN (resolved): one after each training.evaluation.every tokens

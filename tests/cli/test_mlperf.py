@@ -111,6 +111,8 @@ class Evaluation(unittest.TestCase):
             ("{every: 250M, tokens: 0}", "training.evaluation.tokens", 8),
             ("{every: 1 s, tokens: 30M}", "training.evaluation.every", 8),
             ("5", "training.evaluation", 8),
+            # the limit, at its edge: 1e9 passes of a token each are allowed, one more is not
+            ("{every: 0.999999999, tokens: 1}", "are more than the 1000000000 a run may make", 8),
         ]
         for block, text, line in cases:
             rc, out, err, name = mlsim(ANALYTIC.replace(
@@ -119,6 +121,10 @@ class Evaluation(unittest.TestCase):
             self.assertEqual(out, "", block)
             self.assertIn(text, err, block)
             self.assertIn("%s:%d:" % (name, line), err, block)
+        rc, out, err, _ = mlsim(ANALYTIC.replace(
+            "EXTRA", "training: {evaluation: {every: 1, tokens: 1}}"), "--format", "csv")
+        self.assertEqual(rc, 0, err)  # exactly 1e9 passes
+        self.assertIn(",1000000000,", out)
         rc, out, err, name = mlsim(ANALYTIC.replace("EXTRA", "reference: {time_to_train: soon}"))
         self.assertEqual(rc, 1)
         self.assertIn("%s:8:" % name, err)
