@@ -74,9 +74,10 @@ int mlsim_columns_value(const struct mlsim_column *c, const struct mlsim_result 
                         struct mlsim_column_value *v);
 
 /* Whether RES carries a published figure to compare with (a simulated run with
- * ref_flops_per_device, ref_step_s or ref_time_to_train_s, the first given); then *METRIC names it
- * ("tflops_per_device", "hw_tflops_per_device", "step_time_s" or "time_to_train_s") and *PREDICTED
- * and *MEASURED are mlsim's value and the published one, in TFLOP/s or s. */
+ * ref_flops_per_device, ref_step_s or ref_time_to_train_s, the first given; an analytic run with
+ * ref_time_to_train_s); then *METRIC names it ("tflops_per_device", "hw_tflops_per_device",
+ * "step_time_s" or "time_to_train_s") and *PREDICTED and *MEASURED are mlsim's value and the
+ * published one, in TFLOP/s or s. */
 int mlsim_columns_reference(const struct mlsim_result *res, const char **metric, double *predicted,
                             double *measured);
 

@@ -168,6 +168,24 @@ class Reference(unittest.TestCase):
                                    100 * (float(row["time_s"]) - measured) / measured, places=9)
 
 
+    def test_analytic_table(self):
+        # by hand, as above: 40,000 s each; measured 40,000 s and 20,000 s: 0% and +100%
+        text = ("title: ttt\ndefaults:\n" +
+                "\n".join("  " + l for l in ANALYTIC.replace(
+                    "EXTRA", "training: {evaluation: {every: 250M, tokens: 30M}}").splitlines()
+                    if not l.startswith("name")) +
+                "\nruns:\n  - name: a\n    reference: {time_to_train: 40000 s}\n"
+                "  - name: b\n    reference: {time_to_train: 20000 s}\n")
+        rc, out, err, _ = mlsim(text)
+        self.assertEqual(rc, 0, err)
+        # (the table prints 4 significant digits: 40,000 s as 4e+04)
+        self.assertRegex(out, r"\na +time_to_train_s +4e\+04 +4e\+04 +\+0\.0%\n")
+        self.assertRegex(out, r"\nb +time_to_train_s +4e\+04 +2e\+04 +\+100\.0%\n")
+        self.assertIn("Mean absolute percentage error 50.0% over 2 runs; largest 100.0%", out)
+        r = rows(text)
+        self.assertEqual([row["ref_metric"] for row in r], ["time_to_train_s"] * 2)
+        self.assertAlmostEqual(float(r[1]["ref_error_pct"]), 100.0, places=9)
+
     def test_single_run_prints_it(self):
         # by hand: 38,461.54 s of training and 4% more for the passes is 40,000 s to the second
         rc, out, err, _ = mlsim(ANALYTIC.replace(
