@@ -101,11 +101,12 @@ void mlsim_cost_finish(const struct mlsim_run *run, double device_seconds, doubl
                                       out->step_s, out->compute_s, &out->steps);
         device_seconds = out->time_s * run->count;
     }
-    if (run->training.eval.every > 0 && run->count > 0) { /* evaluation passes (wholerun.h) */
+    if (run->count > 0) { /* evaluation passes and initialization on the clock (wholerun.h) */
         double rate = out->tokens_per_s > 0 ? out->tokens_per_s : run->model.tokens / out->time_s;
         out->eval_s = mlsim_wholerun_eval_seconds(run, rate, out->mfu, out->hfu, &out->eval_passes);
-        out->time_s += out->eval_s;
-        device_seconds += out->eval_s * run->count;
+        out->init_timed_s = mlsim_wholerun_init_timed_s(run);
+        out->time_s += out->eval_s + out->init_timed_s;
+        device_seconds += (out->eval_s + out->init_timed_s) * run->count;
     }
     /* A run with a reliability block is stretched by its failures, checkpoints and restarts
      * (montecarlo.h) before it is priced; a failure of that simulation is left in out->rel. */

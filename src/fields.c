@@ -100,6 +100,7 @@ const struct mlsim_field_doc mlsim_fields_docs[] = {
      "forward passes over a held-out set, on the clock (MLPerf)"},
     {"training.evaluation.every", "required with evaluation", "tokens trained between two passes"},
     {"training.evaluation.tokens", "required with evaluation", "held-out tokens each pass reads"},
+    {"training.init_time", "0", "initialization before the clock; MLPerf times past 20 min"},
     {"precision", "bf16, else fp16, else the device's widest (mixed precision)",
      "the number format of the matmuls"},
     {"mfu", "required in analytic mode", "assumed model FLOPs utilization"},

@@ -16,8 +16,8 @@
 /* The version of the column list, written as the last CSV column and a top-level JSON key. Bump
  * it whenever a column is added, renamed, moved or changes meaning. Version 1 is the unversioned
  * output of mlsim 0.1.0 (29 CSV columns, JSON without the reference and the layout); version 3
- * adds active_params and ep (mixtures of experts); version 4 eval_passes and eval_s (evaluation
- * passes) and the time_to_train_s reference. */
+ * adds active_params and ep (mixtures of experts); version 4 eval_passes, eval_s and
+ * init_timed_s (MLPerf's clock) and the time_to_train_s reference. */
 #define MLSIM_COLUMNS_SCHEMA_VERSION 4
 
 /* The name of the schema-version column and key. */

@@ -56,6 +56,7 @@ struct mlsim_training {
     struct {
         double every, tokens;
     } eval;
+    double init_s; /* model initialization before the clock, the checkpoint's load included */
 };
 
 /* The most batch sizes a ramp-up may pass through (each is a term of cost.c's sum). */

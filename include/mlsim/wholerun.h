@@ -47,7 +47,8 @@ struct mlsim_wholerun_sample {
 
 /* Fill the defaults of RUN's reliability block (when it has one), derive the counts of NICs and
  * switches, and check what spans fields; check its evaluation block (training.evaluation: both
- * numbers, at most MLSIM_WHOLERUN_MAX_EVAL_PASSES passes, not in inference mode). Called by
+ * numbers, at most MLSIM_WHOLERUN_MAX_EVAL_PASSES passes) and warn of it and of
+ * training.init_time in inference mode, where they are dropped. Called by
  * mlsim_scenario_resolve; faults into D. Returns 1 if the blocks are usable (or absent), 0
  * otherwise. */
 int mlsim_wholerun_resolve(struct mlsim_run *run, struct mlsim_diags *d);
@@ -69,8 +70,13 @@ double mlsim_wholerun_eval_share(double mfu, double hfu);
 double mlsim_wholerun_eval_seconds(const struct mlsim_run *run, double tokens_per_s, double mfu,
                                    double hfu, double *passes);
 
+/* The part of RUN's model initialization (training.init_time) that MLPerf's clock counts: what
+ * passes MLSIM_WHOLERUN_INIT_ALLOWANCE_S, else 0. */
+double mlsim_wholerun_init_timed_s(const struct mlsim_run *run);
+
 /* The evaluation's sentence (the passes, the share, the time on the clock) and, for a run with
- * reference.time_to_train, what MLPerf's clock leaves out, into A. Nothing without either. */
+ * training.init_time or reference.time_to_train, what MLPerf's clock leaves out, into A. Nothing
+ * without any of them. */
 void mlsim_wholerun_eval_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a);
 
 /* A workspace for RUN (resolved, reliability enabled) whose failure-free compute takes WORK_S

@@ -69,6 +69,28 @@ class Evaluation(unittest.TestCase):
         self.assertAlmostEqual(float(r["energy_kwh"]) / float(base["energy_kwh"]), 1.04,
                                places=12)
 
+    def test_initialization_past_the_allowance(self):
+        # MLPerf's clock starts 20 minutes into initialization at the latest: 30 min puts 600 s
+        # on it, 10 min nothing; analytic mode takes it without a "no effect" warning
+        train_s = 6e18 / (312e12 * 0.5)
+        for given, timed in (("30 min", 600.0), ("10 min", 0.0), ("20 min", 0.0)):
+            rc, out, err, _ = mlsim(ANALYTIC.replace("EXTRA", "training: {init_time: %s}" % given),
+                                    "--format", "csv")
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(err, "")
+            r = next(csv.DictReader(io.StringIO(out)))
+            self.assertEqual(float(r["init_timed_s"]), timed)
+            self.assertAlmostEqual(float(r["time_s"]) / (train_s + timed), 1.0, places=12)
+        rc, out, err, _ = mlsim(ANALYTIC.replace("EXTRA", "training: {init_time: 30 min}"))
+        self.assertIn("Initialization 30 min, 10 min of it on the clock", out)
+        self.assertIn("so 10 min of it is on the clock", out)
+        self.assertNotIn("init_timed_s", json.loads(mlsim(ANALYTIC.replace("EXTRA", ""), "--format",
+                                                          "json")[1])["runs"][0])
+        rc, out, err, name = mlsim(ANALYTIC.replace("EXTRA", "training: {init_time: -1 s}"))
+        self.assertEqual(rc, 1)
+        self.assertIn("%s:8:" % name, err)
+        self.assertIn("training.init_time", err)
+
     def test_simulated_forward_share(self):
         base = rows(SIMULATED.replace("EXTRA", ""))[0]
         r = rows(SIMULATED.replace("EXTRA", ", evaluation: {every: 25M, tokens: 4M}"))[0]
@@ -134,12 +156,13 @@ class Evaluation(unittest.TestCase):
         text = ("name: inf\nmode: inference\nmodel: {layers: 2, hidden: 256, heads: 4, "
                 "seq_len: 128, vocab: 1000}\nhardware: {device: a100-sxm4-80gb, count: 1}\n"
                 "inference: {latency_bound: 10ms}\n"
-                "training: {evaluation: {every: 1M, tokens: 1M}}\n"
+                "training: {evaluation: {every: 1M, tokens: 1M}, init_time: 1 h}\n"
                 "economics: {price_per_device_hour: $1/h}\n")
         rc, out, err, name = mlsim(text)
         self.assertEqual(rc, 0, err)
         self.assertIn("%s:6:" % name, err)
         self.assertIn("'training.evaluation' has no effect in inference mode", err)
+        self.assertIn("'training.init_time' has no effect in inference mode", err)
 
 
 class Reference(unittest.TestCase):

@@ -1,7 +1,7 @@
 /*
  * Evaluation passes (wholerun.h) against hand calculations: how many passes a run makes, the
  * forward share of a trained token's time, and the seconds they add; a run without an
- * evaluation block adds nothing.
+ * evaluation block adds nothing; initialization counts only past MLPerf's 20 minutes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -73,12 +73,27 @@ static void test_seconds(void **state)
     assert_near(passes, 0.0, 0);
 }
 
+/* MLPerf's clock starts 20 minutes into initialization at the latest (training_rules.adoc). */
+static void test_init(void **state)
+{
+    (void)state;
+    struct mlsim_run r = make_run(1e9, 0, 0);
+    assert_near(mlsim_wholerun_init_timed_s(&r), 0.0, 0); /* not given */
+    r.training.init_s = 600;
+    assert_near(mlsim_wholerun_init_timed_s(&r), 0.0, 0);
+    r.training.init_s = 1200; /* at the allowance: nothing yet */
+    assert_near(mlsim_wholerun_init_timed_s(&r), 0.0, 0);
+    r.training.init_s = 1800;
+    assert_near(mlsim_wholerun_init_timed_s(&r), 600.0, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_passes),
         cmocka_unit_test(test_share),
         cmocka_unit_test(test_seconds),
+        cmocka_unit_test(test_init),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
