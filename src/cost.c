@@ -9,6 +9,7 @@
 #include "mlsim/price.h"
 #include "mlsim/scenario.h"
 #include "mlsim/units.h"
+#include "mlsim/wholerun.h"
 
 static void price(const struct mlsim_run *run, double device_seconds, double busy,
                   struct mlsim_result *out)
@@ -100,6 +101,13 @@ void mlsim_cost_finish(const struct mlsim_run *run, double device_seconds, doubl
                                       out->step_s, out->compute_s, &out->steps);
         device_seconds = out->time_s * run->count;
     }
+    if (run->count > 0) { /* evaluation passes and initialization on the clock (wholerun.h) */
+        double rate = out->tokens_per_s > 0 ? out->tokens_per_s : run->model.tokens / out->time_s;
+        out->eval_s = mlsim_wholerun_eval_seconds(run, rate, out->mfu, out->hfu, &out->eval_passes);
+        out->init_timed_s = mlsim_wholerun_init_timed_s(run);
+        out->time_s += out->eval_s + out->init_timed_s;
+        device_seconds += (out->eval_s + out->init_timed_s) * run->count;
+    }
     /* A run with a reliability block is stretched by its failures, checkpoints and restarts
      * (montecarlo.h) before it is priced; a failure of that simulation is left in out->rel. */
     if (run->reliability.enabled && run->count > 0) {
@@ -182,6 +190,7 @@ void mlsim_cost_assumptions(const struct mlsim_result *res, struct mlsim_assumpt
                      "Electricity not billed separately: the rental price is taken to include it");
     if (ramped(r, res))
         rampup_assumptions(res, a);
+    mlsim_wholerun_eval_assumptions(res, a);
     if (r->reliability.enabled && res->rel.samples > 0)
         mlsim_montecarlo_assumptions(res, a);
 }

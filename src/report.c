@@ -280,6 +280,19 @@ static void write_full(FILE *out, const struct mlsim_scenario *sc, const struct 
             mlsim_units_format(res->time_s, MLSIM_DIM_TIME, a, sizeof a), r->count,
             r->count == 1 ? "" : "s",
             res->rel.samples > 0 ? " (mean over the whole run's replicates)" : "");
+    if (res->eval_passes > 0) /* inside the time above (wholerun.h) */
+        fprintf(out, "  %-14s %.0f passes over %s tokens: %s\n", "Evaluation", res->eval_passes,
+                mlsim_units_format(r->training.eval.tokens, MLSIM_DIM_COUNT, b, sizeof b),
+                mlsim_units_format(res->eval_s, MLSIM_DIM_TIME, a, sizeof a));
+    if (r->training.init_s > 0) /* what passes MLPerf's allowance is inside the time above */
+        fprintf(out, "  %-14s %s, %s of it on the clock\n", "Initialization",
+                mlsim_units_format(r->training.init_s, MLSIM_DIM_TIME, a, sizeof a),
+                mlsim_units_format(res->init_timed_s, MLSIM_DIM_TIME, b, sizeof b));
+    if (r->ref_time_to_train_s > 0) /* a published time to train, against the whole run */
+        fprintf(out, "  %-14s %s to train (%s): predicted %+.1f%%\n", "Measured",
+                mlsim_units_format(r->ref_time_to_train_s, MLSIM_DIM_TIME, a, sizeof a),
+                r->ref_source[0] ? term(r->ref_source, t2, sizeof t2) : "no source given",
+                100.0 * (res->time_s - r->ref_time_to_train_s) / r->ref_time_to_train_s);
     if (res->rel.samples > 0)
         write_whole_run(out, res);
     else if (res->rel.input_samples > 0)

@@ -153,6 +153,11 @@ static const struct mlsim_field run_fields[] = {
        MLSIM_FIELD_LO_INCLUSIVE, NULL),
     RF("training.framework", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.framework, 0, 0, 0,
        mlsim_framework_names),
+    RSEC("training.evaluation"),
+    RQ("training.evaluation.every", MLSIM_DIM_COUNT, training.eval.every),
+    RQ("training.evaluation.tokens", MLSIM_DIM_COUNT, training.eval.tokens),
+    RF("training.init_time", MLSIM_FIELD_QUANTITY, MLSIM_DIM_TIME, training.init_s, 0, INFINITY,
+       MLSIM_FIELD_LO_INCLUSIVE, NULL),
     RF("precision", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, precision, 0, 0, 0, mlsim_precision_names),
     RF("mfu", MLSIM_FIELD_QUANTITY, MLSIM_DIM_RATIO, mfu, 0, 1, 0, NULL),
     RSEC("inference"),
@@ -166,6 +171,7 @@ static const struct mlsim_field run_fields[] = {
     RQ("reference.iteration_time", MLSIM_DIM_TIME, ref_step_s),
     RSTR("reference.source", ref_source),
     RQ("reference.relative", MLSIM_DIM_NUMBER, ref_relative),
+    RQ("reference.time_to_train", MLSIM_DIM_TIME, ref_time_to_train_s),
     RSEC("economics"),
     RF("economics.price_per_device_hour", MLSIM_FIELD_QUANTITY, MLSIM_DIM_MONEY_RATE,
        econ.price_usd_per_s, 0, INFINITY, MLSIM_FIELD_LO_INCLUSIVE, NULL),
@@ -1441,6 +1447,9 @@ static void warn_unused_training(const struct mlsim_run *r, struct mlsim_diags *
         const struct mlsim_field *f = &mlsim_run_schema.fields[i];
         if (strncmp(f->path, "training.", 9) != 0 || f->kind == MLSIM_FIELD_SECTION)
             continue;
+        if (strncmp(f->path, "training.evaluation.", 20) == 0 ||
+            strcmp(f->path, "training.init_time") == 0)
+            continue; /* they add to an analytic run's time too (wholerun.h) */
         const struct mlsim_loc *at = mlsim_schema_given(&mlsim_run_schema, r, f->path);
         /* a zoo model's recipe is for simulating; an analytic run of it just ignores it */
         int from_zoo = at && at->file != r->loc.file && strcmp(at->file, "--set") != 0;

@@ -55,7 +55,145 @@ static void default_value(const struct mlsim_run *r, const char *path, double *v
         *v = def;
 }
 
-int mlsim_wholerun_resolve(struct mlsim_run *r, struct mlsim_diags *d)
+/* ---- evaluation passes (MLPerf Training's quality evaluations) ---- */
+
+double mlsim_wholerun_eval_passes(const struct mlsim_run *run)
+{
+    const double every = run->training.eval.every;
+    if (every <= 0 || run->model.tokens <= 0)
+        return 0;
+    return ceil(run->model.tokens / every);
+}
+
+static const char *const eval_parts[] = {"training.evaluation.every", "training.evaluation.tokens",
+                                         NULL};
+
+/* At most MLSIM_WHOLERUN_MAX_EVAL_PASSES passes, told at 'every' (else at LOC). */
+static int eval_within_limit(const struct mlsim_run *r, struct mlsim_loc loc, struct mlsim_diags *d)
+{
+    double passes = mlsim_wholerun_eval_passes(r);
+    if (passes <= MLSIM_WHOLERUN_MAX_EVAL_PASSES)
+        return 1;
+    const struct mlsim_loc *every =
+        mlsim_schema_given(&mlsim_run_schema, r, "training.evaluation.every");
+    mlsim_diags_report(
+        d, MLSIM_SEVERITY_ERROR, every ? *every : loc,
+        "run '%s': %.3g evaluation passes (model.tokens / training.evaluation.every) "
+        "are more than the %.0f a run may make; evaluate less often",
+        r->name, passes, MLSIM_WHOLERUN_MAX_EVAL_PASSES);
+    return 0;
+}
+
+/* An evaluation block needs both numbers; a part given alone (or an empty block) is told the
+ * other, at the block or at the part that was given. Inference has no evaluation passes. */
+static int eval_resolve(struct mlsim_run *r, struct mlsim_diags *d)
+{
+    const struct mlsim_loc *at = mlsim_schema_given(&mlsim_run_schema, r, "training.evaluation");
+    int seen[2] = {0, 0};
+    for (int i = 0; eval_parts[i]; i++) {
+        seen[i] = mlsim_schema_seen(&mlsim_run_schema, r, eval_parts[i]);
+        if (!at)
+            at = mlsim_schema_given(&mlsim_run_schema, r, eval_parts[i]);
+    }
+    if (!at && !seen[0] && !seen[1]) {
+        r->training.eval.every = r->training.eval.tokens = 0;
+        return 1;
+    }
+    struct mlsim_loc loc = at ? *at : r->loc;
+    if (r->mode == MLSIM_MODE_INFERENCE) {
+        mlsim_diags_report(d, MLSIM_SEVERITY_WARNING, loc,
+                           "run '%s': 'training.evaluation' has no effect in inference mode, "
+                           "which measures a batch's latency, not a training run",
+                           r->name);
+        r->training.eval.every = r->training.eval.tokens = 0;
+        return 1;
+    }
+    int ok = 1;
+    for (int i = 0; eval_parts[i]; i++) {
+        if (seen[i])
+            continue;
+        mlsim_diags_report(d, MLSIM_SEVERITY_ERROR, loc,
+                           "run '%s' is missing required key '%s' (%s)", r->name, eval_parts[i],
+                           i == 0 ? "the tokens trained between two evaluation passes"
+                                  : "the held-out tokens each evaluation pass reads");
+        ok = 0;
+    }
+    /* a value the schema refused is reported already and left at 0 */
+    if (!ok || r->training.eval.every <= 0 || r->training.eval.tokens <= 0)
+        return 0;
+    return eval_within_limit(r, loc, d);
+}
+
+/* Initialization is a training run's: inference says it has no effect and drops it. */
+static void init_resolve(struct mlsim_run *r, struct mlsim_diags *d)
+{
+    const struct mlsim_loc *at = mlsim_schema_given(&mlsim_run_schema, r, "training.init_time");
+    if (!at || r->mode != MLSIM_MODE_INFERENCE)
+        return;
+    mlsim_diags_report(d, MLSIM_SEVERITY_WARNING, *at,
+                       "run '%s': 'training.init_time' has no effect in inference mode", r->name);
+    r->training.init_s = 0;
+}
+
+double mlsim_wholerun_init_timed_s(const struct mlsim_run *run)
+{
+    double past = run->training.init_s - MLSIM_WHOLERUN_INIT_ALLOWANCE_S;
+    return past > 0 ? past : 0;
+}
+
+double mlsim_wholerun_eval_share(double mfu, double hfu)
+{
+    return hfu > 0 && mfu > 0 ? mfu / (3.0 * hfu) : 1.0 / 3.0;
+}
+
+double mlsim_wholerun_eval_seconds(const struct mlsim_run *run, double tokens_per_s, double mfu,
+                                   double hfu, double *passes)
+{
+    *passes = 0;
+    if (tokens_per_s <= 0 || !isfinite(tokens_per_s))
+        return 0;
+    *passes = mlsim_wholerun_eval_passes(run);
+    return *passes * run->training.eval.tokens * mlsim_wholerun_eval_share(mfu, hfu) / tokens_per_s;
+}
+
+void mlsim_wholerun_eval_assumptions(const struct mlsim_result *res, struct mlsim_assumptions *a)
+{
+    const struct mlsim_run *r = res->run;
+    char x[64], y[64], z[64];
+    if (res->eval_passes > 0)
+        mlsim_assume(a,
+                     "Evaluation on the clock, as MLPerf Training times it: %.0f passes (one after "
+                     "each %s tokens trained, the last at the end of the run), each a forward pass "
+                     "over %s held-out tokens with no backward pass or update, a token at %.3g of "
+                     "a trained token's time (the forward third of the model FLOPs over the step's "
+                     "HFU / MFU): %s in all",
+                     res->eval_passes,
+                     mlsim_units_format(r->training.eval.every, MLSIM_DIM_COUNT, x, sizeof x),
+                     mlsim_units_format(r->training.eval.tokens, MLSIM_DIM_COUNT, y, sizeof y),
+                     mlsim_wholerun_eval_share(res->mfu, res->hfu),
+                     mlsim_units_format(res->eval_s, MLSIM_DIM_TIME, z, sizeof z));
+    if (r->training.init_s > 0)
+        mlsim_assume(
+            a,
+            "Model initialization %s (the starting checkpoint's load included), given: "
+            "MLPerf Training's clock starts %s into it at the latest (training_rules.adoc, "
+            "Run Results), so %s of it is on the clock",
+            mlsim_units_format(r->training.init_s, MLSIM_DIM_TIME, x, sizeof x),
+            mlsim_units_format(MLSIM_WHOLERUN_INIT_ALLOWANCE_S, MLSIM_DIM_TIME, y, sizeof y),
+            mlsim_units_format(res->init_timed_s, MLSIM_DIM_TIME, z, sizeof z));
+    else if (r->ref_time_to_train_s > 0)
+        mlsim_assume(
+            a,
+            "Time to train as MLPerf Training's clock runs (run_start to run_stop): model "
+            "initialization, the starting checkpoint's load included, is off the clock "
+            "up to %s (training_rules.adoc, Run Results), so none of it is counted "
+            "(training.init_time gives a longer one)",
+            mlsim_units_format(MLSIM_WHOLERUN_INIT_ALLOWANCE_S, MLSIM_DIM_TIME, x, sizeof x));
+}
+
+/* ---- reliability ---- */
+
+static int reliability_resolve(struct mlsim_run *r, struct mlsim_diags *d)
 {
     struct mlsim_reliability *rel = &r->reliability;
     /* A `reliability:` block, or any of its fields set from the command line, asks for it. */
@@ -120,6 +258,13 @@ int mlsim_wholerun_resolve(struct mlsim_run *r, struct mlsim_diags *d)
         return 0;
     }
     return 1;
+}
+
+int mlsim_wholerun_resolve(struct mlsim_run *r, struct mlsim_diags *d)
+{
+    init_resolve(r, d);
+    int ok = eval_resolve(r, d);
+    return reliability_resolve(r, d) && ok;
 }
 
 /* ---- workspace ---- */

@@ -16,8 +16,9 @@
 /* The version of the column list, written as the last CSV column and a top-level JSON key. Bump
  * it whenever a column is added, renamed, moved or changes meaning. Version 1 is the unversioned
  * output of mlsim 0.1.0 (29 CSV columns, JSON without the reference and the layout); version 3
- * adds active_params and ep (mixtures of experts). */
-#define MLSIM_COLUMNS_SCHEMA_VERSION 3
+ * adds active_params and ep (mixtures of experts); version 4 eval_passes, eval_s and
+ * init_timed_s (MLPerf's clock) and the time_to_train_s reference. */
+#define MLSIM_COLUMNS_SCHEMA_VERSION 4
 
 /* The name of the schema-version column and key. */
 #define MLSIM_COLUMNS_SCHEMA_KEY "schema_version"
@@ -72,10 +73,11 @@ const struct mlsim_column *mlsim_columns_find(const char *name);
 int mlsim_columns_value(const struct mlsim_column *c, const struct mlsim_result *res,
                         struct mlsim_column_value *v);
 
-/* Whether RES carries a published figure to compare with (a simulated run with ref_flops_per_device
- * or ref_step_s); then *METRIC names it ("tflops_per_device", "hw_tflops_per_device" or
- * "step_time_s") and *PREDICTED and *MEASURED are mlsim's value and the published one, in TFLOP/s
- * or s. */
+/* Whether RES carries a published figure to compare with (a simulated run with
+ * ref_flops_per_device, ref_step_s or ref_time_to_train_s, the first given; an analytic run with
+ * ref_time_to_train_s); then *METRIC names it ("tflops_per_device", "hw_tflops_per_device",
+ * "step_time_s" or "time_to_train_s") and *PREDICTED and *MEASURED are mlsim's value and the
+ * published one, in TFLOP/s or s. */
 int mlsim_columns_reference(const struct mlsim_result *res, const char **metric, double *predicted,
                             double *measured);
 

@@ -51,6 +51,9 @@ struct mlsim_result {
     int interleave;               /* model chunks per pipeline rank simulated (cluster only) */
     double tp_comm_s;             /* tensor-parallel collectives inside the compute, per step */
     double dp_comm_s;             /* data-parallel communication per step, overlapped or not */
+    double eval_passes;           /* evaluation passes of the run (wholerun.h; 0: none) */
+    double eval_s;                /* their wall-clock time, inside time_s */
+    double init_timed_s;          /* initialization past MLPerf's allowance, inside time_s */
     /* a row of a table that was not estimated, and why (does not tile, does not fit); then
      * nothing else of the result is set but RUN */
     char not_run[192];

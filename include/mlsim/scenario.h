@@ -52,6 +52,12 @@ struct mlsim_training {
     int overlap_ep; /* 0/1: expert all-to-alls overlapped with compute (DualPipe) */
     int overlap_tp; /* 0/1: sequence parallelism's collectives under their GEMMs (layout.h) */
     int etp;        /* expert-tensor-parallel size (a divisor of tp); 0: tp */
+    /* Evaluation passes (wholerun.h): a forward pass over TOKENS held-out tokens after every
+     * EVERY tokens trained, as MLPerf Training times its quality evaluations; EVERY 0: none. */
+    struct {
+        double every, tokens;
+    } eval;
+    double init_s; /* model initialization before the clock, the checkpoint's load included */
 };
 
 /* The most batch sizes a ramp-up may pass through (each is a term of cost.c's sum). */
@@ -112,6 +118,7 @@ struct mlsim_run {
     double ref_step_s;           /* measured iteration time */
     char ref_source[256];
     double ref_relative; /* a published throughput relative to the run whose ref_relative is 1 */
+    double ref_time_to_train_s; /* a measured time to train (MLPerf's run_start to run_stop) */
     /* inference mode */
     double latency_bound_s; /* the largest batch whose latency stays under this */
     /* charts to draw from this scenario (`mlsim plot SCENARIO.yaml`) */

@@ -55,11 +55,11 @@ class TestColumns(unittest.TestCase):
         self.assertEqual(header[:len(OLD_CSV)], OLD_CSV)
         self.assertEqual(header[-1], "schema_version")
         self.assertEqual(len(set(header)), len(header), "a column written twice")
-        self.assertEqual(doc["schema_version"], 3)
+        self.assertEqual(doc["schema_version"], 4)
         self.assertEqual(len(rows), len(doc["runs"]))
         for row, run in zip(rows, doc["runs"]):
             self.assertEqual(len(row), len(header))
-            self.assertEqual(row[-1], "3")
+            self.assertEqual(row[-1], "4")
             self.assertEqual(run["mode"], mode)
             keys = list(run)
             self.assertEqual(keys[-1], "assumptions")

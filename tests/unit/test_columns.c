@@ -243,9 +243,9 @@ static void check_formats_agree(const struct fixture *f)
     assert_string_equal(name, MLSIM_COLUMNS_SCHEMA_KEY);
     assert_int_equal(*h, '\n');
     next_field(&row, cell, sizeof cell);
-    assert_string_equal(cell, "3");
+    assert_string_equal(cell, "4");
     assert_memory_equal(j, "      \"assumptions\": [", strlen("      \"assumptions\": ["));
-    assert_non_null(strstr(json, "\n  \"schema_version\": 3,\n"));
+    assert_non_null(strstr(json, "\n  \"schema_version\": 4,\n"));
     free(csv);
     free(json);
 }
