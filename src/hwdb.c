@@ -53,6 +53,8 @@ static const struct mlsim_field link_fields[] = {
     LF("latency", MLSIM_FIELD_QUANTITY, MLSIM_DIM_TIME, link.latency_s, 0, INFINITY, 0, NULL),
     LF("ports", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, link.ports, 0, 64, 0, NULL),
 };
+_Static_assert(sizeof link_fields / sizeof link_fields[0] <= MLSIM_SCHEMA_MAX_FIELDS,
+               "a schema holds at most MLSIM_SCHEMA_MAX_FIELDS fields (its provenance arrays)");
 
 static const struct mlsim_schema link_schema = {"link", link_fields,
                                                 sizeof link_fields / sizeof link_fields[0],
@@ -142,6 +144,8 @@ static const struct mlsim_field source_fields[] = {
     SF("url", MLSIM_FIELD_STRING, src.url, NULL),
     SF("note", MLSIM_FIELD_STRING, src.note, NULL),
 };
+_Static_assert(sizeof source_fields / sizeof source_fields[0] <= MLSIM_SCHEMA_MAX_FIELDS,
+               "a schema holds at most MLSIM_SCHEMA_MAX_FIELDS fields (its provenance arrays)");
 
 static const struct mlsim_schema source_schema = {"source", source_fields,
                                                   sizeof source_fields / sizeof source_fields[0],
@@ -304,6 +308,8 @@ static const struct mlsim_field device_fields[] = {
        mlsim_bool_names, NULL),
     DF("sources", MLSIM_FIELD_LIST, MLSIM_DIM_NUMBER, sources, 0, 0, 0, NULL, load_sources),
 };
+_Static_assert(sizeof device_fields / sizeof device_fields[0] <= MLSIM_SCHEMA_MAX_FIELDS,
+               "a schema holds at most MLSIM_SCHEMA_MAX_FIELDS fields (its provenance arrays)");
 
 const struct mlsim_schema mlsim_device_schema = {"device", device_fields,
                                                  sizeof device_fields / sizeof device_fields[0],

@@ -46,6 +46,8 @@ static const struct mlsim_field data_fields[] = {
     {"layers", MLSIM_FIELD_LIST, MLSIM_DIM_NUMBER, offsetof(struct mlsim_layer_data, rows),
      sizeof(((struct mlsim_layer_data *)0)->rows), 0, 0, 0, NULL, load_rows},
 };
+_Static_assert(sizeof data_fields / sizeof data_fields[0] <= MLSIM_SCHEMA_MAX_FIELDS,
+               "a schema holds at most MLSIM_SCHEMA_MAX_FIELDS fields (its provenance arrays)");
 
 static const struct mlsim_schema data_schema = {"layer timings", data_fields,
                                                 sizeof data_fields / sizeof data_fields[0],
@@ -65,6 +67,8 @@ static const struct mlsim_field row_fields[] = {
     RF("forward", MLSIM_FIELD_QUANTITY, MLSIM_DIM_TIME, forward_s, 0, INFINITY, NULL),
     RF("backward", MLSIM_FIELD_QUANTITY, MLSIM_DIM_TIME, backward_s, 0, INFINITY, NULL),
 };
+_Static_assert(sizeof row_fields / sizeof row_fields[0] <= MLSIM_SCHEMA_MAX_FIELDS,
+               "a schema holds at most MLSIM_SCHEMA_MAX_FIELDS fields (its provenance arrays)");
 
 static const struct mlsim_schema row_schema = {"layer", row_fields,
                                                sizeof row_fields / sizeof row_fields[0],

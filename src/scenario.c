@@ -231,6 +231,8 @@ static const struct mlsim_field run_fields[] = {
     RF("reliability.seed", MLSIM_FIELD_INT, MLSIM_DIM_NUMBER, reliability.seed, 0, 2147483647.0,
        MLSIM_FIELD_LO_INCLUSIVE, NULL),
 };
+_Static_assert(sizeof run_fields / sizeof run_fields[0] <= MLSIM_SCHEMA_MAX_FIELDS,
+               "a schema holds at most MLSIM_SCHEMA_MAX_FIELDS fields (its provenance arrays)");
 
 double mlsim_dist_central(const struct mlsim_dist *x)
 {

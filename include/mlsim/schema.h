@@ -14,7 +14,7 @@
 #include "mlsim/units.h"
 #include "mlsim/ydoc.h"
 
-#define MLSIM_SCHEMA_MAX_FIELDS 128
+#define MLSIM_SCHEMA_MAX_FIELDS 192
 
 enum mlsim_field_kind {
     MLSIM_FIELD_SECTION,  /* a mapping whose keys are further fields */
