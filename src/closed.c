@@ -462,7 +462,8 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
             /* DDP's buckets during the last micro-batch's backward (cluster.c): what that pass
              * does not hide, and the last bucket after it */
             double bucket =
-                run->training.bucket_bytes > 0 ? run->training.bucket_bytes : 25.0 * 1048576.0;
+                mlsim_framework_bucket_bytes(mlsim_framework_get(run->training.framework),
+                                             run->training.bucket_bytes, dp, grad_bytes);
             double bytes = params * grad_bytes, n = bytes > bucket ? bytes / bucket : 1.0;
             double all = n * dp_collective(w, &g, dp, reduce_op, bytes / n);
             if (experts > 0 &&

@@ -266,6 +266,18 @@ static double dp_reduce_moe_time(const struct mlsim_cluster_config *c, double gr
                                       expert_params * c->grad_elem_bytes);
 }
 
+/* Whether ZeRO-1/2's parameter all-gather after the update overlaps the next step's forward
+ * passes (Megatron-LM's distributed optimizer, --overlap-param-gather: each bucket's gather is
+ * waited for by its layers' forward, the next one dispatched meanwhile; NeMo's
+ * overlap_param_sync): in the steady state a step starts with the gathers, each unit of a chunk
+ * gathered before its first micro-batch's forward, one unit ahead, as ZeRO-3's forward gathers
+ * are. With overlap_comm off the gather stays after the update. */
+static int overlapped_param_gather(const struct mlsim_cluster_config *c)
+{
+    return grad_ranks(c) > 1 && c->overlap_comm &&
+           (c->sharding == MLSIM_SHARD_ZERO1 || c->sharding == MLSIM_SHARD_ZERO2);
+}
+
 /* A compute task of rank R, after its stream's last; its last two remembered for prefetching. */
 static int64_t compute_task(struct builder *b, int r, const char *name, int vs, int mb, double dur,
                             double flops)
@@ -360,6 +372,8 @@ static void emit_units(struct builder *b, int r, int vs, int mb, int backward, i
     const struct mlsim_cluster_config *c = b->c;
     const struct stage *s = &b->stages[vs];
     int zero3 = c->sharding == MLSIM_SHARD_ZERO3 && grad_ranks(c) > 1, n = s->n_units;
+    /* ZeRO-1/2's overlapped gather: the step's first forward of the chunk waits for its units */
+    int gather = zero3 || (!backward && mb == 0 && overlapped_param_gather(c));
     double flops = (backward ? 2.0 : 1.0) * s->model_flops / 3.0,
            total = backward ? s->bwd_s : s->fwd_s;
     double acc = 0;
@@ -368,11 +382,12 @@ static void emit_units(struct builder *b, int r, int vs, int mb, int backward, i
         int u = backward ? n - 1 - k : k;
         double dur = backward ? s->unit_bwd_s[u] : s->unit_fwd_s[u];
         int64_t g = -1;
-        if (zero3) {
+        if (gather) {
             double bytes = s->unit_params[u] * c->grad_elem_bytes;
-            g = dp_task(b, r, "zero3.all_gather", vs, mb,
+            g = dp_task(b, r, zero3 ? "zero3.all_gather" : "zero.all_gather", vs, mb,
                         dp_collective(c, MLSIM_COLL_ALL_GATHER, bytes), bytes, b->prev2[r]);
-            flush_rs(b, r, held);
+            if (zero3)
+                flush_rs(b, r, held);
         }
         int64_t prev = b->prev1[r];
         int64_t id = compute_task(b, r, backward ? "backward" : "forward", vs, mb, dur,
@@ -417,7 +432,8 @@ static void build_rank(struct builder *b, int r)
         size_t at = (size_t)vs * (size_t)b->m + (size_t)mb;
         /* a chunk's micro-batches run in order in every schedule: its last backward is m - 1's */
         int buckets = !zero3 && bw && c->overlap_comm && grad_ranks(c) > 1 && mb == b->m - 1;
-        if (zero3 || buckets) {
+        int gathered = !bw && mb == 0 && overlapped_param_gather(c);
+        if (zero3 || buckets || gathered) {
             emit_units(b, r, vs, mb, bw, buckets, &held, bw ? &b->bwd_head[at] : &b->fwd_head[at],
                        bw ? &b->bwd[at] : &b->fwd[at]);
         } else if (!bw) {
@@ -485,7 +501,8 @@ static void build_update(struct builder *b, int r, const struct mlsim_workload *
         if (n_red > 0)
             depend(b, reduces[0], sent);
     }
-    if (grad_ranks(c) > 1 && c->sharding != MLSIM_SHARD_NONE && c->sharding != MLSIM_SHARD_ZERO3) {
+    if (grad_ranks(c) > 1 && c->sharding != MLSIM_SHARD_NONE && c->sharding != MLSIM_SHARD_ZERO3 &&
+        !overlapped_param_gather(c)) {
         double t = dp_collective(c, MLSIM_COLL_ALL_GATHER, params * c->grad_elem_bytes);
         int64_t g = task(b, "zero.all_gather", dp, 1, -1, -1, t, 0, params * c->grad_elem_bytes);
         depend(b, g, opt);

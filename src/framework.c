@@ -46,6 +46,21 @@ static const struct mlsim_framework_type frameworks[MLSIM_FRAMEWORK_N] = {
                                    "receives; ZeRO-2 and -3 refused beside a pipeline)"},
 };
 
+/* Gradient buckets (framework.h), by framework: Megatron-core's DistributedDataParallelConfig
+ * ("If unspecified, MCore uses a default value of max(40000000, 1000000 * dp_size) parameters
+ * (larger DP sizes need larger buckets to ensure collectives do not become latency-bound)"),
+ * mlsim's default step and Megatron-LM's; PyTorch DDP's bucket_cap_mb of 25 MiB; DeepSpeed's
+ * zero_optimization.reduce_bucket_size of 5e8 elements (its configuration docs' default). */
+static const struct {
+    double bytes, min_params, params_per_rank;
+    const char *source;
+} buckets[MLSIM_FRAMEWORK_N] = {
+    [MLSIM_FRAMEWORK_NONE] = {0, 40e6, 1e6, "Megatron-core DDP: max(40M, 1M x dp) parameters"},
+    [MLSIM_FRAMEWORK_PYTORCH] = {25.0 * 1048576.0, 0, 0, "PyTorch DDP's bucket_cap_mb"},
+    [MLSIM_FRAMEWORK_MEGATRON] = {0, 40e6, 1e6, "Megatron-core DDP: max(40M, 1M x dp) parameters"},
+    [MLSIM_FRAMEWORK_DEEPSPEED] = {0, 5e8, 0, "DeepSpeed's reduce_bucket_size, 5e8 elements"},
+};
+
 const struct mlsim_framework_type *mlsim_framework_get(int framework)
 {
     if (framework < 0 || framework >= MLSIM_FRAMEWORK_N)
@@ -71,4 +86,24 @@ int mlsim_framework_has_host_work(const struct mlsim_framework_type *f)
 int mlsim_framework_dp_overlap(const struct mlsim_framework_type *f, int overlap_comm, int pp)
 {
     return overlap_comm && !(f->dp_after_flush && pp > 1);
+}
+
+double mlsim_framework_bucket_bytes(const struct mlsim_framework_type *f, double given, int ranks,
+                                    double grad_bytes)
+{
+    if (given > 0)
+        return given;
+    int i = (int)(f - frameworks);
+    if (i < 0 || i >= MLSIM_FRAMEWORK_N)
+        i = MLSIM_FRAMEWORK_NONE;
+    if (buckets[i].bytes > 0)
+        return buckets[i].bytes;
+    double params = buckets[i].params_per_rank * (ranks > 0 ? ranks : 1);
+    return (params > buckets[i].min_params ? params : buckets[i].min_params) * grad_bytes;
+}
+
+const char *mlsim_framework_bucket_source(const struct mlsim_framework_type *f)
+{
+    int i = (int)(f - frameworks);
+    return i >= 0 && i < MLSIM_FRAMEWORK_N ? buckets[i].source : buckets[0].source;
 }

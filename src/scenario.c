@@ -1336,7 +1336,7 @@ static int resolve_simulate(struct mlsim_run *r, struct mlsim_diags *d)
     if (t->micro_batch <= 0 || t->global_batch <= 0)
         ok = 0;
     if (!given(r, "training.bucket_size"))
-        t->bucket_bytes = MLSIM_DEFAULT_BUCKET_BYTES;
+        t->bucket_bytes = 0; /* the framework's (framework.h), which depends on the layout */
     if (!given(r, "training.overlap_comm"))
         t->overlap_comm = 1;
     if (!given(r, "hardware.node_size"))

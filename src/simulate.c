@@ -156,8 +156,10 @@ static void step_config(const struct mlsim_run *r, const struct mlsim_workload *
     c->km = km;
     c->dp = r->count;
     c->grad_accum = r->training.global_batch / (r->training.micro_batch * r->count);
-    c->bucket_bytes = r->training.bucket_bytes;
     c->grad_elem_bytes = mlsim_precision_elem_bytes(r->precision);
+    c->bucket_bytes =
+        mlsim_framework_bucket_bytes(mlsim_framework_get(r->training.framework),
+                                     r->training.bucket_bytes, r->count, c->grad_elem_bytes);
     c->algo = mlsim_collective_find("ring");
     c->overlap_comm = r->training.overlap_comm;
     c->overlap_slowdown = MLSIM_OVERLAP_SLOWDOWN;
@@ -224,10 +226,11 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run, const str
     c.overlap_comm = mlsim_framework_dp_overlap(f, t->overlap_comm, l->pp);
     c.p2p_blocking = f->p2p_blocking && l->pp > 1;
     c.overlap_slowdown = MLSIM_OVERLAP_SLOWDOWN;
-    c.bucket_bytes = t->bucket_bytes;
     c.first_stage_layers = l->first_stage_layers;
     c.last_stage_layers = l->last_stage_layers;
     c.grad_elem_bytes = mlsim_precision_elem_bytes(run->precision);
+    c.bucket_bytes = mlsim_framework_bucket_bytes(
+        f, t->bucket_bytes, l->dp * (l->cp > 1 ? l->cp : 1), c.grad_elem_bytes);
     c.algo = mlsim_collective_find("ring");
     mlsim_layout_groups(run, l, &c.groups);
     struct mlsim_layout_memory mem;
@@ -647,6 +650,11 @@ static const char *reduction_text(const struct mlsim_result *res, char *buf, siz
     const struct mlsim_run *r = res->run;
     char b[64];
     const char *op = res->sharding == MLSIM_SHARD_NONE ? "all-reduced" : "reduce-scattered";
+    const struct mlsim_framework_type *f = mlsim_framework_get(r->training.framework);
+    int cp = r->training.cp > 1 ? r->training.cp : 1;
+    double bucket = mlsim_framework_bucket_bytes(f, r->training.bucket_bytes,
+                                                 res->cluster ? res->dp * cp : r->count,
+                                                 mlsim_precision_elem_bytes(r->precision));
     if (res->cluster && res->sharding == MLSIM_SHARD_ZERO3 && res->dp > 1)
         snprintf(buf, len,
                  "ZeRO-3 as PyTorch FSDP: each layer's parameters all-gathered before its forward "
@@ -655,13 +663,15 @@ static const char *reduction_text(const struct mlsim_result *res, char *buf, siz
     else if (res->cluster && dp_overlap(res))
         snprintf(buf, len,
                  "data-parallel gradients %s in %s buckets in reverse layer order during the last "
-                 "micro-batch's backward pass (PyTorch DDP)",
-                 op, mlsim_units_format(r->training.bucket_bytes, MLSIM_DIM_BYTES, b, sizeof b));
+                 "micro-batch's backward pass (%s)",
+                 op, mlsim_units_format(bucket, MLSIM_DIM_BYTES, b, sizeof b),
+                 r->training.bucket_bytes > 0 ? "training.bucket_size"
+                                              : mlsim_framework_bucket_source(f));
     else if (res->cluster)
         snprintf(buf, len, "data-parallel gradients %s after the backward pass", op);
     else
         snprintf(buf, len, "gradients all-reduced in %s buckets%s",
-                 mlsim_units_format(r->training.bucket_bytes, MLSIM_DIM_BYTES, b, sizeof b),
+                 mlsim_units_format(bucket, MLSIM_DIM_BYTES, b, sizeof b),
                  r->training.overlap_comm ? "" : " after the backward pass");
     int overlapped = res->dp > 1 && ((res->cluster ? dp_overlap(res) : r->training.overlap_comm) ||
                                      (res->cluster && res->sharding == MLSIM_SHARD_ZERO3));
@@ -776,7 +786,8 @@ void mlsim_simulate_assumptions(const struct mlsim_result *res, struct mlsim_ass
                            : "are mlsim's defaults (median measured GEMM efficiency; A100 "
                              "streaming bandwidth; XLA's smallest GEMM time)");
     precision_assumptions(r, &km, a);
-    if (r->model.type == MLSIM_MODEL_TRANSFORMER && MLSIM_ATTENTION_IS_FUSED(r->training.attention)) {
+    if (r->model.type == MLSIM_MODEL_TRANSFORMER &&
+        MLSIM_ATTENTION_IS_FUSED(r->training.attention)) {
         const struct mlsim_calibration *c = &dev->calibration;
         int cudnn = r->training.attention == MLSIM_ATTENTION_CUDNN;
         int own = cudnn ? c->cudnn_efficiency > 0 : c->flash_efficiency > 0;

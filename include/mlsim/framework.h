@@ -43,6 +43,14 @@ int mlsim_framework_has_host_work(const struct mlsim_framework_type *f);
  * flag (the cluster step, the closed form, the report) asks this. */
 int mlsim_framework_dp_overlap(const struct mlsim_framework_type *f, int overlap_comm, int pp);
 
+/* The bytes of one gradient bucket under F: GIVEN (training.bucket_size) where it is above 0,
+ * else F's default for RANKS data-parallel ranks at GRAD_BYTES per gradient. */
+double mlsim_framework_bucket_bytes(const struct mlsim_framework_type *f, double given, int ranks,
+                                    double grad_bytes);
+
+/* Where F's default bucket comes from, for the assumptions. */
+const char *mlsim_framework_bucket_source(const struct mlsim_framework_type *f);
+
 /* The host work per kernel of FRAMEWORK on a device of KIND (enum mlsim_device_kind), seconds. */
 double mlsim_framework_kernel_s(const struct mlsim_framework_type *f, int kind);
 

@@ -242,10 +242,13 @@ class Profiles(unittest.TestCase):
 
     def test_without_a_pipeline_the_profiles_agree(self):
         # DeepSpeed's switches are its pipeline engine's: one stage (tensor and data parallelism,
-        # gradients in buckets during the backward) runs the default's step.
+        # gradients in buckets during the backward) runs the default's step, its buckets the one
+        # thing apart (DeepSpeed's reduce_bucket_size against Megatron-core's; framework.c), so
+        # the comparison gives both the same bucket.
         text = DS_RUN[:DS_RUN.index("runs:")] + (
             "runs:\n  - name: flat\n"
-            "    training: {framework: %s, tp: 8, pp: 1, micro_batch: 1, global_batch: 32}\n")
+            "    training: {framework: %s, tp: 8, pp: 1, micro_batch: 1, global_batch: 32,\n"
+            "               bucket_size: 100 MB}\n")
         got = {}
         with tempfile.TemporaryDirectory() as d:
             for word in ("deepspeed", "megatron"):
