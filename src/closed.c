@@ -488,7 +488,17 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
         double gather = dp > 1 && l->sharding != MLSIM_SHARD_NONE && !zero3
                             ? dp_collective(w, &g, dp, MLSIM_COLL_ALL_GATHER, params * grad_bytes)
                             : 0.0;
-        double compute = m * t + opt;
+        double contention = 0;
+        if (gather > 0 && run->training.overlap_comm) {
+            /* overlapped with the next step's first forward, unit by unit, one ahead
+             * (cluster.c's overlapped_param_gather): the first unit's gather waits, the rest
+             * hides behind that forward where it is long enough; its SMs slow the compute */
+            double first = dp_collective(w, &g, dp, MLSIM_COLL_ALL_GATHER, unit * grad_bytes);
+            double rest = gather - first > fwd_total ? gather - first - fwd_total : 0.0;
+            contention = MLSIM_OVERLAP_SLOWDOWN * gather;
+            gather = first + rest;
+        }
+        double compute = m * t + opt + contention;
         if (compute > busiest) {
             busiest = compute;
             out->compute_s = compute;
