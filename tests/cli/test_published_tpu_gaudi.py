@@ -45,6 +45,13 @@ TPU_ROWS = [
     ("MaxText 32B, 8x v5e-256", "tflops_per_device", 125.0, 1, 1, 2048),
     ("MaxText 32B, 16x v5e-256", "tflops_per_device", 123.0, 1, 1, 4096),
     ("MaxText 32B, 32x v5e-256", "tflops_per_device", 119.0, 1, 1, 8192),
+    # the 16B (32 layers of 4096, 64 heads of 128) on 1 to 32 slices, per-device batch 6
+    ("MaxText 16B, 1x v5e-256", "tflops_per_device", 120.0, 1, 1, 256),
+    ("MaxText 16B, 2x v5e-256", "tflops_per_device", 117.0, 1, 1, 512),
+    ("MaxText 16B, 4x v5e-256", "tflops_per_device", 117.0, 1, 1, 1024),
+    ("MaxText 16B, 8x v5e-256", "tflops_per_device", 115.0, 1, 1, 2048),
+    ("MaxText 16B, 16x v5e-256", "tflops_per_device", 111.0, 1, 1, 4096),
+    ("MaxText 16B, 32x v5e-256", "tflops_per_device", 108.0, 1, 1, 8192),
     ("Llama 2 70B, v6e-256", "step_time_s", 9.052, 1, 1, 256),
 ]
 
