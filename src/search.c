@@ -128,9 +128,9 @@ static int within(const struct mlsim_search_options *o, const struct mlsim_searc
 static int context_worth_trying(const struct mlsim_run *run, int cp)
 {
     const struct mlsim_model_spec *m = &run->model;
-    return m->type == MLSIM_MODEL_TRANSFORMER && MLSIM_ATTENTION_IS_FUSED(run->training.attention) &&
-           run->count % cp == 0 && m->seq_len % (2 * cp) == 0 &&
-           m->seq_len / cp >= MLSIM_SEARCH_MIN_CP_TOKENS;
+    return m->type == MLSIM_MODEL_TRANSFORMER &&
+           MLSIM_ATTENTION_IS_FUSED(run->training.attention) && run->count % cp == 0 &&
+           m->seq_len % (2 * cp) == 0 && m->seq_len / cp >= MLSIM_SEARCH_MIN_CP_TOKENS;
 }
 
 /* Append layout L to the search's enumeration. */

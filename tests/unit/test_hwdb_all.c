@@ -407,7 +407,7 @@ static void test_gemm_calibration(void **state)
         {"b200", 0, 0},
         {"h200-sxm-141gb", 0, 0},
         {"h800-sxm5-80gb", 0, 0},
-        {"gb200", 0, 0}, /* the B200's, carried (checked by b200_runs.yaml) */
+        {"gb200", 0, 0},   /* the B200's, carried (checked by b200_runs.yaml) */
         {"gaudi2", -1, 0}, /* fitted to whole runs (test_calibrate.py): no falloff, no fp8 */
     };
     const struct all *a = *state;
