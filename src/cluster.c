@@ -111,6 +111,7 @@ static enum mlsim_status cost_stage(const struct mlsim_cluster_config *c, int vs
     memset(&l, 0, sizeof l);
     l.pp = c->pp;
     l.first_stage_layers = c->first_stage_layers;
+    l.embedding_in_split = c->embedding_in_split;
     l.last_stage_layers = c->last_stage_layers;
     memset(st, 0, sizeof *st);
     if (s.model.type == MLSIM_MODEL_MLP) {

@@ -99,6 +99,8 @@ const struct mlsim_field_doc mlsim_fields_docs[] = {
     {"training.batch_rampup.tokens", "required with a ramp-up", "tokens the ramp-up lasts"},
     {"training.cp_algo", "ring", "context parallelism's KV exchange: ring, allgather"},
     {"training.first_stage_layers", "0 (even stages)", "layers of the first pipeline stage"},
+    {"training.embedding_in_split", "false",
+     "the embedding and the loss count as a layer each in the pipeline split (Megatron-LM)"},
     {"training.last_stage_layers", "0 (even stages)", "layers of the last pipeline stage"},
     {"training.schedule", "1f1b", "pipeline schedule: gpipe, 1f1b, interleaved"},
     {"training.sharding", "none", "ZeRO sharding: none, zero1, zero2, zero3 (FSDP FULL_SHARD)"},

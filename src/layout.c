@@ -81,6 +81,16 @@ int mlsim_layout_stage_layers(const struct mlsim_layout *l, int layers, int vs, 
     *first = *count = 0;
     if (n_vs < 1 || vs < 0 || vs >= n_vs || layers < 1)
         return 0;
+    if (l->embedding_in_split) {
+        /* L + 2 places, the embedding the first and the loss the last: chunk VS holds places
+         * [VS P, (VS + 1) P) of them, transformer layers one place behind */
+        if (l->first_stage_layers != 0 || l->last_stage_layers != 0 || (layers + 2) % n_vs != 0)
+            return 0;
+        int per = (layers + 2) / n_vs, start = vs * per - 1, end = (vs + 1) * per - 1;
+        *first = start > 0 ? start : 0;
+        *count = (end < layers ? end : layers) - *first;
+        return *count > 0;
+    }
     if (l->first_stage_layers != 0 || l->last_stage_layers != 0) {
         if (l->pp < 1 || n_vs % l->pp != 0)
             return 0;
@@ -121,7 +131,8 @@ enum mlsim_layout_fault mlsim_layout_check(const struct mlsim_model_spec *m, int
          * with tp a multiple of num_query_groups). */
         if (m->heads % l->tp != 0 || (kv % l->tp != 0 && l->tp % kv != 0))
             return MLSIM_LAYOUT_HEADS;
-        int uneven = l->first_stage_layers != 0 || l->last_stage_layers != 0;
+        int uneven =
+            l->first_stage_layers != 0 || l->last_stage_layers != 0 || l->embedding_in_split;
         int64_t n_vs = (int64_t)l->pp * chunks_of(l);
         if (!uneven && m->layers % n_vs != 0)
             return MLSIM_LAYOUT_LAYERS;
@@ -198,7 +209,13 @@ const char *mlsim_layout_fault_text(enum mlsim_layout_fault fault, const struct 
                  m->layers, (long long)l->pp * chunks_of(l));
         break;
     case MLSIM_LAYOUT_STAGES:
-        if (chunks_of(l) > 1)
+        if (l->embedding_in_split)
+            snprintf(buf, len,
+                     "with the embedding and the loss counted as layers, the %d layers and those "
+                     "two must split evenly into pp x interleave = %lld pipeline chunks of at "
+                     "least two each (and first_stage_layers, last_stage_layers stay unset)",
+                     m->layers, (long long)l->pp * chunks_of(l));
+        else if (chunks_of(l) > 1)
             snprintf(buf, len,
                      "uneven stages (first %d, last %d layers) need the other %d layers to split "
                      "evenly among the stages between, and each stage's layers to split into its "
@@ -259,6 +276,7 @@ void mlsim_layout_of_run(const struct mlsim_run *run, struct mlsim_layout *l)
     l->sequence_parallel = t->sequence_parallel;
     l->first_stage_layers = t->first_stage_layers;
     l->last_stage_layers = t->last_stage_layers;
+    l->embedding_in_split = t->embedding_in_split;
     l->ep = t->ep > 0 ? t->ep : 1;
     l->etp = t->etp > 0 ? t->etp : l->tp;
 }
@@ -273,6 +291,7 @@ void mlsim_layout_apply(const struct mlsim_layout *l, struct mlsim_run *run)
     t->interleave = l->interleave;
     t->first_stage_layers = l->first_stage_layers;
     t->last_stage_layers = l->last_stage_layers;
+    t->embedding_in_split = l->embedding_in_split;
     t->recompute = l->recompute;
     t->sharding = l->sharding;
     t->sequence_parallel = l->sequence_parallel;

@@ -140,6 +140,8 @@ static const struct mlsim_field run_fields[] = {
     RF("training.cp_algo", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.cp_algo, 0, 0, 0,
        mlsim_cp_algo_names),
     RINT("training.first_stage_layers", training.first_stage_layers),
+    RF("training.embedding_in_split", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER,
+       training.embedding_in_split, 0, 0, 0, mlsim_bool_names),
     RINT("training.last_stage_layers", training.last_stage_layers),
     RF("training.schedule", MLSIM_FIELD_ENUM, MLSIM_DIM_NUMBER, training.schedule, 0, 0, 0,
        mlsim_schedule_names),

@@ -178,7 +178,7 @@ static enum mlsim_status enumerate_cp(struct mlsim_search *s, const struct mlsim
     long long cp = l.cp;
     /* the run's uneven stages are kept: the tiling rule, not a divisibility of the layers,
      * decides which pipelines and chunks they fit */
-    int uneven = l.first_stage_layers != 0 || l.last_stage_layers != 0;
+    int uneven = l.first_stage_layers != 0 || l.last_stage_layers != 0 || l.embedding_in_split;
     const struct mlsim_framework_type *fw = mlsim_framework_get(run->training.framework);
     for (int tp = 1; tp <= node && st == MLSIM_OK; tp++) {
         if (run->model.type == MLSIM_MODEL_TRANSFORMER && run->model.heads % tp != 0)

@@ -227,6 +227,7 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run, const str
     c.p2p_blocking = f->p2p_blocking && l->pp > 1;
     c.overlap_slowdown = MLSIM_OVERLAP_SLOWDOWN;
     c.first_stage_layers = l->first_stage_layers;
+    c.embedding_in_split = l->embedding_in_split;
     c.last_stage_layers = l->last_stage_layers;
     c.grad_elem_bytes = mlsim_precision_elem_bytes(run->precision);
     c.bucket_bytes = mlsim_framework_bucket_bytes(

@@ -40,6 +40,7 @@ struct mlsim_cluster_config {
     double bucket_bytes; /* gradient bytes per bucket (PyTorch DDP's bucket_cap_mb); 0: 25 MiB */
     double grad_elem_bytes;
     int first_stage_layers, last_stage_layers; /* uneven stages (layout.h); 0: even */
+    int embedding_in_split;                    /* layout.h */
     /* The layout's groups (layout.h): each collective runs over its kernel's group, on that
      * group's link; pipeline sends on the PP group's. A data-parallel group with more than one rank
      * per node reduces hierarchically (a ring in the node on its intra link around the collective

@@ -31,6 +31,11 @@ struct mlsim_layout {
      * decoder_last_pipeline_num_layers): layers of the first and the last stage, the others split
      * evenly among the stages between; 0: that stage takes an even share like the rest. */
     int first_stage_layers, last_stage_layers;
+    /* 1: the embedding and the loss each count as a layer when the stages split the layers
+     * (Megatron-LM's --account-for-embedding-in-pipeline-split and
+     * --account-for-loss-in-pipeline-split): L + 2 split evenly over the pp x interleave
+     * chunks, the first and the last chunk a transformer layer short */
+    int embedding_in_split;
     /* Context parallelism (Megatron-LM's context_parallel_size): each sequence split over cp ranks
      * just outside the tensor ranks (parallel_state.py's order tp-cp-ep-dp-pp), so devices are
      * tp x cp x pp x dp; cp_algo (enum mlsim_cp_algo) says how they exchange keys and values.

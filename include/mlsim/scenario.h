@@ -39,6 +39,7 @@ struct mlsim_training {
     double host_s;         /* the host's own work per step before the devices start, seconds */
     int framework;         /* enum mlsim_framework: host work per kernel and per step */
     int first_stage_layers, last_stage_layers; /* uneven pipelines (layout.h); 0: even */
+    int embedding_in_split; /* 0/1: the embedding and the loss count as a layer each (layout.h) */
     int cp;      /* context-parallel ranks each sequence is split over (layout.h); 1: none */
     int cp_algo; /* enum mlsim_cp_algo: how those ranks exchange keys and values */
     /* Batch-size ramp-up (Megatron-LM's --rampup-batch-size START INCREMENT SAMPLES; GPT-3's

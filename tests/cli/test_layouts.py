@@ -5,6 +5,8 @@ heads replicated across tensor ranks, and their located errors.
 Run as:  python3 tests/cli/test_layouts.py <path-to-mlsim-binary> <source-root>
 Golden numbers are hand counts written in the comments.
 """
+import csv
+import io
 import os
 import subprocess
 import tempfile
@@ -191,6 +193,30 @@ class CudnnAttention(unittest.TestCase):
         rc, out, err, _ = run(ATTENTION.replace("DEV", "h100-sxm5-80gb").replace("ATT", "cudn"))
         self.assertEqual(rc, 1)
         self.assertIn("did you mean 'cudnn'", err)
+
+
+class EmbeddingInSplit(unittest.TestCase):
+    """training.embedding_in_split (layout.h; the split by hand in tests/unit/test_layout.c)."""
+
+    def test_llama3_scenario_runs_and_the_closed_form_agrees(self):
+        rc, out, err = scenario("llama3_405b_embedding_split.yaml", "--format", "csv")
+        self.assertEqual(rc, 0, err)
+        row = next(csv.DictReader(io.StringIO(out)))
+        self.assertEqual((row["tp"], row["pp"], row["interleave"]), ("8", "16", "4"))
+        sim, cf = float(row["step_time_s"]), float(row["closed_form_step_s"])
+        self.assertLess(abs(cf / sim - 1), 0.05)
+
+    def test_refusals_are_located(self):
+        with open(os.path.join(SRC, "scenarios", "llama3_405b_embedding_split.yaml")) as f:
+            text = f.read()
+        for bad in (text.replace("interleave: 4", "interleave: 8"),  # 128 chunks of 1 place
+                    text.replace("embedding_in_split: true,",
+                                 "embedding_in_split: true, first_stage_layers: 7,")):
+            rc, out, err, _ = run(bad)
+            self.assertEqual(rc, 1)
+            self.assertEqual(out, "")
+            self.assertIn("with the embedding and the loss counted as layers", err)
+            self.assertRegex(err, r":\d+:\d+: error: ")
 
 
 if __name__ == "__main__":

@@ -390,12 +390,51 @@ static void test_uneven_interleaved(void **state)
     assert_int_equal(mlsim_layout_check(&m, 4, 4, &l), MLSIM_LAYOUT_STAGES);
 }
 
+/* The embedding and the loss counted as a layer each (Megatron-LM's account-for-embedding and
+ * account-for-loss split): Llama 3 405B's 126 layers on 16 stages of 4 chunks are 128 places in
+ * 64 chunks of 2, by hand: chunk 0 the embedding and layer 0, chunk 1 layers 1-2, chunk c
+ * layers 2c - 1 and 2c, chunk 63 layer 125 and the loss. At 8 chunks a stage (128 of 1 place)
+ * the first chunk would hold the embedding alone: refused. */
+static void test_embedding_in_split(void **state)
+{
+    (void)state;
+    struct mlsim_layout l = {.pp = 16, .embedding_in_split = 1};
+    int first, count;
+    static const int want[4][3] = {{0, 0, 1}, {1, 1, 2}, {30, 59, 2}, {63, 125, 1}};
+    for (int i = 0; i < 4; i++) {
+        assert_true(mlsim_layout_stage_layers(&l, 126, want[i][0], 64, &first, &count));
+        assert_int_equal(first, want[i][1]);
+        assert_int_equal(count, want[i][2]);
+    }
+    assert_false(mlsim_layout_stage_layers(&l, 126, 0, 128, &first, &count));
+    assert_false(mlsim_layout_stage_layers(&l, 125, 0, 64, &first, &count)); /* 127 / 64 */
+    struct mlsim_model_spec m = {.type = MLSIM_MODEL_TRANSFORMER,
+                                 .layers = 126,
+                                 .hidden = 1024,
+                                 .heads = 8,
+                                 .seq_len = 1024};
+    l = (struct mlsim_layout){.tp = 1,
+                              .pp = 16,
+                              .micro_batch = 1,
+                              .global_batch = 16,
+                              .schedule = MLSIM_SCHEDULE_INTERLEAVED,
+                              .interleave = 4,
+                              .embedding_in_split = 1};
+    assert_int_equal(mlsim_layout_check(&m, 16, 8, &l), MLSIM_LAYOUT_OK);
+    l.interleave = 8;
+    assert_int_equal(mlsim_layout_check(&m, 16, 8, &l), MLSIM_LAYOUT_STAGES);
+    l.interleave = 4;
+    l.first_stage_layers = 7; /* the two ways of evening the ends do not mix */
+    assert_int_equal(mlsim_layout_check(&m, 16, 8, &l), MLSIM_LAYOUT_STAGES);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tiling_rule),
         cmocka_unit_test(test_uneven_stages),
         cmocka_unit_test(test_uneven_interleaved),
+        cmocka_unit_test(test_embedding_in_split),
         cmocka_unit_test(test_zero3_buffers),
         cmocka_unit_test(test_groups_by_hand),
         cmocka_unit_test(test_memory_equals_the_simulation),
