@@ -78,13 +78,13 @@ static int fit_runs(const char *path, const char *device, struct mlsim_hwdb *db,
         mlsim_diags_print(d, stderr);
     } else if (!id) {
         fprintf(stderr, "mlsim calibrate: %s: no run has a reference to fit\n", path);
-    } else if ((st = mlsim_hwdb_find(db, id, d, &dev)) != MLSIM_OK) {
+    } else if (mlsim_hwdb_find(db, id, d, &dev) != MLSIM_OK) {
         mlsim_diags_print(d, stderr);
         char hint[600];
         if (mlsim_diags_errors(d) == 0)
             fprintf(stderr, "mlsim calibrate: no device '%s' in %s%s\n", id, mlsim_hwdb_dir(db),
                     mlsim_hwdb_suggest(db, id, hint, sizeof hint));
-    } else if ((st = mlsim_runfit_fit(sc, dev, &fit, d)) != MLSIM_OK) {
+    } else if (mlsim_runfit_fit(sc, dev, &fit, d) != MLSIM_OK) {
         mlsim_diags_print(d, stderr);
         if (mlsim_diags_errors(d) == 0)
             fprintf(stderr, "mlsim calibrate: %s: cannot fit %s to these runs\n", path, id);
