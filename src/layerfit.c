@@ -3,14 +3,13 @@
  */
 #include "mlsim/layerfit.h"
 
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_min.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "mlsim/layout.h"
+#include "mlsim/minimize.h"
 #include "mlsim/scenario.h"
 #include "mlsim/simulate.h"
 
@@ -275,21 +274,7 @@ enum mlsim_status mlsim_layerfit_fit(const struct mlsim_layer_data *data,
         }
     }
     double a = best - 0.01 > lo ? best - 0.01 : lo, b = best + 0.01 < hi ? best + 0.01 : hi;
-    gsl_function fn = {cost_fn, &pr};
-    gsl_error_handler_t *old = gsl_set_error_handler_off();
-    gsl_min_fminimizer *m = gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent);
-    int s = m ? gsl_min_fminimizer_set(m, &fn, best, a, b) : GSL_ENOMEM;
-    for (int it = 0; s == GSL_SUCCESS && it < 100; it++) {
-        s = gsl_min_fminimizer_iterate(m);
-        if (s != GSL_SUCCESS)
-            break;
-        best = gsl_min_fminimizer_x_minimum(m);
-        if (gsl_min_test_interval(gsl_min_fminimizer_x_lower(m), gsl_min_fminimizer_x_upper(m),
-                                  1e-7, 0.0) == GSL_SUCCESS)
-            break;
-    }
-    gsl_min_fminimizer_free(m);
-    gsl_set_error_handler(old);
+    best = mlsim_minimize_brent(cost_fn, &pr, best, a, b);
     /* the scan's best stands if Brent could not start (a minimum at an end of the range) */
     double chisq = cost(best, &pr, fit);
     int n = 2 * data->n_rows;

@@ -4,12 +4,11 @@
  */
 #include "mlsim/runfit.h"
 
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_min.h>
 #include <math.h>
 #include <string.h>
 
 #include "mlsim/columns.h"
+#include "mlsim/minimize.h"
 #include "mlsim/kernel.h"
 #include "mlsim/result.h"
 #include "mlsim/run.h"
@@ -133,21 +132,7 @@ enum mlsim_status mlsim_runfit_fit(struct mlsim_scenario *sc, const struct mlsim
     }
     double step = (hi - lo) / 60.0;
     double a = fmax(lo, best - step), b = fmin(hi, best + step);
-    gsl_function fn = {cost, &pr};
-    gsl_error_handler_t *old = gsl_set_error_handler_off();
-    gsl_min_fminimizer *m = gsl_min_fminimizer_alloc(gsl_min_fminimizer_brent);
-    int s = m ? gsl_min_fminimizer_set(m, &fn, best, a, b) : GSL_ENOMEM;
-    for (int it = 0; s == GSL_SUCCESS && it < 100; it++) {
-        s = gsl_min_fminimizer_iterate(m);
-        if (s != GSL_SUCCESS)
-            break;
-        best = gsl_min_fminimizer_x_minimum(m);
-        if (gsl_min_test_interval(gsl_min_fminimizer_x_lower(m), gsl_min_fminimizer_x_upper(m),
-                                  1e-7, 0.0) == GSL_SUCCESS)
-            break;
-    }
-    gsl_min_fminimizer_free(m);
-    gsl_set_error_handler(old);
+    best = mlsim_minimize_brent(cost, &pr, best, a, b);
     if (pr.st != MLSIM_OK)
         return pr.st;
     /* the scan's best stands if Brent could not start (a minimum at an end of the range) */
