@@ -328,11 +328,17 @@ static void join_replicas(struct builder *b)
     }
 }
 
+/* The gradient bytes of one bucket (cluster.h: 0 is 25 MiB; simulate.c gives the framework's). */
+static double bucket_cap(const struct mlsim_cluster_config *c)
+{
+    return c->bucket_bytes > 0 ? c->bucket_bytes : 25.0 * 1048576.0;
+}
+
 /* A bucket of BYTES of gradients reduced as one NCCL call per BUCKET_BYTES, after task AFTER. */
 static void bucket_reduce(struct builder *b, int r, int vs, double bytes, int64_t after)
 {
     const struct mlsim_cluster_config *c = b->c;
-    double cap = c->bucket_bytes > 0 ? c->bucket_bytes : 25.0 * 1048576.0;
+    double cap = bucket_cap(c);
     double calls = bytes > cap ? (double)(int64_t)((bytes + cap - 1) / cap) : 1.0;
     int op = c->sharding == MLSIM_SHARD_NONE ? MLSIM_COLL_ALL_REDUCE : MLSIM_COLL_REDUCE_SCATTER;
     double t = calls * dp_collective(c, op, bytes / calls);
@@ -408,7 +414,7 @@ static void emit_units(struct builder *b, int r, int vs, int mb, int backward, i
             *held = (struct held_rs){id, vs, mb, s->unit_params[u]};
         if (buckets) {
             acc += s->unit_params[u] * c->grad_elem_bytes;
-            if (acc >= (c->bucket_bytes > 0 ? c->bucket_bytes : 25.0 * 1048576.0) || k == n - 1) {
+            if (acc >= bucket_cap(c) || k == n - 1) {
                 bucket_reduce(b, r, vs, acc, id);
                 acc = 0;
             }

@@ -7,8 +7,18 @@
  */
 #include "mlsim/framework.h"
 
+/* Gradient buckets (framework.h): a row's bucket_*, sourced: Megatron-core's
+ * DistributedDataParallelConfig
+ * ("If unspecified, MCore uses a default value of max(40000000, 1000000 * dp_size) parameters
+ * (larger DP sizes need larger buckets to ensure collectives do not become latency-bound)"),
+ * mlsim's default step and Megatron-LM's; PyTorch DDP's bucket_cap_mb of 25 MiB; DeepSpeed's
+ * zero_optimization.reduce_bucket_size of 5e8 elements (its configuration docs' default). */
+#define MEGATRON_BUCKETS "Megatron-core DDP: max(40M, 1M x dp) parameters"
+
 static const struct mlsim_framework_type frameworks[MLSIM_FRAMEWORK_N] = {
-    [MLSIM_FRAMEWORK_NONE] = {"none", 0, 0, 0, "mlsim's lean C trainer: no host work per kernel"},
+    [MLSIM_FRAMEWORK_NONE] = {"none", 0, 0, 0, "mlsim's lean C trainer: no host work per kernel",
+                              .bucket_min_params = 40e6, .bucket_params_per_rank = 1e6,
+                              .bucket_source = MEGATRON_BUCKETS},
     /* Dispatch: "an overhead of ~7 microseconds for the simplest tensor operations" with autograd
      * on (y = 2 * x, a million times in 6.8 s; PyTorch issue 41383, 2020). Launch and sync:
      * NVIDIA's "Getting Started with CUDA Graphs" (A. Gray, 2019, V100): back to back, kernels
@@ -19,14 +29,17 @@ static const struct mlsim_framework_type frameworks[MLSIM_FRAMEWORK_N] = {
     [MLSIM_FRAMEWORK_PYTORCH] = {"pytorch", 7e-6, 3.8e-6, 5.8e-6,
                                  "eager PyTorch: 7 us of dispatch per operator (PyTorch issue "
                                  "41383), 3.8 us per CUDA launch and 5.8 us per synchronisation "
-                                 "(NVIDIA, Getting Started with CUDA Graphs, 2019)"},
+                                 "(NVIDIA, Getting Started with CUDA Graphs, 2019)",
+                                 .bucket_bytes = 25.0 * 1048576.0,
+                                 .bucket_source = "PyTorch DDP's bucket_cap_mb"},
     /* mlsim's default step is Megatron-LM's (cluster.h): sends between stages on streams of their
      * own, gradients in buckets during the last backward when training.overlap_comm is on, every
      * schedule (interleaving is Megatron-LM's, Narayanan et al. 2021). Its kernels are long at
      * the scales it pipelines, so its host work is left out, as none's. */
     [MLSIM_FRAMEWORK_MEGATRON] = {"megatron", 0, 0, 0, "Megatron-LM: no host work per kernel", 0, 0,
-                                  0, 0,
-                                  "Megatron-LM (Narayanan et al. 2021): mlsim's default step"},
+                                  0, 0, "Megatron-LM (Narayanan et al. 2021): mlsim's default step",
+                                  .bucket_min_params = 40e6, .bucket_params_per_rank = 1e6,
+                                  .bucket_source = MEGATRON_BUCKETS},
     /* Megatron-DeepSpeed: Megatron-LM's layers and fused kernels under DeepSpeed's PipelineEngine
      * (deepspeed/runtime/pipe/engine.py, schedule.py, p2p.py). Its engine sets
      * enable_backward_allreduce = False ("We schedule the all-reduces") and TrainSchedule issues
@@ -43,22 +56,9 @@ static const struct mlsim_framework_type frameworks[MLSIM_FRAMEWORK_N] = {
                                    "DeepSpeed's PipelineEngine (deepspeed/runtime/pipe/engine.py: "
                                    "enable_backward_allreduce off, ReduceGrads after the flush; "
                                    "schedule.py: TrainSchedule, 1F1B, blocking sends and "
-                                   "receives; ZeRO-2 and -3 refused beside a pipeline)"},
-};
-
-/* Gradient buckets (framework.h), by framework: Megatron-core's DistributedDataParallelConfig
- * ("If unspecified, MCore uses a default value of max(40000000, 1000000 * dp_size) parameters
- * (larger DP sizes need larger buckets to ensure collectives do not become latency-bound)"),
- * mlsim's default step and Megatron-LM's; PyTorch DDP's bucket_cap_mb of 25 MiB; DeepSpeed's
- * zero_optimization.reduce_bucket_size of 5e8 elements (its configuration docs' default). */
-static const struct {
-    double bytes, min_params, params_per_rank;
-    const char *source;
-} buckets[MLSIM_FRAMEWORK_N] = {
-    [MLSIM_FRAMEWORK_NONE] = {0, 40e6, 1e6, "Megatron-core DDP: max(40M, 1M x dp) parameters"},
-    [MLSIM_FRAMEWORK_PYTORCH] = {25.0 * 1048576.0, 0, 0, "PyTorch DDP's bucket_cap_mb"},
-    [MLSIM_FRAMEWORK_MEGATRON] = {0, 40e6, 1e6, "Megatron-core DDP: max(40M, 1M x dp) parameters"},
-    [MLSIM_FRAMEWORK_DEEPSPEED] = {0, 5e8, 0, "DeepSpeed's reduce_bucket_size, 5e8 elements"},
+                                   "receives; ZeRO-2 and -3 refused beside a pipeline)",
+                                   .bucket_min_params = 5e8,
+                                   .bucket_source = "DeepSpeed's reduce_bucket_size, 5e8 elements"},
 };
 
 const struct mlsim_framework_type *mlsim_framework_get(int framework)
@@ -93,17 +93,8 @@ double mlsim_framework_bucket_bytes(const struct mlsim_framework_type *f, double
 {
     if (given > 0)
         return given;
-    int i = (int)(f - frameworks);
-    if (i < 0 || i >= MLSIM_FRAMEWORK_N)
-        i = MLSIM_FRAMEWORK_NONE;
-    if (buckets[i].bytes > 0)
-        return buckets[i].bytes;
-    double params = buckets[i].params_per_rank * (ranks > 0 ? ranks : 1);
-    return (params > buckets[i].min_params ? params : buckets[i].min_params) * grad_bytes;
-}
-
-const char *mlsim_framework_bucket_source(const struct mlsim_framework_type *f)
-{
-    int i = (int)(f - frameworks);
-    return i >= 0 && i < MLSIM_FRAMEWORK_N ? buckets[i].source : buckets[0].source;
+    if (f->bucket_bytes > 0)
+        return f->bucket_bytes;
+    double params = f->bucket_params_per_rank * (ranks > 0 ? ranks : 1);
+    return (params > f->bucket_min_params ? params : f->bucket_min_params) * grad_bytes;
 }

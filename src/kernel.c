@@ -18,7 +18,7 @@ void mlsim_kernel_model_init_uniform(const struct mlsim_device *dev, int precisi
     m->calibrated_mem = c->memory_efficiency > 0;
     m->calibrated_overhead = c->launch_s > 0;
     m->gemm_eff = m->calibrated_gemm ? c->gemm_efficiency : MLSIM_DEFAULT_GEMM_EFFICIENCY;
-    m->flash_eff = c->flash_efficiency > 0 ? c->flash_efficiency : m->gemm_eff;
+    mlsim_kernel_model_attention(m, dev, MLSIM_ATTENTION_FLASH);
     m->mem_eff = m->calibrated_mem ? c->memory_efficiency : MLSIM_DEFAULT_MEMORY_EFFICIENCY;
     m->overhead_s = m->calibrated_overhead ? c->launch_s : MLSIM_DEFAULT_KERNEL_OVERHEAD_S;
     m->gemm_half_m = c->gemm_half_m;

@@ -666,8 +666,7 @@ static const char *reduction_text(const struct mlsim_result *res, char *buf, siz
                  "data-parallel gradients %s in %s buckets in reverse layer order during the last "
                  "micro-batch's backward pass (%s)",
                  op, mlsim_units_format(bucket, MLSIM_DIM_BYTES, b, sizeof b),
-                 r->training.bucket_bytes > 0 ? "training.bucket_size"
-                                              : mlsim_framework_bucket_source(f));
+                 r->training.bucket_bytes > 0 ? "training.bucket_size" : f->bucket_source);
     else if (res->cluster)
         snprintf(buf, len, "data-parallel gradients %s after the backward pass", op);
     else

@@ -28,6 +28,10 @@ struct mlsim_framework_type {
     int max_sharding;   /* the most ZeRO it runs beside a pipeline (enum mlsim_sharding + 1; 0:
                            any) */
     const char *pipeline_source; /* where the switches come from, for the assumptions */
+    /* Its gradient buckets where training.bucket_size is not given: BUCKET_BYTES each, or
+     * else max(BUCKET_MIN_PARAMS, BUCKET_PARAMS_PER_RANK x data-parallel ranks) parameters */
+    double bucket_bytes, bucket_min_params, bucket_params_per_rank;
+    const char *bucket_source; /* where the bucket comes from, for the assumptions */
 };
 
 /* The row of FRAMEWORK (enum mlsim_framework); MLSIM_FRAMEWORK_NONE's figures are all 0, as are
@@ -47,9 +51,6 @@ int mlsim_framework_dp_overlap(const struct mlsim_framework_type *f, int overlap
  * else F's default for RANKS data-parallel ranks at GRAD_BYTES per gradient. */
 double mlsim_framework_bucket_bytes(const struct mlsim_framework_type *f, double given, int ranks,
                                     double grad_bytes);
-
-/* Where F's default bucket comes from, for the assumptions. */
-const char *mlsim_framework_bucket_source(const struct mlsim_framework_type *f);
 
 /* The host work per kernel of FRAMEWORK on a device of KIND (enum mlsim_device_kind), seconds. */
 double mlsim_framework_kernel_s(const struct mlsim_framework_type *f, int kind);

@@ -19,7 +19,6 @@
 #include "mlsim/vocab.h"
 
 /* PyTorch DistributedDataParallel's default bucket_cap_mb (25 MiB). */
-#define MLSIM_DEFAULT_BUCKET_BYTES (25.0 * 1048576.0)
 
 /* How a simulated run trains. */
 struct mlsim_training {
