@@ -489,7 +489,8 @@ enum mlsim_status mlsim_closed_step(struct mlsim_closed_work *w, const struct ml
                             ? dp_collective(w, &g, dp, MLSIM_COLL_ALL_GATHER, params * grad_bytes)
                             : 0.0;
         double contention = 0;
-        if (gather > 0 && run->training.overlap_comm) {
+        if (gather > 0 && mlsim_framework_dp_overlap(mlsim_framework_get(run->training.framework),
+                                                     run->training.overlap_comm, p)) {
             /* overlapped with the next step's first forward, unit by unit, one ahead
              * (cluster.c's overlapped_param_gather): the first unit's gather waits, the rest
              * hides behind that forward where it is long enough; its SMs slow the compute */
