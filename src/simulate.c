@@ -144,6 +144,15 @@ static enum mlsim_status check_memory(const struct mlsim_run *run, const struct 
     return st;
 }
 
+/* The gradient bucket of RUN over RANKS data-parallel ranks: training.bucket_size, or its
+ * framework's default (framework.h); the steps and the report's sentence ask this one. */
+static double run_bucket_bytes(const struct mlsim_run *run, int ranks)
+{
+    return mlsim_framework_bucket_bytes(mlsim_framework_get(run->training.framework),
+                                        run->training.bucket_bytes, ranks,
+                                        mlsim_precision_elem_bytes(run->precision));
+}
+
 static void step_config(const struct mlsim_run *r, const struct mlsim_workload *w,
                         const struct mlsim_kernel_model *km, struct mlsim_step_config *c)
 {
@@ -157,9 +166,7 @@ static void step_config(const struct mlsim_run *r, const struct mlsim_workload *
     c->dp = r->count;
     c->grad_accum = r->training.global_batch / (r->training.micro_batch * r->count);
     c->grad_elem_bytes = mlsim_precision_elem_bytes(r->precision);
-    c->bucket_bytes =
-        mlsim_framework_bucket_bytes(mlsim_framework_get(r->training.framework),
-                                     r->training.bucket_bytes, r->count, c->grad_elem_bytes);
+    c->bucket_bytes = run_bucket_bytes(r, r->count);
     c->algo = mlsim_collective_find("ring");
     c->overlap_comm = r->training.overlap_comm;
     c->overlap_slowdown = MLSIM_OVERLAP_SLOWDOWN;
@@ -230,8 +237,7 @@ static enum mlsim_status simulate_cluster(const struct mlsim_run *run, const str
     c.embedding_in_split = l->embedding_in_split;
     c.last_stage_layers = l->last_stage_layers;
     c.grad_elem_bytes = mlsim_precision_elem_bytes(run->precision);
-    c.bucket_bytes = mlsim_framework_bucket_bytes(
-        f, t->bucket_bytes, l->dp * (l->cp > 1 ? l->cp : 1), c.grad_elem_bytes);
+    c.bucket_bytes = run_bucket_bytes(run, l->dp * (l->cp > 1 ? l->cp : 1));
     c.algo = mlsim_collective_find("ring");
     mlsim_layout_groups(run, l, &c.groups);
     struct mlsim_layout_memory mem;
@@ -653,9 +659,7 @@ static const char *reduction_text(const struct mlsim_result *res, char *buf, siz
     const char *op = res->sharding == MLSIM_SHARD_NONE ? "all-reduced" : "reduce-scattered";
     const struct mlsim_framework_type *f = mlsim_framework_get(r->training.framework);
     int cp = r->training.cp > 1 ? r->training.cp : 1;
-    double bucket = mlsim_framework_bucket_bytes(f, r->training.bucket_bytes,
-                                                 res->cluster ? res->dp * cp : r->count,
-                                                 mlsim_precision_elem_bytes(r->precision));
+    double bucket = run_bucket_bytes(r, res->cluster ? res->dp * cp : r->count);
     if (res->cluster && res->sharding == MLSIM_SHARD_ZERO3 && res->dp > 1)
         snprintf(buf, len,
                  "ZeRO-3 as PyTorch FSDP: each layer's parameters all-gathered before its forward "
