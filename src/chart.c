@@ -19,6 +19,7 @@
 #include "mlsim/mem.h"
 #include "mlsim/run.h"
 #include "mlsim/version.h"
+#include "mlsim/ydoc.h"
 
 struct mlsim_loc mlsim_chart_nowhere(const char *file)
 {
@@ -351,4 +352,16 @@ const char *mlsim_chart_title(const struct mlsim_scenario *sc)
     if (sc->title[0])
         return sc->title;
     return sc->n_runs ? sc->runs[0].name : "";
+}
+
+const struct mlsim_ynode *mlsim_chart_own_sweep(const struct mlsim_scenario *sc)
+{
+    const struct mlsim_ynode *root = sc->doc ? sc->doc->root : NULL;
+    if (!root || root->type != MLSIM_YNODE_MAP)
+        return NULL;
+    const struct mlsim_ynode *sw = mlsim_ynode_get(root, "sweep");
+    const struct mlsim_ynode *defaults = mlsim_ynode_get(root, "defaults");
+    if (!sw && defaults && defaults->type == MLSIM_YNODE_MAP)
+        sw = mlsim_ynode_get(defaults, "sweep");
+    return sw && sw->type == MLSIM_YNODE_MAP ? sw : NULL;
 }

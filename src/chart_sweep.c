@@ -23,24 +23,11 @@
 /* The most device counts a chart takes from a scenario's sweep. */
 #define SWEEP_MAX 32
 
-/* The scenario's own `sweep:` (of its one run, or of a table's defaults), or NULL. */
-static const struct mlsim_ynode *own_sweep(const struct mlsim_scenario *sc)
-{
-    const struct mlsim_ynode *root = sc->doc ? sc->doc->root : NULL;
-    if (!root || root->type != MLSIM_YNODE_MAP)
-        return NULL;
-    const struct mlsim_ynode *sw = mlsim_ynode_get(root, "sweep");
-    const struct mlsim_ynode *defaults = mlsim_ynode_get(root, "defaults");
-    if (!sw && defaults && defaults->type == MLSIM_YNODE_MAP)
-        sw = mlsim_ynode_get(defaults, "sweep");
-    return sw && sw->type == MLSIM_YNODE_MAP ? sw : NULL;
-}
-
 /* The distinct device counts of SC's runs, ascending, into COUNTS (at most MAX), when SC sweeps
  * hardware.count itself; 0 otherwise. */
 static size_t own_counts(const struct mlsim_scenario *sc, int *counts, size_t max)
 {
-    const struct mlsim_ynode *sw = own_sweep(sc);
+    const struct mlsim_ynode *sw = mlsim_chart_own_sweep(sc);
     if (!sw || !mlsim_ynode_get(sw, "hardware.count"))
         return 0;
     size_t n = 0;

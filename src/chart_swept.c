@@ -42,19 +42,6 @@ struct swept {
     size_t n, samples;
 };
 
-/* The scenario's own `sweep:` mapping (its run's, or a table's defaults'), or NULL. */
-static const struct mlsim_ynode *sweep_of(const struct mlsim_scenario *sc)
-{
-    const struct mlsim_ynode *root = sc->doc ? sc->doc->root : NULL;
-    if (!root || root->type != MLSIM_YNODE_MAP)
-        return NULL;
-    const struct mlsim_ynode *sw = mlsim_ynode_get(root, "sweep");
-    const struct mlsim_ynode *defaults = mlsim_ynode_get(root, "defaults");
-    if (!sw && defaults && defaults->type == MLSIM_YNODE_MAP)
-        sw = mlsim_ynode_get(defaults, "sweep");
-    return sw && sw->type == MLSIM_YNODE_MAP ? sw : NULL;
-}
-
 /* Field F of RUN as a number; NaN if it is not a number (a name, a text). */
 static double field_number(const struct mlsim_field *f, const struct mlsim_run *run)
 {
@@ -326,7 +313,7 @@ enum mlsim_status mlsim_chart_swept(struct mlsim_plot_job *job)
     if (st != MLSIM_OK)
         return st;
     struct swept s = {0};
-    const struct mlsim_ynode *sw = sweep_of(sc);
+    const struct mlsim_ynode *sw = mlsim_chart_own_sweep(sc);
     if (!sw) {
         mlsim_diags_report(job->d, MLSIM_SEVERITY_ERROR, mlsim_chart_nowhere(job->input),
                            "has no 'sweep:': the sweep chart draws a result against a swept "

@@ -128,6 +128,10 @@ enum mlsim_status mlsim_chart_load_estimated(struct mlsim_plot_job *job, struct 
 /* The scenario's title, or its first run's name. */
 const char *mlsim_chart_title(const struct mlsim_scenario *sc);
 
+/* SC's own `sweep:` mapping (its one run's, or a table's defaults'), or NULL. */
+struct mlsim_ynode;
+const struct mlsim_ynode *mlsim_chart_own_sweep(const struct mlsim_scenario *sc);
+
 /* ---- the charts, by family ---- */
 
 /* chart_cost.c: the deck's LLM training cost table. */
