@@ -337,7 +337,8 @@ class TestB200(unittest.TestCase):
 
 
 class TestCalibrateRuns(unittest.TestCase):
-    """`mlsim calibrate RUNS.yaml` (src/runfit.c): a GEMM efficiency scale fitted to whole runs."""
+    """`mlsim calibrate RUNS.yaml` (src/cli/calibrate_runs.c over src/runfit.c): a GEMM
+    efficiency scale fitted to whole runs."""
 
     def calibrate(self, *args):
         p = subprocess.run([MLSIM, "calibrate", *args], cwd=SRC, env=clitest.clean_env(),
