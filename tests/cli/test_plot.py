@@ -498,7 +498,8 @@ class PlotOwnSweep(unittest.TestCase):
 
 
 class PlotSweepChart(unittest.TestCase):
-    """`mlsim plot sweep`: a result column against a swept field, with Monte Carlo bands."""
+    """`mlsim plot sweep` (src/chart_swept.c): a result column against a swept field, with Monte
+    Carlo bands."""
 
     def test_axes_from_the_scenario(self):
         with tempfile.TemporaryDirectory() as d:
